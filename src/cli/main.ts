@@ -1,0 +1,51 @@
+/**
+ * `phoenix` — the command-line entry. Each command lives in `commands/<verb>.ts` and exports
+ * `register(program)`; this file only wires them and turns errors into exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, ExitCode } from './output.js';
+import { PhoenixError } from '../lib/errors.js';
+import { register as registerPlan } from './commands/plan.js';
+
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan];
+
+export function buildProgram(): Command {
+  const program = new Command('phoenix')
+    .description('Migrate a legacy HTTP monolith to new services one endpoint family at a time.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return process.exitCode === undefined ? ExitCode.Ok : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.code}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof PhoenixError) {
+      process.stderr.write(`${err.code}: ${err.message}\n`);
+      return ExitCode.Failed;
+    }
+    process.stderr.write(`PHX_ERR_UNEXPECTED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return ExitCode.Failed;
+  }
+}
+
+run(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(ExitCode.Failed);
+  },
+);

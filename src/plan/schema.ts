@@ -1,0 +1,295 @@
+/**
+ * The plan: the single source of truth for what Phoenix is told by its users. Everything a team
+ * writes (families, upstreams, thresholds, ramp, approvals, checklist) is validated here, and
+ * every optional field gets its default here; `docs/plan-reference.md` documents the same fields.
+ *
+ * Durations are written as `30s`, `10m`, `1h30m` or milliseconds and resolved to milliseconds.
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+import { parseRoutePattern } from './route-pattern.js';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m", "1h" or milliseconds, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const url = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'expected an http(s) URL such as "http://127.0.0.1:5000"');
+
+const ratio = z.number().min(0, 'expected a ratio between 0 and 1').max(1, 'expected a ratio between 0 and 1');
+const familyName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name of letters, digits and "-" (it becomes part of the workflow id)');
+
+const routePattern = z.string().superRefine((v, ctx) => {
+  const p = parseRoutePattern(v);
+  if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: `bad route pattern: ${p}` });
+});
+
+/** How arrays at one JSON path are compared. */
+export const arrayRuleSchema = z.strictObject({
+  /** `ordered` compares by index; `set` ignores order; `keyed` matches items by `key`. @default ordered */
+  mode: z.enum(['ordered', 'set', 'keyed']).default('ordered'),
+  /** Field that identifies an item when `mode` is `keyed`. */
+  key: z.string().optional(),
+});
+
+/** Comparison rules for responses (shadow parity, contract tests, reports). */
+export const diffRulesSchema = z.strictObject({
+  /** Response headers compared (case-insensitive names). @default ["content-type"] */
+  headers: z.array(z.string().min(1)).default(['content-type']),
+  /** JSON paths whose differences are ignored: `$.meta.generated_at`, `$..request_id`, `$.items[*].updated_at`. @default [] */
+  ignore: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
+  /** Absolute tolerance for numbers. @default 0 */
+  numericTolerance: z.number().min(0).default(0),
+  /** Relative tolerance for numbers (0.01 = 1%). @default 0 */
+  relativeTolerance: z.number().min(0).default(0),
+  /** Array comparison per JSON path (`$.items`, `$..tags`). @default {} (ordered everywhere) */
+  arrays: z.record(z.string().startsWith('$', 'JSON paths start with "$"'), arrayRuleSchema).default({}),
+  /** How non-JSON bodies compare: `exact` bytes or `normalized` (trimmed, whitespace collapsed). @default exact */
+  text: z.enum(['exact', 'normalized']).default('exact'),
+  /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
+  learnNoise: z.boolean().default(true),
+  /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */
+  noiseSampleRate: ratio.default(0.1),
+});
+export type DiffRules = z.infer<typeof diffRulesSchema>;
+export type DiffRulesInput = z.input<typeof diffRulesSchema>;
+
+/** Per-route rule overrides; any field given replaces the family's value. */
+const diffOverrideSchema = diffRulesSchema.partial();
+
+/** A declarative change applied to the new service's response so legacy clients keep their contract. */
+export const adapterOpSchema = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('rename'), from: z.string().startsWith('$'), to: z.string().startsWith('$') }),
+  z.strictObject({ op: z.literal('unwrap'), path: z.string().startsWith('$') }),
+  z.strictObject({ op: z.literal('wrap'), key: z.string().min(1) }),
+  z.strictObject({ op: z.literal('remove'), path: z.string().startsWith('$') }),
+  z.strictObject({ op: z.literal('set'), path: z.string().startsWith('$'), value: z.unknown() }),
+  z.strictObject({
+    op: z.literal('status'),
+    from: z.number().int().min(100).max(599),
+    to: z.number().int().min(100).max(599),
+  }),
+  z.strictObject({ op: z.literal('header'), name: z.string().min(1), value: z.string() }),
+]);
+export type AdapterOp = z.infer<typeof adapterOpSchema>;
+
+export const adapterSchema = z.strictObject({
+  /** The endpoint it applies to, as a route pattern (`GET /api/orders/:id`). */
+  route: routePattern,
+  /** Operations, applied in order. */
+  ops: z.array(adapterOpSchema).min(1),
+});
+export type Adapter = z.infer<typeof adapterSchema>;
+
+export const parityGateSchema = z.strictObject({
+  /** Shadow comparisons needed before parity can be judged. @default 100 */
+  minSamples: z.number().int().min(1).default(100),
+  /** Largest share of compared requests that may differ. @default 0.01 */
+  maxMismatchRate: ratio.default(0.01),
+  /** Largest new p95 ÷ legacy p95. @default 1.2 */
+  maxP95Ratio: z.number().positive().default(1.2),
+  /** Share of requests mirrored in shadow mode. @default 1 */
+  sampleRate: ratio.default(1),
+  /** Give up (and roll back) when parity is not reached within this time. @default 1h */
+  timeout: duration.default(3_600_000),
+  /** How often the router's statistics are read while waiting. @default 30s */
+  pollInterval: duration.default(30_000),
+  /** Mirror POST/PUT/PATCH/DELETE too (they carry `x-phoenix-shadow: 1`). @default false */
+  mirrorUnsafe: z.boolean().default(false),
+});
+
+export const rampStepSchema = z.strictObject({
+  /** Share of the family's traffic sent to the new service, 0–100. */
+  percent: z.number().min(0, 'percent must be between 0 and 100').max(100, 'percent must be between 0 and 100'),
+  /** How long to hold this step while analysing. @default 5m */
+  bake: duration.default(300_000),
+  /** Wait for an approval before moving to this step. @default false */
+  approval: z.boolean().default(false),
+});
+export type RampStep = z.infer<typeof rampStepSchema>;
+
+export const rampSchema = z.strictObject({
+  /** Steps in order; percents must increase. @default 1, 5, 25, 50, 100 */
+  steps: z
+    .array(rampStepSchema)
+    .min(1)
+    .default([{ percent: 1 }, { percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100, approval: true }].map((s) =>
+      rampStepSchema.parse(s),
+    )),
+  /** How often the family's figures are checked during a bake. @default 30s */
+  analysisInterval: duration.default(30_000),
+});
+
+export const sloSchema = z.strictObject({
+  /** Largest share of new-backend requests that may fail (5xx, timeouts, connection errors). @default 0.01 */
+  maxErrorRate: ratio.default(0.01),
+  /** Largest new p95 ÷ legacy p95 while ramping. @default 1.5 */
+  maxP95Ratio: z.number().positive().default(1.5),
+  /** Largest share of shadow comparisons that may differ while ramping. @default 0.02 */
+  maxMismatchRate: ratio.default(0.02),
+  /** New-backend requests needed in an analysis before its rates are judged. @default 20 */
+  minRequests: z.number().int().min(1).default(20),
+});
+
+export const guardSchema = z.strictObject({
+  /** Sliding window the router watches. @default 10s */
+  window: duration.default(10_000),
+  /** Requests to the new backend in the window before the guard may trip. @default 5 */
+  minRequests: z.number().int().min(1).default(5),
+  /** Failure share in the window that trips the guard. @default 0.5 */
+  maxErrorRate: ratio.default(0.5),
+  /** Consecutive failures that trip the guard at once, whatever the window says. @default 3 */
+  consecutiveFailures: z.number().int().min(1).default(3),
+  /** Timeout for one request to the new backend. @default 5s */
+  timeout: duration.default(5_000),
+});
+
+export const stickySchema = z.union([
+  z.strictObject({ header: z.string().min(1) }),
+  z.strictObject({ cookie: z.string().min(1) }),
+  z.literal('ip'),
+]);
+export type StickyKey = z.infer<typeof stickySchema>;
+
+export const approvalSchema = z.strictObject({
+  /** Who may approve or reject (CLI user names, Slack user ids `U…`, or emails). Falls back to the plan's. */
+  approvers: z.array(z.string().min(1)).optional(),
+  /** How long an approval may wait. @default 24h */
+  timeout: duration.default(86_400_000),
+  /** What an approval timeout does: `reject` rolls back, `wait` keeps waiting and reminds. @default reject */
+  onTimeout: z.enum(['reject', 'wait']).default('reject'),
+  /** Remind this long before the timeout (and every `timeout` while waiting). @default 1h */
+  remindBefore: duration.default(3_600_000),
+});
+
+const checklistCheck = z.enum(['no-legacy-traffic', 'contracts-green-on-new', 'route-pinned-new']);
+
+export const decommissionSchema = z.strictObject({
+  /** Automated checks. @default all three */
+  checks: z.array(checklistCheck).default(['no-legacy-traffic', 'contracts-green-on-new', 'route-pinned-new']),
+  /** The window without legacy traffic for the family that `no-legacy-traffic` requires. @default 10m */
+  noLegacyTrafficFor: duration.default(600_000),
+  /** Items a named person signs off (`phoenix approve <family> --step decommission:<id>`). @default [] */
+  manual: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[a-z0-9-]+$/, 'expected an id of lower-case letters, digits and "-"'),
+        description: z.string().min(1),
+        owner: z.string().min(1),
+      }),
+    )
+    .default([]),
+});
+
+export const familySchema = z.strictObject({
+  name: familyName,
+  description: z.string().optional(),
+  /** Route patterns owned by the family (`GET /api/users/:id`, `/api/users/*`). */
+  routes: z.array(routePattern).min(1, 'a family needs at least one route pattern'),
+  /** Legacy upstream for this family. @default the plan's `legacy` */
+  legacy: url.optional(),
+  /** The new service's base URL. */
+  new: url,
+  /** Families that must finish their migration first. @default [] */
+  dependsOn: z.array(familyName).default([]),
+  /** Globs of contract case files, relative to the plan file. @default [] */
+  contracts: z.array(z.string().min(1)).default([]),
+  /** Endpoints declared deprecated: they have no replacement in the new service. @default [] */
+  deprecated: z.array(routePattern).default([]),
+  diff: diffRulesSchema.default(diffRulesSchema.parse({})),
+  /** Rule overrides by route pattern (keys are patterns of this family). @default {} */
+  routeDiff: z.record(routePattern, diffOverrideSchema).default({}),
+  adapters: z.array(adapterSchema).default([]),
+  parity: parityGateSchema.default(parityGateSchema.parse({})),
+  ramp: rampSchema.default(rampSchema.parse({})),
+  slo: sloSchema.default(sloSchema.parse({})),
+  guard: guardSchema.default(guardSchema.parse({})),
+  /** What keeps a user on one backend during canary. @default "ip" */
+  sticky: stickySchema.default('ip'),
+  approval: approvalSchema.default(approvalSchema.parse({})),
+  /** Approve the start of the ramp (after parity) before any traffic moves. @default true */
+  approveRampStart: z.boolean().default(true),
+  /** After a rollback: `end` the workflow, or `wait-for-retry` (signal `retry`). @default end */
+  onRollback: z.enum(['end', 'wait-for-retry']).default('end'),
+  decommission: decommissionSchema.default(decommissionSchema.parse({})),
+  /** Slack channel for this family. @default the plan's `slack.channel` */
+  slackChannel: z.string().optional(),
+});
+export type FamilyPlanInput = z.input<typeof familySchema>;
+
+export const planSchema = z.strictObject({
+  /** Plan format version. */
+  version: z.literal(1, 'expected version: 1'),
+  /** The plan's name (becomes `PhoenixPlan` and part of the program workflow id). */
+  name: familyName,
+  /** Default legacy upstream; also where requests matching no family go. */
+  legacy: url,
+  router: z
+    .strictObject({
+      /** Admin API the control plane uses. @default http://127.0.0.1:9090 */
+      adminUrl: url.default('http://127.0.0.1:9090'),
+      /** Public URL of the router (used by reports and the demo). @default http://127.0.0.1:8080 */
+      publicUrl: url.default('http://127.0.0.1:8080'),
+      /** Where the router keeps flag state. @default .phoenix/router-state.json */
+      stateFile: z.string().default('.phoenix/router-state.json'),
+      /** Shadow mirror queue bound; mirrors beyond it are dropped and counted. @default 1000 */
+      mirrorQueue: z.number().int().min(1).default(1000),
+      /** Mirrors in flight at once. @default 32 */
+      mirrorConcurrency: z.number().int().min(1).default(32),
+      /** Largest body buffered for a shadow comparison; larger ones are not compared. @default 1048576 (bytes) */
+      maxCompareBytes: z.number().int().min(1024).default(1_048_576),
+    })
+    .default({
+      adminUrl: 'http://127.0.0.1:9090',
+      publicUrl: 'http://127.0.0.1:8080',
+      stateFile: '.phoenix/router-state.json',
+      mirrorQueue: 1000,
+      mirrorConcurrency: 32,
+      maxCompareBytes: 1_048_576,
+    }),
+  /** Who may approve for every family (families may name their own). @default [] */
+  approvers: z.array(z.string().min(1)).default([]),
+  slack: z
+    .strictObject({
+      /** Channel for approval requests and notices. */
+      channel: z.string().min(1),
+    })
+    .optional(),
+  /** Temporal Web UI base used in links. @default http://localhost:8233 */
+  temporalUiUrl: url.default('http://localhost:8233'),
+  families: z.array(familySchema).min(1, 'a plan needs at least one family'),
+});
+export type PlanInput = z.input<typeof planSchema>;
+type ParsedPlan = z.output<typeof planSchema>;
+type ParsedFamily = ParsedPlan['families'][number];
+
+/** A family with every default applied and inherited values resolved. */
+export interface FamilyPlan extends Omit<ParsedFamily, 'legacy' | 'approval' | 'slackChannel'> {
+  legacy: string;
+  approval: Omit<ParsedFamily['approval'], 'approvers'> & { approvers: string[] };
+  slackChannel: string | undefined;
+  /** Absolute paths of the contract case files matched by `contracts`. Filled by the loader. */
+  contractFiles: string[];
+}
+
+/** A loaded, valid plan. */
+export interface Plan extends Omit<ParsedPlan, 'families'> {
+  /** Absolute path of the file it came from (or `<inline>`). */
+  file: string;
+  families: FamilyPlan[];
+}
