@@ -6,8 +6,12 @@ import { Command, CommanderError } from 'commander';
 import { CliError, ExitCode } from './output.js';
 import { PhoenixError } from '../lib/errors.js';
 import { register as registerPlan } from './commands/plan.js';
+import { register as registerDev } from './commands/dev.js';
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerPlan,
+  registerDev,
+];
 
 export function buildProgram(): Command {
   const program = new Command('phoenix')

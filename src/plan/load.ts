@@ -108,14 +108,14 @@ export async function validatePlan(
   displayName = file,
   lineOf: (segments: readonly PropertyKey[]) => number | undefined = () => undefined,
 ): Promise<Plan> {
-  const problem = (segments: readonly PropertyKey[], message: string): PlanProblem => ({
+  const problem = (segments: readonly PropertyKey[], message: string, at: readonly PropertyKey[] = segments): PlanProblem => ({
     file: displayName,
-    line: lineOf(segments),
+    line: lineOf(at) ?? lineOf(segments),
     path: formatPath(segments),
     message,
   });
   const parsed = planSchema.safeParse(input);
-  if (!parsed.success) throw new PlanError(parsed.error.issues.map((i) => problem(i.path, describeIssue(i))));
+  if (!parsed.success) throw new PlanError(parsed.error.issues.map((i) => problem(i.path, describeIssue(i), i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path)));
   const data = parsed.data;
   const problems = crossChecks(data, problem);
   if (problems.length > 0) throw new PlanError(problems);

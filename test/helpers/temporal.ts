@@ -1,0 +1,48 @@
+/**
+ * The suite's Temporal server: `scripts/run-tests.ts` starts one real dev server per run and
+ * passes its address in `PHOENIX_TEST_TEMPORAL_ADDRESS`; a test file run on its own starts its
+ * own. Time-skipping tests use the real test server binary.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { startDevServer, type RunningDevServer } from '../../src/lib/dev-server.js';
+import { resolveTemporalCli, resolveTestServer } from '../../src/lib/temporal-cli.js';
+import { freePort } from './ports.js';
+
+export interface TestTemporal {
+  address: string;
+  namespace: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+/** Connects to the run's dev server, or starts a private one when the file runs alone. */
+export async function testTemporal(): Promise<TestTemporal> {
+  let server: RunningDevServer | undefined;
+  let address = process.env.PHOENIX_TEST_TEMPORAL_ADDRESS;
+  if (!address) {
+    server = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), headless: true, dbFile: ':memory:' });
+    address = server.address;
+  }
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    address,
+    namespace: 'default',
+    client: new Client({ connection, namespace: 'default' }),
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+      await server?.stop();
+    },
+  };
+}
+
+/** A time-skipping environment on the real test server binary. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const path = await resolveTestServer();
+  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+}
