@@ -1,0 +1,14 @@
+/**
+ * The parity diff engine: pure comparison of legacy and new answers, noise learning and response
+ * adapters. No I/O; shared by the router's shadow path, the contract runner and reports.
+ */
+export type { ComparisonResult, Difference, DiffKind, HttpSnapshot, NoiseFilter } from './types.js';
+export { DIFF_KINDS } from './types.js';
+export type { CompiledRules, ResolvedDiffRules } from './diff.js';
+export { compareJson, compareResponses, compileRules, headerValue, normalizePath } from './diff.js';
+export type { NoiseLearnerOptions, NoisePath } from './noise.js';
+export { NO_NOISE, NoiseLearner } from './noise.js';
+export type { AdapterSet, CompiledAdapter } from './adapt.js';
+export { applyAdapter, compileAdapters } from './adapt.js';
+export { parsePath } from './json-path.js';
+export type { PathSegment } from './json-path.js';

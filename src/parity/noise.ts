@@ -1,0 +1,115 @@
+/**
+ * Diffy-style noise cancellation: ask legacy the same question twice, and every path whose
+ * answer differs between the two legacy replies (timestamps, request ids, random ordering) is
+ * noise for that route. Later legacy-vs-new differences at those paths, or below them, are set
+ * aside as noise instead of counting as mismatches.
+ */
+import { compareResponses, normalizePath } from './diff.js';
+import type { CompiledRules } from './diff.js';
+import type { Difference, HttpSnapshot, NoiseFilter } from './types.js';
+
+export type { NoiseFilter } from './types.js';
+
+/** One learned noisy path of a route. */
+export interface NoisePath {
+  /** Normalized path (`$.items[*].updated_at`, `header:etag`). */
+  path: string;
+  /** How many legacy pairs differed here. */
+  count: number;
+  /** One pair of differing values, as first seen (`a` first answer, `b` second). */
+  example?: { a?: unknown; b?: unknown };
+  /** When it was first seen, epoch milliseconds. */
+  firstSeen: number;
+}
+
+/** Options for {@link NoiseLearner}. */
+export interface NoiseLearnerOptions {
+  /**
+   * Most paths learned per route; later paths are not learned, so a legacy endpoint that answers
+   * differently every time cannot grow memory without bound.
+   * @default 200
+   */
+  maxPathsPerRoute?: number;
+}
+
+class RouteNoise implements NoiseFilter {
+  readonly paths = new Map<string, NoisePath>();
+  has(normalizedPath: string): boolean {
+    return this.paths.has(normalizedPath);
+  }
+}
+
+/** Learns noisy paths per route from pairs of legacy answers to the same request. */
+export class NoiseLearner {
+  private readonly maxPaths: number;
+  private readonly routes = new Map<string, RouteNoise>();
+
+  constructor(options: NoiseLearnerOptions = {}) {
+    this.maxPaths = options.maxPathsPerRoute ?? 200;
+  }
+
+  /**
+   * Compares two legacy answers to the same request and learns every differing path as noise
+   * for `route`. Returns the differences found (all of them, learned or not).
+   *
+   * Two cases teach nothing, because they mean "one answer failed", not "this field is noisy":
+   * answers with different statuses, and a difference at the root `$` (which would hide every
+   * later difference).
+   * @param now epoch milliseconds recorded as `firstSeen`. @default Date.now()
+   */
+  observe(route: string, first: HttpSnapshot, second: HttpSnapshot, rules: CompiledRules, now: number = Date.now()): Difference[] {
+    const { differences } = compareResponses(first, second, rules);
+    if (differences.length === 0 || first.status !== second.status) return differences;
+    const entry = this.entry(route);
+    for (const d of differences) {
+      const path = normalizePath(d.path);
+      if (path === '$') continue;
+      const known = entry.paths.get(path);
+      if (known !== undefined) {
+        known.count++;
+      } else if (entry.paths.size < this.maxPaths) {
+        const example: { a?: unknown; b?: unknown } = {};
+        if (d.legacy !== undefined) example.a = d.legacy;
+        if (d.candidate !== undefined) example.b = d.candidate;
+        entry.paths.set(path, { path, count: 1, example, firstSeen: now });
+      }
+    }
+    return differences;
+  }
+
+  /** The noise filter for `route`. The same object on every call, and it sees later learning. */
+  filterFor(route: string): NoiseFilter {
+    return this.entry(route);
+  }
+
+  /** Learned paths by route, most frequent first, for the admin API and humans. */
+  snapshot(): Record<string, NoisePath[]> {
+    const out: Record<string, NoisePath[]> = {};
+    for (const [route, entry] of this.routes) {
+      if (entry.paths.size === 0) continue;
+      out[route] = [...entry.paths.values()].map((p) => ({ ...p })).sort((x, y) => y.count - x.count || x.path.localeCompare(y.path));
+    }
+    return out;
+  }
+
+  /** Restores learned paths (e.g. from a saved snapshot), merging into what is already known. */
+  load(data: Record<string, NoisePath[]>): void {
+    for (const [route, paths] of Object.entries(data)) {
+      const entry = this.entry(route);
+      for (const p of paths) {
+        const known = entry.paths.get(p.path);
+        if (known !== undefined) known.count = Math.max(known.count, p.count);
+        else if (entry.paths.size < this.maxPaths) entry.paths.set(p.path, { ...p });
+      }
+    }
+  }
+
+  private entry(route: string): RouteNoise {
+    let e = this.routes.get(route);
+    if (e === undefined) this.routes.set(route, (e = new RouteNoise()));
+    return e;
+  }
+}
+
+/** A filter that holds nothing, for callers that learn no noise. */
+export const NO_NOISE: NoiseFilter = { has: () => false };

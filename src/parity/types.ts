@@ -1,0 +1,55 @@
+/**
+ * Shapes shared by the diff engine, its callers (the router's shadow path, the contract runner,
+ * the report) and the noise learner. Plain data only: results travel into stats and reports.
+ */
+
+/** A buffered HTTP answer as the diff engine sees it. Header names may be in any case. */
+export interface HttpSnapshot {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Uint8Array | string;
+}
+
+/**
+ * What kind of difference was found.
+ * - `missing`: present in the legacy answer, absent from the new one.
+ * - `extra`: present in the new answer, absent from the legacy one.
+ * - `type`: different JSON types (number vs string, object vs array, null vs value), or a body
+ *   that should be JSON but does not parse.
+ * - `value`: same type, different value (also a whole non-JSON body, at `$body`).
+ * - `status`: different HTTP status, at `$status`.
+ * - `header`: a compared header differs, at `header:<lower-case name>`.
+ * - `order`: an ordered array holds the same items in a different order.
+ */
+export type DiffKind = 'missing' | 'extra' | 'type' | 'value' | 'status' | 'header' | 'order';
+
+/** Every kind, for counting and exhaustive reports. */
+export const DIFF_KINDS: readonly DiffKind[] = ['missing', 'extra', 'type', 'value', 'status', 'header', 'order'];
+
+/** One difference between a legacy and a candidate answer. */
+export interface Difference {
+  /** JSON path (`$.items[3].price`, `$.items[id=42].price`), `$status`, `$body` or `header:<name>`. */
+  path: string;
+  kind: DiffKind;
+  /** The legacy side's value (absent for `extra`). Shared with the parsed body, not copied. */
+  legacy?: unknown;
+  /** The candidate side's value (absent for `missing`). Shared with the parsed body, not copied. */
+  candidate?: unknown;
+}
+
+/** The outcome of comparing two answers. */
+export interface ComparisonResult {
+  /** True when no real difference remains (noise does not count). */
+  equal: boolean;
+  /** Real differences, in document order (status, headers, then body). */
+  differences: Difference[];
+  /** Differences dropped because their path (or an ancestor) was learned as noise. */
+  noise: Difference[];
+  /** The body was compared as text because it was not JSON. */
+  text: boolean;
+}
+
+/** Paths learned as noise for one route (normalized, e.g. `$.items[*].updated_at`). */
+export interface NoiseFilter {
+  has(normalizedPath: string): boolean;
+}

@@ -1,0 +1,269 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareJson, compareResponses, compileRules } from '../../src/parity/diff.js';
+import type { HttpSnapshot } from '../../src/parity/types.js';
+import { hasCode } from '../../src/lib/errors.js';
+
+const plain = compileRules({});
+
+function json(body: unknown, status = 200, headers: HttpSnapshot['headers'] = { 'content-type': 'application/json' }): HttpSnapshot {
+  return { status, headers, body: Buffer.from(JSON.stringify(body)) };
+}
+
+describe('compareJson reports every difference with its path and kind', () => {
+  test('missing, extra, type and value at exact paths', () => {
+    const legacy = { id: 1, name: 'a', tags: ['x'], nested: { deep: { n: 1 } }, gone: true };
+    const candidate = { id: '1', name: 'b', tags: {}, nested: { deep: { n: 2 } }, added: null };
+    const { differences } = compareJson(legacy, candidate, plain);
+    assert.deepEqual(differences, [
+      { path: '$.id', kind: 'type', legacy: 1, candidate: '1' },
+      { path: '$.name', kind: 'value', legacy: 'a', candidate: 'b' },
+      { path: '$.tags', kind: 'type', legacy: ['x'], candidate: {} },
+      { path: '$.nested.deep.n', kind: 'value', legacy: 1, candidate: 2 },
+      { path: '$.gone', kind: 'missing', legacy: true },
+      { path: '$.added', kind: 'extra', candidate: null },
+    ]);
+  });
+
+  test('null against a value is a type difference', () => {
+    const { differences } = compareJson({ a: null, b: 0 }, { a: 0, b: null }, plain);
+    assert.deepEqual(
+      differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.a', 'type'],
+        ['$.b', 'type'],
+      ],
+    );
+  });
+
+  test('ordered arrays of different lengths give missing and extra per index', () => {
+    assert.deepEqual(compareJson({ a: [1, 2, 3] }, { a: [1, 2] }, plain).differences, [{ path: '$.a[2]', kind: 'missing', legacy: 3 }]);
+    assert.deepEqual(compareJson([{ x: 1 }], [{ x: 1 }, { x: 2 }], plain).differences, [{ path: '$[1]', kind: 'extra', candidate: { x: 2 } }]);
+  });
+
+  test('odd keys are quoted in paths', () => {
+    const { differences } = compareJson({ 'a.b': 1, 'x y': [0] }, { 'a.b': 2, 'x y': [1] }, plain);
+    assert.deepEqual(
+      differences.map((d) => d.path),
+      ['$["a.b"]', '$["x y"][0]'],
+    );
+  });
+
+  test('a reordered ordered array is one order difference at the array path', () => {
+    const legacy = { items: [{ id: 1 }, { id: 2 }, { id: 3 }] };
+    const candidate = { items: [{ id: 3 }, { id: 1 }, { id: 2 }] };
+    assert.deepEqual(compareJson(legacy, candidate, plain).differences, [
+      { path: '$.items', kind: 'order', legacy: legacy.items, candidate: candidate.items },
+    ]);
+  });
+
+  test('changed items in an ordered array stay value differences, not order', () => {
+    const { differences } = compareJson([1, 2, 3], [2, 1, 4], plain);
+    assert.deepEqual(
+      differences.map((d) => [d.path, d.kind]),
+      [
+        ['$[0]', 'value'],
+        ['$[1]', 'value'],
+        ['$[2]', 'value'],
+      ],
+    );
+  });
+
+  test('documents nested deeper than the call stack compare without throwing', () => {
+    const deep = (leaf: number): unknown => JSON.parse('['.repeat(20_000) + String(leaf) + ']'.repeat(20_000));
+    assert.deepEqual(compareJson(deep(1), deep(1), plain).differences, []);
+    const { differences } = compareJson(deep(1), deep(2), plain);
+    assert.equal(differences.length, 1);
+    assert.equal(differences[0]?.kind, 'value');
+    assert.ok(differences[0]?.path.startsWith('$[0][0]'));
+  });
+
+  test('JSON numbers compare by value: 1 equals 1.0', () => {
+    assert.deepEqual(compareJson(JSON.parse('{"n":1,"m":[2.50]}'), JSON.parse('{"n":1.0,"m":[2.5]}'), plain).differences, []);
+  });
+});
+
+describe('ignore rules', () => {
+  const legacy = {
+    meta: { generated_at: '2024-01-01', version: 1 },
+    request_id: 'r1',
+    data: { request_id: 'r2', list: [{ request_id: 'r3', v: 1 }] },
+    items: [
+      { id: 1, updated_at: 't1', price: 10 },
+      { id: 2, updated_at: 't2', price: 20 },
+    ],
+    a: { x: 1, y: 2 },
+  };
+  const candidate = {
+    meta: { generated_at: '2025-05-05', version: 1 },
+    request_id: 'q1',
+    data: { request_id: 'q2', list: [{ request_id: 'q3', v: 1 }] },
+    items: [
+      { id: 1, updated_at: 'u1', price: 10 },
+      { id: 2, updated_at: 'u2', price: 21 },
+    ],
+    a: { x: 9, z: 3 },
+  };
+
+  test('without rules every one of those fields differs', () => {
+    assert.deepEqual(
+      compareJson(legacy, candidate, plain).differences.map((d) => d.path),
+      [
+        '$.meta.generated_at',
+        '$.request_id',
+        '$.data.request_id',
+        '$.data.list[0].request_id',
+        '$.items[0].updated_at',
+        '$.items[1].updated_at',
+        '$.items[1].price',
+        '$.a.x',
+        '$.a.y',
+        '$.a.z',
+      ],
+    );
+  });
+
+  test('exact, any-depth, array wildcard and child wildcard paths are ignored', () => {
+    const rules = compileRules({ ignore: ['$.meta.generated_at', '$..request_id', '$.items[*].updated_at', '$.a.*'] });
+    assert.deepEqual(compareJson(legacy, candidate, rules).differences, [{ path: '$.items[1].price', kind: 'value', legacy: 20, candidate: 21 }]);
+  });
+
+  test('an ignored subtree hides missing and extra fields below it', () => {
+    const rules = compileRules({ ignore: ['$.debug'] });
+    assert.deepEqual(compareJson({ debug: { a: 1 } }, { debug: 'x', more: 1 }, rules).differences, [{ path: '$.more', kind: 'extra', candidate: 1 }]);
+  });
+
+  test('ignoring $ ignores the whole body', () => {
+    assert.deepEqual(compareJson({ a: 1 }, [2], compileRules({ ignore: ['$'] })).differences, []);
+  });
+
+  test('a bad ignore path is refused with a stable code', () => {
+    assert.throws(() => compileRules({ ignore: ['$.a[x]'] }), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_PATH'));
+  });
+});
+
+describe('numeric tolerance', () => {
+  test('absolute tolerance accepts differences up to the bound and no further', () => {
+    const rules = compileRules({ numericTolerance: 0.01 });
+    assert.deepEqual(compareJson({ p: 10.005 }, { p: 10.01 }, rules).differences, []);
+    assert.equal(compareJson({ p: 10 }, { p: 10.02 }, rules).differences.length, 1);
+  });
+
+  test('relative tolerance scales with the value', () => {
+    const rules = compileRules({ relativeTolerance: 0.01 });
+    assert.deepEqual(compareJson({ p: 1000 }, { p: 1009 }, rules).differences, []);
+    assert.deepEqual(compareJson({ p: 1 }, { p: 1.02 }, rules).differences, [{ path: '$.p', kind: 'value', legacy: 1, candidate: 1.02 }]);
+  });
+});
+
+describe('array modes', () => {
+  test('set arrays ignore order and report unmatched items by index', () => {
+    const rules = compileRules({ arrays: { '$.tags': { mode: 'set' } } });
+    assert.deepEqual(compareJson({ tags: ['a', 'b', 'c'] }, { tags: ['c', 'a', 'b'] }, rules).differences, []);
+    assert.deepEqual(compareJson({ tags: ['a', 'b', 'b'] }, { tags: ['b', 'd', 'a'] }, rules).differences, [
+      { path: '$.tags[2]', kind: 'missing', legacy: 'b' },
+      { path: '$.tags[1]', kind: 'extra', candidate: 'd' },
+    ]);
+  });
+
+  test('set matching honours ignore rules inside the items', () => {
+    const rules = compileRules({ arrays: { '$..roles': { mode: 'set' } }, ignore: ['$..roles[*].at'] });
+    const legacy = { user: { roles: [{ r: 'admin', at: 1 }, { r: 'dev', at: 2 }] } };
+    const candidate = { user: { roles: [{ r: 'dev', at: 9 }, { r: 'admin', at: 8 }] } };
+    assert.deepEqual(compareJson(legacy, candidate, rules).differences, []);
+  });
+
+  test('keyed arrays match items by key and name them in paths', () => {
+    const rules = compileRules({ arrays: { '$.items': { mode: 'keyed', key: 'id' } } });
+    const legacy = { items: [{ id: 42, price: 1 }, { id: 7, price: 2 }, { id: 'x y', price: 3 }] };
+    const candidate = { items: [{ id: 7, price: 2 }, { id: 'x y', price: 3 }, { id: 42, price: 5 }, { id: 8, price: 0 }] };
+    assert.deepEqual(compareJson(legacy, candidate, rules).differences, [
+      { path: '$.items[id=42].price', kind: 'value', legacy: 1, candidate: 5 },
+      { path: '$.items[id=8]', kind: 'extra', candidate: { id: 8, price: 0 } },
+    ]);
+    assert.deepEqual(compareJson({ items: [{ id: 1 }, { id: 'x y' }] }, { items: [{ id: 1 }] }, rules).differences, [
+      { path: '$.items[id="x y"]', kind: 'missing', legacy: { id: 'x y' } },
+    ]);
+  });
+
+  test('keyed arrays pair items with duplicate keys in order', () => {
+    const rules = compileRules({ arrays: { '$': { mode: 'keyed', key: 'k' } } });
+    const legacy = [{ k: 1, v: 'a' }, { k: 1, v: 'b' }, { v: 'no key' }];
+    assert.deepEqual(compareJson(legacy, structuredClone(legacy), rules).differences, []);
+    assert.deepEqual(compareJson(legacy, [{ k: 1, v: 'a' }, { k: 1, v: 'c' }, { v: 'no key' }], rules).differences, [
+      { path: '$[k=1].v', kind: 'value', legacy: 'b', candidate: 'c' },
+    ]);
+  });
+
+  test('keyed rule without a key is refused', () => {
+    assert.throws(() => compileRules({ arrays: { '$.items': { mode: 'keyed' } } }), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_RULE'));
+  });
+
+  test('route overrides replace the family field they name', () => {
+    const family = { ignore: ['$.a'], numericTolerance: 1 };
+    const rules = compileRules(family, { ignore: ['$.b'] });
+    assert.deepEqual(compareJson({ a: 1, b: 1, c: 1 }, { a: 5, b: 5, c: 1.5 }, rules).differences, [{ path: '$.a', kind: 'value', legacy: 1, candidate: 5 }]);
+    assert.deepEqual(rules.rules.ignore, ['$.b']);
+    assert.equal(rules.rules.numericTolerance, 1);
+  });
+});
+
+describe('compareResponses', () => {
+  test('status and header differences have their own paths', () => {
+    const r = compareResponses(json({ a: 1 }, 200), json({ a: 1 }, 201, { 'Content-Type': 'text/html' }), plain);
+    assert.equal(r.equal, false);
+    assert.deepEqual(r.differences, [
+      { path: '$status', kind: 'status', legacy: 200, candidate: 201 },
+      { path: 'header:content-type', kind: 'header', legacy: 'application/json', candidate: 'text/html' },
+    ]);
+  });
+
+  test('a charset-only content-type difference is equal; case of names and values does not matter', () => {
+    const a = json({ a: 1 }, 200, { 'content-type': 'application/json' });
+    const b = json({ a: 1 }, 200, { 'Content-Type': 'Application/JSON; charset=utf-8' });
+    assert.deepEqual(compareResponses(a, b, plain), { equal: true, differences: [], noise: [], text: false });
+  });
+
+  test('other compared headers must match and a header absent on one side is reported', () => {
+    const rules = compileRules({ headers: ['content-type', 'Cache-Control'] });
+    const a = json({}, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    const b = json({}, 200, { 'content-type': 'application/json' });
+    assert.deepEqual(compareResponses(a, b, rules).differences, [{ path: 'header:cache-control', kind: 'header', legacy: 'no-store' }]);
+  });
+
+  test('JSON bodies are compared structurally, whether bytes or strings', () => {
+    const a: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"a": 1, "b": [1,2]}' };
+    const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"b":[1,2],"a":2}') };
+    const r = compareResponses(a, b, plain);
+    assert.equal(r.text, false);
+    assert.deepEqual(r.differences, [{ path: '$.a', kind: 'value', legacy: 1, candidate: 2 }]);
+  });
+
+  test('bodies are sniffed as JSON without a JSON content type', () => {
+    const a: HttpSnapshot = { status: 200, headers: {}, body: ' {"a":1}' };
+    const b: HttpSnapshot = { status: 200, headers: {}, body: '{"a":1.0}' };
+    assert.deepEqual(compareResponses(a, b, plain), { equal: true, differences: [], noise: [], text: false });
+  });
+
+  test('invalid JSON on one side under a JSON content type is a type difference at $', () => {
+    const a = json({ a: 1 });
+    const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: '<html>oops</html>' };
+    assert.deepEqual(compareResponses(a, b, plain).differences, [{ path: '$', kind: 'type', legacy: { a: 1 }, candidate: '<html>oops</html>' }]);
+  });
+
+  test('text bodies compare exactly by default, or trimmed with whitespace collapsed', () => {
+    const a: HttpSnapshot = { status: 200, headers: { 'content-type': 'text/plain' }, body: 'hello  world\n' };
+    const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'text/plain' }, body: ' hello world' };
+    const exact = compareResponses(a, b, plain);
+    assert.equal(exact.text, true);
+    assert.deepEqual(exact.differences, [{ path: '$body', kind: 'value', legacy: 'hello  world\n', candidate: ' hello world' }]);
+    const normalized = compareResponses(a, b, compileRules({ text: 'normalized' }));
+    assert.deepEqual(normalized, { equal: true, differences: [], noise: [], text: true });
+    assert.equal(compareResponses(a, { ...b, body: 'hello there' }, compileRules({ text: 'normalized' })).differences.length, 1);
+  });
+
+  test('identical bytes are equal even when they are not valid JSON', () => {
+    const a: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{oops') };
+    assert.deepEqual(compareResponses(a, { ...a, body: Buffer.from('{oops') }, plain), { equal: true, differences: [], noise: [], text: false });
+  });
+});

@@ -1,0 +1,109 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareResponses, compileRules } from '../../src/parity/diff.js';
+import { NoiseLearner } from '../../src/parity/noise.js';
+import type { HttpSnapshot } from '../../src/parity/types.js';
+
+const rules = compileRules({});
+const ROUTE = 'GET /api/users/:id';
+
+function json(body: unknown, status = 200): HttpSnapshot {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function user(requestId: string, name: string, updated: string[]): HttpSnapshot {
+  return json({ id: 7, name, request_id: requestId, sessions: updated.map((u, i) => ({ n: i, updated_at: u })) });
+}
+
+describe('noise cancellation', () => {
+  test('a field that differs between two legacy answers is learned and then set aside as noise', () => {
+    const learner = new NoiseLearner();
+    const learned = learner.observe(ROUTE, user('r1', 'Ann', ['t1', 't2']), user('r2', 'Ann', ['t3', 't2']), rules, 1000);
+    assert.deepEqual(
+      learned.map((d) => d.path),
+      ['$.request_id', '$.sessions[0].updated_at'],
+    );
+    const r = compareResponses(user('r3', 'Ann', ['t1', 't2']), user('r4', 'Ann', ['t1', 't9']), rules, learner.filterFor(ROUTE));
+    assert.equal(r.equal, true);
+    assert.deepEqual(r.differences, []);
+    assert.deepEqual(
+      r.noise.map((d) => d.path),
+      ['$.request_id', '$.sessions[1].updated_at'],
+    );
+  });
+
+  test('a field that differs only between legacy and new is a real mismatch', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, user('r1', 'Ann', []), user('r2', 'Ann', []), rules);
+    const r = compareResponses(user('r3', 'Ann', []), user('r4', 'Anne', []), rules, learner.filterFor(ROUTE));
+    assert.equal(r.equal, false);
+    assert.deepEqual(r.differences, [{ path: '$.name', kind: 'value', legacy: 'Ann', candidate: 'Anne' }]);
+    assert.deepEqual(
+      r.noise.map((d) => d.path),
+      ['$.request_id'],
+    );
+  });
+
+  test('noise is learned per route', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, user('r1', 'Ann', []), user('r2', 'Ann', []), rules);
+    const other = compareResponses(user('r1', 'Ann', []), user('r2', 'Ann', []), rules, learner.filterFor('GET /api/orders'));
+    assert.deepEqual(
+      other.differences.map((d) => d.path),
+      ['$.request_id'],
+    );
+  });
+
+  test('differences below a learned path are noise too', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, json({ meta: { a: 1 } }), json({ meta: 'x' }), rules);
+    const r = compareResponses(json({ meta: { a: 1, b: 2 } }), json({ meta: { a: 3 } }), rules, learner.filterFor(ROUTE));
+    assert.deepEqual(r.differences, []);
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.kind]),
+      [
+        ['$.meta.a', 'value'],
+        ['$.meta.b', 'missing'],
+      ],
+    );
+  });
+
+  test('answers with different statuses teach nothing', () => {
+    const learner = new NoiseLearner();
+    const diffs = learner.observe(ROUTE, json({ a: 1 }), json({ error: 'boom' }, 500), rules);
+    assert.ok(diffs.length > 0);
+    assert.deepEqual(learner.snapshot(), {});
+  });
+
+  test('filterFor returns the same object, which sees later learning', () => {
+    const learner = new NoiseLearner();
+    const f = learner.filterFor(ROUTE);
+    assert.equal(f, learner.filterFor(ROUTE));
+    assert.equal(f.has('$.request_id'), false);
+    learner.observe(ROUTE, user('r1', 'Ann', []), user('r2', 'Ann', []), rules);
+    assert.equal(f.has('$.request_id'), true);
+  });
+
+  test('snapshot counts paths, keeps the first example and round-trips through load', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, user('r1', 'Ann', ['a']), user('r2', 'Ann', ['b']), rules, 1000);
+    learner.observe(ROUTE, user('r3', 'Ann', ['a']), user('r4', 'Ann', ['a']), rules, 2000);
+    const snap = learner.snapshot();
+    assert.deepEqual(snap, {
+      [ROUTE]: [
+        { path: '$.request_id', count: 2, example: { a: 'r1', b: 'r2' }, firstSeen: 1000 },
+        { path: '$.sessions[*].updated_at', count: 1, example: { a: 'a', b: 'b' }, firstSeen: 1000 },
+      ],
+    });
+    const copy = new NoiseLearner();
+    copy.load(snap);
+    assert.deepEqual(copy.snapshot(), snap);
+    assert.equal(copy.filterFor(ROUTE).has('$.sessions[*].updated_at'), true);
+  });
+
+  test('no more than maxPathsPerRoute paths are learned per route', () => {
+    const learner = new NoiseLearner({ maxPathsPerRoute: 2 });
+    learner.observe(ROUTE, json({ a: 1, b: 1, c: 1 }), json({ a: 2, b: 2, c: 2 }), rules);
+    assert.equal(learner.snapshot()[ROUTE]?.length, 2);
+  });
+});
