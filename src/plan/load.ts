@@ -180,6 +180,15 @@ function crossChecks(plan: ParsedPlan, problem: ProblemAt): PlanProblem[] {
     f.adapters.forEach((a, j) => {
       if (!ownedBy(a.route)) out.push(problem(['families', i, 'adapters', j, 'route'], `route "${a.route}" is not inside this family's routes`));
     });
+    const needsApproval = f.approveRampStart || f.ramp.steps.some((s) => s.approval);
+    if (needsApproval && (f.approval.approvers ?? plan.approvers).length === 0) {
+      out.push(
+        problem(
+          ['families', i, 'approval', 'approvers'],
+          'this family has approval steps but nobody may approve them; list approvers here or in the plan\'s top-level "approvers"',
+        ),
+      );
+    }
     f.deprecated.forEach((d, j) => {
       if (!ownedBy(d)) out.push(problem(['families', i, 'deprecated', j], `route "${d}" is not inside this family's routes`));
     });

@@ -20,6 +20,7 @@ families:
     routes: ["/api/orders/*"]
     new: http://127.0.0.1:8002
     dependsOn: [users]
+approvers: [alice]
 `;
 
 async function problems(text: string): Promise<{ path: string; message: string; line?: number }[]> {
@@ -34,6 +35,15 @@ async function problems(text: string): Promise<{ path: string; message: string; 
 }
 
 describe('plan validation', () => {
+  test('approval steps without anyone allowed to approve are refused', async () => {
+    const found = await problems(base.replace('approvers: [alice]\n', ''));
+    assert.deepEqual(
+      found.map((p) => p.path),
+      ['families[0].approval.approvers', 'families[1].approval.approvers'],
+    );
+    assert.match(found[0]!.message, /nobody may approve/);
+  });
+
   test('a valid plan gets every default', async () => {
     const plan = await parsePlan(base, '/tmp/plan.yaml');
     const users = plan.families[0]!;
