@@ -27,6 +27,9 @@ export interface ParityVerdict {
   mismatchRate: number;
   /** New p95 ÷ legacy p95 over the compared requests; null when either is unknown. */
   p95Ratio: number | null;
+  /** p95 of the compared answers, ms; null when unknown. */
+  legacyP95: number | null;
+  newP95: number | null;
 }
 
 export interface SloVerdict {
@@ -37,6 +40,9 @@ export interface SloVerdict {
   newRequests: number;
   errorRate: number;
   p95Ratio: number | null;
+  /** p95 per backend on the primary path, ms; null when unknown. */
+  legacyP95: number | null;
+  newP95: number | null;
   mismatchRate: number;
 }
 
@@ -55,7 +61,7 @@ const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {
   const p = s.parity;
   const p95Ratio = ratio(p.latency.new.p95, p.latency.legacy.p95);
-  const base = { samples: p.samples, mismatchRate: p.mismatchRate, p95Ratio };
+  const base = { samples: p.samples, mismatchRate: p.mismatchRate, p95Ratio, legacyP95: p.latency.legacy.p95, newP95: p.latency.new.p95 };
   if (p.samples === 0) return { status: 'no-samples', reasons: ['no shadow samples yet'], ...base };
   if (p.samples < gate.minSamples) {
     return { status: 'insufficient-samples', reasons: [`${p.samples} of ${gate.minSamples} samples`], ...base };
@@ -92,5 +98,15 @@ export function evaluateSlo(s: FamilyStatsSnapshot, slo: SloThresholds, guard?: 
   if (s.parity.samples >= slo.minRequests && s.parity.mismatchRate > slo.maxMismatchRate) {
     reasons.push(`mismatch rate ${pct(s.parity.mismatchRate)} > ${pct(slo.maxMismatchRate)} over ${s.parity.samples} comparisons`);
   }
-  return { breached: reasons.length > 0, judged, reasons, newRequests: n.requests, errorRate: n.errorRate, p95Ratio, mismatchRate: s.parity.mismatchRate };
+  return {
+    breached: reasons.length > 0,
+    judged,
+    reasons,
+    newRequests: n.requests,
+    errorRate: n.errorRate,
+    p95Ratio,
+    legacyP95: s.backends.legacy.p95,
+    newP95: n.p95,
+    mismatchRate: s.parity.mismatchRate,
+  };
 }
