@@ -1,0 +1,63 @@
+/**
+ * Peer: the real Phoenix router (`src/router/server.ts`) with a one-family plan whose routes
+ * cover the benchmark paths. It starts in `legacy` mode (every request to `--legacy`); run.ts
+ * switches the shadow configuration through the admin API. Admin runs without a token
+ * (`insecureAdmin`) on 127.0.0.1 only.
+ *
+ * Run: `node --import tsx bench/proxy/phoenix.ts --legacy URL --new URL [--port 0]`;
+ * prints `READY <port> {"adminUrl":…}`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
+import { parsePlan } from '../../src/plan/load.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { startRouter } from '../../src/router/server.js';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+
+// run.ts sets this family's route through the admin API.
+const BENCH_FAMILY = 'bench';
+
+async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'phx-router-'));
+  const legacy = arg('legacy', 'http://127.0.0.1:3000');
+  const candidate = arg('new', legacy);
+  const text = `version: 1
+name: bench
+legacy: ${legacy}
+approvers: [bench]
+router:
+  stateFile: ${join(dir, 'state.json')}
+families:
+  - name: ${BENCH_FAMILY}
+    routes: ["GET /api/bench/*"]
+    new: ${candidate}
+    parity:
+      sampleRate: 1
+`;
+  const plan = await parsePlan(text, join(dir, 'plan.yaml'));
+  const logger = createLogger('bench-router', { level: process.env.PHOENIX_LOG_LEVEL ?? 'warn' }, process.stderr as unknown as DestinationStream);
+  const router = await startRouter({
+    plan,
+    port: Number(arg('port', '0')),
+    adminPort: Number(arg('admin-port', '0')),
+    insecureAdmin: true,
+    stateFile: join(dir, 'state.json'),
+    logger,
+  });
+  process.stdout.write(`READY ${router.port} ${JSON.stringify({ url: router.url, adminUrl: router.adminUrl })}\n`);
+  process.on('SIGTERM', () => {
+    void Promise.resolve(router.close()).then(() => process.exit(0));
+    setTimeout(() => process.exit(0), 1000).unref();
+  });
+}
+
+run().catch((err: unknown) => {
+  process.stderr.write(`phoenix peer: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
