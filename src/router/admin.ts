@@ -1,0 +1,169 @@
+/**
+ * The admin API, on its own port: read and set a family's route, clear a guard trip, read
+ * statistics, learned noise, recent mismatches and sampled requests. Every call but `/healthz`
+ * and `/metrics` needs the bearer token; bodies are validated and bounded.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Logger } from '../lib/logger.js';
+import type { FamilyRuntime } from './family.js';
+import type { RouteChange, RouteState } from './types.js';
+
+/** Largest admin request body, bytes. */
+export const MAX_ADMIN_BODY = 64 * 1024;
+
+const routeChangeSchema = z.strictObject({
+  mode: z.enum(['legacy', 'shadow', 'canary', 'new'], 'expected one of "legacy", "shadow", "canary", "new"'),
+  percent: z.number('expected a number between 0 and 100').min(0, 'expected a number between 0 and 100').max(100, 'expected a number between 0 and 100'),
+  version: z.number('expected a whole number ≥ 0').int('expected a whole number ≥ 0').min(0, 'expected a whole number ≥ 0'),
+  sampleRate: z.number('expected a number between 0 and 1').min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').optional(),
+  updatedBy: z.string('expected a string').max(200, 'expected at most 200 characters').optional(),
+});
+
+/** A coded error the admin API answers with. */
+export class AdminError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface AdminDeps {
+  families: ReadonlyMap<string, FamilyRuntime>;
+  /** Bearer token; undefined only when the admin API runs insecure on loopback. */
+  token: string | undefined;
+  log: Logger;
+  setRoute(family: FamilyRuntime, change: RouteChange): RouteState;
+  clearGuard(family: FamilyRuntime): void;
+  metrics(): string;
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s).digest();
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > MAX_ADMIN_BODY) return reject(new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ADMIN_BODY) {
+        reject(new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function limitOf(url: URL, max: number): number {
+  const raw = url.searchParams.get('limit');
+  if (raw === null) return max;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `limit: expected a whole number ≥ 1, got "${raw}"`);
+  return Math.min(n, max);
+}
+
+/** Builds the admin request handler. */
+export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const expected = deps.token === undefined ? undefined : digest(`Bearer ${deps.token}`);
+
+  function authorized(req: IncomingMessage): boolean {
+    if (expected === undefined) return true;
+    const given = req.headers.authorization;
+    return typeof given === 'string' && timingSafeEqual(digest(given), expected);
+  }
+
+  function family(name: string): FamilyRuntime {
+    const f = deps.families.get(name);
+    if (!f) throw new AdminError(404, 'PHX_ERR_ADMIN_UNKNOWN_FAMILY', `no family "${name}" in the router's plan (families: ${[...deps.families.keys()].join(', ')})`);
+    return f;
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (url.pathname === '/metrics') {
+      const text = deps.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    if (!authorized(req)) {
+      deps.log.warn({ method, path: url.pathname, remote: req.socket.remoteAddress, tokenGiven: req.headers.authorization !== undefined }, 'admin request refused: missing or wrong token');
+      throw new AdminError(401, 'PHX_ERR_ROUTER_UNAUTHORIZED', 'missing or wrong bearer token; send "Authorization: Bearer $PHOENIX_ADMIN_TOKEN"');
+    }
+    if (url.pathname === '/v1/families' && method === 'GET') {
+      return send(res, 200, { families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })) });
+    }
+    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|samples)$/.exec(url.pathname);
+    if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
+    const f = family(decodeURIComponent(m[1]!));
+    const what = m[2]!;
+    const now = Date.now();
+    switch (`${method} ${what}`) {
+      case 'GET route':
+        return send(res, 200, f.route);
+      case 'PUT route': {
+        const text = await readBody(req);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', 'the body is not JSON; expected {"mode", "percent", "version", "sampleRate"?, "updatedBy"?}');
+        }
+        const parsed = routeChangeSchema.safeParse(json);
+        if (!parsed.success) {
+          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
+        }
+        return send(res, 200, deps.setRoute(f, parsed.data));
+      }
+      case 'GET guard':
+        return send(res, 200, f.guard.state);
+      case 'DELETE guard':
+        deps.clearGuard(f);
+        return send(res, 200, f.guard.state);
+      case 'GET stats':
+        return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
+      case 'DELETE stats':
+        f.stats.reset(now);
+        return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
+      case 'GET noise':
+        return send(res, 200, { family: f.name, routes: f.noise.snapshot() });
+      case 'GET mismatches':
+        return send(res, 200, { family: f.name, mismatches: f.mismatches.latest(limitOf(url, 100)) });
+      case 'GET samples':
+        return send(res, 200, { family: f.name, samples: f.samples.latest(limitOf(url, 200)) });
+      default:
+        throw new AdminError(405, 'PHX_ERR_ADMIN_METHOD', `${method} is not allowed on /v1/families/:family/${what}`);
+    }
+  }
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (err instanceof AdminError) {
+        if (err.status === 413) res.setHeader('connection', 'close');
+        return send(res, err.status, { error: { code: err.code, message: err.message } });
+      }
+      deps.log.error({ err }, 'admin request failed');
+      send(res, 500, { error: { code: 'PHX_ERR_ADMIN_INTERNAL', message: (err as Error).message } });
+    });
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Everything the router keeps per family: its plan, route and guard, statistics, compiled diff
+ * rules and adapters, learned noise, and bounded rings of recent mismatches and sampled requests.
+ */
+import type { Pool } from 'undici';
+import { compileAdapters, compileRules, NoiseLearner, type AdapterSet, type CompiledRules, type Difference } from '../parity/index.js';
+import { FamilyStats } from '../parity/stats.js';
+import type { FamilyPlan } from '../plan/schema.js';
+import { stickyExtractor, type StickyExtractor } from './decide.js';
+import { Guard } from './guard.js';
+import type { RouteMode, RouteState } from './types.js';
+
+/** A fixed-size ring, newest last. */
+export class Ring<T> {
+  private readonly items: (T | undefined)[];
+  private next = 0;
+  private size = 0;
+  constructor(capacity: number) {
+    this.items = new Array<T | undefined>(capacity);
+  }
+  push(item: T): void {
+    this.items[this.next] = item;
+    this.next = (this.next + 1) % this.items.length;
+    this.size = Math.min(this.size + 1, this.items.length);
+  }
+  /** Up to `limit` items, newest first. */
+  latest(limit: number): T[] {
+    const out: T[] = [];
+    for (let k = 1; k <= Math.min(limit, this.size); k++) out.push(this.items[(this.next - k + this.items.length) % this.items.length] as T);
+    return out;
+  }
+}
+
+/** A shadow comparison that differed, with secrets masked. */
+export interface MismatchRecord {
+  at: number;
+  method: string;
+  path: string;
+  route: string;
+  requestId: string;
+  differences: Difference[];
+  legacy: { status: number; headers: Record<string, string> };
+  candidate: { status: number; headers: Record<string, string> };
+}
+
+/** A request sampled for shadow comparison, as `phoenix contracts record` turns it into a case. */
+export interface SampleRecord {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Without credentials or per-connection headers. */
+  headers: Record<string, string>;
+  /** UTF-8 body, when there was one of at most 64 KB. */
+  body?: string;
+  status: number;
+  route: string;
+}
+
+/** Cumulative counters since start, for `/metrics` (statistics windows are reset; these are not). */
+export interface FamilyCounters {
+  requests: Record<'legacy' | 'new', [number, number, number, number, number]>;
+  mismatches: Record<string, number>;
+  comparisons: number;
+  mirrorsDropped: number;
+  mirrorErrors: number;
+  fallbacks: number;
+}
+
+/** Labels of the status classes counted per backend, by index. */
+export const STATUS_CLASSES = ['error', '2xx', '3xx', '4xx', '5xx'] as const;
+
+function statusClass(status: number): number {
+  return status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 100 ? 1 : 0;
+}
+
+/** Mismatches and sampled requests kept per family. */
+const MISMATCHES_KEPT = 100;
+const SAMPLES_KEPT = 200;
+/** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
+export const NOISE_WARMUP = 10;
+
+export class FamilyRuntime {
+  readonly plan: FamilyPlan;
+  readonly name: string;
+  route: RouteState;
+  readonly guard: Guard;
+  readonly stats: FamilyStats;
+  readonly legacy: Pool;
+  readonly candidate: Pool;
+  readonly sticky: StickyExtractor;
+  readonly adapters: AdapterSet;
+  readonly noise = new NoiseLearner();
+  readonly noiseWarmup = new Map<string, number>();
+  readonly mismatches = new Ring<MismatchRecord>(MISMATCHES_KEPT);
+  readonly samples = new Ring<SampleRecord>(SAMPLES_KEPT);
+  readonly counters: FamilyCounters = {
+    requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] },
+    mismatches: {},
+    comparisons: 0,
+    mirrorsDropped: 0,
+    mirrorErrors: 0,
+    fallbacks: 0,
+  };
+  private readonly baseRules: CompiledRules;
+  private readonly routeRules = new Map<string, CompiledRules>();
+
+  constructor(plan: FamilyPlan, pools: { legacy: Pool; candidate: Pool }, now: number) {
+    this.plan = plan;
+    this.name = plan.name;
+    this.route = { family: plan.name, mode: 'legacy', percent: 0, version: 0, sampleRate: plan.parity.sampleRate };
+    this.guard = new Guard(plan.name, plan.guard);
+    this.stats = new FamilyStats(now);
+    this.legacy = pools.legacy;
+    this.candidate = pools.candidate;
+    this.sticky = stickyExtractor(plan.sticky);
+    this.adapters = compileAdapters(plan.adapters);
+    this.baseRules = compileRules(plan.diff);
+    for (const [route, override] of Object.entries(plan.routeDiff)) this.routeRules.set(route, compileRules(plan.diff, override));
+  }
+
+  /** Where the family's traffic goes now: a tripped guard overrides the route. */
+  effectiveMode(): RouteMode {
+    return this.guard.state.tripped ? 'legacy' : this.route.mode;
+  }
+
+  /** Diff rules for a route pattern of the family (its `routeDiff` override, if any). */
+  rulesFor(route: string): CompiledRules {
+    return this.routeRules.get(route) ?? this.baseRules;
+  }
+
+  /** Counts a client-path answer by status class; status 0 means a connection error or timeout. */
+  count(backend: 'legacy' | 'new', status: number): void {
+    const counts = this.counters.requests[backend];
+    const i = statusClass(status);
+    counts[i] = (counts[i] ?? 0) + 1;
+  }
+}

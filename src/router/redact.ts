@@ -1,0 +1,43 @@
+/**
+ * Secrets never leave the router in mismatch samples or recorded requests: headers that carry
+ * credentials are masked (mismatches) or dropped (recorded requests, which become case files).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+
+const SECRET_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-csrf-token']);
+const SECRET_WORDS = /token|secret|key|password|session|auth/i;
+
+/** True when a header (lower-case name) may carry a credential. */
+export function isSecretHeader(name: string): boolean {
+  return SECRET_NAMES.has(name) || SECRET_WORDS.test(name);
+}
+
+type Headers = IncomingHttpHeaders | Record<string, string | string[] | undefined>;
+
+function flat(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Header copy with secret values replaced by `[redacted]`. */
+export function redactHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const value = flat(v);
+    if (value === undefined) continue;
+    const name = k.toLowerCase();
+    out[name] = isSecretHeader(name) ? '[redacted]' : value;
+  }
+  return out;
+}
+
+/** Header copy without secret headers and without hop-by-hop or per-connection ones. */
+export function dropSecretHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const value = flat(v);
+    const name = k.toLowerCase();
+    if (value === undefined || isSecretHeader(name) || name === 'host' || name === 'content-length' || name.startsWith('x-forwarded-')) continue;
+    out[name] = value;
+  }
+  return out;
+}

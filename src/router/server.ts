@@ -1,0 +1,216 @@
+/**
+ * Starts the strangler router: the public proxy and the admin API on its own port, with flag
+ * state restored from the state file. The router never needs Temporal to serve traffic.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Pool } from 'undici';
+import { PhoenixError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import type { Plan } from '../plan/schema.js';
+import { createAdminHandler } from './admin.js';
+import { AdminError } from './admin.js';
+import { FamilyRuntime } from './family.js';
+import { createMatcher } from './match.js';
+import { renderMetrics } from './metrics.js';
+import { MirrorQueue } from './mirror-queue.js';
+import { createHandler } from './proxy.js';
+import { StateFile, type SavedFamily } from './store.js';
+import type { RouteChange, RouteState } from './types.js';
+
+export interface StartRouterOptions {
+  plan: Plan;
+  /** Public port; 0 picks a free one. @default the port of `plan.router.publicUrl` */
+  port?: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  /** Admin API port; 0 picks a free one. @default the port of `plan.router.adminUrl` */
+  adminPort?: number;
+  /** @default "127.0.0.1" */
+  adminHost?: string;
+  /** Admin bearer token. @default process.env.PHOENIX_ADMIN_TOKEN */
+  adminToken?: string;
+  /** Run the admin API without a token; allowed on a loopback admin host only. @default false */
+  insecureAdmin?: boolean;
+  /** @default `plan.router.stateFile`, relative to the working directory */
+  stateFile?: string;
+  logger?: Logger;
+}
+
+export interface RunningRouter {
+  /** Public base URL. */
+  url: string;
+  adminUrl: string;
+  port: number;
+  adminPort: number;
+  /** The state file in use. */
+  stateFile: string;
+  /** Saves the state, stops accepting connections and closes the upstream pools. */
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function portOf(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startRouter(o: StartRouterOptions): Promise<RunningRouter> {
+  const plan = o.plan;
+  const log = o.logger ?? createLogger('router');
+  const host = o.host ?? '127.0.0.1';
+  const adminHost = o.adminHost ?? '127.0.0.1';
+  const token = o.adminToken ?? process.env.PHOENIX_ADMIN_TOKEN;
+  if (!token) {
+    if (!o.insecureAdmin) {
+      throw new PhoenixError('PHX_ERR_ADMIN_TOKEN_MISSING', 'no admin token: set PHOENIX_ADMIN_TOKEN (or pass --insecure-admin to run the admin API without a token on loopback only)');
+    }
+    if (!LOOPBACK.has(adminHost)) {
+      throw new PhoenixError('PHX_ERR_ADMIN_INSECURE_NOT_LOOPBACK', `--insecure-admin is only allowed on a loopback admin host, not "${adminHost}"; set PHOENIX_ADMIN_TOKEN instead`);
+    }
+  }
+
+  const pools = new Map<string, Pool>();
+  const pool = (origin: string): Pool => {
+    let p = pools.get(origin);
+    if (!p) pools.set(origin, (p = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 })));
+    return p;
+  };
+  const now = Date.now();
+  const families = plan.families.map((f) => new FamilyRuntime(f, { legacy: pool(f.legacy), candidate: pool(f.new) }, now));
+  const byName = new Map(families.map((f) => [f.name, f]));
+
+  const store = new StateFile(o.stateFile ?? path.resolve(plan.router.stateFile), log);
+  const loaded = await store.load();
+  if (loaded.corrupt) {
+    log.error({ file: store.file, setAside: loaded.setAside, problem: loaded.error }, 'the router state file is damaged; every family starts on legacy (the damaged file was kept aside)');
+  }
+  for (const [name, saved] of loaded.families) {
+    const f = byName.get(name);
+    if (!f) {
+      log.warn({ family: name, file: store.file }, 'the state file names a family that is not in the plan; ignored');
+      continue;
+    }
+    f.route = { ...saved.route, family: name };
+    if (saved.guard) f.guard.restore(saved.guard);
+  }
+  const snapshot = (): Record<string, SavedFamily> =>
+    Object.fromEntries(
+      families.map((f) => [
+        f.name,
+        { route: f.route, ...(f.guard.state.tripped ? { guard: { reason: f.guard.state.reason, trippedAt: f.guard.state.trippedAt, tripMs: f.guard.state.tripMs } } : {}) },
+      ]),
+    );
+  const save = (): void => store.save(snapshot);
+
+  const queue = new MirrorQueue(plan.router.mirrorQueue, plan.router.mirrorConcurrency);
+  const handler = createHandler({
+    matcher: createMatcher(plan.families),
+    families,
+    defaultLegacy: pool(plan.legacy),
+    queue,
+    maxCompareBytes: plan.router.maxCompareBytes,
+    log,
+    onTrip(f) {
+      log.warn({ family: f.name, reason: f.guard.state.reason, tripMs: f.guard.state.tripMs }, 'guard tripped: family forced to legacy until cleared');
+      save();
+    },
+  });
+
+  function setRoute(f: FamilyRuntime, change: RouteChange): RouteState {
+    const cur = f.route;
+    const sampleRate = change.sampleRate ?? f.plan.parity.sampleRate;
+    const percent = change.mode === 'legacy' || change.mode === 'shadow' ? 0 : change.mode === 'new' ? 100 : change.percent;
+    const same = cur.mode === change.mode && cur.percent === percent && cur.sampleRate === sampleRate;
+    if (change.version < cur.version || (change.version === cur.version && !same)) {
+      throw new AdminError(
+        409,
+        'PHX_ERR_ROUTE_STALE_VERSION',
+        `version ${change.version} is stale: "${f.name}" is at version ${cur.version} (${cur.mode} ${cur.percent}%, set by ${cur.updatedBy ?? 'unknown'}); read the route and send a newer version`,
+      );
+    }
+    if (change.version === cur.version) return cur;
+    f.route = { family: f.name, mode: change.mode, percent, version: change.version, sampleRate, updatedBy: change.updatedBy, updatedAt: Date.now() };
+    log.info({ family: f.name, mode: change.mode, percent, version: change.version, by: change.updatedBy }, 'route changed');
+    save();
+    return f.route;
+  }
+
+  const adminServer = http.createServer(
+    createAdminHandler({
+      families: byName,
+      token,
+      log,
+      setRoute,
+      clearGuard(f) {
+        if (!f.guard.state.tripped) return;
+        f.guard.clear();
+        log.info({ family: f.name }, 'guard cleared');
+        save();
+      },
+      metrics: () => renderMetrics(families, { queue, stateFileCorrupt: loaded.corrupt }),
+    }),
+  );
+  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, handler);
+  server.on('clientError', (err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy(err);
+  });
+
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await listen(server, o.port ?? portOf(plan.router.publicUrl), host);
+    adminPort = await listen(adminServer, o.adminPort ?? portOf(plan.router.adminUrl), adminHost);
+  } catch (err) {
+    server.close();
+    await Promise.all([...pools.values()].map((p) => p.close()));
+    const e = err as NodeJS.ErrnoException;
+    throw new PhoenixError('PHX_ERR_ROUTER_LISTEN', `cannot listen (${e.code ?? e.message}); choose other ports with --port / --admin-port`, {}, { cause: err });
+  }
+  // Persist the restored (or reset-to-legacy) state so the file on disk matches what is served.
+  save();
+  log.info({ port, adminPort, families: families.length, stateFile: store.file }, 'router listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${hostForUrl(host)}:${port}`,
+    adminUrl: `http://${hostForUrl(adminHost)}:${adminPort}`,
+    port,
+    adminPort,
+    stateFile: store.file,
+    close() {
+      closing ??= (async () => {
+        const closed = Promise.all([new Promise((r) => server.close(r)), new Promise((r) => adminServer.close(r))]);
+        server.closeIdleConnections();
+        adminServer.closeIdleConnections();
+        const force = setTimeout(() => {
+          server.closeAllConnections();
+          adminServer.closeAllConnections();
+        }, 2000);
+        await closed;
+        clearTimeout(force);
+        await queue.drained();
+        await store.flush();
+        await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+      })();
+      return closing;
+    },
+  };
+}

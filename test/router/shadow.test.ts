@@ -1,0 +1,159 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
+import type { RunningRouter } from '../../src/router/server.js';
+import { waitFor } from '../helpers/wait.js';
+import { json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
+
+let legacy: TestUpstream;
+let candidate: TestUpstream;
+let r: RunningRouter;
+let admin: RouterAdminClient;
+let version = 0;
+
+const user = (id: number, zip: unknown) => ({ id, name: `user ${id}`, address: { city: 'Lyon', zip }, meta: { request_id: randomUUID() } });
+const payload = randomBytes(200_000).toString('hex');
+
+const candidateHandler: Handler = (req, res) => {
+  if (req.url === '/api/users/big') return json(res, 200, { payload });
+  if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
+  if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { data: { id: 5, title: 'lamp' } });
+  json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'));
+};
+
+before(async () => {
+  legacy = await upstream((req, res) => {
+    if (req.url === '/api/users/big') return json(res, 200, { payload });
+    if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
+    if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { id: 5, name: 'lamp' });
+    json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'), { 'set-cookie': 'session=s3cret' });
+  });
+  candidate = await upstream(candidateHandler);
+  const { plan, dir } = await planFor(
+    legacy.url,
+    candidate.url,
+    `    parity: { mirrorUnsafe: false }
+    adapters:
+      - route: "GET /api/users/products/:id"
+        ops: [{ op: unwrap, path: $.data }, { op: rename, from: $.title, to: $.name }]
+  - name: writes
+    routes: ["/api/writes/*"]
+    new: ${candidate.url}
+    parity: { mirrorUnsafe: true }
+`,
+  );
+  r = await router(plan, dir);
+  admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
+});
+after(async () => {
+  await admin?.close();
+  await r?.close();
+  await legacy?.close();
+  await candidate?.close();
+});
+
+async function shadow(family = 'users'): Promise<void> {
+  await admin.setRoute(family, { mode: 'shadow', percent: 0, version: ++version, sampleRate: 1 });
+  await admin.resetStats(family);
+}
+
+async function samples(family: string, n: number): Promise<void> {
+  await waitFor(`${n} comparisons for ${family}`, async () => (await admin.getStats(family)).stats.parity.samples >= n);
+}
+
+describe('shadow', () => {
+  test('the client gets legacy bytes unchanged while both answers are compared', async () => {
+    await shadow();
+    candidate.seen.length = 0;
+    const direct = await request(`${legacy.url}/api/users/big`);
+    const expected = Buffer.from(await direct.body.arrayBuffer());
+    const res = await request(`${r.url}/api/users/big`);
+    assert.deepEqual(Buffer.from(await res.body.arrayBuffer()), expected);
+    await samples('users', 1);
+    const s = (await admin.getStats('users')).stats;
+    assert.equal(s.parity.matches, 1);
+    assert.equal(candidate.seen.filter((x) => x.url === '/api/users/big').length, 1, 'mirrored once');
+  });
+
+  test('a changed type in a nested field is reported with its path; ignored noise is not', async () => {
+    await shadow();
+    candidate.handler = (req, res) => json(res, 200, user(7, 69001));
+    for (let i = 0; i < 5; i++) await (await request(`${r.url}/api/users/7`)).body.dump();
+    await samples('users', 5);
+    const s = (await admin.getStats('users')).stats;
+    assert.equal(s.parity.mismatches, 5);
+    assert.equal(s.parity.byKind.type, 5);
+    assert.deepEqual(s.parity.topPaths.map((p) => [p.path, p.kind, p.count, p.route]), [['$.address.zip', 'type', 5, '/api/users/*']]);
+    assert.deepEqual(s.parity.topPaths[0]!.example, { legacy: '69001', candidate: 69001 });
+    const mismatches = await admin.getMismatches('users', 2);
+    assert.equal(mismatches.length, 2);
+    assert.equal(mismatches[0]!.differences[0]!.path, '$.address.zip');
+    assert.equal(mismatches[0]!.legacy.headers['set-cookie'], '[redacted]', 'secrets are masked in mismatch samples');
+    candidate.handler = candidateHandler;
+  });
+
+  test('a field that differs between two legacy answers is learned as noise, reported, and not counted', async () => {
+    await shadow();
+    for (let i = 0; i < 12; i++) await (await request(`${r.url}/api/users/stamp?i=${i}`)).body.dump();
+    await samples('users', 12);
+    const s = (await admin.getStats('users')).stats;
+    const noise = await admin.getNoise('users');
+    assert.deepEqual(noise.routes['/api/users/*']?.map((p) => p.path), ['$.generated']);
+    assert.ok(s.parity.noiseIgnored >= 11, `noise ignored in ${s.parity.noiseIgnored} comparisons`);
+    assert.ok(s.parity.mismatches <= 1, `only a comparison made before the first lesson may count (${s.parity.mismatches})`);
+  });
+
+  test('unsafe methods are not mirrored unless the family allows it, and then carry the shadow header', async () => {
+    await shadow('users');
+    await shadow('writes');
+    candidate.seen.length = 0;
+    await (await request(`${r.url}/api/users`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } })).body.dump();
+    await (await request(`${r.url}/api/writes/1`, { method: 'PUT', body: '{"b":2}', headers: { 'content-type': 'application/json', authorization: 'Bearer t0k3n' } })).body.dump();
+    await samples('writes', 1);
+    assert.equal((await admin.getStats('users')).stats.shadow.skippedUnsafe, 1);
+    assert.deepEqual(candidate.seen.map((x) => [x.method, x.url, x.headers['x-phoenix-shadow'], x.body]), [['PUT', '/api/writes/1', '1', '{"b":2}']]);
+    const [sample] = await admin.getSamples('writes', 1);
+    assert.equal(sample!.body, '{"b":2}');
+    assert.equal(sample!.headers.authorization, undefined, 'recorded requests carry no secrets');
+    assert.equal(sample!.method, 'PUT');
+  });
+
+  test('adapters apply to the new answers of the endpoints that declare them', async () => {
+    await admin.setRoute('users', { mode: 'new', percent: 100, version: ++version });
+    const adapted = (await (await request(`${r.url}/api/users/products/5`)).body.json()) as unknown;
+    assert.deepEqual(adapted, { id: 5, name: 'lamp' });
+    const plain = (await (await request(`${r.url}/api/users/7`)).body.json()) as { name: string };
+    assert.equal(plain.name, 'user 7');
+    await shadow();
+    await (await request(`${r.url}/api/users/products/5`)).body.dump();
+    await samples('users', 1);
+    assert.equal((await admin.getStats('users')).stats.parity.matches, 1, 'the comparison uses the adapted answer');
+  });
+
+  test('mirrors beyond the queue bound are dropped and counted, never delaying the client', async () => {
+    const { plan, dir } = await planFor(legacy.url, candidate.url);
+    plan.router.mirrorQueue = 1;
+    plan.router.mirrorConcurrency = 1;
+    const r2 = await router(plan, dir);
+    const a2 = createRouterAdminClient({ baseUrl: r2.adminUrl, token: 'test-token' });
+    let release = (): void => {};
+    const gate = new Promise<void>((res) => (release = res));
+    candidate.handler = (_req, res) => void gate.then(() => json(res, 200, user(7, '69001')));
+    try {
+      await a2.setRoute('users', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
+      const t0 = Date.now();
+      for (let i = 0; i < 6; i++) await (await request(`${r2.url}/api/users/7`)).body.dump();
+      assert.ok(Date.now() - t0 < 2000, 'clients were answered while mirrors were stuck');
+      const s = (await a2.getStats('users')).stats.shadow;
+      assert.equal(s.mirrored, 2, 'one running and one waiting');
+      assert.equal(s.dropped, 4);
+    } finally {
+      release();
+      candidate.handler = candidateHandler;
+      await a2.close();
+      await r2.close();
+    }
+  });
+});
