@@ -7,10 +7,24 @@ import { CliError, ExitCode } from './output.js';
 import { PhoenixError } from '../lib/errors.js';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerDev } from './commands/dev.js';
+import { register as registerRouter } from './commands/router.js';
+import { register as registerWorker } from './commands/worker.js';
+import { register as registerStart } from './commands/start.js';
+import { register as registerStatus } from './commands/status.js';
+import { register as registerApprove } from './commands/approve.js';
+import { register as registerControl } from './commands/control.js';
+import { register as registerReport } from './commands/report.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
   registerDev,
+  registerRouter,
+  registerWorker,
+  registerStart,
+  registerStatus,
+  registerApprove,
+  registerControl,
+  registerReport,
 ];
 
 export function buildProgram(): Command {

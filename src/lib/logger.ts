@@ -2,7 +2,7 @@
  * The one pino logger factory. Secrets never reach logs: the redact list covers the header and
  * environment names Phoenix handles, wherever they sit in a logged object.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -25,9 +25,11 @@ const REDACT = [
 
 /**
  * Creates a structured logger. Level from `PHOENIX_LOG_LEVEL` (default `info`; tests default to
- * `warn` so their output stays readable).
+ * `warn` so their output stays readable). Logs go to stdout unless a `destination` is given
+ * (`pino.destination(file)`).
  */
-export function createLogger(name: string, options: LoggerOptions = {}): Logger {
+export function createLogger(name: string, options: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const level = process.env.PHOENIX_LOG_LEVEL ?? (process.env.NODE_TEST_CONTEXT ? 'warn' : 'info');
-  return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' }, ...options });
+  const opts = { name, level, redact: { paths: REDACT, censor: '[redacted]' }, ...options };
+  return destination ? pino(opts, destination) : pino(opts);
 }

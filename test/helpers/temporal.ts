@@ -6,7 +6,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import { startDevServer, type RunningDevServer } from '../../src/lib/dev-server.js';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTES, startDevServer, type RunningDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../../src/lib/temporal-cli.js';
 import { freePort } from './ports.js';
 
@@ -41,8 +42,15 @@ export async function testTemporal(): Promise<TestTemporal> {
   };
 }
 
-/** A time-skipping environment on the real test server binary. */
+/** A time-skipping environment on the real test server binary, with Phoenix's search attributes. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = await resolveTestServer();
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const { IndexedValueType } = proto.temporal.api.enums.v1;
+  const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, v]) => [k, types[v]])),
+  });
+  return env;
 }

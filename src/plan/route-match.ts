@@ -1,9 +1,9 @@
 /**
- * Finds the family a request belongs to: the most specific matching pattern wins (literal
+ * Finds the family a request belongs to (shared by the router and the contract runner): the most specific matching pattern wins (literal
  * segments over parameters over a trailing `*`; a pattern that names methods over one that does
  * not). Unmatched requests belong to no family and go to legacy.
  */
-import { matchesPattern, parseRoutePattern, type RoutePattern, type Segment } from '../plan/route-pattern.js';
+import { matchesPattern, parseRoutePattern, type RoutePattern, type Segment } from './route-pattern.js';
 
 /** A matched request: the family's index and the pattern (its text keys per-route statistics). */
 export interface RouteMatch {

@@ -1,0 +1,79 @@
+/**
+ * The final report of a migration, as JSON (for tools) and Markdown (for people). Written with
+ * the same name for the same run, so a retried activity overwrites rather than duplicates.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { MigrationProgress } from '../workflows/messages.js';
+
+export interface ReportInput {
+  workflowId: string;
+  runId: string;
+  outcome: 'completed' | 'rolled-back';
+  progress: MigrationProgress;
+}
+
+export interface ReportPaths {
+  json: string;
+  markdown: string;
+}
+
+function ms(start: string, end?: string): string {
+  if (!end) return '—';
+  const d = Date.parse(end) - Date.parse(start);
+  return d < 1000 ? `${d} ms` : `${(d / 1000).toFixed(1)} s`;
+}
+
+function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
+}
+
+/** Renders the Markdown report. */
+export function renderReportMarkdown(input: ReportInput): string {
+  const p = input.progress;
+  const lines = [
+    `# Migration report: ${p.family}`,
+    '',
+    `- Plan: ${p.plan}`,
+    `- Workflow: ${input.workflowId} (run ${input.runId})`,
+    `- Outcome: **${input.outcome}**${p.rollback ? ` — ${p.rollback.type}: ${p.rollback.reason}` : ''}`,
+    `- Started: ${p.startedAt}; final traffic on new: ${p.percent}%; attempts: ${p.attempt}`,
+  ];
+  if (p.rollback?.durationMs !== undefined) lines.push(`- Rollback took ${p.rollback.durationMs} ms from detection to compensations complete`);
+  lines.push('', '## Stages', '', '| stage | started | took |', '|---|---|---|');
+  for (const s of p.stageTimings) lines.push(`| ${s.stage} | ${s.startedAt} | ${ms(s.startedAt, s.endedAt)} |`);
+  if (p.parity) {
+    lines.push('', '## Parity', '', `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`);
+    for (const r of p.parity.reasons) lines.push(`  - ${r}`);
+  }
+  if (p.analysis) {
+    lines.push('', '## Last analysis', '', `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`);
+    for (const r of p.analysis.reasons) lines.push(`  - ${r}`);
+  }
+  if (p.checklist.length > 0) {
+    lines.push('', '## Decommission checklist', '', '| item | kind | status | detail |', '|---|---|---|---|');
+    for (const c of p.checklist) lines.push(`| ${c.id} | ${c.kind} | ${c.status} | ${(c.detail ?? '').replace(/\|/g, '\\|')}${c.by ? ` (by ${c.by})` : ''} |`);
+  }
+  lines.push('', '## Decisions', '', '| at | what | step | by | detail |', '|---|---|---|---|---|');
+  for (const d of p.decisions) lines.push(`| ${d.at} | ${d.kind} | ${d.step ?? ''} | ${d.by ?? ''} | ${(d.detail ?? '').replace(/\|/g, '\\|')} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+export function createReportActivities(deps: { reportDir: string }) {
+  return {
+    async writeReport(input: ReportInput): Promise<ReportPaths> {
+      await mkdir(deps.reportDir, { recursive: true });
+      const base = path.join(deps.reportDir, `${input.progress.family}-${input.runId}`);
+      const paths = { json: `${base}.json`, markdown: `${base}.md` };
+      await writeAtomic(paths.json, `${JSON.stringify({ ...input, generatedAt: new Date().toISOString() }, null, 2)}\n`);
+      await writeAtomic(paths.markdown, renderReportMarkdown(input));
+      return paths;
+    },
+  };
+}

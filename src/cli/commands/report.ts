@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { CliError, ExitCode, print } from '../output.js';
+import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
+
+/** `phoenix report <family>`: the final report of a finished migration. */
+export function register(program: Command): void {
+  program
+    .command('report')
+    .description('Print the final report of a finished migration (Markdown, or JSON with --json).')
+    .argument('<family>')
+    .option('--json', 'print the JSON report')
+    .action(async (family: string, opts: { json?: boolean }) => {
+      try {
+        const handle = await migrationHandle(family);
+        const d = await handle.describe();
+        if (d.status.name === 'RUNNING') {
+          throw new CliError('PHX_ERR_MIGRATION_RUNNING', `the migration of "${family}" is still running; see \`phoenix status ${family}\``, ExitCode.Conflict);
+        }
+        const result = await handle.result();
+        if (!result.report) {
+          if (opts.json) return print(true, result, () => '');
+          throw new CliError('PHX_ERR_REPORT_MISSING', `the migration of "${family}" ended (${result.outcome}) but no report was written; see the worker's logs`, ExitCode.NotFound);
+        }
+        const file = opts.json ? result.report.json : result.report.markdown;
+        process.stdout.write(await readFile(file, 'utf8'));
+      } catch (err) {
+        toCliError(err, family);
+      } finally {
+        await closeTemporalClient();
+      }
+    });
+}

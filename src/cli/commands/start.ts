@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { loadPlan } from '../../plan/index.js';
+import type { MigrationResult } from '../../workflows/migration-state.js';
+import { CliError, ExitCode, print } from '../output.js';
+import { startMigration, startProgram } from '../start-migration.js';
+import { closeTemporalClient, temporalClient } from '../temporal-client.js';
+
+/** `phoenix start <family>|--all --plan plan.yaml`: starts a migration (or the whole plan). */
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('Start the migration of one family, or of every family in dependency order (--all).')
+    .argument('[family]', 'family to migrate')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .option('--all', 'migrate every family of the plan in dependency order')
+    .option('--task-queue <name>', 'task queue the worker polls', 'phoenix')
+    .option('--wait', 'follow the migration until it ends (exit 0 completed, 1 rolled back)')
+    .option('--json', 'print {workflowId, runId, family, uiUrl} as JSON')
+    .action(async (family: string | undefined, opts: { plan: string; all?: boolean; taskQueue: string; wait?: boolean; json?: boolean }) => {
+      if (!family && !opts.all) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'name a family, or pass --all to migrate the whole plan', ExitCode.Usage);
+      if (family && opts.all) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'pass a family or --all, not both', ExitCode.Usage);
+      const plan = await loadPlan(opts.plan);
+      try {
+        const client = await temporalClient();
+        const started = family
+          ? await startMigration({ client, plan, family, taskQueue: opts.taskQueue })
+          : await startProgram({ client, plan, taskQueue: opts.taskQueue });
+        print(!!opts.json, { workflowId: started.workflowId, runId: started.runId, family: family ?? null, plan: plan.name, uiUrl: started.uiUrl }, () =>
+          [`started ${started.workflowId}`, `  follow it: npx phoenix status ${family ?? ''} --watch`.replace('  --', ' --'), `  Temporal UI: ${started.uiUrl}`].join('\n'),
+        );
+        if (!opts.wait) return;
+        const result = (await started.handle.result()) as MigrationResult | { families: { family: string; outcome: string }[] };
+        if ('outcome' in result) {
+          if (!opts.json) process.stdout.write(`${result.family}: ${result.outcome}${result.reason ? ` — ${result.type}: ${result.reason}` : ''}\n`);
+          if (result.outcome !== 'completed') process.exitCode = ExitCode.Failed;
+        } else {
+          if (!opts.json) for (const f of result.families) process.stdout.write(`${f.family}: ${f.outcome}\n`);
+          if (result.families.some((f) => f.outcome !== 'completed')) process.exitCode = ExitCode.Failed;
+        }
+      } finally {
+        await closeTemporalClient();
+      }
+    });
+}

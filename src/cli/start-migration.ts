@@ -1,0 +1,89 @@
+/**
+ * Starting migrations from code: one family (`migrateFamily`, id `phoenix-<family>`) or a whole
+ * plan in dependency order (`migrateProgram`). Used by `phoenix start`, the demo and
+ * `scripts/start-migration.ts`.
+ */
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Plan } from '../plan/schema.js';
+import { renderPlanDetails } from '../workflows/details.js';
+import { migrationWorkflowId, programWorkflowId } from '../workflows/messages.js';
+import { migrateFamily } from '../workflows/migrate-family.js';
+import { migrateProgram } from '../workflows/migrate-program.js';
+import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from '../workflows/search-attributes.js';
+import { TASK_QUEUE } from '../worker/worker.js';
+import { CliError, ExitCode } from './output.js';
+
+export interface StartOptions {
+  client: Client;
+  plan: Plan;
+  /** @default "phoenix" */
+  taskQueue?: string;
+  /** @default the Client's namespace */
+  namespace?: string;
+}
+
+export interface Started<T> {
+  handle: WorkflowHandle<T extends 'family' ? typeof migrateFamily : typeof migrateProgram>;
+  workflowId: string;
+  runId: string;
+  /** The workflow in the Temporal Web UI. */
+  uiUrl: string;
+}
+
+function uiUrl(plan: Plan, namespace: string, workflowId: string): string {
+  return `${plan.temporalUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+function alreadyRunning(what: string, workflowId: string, family?: string): CliError {
+  return new CliError(
+    'PHX_ERR_MIGRATION_ALREADY_RUNNING',
+    `a migration of ${what} is already running (workflow ${workflowId}); see it with \`phoenix status${family ? ` ${family}` : ''}\` or stop it with \`phoenix abort ${family ?? '<family>'} --reason …\``,
+    ExitCode.Conflict,
+  );
+}
+
+/** Starts the migration of one family. A running one for the family is refused. */
+export async function startMigration(o: StartOptions & { family: string }): Promise<Started<'family'>> {
+  const family = o.plan.families.find((f) => f.name === o.family);
+  if (!family) {
+    throw new CliError('PHX_ERR_UNKNOWN_FAMILY', `the plan has no family "${o.family}" (families: ${o.plan.families.map((f) => f.name).join(', ')})`, ExitCode.NotFound);
+  }
+  const workflowId = migrationWorkflowId(family.name);
+  try {
+    const handle = await o.client.workflow.start(migrateFamily, {
+      taskQueue: o.taskQueue ?? TASK_QUEUE,
+      workflowId,
+      args: [{ plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, family }],
+      staticSummary: `Migrate ${family.name}: legacy → ${new URL(family.new).host}`,
+      staticDetails: renderPlanDetails(family),
+      typedSearchAttributes: [
+        { key: PhoenixFamily, value: family.name },
+        { key: PhoenixPlan, value: o.plan.name },
+        { key: PhoenixStage, value: 'preflight' },
+        { key: PhoenixPercent, value: 0 },
+      ],
+    });
+    return { handle, workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId) };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`"${family.name}"`, workflowId, family.name);
+    throw err;
+  }
+}
+
+/** Starts the whole plan: families run in dependency order as child migrations. */
+export async function startProgram(o: StartOptions): Promise<Started<'program'>> {
+  const workflowId = programWorkflowId(o.plan.name);
+  try {
+    const handle = await o.client.workflow.start(migrateProgram, {
+      taskQueue: o.taskQueue ?? TASK_QUEUE,
+      workflowId,
+      args: [{ plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, families: o.plan.families }],
+      staticSummary: `Migrate plan ${o.plan.name}: ${o.plan.families.map((f) => f.name).join(', ')}`,
+      typedSearchAttributes: [{ key: PhoenixPlan, value: o.plan.name }],
+    });
+    return { handle, workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId) };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`plan "${o.plan.name}"`, workflowId);
+    throw err;
+  }
+}

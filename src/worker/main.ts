@@ -1,0 +1,44 @@
+/**
+ * `phoenix worker`: connects to Temporal from the environment (envconfig: TEMPORAL_ADDRESS,
+ * TEMPORAL_NAMESPACE, TLS, API key, profile), registers the workflows and activities on the task
+ * queue, and runs until SIGINT/SIGTERM.
+ */
+import path from 'node:path';
+import { createLogger } from '../lib/logger.js';
+import { connectWorkerConnection } from '../lib/temporal.js';
+import { slackFromEnv } from '../slack/env.js';
+import { createPhoenixWorker, TASK_QUEUE } from './worker.js';
+
+export interface RunWorkerOptions {
+  /** @default "phoenix" */
+  taskQueue?: string;
+  /** Where final reports are written. @default ".phoenix/reports" */
+  reportDir?: string;
+}
+
+export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
+  const log = createLogger('worker');
+  const slack = slackFromEnv();
+  if (!slack.enabled) log.info(`Slack is off: ${slack.reason}; approvals by CLI (phoenix approve)`);
+  if (!process.env.PHOENIX_ADMIN_TOKEN) log.warn('PHOENIX_ADMIN_TOKEN is not set: the router admin API will refuse the worker unless it runs with --insecure-admin');
+  const { connection, namespace } = await connectWorkerConnection();
+  const worker = await createPhoenixWorker({
+    connection,
+    namespace,
+    taskQueue: o.taskQueue ?? TASK_QUEUE,
+    activities: {
+      adminToken: process.env.PHOENIX_ADMIN_TOKEN,
+      reportDir: path.resolve(o.reportDir ?? '.phoenix/reports'),
+      slack: { slack: slack.web, log, buttonSecret: slack.signingSecret },
+    },
+  });
+  const stop = (): void => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  log.info({ taskQueue: o.taskQueue ?? TASK_QUEUE, namespace }, 'worker running');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}

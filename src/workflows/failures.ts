@@ -1,0 +1,21 @@
+/**
+ * Stable `type`s of the non-retryable failures that end or roll back a migration. Clients and
+ * tests match on these, never on messages.
+ */
+export const FailureType = {
+  PreflightFailed: 'PreflightFailed',
+  ContractGateFailed: 'ContractGateFailed',
+  ParityNotReached: 'ParityNotReached',
+  SloBreached: 'SloBreached',
+  GuardTripped: 'GuardTripped',
+  ApprovalRejected: 'ApprovalRejected',
+  ApprovalTimedOut: 'ApprovalTimedOut',
+  ChecklistFailed: 'ChecklistFailed',
+  Aborted: 'Aborted',
+  DependencyFailed: 'DependencyFailed',
+  /** Activities: the router refused a route change because a newer one was applied. */
+  StaleRouteVersion: 'StaleRouteVersion',
+  /** Activities: the plan or case files are invalid. */
+  InvalidInput: 'InvalidInput',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];

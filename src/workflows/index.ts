@@ -1,0 +1,2 @@
+export { migrateFamily } from './migrate-family.js';
+export { migrateProgram } from './migrate-program.js';

@@ -1,0 +1,139 @@
+/**
+ * Messages of the `migrateFamily` workflow, shared by the workflow, the CLI, the Slack receiver
+ * and scripts. Wire names stay short (`approve`, `pause`, `progress`).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
+
+/** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
+export const Stage = {
+  Preflight: 'preflight',
+  ContractGate: 'contract-gate',
+  Shadow: 'shadow',
+  Parity: 'parity',
+  AwaitingApproval: 'awaiting-approval',
+  Ramp: 'ramp',
+  Decommission: 'decommission',
+  Completed: 'completed',
+  RollingBack: 'rolling-back',
+  RolledBack: 'rolled-back',
+  WaitingForRetry: 'waiting-for-retry',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+
+/** Where a decision came from. */
+export type DecisionSource = 'cli' | 'slack' | 'api' | 'workflow';
+
+/** An approval of the pending step. */
+export interface ApprovalDecision {
+  /** The step being approved: `ramp-start`, `ramp:25`, `decommission:<item>`. Must be the pending one. */
+  step: string;
+  /** Who approves: a name from the plan's approvers (CLI user, Slack user id or email). */
+  approver: string;
+  comment?: string;
+  /** @default "api" */
+  via?: DecisionSource;
+}
+
+/** A rejection of the pending step; it rolls the migration back. */
+export interface RejectionDecision {
+  step: string;
+  approver: string;
+  /** Why; recorded in the history, the report and Slack. */
+  reason: string;
+  /** @default "api" */
+  via?: DecisionSource;
+}
+
+/** What an `approve`/`reject` update returns. */
+export interface ApprovalResult {
+  step: string;
+  outcome: 'approved' | 'rejected';
+  by: string;
+  at: string;
+}
+
+export interface PauseRequest {
+  by?: string;
+  reason?: string;
+}
+export interface AbortRequest {
+  by?: string;
+  /** Recorded as the rollback reason. */
+  reason: string;
+}
+export interface RetryRequest {
+  by?: string;
+}
+
+/** One recorded decision or event, in order. */
+export interface DecisionRecord {
+  at: string;
+  kind: 'approved' | 'rejected' | 'timed-out' | 'paused' | 'resumed' | 'aborted' | 'retried' | 'stage' | 'rollback';
+  step?: string;
+  by?: string;
+  detail?: string;
+}
+
+/** The approval the workflow is waiting for. */
+export interface PendingApproval {
+  step: string;
+  description: string;
+  approvers: string[];
+  since: string;
+  deadline: string;
+}
+
+/** A decommission checklist item and its state. */
+export interface ChecklistItemState {
+  id: string;
+  kind: 'automated' | 'manual';
+  description: string;
+  owner?: string;
+  status: 'pending' | 'passed' | 'failed' | 'signed-off';
+  detail?: string;
+  by?: string;
+  at?: string;
+}
+
+/** Snapshot returned by the `progress` query. */
+export interface MigrationProgress {
+  workflowId: string;
+  family: string;
+  plan: string;
+  stage: Stage;
+  /** Share of traffic on the new service, 0–100. */
+  percent: number;
+  paused: boolean;
+  startedAt: string;
+  stageStartedAt: string;
+  /** What the workflow waits for, in words. */
+  waitingFor?: string;
+  pending?: PendingApproval;
+  parity?: ParityVerdict;
+  analysis?: SloVerdict & { at: string };
+  decisions: DecisionRecord[];
+  checklist: ChecklistItemState[];
+  rollback?: { reason: string; type: string; at: string; completedAt?: string; durationMs?: number };
+  /** Timings per stage (ms), for the report. */
+  stageTimings: { stage: Stage; startedAt: string; endedAt?: string }[];
+  attempt: number;
+}
+
+export const approveUpdate = defineUpdate<ApprovalResult, [ApprovalDecision]>('approve');
+export const rejectUpdate = defineUpdate<ApprovalResult, [RejectionDecision]>('reject');
+export const pauseSignal = defineSignal<[PauseRequest]>('pause');
+export const resumeSignal = defineSignal<[PauseRequest]>('resume');
+export const abortSignal = defineSignal<[AbortRequest]>('abort');
+export const retrySignal = defineSignal<[RetryRequest]>('retry');
+export const progressQuery = defineQuery<MigrationProgress>('progress');
+
+/** Workflow id of a family's migration. */
+export function migrationWorkflowId(family: string): string {
+  return `phoenix-${family}`;
+}
+
+/** Workflow id of a plan's program workflow. */
+export function programWorkflowId(plan: string): string {
+  return `phoenix-program-${plan}`;
+}

@@ -1,0 +1,261 @@
+/**
+ * `migrateFamily`: one endpoint family from legacy to the new service, and back on any failure.
+ *
+ *   preflight → contract gate → shadow → parity gate → approval → ramp (bake + analysis,
+ *   approvals) → decommission checklist → report
+ *   failure, breach, rejection, abort or timeout → rollback (route to legacy first, then the
+ *   rest of the undo stack, LIFO) → end, or wait for `retry`
+ */
+import { ApplicationFailure, CancellationScope, ContinueAsNew, allHandlersFinished, condition, log } from '@temporalio/workflow';
+import { evaluateParity } from '../parity/thresholds.js';
+import { formatDuration } from '../plan/duration.js';
+import { FailureType } from './failures.js';
+import { Stage } from './messages.js';
+import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
+import { act } from './proxies.js';
+import { awaitApproval, closeApprovalMessage, hold, maybeContinueAsNew, notice, readFigures, waitOrAbort, writeReport } from './steps.js';
+
+export type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
+
+export async function migrateFamily(input: MigrateFamilyInput): Promise<MigrationResult> {
+  const m = new Migration(input);
+  m.publish();
+  for (;;) {
+    try {
+      if (!m.resuming && m.progress.attempt === 1 && m.reaches('contract-gate')) await preflight(m);
+      if (m.reaches('contract-gate')) await runContractGate(m);
+      if (m.reaches('shadow')) await startShadow(m);
+      if (m.reaches('parity')) await waitForParity(m);
+      if (m.reaches('ramp-start') && m.family.approveRampStart) await awaitRampStart(m);
+      await ramp(m);
+      await decommission(m);
+      return await finish(m, 'completed');
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      await rollbackMigration(m, describeFailure(err));
+      if (!(await waitForRetry(m))) return await finish(m, 'rolled-back');
+    }
+  }
+}
+
+async function preflight(m: Migration): Promise<void> {
+  m.setStage(Stage.Preflight, 'router and upstreams to answer');
+  await notice(m, 'started', `Migration of *${m.family.name}* started: legacy → ${m.family.new}`);
+  const r = await act('control', 'checkPreflight', 'preflight: router, legacy, new', { adminUrl: m.input.routerAdminUrl, family: m.family });
+  const problems: string[] = [];
+  if (!r.router.ok) problems.push(`router admin API at ${m.input.routerAdminUrl} unreachable (${r.router.error})`);
+  if (!r.legacy.ok) problems.push(`legacy ${m.family.legacy} unreachable (${r.legacy.error})`);
+  if (!r.new.ok) problems.push(`new service ${m.family.new} unreachable (${r.new.error})`);
+  if (r.route && r.route.mode !== 'legacy') problems.push(`the family is on "${r.route.mode}" at ${r.route.percent}%, not legacy; set it to legacy or finish the earlier migration first`);
+  if (r.guard?.tripped) problems.push(`the router guard is tripped (${r.guard.reason ?? 'no reason'}); clear it once the new service is healthy`);
+  if (r.route) m.sawVersion(r.route.version);
+  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`preflight failed: ${problems.join('; ')}`, FailureType.PreflightFailed);
+}
+
+async function runContractGate(m: Migration): Promise<void> {
+  m.setStage(Stage.ContractGate, 'the contract suite against legacy and new');
+  m.enter('contract-gate');
+  const s = await act('suites', 'runContractSuite', `contract suite: ${m.family.contractFiles.length} case files`, { family: m.family, mode: 'parity' });
+  m.record({ kind: 'stage', step: 'contract-gate', detail: `${s.passed}/${s.total} cases passed` });
+  if (s.failed > 0) {
+    const cases = s.failures.map((f) => `${f.name} (${f.endpoint}): ${f.messages.join('; ')}`).join(' | ');
+    throw ApplicationFailure.nonRetryable(`contract gate failed: ${s.failed}/${s.total} cases fail — ${cases}`, FailureType.ContractGateFailed, s);
+  }
+}
+
+async function startShadow(m: Migration): Promise<void> {
+  m.setStage(Stage.Shadow, 'shadow traffic to start');
+  await act('control', 'resetFamilyStats', 'reset figures before shadow', { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+  const state = await act('control', 'setRoute', `shadow at ${m.family.parity.sampleRate * 100}% sampling`, {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+    mode: 'shadow',
+    percent: 0,
+    version: m.nextVersion(),
+    sampleRate: m.family.parity.sampleRate,
+    updatedBy: m.progress.workflowId,
+  });
+  m.sawVersion(state.version);
+  m.undo.unshift({ kind: 'route-legacy' });
+  m.enter('parity');
+}
+
+async function waitForParity(m: Migration): Promise<void> {
+  const gate = m.family.parity;
+  m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
+  let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
+  for (;;) {
+    const f = await readFigures(m, 'read parity figures');
+    const verdict = evaluateParity(f.stats, gate);
+    m.progress.parity = verdict;
+    if (f.guard.tripped) throw ApplicationFailure.nonRetryable(`router guard tripped during shadow: ${f.guard.reason ?? ''}`, FailureType.GuardTripped);
+    if (verdict.status === 'met') {
+      m.record({ kind: 'stage', step: 'parity', detail: `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%` });
+      m.enter('ramp-start');
+      return;
+    }
+    if (waited >= gate.timeout) {
+      const why = verdict.status === 'no-samples' ? 'no shadow samples at all — is traffic reaching the router for this family?' : verdict.reasons.join('; ');
+      throw ApplicationFailure.nonRetryable(`parity not reached within ${formatDuration(gate.timeout)}: ${why}`, FailureType.ParityNotReached, verdict);
+    }
+    m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
+    const slice = Math.min(gate.pollInterval, gate.timeout - waited);
+    await waitOrAbort(m, slice, 'wait for parity');
+    waited += slice;
+    m.enter('parity', 0, waited);
+    await maybeContinueAsNew(m);
+  }
+}
+
+async function awaitRampStart(m: Migration): Promise<void> {
+  await awaitApproval(m, 'ramp-start', `start the ramp to ${m.family.ramp.steps[0]?.percent ?? 0}%`, false);
+  m.enter('ramp');
+}
+
+async function ramp(m: Migration): Promise<void> {
+  const steps = m.family.ramp.steps;
+  const from = m.position.phase === 'ramp' ? m.position.stepIndex : 0;
+  for (let i = from; i < steps.length; i++) {
+    const resumingBake = m.position.phase === 'ramp' && m.position.stepIndex === i && m.position.applied === true;
+    if (!resumingBake) await rampTo(m, i);
+    await hold(m, steps[i]!.bake, `bake ${steps[i]!.percent}% for ${formatDuration(steps[i]!.bake)}`, (baked) => m.enter('ramp', i, baked, true));
+  }
+  m.enter('decommission');
+}
+
+async function rampTo(m: Migration, i: number): Promise<void> {
+  const step = m.family.ramp.steps[i]!;
+  if (step.approval) {
+    await awaitApproval(m, `ramp:${step.percent}`, `ramp ${m.progress.percent}% → ${step.percent}%`, m.progress.percent > 0, i);
+  }
+  m.setStage(Stage.Ramp, `route ${step.percent}% to new`);
+  await act('control', 'resetFamilyStats', `reset figures for ${step.percent}%`, { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+  const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+    mode: 'canary',
+    percent: step.percent,
+    version: m.nextVersion(),
+    updatedBy: m.progress.workflowId,
+  });
+  m.sawVersion(state.version);
+  if (!m.undo.some((c) => c.kind === 'route-legacy')) m.undo.unshift({ kind: 'route-legacy' });
+  m.setPercent(step.percent);
+  m.enter('ramp', i, 0, true);
+  await notice(m, 'stage', `*${m.family.name}*: ${step.percent}% of traffic on the new service`);
+}
+
+async function decommission(m: Migration): Promise<void> {
+  m.setStage(Stage.Decommission, 'the decommission checklist');
+  const d = m.family.decommission;
+  if (m.progress.checklist.length === 0) {
+    const state = await act('control', 'setRoute', 'pin route to new', {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family.name,
+      mode: 'new',
+      percent: 100,
+      version: m.nextVersion(),
+      updatedBy: m.progress.workflowId,
+    });
+    m.sawVersion(state.version);
+    m.setPercent(100);
+    m.progress.checklist = [
+      ...d.checks.map((id) => ({ id, kind: 'automated' as const, description: id, status: 'pending' as const })),
+      ...d.manual.map((x) => ({ id: x.id, kind: 'manual' as const, description: x.description, owner: x.owner, status: 'pending' as const })),
+    ];
+  }
+  for (const item of m.progress.checklist) {
+    if (item.status !== 'pending') continue;
+    if (item.kind === 'manual') {
+      const decision = await awaitApproval(m, `decommission:${item.id}`, item.description, true);
+      Object.assign(item, { status: 'signed-off', by: decision.by, at: new Date().toISOString() });
+      continue;
+    }
+    if (item.id === 'no-legacy-traffic') {
+      const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
+      if (!resuming) await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+      await hold(m, d.noLegacyTrafficFor, `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`, (baked) => m.enter('decommission', 0, baked));
+    }
+    const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, { adminUrl: m.input.routerAdminUrl, family: m.family, check: item.id as 'no-legacy-traffic' });
+    Object.assign(item, { status: r.status, detail: r.detail, at: new Date().toISOString() });
+    m.refreshDetails();
+    if (r.status === 'failed') throw ApplicationFailure.nonRetryable(`decommission check ${item.id} failed: ${r.detail}`, FailureType.ChecklistFailed);
+  }
+}
+
+interface FailureInfo {
+  type: string;
+  reason: string;
+}
+
+function describeFailure(err: unknown): FailureInfo {
+  let e: unknown = err;
+  // Activity failures wrap the activity's own ApplicationFailure; its type is the useful one.
+  while (e instanceof Error && !(e instanceof ApplicationFailure) && (e as { cause?: unknown }).cause) e = (e as { cause?: unknown }).cause;
+  if (e instanceof ApplicationFailure) return { type: e.type ?? 'ApplicationFailure', reason: e.message };
+  return { type: 'UnexpectedFailure', reason: err instanceof Error ? err.message : String(err) };
+}
+
+async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<void> {
+  const detectedAt = Date.now();
+  log.warn('rolling back', { family: m.family.name, type: failure.type, reason: failure.reason });
+  m.progress.rollback = { reason: failure.reason, type: failure.type, at: new Date(detectedAt).toISOString() };
+  m.closeApproval();
+  m.setStage(Stage.RollingBack, 'compensations to finish');
+  await CancellationScope.nonCancellable(async () => {
+    const stack = m.undo;
+    m.undo = [];
+    if (stack.some((c) => c.kind === 'route-legacy')) {
+      const state = await act('rollback', 'routeToLegacy', 'route to legacy', {
+        adminUrl: m.input.routerAdminUrl,
+        family: m.family.name,
+        minVersion: m.nextVersion(),
+        reason: `${failure.type}: ${failure.reason}`,
+      });
+      m.sawVersion(state.version);
+      m.setPercent(0);
+    }
+    for (const c of stack) {
+      if (c.kind === 'close-approval') await closeApprovalMessage(m, c, 'superseded');
+    }
+  });
+  const done = Date.now();
+  m.progress.rollback = { ...m.progress.rollback, completedAt: new Date(done).toISOString(), durationMs: done - detectedAt };
+  m.record({ kind: 'rollback', detail: `${failure.type}: ${failure.reason}` });
+  m.setStage(Stage.RolledBack);
+  await notice(m, 'rollback', `:rotating_light: *${m.family.name}* rolled back to legacy — ${failure.type}: ${failure.reason}`);
+}
+
+async function waitForRetry(m: Migration): Promise<boolean> {
+  if (m.family.onRollback !== 'wait-for-retry') return false;
+  m.setStage(Stage.WaitingForRetry, `a retry (phoenix retry ${m.family.name}) or an abort`);
+  m.abortRequested = undefined;
+  await condition(() => m.retryRequested || m.abortRequested !== undefined);
+  if (!m.retryRequested) return false;
+  m.retryRequested = false;
+  m.progress.attempt += 1;
+  m.progress.parity = undefined;
+  m.progress.analysis = undefined;
+  m.progress.checklist = [];
+  m.enter('contract-gate');
+  return true;
+}
+
+
+async function finish(m: Migration, outcome: MigrationResult['outcome']): Promise<MigrationResult> {
+  if (outcome === 'completed') {
+    m.setStage(Stage.Completed);
+    await notice(m, 'completed', `:white_check_mark: *${m.family.name}* is fully on the new service; legacy handlers can go.`);
+  }
+  const report = await writeReport(m, outcome);
+  await condition(allHandlersFinished);
+  return {
+    family: m.family.name,
+    outcome,
+    reason: m.progress.rollback?.reason,
+    type: m.progress.rollback?.type,
+    report: report ?? undefined,
+    progress: m.progress,
+  };
+}
+

@@ -1,0 +1,298 @@
+/**
+ * The migration's state and its message handlers. Handlers only change state; the workflow body
+ * waits on it with `condition`. All of it is plain data so it can travel through continue-as-new.
+ */
+import {
+  ApplicationFailure,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FamilyPlan } from '../plan/schema.js';
+import type { SlackMessageRef } from '../activities/slack.js';
+import { FailureType } from './failures.js';
+import {
+  abortSignal,
+  approveUpdate,
+  pauseSignal,
+  progressQuery,
+  rejectUpdate,
+  resumeSignal,
+  retrySignal,
+  Stage,
+  type ApprovalResult,
+  type DecisionRecord,
+  type MigrationProgress,
+  type PendingApproval,
+} from './messages.js';
+import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from './search-attributes.js';
+import { renderDetails } from './details.js';
+
+/** Where the migration resumes after continue-as-new or a retry. */
+export type Phase = 'contract-gate' | 'shadow' | 'parity' | 'ramp-start' | 'ramp' | 'decommission';
+const PHASES: readonly Phase[] = ['contract-gate', 'shadow', 'parity', 'ramp-start', 'ramp', 'decommission'];
+
+/** An undo, as data so it survives continue-as-new. */
+export type Compensation = { kind: 'route-legacy' } | { kind: 'close-approval'; ref: SlackMessageRef; step: string; label: string };
+
+export interface MigrateFamilyInput {
+  /** Plan name (`PhoenixPlan`). */
+  plan: string;
+  routerAdminUrl: string;
+  temporalUiUrl: string;
+  family: FamilyPlan;
+  /** History length past which long waits continue as new. @default 1500 (events) */
+  historyLimit?: number;
+  /** @internal State carried across continue-as-new. */
+  carry?: CarriedState;
+}
+
+/** Where in the plan the migration stands, precisely enough to resume there. */
+export interface Position {
+  phase: Phase;
+  stepIndex: number;
+  /** Time already held at this step (bake, parity wait, no-legacy window), ms. */
+  bakedMs: number;
+  /** The step's route change has been applied. */
+  applied?: boolean;
+  /** An approval being waited for. */
+  approval?: { step: string; remainingMs: number; reminded: boolean };
+}
+
+export interface CarriedState {
+  progress: MigrationProgress;
+  position: Position;
+  undo: Compensation[];
+  versionBase: number;
+  versionCounter: number;
+  lastVersion: number;
+  thread?: SlackMessageRef;
+  paused: boolean;
+}
+
+export interface MigrationResult {
+  family: string;
+  outcome: 'completed' | 'rolled-back';
+  reason?: string;
+  type?: string;
+  report?: { json: string; markdown: string };
+  progress: MigrationProgress;
+}
+
+type Decision = { outcome: 'approved' | 'rejected'; step: string; by: string; reason?: string };
+
+/** Live state of one migration run. */
+export class Migration {
+  readonly input: MigrateFamilyInput;
+  readonly family: FamilyPlan;
+  readonly resuming: boolean;
+  progress: MigrationProgress;
+  position: Position;
+  undo: Compensation[];
+  thread: SlackMessageRef | undefined;
+  decision: Decision | undefined;
+  abortRequested: { reason: string; by?: string } | undefined;
+  retryRequested = false;
+  private versionBase: number;
+  private versionCounter: number;
+  private lastVersion: number;
+
+  constructor(input: MigrateFamilyInput) {
+    this.input = input;
+    this.family = input.family;
+    const c = input.carry;
+    this.resuming = c !== undefined;
+    const info = workflowInfo();
+    // Workflow time is deterministic in the sandbox; it only seeds versions that must grow run to run.
+    const now = new Date().toISOString();
+    this.progress = c?.progress ?? {
+      workflowId: info.workflowId,
+      family: input.family.name,
+      plan: input.plan,
+      stage: Stage.Preflight,
+      percent: 0,
+      paused: false,
+      startedAt: now,
+      stageStartedAt: now,
+      decisions: [],
+      checklist: [],
+      stageTimings: [{ stage: Stage.Preflight, startedAt: now }],
+      attempt: 1,
+    };
+    this.position = c?.position ?? { phase: 'contract-gate', stepIndex: 0, bakedMs: 0 };
+    this.undo = c?.undo ?? [];
+    this.thread = c?.thread;
+    this.versionBase = c?.versionBase ?? info.startTime.getTime() * 1000;
+    this.versionCounter = c?.versionCounter ?? 0;
+    this.lastVersion = c?.lastVersion ?? 0;
+    this.installHandlers();
+  }
+
+  /** True when the run should (re)enter `phase`, given where it resumes. */
+  reaches(phase: Phase): boolean {
+    return PHASES.indexOf(phase) >= PHASES.indexOf(this.position.phase);
+  }
+
+  /** Marks `phase` as the resume point. */
+  enter(phase: Phase, stepIndex = 0, bakedMs = 0, applied = false): void {
+    this.position = { phase, stepIndex, bakedMs, applied };
+  }
+
+  /** A route version newer than any this family has seen. */
+  nextVersion(): number {
+    this.versionCounter += 1;
+    this.lastVersion = Math.max(this.versionBase + this.versionCounter, this.lastVersion + 1);
+    return this.lastVersion;
+  }
+
+  sawVersion(v: number): void {
+    this.lastVersion = Math.max(this.lastVersion, v);
+  }
+
+  setStage(stage: Stage, waitingFor?: string): void {
+    const now = new Date().toISOString();
+    if (stage !== this.progress.stage) {
+      const last = this.progress.stageTimings[this.progress.stageTimings.length - 1];
+      if (last && !last.endedAt) last.endedAt = now;
+      this.progress.stageTimings.push({ stage, startedAt: now });
+      this.progress.stage = stage;
+      this.progress.stageStartedAt = now;
+      this.record({ kind: 'stage', detail: stage });
+    }
+    this.progress.waitingFor = waitingFor;
+    this.publish();
+  }
+
+  setPercent(percent: number): void {
+    this.progress.percent = percent;
+    this.publish();
+  }
+
+  setWaiting(waitingFor: string | undefined): void {
+    this.progress.waitingFor = waitingFor;
+    this.refreshDetails();
+  }
+
+  record(d: Omit<DecisionRecord, 'at'>): void {
+    this.progress.decisions.push({ at: new Date().toISOString(), ...d });
+  }
+
+  /** Search attributes and the UI details follow stage and percent. */
+  publish(): void {
+    upsertSearchAttributes([
+      { key: PhoenixFamily, value: this.family.name },
+      { key: PhoenixPlan, value: this.input.plan },
+      { key: PhoenixStage, value: this.progress.stage },
+      { key: PhoenixPercent, value: Math.round(this.progress.percent) },
+    ]);
+    this.refreshDetails();
+  }
+
+  refreshDetails(): void {
+    setCurrentDetails(renderDetails(this.progress, this.family));
+  }
+
+  openApproval(pending: PendingApproval): void {
+    this.decision = undefined;
+    this.progress.pending = pending;
+  }
+
+  closeApproval(): void {
+    this.progress.pending = undefined;
+  }
+
+  carry(): CarriedState {
+    return {
+      progress: this.progress,
+      position: this.position,
+      undo: this.undo,
+      versionBase: this.versionBase,
+      versionCounter: this.versionCounter,
+      lastVersion: this.lastVersion,
+      thread: this.thread,
+      paused: this.progress.paused,
+    };
+  }
+
+  /** Who may decide `step`: the item's owner for manual checklist items, else the family's approvers. */
+  allowedFor(step: string): string[] {
+    if (step.startsWith('decommission:')) {
+      const item = this.family.decommission.manual.find((m) => `decommission:${m.id}` === step);
+      return item ? [item.owner] : [];
+    }
+    return this.family.approval.approvers;
+  }
+
+  private validateDecision(step: string, approver: string): void {
+    const pending = this.progress.pending;
+    if (!pending) throw new Error(`nothing is waiting for approval (stage ${this.progress.stage})`);
+    if (step !== pending.step) throw new Error(`step "${step}" is not pending; the pending step is "${pending.step}"`);
+    const allowed = this.allowedFor(step);
+    if (!allowed.includes(approver)) {
+      throw new Error(`"${approver}" may not decide "${step}" for ${this.family.name}; allowed: ${allowed.join(', ')}`);
+    }
+    if (this.decision) throw new Error(`step "${step}" was already ${this.decision.outcome} by ${this.decision.by}`);
+  }
+
+  private installHandlers(): void {
+    const decided = (d: Decision): ApprovalResult => {
+      this.decision = d;
+      return { step: d.step, outcome: d.outcome, by: d.by, at: new Date().toISOString() };
+    };
+    setHandler(
+      approveUpdate,
+      (d) => {
+        this.record({ kind: 'approved', step: d.step, by: d.approver, detail: [d.via ?? 'api', d.comment].filter(Boolean).join(': ') });
+        return decided({ outcome: 'approved', step: d.step, by: d.approver });
+      },
+      { validator: (d) => this.validateDecision(d.step, d.approver) },
+    );
+    setHandler(
+      rejectUpdate,
+      (d) => {
+        this.record({ kind: 'rejected', step: d.step, by: d.approver, detail: `${d.via ?? 'api'}: ${d.reason}` });
+        return decided({ outcome: 'rejected', step: d.step, by: d.approver, reason: d.reason });
+      },
+      {
+        validator: (d) => {
+          if (!d.reason || d.reason.trim() === '') throw new Error('a rejection needs a reason');
+          this.validateDecision(d.step, d.approver);
+        },
+      },
+    );
+    setHandler(pauseSignal, (r) => {
+      if (this.progress.paused) return;
+      this.progress.paused = true;
+      this.record({ kind: 'paused', by: r.by, detail: r.reason });
+      this.refreshDetails();
+    });
+    setHandler(resumeSignal, (r) => {
+      if (!this.progress.paused) return;
+      this.progress.paused = false;
+      this.record({ kind: 'resumed', by: r.by, detail: r.reason });
+      this.refreshDetails();
+    });
+    setHandler(abortSignal, (r) => {
+      if (this.abortRequested) return;
+      this.abortRequested = { reason: r.reason || 'aborted', by: r.by };
+      this.record({ kind: 'aborted', by: r.by, detail: r.reason });
+    });
+    setHandler(retrySignal, (r) => {
+      if (this.progress.stage !== Stage.WaitingForRetry) return;
+      this.retryRequested = true;
+      this.record({ kind: 'retried', by: r.by });
+    });
+    setHandler(progressQuery, () => this.progress);
+  }
+
+  /** Throws the abort as a migration-ending failure. */
+  throwIfAborted(): void {
+    if (this.abortRequested) {
+      throw ApplicationFailure.nonRetryable(
+        `aborted${this.abortRequested.by ? ` by ${this.abortRequested.by}` : ''}: ${this.abortRequested.reason}`,
+        FailureType.Aborted,
+      );
+    }
+  }
+}

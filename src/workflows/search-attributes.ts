@@ -1,0 +1,12 @@
+/**
+ * Search attribute keys the migration keeps current, so the Temporal UI can list "all migrations
+ * at 25%" or "all rolled back". The dev server registers them (`src/lib/dev-server.ts`); a real
+ * cluster needs them created once (README).
+ */
+// @temporalio/common is deterministic and is what the SDK itself documents for these keys.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const PhoenixFamily = defineSearchAttributeKey('PhoenixFamily', SearchAttributeType.KEYWORD);
+export const PhoenixStage = defineSearchAttributeKey('PhoenixStage', SearchAttributeType.KEYWORD);
+export const PhoenixPercent = defineSearchAttributeKey('PhoenixPercent', SearchAttributeType.INT);
+export const PhoenixPlan = defineSearchAttributeKey('PhoenixPlan', SearchAttributeType.KEYWORD);

@@ -1,0 +1,73 @@
+/** Starting and observing migrations in tests. */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
+import type { FamilyPlan } from '../../src/plan/index.js';
+import { waitFor } from '../helpers/wait.js';
+import type { Stack } from './support.js';
+
+const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'histories');
+
+export type MigrationHandle = WorkflowHandle<typeof migrateFamily>;
+
+/** Starts `migrateFamily` for the stack's family with a unique workflow id. */
+export async function startMigration(client: Client, stack: Stack, taskQueue: string, family: Partial<FamilyPlan> = {}): Promise<MigrationHandle> {
+  const f = { ...stack.plan.families[0]!, ...family };
+  return client.workflow.start(migrateFamily, {
+    taskQueue,
+    workflowId: `phoenix-${f.name}-${taskQueue}`,
+    args: [{ plan: stack.plan.name, routerAdminUrl: stack.router.adminUrl, temporalUiUrl: 'http://localhost:8233', family: f }],
+  });
+}
+
+/** Waits until the progress query satisfies `predicate` and returns it. */
+export function waitForProgress(handle: MigrationHandle, what: string, predicate: (p: MigrationProgress) => boolean, timeoutMs = 30_000): Promise<MigrationProgress> {
+  return waitFor(what, async () => {
+    const p = await handle.query(progressQuery);
+    return predicate(p) ? p : undefined;
+  }, { timeoutMs, intervalMs: 100 });
+}
+
+/** Waits for the approval of `step` to be pending. */
+export function waitForPending(handle: MigrationHandle, step: string, timeoutMs = 30_000): Promise<MigrationProgress> {
+  return waitForProgress(handle, `approval "${step}" to be pending`, (p) => p.pending?.step === step, timeoutMs);
+}
+
+/**
+ * Saves the run's history under test/histories/ when PHOENIX_RECORD_HISTORIES=1 (they are
+ * committed). The Temporal CLI writes the proto JSON that `historyFromJSON` reads back.
+ */
+export async function recordHistory(handle: MigrationHandle, scenario: string): Promise<number> {
+  const history = await handle.fetchHistory();
+  if (process.env.PHOENIX_RECORD_HISTORIES === '1') {
+    const address = process.env.PHOENIX_TEST_TEMPORAL_ADDRESS;
+    if (!address) throw new Error('recording histories needs the suite server: run `PHOENIX_RECORD_HISTORIES=1 npm test -- workflows`');
+    const { stdout } = await promisify(execFile)(
+      await resolveTemporalCli(),
+      ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', address, '--output', 'json'],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    await writeFile(path.join(HISTORIES, `${scenario}.json`), stdout);
+  }
+  return history.events?.length ?? 0;
+}
+
+/** Activity events of a history whose summary matches `re` (the event timeline as the UI shows it). */
+export async function scheduledActivities(handle: MigrationHandle): Promise<{ type: string; summary: string }[]> {
+  const history = await handle.fetchHistory();
+  const out: { type: string; summary: string }[] = [];
+  for (const e of history.events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (!a) continue;
+    const raw = e.userMetadata?.summary?.data;
+    const summary = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) as string : '';
+    out.push({ type: a.activityType?.name ?? '', summary });
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { loadPlan } from '../../src/plan/index.js';
+import { startRouter } from '../../src/router/server.js';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { migrateProgram } from '../../src/workflows/migrate-program.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { startUpstream, taskQueue, workflowBundle } from './support.js';
+
+let t: TestTemporal;
+before(async () => {
+  t = await testTemporal();
+});
+after(async () => {
+  await t?.close();
+});
+
+describe('migrateProgram', () => {
+  test('a family that rolls back stops its dependents; a second start of a running migration is refused', async () => {
+    const legacy = await startUpstream('legacy');
+    const candidate = await startUpstream('new');
+    candidate.behaviour = 'different';
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-prog-'));
+    await mkdir(path.join(dir, 'contracts'));
+    await writeFile(path.join(dir, 'contracts', 'a.yaml'), 'cases:\n  - name: one user\n    request: { path: /api/users/3 }\n');
+    const suffix = `${process.pid}${Date.now()}`.slice(-8);
+    const [a, b, c] = [`prog-a-${suffix}`, `prog-b-${suffix}`, `prog-c-${suffix}`];
+    const file = path.join(dir, 'plan.yaml');
+    await writeFile(
+      file,
+      `version: 1
+name: prog-${suffix}
+legacy: ${legacy.url}
+approvers: [alice]
+families:
+  - name: ${b}
+    routes: ["GET /api/orders/*"]
+    new: ${candidate.url}
+    dependsOn: [${a}]
+  - name: ${a}
+    routes: ["GET /api/users/*"]
+    new: ${candidate.url}
+    contracts: ["contracts/*.yaml"]
+  - name: ${c}
+    routes: ["GET /api/reports/*"]
+    new: ${candidate.url}
+    dependsOn: [${b}]
+`,
+    );
+    const plan = await loadPlan(file);
+    const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
+    const tq = taskQueue('program');
+    const worker = await createPhoenixWorker({ connection: t.nativeConnection, taskQueue: tq, workflowBundle: await workflowBundle(), activities: { reportDir: dir } });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await t.client.workflow.start(migrateProgram, {
+          taskQueue: tq,
+          workflowId: `phoenix-program-${plan.name}`,
+          args: [{ plan: plan.name, routerAdminUrl: router.adminUrl, temporalUiUrl: 'http://localhost:8233', families: plan.families }],
+        });
+        await assert.rejects(
+          t.client.workflow.start(migrateProgram, { taskQueue: tq, workflowId: handle.workflowId, args: [{ plan: plan.name, routerAdminUrl: router.adminUrl, temporalUiUrl: '', families: [] }] }),
+          WorkflowExecutionAlreadyStartedError,
+        );
+        const result = await handle.result();
+        assert.deepEqual(
+          result.families.map((f) => [f.family, f.outcome]),
+          [
+            [b, 'skipped'],
+            [a, 'rolled-back'],
+            [c, 'skipped'],
+          ],
+        );
+        assert.match(result.families[0]!.reason ?? '', new RegExp(`dependency ${a}`));
+        // Only the first family ever ran: its dependents were never started.
+        const child = await t.client.workflow.getHandle<typeof migrateFamily>(`phoenix-${a}`).result();
+        assert.equal(child.type, 'ContractGateFailed');
+        await assert.rejects(t.client.workflow.getHandle(`phoenix-${b}`).describe(), /not found/i);
+      });
+    } finally {
+      await router.close();
+      await legacy.close();
+      await candidate.close();
+    }
+  });
+});

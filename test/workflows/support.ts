@@ -1,0 +1,196 @@
+/**
+ * Real pieces for workflow integration tests: two HTTP upstreams whose behaviour a test can
+ * change at runtime, the real router in front of them, a traffic driver, a plan written to a temp
+ * dir (with contract case files), and a worker on the suite's Temporal server.
+ */
+import http from 'node:http';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { loadPlan, type Plan } from '../../src/plan/index.js';
+import { startRouter } from '../../src/router/server.js';
+
+/** How the new upstream behaves; tests flip it mid-migration. */
+export type Behaviour = 'same' | 'different' | 'errors' | 'slow';
+
+export interface Upstream {
+  url: string;
+  behaviour: Behaviour;
+  requests: number;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+/** An upstream serving /api/users and /api/users/:id; `same` answers equal legacy up to noise. */
+export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
+  const state = { behaviour: 'same' as Behaviour, requests: 0 };
+  const server = http.createServer((req, res) => {
+    state.requests += 1;
+    const send = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const b = name === 'new' ? state.behaviour : 'same';
+    if (b === 'errors') return send(500, { error: 'boom' });
+    const m = /^\/api\/users\/(\d+)$/.exec(req.url ?? '');
+    const answer = (): void => {
+      if (m) {
+        const id = Number(m[1]);
+        const zip = b === 'different' ? id * 1000 : String(id * 1000);
+        return send(200, { id, name: `user ${id}`, address: { city: 'Lyon', zip }, meta: { request_id: `${name}-${++counter}` } });
+      }
+      if (req.url?.startsWith('/api/users')) return send(200, { items: [1, 2, 3].map((id) => ({ id, name: `user ${id}` })), total: 3 });
+      if (req.url === '/' || req.url === '/healthz') return send(200, { ok: true });
+      return send(404, { error: 'not found' });
+    };
+    if (b === 'slow') setTimeout(answer, 150);
+    else answer();
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get behaviour() {
+      return state.behaviour;
+    },
+    set behaviour(v: Behaviour) {
+      state.behaviour = v;
+    },
+    get requests() {
+      return state.requests;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Sends GETs for the family through the router until stopped. */
+export function driveTraffic(routerUrl: string, { concurrency = 2 } = {}): { stop(): Promise<void>; sent: () => number; failed: () => number } {
+  let running = true;
+  let sent = 0;
+  let failed = 0;
+  const loop = async (worker: number): Promise<void> => {
+    let i = worker;
+    while (running) {
+      i = (i + 1) % 50;
+      try {
+        const res = await request(`${routerUrl}/api/users/${i + 1}`, { headers: { 'x-user': `u${i}` } });
+        await res.body.dump();
+        if (res.statusCode >= 500) failed += 1;
+      } catch {
+        failed += 1;
+      }
+      sent += 1;
+    }
+  };
+  const loops = Array.from({ length: concurrency }, (_, k) => loop(k));
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+    sent: () => sent,
+    failed: () => failed,
+  };
+}
+
+export interface PlanOverrides {
+  /** YAML lines appended to the family (indented by the caller's 4 spaces). */
+  family?: string;
+  /** Contract case files: name → YAML. */
+  cases?: Record<string, string>;
+  approvers?: string[];
+}
+
+/** Writes a plan for family `users` and its case files into a temp dir and loads it. */
+export async function writePlan(legacy: string, candidate: string, o: PlanOverrides = {}): Promise<{ plan: Plan; dir: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-wf-'));
+  await mkdir(path.join(dir, 'contracts'), { recursive: true });
+  const cases = o.cases ?? {
+    'users.yaml': `cases:
+  - name: get one user
+    request: { method: GET, path: /api/users/7 }
+    expect: { status: 200 }
+  - name: list users
+    request: { method: GET, path: /api/users }
+`,
+  };
+  for (const [name, text] of Object.entries(cases)) await writeFile(path.join(dir, 'contracts', name), text);
+  const yaml = `version: 1
+name: wf-test
+legacy: ${legacy}
+approvers: [${(o.approvers ?? ['alice']).join(', ')}]
+families:
+  - name: users
+    routes: ["GET /api/users", "GET /api/users/:id"]
+    new: ${candidate}
+    contracts: ["contracts/*.yaml"]
+    sticky: { header: x-user }
+    diff: { ignore: ["$..request_id"], learnNoise: false }
+${o.family ?? defaultFamily}`;
+  const file = path.join(dir, 'plan.yaml');
+  await writeFile(file, yaml);
+  return { plan: await loadPlan(file), dir };
+}
+
+/** Short durations so a whole migration runs in seconds. */
+export const defaultFamily = `    parity: { minSamples: 20, maxMismatchRate: 0, sampleRate: 1, timeout: 20s, pollInterval: 300ms }
+    ramp:
+      analysisInterval: 250ms
+      steps:
+        - { percent: 25, bake: 1500ms }
+        - { percent: 100, bake: 1s, approval: true }
+    slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 }
+    guard: { window: 2s, minRequests: 5, maxErrorRate: 0.5, consecutiveFailures: 3, timeout: 2s }
+    approval: { timeout: 30s, remindBefore: 10s }
+    decommission: { noLegacyTrafficFor: 1s }
+`;
+
+export interface Stack {
+  legacy: Upstream;
+  candidate: Upstream;
+  router: Awaited<ReturnType<typeof startRouter>>;
+  plan: Plan;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Legacy + new upstreams and the real router with the plan. */
+export async function startStack(o: PlanOverrides = {}): Promise<Stack> {
+  const legacy = await startUpstream('legacy');
+  const candidate = await startUpstream('new');
+  const { plan, dir } = await writePlan(legacy.url, candidate.url, o);
+  const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'router-state.json') });
+  return {
+    legacy,
+    candidate,
+    router,
+    plan,
+    dir,
+    async close() {
+      await router.close();
+      await legacy.close();
+      await candidate.close();
+    },
+  };
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** The workflow bundle, built once per test file. */
+export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  const { bundleWorkflows } = await import('../../src/worker/worker.js');
+  bundle ??= bundleWorkflows();
+  return bundle;
+}
+
+/** A unique task queue per test. */
+export function taskQueue(name: string): string {
+  return `wf-${name}-${process.pid}-${Date.now()}`;
+}
