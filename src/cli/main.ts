@@ -14,6 +14,7 @@ import { register as registerStatus } from './commands/status.js';
 import { register as registerApprove } from './commands/approve.js';
 import { register as registerControl } from './commands/control.js';
 import { register as registerReport } from './commands/report.js';
+import { register as registerContracts } from './commands/contracts.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
@@ -25,6 +26,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerApprove,
   registerControl,
   registerReport,
+  registerContracts,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,198 @@
+/**
+ * `npm run demo`: the whole story on one machine. Brings up Temporal (Web UI on :8233), the
+ * example Flask monolith and FastAPI services, the router and the worker; drives traffic; runs
+ * the contract suites; migrates one family end to end; then migrates a second one with a
+ * regression switched on at 25% and shows the automatic rollback. Stops everything on exit.
+ */
+import { parseArgs } from 'node:util';
+import { request } from 'undici';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { computeCoverage, matrixHtml } from '../src/contracts/coverage.js';
+import { runContractSuite } from '../src/contracts/runner.js';
+import { createRouterAdminClient } from '../src/router/client.js';
+import type { MigrationProgress } from '../src/workflows/messages.js';
+import { startDemoStack, type DemoStack } from './demo/stack.js';
+import { runStory } from './demo/story.js';
+import { startTraffic, type TrafficRoute } from './demo/traffic.js';
+
+const HELP = `npm run demo -- [options]
+
+Runs Phoenix end to end against the example apps: one family migrated to 100%, one rolled back
+after a regression at 25%. Everything it starts is stopped on exit or Ctrl-C.
+
+Options:
+  --yes               approve every step automatically (after --approve-after) so the demo runs unattended
+  --approve-after MS  pause before an automatic approval (default 1500)
+  --keep              leave everything running at the end to explore the Temporal UI; Ctrl-C stops it
+  --temporal-port N   Temporal gRPC port (default 7233; an existing server there is reused)
+  --ui-port N         Temporal Web UI port (default 8233)
+  --router-port N     router port (default 8080)
+  --admin-port N      router admin API port (default 9090)
+  -h, --help          this text
+
+Without --yes the demo prints the exact \`npx phoenix approve …\` command for each approval and
+waits for it (run it in another terminal). Exit code 0 when both stories end as expected.`;
+
+const MIGRATED = 'users';
+const REGRESSED = 'reports';
+
+const TRAFFIC: TrafficRoute[] = [
+  { method: 'GET', path: '/api/users?page={page}', weight: 2 },
+  { method: 'GET', path: '/api/users/{id}', weight: 6 },
+  { method: 'GET', path: '/api/users/{id}/recommendations', weight: 2 },
+  { method: 'GET', path: '/api/catalog/products?page={page}', weight: 2 },
+  { method: 'GET', path: '/api/catalog/products/{id}', weight: 2 },
+  { method: 'GET', path: '/api/orders/{id}', weight: 2 },
+  { method: 'GET', path: '/api/reports/sales', weight: 4 },
+  { method: 'GET', path: '/api/reports/top-products?limit=5', weight: 3 },
+  { method: 'GET', path: '/api/reports/sales.csv', weight: 1 },
+];
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+let coverage: { before: number; after: number } | undefined;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      yes: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'approve-after': { type: 'string', default: '1500' },
+      'temporal-port': { type: 'string', default: '7233' },
+      'ui-port': { type: 'string', default: '8233' },
+      'router-port': { type: 'string', default: '8080' },
+      'admin-port': { type: 'string', default: '9090' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    say(HELP);
+    return 0;
+  }
+  const num = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} expects a whole number, got "${v}"`);
+    return n;
+  };
+  const started = Date.now();
+  say('Phoenix demo — bringing everything up');
+  const stack = await startDemoStack({
+    temporalPort: num('temporal-port', values['temporal-port']),
+    uiPort: num('ui-port', values['ui-port']),
+    routerPort: num('router-port', values['router-port']),
+    adminPort: num('admin-port', values['admin-port']),
+    say,
+  });
+  let stopping = false;
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping everything the demo started …');
+    await traffic.stop();
+    await stack.stop();
+  };
+  process.once('SIGINT', () => void shutdown().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void shutdown().then(() => process.exit(143)));
+
+  const traffic = startTraffic(stack.routerUrl, TRAFFIC);
+  say(`\nTraffic flows through the router at ${stack.routerUrl}. Temporal UI: ${stack.uiUrl}\n`);
+  let ok = false;
+  try {
+    ok = await stories(stack, { yes: values.yes, approveAfterMs: num('approve-after', values['approve-after']) }, traffic.stats);
+    say(`\nTotal demo time ${((Date.now() - started) / 1000).toFixed(0)} s. Requests sent ${traffic.stats.sent}; GETs that failed for users: ${traffic.stats.failedGets}. Logs: ${stack.logDir}`);
+    if (values.keep) {
+      say(`--keep: everything stays up. Temporal UI ${stack.uiUrl}, router ${stack.routerUrl}. Ctrl-C to stop.`);
+      await new Promise(() => {});
+    }
+  } finally {
+    await shutdown();
+  }
+  return ok ? 0 : 1;
+}
+
+async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: number }, traffic: { failedGets: number }): Promise<boolean> {
+  const admin = createRouterAdminClient({ baseUrl: stack.adminUrl, token: stack.adminToken });
+  const family = (name: string) => {
+    const f = stack.plan.families.find((x) => x.name === name);
+    if (!f) throw new Error(`examples/demo-plan.yaml has no family "${name}"`);
+    return f;
+  };
+  const approver = stack.plan.approvers[0] ?? 'demo';
+
+  say('Contract suites against the running apps (legacy vs new, directly)');
+  const suites = [];
+  for (const f of stack.plan.families) {
+    const r = await runContractSuite({ family: f, mode: 'parity' });
+    suites.push(r);
+    say(`  ${f.name.padEnd(10)} ${r.passed}/${r.total} cases pass${r.cases.some((c) => c.adapted) ? ' (some through the plan\'s adapters)' : ''}`);
+  }
+  const before = computeCoverage(stack.plan.families, suites, { sources: ['hand'] });
+  const after = computeCoverage(stack.plan.families, suites);
+  coverage = { before: before.coverage, after: after.coverage };
+  const matrixFile = path.join(stack.logDir, '..', 'reports', 'compatibility-matrix.html');
+  await mkdir(path.dirname(matrixFile), { recursive: true });
+  await writeFile(matrixFile, matrixHtml(after, `Compatibility matrix — ${stack.plan.name}`));
+  const counts = after.rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+  say(`  contract coverage: ${pct(before.coverage)} of ${before.endpoints} endpoints from hand-written cases → ${pct(after.coverage)} with the cases recorded from traffic`);
+  say(`  compatibility: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} — ${matrixFile}`);
+
+  say(`\nStory 1 — migrate "${MIGRATED}" end to end`);
+  const one = await runStory({ client: stack.client, plan: stack.plan, family: family(MIGRATED), autoApprove: o.yes, approveAfterMs: o.approveAfterMs, approver, say });
+  say(`  → ${one.result.outcome}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`);
+
+  say(`\nStory 2 — migrate "${REGRESSED}"; a regression is switched on in the new service at 25%`);
+  let flippedAt: number | undefined;
+  const flip = async (p: MigrationProgress): Promise<void> => {
+    if (flippedAt !== undefined || p.stage !== 'ramp' || p.percent < 25) return;
+    const res = await request(`${stack.newServiceUrl}/__admin/regression`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'errors' }),
+    });
+    await res.body.dump();
+    flippedAt = Date.now();
+    say('  ⚡ regression on: the new reports service now answers 500');
+  };
+  let legacyAt: number | undefined;
+  const watch = setInterval(() => {
+    if (flippedAt === undefined || legacyAt !== undefined) return;
+    admin.getRoute(REGRESSED).then(
+      (r) => {
+        if ((r as { effectiveMode?: string }).effectiveMode === 'legacy' || r.mode === 'legacy') legacyAt = Date.now();
+      },
+      () => {},
+    );
+  }, 20);
+  const two = await runStory({ client: stack.client, plan: stack.plan, family: family(REGRESSED), autoApprove: o.yes, approveAfterMs: o.approveAfterMs, approver, say, onProgress: flip });
+  clearInterval(watch);
+  const guard = await admin.getGuard(REGRESSED);
+  const toLegacy = flippedAt !== undefined && legacyAt !== undefined ? legacyAt - flippedAt : undefined;
+  say(`  → ${two.result.outcome}: ${two.result.type ?? ''} ${two.result.reason ?? ''}`);
+
+  say('\nSummary');
+  say(`  migrated      ${one.result.outcome === 'completed' ? MIGRATED : '—'}`);
+  say(`  rolled back   ${two.result.outcome === 'rolled-back' ? REGRESSED : '—'}`);
+  const p1 = one.result.progress.parity;
+  if (p1) say(`  ${MIGRATED} parity   ${p1.samples} shadow samples, mismatch ${(p1.mismatchRate * 100).toFixed(2)}%, p95 new/legacy ×${p1.p95Ratio?.toFixed(2) ?? '—'}`);
+  if (coverage) say(`  coverage      ${pct(coverage.before)} (hand-written cases) → ${pct(coverage.after)} (with recorded cases)`);
+  const a1 = one.result.progress.analysis;
+  if (a1) say(`  ${MIGRATED} p95     legacy ${a1.legacyP95 ?? '—'} ms, new ${a1.newP95 ?? '—'} ms at the last analysis (${a1.newRequests} requests on new)`);
+  say(`  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped ${guard.tripMs ?? '—'} ms after the first failure)` : ' (the workflow\'s analysis caught it before the router guard had to trip)'}`);
+  say(`  workflow rollback: compensations done ${two.result.progress.rollback?.durationMs ?? '—'} ms after detection`);
+  say(`  reports       ${one.result.report?.markdown ?? '—'}, ${two.result.report?.markdown ?? '—'}`);
+  void traffic;
+  return one.result.outcome === 'completed' && two.result.outcome === 'rolled-back';
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`demo failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,137 @@
+/**
+ * Brings up everything the demo needs — Temporal dev server, the example legacy and new apps, the
+ * router and the worker — and takes it all down again.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { createWriteStream } from 'node:fs';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { startDevServer, portAnswers, type RunningDevServer } from '../../src/lib/dev-server.js';
+import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
+import { connectClient, connectWorkerConnection } from '../../src/lib/temporal.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { parsePlan, type Plan } from '../../src/plan/index.js';
+import { startRouter } from '../../src/router/server.js';
+import { bundleWorkflows, createPhoenixWorker } from '../../src/worker/worker.js';
+import { ensurePythonEnv, startPythonApp } from '../python-env.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEMO_PLAN = path.join(ROOT, 'examples', 'demo-plan.yaml');
+
+export interface DemoOptions {
+  temporalPort: number;
+  uiPort: number;
+  routerPort: number;
+  adminPort: number;
+  say: (line: string) => void;
+}
+
+export interface DemoStack {
+  plan: Plan;
+  client: Client;
+  routerUrl: string;
+  adminUrl: string;
+  adminToken: string;
+  uiUrl: string;
+  newServiceUrl: string;
+  logDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the pieces in order; whatever started is stopped again if a later piece fails. */
+export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of stops.reverse()) await s().catch(() => {});
+  };
+  try {
+    const logDir = path.join(ROOT, '.phoenix', 'logs');
+    await mkdir(logDir, { recursive: true });
+
+    o.say('• Temporal CLI …');
+    const cli = await resolveTemporalCli({ log: (l) => o.say(`  ${l}`) });
+    o.say('• Python virtualenv for the example apps (.phoenix/venv) …');
+    const { python } = await ensurePythonEnv({ root: ROOT, log: (l) => o.say(`  ${l}`) });
+
+    o.say(`• Temporal dev server on :${o.temporalPort}, Web UI on :${o.uiPort} …`);
+    const temporal: RunningDevServer = await startDevServer({
+      cli,
+      port: o.temporalPort,
+      uiPort: o.uiPort,
+      dbFile: path.join(ROOT, '.phoenix', 'temporal.db'),
+    });
+    stops.push(() => temporal.stop());
+    if (temporal.reused) o.say(`  a Temporal server already answers on ${temporal.address}; using it`);
+
+    o.say('• legacy Flask monolith and the new FastAPI services …');
+    const legacy = await startPythonApp(python, path.join(ROOT, 'examples', 'legacy-flask', 'app.py'), [], { logFile: path.join(logDir, 'legacy.log') });
+    stops.push(() => legacy.stop());
+    const fresh = await startPythonApp(python, path.join(ROOT, 'examples', 'fastapi-services', 'main.py'), ['--service', 'all'], {
+      logFile: path.join(logDir, 'new-services.log'),
+    });
+    stops.push(() => fresh.stop());
+
+    if (await portAnswers('127.0.0.1', o.routerPort)) throw new Error(`port ${o.routerPort} is taken; pass --router-port`);
+    const text = (await readFile(DEMO_PLAN, 'utf8'))
+      .replaceAll('http://127.0.0.1:5000', legacy.url)
+      .replaceAll('http://127.0.0.1:8001', fresh.url)
+      .replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${o.routerPort}`)
+      .replaceAll('http://127.0.0.1:9090', `http://127.0.0.1:${o.adminPort}`)
+      .replaceAll('http://localhost:8233', `http://localhost:${o.uiPort}`);
+    const plan = await parsePlan(text, DEMO_PLAN);
+
+    o.say(`• router on :${o.routerPort} (admin :${o.adminPort}) …`);
+    const adminToken = process.env.PHOENIX_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`;
+    // Every demo run starts with all families on legacy, whatever an earlier run left behind.
+    await rm(path.join(ROOT, '.phoenix', 'demo-router-state.json'), { force: true });
+    const router = await startRouter({
+      plan,
+      port: o.routerPort,
+      adminPort: o.adminPort,
+      adminToken,
+      stateFile: path.join(ROOT, '.phoenix', 'demo-router-state.json'),
+      logger: createLogger('router', {}, pino.destination({ dest: path.join(logDir, 'router.log'), sync: false })),
+    });
+    stops.push(() => router.close());
+
+    o.say('• worker (task queue "phoenix") …');
+    // The worker's own log goes to a file so the terminal shows the story, not SDK chatter.
+    const workerLog = createWriteStream(path.join(logDir, 'worker.log'), { flags: 'a' });
+    Runtime.install({
+      logger: new DefaultLogger('INFO', (e) => workerLog.write(`${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`)),
+    });
+    const { connection } = await connectWorkerConnection({ address: temporal.address });
+    stops.push(() => connection.close());
+    const worker: Worker = await createPhoenixWorker({
+      connection,
+      workflowBundle: await bundleWorkflows(),
+      activities: { adminToken, reportDir: path.join(ROOT, '.phoenix', 'reports') },
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const client = await connectClient({ address: temporal.address });
+    stops.push(() => client.connection.close());
+
+    return {
+      plan,
+      client,
+      routerUrl: router.url,
+      adminUrl: router.adminUrl,
+      adminToken,
+      uiUrl: `http://localhost:${o.uiPort}`,
+      newServiceUrl: fresh.url,
+      logDir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
+import { toJUnit, toTable } from '../../contracts/report.js';
+import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
+import { loadPlan, type Plan } from '../../plan/index.js';
+import { CliError, ExitCode, print } from '../output.js';
+
+function familiesOf(plan: Plan, family: string | undefined): Plan['families'] {
+  if (!family) return plan.families;
+  const f = plan.families.find((x) => x.name === family);
+  if (!f) throw new CliError('PHX_ERR_UNKNOWN_FAMILY', `the plan has no family "${family}" (families: ${plan.families.map((x) => x.name).join(', ')})`, ExitCode.NotFound);
+  return [f];
+}
+
+function percent(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--min expects a percentage 0–100, got "${value}"`, ExitCode.Usage);
+  return n;
+}
+
+async function runAll(plan: Plan, family: string | undefined, mode: 'parity' | 'new-only', concurrency: number): Promise<ContractSuiteResult[]> {
+  const out: ContractSuiteResult[] = [];
+  for (const f of familiesOf(plan, family)) out.push(await runContractSuite({ family: f, mode, concurrency }));
+  return out;
+}
+
+/** `phoenix contracts run|coverage|matrix`. */
+export function register(program: Command): void {
+  const contracts = program.command('contracts').description('Contract cases: run them, measure coverage, build the compatibility matrix.');
+  contracts
+    .command('run')
+    .description('Replay the contract cases against legacy and new directly; exit 1 when any case fails.')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .option('--family <name>', 'only this family (default: every family)')
+    .option('--mode <mode>', 'parity (legacy and new, compared) or new-only', 'parity')
+    .option('--concurrency <n>', 'cases in flight at once', (v) => Number(v), 8)
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--json', 'print the results as JSON')
+    .action(async (o: { plan: string; family?: string; mode: string; concurrency: number; junit?: string; json?: boolean }) => {
+      if (o.mode !== 'parity' && o.mode !== 'new-only') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--mode expects "parity" or "new-only", got "${o.mode}"`, ExitCode.Usage);
+      if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--concurrency expects a whole number ≥ 1', ExitCode.Usage);
+      const suites = await runAll(await loadPlan(o.plan), o.family, o.mode, o.concurrency);
+      if (o.junit) {
+        await mkdir(path.dirname(path.resolve(o.junit)), { recursive: true });
+        await writeFile(o.junit, toJUnit(suites));
+      }
+      print(!!o.json, suites, () => toTable(suites));
+      if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
+    });
+  contracts
+    .command('coverage')
+    .description('Contract coverage: endpoints with at least one passing case ÷ all endpoints, per family and overall.')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .option('--family <name>', 'only this family')
+    .option('--min <percent>', 'exit 1 when overall coverage is below this', percent)
+    .option('--source <source...>', 'count only cases of these sources (hand, recorded, generated)')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { plan: string; family?: string; min?: number; source?: ('hand' | 'recorded' | 'generated')[]; json?: boolean }) => {
+      const plan = await loadPlan(o.plan);
+      const families = familiesOf(plan, o.family);
+      const report = computeCoverage(families, await runAll(plan, o.family, 'parity', 8), { sources: o.source });
+      print(!!o.json, report, () =>
+        [...report.families.map((f) => `${f.family.padEnd(16)} ${(f.coverage * 100).toFixed(0).padStart(3)}%  (${f.covered}/${f.endpoints} endpoints)`), `overall          ${(report.coverage * 100).toFixed(0).padStart(3)}%  (${report.covered}/${report.endpoints})`].join('\n'),
+      );
+      if (o.min !== undefined && report.coverage * 100 < o.min) {
+        process.stderr.write(`PHX_ERR_COVERAGE_BELOW_MIN: coverage ${(report.coverage * 100).toFixed(1)}% is below --min ${o.min}%\n`);
+        process.exitCode = ExitCode.Failed;
+      }
+    });
+  contracts
+    .command('matrix')
+    .description('The compatibility matrix per endpoint: unchanged, adapted, deprecated, missing, failing, untested.')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .option('--format <format>', 'md, json or html', 'md')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (o: { plan: string; format: string; out?: string }) => {
+      if (!['md', 'json', 'html'].includes(o.format)) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--format expects md, json or html, got "${o.format}"`, ExitCode.Usage);
+      const plan = await loadPlan(o.plan);
+      const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8));
+      const text = o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'html' ? matrixHtml(report, `Compatibility matrix — ${plan.name}`) : `${matrixMarkdown(report)}\n`;
+      if (o.out) {
+        await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+        await writeFile(o.out, text);
+        process.stdout.write(`wrote ${o.out}\n`);
+      } else process.stdout.write(text);
+    });
+}

@@ -1,0 +1,134 @@
+/**
+ * Contract coverage and the compatibility matrix, computed from contract suite results. Pure.
+ *
+ * - Coverage: inventoried legacy endpoints with at least one passing case ÷ all inventoried
+ *   endpoints, per family and overall. Without an inventory the family's route patterns are the
+ *   endpoints.
+ * - Matrix, per endpoint: `unchanged` (passes without an adapter), `adapted` (passes only with
+ *   one), `deprecated` (declared so in the plan), `missing` (no counterpart in the new service),
+ *   `failing`, or `untested` (no case yet).
+ */
+import { parseRoutePattern, patternContains } from '../plan/route-pattern.js';
+import type { FamilyPlan } from '../plan/schema.js';
+import type { CaseResult, ContractSuiteResult } from './runner.js';
+
+/** One endpoint of a family, as a route pattern (`GET /api/users/:id`). */
+export interface Endpoint {
+  family: string;
+  pattern: string;
+}
+
+export type Compatibility = 'unchanged' | 'adapted' | 'deprecated' | 'missing' | 'failing' | 'untested';
+
+export interface EndpointRow extends Endpoint {
+  status: Compatibility;
+  cases: number;
+  passing: number;
+}
+
+export interface FamilyCoverage {
+  family: string;
+  endpoints: number;
+  covered: number;
+  /** covered ÷ endpoints, 0–1 (1 when the family has no endpoints). */
+  coverage: number;
+}
+
+export interface CoverageReport {
+  families: FamilyCoverage[];
+  endpoints: number;
+  covered: number;
+  coverage: number;
+  rows: EndpointRow[];
+}
+
+/** The endpoints of the families: their route patterns (or an inventory's, when given). */
+export function endpointsOf(families: readonly FamilyPlan[], inventory?: readonly Endpoint[]): Endpoint[] {
+  if (inventory) return [...inventory];
+  return families.flatMap((f) => f.routes.map((pattern) => ({ family: f.name, pattern })));
+}
+
+function covers(endpoint: string, c: CaseResult): boolean {
+  const e = parseRoutePattern(endpoint);
+  const path = c.target.split('?')[0]!;
+  const concrete = parseRoutePattern(`${c.method} ${path}`);
+  if (typeof e === 'string' || typeof concrete === 'string') return c.endpoint === endpoint;
+  return patternContains(e, concrete);
+}
+
+function isDeprecated(f: FamilyPlan | undefined, pattern: string): boolean {
+  const p = parseRoutePattern(pattern);
+  if (!f || typeof p === 'string') return false;
+  return f.deprecated.some((d) => {
+    const dp = parseRoutePattern(d);
+    return typeof dp !== 'string' && patternContains(dp, p);
+  });
+}
+
+/**
+ * Coverage and matrix rows from suite results (parity mode).
+ * @param sources count only cases from these sources (e.g. `['hand']` for "before recording"). @default all
+ */
+export function computeCoverage(
+  families: readonly FamilyPlan[],
+  suites: readonly ContractSuiteResult[],
+  options: { inventory?: readonly Endpoint[]; sources?: readonly CaseResult['source'][] } = {},
+): CoverageReport {
+  const cases = suites.flatMap((s) => s.cases.map((c) => ({ family: s.family, c }))).filter(({ c }) => !options.sources || options.sources.includes(c.source));
+  const byName = new Map(families.map((f) => [f.name, f]));
+  const rows: EndpointRow[] = endpointsOf(families, options.inventory).map((e) => {
+    const mine = cases.filter((x) => x.family === e.family && covers(e.pattern, x.c)).map((x) => x.c);
+    const passing = mine.filter((c) => c.passed);
+    let status: Compatibility;
+    if (isDeprecated(byName.get(e.family), e.pattern)) status = 'deprecated';
+    else if (mine.length === 0) status = 'untested';
+    else if (passing.length > 0 && passing.length === mine.length) status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';
+    else if (mine.every((c) => c.status.new === 404 || c.status.new === 405) && mine.some((c) => c.status.legacy !== undefined && c.status.legacy !== 404 && c.status.legacy !== 405)) status = 'missing';
+    else status = 'failing';
+    return { ...e, status, cases: mine.length, passing: passing.length };
+  });
+  const covered = (r: EndpointRow): boolean => r.status === 'unchanged' || r.status === 'adapted';
+  const per = families.map((f) => {
+    const mine = rows.filter((r) => r.family === f.name);
+    const n = mine.filter(covered).length;
+    return { family: f.name, endpoints: mine.length, covered: n, coverage: mine.length === 0 ? 1 : n / mine.length };
+  });
+  const total = rows.length;
+  const n = rows.filter(covered).length;
+  return { families: per, endpoints: total, covered: n, coverage: total === 0 ? 1 : n / total, rows };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
+
+/** The matrix as a Markdown table, with coverage per family. */
+export function matrixMarkdown(r: CoverageReport): string {
+  const lines = ['| family | endpoint | status | passing cases |', '|---|---|---|---|'];
+  for (const row of r.rows) lines.push(`| ${row.family} | \`${row.pattern}\` | ${row.status} | ${row.passing}/${row.cases} |`);
+  lines.push('', `Contract coverage: ${pct(r.coverage)} (${r.covered}/${r.endpoints} endpoints)`, '');
+  for (const f of r.families) lines.push(`- ${f.family}: ${pct(f.coverage)} (${f.covered}/${f.endpoints})`);
+  return lines.join('\n');
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+/** A self-contained HTML page: overall and per-family coverage bars, then the matrix. */
+export function matrixHtml(r: CoverageReport, title = 'Phoenix compatibility matrix'): string {
+  const colour: Record<Compatibility, string> = { unchanged: '#2e7d32', adapted: '#1565c0', deprecated: '#757575', missing: '#ef6c00', failing: '#c62828', untested: '#9e9e9e' };
+  const bars = r.families
+    .map((f) => `<div class="row"><span class="name">${esc(f.family)}</span><span class="bar"><span style="width:${(f.coverage * 100).toFixed(1)}%"></span></span><span>${pct(f.coverage)} (${f.covered}/${f.endpoints})</span></div>`)
+    .join('\n');
+  const rows = r.rows
+    .map((x) => `<tr><td>${esc(x.family)}</td><td><code>${esc(x.pattern)}</code></td><td><b style="color:${colour[x.status]}">${x.status}</b></td><td>${x.passing}/${x.cases}</td></tr>`)
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>
+body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}
+.row{display:flex;gap:1rem;align-items:center;margin:.3rem 0}.name{width:8rem}.bar{display:inline-block;width:20rem;height:.8rem;background:#eee;border-radius:.4rem;overflow:hidden}.bar span{display:block;height:100%;background:#2e7d32}
+</style></head><body><h1>${esc(title)}</h1><p>Contract coverage <b>${pct(r.coverage)}</b> (${r.covered}/${r.endpoints} endpoints)</p>
+${bars}
+<table><thead><tr><th>family</th><th>endpoint</th><th>status</th><th>passing cases</th></tr></thead><tbody>
+${rows}
+</tbody></table></body></html>
+`;
+}
