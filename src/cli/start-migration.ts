@@ -6,11 +6,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../plan/schema.js';
 import { renderPlanDetails } from '../workflows/details.js';
-import { migrationWorkflowId, programWorkflowId } from '../workflows/messages.js';
+import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
 import { migrateFamily } from '../workflows/migrate-family.js';
 import { migrateProgram } from '../workflows/migrate-program.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from '../workflows/search-attributes.js';
-import { TASK_QUEUE } from '../worker/worker.js';
 import { CliError, ExitCode } from './output.js';
 
 export interface StartOptions {

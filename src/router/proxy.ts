@@ -14,7 +14,7 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { Logger } from '../lib/logger.js';
 import { inCanary } from './decide.js';
 import type { FamilyRuntime } from './family.js';
-import type { Matcher } from './match.js';
+import type { Matcher } from '../plan/route-match.js';
 import { mirror, type Captured } from './shadow.js';
 import type { MirrorQueue } from './mirror-queue.js';
 

@@ -12,7 +12,7 @@ import type { Plan } from '../plan/schema.js';
 import { createAdminHandler } from './admin.js';
 import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
-import { createMatcher } from './match.js';
+import { createMatcher } from '../plan/route-match.js';
 import { renderMetrics } from './metrics.js';
 import { MirrorQueue } from './mirror-queue.js';
 import { createHandler } from './proxy.js';

@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
-/** Task queue the workers poll and clients start migrations on. */
-export const TASK_QUEUE = 'phoenix';
+import { TASK_QUEUE } from '../workflows/messages.js';
+
+export { TASK_QUEUE };
 
 /** Entry of the workflow bundle. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

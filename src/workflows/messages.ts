@@ -128,6 +128,9 @@ export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const retrySignal = defineSignal<[RetryRequest]>('retry');
 export const progressQuery = defineQuery<MigrationProgress>('progress');
 
+/** Task queue the workers poll and clients start migrations on. */
+export const TASK_QUEUE = 'phoenix';
+
 /** Workflow id of a family's migration. */
 export function migrationWorkflowId(family: string): string {
   return `phoenix-${family}`;

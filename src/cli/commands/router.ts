@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/index.js';
-import { startRouter } from '../../router/server.js';
 import { portFlag } from '../flags.js';
 
 /** `phoenix router --plan plan.yaml`: runs the strangler router until Ctrl-C. */
@@ -17,6 +16,7 @@ export function register(program: Command): void {
     .option('--insecure-admin', 'run the admin API without a token (loopback admin host only)')
     .action(async (opts: { plan: string; port?: number; host: string; adminPort?: number; adminHost: string; stateFile?: string; insecureAdmin?: boolean }) => {
       const plan = await loadPlan(opts.plan);
+      const { startRouter } = await import('../../router/server.js');
       const router = await startRouter({
         plan,
         port: opts.port,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { runWorker } from '../../worker/main.js';
 
 /** `phoenix worker`: runs the workflows and activities. */
 export function register(program: Command): void {
@@ -9,6 +8,8 @@ export function register(program: Command): void {
     .option('--task-queue <name>', 'task queue to poll', 'phoenix')
     .option('--report-dir <dir>', 'where final reports are written', '.phoenix/reports')
     .action(async (opts: { taskQueue: string; reportDir: string }) => {
+      // Loaded on use: the worker SDK is heavy and other commands should start fast.
+      const { runWorker } = await import('../../worker/main.js');
       await runWorker({ taskQueue: opts.taskQueue, reportDir: opts.reportDir });
     });
 }

@@ -1,0 +1,150 @@
+/**
+ * The `phoenix` CLI as scripts use it: real child processes against the suite's Temporal server,
+ * a real worker, the real router and real upstreams; exit codes and `PHX_ERR_*` codes asserted.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from '@temporalio/worker';
+import { startRouter, type RunningRouter } from '../../src/router/server.js';
+import { loadPlan } from '../../src/plan/index.js';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { freePort } from '../helpers/ports.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { driveTraffic, startUpstream, taskQueue, workflowBundle, defaultFamily, type Upstream } from '../workflows/support.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+let t: TestTemporal;
+let legacy: Upstream;
+let candidate: Upstream;
+let router: RunningRouter;
+let worker: Worker;
+let running: Promise<void>;
+let planFile: string;
+let traffic: ReturnType<typeof driveTraffic>;
+const tq = taskQueue('cli');
+const family = `cli-${process.pid % 100000}-${Date.now() % 100000}`;
+
+function phoenix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/phoenix.mjs'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+before(async () => {
+  t = await testTemporal();
+  legacy = await startUpstream('legacy');
+  candidate = await startUpstream('new');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-cli-'));
+  await mkdir(path.join(dir, 'contracts'));
+  await writeFile(path.join(dir, 'contracts', 'c.yaml'), 'cases:\n  - name: one user\n    request: { path: /api/users/7 }\n    expect: { status: 200 }\n');
+  const adminPort = await freePort();
+  planFile = path.join(dir, 'plan.yaml');
+  await writeFile(
+    planFile,
+    `version: 1
+name: cli-test
+legacy: ${legacy.url}
+router: { adminUrl: "http://127.0.0.1:${adminPort}" }
+approvers: [alice]
+families:
+  - name: ${family}
+    routes: ["GET /api/users", "GET /api/users/:id"]
+    new: ${candidate.url}
+    contracts: ["contracts/*.yaml"]
+    sticky: { header: x-user }
+    diff: { ignore: ["$..request_id"], learnNoise: false }
+${defaultFamily}`,
+  );
+  router = await startRouter({ plan: await loadPlan(planFile), port: 0, adminPort, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
+  traffic = driveTraffic(router.url);
+  worker = await createPhoenixWorker({ connection: t.nativeConnection, taskQueue: tq, workflowBundle: await workflowBundle(), activities: { reportDir: dir } });
+  running = worker.run();
+});
+after(async () => {
+  await traffic?.stop();
+  worker?.shutdown();
+  await running;
+  await router?.close();
+  await legacy?.close();
+  await candidate?.close();
+  await t?.close();
+});
+
+describe('phoenix CLI', () => {
+  test('every command answers --help with exit 0', async () => {
+    const commands = ['', 'plan validate', 'dev server', 'router', 'worker', 'start', 'status', 'approve', 'reject', 'pause', 'resume', 'abort', 'retry', 'report', 'contracts run', 'contracts coverage', 'contracts matrix'];
+    const results = await Promise.all(commands.map((cmd) => phoenix(...cmd.split(' ').filter(Boolean), '--help')));
+    results.forEach((r, i) => {
+      assert.equal(r.code, 0, `${commands[i]} --help: ${r.stderr}`);
+      assert.match(r.stdout, /Usage: phoenix/);
+    });
+  });
+
+  test('bad usage exits 2 and names the flag', async () => {
+    const noFamily = await phoenix('start', '--plan', planFile);
+    assert.equal(noFamily.code, 2);
+    assert.match(noFamily.stderr, /PHX_ERR_CLI_BAD_FLAG: name a family, or pass --all/);
+    const missing = await phoenix('approve', family, '--step', 'ramp-start');
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--as/);
+    const badInterval = await phoenix('status', family, '--interval', 'soon');
+    assert.equal(badInterval.code, 2);
+    assert.match(badInterval.stderr, /expected a duration/);
+  });
+
+  test('start, status, a refused duplicate, a refused approver, approval and abort', async () => {
+    const started = await phoenix('start', family, '--plan', planFile, '--task-queue', tq, '--json');
+    assert.equal(started.code, 0, started.stderr);
+    const info = JSON.parse(started.stdout) as { workflowId: string; uiUrl: string };
+    assert.equal(info.workflowId, `phoenix-${family}`);
+    assert.match(info.uiUrl, new RegExp(`/namespaces/default/workflows/phoenix-${family}$`));
+
+    const again = await phoenix('start', family, '--plan', planFile, '--task-queue', tq);
+    assert.equal(again.code, 5);
+    assert.match(again.stderr, /PHX_ERR_MIGRATION_ALREADY_RUNNING/);
+
+    await waitFor('the ramp-start approval', async () => {
+      const s = await phoenix('status', family, '--json');
+      return s.code === 0 && (JSON.parse(s.stdout) as { pending?: { step: string } }).pending?.step === 'ramp-start';
+    }, { timeoutMs: 40_000, intervalMs: 500 });
+    const text = await phoenix('status', family);
+    assert.match(text.stdout, new RegExp(`npx phoenix approve ${family} --step ramp-start --as alice`));
+
+    const mallory = await phoenix('approve', family, '--step', 'ramp-start', '--as', 'mallory');
+    assert.equal(mallory.code, 5);
+    assert.match(mallory.stderr, /PHX_ERR_APPROVAL_REFUSED: refused: .*"mallory" may not decide/);
+    const wrongStep = await phoenix('approve', family, '--step', 'ramp:100', '--as', 'alice');
+    assert.equal(wrongStep.code, 5);
+
+    const ok = await phoenix('approve', family, '--step', 'ramp-start', '--as', 'alice', '--json');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as { outcome: string }).outcome, 'approved');
+
+    const abort = await phoenix('abort', family, '--reason', 'testing the CLI');
+    assert.equal(abort.code, 0, abort.stderr);
+    await waitFor('the rollback', async () => {
+      const s = await phoenix('status', family, '--json');
+      return (JSON.parse(s.stdout) as { stage: string }).stage === 'rolled-back';
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    const report = await phoenix('report', family);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /rolled-back|Aborted/);
+    const late = await phoenix('pause', family);
+    assert.equal(late.code, 5);
+    assert.match(late.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
+  });
+
+  test('an unknown migration exits 4', async () => {
+    const r = await phoenix('status', 'no-such-family');
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /PHX_ERR_MIGRATION_NOT_FOUND/);
+  });
+});
