@@ -15,6 +15,7 @@ import { register as registerApprove } from './commands/approve.js';
 import { register as registerControl } from './commands/control.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerContracts } from './commands/contracts.js';
+import { register as registerSlack } from './commands/slack.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
@@ -27,6 +28,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerControl,
   registerReport,
   registerContracts,
+  registerSlack,
 ];
 
 export function buildProgram(): Command {

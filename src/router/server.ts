@@ -186,6 +186,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   }
   // Persist the restored (or reset-to-legacy) state so the file on disk matches what is served.
   save();
+  await store.flush();
   log.info({ port, adminPort, families: families.length, stateFile: store.file }, 'router listening');
 
   let closing: Promise<void> | undefined;

@@ -5,7 +5,7 @@ import type { migrateFamily } from '../../workflows/migrate-family.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixStage } from '../../workflows/search-attributes.js';
 import { durationFlag } from '../flags.js';
 import { print } from '../output.js';
-import { progressLine, renderProgress } from '../render-progress.js';
+import { progressLine, renderProgress } from '../../workflows/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
 
 /** The progress of a running migration (query) or of a finished one (its result). */

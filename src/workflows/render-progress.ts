@@ -2,7 +2,7 @@
  * A migration's progress as terminal text: stage, percent with a bar, parity and SLO figures,
  * what it waits for and the exact command to approve, decisions, and the rollback reason.
  */
-import type { MigrationProgress } from '../workflows/messages.js';
+import type { MigrationProgress } from './messages.js';
 
 const BAR = 30;
 

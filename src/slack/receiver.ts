@@ -1,0 +1,251 @@
+/**
+ * The Slack interactivity receiver: verifies every request's signature, checks that the person
+ * who clicked may approve for that family, and only then sends the workflow's `approve` /
+ * `reject` update (whose validator is the second line of defence). Slack gets its answer within
+ * its 3-second limit; refusals come back as ephemeral messages saying why.
+ *
+ *   POST /slack/interactivity   buttons (approve, reject → reason modal) and the modal's submit
+ *   POST /slack/commands        `/phoenix status <family>`
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { WebClient } from '@slack/web-api';
+import { z } from 'zod';
+import { createLogger, type Logger } from '../lib/logger.js';
+import type { FamilyPlan, Plan } from '../plan/schema.js';
+import { renderProgress } from '../workflows/render-progress.js';
+import { approveUpdate, migrationWorkflowId, progressQuery, rejectUpdate } from '../workflows/messages.js';
+import { APPROVE_ACTION, REJECT_ACTION, REJECT_MODAL, decodeButtonValue, rejectModal, type ButtonValue } from './blocks.js';
+import { verifySlackRequest } from './verify.js';
+
+/** Largest request body accepted from Slack, bytes. */
+const MAX_BODY = 256 * 1024;
+
+const blockActions = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string() }),
+  trigger_id: z.string().optional(),
+  channel: z.object({ id: z.string() }).optional(),
+  actions: z.array(z.object({ action_id: z.string(), value: z.string().optional() })).min(1),
+});
+const viewSubmission = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string() }),
+  view: z.object({
+    callback_id: z.string(),
+    private_metadata: z.string(),
+    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullable().optional() }))) }),
+  }),
+});
+
+export interface SlackReceiverOptions {
+  port: number;
+  /** @default "127.0.0.1" */
+  host?: string;
+  signingSecret: string;
+  temporal: Client;
+  web: WebClient;
+  plan: Plan;
+  /** Secret the approval buttons were signed with. @default the signing secret */
+  buttonSecret?: string;
+  logger?: Logger;
+}
+
+export interface RunningSlackReceiver {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** What the receiver decided about one click, for logs and tests. */
+export type Outcome = { ok: true; approver: string } | { ok: false; reason: string };
+
+/** Shared by the HTTP receiver and Socket Mode: who may act, and acting. */
+export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 'host' | 'signingSecret'> & { buttonSecret: string }) {
+  const log = o.logger ?? createLogger('slack');
+  const families = new Map(o.plan.families.map((f) => [f.name, f]));
+  const emailToId = new Map<string, string | null>();
+
+  async function idOfEmail(email: string): Promise<string | null> {
+    if (!emailToId.has(email)) {
+      try {
+        const r = await o.web.users.lookupByEmail({ email });
+        emailToId.set(email, r.user?.id ?? null);
+      } catch {
+        return null;
+      }
+    }
+    return emailToId.get(email) ?? null;
+  }
+
+  /** The plan's approver entry (a Slack id or an email) that this Slack user is, if any. */
+  async function approverFor(family: FamilyPlan, step: string, userId: string): Promise<string | undefined> {
+    const manual = step.startsWith('decommission:') ? family.decommission.manual.find((m) => `decommission:${m.id}` === step) : undefined;
+    const allowed = manual ? [manual.owner] : family.approval.approvers;
+    if (allowed.includes(userId)) return userId;
+    for (const a of allowed) if (a.includes('@') && (await idOfEmail(a)) === userId) return a;
+    return undefined;
+  }
+
+  /** Checks a button value and the clicking user; the reason is safe to show the user. */
+  async function authorize(raw: string, userId: string): Promise<{ ok: true; button: ButtonValue; approver: string } | { ok: false; reason: string }> {
+    const button = decodeButtonValue(raw, o.buttonSecret);
+    if (!button || button.workflowId !== migrationWorkflowId(button.family)) return { ok: false, reason: 'this button was altered; nothing was done' };
+    const family = families.get(button.family);
+    if (!family) return { ok: false, reason: `family "${button.family}" is not in this receiver's plan` };
+    const approver = await approverFor(family, button.step, userId);
+    if (!approver) return { ok: false, reason: `you are not an approver of ${button.step} for ${button.family}` };
+    return { ok: true, button, approver };
+  }
+
+  async function decide(kind: 'approve' | 'reject', button: ButtonValue, approver: string, reason?: string): Promise<Outcome> {
+    const handle = o.temporal.workflow.getHandle(button.workflowId);
+    try {
+      if (kind === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
+      else await handle.executeUpdate(rejectUpdate, { args: [{ step: button.step, approver, reason: reason ?? '', via: 'slack' }] });
+      log.info({ family: button.family, step: button.step, approver, kind }, 'decision from Slack');
+      return { ok: true, approver };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) return { ok: false, reason: `not applied: ${(err.cause as Error | undefined)?.message ?? err.message}` };
+      if (err instanceof WorkflowNotFoundError || /not found|already completed/i.test((err as Error).message)) {
+        return { ok: false, reason: `the migration of ${button.family} has finished; this button is stale` };
+      }
+      throw err;
+    }
+  }
+
+  async function ephemeral(channel: string | undefined, user: string, text: string): Promise<void> {
+    if (!channel) return;
+    await o.web.chat.postEphemeral({ channel, user, text }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not post an ephemeral message'));
+  }
+
+  return {
+    /** A button click. Returns quickly; the update runs after Slack has its answer. */
+    async onBlockActions(payload: unknown): Promise<void> {
+      const p = blockActions.safeParse(payload);
+      if (!p.success) {
+        log.warn({ problem: p.error.issues[0]?.message }, 'refused a malformed Slack payload');
+        return;
+      }
+      const action = p.data.actions[0]!;
+      if (action.action_id !== APPROVE_ACTION && action.action_id !== REJECT_ACTION) return;
+      const auth = await authorize(action.value ?? '', p.data.user.id);
+      if (!auth.ok) {
+        log.warn({ user: p.data.user.id, reason: auth.reason }, 'refused a Slack approval');
+        await ephemeral(p.data.channel?.id, p.data.user.id, `:no_entry: ${auth.reason}`);
+        return;
+      }
+      if (action.action_id === REJECT_ACTION) {
+        if (p.data.trigger_id) await o.web.views.open({ trigger_id: p.data.trigger_id, view: rejectModal(action.value ?? '') as never });
+        return;
+      }
+      const r = await decide('approve', auth.button, auth.approver);
+      if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
+    },
+
+    /** The rejection modal's submit. Returns the body Slack should get (errors keep the modal open). */
+    async onViewSubmission(payload: unknown): Promise<Record<string, unknown> | undefined> {
+      const p = viewSubmission.safeParse(payload);
+      if (!p.success || p.data.view.callback_id !== REJECT_MODAL) return undefined;
+      const auth = await authorize(p.data.view.private_metadata, p.data.user.id);
+      if (!auth.ok) {
+        log.warn({ user: p.data.user.id, reason: auth.reason }, 'refused a Slack rejection');
+        return { response_action: 'errors', errors: { reason: auth.reason } };
+      }
+      const reason = p.data.view.state.values.reason?.value?.value?.trim();
+      if (!reason) return { response_action: 'errors', errors: { reason: 'a rejection needs a reason' } };
+      const r = await decide('reject', auth.button, auth.approver, reason);
+      return r.ok ? undefined : { response_action: 'errors', errors: { reason: r.reason } };
+    },
+
+    /** `/phoenix status <family>`: the progress query as an ephemeral answer. */
+    async onCommand(text: string): Promise<{ response_type: 'ephemeral'; text: string }> {
+      const [verb, family] = text.trim().split(/\s+/);
+      if (verb !== 'status' || !family) return { response_type: 'ephemeral', text: 'usage: /phoenix status <family>' };
+      try {
+        const p = await o.temporal.workflow.getHandle(migrationWorkflowId(family)).query(progressQuery);
+        return { response_type: 'ephemeral', text: `\`\`\`${renderProgress(p)}\`\`\`` };
+      } catch {
+        return { response_type: 'ephemeral', text: `no running migration for "${family}"` };
+      }
+    },
+  };
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Starts the HTTP receiver. */
+export async function startSlackReceiver(o: SlackReceiverOptions): Promise<RunningSlackReceiver> {
+  const log = o.logger ?? createLogger('slack');
+  const handler = createInteractionHandler({ ...o, logger: log, buttonSecret: o.buttonSecret ?? o.signingSecret });
+  const pending = new Set<Promise<unknown>>();
+  const later = (p: Promise<unknown>): void => {
+    const q = p.catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed')).finally(() => pending.delete(q));
+    pending.add(q);
+  };
+  const server = http.createServer((req, res) => {
+    const reply = (status: number, body?: unknown): void => {
+      const text = body === undefined ? '' : JSON.stringify(body);
+      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+      res.end(text);
+    };
+    if (req.method !== 'POST' || (req.url !== '/slack/interactivity' && req.url !== '/slack/commands')) return reply(404, { error: 'not found' });
+    readBody(req).then(
+      async (raw) => {
+        const v = verifySlackRequest(o.signingSecret, { signature: req.headers['x-slack-signature'], timestamp: req.headers['x-slack-request-timestamp'] }, raw);
+        if (!v.ok) {
+          log.warn({ path: req.url, remote: req.socket.remoteAddress, reason: v.reason }, 'refused an unsigned or badly signed Slack request');
+          return reply(401, { error: 'invalid signature' });
+        }
+        const form = new URLSearchParams(raw);
+        if (req.url === '/slack/commands') return reply(200, await handler.onCommand(form.get('text') ?? ''));
+        let payload: unknown;
+        try {
+          payload = JSON.parse(form.get('payload') ?? '');
+        } catch {
+          log.warn('refused a Slack request without a JSON payload');
+          return reply(400, { error: 'payload is not JSON' });
+        }
+        const type = (payload as { type?: string }).type;
+        if (type === 'view_submission') {
+          // The modal waits for this answer, so the update runs before replying (well within 3 s).
+          const body = await handler.onViewSubmission(payload);
+          return reply(200, body);
+        }
+        // Acknowledge first: Slack wants an answer within 3 s, the update may take longer.
+        reply(200);
+        if (type === 'block_actions') later(handler.onBlockActions(payload));
+      },
+      () => reply(413, { error: 'body too large' }),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await Promise.all(pending);
+    },
+  };
+}

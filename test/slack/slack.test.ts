@@ -1,0 +1,257 @@
+/**
+ * Slack approvals end to end: the real workflow on the suite's Temporal server, the real router
+ * and upstreams, the real receiver over HTTP with real signatures, and the real WebClient talking
+ * to a local server that stands in for Slack's Web API and records what it receives.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { WebClient } from '@slack/web-api';
+import { request } from 'undici';
+import type { Worker } from '@temporalio/worker';
+import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks.js';
+import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
+import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { approveUpdate, progressQuery } from '../../src/workflows/messages.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { waitForPending, type MigrationHandle } from '../workflows/harness.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from '../workflows/support.js';
+
+const SECRET = 'test-signing-secret';
+const TOKEN = 'xoxb-test-token';
+
+interface Call {
+  method: string;
+  token: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/** Slack's Web API, played by a local server: records calls, can fail the first N postMessage calls. */
+async function fakeSlack(): Promise<{ url: string; calls: Call[]; failPosts: number; close(): Promise<void> }> {
+  const state = { calls: [] as Call[], failPosts: 0, ts: 1000 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const method = (req.url ?? '').replace(/^\/api\//, '');
+      const body: Record<string, unknown> = String(req.headers['content-type']).includes('json')
+        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+        : Object.fromEntries(new URLSearchParams(raw));
+      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k] as string);
+      const send = (status: number, json: unknown): void => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(json));
+      };
+      if (method === 'chat.postMessage' && state.failPosts > 0) {
+        state.failPosts--;
+        state.calls.push({ method: `${method} (failed)`, token: req.headers.authorization, body });
+        return send(500, { ok: false, error: 'internal_error' });
+      }
+      state.calls.push({ method, token: req.headers.authorization, body });
+      if (method === 'chat.postMessage') return send(200, { ok: true, channel: body.channel, ts: String(++state.ts) });
+      if (method === 'users.lookupByEmail') return send(200, body.email === 'carol@example.com' ? { ok: true, user: { id: 'UCAROL' } } : { ok: false, error: 'users_not_found' });
+      send(200, { ok: true });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`,
+    get calls() {
+      return state.calls;
+    },
+    get failPosts() {
+      return state.failPosts;
+    },
+    set failPosts(n: number) {
+      state.failPosts = n;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+let t: TestTemporal;
+let slack: Awaited<ReturnType<typeof fakeSlack>>;
+let web: WebClient;
+
+before(async () => {
+  t = await testTemporal();
+  slack = await fakeSlack();
+  web = new WebClient(TOKEN, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+});
+after(async () => {
+  await slack?.close();
+  await t?.close();
+});
+
+function signed(receiver: RunningSlackReceiver, path: string, form: Record<string, string>, o: { secret?: string; ageSeconds?: number } = {}) {
+  const body = new URLSearchParams(form).toString();
+  const ts = String(Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0));
+  return request(`${receiver.url}${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(o.secret ?? SECRET, ts, body) },
+  });
+}
+
+function click(receiver: RunningSlackReceiver, user: string, action: 'phoenix_approve' | 'phoenix_reject', value: string, o: { secret?: string; ageSeconds?: number } = {}) {
+  const payload = { type: 'block_actions', user: { id: user }, trigger_id: 'trig-1', channel: { id: 'C123' }, actions: [{ action_id: action, value }] };
+  return signed(receiver, '/slack/interactivity', { payload: JSON.stringify(payload) }, o);
+}
+
+const family = (approval: string) =>
+  `${defaultFamily.replace('    approval: { timeout: 30s, remindBefore: 10s }\n', '')}    slackChannel: C123
+    approval: ${approval}
+  - name: other
+    routes: ["GET /api/others/*"]
+    new: http://127.0.0.1:1
+    approval: { approvers: [UBOB] }
+`;
+
+async function world(approval: string, body: (s: { stack: Stack; receiver: RunningSlackReceiver; tq: string }) => Promise<void>): Promise<void> {
+  const stack = await startStack({ family: family(approval), approvers: ['UALICE'] });
+  const traffic = driveTraffic(stack.router.url);
+  const tq = taskQueue('slack');
+  const worker: Worker = await createPhoenixWorker({
+    connection: t.nativeConnection,
+    taskQueue: tq,
+    workflowBundle: await workflowBundle(),
+    activities: { slack: { slack: web, buttonSecret: SECRET } },
+  });
+  const receiver = await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan: stack.plan });
+  try {
+    await worker.runUntil(body({ stack, receiver, tq }));
+  } finally {
+    await receiver.close();
+    await traffic.stop();
+    await stack.close();
+  }
+}
+
+/** The receiver accepts buttons of `phoenix-<family>` workflows only, so these tests use the real id. */
+function startMigration(client: TestTemporal['client'], stack: Stack, tq: string): Promise<MigrationHandle> {
+  return client.workflow.start(migrateFamily, {
+    taskQueue: tq,
+    workflowId: 'phoenix-users',
+    workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+    args: [{ plan: stack.plan.name, routerAdminUrl: stack.router.adminUrl, temporalUiUrl: 'http://localhost:8233', family: stack.plan.families[0]! }],
+  });
+}
+
+const approvalPosts = (from = 0) => slack.calls.slice(from).filter((c) => c.method === 'chat.postMessage' && Array.isArray(c.body.blocks) && JSON.stringify(c.body.blocks).includes('phoenix_approve'));
+const buttonOf = (c: Call): string => ((c.body.blocks as { type: string; elements?: { action_id: string; value?: string }[] }[]).find((b) => b.type === 'actions')!.elements!.find((e) => e.action_id === 'phoenix_approve')!.value!);
+
+describe('Slack request signatures', () => {
+  test('good, forged, old, future and tampered requests', () => {
+    const now = 1_800_000_000;
+    const body = 'payload=%7B%7D';
+    const sig = slackSignature(SECRET, String(now), body);
+    assert.deepEqual(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now), { ok: true });
+    assert.equal(verifySlackRequest('other-secret', { signature: sig, timestamp: String(now) }, body, now).ok, false);
+    assert.equal(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, `${body}x`, now).ok, false);
+    assert.match((verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now + 301) as { reason: string }).reason, /old or replayed/);
+    assert.equal(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now - 301).ok, false);
+    assert.equal(verifySlackRequest(SECRET, { timestamp: String(now) }, body, now).ok, false);
+  });
+
+  test('button values carry an HMAC; a changed step is detected', () => {
+    const v = encodeButtonValue({ workflowId: 'phoenix-users', family: 'users', step: 'ramp:25' }, SECRET);
+    assert.deepEqual(decodeButtonValue(v, SECRET), { workflowId: 'phoenix-users', family: 'users', step: 'ramp:25' });
+    const [, mac] = v.split('.');
+    const forged = `${Buffer.from(JSON.stringify({ workflowId: 'phoenix-users', family: 'users', step: 'ramp:100' })).toString('base64url')}.${mac}`;
+    assert.equal(decodeButtonValue(forged, SECRET), undefined);
+    assert.ok(v.length < 2000);
+  });
+});
+
+describe('Slack approvals', { concurrency: 1 }, () => {
+  test('a signed click approves; forged, old, unknown, other-family, tampered and stale clicks are refused; a CLI approval updates the message; Slack failing then recovering still posts', async () => {
+    slack.failPosts = 2;
+    await world('{ timeout: 30s, remindBefore: 10s }', async ({ stack, receiver, tq }) => {
+      const handle = await startMigration(t.client, stack, tq);
+      await waitForPending(handle, 'ramp-start');
+      const post = await waitFor('the approval request in Slack', () => approvalPosts()[0]);
+      assert.ok(slack.calls.some((c) => c.method === 'chat.postMessage (failed)'), 'Slack failed first');
+      assert.equal(post.token, `Bearer ${TOKEN}`);
+      assert.equal(post.body.channel, 'C123');
+      const value = buttonOf(post);
+
+      assert.equal((await click(receiver, 'UALICE', 'phoenix_approve', value, { secret: 'forged' })).statusCode, 401);
+      assert.equal((await click(receiver, 'UALICE', 'phoenix_approve', value, { ageSeconds: 600 })).statusCode, 401);
+      const refusals = async (n: number) => waitFor(`${n} ephemeral refusals`, () => slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= n);
+      await click(receiver, 'UEVE', 'phoenix_approve', value);
+      await refusals(1);
+      await click(receiver, 'UBOB', 'phoenix_approve', value);
+      await refusals(2);
+      const tampered = `${Buffer.from(JSON.stringify({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' })).toString('base64url')}.AAAA`;
+      await click(receiver, 'UALICE', 'phoenix_approve', tampered);
+      await refusals(3);
+      const texts = slack.calls.filter((c) => c.method === 'chat.postEphemeral').map((c) => String(c.body.text));
+      assert.match(texts[0]!, /not an approver of ramp-start for users/);
+      assert.match(texts[1]!, /not an approver/);
+      assert.match(texts[2]!, /altered/);
+      assert.equal((await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length, 0, 'nothing reached the workflow');
+
+      const ok = await click(receiver, 'UALICE', 'phoenix_approve', value);
+      assert.equal(ok.statusCode, 200);
+      await waitFor('the Slack approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+      const decision = (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved')!;
+      assert.equal(decision.by, 'UALICE');
+      assert.match(decision.detail ?? '', /^slack/);
+      const firstUpdate = await waitFor('the message updated', () => slack.calls.find((c) => c.method === 'chat.update'));
+      assert.equal(firstUpdate.body.channel, 'C123');
+
+      await click(receiver, 'UALICE', 'phoenix_approve', value);
+      await refusals(4);
+      assert.match(String(slack.calls.filter((c) => c.method === 'chat.postEphemeral').at(-1)!.body.text), /not applied/);
+
+      await waitForPending(handle, 'ramp:100');
+      const second = await waitFor('the 100% approval request', () => approvalPosts()[1]);
+      const updatesBefore = slack.calls.filter((c) => c.method === 'chat.update').length;
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE', via: 'cli' }] });
+      const update = await waitFor('the message updated after the CLI approval', () => slack.calls.filter((c) => c.method === 'chat.update')[updatesBefore]);
+      assert.equal(update.body.channel, 'C123');
+      assert.ok(JSON.stringify(update.body.blocks).includes('approved'));
+      assert.ok(!JSON.stringify(update.body.blocks).includes('phoenix_approve'), 'buttons removed');
+      void second;
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed', result.reason);
+    });
+  });
+
+  test('reject through the reason modal by an approver named by email; a reminder goes out before the timeout', async () => {
+    const from = slack.calls.length;
+    await world('{ approvers: [carol@example.com], timeout: 20s, remindBefore: 19s }', async ({ stack, receiver, tq }) => {
+      const handle = await startMigration(t.client, stack, tq);
+      await waitForPending(handle, 'ramp-start');
+      const post = await waitFor('the approval request', () => approvalPosts(from)[0]);
+      await waitFor('a reminder', () => slack.calls.slice(from).find((c) => c.method === 'chat.postMessage' && /times out in/.test(String(c.body.text))));
+      const value = buttonOf(post);
+      await click(receiver, 'UCAROL', 'phoenix_reject', value);
+      const open = await waitFor('the reason modal', () => slack.calls.slice(from).find((c) => c.method === 'views.open'));
+      const view = open.body.view as { private_metadata: string; callback_id: string };
+      const submit = {
+        type: 'view_submission',
+        user: { id: 'UCAROL' },
+        view: { callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values: { reason: { value: { value: 'latency looks wrong' } } } } },
+      };
+      const res = await signed(receiver, '/slack/interactivity', { payload: JSON.stringify(submit) });
+      assert.equal(res.statusCode, 200);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'ApprovalRejected');
+      const rejected = result.progress.decisions.find((d) => d.kind === 'rejected')!;
+      assert.equal(rejected.by, 'carol@example.com');
+      assert.match(rejected.detail ?? '', /slack: latency looks wrong/);
+      assert.ok(slack.calls.some((c) => c.method === 'users.lookupByEmail'), 'the email was resolved through users.lookupByEmail');
+      const status = await signed(receiver, '/slack/commands', { command: '/phoenix', text: 'status users', user_id: 'UCAROL' });
+      assert.equal(status.statusCode, 200);
+    });
+  });
+});
