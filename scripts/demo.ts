@@ -180,8 +180,7 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
   const p1 = one.result.progress.parity;
   if (p1) say(`  ${MIGRATED} parity   ${p1.samples} shadow samples, mismatch ${(p1.mismatchRate * 100).toFixed(2)}%, p95 new/legacy ×${p1.p95Ratio?.toFixed(2) ?? '—'}`);
   if (coverage) say(`  coverage      ${pct(coverage.before)} (hand-written cases) → ${pct(coverage.after)} (with recorded cases)`);
-  const a1 = one.result.progress.analysis;
-  if (a1) say(`  ${MIGRATED} p95     legacy ${a1.legacyP95 ?? '—'} ms, new ${a1.newP95 ?? '—'} ms at the last analysis (${a1.newRequests} requests on new)`);
+  if (p1) say(`  ${MIGRATED} p95     legacy ${p1.legacyP95 ?? '—'} ms vs new ${p1.newP95 ?? '—'} ms over the same shadowed requests`);
   say(`  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped ${guard.tripMs ?? '—'} ms after the first failure)` : ' (the workflow\'s analysis caught it before the router guard had to trip)'}`);
   say(`  workflow rollback: compensations done ${two.result.progress.rollback?.durationMs ?? '—'} ms after detection`);
   say(`  reports       ${one.result.report?.markdown ?? '—'}, ${two.result.report?.markdown ?? '—'}`);

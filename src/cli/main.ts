@@ -16,6 +16,7 @@ import { register as registerControl } from './commands/control.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerContracts } from './commands/contracts.js';
 import { register as registerSlack } from './commands/slack.js';
+import { register as registerInventory } from './commands/inventory.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
@@ -29,6 +30,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerReport,
   registerContracts,
   registerSlack,
+  registerInventory,
 ];
 
 export function buildProgram(): Command {

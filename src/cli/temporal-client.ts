@@ -54,3 +54,28 @@ export function toCliError(err: unknown, family: string): never {
   if (/update.*rejected|validator/i.test(msg)) throw new CliError('PHX_ERR_APPROVAL_REFUSED', `refused: ${msg}`, ExitCode.Conflict);
   throw err;
 }
+
+/**
+ * Runs `fn` on a family's migration, turning Temporal errors into coded CLI errors and closing
+ * the client afterwards. With `running`, a finished migration is refused first.
+ */
+export async function onMigration(
+  family: string,
+  fn: (handle: WorkflowHandle<typeof migrateFamily>) => Promise<void>,
+  options: { running?: boolean } = {},
+): Promise<void> {
+  try {
+    const handle = await migrationHandle(family);
+    if (options.running) {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') {
+        throw new CliError('PHX_ERR_MIGRATION_NOT_RUNNING', `the migration of "${family}" is ${d.status.name.toLowerCase()}, not running`, ExitCode.Conflict);
+      }
+    }
+    await fn(handle);
+  } catch (err) {
+    toCliError(err, family);
+  } finally {
+    await closeTemporalClient();
+  }
+}

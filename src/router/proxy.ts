@@ -151,6 +151,19 @@ function logFailure(ctx: ProxyContext, which: string, origin: string, err: Error
 }
 const lastLogged = new Map<string, number>();
 
+/** The request as sent to the new backend, with the guard's timeout. */
+function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions {
+  const timeout = fam.plan.guard.timeout;
+  return {
+    path: x.url,
+    method: x.method as Dispatcher.HttpMethod,
+    headers: x.headers,
+    body: hasBody(x.req) ? x.req : null,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+  };
+}
+
 /** Builds the router's request handler. */
 export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
   function toLegacy(x: Exchange, capture: Captured | undefined): void {
@@ -202,19 +215,11 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       toNewAdapted(x, fam, adapter, safe);
       return;
     }
-    const timeout = fam.plan.guard.timeout;
     const t0 = performance.now();
     let status = 0;
     let retry = false;
     fam.candidate.stream(
-      {
-        path: x.url,
-        method: x.method as Dispatcher.HttpMethod,
-        headers: x.headers,
-        body: hasBody(x.req) ? x.req : null,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      },
+      newRequest(x, fam),
       ({ statusCode, headers }) => {
         status = statusCode;
         const failed = statusCode >= 500;
@@ -240,17 +245,9 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   }
 
   function toNewAdapted(x: Exchange, fam: FamilyRuntime, adapter: CompiledAdapter, safe: boolean): void {
-    const timeout = fam.plan.guard.timeout;
     const t0 = performance.now();
     fam.candidate
-      .request({
-        path: x.url,
-        method: x.method as Dispatcher.HttpMethod,
-        headers: x.headers,
-        body: hasBody(x.req) ? x.req : null,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      })
+      .request(newRequest(x, fam))
       .then(async (r) => {
         const body = Buffer.from(await r.body.arrayBuffer());
         const failed = r.statusCode >= 500;

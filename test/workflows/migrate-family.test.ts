@@ -7,7 +7,7 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
-import { abortSignal, approveUpdate, pauseSignal, progressQuery, rejectUpdate, resumeSignal } from '../../src/workflows/messages.js';
+import { abortSignal, approveUpdate, pauseSignal, progressQuery, rejectUpdate, resumeSignal, retrySignal } from '../../src/workflows/messages.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
@@ -109,6 +109,27 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       assert.equal(after.mode, 'legacy');
       assert.equal(after.version, before.version, 'the route was never touched');
       await recordHistory(handle, 'contract-gate-failed');
+    });
+  });
+
+  test('after a rollback the plan can wait for a retry, which starts again from the contract gate', async () => {
+    const family = `${defaultFamily}    onRollback: wait-for-retry\n`;
+    await scenario('retry', { family }, async ({ stack, start }) => {
+      stack.candidate.behaviour = 'different';
+      const handle = await start();
+      const waiting = await waitForProgress(handle, 'a retry to be awaited', (p) => p.stage === 'waiting-for-retry');
+      assert.equal(waiting.rollback?.type, 'ContractGateFailed');
+      stack.candidate.behaviour = 'same';
+      await handle.signal(retrySignal, { by: 'alice' });
+      const again = await waitForPending(handle, 'ramp-start');
+      assert.equal(again.attempt, 2);
+      assert.equal(again.parity?.status, 'met');
+      await handle.signal(abortSignal, { by: 'alice', reason: 'enough for today' });
+      await waitForProgress(handle, 'the second rollback', (p) => p.stage === 'waiting-for-retry' && p.attempt === 2);
+      await handle.signal(abortSignal, { by: 'alice', reason: 'giving up' });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal((await routeOf(stack)).mode, 'legacy');
     });
   });
 

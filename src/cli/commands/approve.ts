@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { approveUpdate, rejectUpdate } from '../../workflows/messages.js';
 import { nonEmpty } from '../flags.js';
 import { print } from '../output.js';
-import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
+import { onMigration } from '../temporal-client.js';
 
 /** `phoenix approve|reject <family> --step S --as USER`: decides the pending step. */
 export function register(program: Command): void {
@@ -14,17 +14,12 @@ export function register(program: Command): void {
     .requiredOption('--as <user>', 'who approves (a name from the plan\'s approvers)', nonEmpty('--as'))
     .option('--comment <text>', 'recorded with the decision')
     .option('--json', 'print the decision as JSON')
-    .action(async (family: string, opts: { step: string; as: string; comment?: string; json?: boolean }) => {
-      try {
-        const handle = await migrationHandle(family);
+    .action((family: string, opts: { step: string; as: string; comment?: string; json?: boolean }) =>
+      onMigration(family, async (handle) => {
         const r = await handle.executeUpdate(approveUpdate, { args: [{ step: opts.step, approver: opts.as, comment: opts.comment, via: 'cli' }] });
         print(!!opts.json, r, () => `approved ${r.step} of ${family} as ${r.by} at ${r.at}`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+      }),
+    );
   program
     .command('reject')
     .description('Reject the pending step of a migration; the migration rolls back to legacy.')
@@ -33,15 +28,10 @@ export function register(program: Command): void {
     .requiredOption('--as <user>', 'who rejects (a name from the plan\'s approvers)', nonEmpty('--as'))
     .requiredOption('--reason <text>', 'why; recorded in the history, the report and Slack', nonEmpty('--reason'))
     .option('--json', 'print the decision as JSON')
-    .action(async (family: string, opts: { step: string; as: string; reason: string; json?: boolean }) => {
-      try {
-        const handle = await migrationHandle(family);
+    .action((family: string, opts: { step: string; as: string; reason: string; json?: boolean }) =>
+      onMigration(family, async (handle) => {
         const r = await handle.executeUpdate(rejectUpdate, { args: [{ step: opts.step, approver: opts.as, reason: opts.reason, via: 'cli' }] });
         print(!!opts.json, r, () => `rejected ${r.step} of ${family} as ${r.by}; the migration rolls back`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+      }),
+    );
 }

@@ -1,8 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
 import { toJUnit, toTable } from '../../contracts/report.js';
+import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
+import { loadFamilyCases } from '../../contracts/cases.js';
+import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
@@ -48,6 +51,36 @@ export function register(program: Command): void {
       }
       print(!!o.json, suites, () => toTable(suites));
       if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
+    });
+  contracts
+    .command('record')
+    .description('Capture contract cases from real traffic: the router\'s recent sampled requests, or a list of requests replayed against legacy.')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .requiredOption('--family <name>', 'family to record for')
+    .option('--from-router', 'use the router\'s recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)')
+    .option('--from-requests <file>', 'a list of requests: "GET /path?x=1" per line, or JSON lines')
+    .option('--limit <n>', 'most sampled requests read from the router', (v) => Number(v), 200)
+    .requiredOption('--out <file>', 'case file to write (YAML)')
+    .action(async (o: { plan: string; family: string; fromRouter?: boolean; fromRequests?: string; limit: number; out: string }) => {
+      if (!o.fromRouter === !o.fromRequests) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'pass exactly one of --from-router or --from-requests <file>', ExitCode.Usage);
+      const plan = await loadPlan(o.plan);
+      const [family] = familiesOf(plan, o.family);
+      let requests: RecordedRequest[];
+      if (o.fromRouter) {
+        const admin = createRouterAdminClient({ baseUrl: plan.router.adminUrl, token: process.env.PHOENIX_ADMIN_TOKEN });
+        try {
+          requests = fromSamples(await admin.getSamples(family!.name, o.limit));
+        } finally {
+          await admin.close();
+        }
+      } else {
+        requests = await withLegacyStatus(parseRequestList(await readFile(o.fromRequests!, 'utf8'), o.fromRequests!), family!.legacy);
+      }
+      const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
+      const cases = toCases(requests, existing);
+      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+      await writeFile(o.out, caseFileText(family!.name, cases));
+      process.stdout.write(`wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`);
     });
   contracts
     .command('coverage')

@@ -1,17 +1,9 @@
 import type { Command } from 'commander';
 import { abortSignal, pauseSignal, resumeSignal, retrySignal } from '../../workflows/messages.js';
 import { nonEmpty } from '../flags.js';
-import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
+import { onMigration } from '../temporal-client.js';
 
-async function running(family: string) {
-  const handle = await migrationHandle(family);
-  const d = await handle.describe();
-  if (d.status.name !== 'RUNNING') {
-    const { CliError, ExitCode } = await import('../output.js');
-    throw new CliError('PHX_ERR_MIGRATION_NOT_RUNNING', `the migration of "${family}" is ${d.status.name.toLowerCase()}, not running`, ExitCode.Conflict);
-  }
-  return handle;
-}
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** `phoenix pause|resume|abort|retry <family>`: signals to a running migration. */
 export function register(program: Command): void {
@@ -22,60 +14,32 @@ export function register(program: Command): void {
     .argument('<family>')
     .option('--as <user>', 'who pauses', user)
     .option('--reason <text>', 'why')
-    .action(async (family: string, o: { as: string; reason?: string }) => {
-      try {
-        await (await running(family)).signal(pauseSignal, { by: o.as, reason: o.reason });
-        process.stdout.write(`paused ${family}\n`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+    .action((family: string, o: { as: string; reason?: string }) =>
+      onMigration(family, async (h) => (await h.signal(pauseSignal, { by: o.as, reason: o.reason }), say(`paused ${family}`)), { running: true }),
+    );
   program
     .command('resume')
     .description('Continue a paused migration.')
     .argument('<family>')
     .option('--as <user>', 'who resumes', user)
-    .action(async (family: string, o: { as: string }) => {
-      try {
-        await (await running(family)).signal(resumeSignal, { by: o.as });
-        process.stdout.write(`resumed ${family}\n`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+    .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(resumeSignal, { by: o.as }), say(`resumed ${family}`)), { running: true }));
   program
     .command('abort')
     .description('Stop the migration and roll the family back to legacy.')
     .argument('<family>')
     .requiredOption('--reason <text>', 'why; recorded as the rollback reason', nonEmpty('--reason'))
     .option('--as <user>', 'who aborts', user)
-    .action(async (family: string, o: { as: string; reason: string }) => {
-      try {
-        await (await running(family)).signal(abortSignal, { by: o.as, reason: o.reason });
-        process.stdout.write(`abort sent to ${family}; it rolls back to legacy (follow with: npx phoenix status ${family} --watch)\n`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+    .action((family: string, o: { as: string; reason: string }) =>
+      onMigration(
+        family,
+        async (h) => (await h.signal(abortSignal, { by: o.as, reason: o.reason }), say(`abort sent to ${family}; it rolls back to legacy (follow with: npx phoenix status ${family} --watch)`)),
+        { running: true },
+      ),
+    );
   program
     .command('retry')
     .description('Start a rolled-back migration again from the contract gate (plans with onRollback: wait-for-retry).')
     .argument('<family>')
     .option('--as <user>', 'who retries', user)
-    .action(async (family: string, o: { as: string }) => {
-      try {
-        await (await running(family)).signal(retrySignal, { by: o.as });
-        process.stdout.write(`retry sent to ${family}\n`);
-      } catch (err) {
-        toCliError(err, family);
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+    .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(retrySignal, { by: o.as }), say(`retry sent to ${family}`)), { running: true }));
 }

@@ -1,0 +1,117 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { request } from 'undici';
+import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
+import { groupIntoFamilies, missingInNew, parseFlaskInventory, parseOpenApi, type InventoryEndpoint, type ProposedFamily } from '../../contracts/inventory.js';
+import { loadPlan, migrationOrder, parseRoutePattern, patternContains } from '../../plan/index.js';
+import { CliError, ExitCode, print } from '../output.js';
+
+async function readOpenApi(source: string): Promise<InventoryEndpoint[]> {
+  if (/^https?:\/\//.test(source)) {
+    let res;
+    try {
+      res = await request(source, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+    } catch (err) {
+      throw new CliError('PHX_ERR_OPENAPI_UNREACHABLE', `cannot fetch ${source}: ${(err as Error).message}`, ExitCode.Unavailable);
+    }
+    if (res.statusCode !== 200) throw new CliError('PHX_ERR_OPENAPI_UNREACHABLE', `${source} answered ${res.statusCode}`, ExitCode.Unavailable);
+    return parseOpenApi(await res.body.json(), source);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(source, 'utf8'));
+  } catch (err) {
+    throw new CliError('PHX_ERR_INVENTORY_INVALID', `${source}: ${(err as Error).message}`, ExitCode.Failed);
+  }
+  return parseOpenApi(doc, source);
+}
+
+function covered(patterns: readonly string[], route: string): boolean {
+  const r = parseRoutePattern(route);
+  if (typeof r === 'string') return false;
+  return patterns.some((p) => {
+    const q = parseRoutePattern(p);
+    return typeof q !== 'string' && patternContains(q, r);
+  });
+}
+
+/** Adds proposed families and routes to the plan text, keeping everything already there. */
+export function mergeIntoPlan(text: string, proposed: readonly ProposedFamily[], newUrl: string): { text: string; addedFamilies: string[]; addedRoutes: number } {
+  const doc = parseDocument(text);
+  const families = doc.get('families', true);
+  if (!isSeq(families)) throw new CliError('PHX_ERR_PLAN_INVALID', 'the plan has no "families" list to update', ExitCode.Failed);
+  const byName = new Map<string, YAMLMap>();
+  for (const item of (families as YAMLSeq).items) if (isMap(item)) byName.set(String(item.get('name')), item);
+  const addedFamilies: string[] = [];
+  let addedRoutes = 0;
+  for (const p of proposed) {
+    const existing = byName.get(p.name);
+    if (!existing) {
+      (families as YAMLSeq).add(doc.createNode({ name: p.name, routes: p.routes, new: newUrl }));
+      addedFamilies.push(p.name);
+      continue;
+    }
+    const routes = existing.get('routes', true);
+    if (!isSeq(routes)) continue;
+    const current = (routes as YAMLSeq).items.map((r) => String((r as { value?: unknown }).value ?? r));
+    for (const r of p.routes) {
+      if (covered(current, r)) continue;
+      (routes as YAMLSeq).add(doc.createNode(r));
+      addedRoutes++;
+    }
+  }
+  return { text: doc.toString(), addedFamilies, addedRoutes };
+}
+
+/** `phoenix inventory import|order`. */
+export function register(program: Command): void {
+  const inventory = program.command('inventory').description('Endpoint inventory: import from Flask and OpenAPI, group into families, migration order.');
+  inventory
+    .command('import')
+    .description('Read the legacy endpoints (scripts/flask-url-map.py JSON or `flask routes` output), group them into families and propose (or --write) them into the plan.')
+    .requiredOption('--flask <file>', 'output of `python scripts/flask-url-map.py app.py` or of `flask routes`')
+    .requiredOption('--plan <file>', 'plan file to update')
+    .option('--openapi <url|file>', 'the new service\'s openapi.json, to list endpoints it does not have yet')
+    .option('--group-by <how>', 'blueprint or prefix', 'blueprint')
+    .option('--new <url>', 'new service URL for families that are added', 'http://127.0.0.1:8001')
+    .option('--write', 'write the merged plan (keeps comments and hand edits; only adds)')
+    .option('--json', 'print the inventory as JSON')
+    .action(async (o: { flask: string; plan: string; openapi?: string; groupBy: string; new: string; write?: boolean; json?: boolean }) => {
+      if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--group-by expects "blueprint" or "prefix", got "${o.groupBy}"`, ExitCode.Usage);
+      const legacy = parseFlaskInventory(await readFile(o.flask, 'utf8'), o.flask);
+      const proposed = groupIntoFamilies(legacy, o.groupBy);
+      const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
+      const merged = mergeIntoPlan(await readFile(o.plan, 'utf8'), proposed, o.new);
+      if (o.write) await writeFile(o.plan, merged.text);
+      print(!!o.json, { endpoints: legacy, families: proposed, missingInNew: missing, added: { families: merged.addedFamilies, routes: merged.addedRoutes }, written: !!o.write }, () =>
+        [
+          `${legacy.length} legacy endpoints in ${proposed.length} families:`,
+          ...proposed.map((f) => `  ${f.name}: ${f.routes.join(', ')}`),
+          ...(o.openapi ? [missing.length === 0 ? 'the new service has every endpoint' : `not in the new service yet (${missing.length}):`, ...missing.map((e) => `  ${e.method} ${e.path}`)] : []),
+          `${o.write ? 'wrote' : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
+        ].join('\n'),
+      );
+    });
+  inventory
+    .command('order')
+    .description('Print the migration order from the plan\'s dependsOn (a cycle is an error naming it).')
+    .requiredOption('--plan <file>', 'plan file')
+    .option('--openapi <url|file>', 'mark endpoints the new service does not have yet')
+    .option('--json', 'print the order as JSON')
+    .action(async (o: { plan: string; openapi?: string; json?: boolean }) => {
+      const plan = await loadPlan(o.plan);
+      const fresh = o.openapi ? await readOpenApi(o.openapi) : undefined;
+      const order = migrationOrder(plan.families).map((f, i) => {
+        const endpoints = f.routes.flatMap((r) => {
+          const p = parseRoutePattern(r);
+          if (typeof p === 'string') return [];
+          const path = `/${p.segments.map((s) => (s.kind === 'literal' ? s.value : s.kind === 'param' ? `:${s.name}` : '*')).join('/')}`;
+          return (p.methods ?? ['GET']).filter((m) => m !== 'HEAD').map((method) => ({ method, path }));
+        });
+        return { position: i + 1, family: f.name, dependsOn: f.dependsOn, missingInNew: fresh ? missingInNew(endpoints, fresh).map((e) => `${e.method} ${e.path}`) : undefined };
+      });
+      print(!!o.json, order, () =>
+        order.map((x) => `${x.position}. ${x.family}${x.dependsOn.length ? ` (after ${x.dependsOn.join(', ')})` : ''}${x.missingInNew?.length ? ` — not in the new service: ${x.missingInNew.join(', ')}` : ''}`).join('\n'),
+      );
+    });
+}
