@@ -6,13 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { groupIntoFamilies, missingInNew, parseFlaskInventory, parseOpenApi } from '../src/contracts/inventory.js';
+import { migrationOrder } from '../src/plan/index.js';
 import { computeCoverage, matrixHtml } from '../src/contracts/coverage.js';
 import { runContractSuite } from '../src/contracts/runner.js';
 import { createRouterAdminClient } from '../src/router/client.js';
 import type { MigrationProgress } from '../src/workflows/messages.js';
-import { startDemoStack, type DemoStack } from './demo/stack.js';
+import { ROOT, startDemoStack, type DemoStack } from './demo/stack.js';
 import { runStory } from './demo/story.js';
 import { startTraffic, type TrafficRoute } from './demo/traffic.js';
 
@@ -123,6 +127,15 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
     return f;
   };
   const approver = stack.plan.approvers[0] ?? 'demo';
+
+  say('Inventory of the legacy monolith (scripts/flask-url-map.py) and the migration order');
+  const { stdout: urlMap } = await promisify(execFile)(stack.python, [path.join(ROOT, 'scripts', 'flask-url-map.py'), path.join(ROOT, 'examples', 'legacy-flask', 'app.py')]);
+  const endpoints = parseFlaskInventory(urlMap, 'url map').filter((e) => e.path !== '/healthz');
+  const groups = groupIntoFamilies(endpoints);
+  const openapi = await request(`${stack.newServiceUrl}/openapi.json`);
+  const missing = missingInNew(endpoints, parseOpenApi(await openapi.body.json(), 'openapi.json'));
+  say(`  ${endpoints.length} legacy endpoints in ${groups.length} families (${groups.map((g) => `${g.name} ${g.routes.length}`).join(', ')}); ${missing.length === 0 ? 'the new services have all of them' : `${missing.length} missing in the new services`}`);
+  say(`  migration order: ${migrationOrder(stack.plan.families).map((f) => f.name).join(' → ')}`);
 
   say('Contract suites against the running apps (legacy vs new, directly)');
   const suites = [];

@@ -38,6 +38,8 @@ export interface DemoStack {
   adminToken: string;
   uiUrl: string;
   newServiceUrl: string;
+  /** The virtualenv's python (for the inventory helper). */
+  python: string;
   logDir: string;
   stop(): Promise<void>;
 }
@@ -127,6 +129,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       adminToken,
       uiUrl: `http://localhost:${o.uiPort}`,
       newServiceUrl: fresh.url,
+      python,
       logDir,
       stop,
     };

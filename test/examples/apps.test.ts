@@ -4,7 +4,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { generateCases } from '../../src/contracts/generate.js';
+import { loadFamilyCases, parseCaseFile } from '../../src/contracts/cases.js';
+import { caseFileText } from '../../src/contracts/record.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +72,8 @@ describe('example apps', () => {
     );
     const created = await json(`${legacy.url}/api/users`, { method: 'POST', body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }) });
     assert.equal(created.status, 201);
+    // The same write on the new side keeps both data sets equal for the later comparisons.
+    assert.equal((await json(`${fresh.url}/api/users`, { method: 'POST', body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }) })).body.id, created.body.id);
     assert.equal((await json(`${legacy.url}/api/users/${created.body.id}`)).body.name, 'Zoe');
     assert.equal((await json(`${legacy.url}/api/users`, { method: 'POST', body: '{"name":""}' })).body.error.fields.email, 'a valid email is required');
   });
@@ -83,5 +90,39 @@ describe('example apps', () => {
     assert.equal(ok.status, 200);
     assert.equal(typeof ok.body.totals.revenue, 'number');
     assert.match((await json(`${fresh.url}/api/reports/sales.csv`)).type, /^text\/csv/);
+  });
+
+  test('cases generated from the new service\'s OpenAPI cover its GET operations and pass', async () => {
+    const users = plan.families.find((f) => f.name === 'users')!;
+    const doc = (await request(`${fresh.url}/openapi.json`)).body.json();
+    const r = generateCases(await doc, users, await loadFamilyCases(users.contractFiles, 'users'));
+    assert.deepEqual(r.skipped.map((x) => x.operation), ['POST /api/users']);
+    assert.deepEqual(r.cases.map((c) => c.request.path).sort(), ['/api/users', '/api/users/12/recommendations', '/api/users/3']);
+    const file = path.join(os.tmpdir(), `phx-generated-${process.pid}.yaml`);
+    await writeFile(file, caseFileText('users', r.cases));
+    assert.equal(parseCaseFile(await readFile(file, 'utf8'), file, 'users').every((c) => c.source === 'generated'), true);
+    const suite = await runContractSuite({ family: { ...users, contractFiles: [file] }, mode: 'parity' });
+    assert.equal(suite.failed, 0, JSON.stringify(suite.cases.map((c) => c.failures)));
+    await rm(file);
+  });
+
+  test('`phoenix contracts coverage --min` fails below the threshold', async () => {
+    const file = path.join(ROOT, 'examples', `.coverage-test-${process.pid}.yaml`);
+    await writeFile(file, (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8')).replaceAll('http://127.0.0.1:5000', legacy.url).replaceAll('http://127.0.0.1:8001', fresh.url));
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/phoenix.mjs'), 'contracts', 'coverage', '--plan', file, ...args]).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    try {
+      const low = await cli('--source', 'hand', '--min', '80');
+      assert.equal(low.code, 1);
+      assert.match(low.stderr, /PHX_ERR_COVERAGE_BELOW_MIN: coverage 71\.4% is below --min 80%/);
+      const ok = await cli('--min', '100', '--json');
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal((JSON.parse(ok.stdout) as { coverage: number }).coverage, 1);
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 });

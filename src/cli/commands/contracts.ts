@@ -5,6 +5,8 @@ import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/cov
 import { toJUnit, toTable } from '../../contracts/report.js';
 import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
+import { generateCases } from '../../contracts/generate.js';
+import { request } from 'undici';
 import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
@@ -81,6 +83,23 @@ export function register(program: Command): void {
       await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
       await writeFile(o.out, caseFileText(family!.name, cases));
       process.stdout.write(`wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`);
+    });
+  contracts
+    .command('generate')
+    .description('Generate cases from the new service\'s OpenAPI: one per GET operation of the family, path parameters from existing cases or OpenAPI examples.')
+    .requiredOption('--plan <file>', 'plan file (YAML)')
+    .requiredOption('--family <name>', 'family to generate for')
+    .requiredOption('--openapi <url|file>', 'the new service\'s openapi.json')
+    .requiredOption('--out <file>', 'case file to write (YAML)')
+    .action(async (o: { plan: string; family: string; openapi: string; out: string }) => {
+      const plan = await loadPlan(o.plan);
+      const [family] = familiesOf(plan, o.family);
+      const doc: unknown = /^https?:\/\//.test(o.openapi) ? await (await request(o.openapi, { headersTimeout: 10_000 })).body.json() : JSON.parse(await readFile(o.openapi, 'utf8'));
+      const existing = await loadFamilyCases(family!.contractFiles, family!.name);
+      const r = generateCases(doc, family!, existing);
+      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+      await writeFile(o.out, caseFileText(family!.name, r.cases).replace('Recorded from traffic by `phoenix contracts record`', 'Generated from OpenAPI by `phoenix contracts generate`'));
+      process.stdout.write([`wrote ${r.cases.length} generated case${r.cases.length === 1 ? '' : 's'} to ${o.out}`, ...r.skipped.map((x) => `  skipped ${x.operation}: ${x.why}`)].join('\n') + '\n');
     });
   contracts
     .command('coverage')
