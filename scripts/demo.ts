@@ -33,10 +33,13 @@ Options:
   --ui-port N         Temporal Web UI port (default 8233)
   --router-port N     router port (default 8080)
   --admin-port N      router admin API port (default 9090)
+  --slack-port N      Slack receiver port when Slack is configured (default 3000)
   -h, --help          this text
 
 Without --yes the demo prints the exact \`npx phoenix approve …\` command for each approval and
-waits for it (run it in another terminal). Exit code 0 when both stories end as expected.`;
+waits for it (run it in another terminal). With SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
+PHOENIX_DEMO_SLACK_CHANNEL set, approval requests also go to that Slack channel, and a click by a
+user listed in PHOENIX_DEMO_SLACK_APPROVERS (Slack ids or emails, comma-separated) approves. Exit code 0 when both stories end as expected.`;
 
 const MIGRATED = 'users';
 const REGRESSED = 'reports';
@@ -70,6 +73,7 @@ async function main(): Promise<number> {
       'ui-port': { type: 'string', default: '8233' },
       'router-port': { type: 'string', default: '8080' },
       'admin-port': { type: 'string', default: '9090' },
+      'slack-port': { type: 'string', default: '3000' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -90,6 +94,7 @@ async function main(): Promise<number> {
     uiPort: num('ui-port', values['ui-port']),
     routerPort: num('router-port', values['router-port']),
     adminPort: num('admin-port', values['admin-port']),
+    slackPort: num('slack-port', values['slack-port']),
     say,
   });
   let stopping = false;

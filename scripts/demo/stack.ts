@@ -18,6 +18,8 @@ import { parsePlan, type Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { bundleWorkflows, createPhoenixWorker } from '../../src/worker/worker.js';
 import { ensurePythonEnv, startPythonApp } from '../python-env.js';
+import { slackFromEnv } from '../../src/slack/env.js';
+import { startSlackReceiver } from '../../src/slack/receiver.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEMO_PLAN = path.join(ROOT, 'examples', 'demo-plan.yaml');
@@ -27,6 +29,8 @@ export interface DemoOptions {
   uiPort: number;
   routerPort: number;
   adminPort: number;
+  /** Port of the Slack receiver, when Slack is configured. */
+  slackPort: number;
   say: (line: string) => void;
 }
 
@@ -38,6 +42,8 @@ export interface DemoStack {
   adminToken: string;
   uiUrl: string;
   newServiceUrl: string;
+  /** Approvals go to Slack. */
+  slack: boolean;
   /** The virtualenv's python (for the inventory helper). */
   python: string;
   logDir: string;
@@ -85,6 +91,19 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       .replaceAll('http://127.0.0.1:9090', `http://127.0.0.1:${o.adminPort}`)
       .replaceAll('http://localhost:8233', `http://localhost:${o.uiPort}`);
     const plan = await parsePlan(text, DEMO_PLAN);
+    // With Slack configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and a channel), approvals go to Slack.
+    const slack = slackFromEnv();
+    const channel = process.env.PHOENIX_DEMO_SLACK_CHANNEL;
+    const slackOn = slack.enabled && !!slack.web && !!slack.signingSecret && !!channel;
+    if (slackOn) {
+      // Slack users who may approve in the demo, by id or email (PHOENIX_DEMO_SLACK_APPROVERS, comma-separated).
+      const approvers = (process.env.PHOENIX_DEMO_SLACK_APPROVERS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      for (const f of plan.families) {
+        f.slackChannel = channel;
+        f.approval.approvers = [...f.approval.approvers, ...approvers];
+      }
+    }
+    else o.say(`  Slack is off (${slack.enabled ? 'set SLACK_SIGNING_SECRET and PHOENIX_DEMO_SLACK_CHANNEL' : slack.reason}); approvals by CLI`);
 
     o.say(`• router on :${o.routerPort} (admin :${o.adminPort}) …`);
     const adminToken = process.env.PHOENIX_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`;
@@ -111,7 +130,11 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     const worker: Worker = await createPhoenixWorker({
       connection,
       workflowBundle: await bundleWorkflows(),
-      activities: { adminToken, reportDir: path.join(ROOT, '.phoenix', 'reports') },
+      activities: {
+        adminToken,
+        reportDir: path.join(ROOT, '.phoenix', 'reports'),
+        ...(slackOn ? { slack: { slack: slack.web, buttonSecret: slack.signingSecret } } : {}),
+      },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -120,6 +143,11 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     });
     const client = await connectClient({ address: temporal.address });
     stops.push(() => client.connection.close());
+    if (slackOn) {
+      const receiver = await startSlackReceiver({ port: o.slackPort, signingSecret: slack.signingSecret!, temporal: client, web: slack.web!, plan });
+      stops.push(() => receiver.close());
+      o.say(`• Slack: approval requests go to ${channel}; point the app's interactivity URL at ${receiver.url}/slack/interactivity`);
+    }
 
     return {
       plan,
@@ -130,6 +158,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       uiUrl: `http://localhost:${o.uiPort}`,
       newServiceUrl: fresh.url,
       python,
+      slack: slackOn,
       logDir,
       stop,
     };
