@@ -65,6 +65,8 @@ export interface FamilyCounters {
   mirrorsDropped: number;
   mirrorErrors: number;
   fallbacks: number;
+  /** New-backend answers cut off after their headers reached the client (nothing left to fall back to). */
+  newAborted: number;
 }
 
 /** Labels of the status classes counted per backend, by index. */
@@ -101,6 +103,7 @@ export class FamilyRuntime {
     mirrorsDropped: 0,
     mirrorErrors: 0,
     fallbacks: 0,
+    newAborted: 0,
   };
   private readonly baseRules: CompiledRules;
   private readonly routeRules = new Map<string, CompiledRules>();

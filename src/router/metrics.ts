@@ -5,12 +5,13 @@
  */
 import { STATUS_CLASSES, type FamilyRuntime } from './family.js';
 import type { MirrorQueue } from './mirror-queue.js';
+import type { RouterCounters } from './proxy.js';
 
 function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderMetrics(families: Iterable<FamilyRuntime>, router: { queue: MirrorQueue; stateFileCorrupt: boolean }): string {
+export function renderMetrics(families: Iterable<FamilyRuntime>, router: { queue: MirrorQueue; stateFileCorrupt: boolean; counters: RouterCounters }): string {
   const fams = [...families];
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, rows: [string, number][]): void => {
@@ -46,10 +47,12 @@ export function renderMetrics(families: Iterable<FamilyRuntime>, router: { queue
   metric('phoenix_shadow_mirrors_dropped_total', 'counter', 'Mirrors dropped because the queue was full.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.mirrorsDropped]));
   metric('phoenix_shadow_mirror_errors_total', 'counter', 'Mirrors the new service did not answer.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.mirrorErrors]));
   metric('phoenix_fallbacks_total', 'counter', 'Safe requests answered by legacy after the new backend failed.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.fallbacks]));
+  metric('phoenix_new_aborted_total', 'counter', 'New-backend answers cut off after their headers were sent (truncated body, body timeout); each counts against the guard.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.newAborted]));
   metric('phoenix_guard_trips_total', 'counter', 'Guard trips since start.', fams.map((f) => [`family="${esc(f.name)}"`, f.guard.state.trips]));
   metric('phoenix_guard_tripped', 'gauge', '1 while the family is forced to legacy by its guard.', fams.map((f) => [`family="${esc(f.name)}"`, f.guard.state.tripped ? 1 : 0]));
   metric('phoenix_route_percent', 'gauge', 'Share of the family routed to the new service (0 when tripped).', fams.map((f) => [`family="${esc(f.name)}"`, f.effectiveMode() === 'legacy' || f.effectiveMode() === 'shadow' ? 0 : f.route.percent]));
   metric('phoenix_mirror_queue_depth', 'gauge', 'Mirrors waiting in the queue.', [['', router.queue.depth]]);
+  metric('phoenix_refused_targets_total', 'counter', 'Requests refused with 400 before routing: dot segments, encoded slashes, non-path targets.', [['', router.counters.refusedTargets]]);
   metric('phoenix_state_file_corrupt', 'gauge', '1 when the state file could not be read at start and every family started on legacy.', [['', router.stateFileCorrupt ? 1 : 0]]);
   return `${out.join('\n')}\n`;
 }

@@ -17,6 +17,7 @@ import type { FamilyRuntime } from './family.js';
 import type { Matcher } from '../plan/route-match.js';
 import { mirror, type Captured } from './shadow.js';
 import type { MirrorQueue } from './mirror-queue.js';
+import { unsafeTarget } from './target.js';
 
 /** RFC 9110 §7.6.1: connection-specific fields are never forwarded. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -35,6 +36,14 @@ export interface ProxyContext {
   log: Logger;
   /** Called when a family's guard trips (saves state, logs). */
   onTrip(family: FamilyRuntime): void;
+  /** Router-wide counters for `/metrics`. */
+  counters: RouterCounters;
+}
+
+/** Router-wide cumulative counters. */
+export interface RouterCounters {
+  /** Requests refused before routing because their target was unsafe (see `target.ts`). */
+  refusedTargets: number;
 }
 
 /** One request on its way through. */
@@ -105,6 +114,17 @@ function badGateway(x: Exchange, which: string, err: Error | null): void {
   });
   x.res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': x.requestId });
   x.res.end(body);
+}
+
+/**
+ * True when a streamed answer broke because of the upstream (socket closed early, body timeout,
+ * length mismatch: undici destroys the client's response with its own error), false when the
+ * client hung up mid-answer.
+ */
+function isUpstreamFault(x: Exchange, err: Error): boolean {
+  const cause = (x.res as { errored?: Error | null }).errored ?? err;
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('UND_ERR_');
 }
 
 /** A sink for an answer that is thrown away (a failed new-backend attempt being retried on legacy). */
@@ -223,7 +243,8 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       ({ statusCode, headers }) => {
         status = statusCode;
         const failed = statusCode >= 500;
-        noteNew(fam, performance.now() - t0, failed, statusCode);
+        // A good status is only a success for the guard once the whole body has arrived.
+        noteNew(fam, performance.now() - t0, failed, statusCode, !failed);
         if (failed && safe) {
           retry = true;
           return discard();
@@ -233,12 +254,14 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       },
       (err) => {
         if (retry) return fallback(x, fam);
-        if (!err) return;
-        if (status === 0) {
+        if (status === 0 && err) {
           noteNew(fam, performance.now() - t0, true, 0);
           if (safe) return fallback(x, fam);
+        } else if (status > 0 && status < 500 && (err === null || isUpstreamFault(x, err))) {
+          noteBodyOutcome(fam, err !== null);
         }
-        logFailure(ctx, 'new', fam.plan.new, err);
+        if (!err) return;
+        logFailure(ctx, 'new', fam.plan.new, (x.res as { errored?: Error | null }).errored ?? err);
         badGateway(x, 'new', err);
       },
     );
@@ -275,10 +298,20 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     toLegacy(x, undefined);
   }
 
-  function noteNew(fam: FamilyRuntime, ms: number, failed: boolean, status: number): void {
+  /** Statistics for one new-backend answer; the guard hears of it now unless `guardLater`. */
+  function noteNew(fam: FamilyRuntime, ms: number, failed: boolean, status: number, guardLater = false): void {
     fam.stats.recordRequest('new', ms, failed);
     fam.count('new', status);
-    if (fam.guard.record(failed, Date.now())) ctx.onTrip(fam);
+    if (!guardLater && fam.guard.record(failed, Date.now())) ctx.onTrip(fam);
+  }
+
+  /**
+   * How a streamed answer ended. A body that broke after the headers went to the client
+   * (truncated, body timeout) cannot fall back any more, so it counts against the guard.
+   */
+  function noteBodyOutcome(fam: FamilyRuntime, aborted: boolean): void {
+    if (aborted) fam.counters.newAborted++;
+    if (fam.guard.record(aborted, Date.now())) ctx.onTrip(fam);
   }
 
   function enqueueMirror(x: Exchange, fam: FamilyRuntime, cap: Captured): void {
@@ -323,9 +356,18 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     x.req.on('error', (err) => x.res.destroy(err));
   }
 
+  function refuse(res: ServerResponse, reason: string): void {
+    ctx.counters.refusedTargets++;
+    const body = JSON.stringify({ error: { code: 'PHX_ERR_BAD_REQUEST_TARGET', message: reason } });
+    res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
   return function handle(req, res) {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
+    const unsafe = unsafeTarget(url);
+    if (unsafe !== undefined) return refuse(res, unsafe);
     const q = url.indexOf('?');
     const m = ctx.matcher.match(method, q < 0 ? url : url.slice(0, q));
     const incoming = req.headers['x-request-id'];

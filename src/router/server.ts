@@ -120,7 +120,9 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   const save = (): void => store.save(snapshot);
 
   const queue = new MirrorQueue(plan.router.mirrorQueue, plan.router.mirrorConcurrency);
+  const counters = { refusedTargets: 0 };
   const handler = createHandler({
+    counters,
     matcher: createMatcher(plan.families),
     families,
     defaultLegacy: pool(plan.legacy),
@@ -164,7 +166,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
         log.info({ family: f.name }, 'guard cleared');
         save();
       },
-      metrics: () => renderMetrics(families, { queue, stateFileCorrupt: loaded.corrupt }),
+      metrics: () => renderMetrics(families, { queue, stateFileCorrupt: loaded.corrupt, counters }),
     }),
   );
   const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, handler);
