@@ -1,5 +1,6 @@
 /** Flag parsers shared by commands: each bad value is a usage error naming what was expected. */
 import { parseDuration } from '../plan/duration.js';
+import { FAMILY_NAME } from '../plan/schema.js';
 import { CliError, ExitCode } from './output.js';
 
 export function portFlag(value: string): number {
@@ -19,4 +20,12 @@ export function nonEmpty(what: string): (value: string) => string {
     if (value.trim() === '') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `${what} must not be empty`, ExitCode.Usage);
     return value;
   };
+}
+
+/** A family name as the plan allows it (checked before anything is asked of Temporal). */
+export function familyArg(value: string): string {
+  if (!FAMILY_NAME.test(value)) {
+    throw new CliError('PHX_ERR_CLI_BAD_ARGUMENT', `family: expected a lower-case name of letters, digits and "-" as in the plan, got ${JSON.stringify(value)}`, ExitCode.Usage);
+  }
+  return value;
 }

@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       return err.exitCode;
     }
     if (err instanceof PhoenixError) {
-      process.stderr.write(`${err.code}: ${err.message}\n`);
+      process.stderr.write(err.message.startsWith(err.code) ? `${err.message}\n` : `${err.code}: ${err.message}\n`);
       return ExitCode.Failed;
     }
     process.stderr.write(`PHX_ERR_UNEXPECTED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

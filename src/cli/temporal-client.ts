@@ -26,7 +26,9 @@ export function temporalClient(): Promise<Client> {
 
 /** Closes the client so the process can exit. */
 export async function closeTemporalClient(): Promise<void> {
-  if (client) await (await client).connection.close();
+  const c = client;
+  client = undefined;
+  if (c) await (await c.catch(() => undefined))?.connection.close();
 }
 
 /** The handle of a family's migration. */

@@ -88,7 +88,13 @@ export function parseCaseFile(text: string, file: string, family?: string): Load
     const offset = isNode(node) ? node.range?.[0] : undefined;
     return offset === undefined ? '' : `:${lines.linePos(offset).line}`;
   };
-  const parsed = caseFileSchema.safeParse(doc.toJS());
+  let input: unknown;
+  try {
+    input = doc.toJS();
+  } catch (err) {
+    throw invalid(file, [`${file} YAML: ${(err as Error).message}`]);
+  }
+  const parsed = caseFileSchema.safeParse(input);
   if (!parsed.success) {
     throw invalid(
       file,

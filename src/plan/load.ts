@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import { PhoenixError } from '../lib/errors.js';
 import type { z } from 'zod';
 import { planSchema, type FamilyPlan, type Plan } from './schema.js';
 import { parseRoutePattern, patternContains, patternsOverlap, type RoutePattern } from './route-pattern.js';
@@ -24,16 +25,11 @@ export interface PlanProblem {
  * Raised for an invalid plan; `problems` lists everything found.
  * `code` is `PHX_ERR_PLAN_INVALID` (or `PHX_ERR_PLAN_READ` when the file cannot be read).
  */
-export class PlanError extends Error {
-  readonly code: string;
+export class PlanError extends PhoenixError {
   readonly problems: PlanProblem[];
   constructor(problems: PlanProblem[], code = 'PHX_ERR_PLAN_INVALID') {
-    super(
-      `${code}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the plan:\n` +
-        problems.map(formatProblem).join('\n'),
-    );
+    super(code, `${code}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the plan:\n` + problems.map(formatProblem).join('\n'));
     this.name = 'PlanError';
-    this.code = code;
     this.problems = problems;
   }
 }
@@ -95,7 +91,14 @@ export async function parsePlan(text: string, file: string, displayName = file):
     }
     return undefined;
   };
-  return validatePlan(doc.toJS(), file, displayName, lineOf);
+  let input: unknown;
+  try {
+    input = doc.toJS();
+  } catch (err) {
+    // e.g. an alias whose anchor is missing: syntax the parser accepts but cannot resolve.
+    throw new PlanError([{ file: displayName, path: '', message: `YAML: ${(err as Error).message}` }]);
+  }
+  return validatePlan(input, file, displayName, lineOf);
 }
 
 /**

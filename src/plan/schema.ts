@@ -30,9 +30,12 @@ const url = z.string().refine((v) => {
 }, 'expected an http(s) URL such as "http://127.0.0.1:5000"');
 
 const ratio = z.number().min(0, 'expected a ratio between 0 and 1').max(1, 'expected a ratio between 0 and 1');
+/** What a family name may be: it becomes part of workflow ids, metrics labels and file names. */
+export const FAMILY_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+
 const familyName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case name of letters, digits and "-" (it becomes part of the workflow id)');
+  .regex(FAMILY_NAME, 'expected a lower-case name of letters, digits and "-" (it becomes part of the workflow id)');
 
 const routePattern = z.string().superRefine((v, ctx) => {
   const p = parseRoutePattern(v);

@@ -95,7 +95,13 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    // Prefixed rather than resolved against a base: "//x" must stay a path, not become a host.
+    let url: URL;
+    try {
+      url = new URL(`http://admin${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`);
+    } catch {
+      throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the request target "${String(req.url).slice(0, 100)}" is not a valid path`);
+    }
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics') {
@@ -113,7 +119,13 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     }
     const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|samples)$/.exec(url.pathname);
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
-    const f = family(decodeURIComponent(m[1]!));
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]!);
+    } catch {
+      throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the family name "${m[1]}" has a malformed percent-encoding`);
+    }
+    const f = family(name);
     const what = m[2]!;
     const now = Date.now();
     switch (`${method} ${what}`) {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { approveUpdate, rejectUpdate } from '../../workflows/messages.js';
-import { nonEmpty } from '../flags.js';
+import { nonEmpty, familyArg } from '../flags.js';
 import { print } from '../output.js';
 import { onMigration } from '../temporal-client.js';
 
@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('approve')
     .description('Approve the pending step of a migration (the workflow checks the step is pending and you are an approver).')
-    .argument('<family>', 'family whose migration waits')
+    .argument('<family>', 'family whose migration waits', familyArg)
     .requiredOption('--step <step>', 'the pending step, e.g. ramp-start, ramp:50, decommission:<item>', nonEmpty('--step'))
     .requiredOption('--as <user>', 'who approves (a name from the plan\'s approvers)', nonEmpty('--as'))
     .option('--comment <text>', 'recorded with the decision')
@@ -23,7 +23,7 @@ export function register(program: Command): void {
   program
     .command('reject')
     .description('Reject the pending step of a migration; the migration rolls back to legacy.')
-    .argument('<family>', 'family whose migration waits')
+    .argument('<family>', 'family whose migration waits', familyArg)
     .requiredOption('--step <step>', 'the pending step', nonEmpty('--step'))
     .requiredOption('--as <user>', 'who rejects (a name from the plan\'s approvers)', nonEmpty('--as'))
     .requiredOption('--reason <text>', 'why; recorded in the history, the report and Slack', nonEmpty('--reason'))

@@ -1,12 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { familyArg } from '../flags.js';
+import { readInputFile, readJsonInput } from '../input.js';
 import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
 import { toJUnit, toTable } from '../../contracts/report.js';
 import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
 import { generateCases } from '../../contracts/generate.js';
-import { request } from 'undici';
 import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     .command('run')
     .description('Replay the contract cases against legacy and new directly; exit 1 when any case fails.')
     .requiredOption('--plan <file>', 'plan file (YAML)')
-    .option('--family <name>', 'only this family (default: every family)')
+    .option('--family <name>', 'only this family (default: every family)', familyArg)
     .option('--mode <mode>', 'parity (legacy and new, compared) or new-only', 'parity')
     .option('--concurrency <n>', 'cases in flight at once', (v) => Number(v), 8)
     .option('--junit <file>', 'also write JUnit XML')
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .command('record')
     .description('Capture contract cases from real traffic: the router\'s recent sampled requests, or a list of requests replayed against legacy.')
     .requiredOption('--plan <file>', 'plan file (YAML)')
-    .requiredOption('--family <name>', 'family to record for')
+    .requiredOption('--family <name>', 'family to record for', familyArg)
     .option('--from-router', 'use the router\'s recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)')
     .option('--from-requests <file>', 'a list of requests: "GET /path?x=1" per line, or JSON lines')
     .option('--limit <n>', 'most sampled requests read from the router', (v) => Number(v), 200)
@@ -76,7 +77,7 @@ export function register(program: Command): void {
           await admin.close();
         }
       } else {
-        requests = await withLegacyStatus(parseRequestList(await readFile(o.fromRequests!, 'utf8'), o.fromRequests!), family!.legacy);
+        requests = await withLegacyStatus(parseRequestList(await readInputFile(o.fromRequests!, 'the request list (--from-requests)'), o.fromRequests!), family!.legacy);
       }
       const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
       const cases = toCases(requests, existing);
@@ -88,13 +89,13 @@ export function register(program: Command): void {
     .command('generate')
     .description('Generate cases from the new service\'s OpenAPI: one per GET operation of the family, path parameters from existing cases or OpenAPI examples.')
     .requiredOption('--plan <file>', 'plan file (YAML)')
-    .requiredOption('--family <name>', 'family to generate for')
+    .requiredOption('--family <name>', 'family to generate for', familyArg)
     .requiredOption('--openapi <url|file>', 'the new service\'s openapi.json')
     .requiredOption('--out <file>', 'case file to write (YAML)')
     .action(async (o: { plan: string; family: string; openapi: string; out: string }) => {
       const plan = await loadPlan(o.plan);
       const [family] = familiesOf(plan, o.family);
-      const doc: unknown = /^https?:\/\//.test(o.openapi) ? await (await request(o.openapi, { headersTimeout: 10_000 })).body.json() : JSON.parse(await readFile(o.openapi, 'utf8'));
+      const doc = await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)');
       const existing = await loadFamilyCases(family!.contractFiles, family!.name);
       const r = generateCases(doc, family!, existing);
       await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
@@ -105,7 +106,7 @@ export function register(program: Command): void {
     .command('coverage')
     .description('Contract coverage: endpoints with at least one passing case ÷ all endpoints, per family and overall.')
     .requiredOption('--plan <file>', 'plan file (YAML)')
-    .option('--family <name>', 'only this family')
+    .option('--family <name>', 'only this family', familyArg)
     .option('--min <percent>', 'exit 1 when overall coverage is below this', percent)
     .option('--source <source...>', 'count only cases of these sources (hand, recorded, generated)')
     .option('--json', 'print the report as JSON')

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { abortSignal, pauseSignal, resumeSignal, retrySignal } from '../../workflows/messages.js';
-import { nonEmpty } from '../flags.js';
+import { nonEmpty, familyArg } from '../flags.js';
 import { onMigration } from '../temporal-client.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('pause')
     .description('Hold the migration at its current percent (bakes stop counting; analysis and rollback stay on).')
-    .argument('<family>')
+    .argument('<family>', 'family name', familyArg)
     .option('--as <user>', 'who pauses', user)
     .option('--reason <text>', 'why')
     .action((family: string, o: { as: string; reason?: string }) =>
@@ -20,13 +20,13 @@ export function register(program: Command): void {
   program
     .command('resume')
     .description('Continue a paused migration.')
-    .argument('<family>')
+    .argument('<family>', 'family name', familyArg)
     .option('--as <user>', 'who resumes', user)
     .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(resumeSignal, { by: o.as }), say(`resumed ${family}`)), { running: true }));
   program
     .command('abort')
     .description('Stop the migration and roll the family back to legacy.')
-    .argument('<family>')
+    .argument('<family>', 'family name', familyArg)
     .requiredOption('--reason <text>', 'why; recorded as the rollback reason', nonEmpty('--reason'))
     .option('--as <user>', 'who aborts', user)
     .action((family: string, o: { as: string; reason: string }) =>
@@ -39,7 +39,7 @@ export function register(program: Command): void {
   program
     .command('retry')
     .description('Start a rolled-back migration again from the contract gate (plans with onRollback: wait-for-retry).')
-    .argument('<family>')
+    .argument('<family>', 'family name', familyArg)
     .option('--as <user>', 'who retries', user)
     .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(retrySignal, { by: o.as }), say(`retry sent to ${family}`)), { running: true }));
 }

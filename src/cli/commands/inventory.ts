@@ -1,29 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { request } from 'undici';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import { groupIntoFamilies, missingInNew, parseFlaskInventory, parseOpenApi, type InventoryEndpoint, type ProposedFamily } from '../../contracts/inventory.js';
 import { loadPlan, migrationOrder, parseRoutePattern, patternContains } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
+import { readInputFile, readJsonInput } from '../input.js';
 
 async function readOpenApi(source: string): Promise<InventoryEndpoint[]> {
-  if (/^https?:\/\//.test(source)) {
-    let res;
-    try {
-      res = await request(source, { headersTimeout: 10_000, bodyTimeout: 10_000 });
-    } catch (err) {
-      throw new CliError('PHX_ERR_OPENAPI_UNREACHABLE', `cannot fetch ${source}: ${(err as Error).message}`, ExitCode.Unavailable);
-    }
-    if (res.statusCode !== 200) throw new CliError('PHX_ERR_OPENAPI_UNREACHABLE', `${source} answered ${res.statusCode}`, ExitCode.Unavailable);
-    return parseOpenApi(await res.body.json(), source);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(await readFile(source, 'utf8'));
-  } catch (err) {
-    throw new CliError('PHX_ERR_INVENTORY_INVALID', `${source}: ${(err as Error).message}`, ExitCode.Failed);
-  }
-  return parseOpenApi(doc, source);
+  return parseOpenApi(await readJsonInput(source, 'the OpenAPI document (--openapi)'), source);
 }
 
 function covered(patterns: readonly string[], route: string): boolean {
@@ -78,10 +62,10 @@ export function register(program: Command): void {
     .option('--json', 'print the inventory as JSON')
     .action(async (o: { flask: string; plan: string; openapi?: string; groupBy: string; new: string; write?: boolean; json?: boolean }) => {
       if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--group-by expects "blueprint" or "prefix", got "${o.groupBy}"`, ExitCode.Usage);
-      const legacy = parseFlaskInventory(await readFile(o.flask, 'utf8'), o.flask);
+      const legacy = parseFlaskInventory(await readInputFile(o.flask, 'the Flask inventory (--flask)'), o.flask);
       const proposed = groupIntoFamilies(legacy, o.groupBy);
       const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
-      const merged = mergeIntoPlan(await readFile(o.plan, 'utf8'), proposed, o.new);
+      const merged = mergeIntoPlan(await readInputFile(o.plan, 'the plan (--plan)'), proposed, o.new);
       if (o.write) await writeFile(o.plan, merged.text);
       print(!!o.json, { endpoints: legacy, families: proposed, missingInNew: missing, added: { families: merged.addedFamilies, routes: merged.addedRoutes }, written: !!o.write }, () =>
         [

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { familyArg } from '../flags.js';
+import { readInputFile } from '../input.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
 
@@ -8,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('report')
     .description('Print the final report of a finished migration (Markdown, or JSON with --json).')
-    .argument('<family>')
+    .argument('<family>', 'family name', familyArg)
     .option('--json', 'print the JSON report')
     .action(async (family: string, opts: { json?: boolean }) => {
       try {
@@ -23,7 +24,7 @@ export function register(program: Command): void {
           throw new CliError('PHX_ERR_REPORT_MISSING', `the migration of "${family}" ended (${result.outcome}) but no report was written; see the worker's logs`, ExitCode.NotFound);
         }
         const file = opts.json ? result.report.json : result.report.markdown;
-        process.stdout.write(await readFile(file, 'utf8'));
+        process.stdout.write(await readInputFile(file, 'the report written by the worker'));
       } catch (err) {
         toCliError(err, family);
       } finally {

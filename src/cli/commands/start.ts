@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { familyArg } from '../flags.js';
 import { loadPlan } from '../../plan/index.js';
 import type { MigrationResult } from '../../workflows/migration-state.js';
 import { CliError, ExitCode, print } from '../output.js';
@@ -10,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('start')
     .description('Start the migration of one family, or of every family in dependency order (--all).')
-    .argument('[family]', 'family to migrate')
+    .argument('[family]', 'family to migrate', familyArg)
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--all', 'migrate every family of the plan in dependency order')
     .option('--task-queue <name>', 'task queue the worker polls', 'phoenix')

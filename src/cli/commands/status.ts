@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type MigrationProgress } from '../../workflows/messages.js';
 import type { migrateFamily } from '../../workflows/migrate-family.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixStage } from '../../workflows/search-attributes.js';
-import { durationFlag } from '../flags.js';
+import { durationFlag, familyArg } from '../flags.js';
 import { print } from '../output.js';
 import { progressLine, renderProgress } from '../../workflows/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
@@ -21,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('status')
     .description('Where migrations are: one family in detail, or every Phoenix migration as a list.')
-    .argument('[family]', 'family to show; without it, lists all migrations')
+    .argument('[family]', 'family to show; without it, lists all migrations', familyArg)
     .option('--watch', 'redraw until the migration ends (Ctrl-C to stop watching)')
     .option('--interval <duration>', 'refresh interval for --watch', durationFlag, 1000)
     .option('--json', 'print the progress (or the list) as JSON')
