@@ -23,9 +23,12 @@ const PROFILES = {
     heartbeatTimeout: '1m',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
   },
-  /** Compensations: run non-cancellable and never give up. */
+  /**
+   * Compensations: run non-cancellable and never give up. Each attempt is one admin call, so a
+   * short timeout lets an attempt lost with a dead worker be retried by the next one in seconds.
+   */
   rollback: {
-    startToCloseTimeout: '10s',
+    startToCloseTimeout: '3s',
     retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
   },
   /** Slack and reports: failures here never stop a migration. */

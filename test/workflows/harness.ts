@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
@@ -70,4 +70,27 @@ export async function scheduledActivities(handle: MigrationHandle): Promise<{ ty
     out.push({ type: a.activityType?.name ?? '', summary });
   }
   return out;
+}
+
+/**
+ * A Phoenix worker in its own process (so a test can SIGKILL it), connected to `address` and
+ * polling `taskQueue`; resolves once it polls.
+ */
+export async function spawnWorker(address: string, taskQueue: string, reportDir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'worker-process.ts'), address, taskQueue, reportDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return child;
+}
+
+/** SIGKILLs a worker process and waits until it is gone. */
+export async function killWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
 }

@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { access, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,7 @@ import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, defaultFamily, type Stack } from './support.js';
-import { recordHistory, scheduledActivities, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { killWorker, recordHistory, scheduledActivities, spawnWorker as spawnHarnessWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -279,24 +278,14 @@ describe('migrateFamily with a worker killed mid-ramp', () => {
     const stack = await startStack({ family });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('kill');
-    const spawnWorker = async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'worker-process.ts'), t.address, tq, reportDir], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
-      });
-      return child;
-    };
+    const spawnWorker = () => spawnHarnessWorker(t.address, tq, reportDir);
     let worker = await spawnWorker();
     try {
       const handle = await startMigration(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start', 60_000);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
-      worker.kill('SIGKILL');
-      await new Promise((r) => worker.once('exit', r));
+      await killWorker(worker);
       worker = await spawnWorker();
       await waitForPending(handle, 'ramp:100', 60_000);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
@@ -306,7 +295,7 @@ describe('migrateFamily with a worker killed mid-ramp', () => {
       assert.equal(canary.length, 1, 'the 25% step was applied once');
       await recordHistory(handle, 'worker-killed');
     } finally {
-      worker.kill('SIGKILL');
+      await killWorker(worker);
       await traffic.stop();
       await stack.close();
     }

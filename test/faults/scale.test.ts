@@ -1,0 +1,20 @@
+/**
+ * 100 family migrations at once on one worker process, each through the whole workflow (see
+ * bench/scale/scale.ts; `npm run bench:scale` runs the same and records the figures).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runScale } from '../../bench/scale/scale.js';
+
+const FAMILIES = Number(process.env.PHOENIX_SCALE_FAMILIES ?? 100);
+
+test(`${FAMILIES} migrations at once on one worker all complete, with bounded histories and no failed request`, async (ctx) => {
+  const r = await runScale({ families: FAMILIES, temporalAddress: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS, timeoutMs: 300_000 });
+  ctx.diagnostic(
+    `${r.completed}/${r.families} completed in ${(r.wallMs / 1000).toFixed(1)} s; worker CPU ${r.workerCpuS.toFixed(1)} s, peak RSS ${r.workerPeakRssMb} MB; ` +
+      `events per history ${r.events.min}–${r.events.max} (median ${r.events.median}); ${r.requestsSent} requests, ${r.requestsFailed} failed`,
+  );
+  assert.deepEqual(r.outcomes, { completed: FAMILIES });
+  assert.ok(r.events.max < 2000, `the longest history has ${r.events.max} events`);
+  assert.equal(r.requestsFailed, 0);
+});

@@ -1,0 +1,153 @@
+/**
+ * Migrations surviving their infrastructure: a worker SIGKILLed while shadow traffic is being
+ * judged and while a rollback is under way, and the Temporal dev server stopped and restarted on
+ * its database file mid-bake. Real worker processes, real router, real servers.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startDevServer } from '../../src/lib/dev-server.js';
+import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
+import { createRouterAdminClient } from '../../src/router/client.js';
+import { startRouter } from '../../src/router/server.js';
+import { abortSignal, approveUpdate } from '../../src/workflows/messages.js';
+import { freePort } from '../helpers/ports.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, type Stack } from '../workflows/support.js';
+import { killWorker, scheduledActivities, spawnWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
+
+let t: TestTemporal;
+let reportDir: string;
+
+before(async () => {
+  t = await testTemporal();
+  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-faults-'));
+});
+after(async () => {
+  await t?.close();
+});
+
+const routeOf = async (stack: Stack) => createRouterAdminClient({ baseUrl: stack.router.adminUrl }).getRoute('users');
+
+/** Approves the two approval steps of the default family as they come up. */
+async function approveThrough(handle: MigrationHandle, steps: string[]): Promise<void> {
+  for (const step of steps) {
+    await waitForPending(handle, step, 90_000);
+    await handle.executeUpdate(approveUpdate, { args: [{ step, approver: 'alice' }] });
+  }
+}
+
+describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
+  test('during shadow: the restarted worker goes on judging parity and finishes; shadow was switched on once', async () => {
+    const family = defaultFamily.replace('minSamples: 20,', 'minSamples: 800,').replace('timeout: 20s', 'timeout: 90s');
+    const stack = await startStack({ family });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('kill-shadow');
+    let worker: ChildProcess = await spawnWorker(t.address, tq, reportDir);
+    try {
+      const handle = await startMigration(t.client, stack, tq);
+      const atKill = await waitForProgress(handle, 'the parity wait', (p) => p.stage === 'parity', 60_000);
+      await killWorker(worker);
+      assert.equal((await routeOf(stack)).mode, 'shadow', 'the router keeps shadowing with no worker');
+      worker = await spawnWorker(t.address, tq, reportDir);
+      await approveThrough(handle, ['ramp-start', 'ramp:100']);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed', result.reason);
+      assert.ok((result.progress.parity?.samples ?? 0) >= 800, `parity judged on ${result.progress.parity?.samples} samples`);
+      assert.ok(atKill.stage === 'parity');
+      const shadowOn = (await scheduledActivities(handle)).filter((a) => a.summary.startsWith('shadow at'));
+      assert.equal(shadowOn.length, 1, 'shadow was switched on once');
+      assert.equal((await routeOf(stack)).mode, 'new');
+    } finally {
+      await killWorker(worker);
+      await traffic.stop();
+      await stack.close();
+    }
+  });
+
+  test('during a rollback: the restarted worker completes it and the family ends on legacy', async (ctx) => {
+    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 60s }');
+    const stack = await startStack({ family });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('kill-rollback');
+    let worker: ChildProcess = await spawnWorker(t.address, tq, reportDir);
+    let router = stack.router;
+    try {
+      const handle = await startMigration(t.client, stack, tq);
+      await approveThrough(handle, ['ramp-start']);
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
+      await traffic.stop();
+      // With the router's admin API down, "route to legacy" keeps failing and retrying: the
+      // rollback is in flight when the worker dies.
+      await router.close();
+      await handle.signal(abortSignal, { reason: 'fault test', by: 'alice' });
+      await waitForProgress(handle, 'the rollback to start', (p) => p.stage === 'rolling-back');
+      await killWorker(worker);
+      router = await startRouter({ plan: stack.plan, port: router.port, adminPort: router.adminPort, insecureAdmin: true, stateFile: router.stateFile });
+      assert.equal((await routeOf(stack)).percent, 25, 'restored from the state file, still at 25%');
+      const restartedAt = Date.now();
+      worker = await spawnWorker(t.address, tq, reportDir);
+      const result = await handle.result();
+      ctx.diagnostic(`rollback finished ${Date.now() - restartedAt} ms after the router and a new worker were back`);
+      assert.equal(result.progress.stage, 'rolled-back');
+      assert.ok(result.progress.rollback?.completedAt, 'the rollback completed');
+      const route = await routeOf(stack);
+      assert.equal(route.mode, 'legacy');
+      assert.equal(route.percent, 0);
+    } finally {
+      await killWorker(worker);
+      await traffic.stop();
+      await router.close();
+      await stack.legacy.close();
+      await stack.candidate.close();
+    }
+  });
+});
+
+describe('the Temporal dev server restarted mid-migration', () => {
+  test('stopped during a bake and started again on the same database file: the worker reconnects and the migration finishes, each step once', async (ctx) => {
+    const cli = await resolveTemporalCli();
+    const dbFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'phx-devdb-')), 'temporal.db');
+    const port = await freePort();
+    let server = await startDevServer({ cli, port, headless: true, dbFile });
+    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 8s }');
+    const stack = await startStack({ family });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('server-restart');
+    let worker: ChildProcess | undefined;
+    let connection = await Connection.connect({ address: server.address });
+    try {
+      worker = await spawnWorker(server.address, tq, reportDir);
+      let handle = await startMigration(new Client({ connection }), stack, tq);
+      await approveThrough(handle, ['ramp-start']);
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
+      await connection.close();
+      const stoppedAt = Date.now();
+      await server.stop();
+      server = await startDevServer({ cli, port, headless: true, dbFile });
+      const downMs = Date.now() - stoppedAt;
+      connection = await Connection.connect({ address: server.address });
+      handle = new Client({ connection }).workflow.getHandle(handle.workflowId);
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'the migration survived in the database file');
+      const restartedAt = Date.now();
+      await approveThrough(handle, ['ramp:100']);
+      ctx.diagnostic(`Temporal down ${downMs} ms; next step reached ${Date.now() - restartedAt} ms after the restart`);
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed', result.reason);
+      const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
+      assert.equal(canary.length, 1, 'the 25% step was applied once');
+      assert.equal((await routeOf(stack)).mode, 'new');
+      assert.equal(traffic.failed(), 0, `${traffic.failed()} failed requests while Temporal was down for ${downMs} ms`);
+    } finally {
+      if (worker) await killWorker(worker);
+      await traffic.stop();
+      await stack.close();
+      await connection.close().catch(() => undefined);
+      await server.stop();
+    }
+  });
+});
