@@ -29,7 +29,7 @@ const PROFILES = {
    */
   rollback: {
     startToCloseTimeout: '3s',
-    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s' },
+    retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '2s' },
   },
   /** Slack and reports: failures here never stop a migration. */
   notify: {

@@ -10,6 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { WebClient } from '@slack/web-api';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { startDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
@@ -17,7 +19,7 @@ import { startRouter } from '../../src/router/server.js';
 import { abortSignal, approveUpdate } from '../../src/workflows/messages.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, type Stack } from '../workflows/support.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from '../workflows/support.js';
 import { killWorker, scheduledActivities, spawnWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
 
 let t: TestTemporal;
@@ -89,10 +91,10 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
       await killWorker(worker);
       router = await startRouter({ plan: stack.plan, port: router.port, adminPort: router.adminPort, insecureAdmin: true, stateFile: router.stateFile });
       assert.equal((await routeOf(stack)).percent, 25, 'restored from the state file, still at 25%');
-      const restartedAt = Date.now();
       worker = await spawnWorker(t.address, tq, reportDir);
+      const restartedAt = Date.now();
       const result = await handle.result();
-      ctx.diagnostic(`rollback finished ${Date.now() - restartedAt} ms after the router and a new worker were back`);
+      ctx.diagnostic(`rollback finished ${Date.now() - restartedAt} ms after a new worker polled (the router was back before)`);
       assert.equal(result.progress.stage, 'rolled-back');
       assert.ok(result.progress.rollback?.completedAt, 'the rollback completed');
       const route = await routeOf(stack);
@@ -134,8 +136,9 @@ describe('the Temporal dev server restarted mid-migration', () => {
       handle = new Client({ connection }).workflow.getHandle(handle.workflowId);
       assert.equal((await handle.describe()).status.name, 'RUNNING', 'the migration survived in the database file');
       const restartedAt = Date.now();
+      await waitForPending(handle, 'ramp:100', 90_000);
+      ctx.diagnostic(`Temporal down ${downMs} ms; the worker had the bake done and the next approval pending ${Date.now() - restartedAt} ms after the restart (bake 8 s)`);
       await approveThrough(handle, ['ramp:100']);
-      ctx.diagnostic(`Temporal down ${downMs} ms; next step reached ${Date.now() - restartedAt} ms after the restart`);
       const result = await handle.result();
       assert.equal(result.outcome, 'completed', result.reason);
       const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
@@ -148,6 +151,39 @@ describe('the Temporal dev server restarted mid-migration', () => {
       await stack.close();
       await connection.close().catch(() => undefined);
       await server.stop();
+    }
+  });
+});
+
+describe('Slack unreachable', () => {
+  test('approvals by CLI go on, and a failing new service is still rolled back within seconds', async () => {
+    const family = `${defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 60s }')}    slackChannel: C123\n`;
+    const stack = await startStack({ family });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('slack-down');
+    // Nothing listens on port 1: every Web API call fails at once.
+    const web = new WebClient('xoxb-unreachable', { slackApiUrl: 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 } });
+    const worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { reportDir, slack: { slack: web, buttonSecret: 'unused' } },
+    });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await startMigration(t.client, stack, tq);
+        await approveThrough(handle, ['ramp-start']);
+        await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
+        stack.candidate.behaviour = 'errors';
+        const result = await handle.result();
+        assert.equal(result.progress.stage, 'rolled-back');
+        assert.ok((result.progress.rollback?.durationMs ?? Infinity) < 5000, `compensations took ${result.progress.rollback?.durationMs} ms`);
+        assert.equal((await routeOf(stack)).mode, 'legacy');
+        assert.ok(result.progress.decisions.some((d) => d.kind === 'approved' && d.step === 'ramp-start'), 'the CLI approval was recorded');
+      });
+    } finally {
+      await traffic.stop();
+      await stack.close();
     }
   });
 });
