@@ -33,11 +33,12 @@ Options:
   --ui-port N         Temporal Web UI port (default 8233)
   --router-port N     router port (default 8080)
   --admin-port N      router admin API port (default 9090)
-  --slack-port N      Slack receiver port when Slack is configured (default 3000)
+  --slack-port N      Slack HTTP receiver port (without SLACK_APP_TOKEN; default 3000)
   -h, --help          this text
 
 Without --yes the demo prints the exact \`npx phoenix approve …\` command for each approval and
-waits for it (run it in another terminal). With SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and
+waits for it (run it in another terminal). With SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode,
+no public URL needed) or SLACK_SIGNING_SECRET (HTTP receiver on --slack-port), and
 PHOENIX_DEMO_SLACK_CHANNEL set, approval requests also go to that Slack channel, and a click by a
 user listed in PHOENIX_DEMO_SLACK_APPROVERS (Slack ids or emails, comma-separated) approves. Exit code 0 when both stories end as expected.`;
 

@@ -19,7 +19,7 @@ import { startRouter } from '../../src/router/server.js';
 import { bundleWorkflows, createPhoenixWorker } from '../../src/worker/worker.js';
 import { ensurePythonEnv, startPythonApp } from '../python-env.js';
 import { slackFromEnv } from '../../src/slack/env.js';
-import { startSlackReceiver } from '../../src/slack/receiver.js';
+import { startSlackInbound } from '../../src/slack/inbound.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEMO_PLAN = path.join(ROOT, 'examples', 'demo-plan.yaml');
@@ -91,10 +91,11 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       .replaceAll('http://127.0.0.1:9090', `http://127.0.0.1:${o.adminPort}`)
       .replaceAll('http://localhost:8233', `http://localhost:${o.uiPort}`);
     const plan = await parsePlan(text, DEMO_PLAN);
-    // With Slack configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and a channel), approvals go to Slack.
+    // With Slack configured (SLACK_BOT_TOKEN, SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, and a
+    // channel), approvals go to Slack: over Socket Mode when there is an app token.
     const slack = slackFromEnv();
     const channel = process.env.PHOENIX_DEMO_SLACK_CHANNEL;
-    const slackOn = slack.enabled && !!slack.web && !!slack.signingSecret && !!channel;
+    const slackOn = slack.enabled && !!slack.web && !!slack.buttonSecret && !!channel;
     if (slackOn) {
       // Slack users who may approve in the demo, by id or email (PHOENIX_DEMO_SLACK_APPROVERS, comma-separated).
       const approvers = (process.env.PHOENIX_DEMO_SLACK_APPROVERS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
@@ -103,7 +104,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
         f.approval.approvers = [...f.approval.approvers, ...approvers];
       }
     }
-    else o.say(`  Slack is off (${slack.enabled ? 'set SLACK_SIGNING_SECRET and PHOENIX_DEMO_SLACK_CHANNEL' : slack.reason}); approvals by CLI`);
+    else o.say(`  Slack is off (${slack.enabled ? 'set SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, and PHOENIX_DEMO_SLACK_CHANNEL' : slack.reason}); approvals by CLI`);
 
     o.say(`• router on :${o.routerPort} (admin :${o.adminPort}) …`);
     const adminToken = process.env.PHOENIX_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`;
@@ -133,7 +134,7 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       activities: {
         adminToken,
         reportDir: path.join(ROOT, '.phoenix', 'reports'),
-        ...(slackOn ? { slack: { slack: slack.web, buttonSecret: slack.signingSecret } } : {}),
+        ...(slackOn ? { slack: { slack: slack.web, buttonSecret: slack.buttonSecret } } : {}),
       },
     });
     const running = worker.run();
@@ -144,9 +145,9 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     const client = await connectClient({ address: temporal.address });
     stops.push(() => client.connection.close());
     if (slackOn) {
-      const receiver = await startSlackReceiver({ port: o.slackPort, signingSecret: slack.signingSecret!, temporal: client, web: slack.web!, plan });
-      stops.push(() => receiver.close());
-      o.say(`• Slack: approval requests go to ${channel}; point the app's interactivity URL at ${receiver.url}/slack/interactivity`);
+      const inbound = await startSlackInbound({ settings: slack, plan, temporal: client, mode: slack.appToken ? 'socket' : 'http', port: o.slackPort });
+      stops.push(() => inbound.close());
+      o.say(`• Slack: approval requests go to ${channel}; ${inbound.description}${slack.appToken ? '' : ' (point the app\'s interactivity URL there)'}`);
     }
 
     return {

@@ -14,6 +14,11 @@ export interface SlackSettings {
   signingSecret?: string;
   appToken?: string;
   apiUrl?: string;
+  /**
+   * Signs approval buttons (the receiver checks the HMAC): the signing secret, or the app token
+   * when only Socket Mode is set up. Worker and receiver read the same variables.
+   */
+  buttonSecret?: string;
 }
 
 export function slackFromEnv(env: NodeJS.ProcessEnv = process.env): SlackSettings {
@@ -21,12 +26,13 @@ export function slackFromEnv(env: NodeJS.ProcessEnv = process.env): SlackSetting
   const signingSecret = env.SLACK_SIGNING_SECRET || undefined;
   const appToken = env.SLACK_APP_TOKEN || undefined;
   const apiUrl = env.PHOENIX_SLACK_API_URL || undefined;
-  if (!token) return { enabled: false, reason: 'SLACK_BOT_TOKEN is not set', signingSecret, appToken, apiUrl };
+  const buttonSecret = signingSecret ?? appToken;
+  if (!token) return { enabled: false, reason: 'SLACK_BOT_TOKEN is not set', signingSecret, appToken, apiUrl, buttonSecret };
   const web = new WebClient(token, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     // Rate limits are retried by the client; other failures surface so the activity retries.
     retryConfig: slackWebApi.retryPolicies.fiveRetriesInFiveMinutes,
     rejectRateLimitedCalls: false,
   });
-  return { enabled: true, web, signingSecret, appToken, apiUrl };
+  return { enabled: true, web, signingSecret, appToken, apiUrl, buttonSecret };
 }

@@ -4,8 +4,11 @@
  * queue, and runs until SIGINT/SIGTERM.
  */
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { createLogger } from '../lib/logger.js';
-import { connectWorkerConnection } from '../lib/temporal.js';
+import { connectClient, connectWorkerConnection } from '../lib/temporal.js';
+import { loadPlan } from '../plan/index.js';
+import { startSlackInbound, type RunningSlackInbound } from '../slack/inbound.js';
 import { slackFromEnv } from '../slack/env.js';
 import { createPhoenixWorker, TASK_QUEUE } from './worker.js';
 
@@ -14,6 +17,11 @@ export interface RunWorkerOptions {
   taskQueue?: string;
   /** Where final reports are written. @default ".phoenix/reports" */
   reportDir?: string;
+  /**
+   * Take Slack approvals in this process too: Socket Mode when `SLACK_APP_TOKEN` is set, else the
+   * HTTP receiver on `port`. @default off (run `phoenix slack serve` separately, or use the CLI)
+   */
+  slack?: { plan: string; port?: number; host?: string };
 }
 
 export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
@@ -29,9 +37,17 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
     activities: {
       adminToken: process.env.PHOENIX_ADMIN_TOKEN,
       reportDir: path.resolve(o.reportDir ?? '.phoenix/reports'),
-      slack: { slack: slack.web, log, buttonSecret: slack.signingSecret },
+      slack: { slack: slack.web, log, buttonSecret: slack.buttonSecret },
     },
   });
+  let inbound: RunningSlackInbound | undefined;
+  let inboundClient: Client | undefined;
+  if (o.slack) {
+    const plan = await loadPlan(o.slack.plan);
+    inboundClient = await connectClient();
+    inbound = await startSlackInbound({ settings: slack, plan, temporal: inboundClient, mode: slack.appToken ? 'socket' : 'http', port: o.slack.port, host: o.slack.host, logger: log });
+    log.info(inbound.description);
+  }
   const stop = (): void => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -39,6 +55,8 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await inbound?.close();
+    await inboundClient?.connection.close();
     await connection.close();
   }
 }

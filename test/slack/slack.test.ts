@@ -6,14 +6,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { WebClient } from '@slack/web-api';
 import { request } from 'undici';
 import type { Worker } from '@temporalio/worker';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { startSocketMode } from '../../src/slack/socket-mode.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks.js';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
-import { approveUpdate, progressQuery } from '../../src/workflows/messages.js';
+import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/messages.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForPending, type MigrationHandle } from '../workflows/harness.js';
@@ -29,9 +33,25 @@ interface Call {
   body: Record<string, unknown>;
 }
 
-/** Slack's Web API, played by a local server: records calls, can fail the first N postMessage calls. */
-async function fakeSlack(): Promise<{ url: string; calls: Call[]; failPosts: number; close(): Promise<void> }> {
+interface FakeSlack {
+  url: string;
+  calls: Call[];
+  failPosts: number;
+  /** Sends a Socket Mode envelope down the open WebSocket; resolves with the client's ack payload. */
+  envelope(type: 'interactive' | 'slash_commands', payload: unknown): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Slack's Web API, played by a local server: records calls, can fail the first N postMessage
+ * calls, and plays Socket Mode (`apps.connections.open` hands out its own WebSocket URL, which
+ * says hello and carries envelopes and acks as Slack's does).
+ */
+async function fakeSlack(): Promise<FakeSlack> {
   const state = { calls: [] as Call[], failPosts: 0, ts: 1000 };
+  let socket: WebSocket | undefined;
+  const acks = new Map<string, (payload: Record<string, unknown>) => void>();
+  let envelopes = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -53,13 +73,31 @@ async function fakeSlack(): Promise<{ url: string; calls: Call[]; failPosts: num
       }
       state.calls.push({ method, token: req.headers.authorization, body });
       if (method === 'chat.postMessage') return send(200, { ok: true, channel: body.channel, ts: String(++state.ts) });
+      if (method === 'apps.connections.open') return send(200, { ok: true, url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/link` });
       if (method === 'users.lookupByEmail') return send(200, body.email === 'carol@example.com' ? { ok: true, user: { id: 'UCAROL' } } : { ok: false, error: 'users_not_found' });
       send(200, { ok: true });
     });
   });
+  const wss = new WebSocketServer({ server, path: '/link' });
+  wss.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+      if (m.envelope_id) acks.get(m.envelope_id)?.(m.payload ?? {});
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' }, debug_info: { host: 'fake' } }));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`,
+    envelope(type, payload) {
+      const id = `env-${++envelopes}`;
+      return new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        acks.set(id, resolve);
+        socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: true }));
+      });
+    },
     get calls() {
       return state.calls;
     },
@@ -70,6 +108,8 @@ async function fakeSlack(): Promise<{ url: string; calls: Call[]; failPosts: num
       state.failPosts = n;
     },
     async close() {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
     },
@@ -253,5 +293,99 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       const status = await signed(receiver, '/slack/commands', { command: '/phoenix', text: 'status users', user_id: 'UCAROL' });
       assert.equal(status.statusCode, 200);
     });
+  });
+});
+
+describe('Slack Socket Mode', () => {
+  const APP_TOKEN = 'xapp-test-app-token';
+
+  test('over the socket: the same approver checks, an approval, a status command answered in the ack, and a rejection through the modal', async () => {
+    const from = slack.calls.length;
+    const stack = await startStack({ family: family('{ timeout: 30s, remindBefore: 10s }'), approvers: ['UALICE'] });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('socket-mode');
+    // Without a signing secret the worker and the socket both sign buttons with the app token.
+    const worker: Worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { slack: { slack: web, buttonSecret: APP_TOKEN } },
+    });
+    const sm = await startSocketMode({ appToken: APP_TOKEN, temporal: t.client, web, plan: stack.plan, buttonSecret: APP_TOKEN, apiUrl: slack.url });
+    try {
+      await worker.runUntil(async () => {
+        const open = slack.calls.slice(from).find((c) => c.method === 'apps.connections.open');
+        assert.equal(open?.token, `Bearer ${APP_TOKEN}`, 'the socket was opened with the app-level token');
+        const handle = await startMigration(t.client, stack, tq);
+        await waitForPending(handle, 'ramp-start');
+        const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
+        const click = (user: string, v = value) =>
+          slack.envelope('interactive', { type: 'block_actions', user: { id: user }, trigger_id: 'trig-2', channel: { id: 'C123' }, actions: [{ action_id: 'phoenix_approve', value: v }] });
+
+        const ephemerals = () => slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
+        await click('UBOB');
+        await waitFor('a refusal', () => ephemerals().length === 1);
+        assert.match(String(ephemerals()[0]!.body.text), /not an approver of ramp-start for users/);
+        await click('UALICE', encodeButtonValue({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' }, 'another-secret'));
+        await waitFor('a second refusal', () => ephemerals().length === 2);
+        assert.match(String(ephemerals()[1]!.body.text), /altered/);
+        assert.equal((await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length, 0, 'nothing reached the workflow');
+
+        await click('UALICE');
+        const approved = await waitFor('the approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+        assert.equal(approved.by, 'UALICE');
+
+        const status = await slack.envelope('slash_commands', { command: '/phoenix', text: 'status users', user_id: 'UALICE' });
+        assert.equal(status.response_type, 'ephemeral');
+        assert.match(String(status.text), /users/);
+
+        await waitForPending(handle, 'ramp:100');
+        const second = buttonOf(await waitFor('the 100% approval request', () => approvalPosts(from)[1]));
+        const ack = await slack.envelope('interactive', {
+          type: 'view_submission',
+          user: { id: 'UALICE' },
+          view: { callback_id: 'phoenix_reject_reason', private_metadata: second, state: { values: { reason: { value: { value: 'p95 too high' } } } } },
+        });
+        assert.deepEqual(ack, {}, 'the modal closes');
+        const result = await handle.result();
+        assert.equal(result.outcome, 'rolled-back');
+        assert.match(result.progress.decisions.find((d) => d.kind === 'rejected')?.detail ?? '', /p95 too high/);
+      });
+    } finally {
+      await sm.close();
+      await traffic.stop();
+      await stack.close();
+    }
+  });
+
+  test('`phoenix worker --slack-plan` takes approvals over Socket Mode in the worker process, configured from the environment only', async () => {
+    const from = slack.calls.length;
+    const stack = await startStack({ family: family('{ timeout: 30s, remindBefore: 10s }'), approvers: ['UALICE'] });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('worker-socket');
+    const worker = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/phoenix.mjs'), 'worker', '--task-queue', tq, '--slack-plan', path.join(stack.dir, 'plan.yaml'), '--report-dir', path.join(stack.dir, 'reports')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, TEMPORAL_ADDRESS: t.address, SLACK_BOT_TOKEN: TOKEN, SLACK_APP_TOKEN: APP_TOKEN, PHOENIX_SLACK_API_URL: slack.url, SLACK_SIGNING_SECRET: '' },
+    });
+    let stderr = '';
+    worker.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    try {
+      await waitFor('the worker to open the socket', () => slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'), { timeoutMs: 60_000 });
+      const handle = await startMigration(t.client, stack, tq);
+      await waitForPending(handle, 'ramp-start', 60_000);
+      const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
+      await slack.envelope('interactive', { type: 'block_actions', user: { id: 'UALICE' }, trigger_id: 'trig-3', channel: { id: 'C123' }, actions: [{ action_id: 'phoenix_approve', value }] });
+      await waitFor('the approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+      await handle.signal(abortSignal, { reason: 'test done', by: 'UALICE' });
+      assert.equal((await handle.result()).outcome, 'rolled-back');
+      worker.kill('SIGTERM');
+      assert.equal(await exited, 0, `the worker stops cleanly on SIGTERM:\n${stderr}`);
+      assert.ok(!stderr.includes(APP_TOKEN) && !stderr.includes(TOKEN), 'no token in the logs');
+    } finally {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+      await traffic.stop();
+      await stack.close();
+    }
   });
 });

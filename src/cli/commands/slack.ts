@@ -1,29 +1,34 @@
 import type { Command } from 'commander';
 import { loadPlan } from '../../plan/index.js';
 import { slackFromEnv } from '../../slack/env.js';
+import { startSlackInbound } from '../../slack/inbound.js';
+import { hasCode } from '../../lib/errors.js';
 import { portFlag } from '../flags.js';
 import { CliError, ExitCode } from '../output.js';
 import { temporalClient } from '../temporal-client.js';
 
-/** `phoenix slack serve`: the interactivity receiver (buttons, the reason modal, /phoenix status). */
+/** `phoenix slack serve`: Slack's inbound side (buttons, the reason modal, /phoenix status). */
 export function register(program: Command): void {
   const slack = program.command('slack').description('Slack approvals.');
   slack
     .command('serve')
-    .description('Run the Slack interactivity receiver (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET from the environment).')
+    .description(
+      'Take approvals from Slack: an HTTP interactivity receiver (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET), or Socket Mode with --socket-mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN; no public URL needed).',
+    )
     .requiredOption('--plan <file>', 'plan file (YAML): who may approve which family')
-    .option('--port <port>', 'port for /slack/interactivity and /slack/commands', portFlag, 3000)
-    .option('--host <address>', 'bind address', '127.0.0.1')
-    .action(async (o: { plan: string; port: number; host: string }) => {
-      const settings = slackFromEnv();
-      if (!settings.enabled || !settings.web) throw new CliError('PHX_ERR_SLACK_OFF', `Slack is off: ${settings.reason}`, ExitCode.Usage);
-      if (!settings.signingSecret) throw new CliError('PHX_ERR_SLACK_OFF', 'SLACK_SIGNING_SECRET is not set; the receiver refuses to run without verifying requests', ExitCode.Usage);
+    .option('--socket-mode', 'connect to Slack over Socket Mode instead of serving HTTP')
+    .option('--port <port>', 'HTTP port for /slack/interactivity and /slack/commands', portFlag, 3000)
+    .option('--host <address>', 'HTTP bind address', '127.0.0.1')
+    .action(async (o: { plan: string; socketMode?: boolean; port: number; host: string }) => {
       const plan = await loadPlan(o.plan);
-      const { startSlackReceiver } = await import('../../slack/receiver.js');
-      const receiver = await startSlackReceiver({ port: o.port, host: o.host, signingSecret: settings.signingSecret, temporal: await temporalClient(), web: settings.web, plan });
-      process.stdout.write(`Slack receiver on ${receiver.url}/slack/interactivity and ${receiver.url}/slack/commands; Ctrl-C stops it\n`);
+      const inbound = await startSlackInbound({ settings: slackFromEnv(), plan, temporal: await temporalClient(), mode: o.socketMode ? 'socket' : 'http', port: o.port, host: o.host }).catch(
+        (err: unknown) => {
+          throw hasCode(err, 'PHX_ERR_SLACK_OFF') ? new CliError('PHX_ERR_SLACK_OFF', (err as Error).message, ExitCode.Usage) : err;
+        },
+      );
+      process.stdout.write(`${inbound.description}; Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {
-        const stop = (): void => void receiver.close().then(resolve);
+        const stop = (): void => void inbound.close().then(resolve);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
