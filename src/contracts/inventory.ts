@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
+import { createMatcher } from '../plan/route-match.js';
 import { parseRoutePattern, patternContains } from '../plan/route-pattern.js';
 
 /** One endpoint: a method and a router path pattern (`/api/users/:id`). */
@@ -116,6 +117,31 @@ export function groupIntoFamilies(endpoints: readonly InventoryEndpoint[], by: '
     groups.get(name)!.add(`${e.method} ${e.path}`);
   }
   return [...groups].map(([name, routes]) => ({ name, routes: [...routes].sort() }));
+}
+
+/**
+ * The plan's families are the explicit mapping: an endpoint that one of their route patterns
+ * covers belongs to that family (the most specific pattern wins, as in the router), whatever its
+ * blueprint or prefix. Returns those, and the endpoints no family owns yet.
+ */
+export function mapByPlan(
+  endpoints: readonly InventoryEndpoint[],
+  families: readonly { name: string; routes: readonly string[] }[],
+): { mapped: Map<string, InventoryEndpoint[]>; unmapped: InventoryEndpoint[] } {
+  const usable = families.map((f) => ({ name: f.name, routes: f.routes.filter((r) => typeof parseRoutePattern(r) !== 'string') }));
+  const matcher = createMatcher(usable);
+  const mapped = new Map<string, InventoryEndpoint[]>();
+  const unmapped: InventoryEndpoint[] = [];
+  for (const e of endpoints) {
+    const m = matcher.match(e.method, e.path);
+    if (!m) {
+      unmapped.push(e);
+      continue;
+    }
+    const name = usable[m.family]!.name;
+    mapped.set(name, [...(mapped.get(name) ?? []), e]);
+  }
+  return { mapped, unmapped };
 }
 
 /** Legacy endpoints the new side does not have (same method, a path its patterns cover). */

@@ -37,6 +37,35 @@ describe('inventory', () => {
     assert.deepEqual(migrationOrder(plan.families).map((f) => f.name), ['users', 'orders', 'catalog', 'reports']);
   });
 
+  test('the plan\'s families are the explicit mapping: what they cover stays theirs, only the rest is grouped (or listed with --group-by plan)', async () => {
+    const { python } = await ensurePythonEnv({ root: ROOT });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-inv-map-'));
+    const urlMap = path.join(dir, 'url-map.json');
+    const { stdout } = await run(python, [path.join(ROOT, 'scripts/flask-url-map.py'), path.join(ROOT, 'examples/legacy-flask/app.py')]);
+    await writeFile(urlMap, stdout);
+    const planFile = path.join(dir, 'plan.yaml');
+    // "accounts" owns the users endpoints and one orders route, whatever Flask's blueprints say.
+    await writeFile(planFile, `version: 1
+name: shop
+legacy: http://127.0.0.1:5000
+approvers: [alice]
+families:
+  - name: accounts
+    routes: ["/api/users/*", "GET /api/users", "POST /api/users", "GET /api/orders/:id"]
+    new: http://127.0.0.1:8001
+`);
+    const cli = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin/phoenix.mjs'), 'inventory', 'import', '--flask', urlMap, '--plan', planFile, '--json', ...args]);
+    const out = JSON.parse((await cli()).stdout) as { mappedByPlan: Record<string, string[]>; families: { name: string; routes: string[] }[]; unassigned: unknown[] };
+    assert.deepEqual(out.mappedByPlan.accounts!.sort(), ['GET /api/orders/:order_id', 'GET /api/users', 'GET /api/users/:user_id', 'GET /api/users/:user_id/recommendations', 'POST /api/users']);
+    assert.ok(!out.families.some((f) => f.name === 'users'), 'no "users" family is proposed next to accounts');
+    assert.ok(!out.families.flatMap((f) => f.routes).includes('GET /api/orders/:order_id'), 'a route the plan owns is not proposed again');
+    assert.ok(out.families.some((f) => f.name === 'orders'), 'the other orders routes are grouped by blueprint');
+    const onlyPlan = JSON.parse((await cli('--group-by', 'plan')).stdout) as { families: unknown[]; unassigned: { method: string; path: string }[] };
+    assert.deepEqual(onlyPlan.families, []);
+    assert.ok(onlyPlan.unassigned.some((e) => e.method === 'GET' && e.path === '/api/orders'));
+    assert.ok(!onlyPlan.unassigned.some((e) => e.path.startsWith('/api/users')));
+  });
+
   test('`flask routes` output is read too; a bad inventory names the file and line', () => {
     const text = `Endpoint                 Methods    Rule
 -----------------------  ---------  -----------------------

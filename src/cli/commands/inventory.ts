@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { groupIntoFamilies, missingInNew, parseFlaskInventory, parseOpenApi, type InventoryEndpoint, type ProposedFamily } from '../../contracts/inventory.js';
+import { groupIntoFamilies, mapByPlan, missingInNew, parseFlaskInventory, parseOpenApi, type InventoryEndpoint, type ProposedFamily } from '../../contracts/inventory.js';
 import { loadPlan, migrationOrder, parseRoutePattern, patternContains } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { readInputFile, readJsonInput } from '../input.js';
@@ -16,6 +16,21 @@ function covered(patterns: readonly string[], route: string): boolean {
   return patterns.some((p) => {
     const q = parseRoutePattern(p);
     return typeof q !== 'string' && patternContains(q, r);
+  });
+}
+
+/** The families already in the plan text (name and routes), read leniently: the plan may be a draft. */
+function planFamilies(text: string): { name: string; routes: string[] }[] {
+  let families: { families?: unknown } | null;
+  try {
+    families = parseDocument(text).toJS({ maxAliasCount: 100 }) as { families?: unknown } | null;
+  } catch (err) {
+    throw new CliError('PHX_ERR_PLAN_INVALID', `the plan cannot be read as YAML: ${(err as Error).message}`, ExitCode.Failed);
+  }
+  if (!Array.isArray(families?.families)) return [];
+  return families.families.flatMap((f: unknown) => {
+    const { name, routes } = (f ?? {}) as { name?: unknown; routes?: unknown };
+    return typeof name === 'string' && Array.isArray(routes) ? [{ name, routes: routes.filter((r): r is string => typeof r === 'string') }] : [];
   });
 }
 
@@ -56,21 +71,33 @@ export function register(program: Command): void {
     .requiredOption('--flask <file>', 'output of `python scripts/flask-url-map.py app.py` or of `flask routes`')
     .requiredOption('--plan <file>', 'plan file to update')
     .option('--openapi <url|file>', 'the new service\'s openapi.json, to list endpoints it does not have yet')
-    .option('--group-by <how>', 'blueprint or prefix', 'blueprint')
+    .option('--group-by <how>', 'how endpoints no plan family covers are grouped: blueprint, prefix, or plan (only the plan\'s families; the rest are listed as unassigned)', 'blueprint')
     .option('--new <url>', 'new service URL for families that are added', 'http://127.0.0.1:8001')
     .option('--write', 'write the merged plan (keeps comments and hand edits; only adds)')
     .option('--json', 'print the inventory as JSON')
     .action(async (o: { flask: string; plan: string; openapi?: string; groupBy: string; new: string; write?: boolean; json?: boolean }) => {
-      if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--group-by expects "blueprint" or "prefix", got "${o.groupBy}"`, ExitCode.Usage);
+      if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix' && o.groupBy !== 'plan') {
+        throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--group-by expects "blueprint", "prefix" or "plan", got "${o.groupBy}"`, ExitCode.Usage);
+      }
       const legacy = parseFlaskInventory(await readInputFile(o.flask, 'the Flask inventory (--flask)'), o.flask);
-      const proposed = groupIntoFamilies(legacy, o.groupBy);
+      const planText = await readInputFile(o.plan, 'the plan (--plan)');
+      // The plan's own families are the explicit mapping; only what they do not cover is grouped.
+      const { mapped, unmapped } = mapByPlan(legacy, planFamilies(planText));
+      const proposed = o.groupBy === 'plan' ? [] : groupIntoFamilies(unmapped, o.groupBy);
+      const unassigned = o.groupBy === 'plan' ? unmapped : [];
       const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
-      const merged = mergeIntoPlan(await readInputFile(o.plan, 'the plan (--plan)'), proposed, o.new);
+      const merged = mergeIntoPlan(planText, proposed, o.new);
       if (o.write) await writeFile(o.plan, merged.text);
-      print(!!o.json, { endpoints: legacy, families: proposed, missingInNew: missing, added: { families: merged.addedFamilies, routes: merged.addedRoutes }, written: !!o.write }, () =>
+      const byPlan = Object.fromEntries([...mapped].map(([name, es]) => [name, es.map((e) => `${e.method} ${e.path}`)]));
+      print(
+        !!o.json,
+        { endpoints: legacy, mappedByPlan: byPlan, families: proposed, unassigned, missingInNew: missing, added: { families: merged.addedFamilies, routes: merged.addedRoutes }, written: !!o.write },
+        () =>
         [
-          `${legacy.length} legacy endpoints in ${proposed.length} families:`,
-          ...proposed.map((f) => `  ${f.name}: ${f.routes.join(', ')}`),
+          `${legacy.length} legacy endpoints: ${legacy.length - unmapped.length} covered by the plan's families, ${unmapped.length} not:`,
+          ...[...mapped].map(([name, es]) => `  ${name} (in the plan): ${es.map((e) => `${e.method} ${e.path}`).join(', ')}`),
+          ...proposed.map((f) => `  ${f.name} (by ${o.groupBy}): ${f.routes.join(', ')}`),
+          ...(unassigned.length ? [`unassigned (no family in the plan covers them):`, ...unassigned.map((e) => `  ${e.method} ${e.path}`)] : []),
           ...(o.openapi ? [missing.length === 0 ? 'the new service has every endpoint' : `not in the new service yet (${missing.length}):`, ...missing.map((e) => `  ${e.method} ${e.path}`)] : []),
           `${o.write ? 'wrote' : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
         ].join('\n'),
