@@ -8,7 +8,7 @@
  *   one), `deprecated` (declared so in the plan), `missing` (no counterpart in the new service),
  *   `failing`, or `untested` (no case yet).
  */
-import { parseRoutePattern, patternContains } from '../plan/route-pattern.js';
+import { parseRoutePattern, patternContains, patternsOverlap } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { CaseResult, ContractSuiteResult } from './runner.js';
 
@@ -66,13 +66,31 @@ function isDeprecated(f: FamilyPlan | undefined, pattern: string): boolean {
 }
 
 /**
+ * True when the new service's operations (`{ method, path }` from its OpenAPI) answer some
+ * request of the endpoint pattern.
+ */
+function hasCounterpart(pattern: string, operations: readonly { method: string; path: string }[]): boolean {
+  const e = parseRoutePattern(pattern);
+  if (typeof e === 'string') return true;
+  return operations.some((op) => {
+    const n = parseRoutePattern(`${op.method} ${op.path}`);
+    return typeof n !== 'string' && patternsOverlap(e, n);
+  });
+}
+
+/**
  * Coverage and matrix rows from suite results (parity mode).
  * @param sources count only cases from these sources (e.g. `['hand']` for "before recording"). @default all
  */
 export function computeCoverage(
   families: readonly FamilyPlan[],
   suites: readonly ContractSuiteResult[],
-  options: { inventory?: readonly Endpoint[]; sources?: readonly CaseResult['source'][] } = {},
+  options: {
+    inventory?: readonly Endpoint[];
+    sources?: readonly CaseResult['source'][];
+    /** The new service's operations (from its OpenAPI): endpoints without one are `missing`. @default inferred from 404/405 answers */
+    newOperations?: readonly { method: string; path: string }[];
+  } = {},
 ): CoverageReport {
   const cases = suites.flatMap((s) => s.cases.map((c) => ({ family: s.family, c }))).filter(({ c }) => !options.sources || options.sources.includes(c.source));
   const byName = new Map(families.map((f) => [f.name, f]));
@@ -81,6 +99,7 @@ export function computeCoverage(
     const passing = mine.filter((c) => c.passed);
     let status: Compatibility;
     if (isDeprecated(byName.get(e.family), e.pattern)) status = 'deprecated';
+    else if (options.newOperations && !hasCounterpart(e.pattern, options.newOperations)) status = 'missing';
     else if (mine.length === 0) status = 'untested';
     else if (passing.length > 0 && passing.length === mine.length) status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';
     else if (mine.every((c) => c.status.new === 404 || c.status.new === 405) && mine.some((c) => c.status.legacy !== undefined && c.status.legacy !== 404 && c.status.legacy !== 405)) status = 'missing';

@@ -8,6 +8,7 @@ import { toJUnit, toTable } from '../../contracts/report.js';
 import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
 import { generateCases } from '../../contracts/generate.js';
+import { parseOpenApi } from '../../contracts/inventory.js';
 import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
@@ -128,10 +129,12 @@ export function register(program: Command): void {
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--format <format>', 'md, json or html', 'md')
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (o: { plan: string; format: string; out?: string }) => {
+    .option('--openapi <url|file>', 'the new service\'s openapi.json: endpoints it has no operation for are "missing" (otherwise inferred from 404/405 answers)')
+    .action(async (o: { plan: string; format: string; out?: string; openapi?: string }) => {
       if (!['md', 'json', 'html'].includes(o.format)) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--format expects md, json or html, got "${o.format}"`, ExitCode.Usage);
       const plan = await loadPlan(o.plan);
-      const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8));
+      const newOperations = o.openapi ? parseOpenApi(await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)'), o.openapi) : undefined;
+      const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8), { newOperations });
       const text = o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'html' ? matrixHtml(report, `Compatibility matrix — ${plan.name}`) : `${matrixMarkdown(report)}\n`;
       if (o.out) {
         await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computeCoverage } from '../../src/contracts/coverage.js';
+import { parseOpenApi } from '../../src/contracts/inventory.js';
+import { parsePlan } from '../../src/plan/index.js';
+
+test('with the new service\'s OpenAPI, endpoints it has no operation for are "missing" before any case runs; deprecated still wins', async () => {
+  const plan = await parsePlan(
+    `version: 1
+name: shop
+legacy: http://127.0.0.1:5000
+approvers: [alice]
+families:
+  - name: users
+    routes: ["GET /api/users/:id", "GET /api/users/:id/avatar", "POST /api/users", "GET /api/users/export.csv"]
+    deprecated: ["GET /api/users/export.csv"]
+    new: http://127.0.0.1:8001
+`,
+    '/tmp/plan.yaml',
+  );
+  const openapi = { openapi: '3.1.0', paths: { '/api/users/{user_id}': { get: {} }, '/api/users': { post: {}, get: {} } } };
+  const report = computeCoverage(plan.families, [], { newOperations: parseOpenApi(openapi, 'openapi.json') });
+  assert.deepEqual(
+    report.rows.map((r) => [r.pattern, r.status]),
+    [
+      ['GET /api/users/:id', 'untested'],
+      ['GET /api/users/:id/avatar', 'missing'],
+      ['POST /api/users', 'untested'],
+      ['GET /api/users/export.csv', 'deprecated'],
+    ],
+  );
+  const without = computeCoverage(plan.families, []);
+  assert.equal(without.rows.find((r) => r.pattern === 'GET /api/users/:id/avatar')!.status, 'untested', 'without OpenAPI there is no evidence yet');
+});
