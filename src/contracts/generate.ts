@@ -1,8 +1,10 @@
 /**
  * Cases generated from the new service's OpenAPI: every GET operation of the family gets a case,
  * with path parameters taken from existing (recorded or hand-written) cases or from the
- * document's examples. Unsafe operations are listed, not generated: replaying a POST blindly could
- * change data. Marked `source: generated`.
+ * document's examples. POST/PUT/PATCH get one only when asked (`includeUnsafe`) and the document
+ * gives an example JSON body: the case runs against legacy and new, so it changes data in both.
+ * DELETE is never generated. Everything left out is listed with the reason. Marked
+ * `source: generated`.
  */
 import { parseRoutePattern, patternContains } from '../plan/route-pattern.js';
 import type { ContractCaseInput, LoadedCase } from './cases.js';
@@ -14,7 +16,21 @@ export interface GenerateResult {
   skipped: { operation: string; why: string }[];
 }
 
-type Operation = { parameters?: { name?: string; in?: string; example?: unknown; schema?: { example?: unknown; default?: unknown } }[] };
+type Media = { example?: unknown; examples?: Record<string, { value?: unknown }>; schema?: { example?: unknown; examples?: unknown[] } };
+type Operation = {
+  parameters?: { name?: string; in?: string; example?: unknown; schema?: { example?: unknown; default?: unknown } }[];
+  requestBody?: { content?: Record<string, Media> };
+};
+
+/** The operation's example JSON body, if the document gives one. */
+function exampleBody(op: Operation): { found: true; body: unknown } | { found: false } {
+  const media = op.requestBody?.content?.['application/json'];
+  if (!op.requestBody) return { found: true, body: undefined };
+  if (!media) return { found: false };
+  const fromExamples = media.examples ? Object.values(media.examples).find((e) => e?.value !== undefined)?.value : undefined;
+  const body = media.example ?? fromExamples ?? media.schema?.example ?? media.schema?.examples?.[0];
+  return body === undefined ? { found: false } : { found: true, body };
+}
 
 function inFamily(routes: readonly string[], method: string, path: string): boolean {
   const p = parseRoutePattern(`${method} ${path}`);
@@ -25,7 +41,12 @@ function inFamily(routes: readonly string[], method: string, path: string): bool
   });
 }
 
-export function generateCases(doc: unknown, family: { name: string; routes: readonly string[] }, existing: readonly LoadedCase[]): GenerateResult {
+export function generateCases(
+  doc: unknown,
+  family: { name: string; routes: readonly string[] },
+  existing: readonly LoadedCase[],
+  options: { includeUnsafe?: boolean } = {},
+): GenerateResult {
   const paths = ((doc as { paths?: Record<string, Record<string, Operation>> })?.paths ?? {}) as Record<string, Record<string, Operation>>;
   const out: GenerateResult = { cases: [], skipped: [] };
   const names = new Set(existing.map((c) => c.name));
@@ -35,9 +56,18 @@ export function generateCases(doc: unknown, family: { name: string; routes: read
       const method = m.toUpperCase();
       if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) || !inFamily(family.routes, method, routerPath)) continue;
       const operation = `${method} ${routerPath}`;
+      let body: unknown;
       if (method !== 'GET') {
-        out.skipped.push({ operation, why: 'not a safe method: record it from traffic or write it by hand' });
-        continue;
+        if (method === 'DELETE' || !options.includeUnsafe) {
+          out.skipped.push({ operation, why: method === 'DELETE' ? 'DELETE is never generated: write it by hand against data made for it' : 'changes data: pass --include-unsafe to generate it from an OpenAPI example body, or record it from traffic' });
+          continue;
+        }
+        const ex = exampleBody(op);
+        if (!ex.found) {
+          out.skipped.push({ operation, why: 'no example JSON body in the OpenAPI document' });
+          continue;
+        }
+        body = ex.body;
       }
       const pattern = parseRoutePattern(operation);
       if (typeof pattern === 'string') continue;
@@ -63,10 +93,10 @@ export function generateCases(doc: unknown, family: { name: string; routes: read
           continue;
         }
       }
-      const name = `generated: GET ${concrete}`;
+      const name = `generated: ${method} ${concrete}`;
       if (names.has(name)) continue;
       names.add(name);
-      out.cases.push({ name, source: 'generated', request: { method: 'GET', path: concrete }, expect: { parity: true } });
+      out.cases.push({ name, source: 'generated', request: { method, path: concrete, ...(body !== undefined ? { body } : {}) }, expect: { parity: true } });
     }
   }
   return out;

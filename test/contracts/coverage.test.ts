@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeCoverage } from '../../src/contracts/coverage.js';
+import { generateCases } from '../../src/contracts/generate.js';
 import { parseOpenApi } from '../../src/contracts/inventory.js';
 import { parsePlan } from '../../src/plan/index.js';
 
@@ -31,4 +32,34 @@ families:
   );
   const without = computeCoverage(plan.families, []);
   assert.equal(without.rows.find((r) => r.pattern === 'GET /api/users/:id/avatar')!.status, 'untested', 'without OpenAPI there is no evidence yet');
+});
+
+test('generated cases: GETs always; POST/PUT/PATCH only with --include-unsafe and an example body; DELETE never', () => {
+  const doc = {
+    paths: {
+      '/api/users': {
+        get: {},
+        post: { requestBody: { content: { 'application/json': { examples: { ann: { value: { name: 'Ann', email: 'ann@example.com' } } } } } } },
+      },
+      '/api/users/{user_id}': {
+        get: { parameters: [{ name: 'user_id', in: 'path', schema: { example: 3 } }] },
+        patch: { requestBody: { content: { 'application/json': { schema: { type: 'object' } } } } },
+        delete: {},
+      },
+    },
+  };
+  const family = { name: 'users', routes: ['/api/users/*', 'GET /api/users', 'POST /api/users'] };
+  const safe = generateCases(doc, family, []);
+  assert.deepEqual(safe.cases.map((c) => c.name), ['generated: GET /api/users', 'generated: GET /api/users/3']);
+  assert.deepEqual(safe.skipped.map((s) => s.operation), ['POST /api/users', 'PATCH /api/users/:user_id', 'DELETE /api/users/:user_id']);
+  const all = generateCases(doc, family, [], { includeUnsafe: true });
+  const post = all.cases.find((c) => c.request.method === 'POST');
+  assert.deepEqual(post?.request.body, { name: 'Ann', email: 'ann@example.com' });
+  assert.deepEqual(
+    all.skipped.map((s) => [s.operation, s.why]),
+    [
+      ['PATCH /api/users/:user_id', 'no example JSON body in the OpenAPI document'],
+      ['DELETE /api/users/:user_id', 'DELETE is never generated: write it by hand against data made for it'],
+    ],
+  );
 });

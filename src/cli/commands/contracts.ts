@@ -93,12 +93,13 @@ export function register(program: Command): void {
     .requiredOption('--family <name>', 'family to generate for', familyArg)
     .requiredOption('--openapi <url|file>', 'the new service\'s openapi.json')
     .requiredOption('--out <file>', 'case file to write (YAML)')
-    .action(async (o: { plan: string; family: string; openapi: string; out: string }) => {
+    .option('--include-unsafe', 'also generate POST/PUT/PATCH cases from OpenAPI example bodies (they change data in legacy and new when run)')
+    .action(async (o: { plan: string; family: string; openapi: string; out: string; includeUnsafe?: boolean }) => {
       const plan = await loadPlan(o.plan);
       const [family] = familiesOf(plan, o.family);
       const doc = await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)');
       const existing = await loadFamilyCases(family!.contractFiles, family!.name);
-      const r = generateCases(doc, family!, existing);
+      const r = generateCases(doc, family!, existing, { includeUnsafe: !!o.includeUnsafe });
       await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
       await writeFile(o.out, caseFileText(family!.name, r.cases).replace('Recorded from traffic by `phoenix contracts record`', 'Generated from OpenAPI by `phoenix contracts generate`'));
       process.stdout.write([`wrote ${r.cases.length} generated case${r.cases.length === 1 ? '' : 's'} to ${o.out}`, ...r.skipped.map((x) => `  skipped ${x.operation}: ${x.why}`)].join('\n') + '\n');
