@@ -40,6 +40,10 @@ export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<W
     activities: createActivities(opts.activities),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    // When a worker dies, its sticky queue holds the next workflow task until this times out; a
+    // short wait lets another worker finish a rollback in seconds (the cost is a replay when a
+    // live worker is this slow to pick a task up).
+    stickyQueueScheduleToStartTimeout: '3s',
     ...(opts.identity ? { identity: opts.identity } : {}),
   });
 }
