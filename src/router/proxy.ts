@@ -117,12 +117,10 @@ function badGateway(x: Exchange, which: string, err: Error | null): void {
 }
 
 /**
- * True when a streamed answer broke because of the upstream (socket closed early, body timeout,
- * length mismatch: undici destroys the client's response with its own error), false when the
- * client hung up mid-answer.
+ * True for undici's own errors (socket closed early, body timeout, length mismatch): the upstream
+ * broke the answer. A client that hung up mid-answer shows up as a stream error instead.
  */
-function isUpstreamFault(x: Exchange, err: Error): boolean {
-  const cause = (x.res as { errored?: Error | null }).errored ?? err;
+function isUpstreamFault(cause: Error): boolean {
   const code = (cause as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('UND_ERR_');
 }
@@ -257,11 +255,12 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         if (status === 0 && err) {
           noteNew(fam, performance.now() - t0, true, 0);
           if (safe) return fallback(x, fam);
-        } else if (status > 0 && status < 500 && (err === null || isUpstreamFault(x, err))) {
-          noteBodyOutcome(fam, err !== null);
         }
-        if (!err) return;
-        logFailure(ctx, 'new', fam.plan.new, (x.res as { errored?: Error | null }).errored ?? err);
+        // undici destroys the client's response with its own error; that error says whose fault it was.
+        const cause = err && ((x.res as { errored?: Error | null }).errored ?? err);
+        if (status > 0 && status < 500 && (cause === null || isUpstreamFault(cause))) noteBodyOutcome(fam, cause !== null);
+        if (!cause) return;
+        logFailure(ctx, 'new', fam.plan.new, cause);
         badGateway(x, 'new', err);
       },
     );
@@ -366,10 +365,11 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   return function handle(req, res) {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
-    const unsafe = unsafeTarget(url);
-    if (unsafe !== undefined) return refuse(res, unsafe);
     const q = url.indexOf('?');
-    const m = ctx.matcher.match(method, q < 0 ? url : url.slice(0, q));
+    const path = q < 0 ? url : url.slice(0, q);
+    const unsafe = unsafeTarget(path);
+    if (unsafe !== undefined) return refuse(res, unsafe);
+    const m = ctx.matcher.match(method, path);
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && incoming.length > 0 && incoming.length <= 200 ? incoming : randomUUID();
     const fam = m ? ctx.families[m.family] : undefined;

@@ -5,11 +5,12 @@
  * (for instance a legacy-only admin route on the new service). Such targets get a 400.
  */
 
-/** Why `url` is refused, or undefined when it is safe to route. Cheap for ordinary paths. */
-export function unsafeTarget(url: string): string | undefined {
-  if (url.charCodeAt(0) !== 0x2f) return 'the request target must be a path starting with "/" (absolute-form and "*" are not proxied)';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
+/**
+ * Why a request target is refused, or undefined when it is safe to route. Takes the target's path
+ * (without the query string). Cheap for ordinary paths.
+ */
+export function unsafeTarget(path: string): string | undefined {
+  if (path.charCodeAt(0) !== 0x2f) return 'the request target must be a path starting with "/" (absolute-form and "*" are not proxied)';
   if (!path.includes('.') && !path.includes('%') && !path.includes('\\')) return undefined;
   if (path.includes('\\')) return 'the path contains "\\", which some servers read as "/"';
   for (const raw of path.split('/')) {
