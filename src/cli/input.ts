@@ -1,6 +1,7 @@
 /** Files and URLs a command reads, with errors that name what could not be read and why. */
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
+import { parseOpenApi, type InventoryEndpoint } from '../contracts/inventory.js';
 import { CliError, ExitCode } from './output.js';
 
 /**
@@ -38,4 +39,9 @@ export async function readJsonInput(source: string, what: string): Promise<unkno
   } catch (err) {
     throw new CliError('PHX_ERR_INPUT_INVALID', `${what} ${JSON.stringify(source)} is not JSON: ${(err as Error).message}`, ExitCode.Failed);
   }
+}
+
+/** The new service's operations from its OpenAPI document (`--openapi <url|file>`). */
+export async function readOpenApi(source: string): Promise<InventoryEndpoint[]> {
+  return parseOpenApi(await readJsonInput(source, 'the OpenAPI document (--openapi)'), source);
 }

@@ -2,6 +2,8 @@
  * Shared CLI plumbing: exit codes scripts can rely on, `--json` output, and errors that carry
  * `PHX_ERR_*` codes.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PhoenixError } from '../lib/errors.js';
 
 /** Exit codes of every `phoenix` command. */
@@ -33,4 +35,10 @@ export class CliError extends PhoenixError {
 /** Prints `value` as JSON (with `--json`) or as text lines. */
 export function print(json: boolean, value: unknown, text: () => string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Writes a file a command produces (report, case file, matrix), creating its directory. */
+export async function writeOutputFile(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFile(file, text);
 }

@@ -8,7 +8,7 @@
  *   one), `deprecated` (declared so in the plan), `missing` (no counterpart in the new service),
  *   `failing`, or `untested` (no case yet).
  */
-import { parseRoutePattern, patternContains, patternsOverlap } from '../plan/route-pattern.js';
+import { parseRoutePattern, patternContains, patternsCover, patternsOverlap } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { CaseResult, ContractSuiteResult } from './runner.js';
 
@@ -56,15 +56,6 @@ function covers(endpoint: string, c: CaseResult): boolean {
   return patternContains(e, concrete);
 }
 
-function isDeprecated(f: FamilyPlan | undefined, pattern: string): boolean {
-  const p = parseRoutePattern(pattern);
-  if (!f || typeof p === 'string') return false;
-  return f.deprecated.some((d) => {
-    const dp = parseRoutePattern(d);
-    return typeof dp !== 'string' && patternContains(dp, p);
-  });
-}
-
 /**
  * True when the new service's operations (`{ method, path }` from its OpenAPI) answer some
  * request of the endpoint pattern.
@@ -98,7 +89,7 @@ export function computeCoverage(
     const mine = cases.filter((x) => x.family === e.family && covers(e.pattern, x.c)).map((x) => x.c);
     const passing = mine.filter((c) => c.passed);
     let status: Compatibility;
-    if (isDeprecated(byName.get(e.family), e.pattern)) status = 'deprecated';
+    if (patternsCover(byName.get(e.family)?.deprecated ?? [], e.pattern)) status = 'deprecated';
     else if (options.newOperations && !hasCounterpart(e.pattern, options.newOperations)) status = 'missing';
     else if (mine.length === 0) status = 'untested';
     else if (passing.length > 0 && passing.length === mine.length) status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';

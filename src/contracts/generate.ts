@@ -6,7 +6,7 @@
  * DELETE is never generated. Everything left out is listed with the reason. Marked
  * `source: generated`.
  */
-import { parseRoutePattern, patternContains } from '../plan/route-pattern.js';
+import { parseRoutePattern, patternContains, patternsCover } from '../plan/route-pattern.js';
 import type { ContractCaseInput, LoadedCase } from './cases.js';
 import { toRouterPath } from './inventory.js';
 
@@ -32,15 +32,6 @@ function exampleBody(op: Operation): { found: true; body: unknown } | { found: f
   return body === undefined ? { found: false } : { found: true, body };
 }
 
-function inFamily(routes: readonly string[], method: string, path: string): boolean {
-  const p = parseRoutePattern(`${method} ${path}`);
-  if (typeof p === 'string') return false;
-  return routes.some((r) => {
-    const q = parseRoutePattern(r);
-    return typeof q !== 'string' && patternContains(q, p);
-  });
-}
-
 export function generateCases(
   doc: unknown,
   family: { name: string; routes: readonly string[] },
@@ -54,7 +45,7 @@ export function generateCases(
     const routerPath = toRouterPath(rawPath);
     for (const [m, op] of Object.entries(ops ?? {})) {
       const method = m.toUpperCase();
-      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) || !inFamily(family.routes, method, routerPath)) continue;
+      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) || !patternsCover(family.routes, `${method} ${routerPath}`)) continue;
       const operation = `${method} ${routerPath}`;
       let body: unknown;
       if (method !== 'GET') {

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { PhoenixError } from '../lib/errors.js';
 import type { z } from 'zod';
 import { planSchema, type FamilyPlan, type Plan } from './schema.js';
-import { parseRoutePattern, patternContains, patternsOverlap, type RoutePattern } from './route-pattern.js';
+import { parseRoutePattern, patternContains, patternsCover, patternsOverlap, type RoutePattern } from './route-pattern.js';
 import { expandGlobs } from './glob.js';
 
 /** One thing wrong with a plan. */
@@ -172,11 +172,7 @@ function crossChecks(plan: ParsedPlan, problem: ProblemAt): PlanProblem[] {
     for (const [p, rule] of Object.entries(f.diff.arrays)) {
       if (rule.mode === 'keyed' && !rule.key) out.push(problem(['families', i, 'diff', 'arrays', p, 'key'], 'mode "keyed" needs a "key" field name'));
     }
-    const own = f.routes.map((r) => parseRoutePattern(r) as RoutePattern);
-    const ownedBy = (text: string): boolean => {
-      const p = parseRoutePattern(text);
-      return typeof p !== 'string' && own.some((o) => patternContains(o, p));
-    };
+    const ownedBy = (text: string): boolean => patternsCover(f.routes, text);
     for (const key of Object.keys(f.routeDiff)) {
       if (!ownedBy(key)) out.push(problem(['families', i, 'routeDiff', key], `route "${key}" is not inside this family's routes`));
     }

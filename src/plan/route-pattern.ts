@@ -105,6 +105,16 @@ export function patternContains(general: RoutePattern, specific: RoutePattern): 
   }
 }
 
+/** True when one of `patterns` contains `route` (all pattern text; unparseable ones contain nothing). */
+export function patternsCover(patterns: readonly string[], route: string): boolean {
+  const r = parseRoutePattern(route);
+  if (typeof r === 'string') return false;
+  return patterns.some((text) => {
+    const p = parseRoutePattern(text);
+    return typeof p !== 'string' && patternContains(p, r);
+  });
+}
+
 /** Matches a concrete method and path (already split on "/", no query) against a pattern. */
 export function matchesPattern(p: RoutePattern, method: string, segments: readonly string[]): boolean {
   if (p.methods !== null && !p.methods.includes(method)) return false;

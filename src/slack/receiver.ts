@@ -66,6 +66,7 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
   const log = o.logger ?? createLogger('slack');
   const families = new Map(o.plan.families.map((f) => [f.name, f]));
   const emailToId = new Map<string, string | null>();
+  const pending = new Set<Promise<unknown>>();
 
   async function idOfEmail(email: string): Promise<string | null> {
     if (!emailToId.has(email)) {
@@ -121,6 +122,17 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
   }
 
   return {
+    /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
+    later(p: Promise<unknown>): void {
+      const q = p.catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed')).finally(() => pending.delete(q));
+      pending.add(q);
+    },
+
+    /** Waits for the work handed to `later` (on close). */
+    async drain(): Promise<void> {
+      await Promise.all(pending);
+    },
+
     /** A button click. Returns quickly; the update runs after Slack has its answer. */
     async onBlockActions(payload: unknown): Promise<void> {
       const p = blockActions.safeParse(payload);
@@ -193,11 +205,6 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 export async function startSlackReceiver(o: SlackReceiverOptions): Promise<RunningSlackReceiver> {
   const log = o.logger ?? createLogger('slack');
   const handler = createInteractionHandler({ ...o, logger: log, buttonSecret: o.buttonSecret ?? o.signingSecret });
-  const pending = new Set<Promise<unknown>>();
-  const later = (p: Promise<unknown>): void => {
-    const q = p.catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed')).finally(() => pending.delete(q));
-    pending.add(q);
-  };
   const server = http.createServer((req, res) => {
     const reply = (status: number, body?: unknown): void => {
       const text = body === undefined ? '' : JSON.stringify(body);
@@ -229,7 +236,7 @@ export async function startSlackReceiver(o: SlackReceiverOptions): Promise<Runni
         }
         // Acknowledge first: Slack wants an answer within 3 s, the update may take longer.
         reply(200);
-        if (type === 'block_actions') later(handler.onBlockActions(payload));
+        if (type === 'block_actions') handler.later(handler.onBlockActions(payload));
       },
       () => reply(413, { error: 'body too large' }),
     );
@@ -245,7 +252,7 @@ export async function startSlackReceiver(o: SlackReceiverOptions): Promise<Runni
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await Promise.all(pending);
+      await handler.drain();
     },
   };
 }

@@ -40,11 +40,7 @@ export async function startSocketMode(o: SocketModeOptions): Promise<RunningSock
   const log = o.logger ?? createLogger('slack');
   const handler = createInteractionHandler({ temporal: o.temporal, web: o.web, plan: o.plan, buttonSecret: o.buttonSecret, logger: log });
   const client = new SocketModeClient({ appToken: o.appToken, logLevel: LogLevel.ERROR, clientOptions: o.apiUrl ? { slackApiUrl: o.apiUrl } : {} });
-  const pending = new Set<Promise<unknown>>();
-  const later = (p: Promise<unknown>): void => {
-    const q = p.catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed')).finally(() => pending.delete(q));
-    pending.add(q);
-  };
+  const later = handler.later;
 
   client.on('interactive', ({ body, ack }: Envelope) => {
     const type = (body as { type?: unknown } | null)?.type;
@@ -67,7 +63,7 @@ export async function startSocketMode(o: SocketModeOptions): Promise<RunningSock
   return {
     async close() {
       await client.disconnect();
-      await Promise.all(pending);
+      await handler.drain();
     },
   };
 }

@@ -14,14 +14,13 @@ import { WebClient } from '@slack/web-api';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { startDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
-import { createRouterAdminClient } from '../../src/router/client.js';
 import { startRouter } from '../../src/router/server.js';
 import { abortSignal, approveUpdate } from '../../src/workflows/messages.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from '../workflows/support.js';
-import { killWorker, scheduledActivities, spawnWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+import { killWorker, routeOf, scheduledActivities, spawnWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -33,8 +32,6 @@ before(async () => {
 after(async () => {
   await t?.close();
 });
-
-const routeOf = async (stack: Stack) => createRouterAdminClient({ baseUrl: stack.router.adminUrl }).getRoute('users');
 
 /** Approves the two approval steps of the default family as they come up. */
 async function approveThrough(handle: MigrationHandle, steps: string[]): Promise<void> {

@@ -11,6 +11,8 @@ import { progressQuery, type MigrationProgress } from '../../src/workflows/messa
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Stack } from './support.js';
+import { createRouterAdminClient } from '../../src/router/client.js';
+import type { RouteState } from '../../src/router/types.js';
 
 const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'histories');
 
@@ -93,4 +95,14 @@ export async function killWorker(child: ChildProcess): Promise<void> {
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await gone;
+}
+
+/** The `users` family's route as the stack's router serves it now. */
+export async function routeOf(stack: Stack): Promise<RouteState> {
+  const admin = createRouterAdminClient({ baseUrl: stack.router.adminUrl });
+  try {
+    return await admin.getRoute('users');
+  } finally {
+    await admin.close();
+  }
 }

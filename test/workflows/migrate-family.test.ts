@@ -7,11 +7,10 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, approveUpdate, pauseSignal, progressQuery, rejectUpdate, resumeSignal, retrySignal } from '../../src/workflows/messages.js';
-import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, defaultFamily, type Stack } from './support.js';
-import { killWorker, recordHistory, scheduledActivities, spawnWorker as spawnHarnessWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { killWorker, recordHistory, routeOf, scheduledActivities, spawnWorker as spawnHarnessWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -56,8 +55,6 @@ async function scenario(
     await stack.close();
   }
 }
-
-const routeOf = async (stack: Stack) => createRouterAdminClient({ baseUrl: stack.router.adminUrl }).getRoute('users');
 
 describe('migrateFamily', { concurrency: 1 }, () => {
   test('walks every stage to decommission, writes the report and stays under 2,000 events', async () => {

@@ -1,18 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { familyArg } from '../flags.js';
-import { readInputFile, readJsonInput } from '../input.js';
+import { readInputFile, readJsonInput, readOpenApi } from '../input.js';
 import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
 import { toJUnit, toTable } from '../../contracts/report.js';
 import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
 import { generateCases } from '../../contracts/generate.js';
-import { parseOpenApi } from '../../contracts/inventory.js';
 import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
-import { CliError, ExitCode, print } from '../output.js';
+import { CliError, ExitCode, print, writeOutputFile } from '../output.js';
 
 function familiesOf(plan: Plan, family: string | undefined): Plan['families'] {
   if (!family) return plan.families;
@@ -49,10 +46,7 @@ export function register(program: Command): void {
       if (o.mode !== 'parity' && o.mode !== 'new-only') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--mode expects "parity" or "new-only", got "${o.mode}"`, ExitCode.Usage);
       if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--concurrency expects a whole number ≥ 1', ExitCode.Usage);
       const suites = await runAll(await loadPlan(o.plan), o.family, o.mode, o.concurrency);
-      if (o.junit) {
-        await mkdir(path.dirname(path.resolve(o.junit)), { recursive: true });
-        await writeFile(o.junit, toJUnit(suites));
-      }
+      if (o.junit) await writeOutputFile(o.junit, toJUnit(suites));
       print(!!o.json, suites, () => toTable(suites));
       if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
     });
@@ -82,8 +76,7 @@ export function register(program: Command): void {
       }
       const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
       const cases = toCases(requests, existing);
-      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
-      await writeFile(o.out, caseFileText(family!.name, cases));
+      await writeOutputFile(o.out, caseFileText(family!.name, cases));
       process.stdout.write(`wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`);
     });
   contracts
@@ -100,8 +93,7 @@ export function register(program: Command): void {
       const doc = await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)');
       const existing = await loadFamilyCases(family!.contractFiles, family!.name);
       const r = generateCases(doc, family!, existing, { includeUnsafe: !!o.includeUnsafe });
-      await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
-      await writeFile(o.out, caseFileText(family!.name, r.cases).replace('Recorded from traffic by `phoenix contracts record`', 'Generated from OpenAPI by `phoenix contracts generate`'));
+      await writeOutputFile(o.out, caseFileText(family!.name, r.cases).replace('Recorded from traffic by `phoenix contracts record`', 'Generated from OpenAPI by `phoenix contracts generate`'));
       process.stdout.write([`wrote ${r.cases.length} generated case${r.cases.length === 1 ? '' : 's'} to ${o.out}`, ...r.skipped.map((x) => `  skipped ${x.operation}: ${x.why}`)].join('\n') + '\n');
     });
   contracts
@@ -134,12 +126,11 @@ export function register(program: Command): void {
     .action(async (o: { plan: string; format: string; out?: string; openapi?: string }) => {
       if (!['md', 'json', 'html'].includes(o.format)) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--format expects md, json or html, got "${o.format}"`, ExitCode.Usage);
       const plan = await loadPlan(o.plan);
-      const newOperations = o.openapi ? parseOpenApi(await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)'), o.openapi) : undefined;
+      const newOperations = o.openapi ? await readOpenApi(o.openapi) : undefined;
       const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8), { newOperations });
       const text = o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'html' ? matrixHtml(report, `Compatibility matrix — ${plan.name}`) : `${matrixMarkdown(report)}\n`;
       if (o.out) {
-        await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
-        await writeFile(o.out, text);
+        await writeOutputFile(o.out, text);
         process.stdout.write(`wrote ${o.out}\n`);
       } else process.stdout.write(text);
     });

@@ -1,23 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { groupIntoFamilies, mapByPlan, missingInNew, parseFlaskInventory, parseOpenApi, type InventoryEndpoint, type ProposedFamily } from '../../contracts/inventory.js';
-import { loadPlan, migrationOrder, parseRoutePattern, patternContains } from '../../plan/index.js';
+import { groupIntoFamilies, mapByPlan, missingInNew, parseFlaskInventory, type ProposedFamily } from '../../contracts/inventory.js';
+import { loadPlan, migrationOrder, parseRoutePattern, patternsCover } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
-import { readInputFile, readJsonInput } from '../input.js';
-
-async function readOpenApi(source: string): Promise<InventoryEndpoint[]> {
-  return parseOpenApi(await readJsonInput(source, 'the OpenAPI document (--openapi)'), source);
-}
-
-function covered(patterns: readonly string[], route: string): boolean {
-  const r = parseRoutePattern(route);
-  if (typeof r === 'string') return false;
-  return patterns.some((p) => {
-    const q = parseRoutePattern(p);
-    return typeof q !== 'string' && patternContains(q, r);
-  });
-}
+import { readInputFile, readOpenApi } from '../input.js';
 
 /** The families already in the plan text (name and routes), read leniently: the plan may be a draft. */
 function planFamilies(text: string): { name: string; routes: string[] }[] {
@@ -54,7 +41,7 @@ export function mergeIntoPlan(text: string, proposed: readonly ProposedFamily[],
     if (!isSeq(routes)) continue;
     const current = (routes as YAMLSeq).items.map((r) => String((r as { value?: unknown }).value ?? r));
     for (const r of p.routes) {
-      if (covered(current, r)) continue;
+      if (patternsCover(current, r)) continue;
       (routes as YAMLSeq).add(doc.createNode(r));
       addedRoutes++;
     }
