@@ -13,7 +13,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PATHS, SIZES, makeBodies, type Size } from './bodies.js';
-import { runFixedRate, runLoad, type LoadTool } from './load.js';
+import { runFixedRate, runLoad, type LoadTool, type RateResult } from './load.js';
 import { ensureCommand, has, killAll, startNginx, startNode, version, type Peer } from './peers.js';
 import { sampleTree } from './proc.js';
 import { TARGETS, medians, printReport, ratios, verdicts, REFERENCE, type RunRow, type Target } from './report.js';
@@ -215,9 +215,13 @@ async function main(): Promise<void> {
       const rate = Math.round(slowest / 2);
       const res: Record<string, unknown> = { rate };
       for (const t of s.targets) {
-        const r = await runFixedRate({ url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`, durationS: s.halfLoadS, warmupS: s.quick ? 1 : 2, connections: s.connections, cpu: LOAD_CPU, rate });
+        const warmupS = s.quick ? 1 : 2;
+        const m0 = t === 'phoenix-shadow' && mirror ? await getCount(mirror.port) : 0;
+        const r: RateResult & { mirroredFraction?: number } = await runFixedRate({ url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`, durationS: s.halfLoadS, warmupS, connections: s.connections, cpu: LOAD_CPU, rate });
+        // Mirrors of the warm-up count too, so the share is of everything sent at this rate.
+        if (t === 'phoenix-shadow' && mirror) r.mirroredFraction = round3(((await getCount(mirror.port)) - m0) / (rate * (warmupS + s.halfLoadS))) ?? undefined;
         res[t] = r;
-        log(`half load ${size} ${t} @ ${rate}/s: p50 ${(r.p50Us / 1000).toFixed(2)} ms, p99 ${(r.p99Us / 1000).toFixed(2)} ms`);
+        log(`half load ${size} ${t} @ ${rate}/s: p50 ${(r.p50Us / 1000).toFixed(2)} ms, p99 ${(r.p99Us / 1000).toFixed(2)} ms` + (r.mirroredFraction !== undefined ? `, mirrored ${(r.mirroredFraction * 100).toFixed(0)}%` : ''));
       }
       const direct = res.direct as { p99Us: number; p50Us: number } | undefined;
       if (direct) {

@@ -44,7 +44,15 @@ if (r.halfLoad) {
     const h = r.halfLoad[size];
     if (!h?.addedVsDirect) continue;
     const direct = h.direct as { p99Us: number } | undefined;
-    out.push(`| ${size} (direct p99 ${f((direct?.p99Us ?? NaN) / 1000, 2)} ms) | ${h.rate}/s | ` + r.settings.targets.filter((t) => t !== 'direct').map((t) => `${f((h.addedVsDirect?.[t]?.p99Us ?? NaN) / 1000, 2)} ms`).join(' | ') + ' |');
+    const shadowShare = (h['phoenix-shadow'] as { mirroredFraction?: number } | undefined)?.mirroredFraction;
+    out.push(
+      `| ${size} (direct p99 ${f((direct?.p99Us ?? NaN) / 1000, 2)} ms) | ${h.rate}/s | ` +
+        r.settings.targets
+          .filter((t) => t !== 'direct')
+          .map((t) => `${f((h.addedVsDirect?.[t]?.p99Us ?? NaN) / 1000, 2)} ms` + (t === 'phoenix-shadow' && shadowShare !== undefined ? ` (mirrored ${f(shadowShare * 100, 0)}%)` : ''))
+          .join(' | ') +
+        ' |',
+    );
   }
 }
 if (r.mallocCheck?.rows?.length) {

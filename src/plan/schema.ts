@@ -256,6 +256,12 @@ export const planSchema = z.strictObject({
       mirrorConcurrency: z.number().int().min(1).default(32),
       /** Largest body buffered for a shadow comparison; larger ones are not compared. @default 1048576 (bytes) */
       maxCompareBytes: z.number().int().min(1024).default(1_048_576),
+      /**
+       * Scheduling priority (nice) of the thread that mirrors and compares: 19 lets it use only
+       * CPU the proxy leaves idle, so under saturation samples are dropped instead of slowing
+       * clients; 0 gives it the proxy's own priority. @default 19
+       */
+      shadowNice: z.number().int().min(0).max(19).default(19),
     })
     .default({
       adminUrl: 'http://127.0.0.1:9090',
@@ -264,6 +270,7 @@ export const planSchema = z.strictObject({
       mirrorQueue: 1000,
       mirrorConcurrency: 32,
       maxCompareBytes: 1_048_576,
+      shadowNice: 19,
     }),
   /** Who may approve for every family (families may name their own). @default [] */
   approvers: z.array(z.string().min(1)).default([]),

@@ -1,9 +1,10 @@
 /**
- * Everything the router keeps per family: its plan, route and guard, statistics, compiled diff
- * rules and adapters, learned noise, and bounded rings of recent mismatches and sampled requests.
+ * Everything the router thread keeps per family: its plan, route and guard, statistics, adapters,
+ * and what the shadow thread reported (learned noise, bounded rings of recent mismatches and
+ * sampled requests).
  */
 import type { Pool } from 'undici';
-import { compileAdapters, compileRules, NoiseLearner, type AdapterSet, type CompiledRules, type Difference } from '../parity/index.js';
+import { compileAdapters, NoiseLearner, type AdapterSet, type Difference } from '../parity/index.js';
 import { FamilyStats } from '../parity/stats.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { stickyExtractor, type StickyExtractor } from './decide.js';
@@ -79,8 +80,6 @@ function statusClass(status: number): number {
 /** Mismatches and sampled requests kept per family. */
 const MISMATCHES_KEPT = 100;
 const SAMPLES_KEPT = 200;
-/** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
-export const NOISE_WARMUP = 10;
 
 export class FamilyRuntime {
   readonly plan: FamilyPlan;
@@ -92,8 +91,8 @@ export class FamilyRuntime {
   readonly candidate: Pool;
   readonly sticky: StickyExtractor;
   readonly adapters: AdapterSet;
+  /** What the shadow thread has learned, as of its last report. */
   readonly noise = new NoiseLearner();
-  readonly noiseWarmup = new Map<string, number>();
   readonly mismatches = new Ring<MismatchRecord>(MISMATCHES_KEPT);
   readonly samples = new Ring<SampleRecord>(SAMPLES_KEPT);
   readonly counters: FamilyCounters = {
@@ -105,8 +104,6 @@ export class FamilyRuntime {
     fallbacks: 0,
     newAborted: 0,
   };
-  private readonly baseRules: CompiledRules;
-  private readonly routeRules = new Map<string, CompiledRules>();
 
   constructor(plan: FamilyPlan, pools: { legacy: Pool; candidate: Pool }, now: number) {
     this.plan = plan;
@@ -118,18 +115,11 @@ export class FamilyRuntime {
     this.candidate = pools.candidate;
     this.sticky = stickyExtractor(plan.sticky);
     this.adapters = compileAdapters(plan.adapters);
-    this.baseRules = compileRules(plan.diff);
-    for (const [route, override] of Object.entries(plan.routeDiff)) this.routeRules.set(route, compileRules(plan.diff, override));
   }
 
   /** Where the family's traffic goes now: a tripped guard overrides the route. */
   effectiveMode(): RouteMode {
     return this.guard.state.tripped ? 'legacy' : this.route.mode;
-  }
-
-  /** Diff rules for a route pattern of the family (its `routeDiff` override, if any). */
-  rulesFor(route: string): CompiledRules {
-    return this.routeRules.get(route) ?? this.baseRules;
   }
 
   /** Counts a client-path answer by status class; status 0 means a connection error or timeout. */

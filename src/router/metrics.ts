@@ -4,14 +4,14 @@
  * the current statistics window's latency quantiles, and router-wide gauges.
  */
 import { STATUS_CLASSES, type FamilyRuntime } from './family.js';
-import type { MirrorQueue } from './mirror-queue.js';
+import type { ShadowThread } from './shadow-thread.js';
 import type { RouterCounters } from './proxy.js';
 
 function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-export function renderMetrics(families: Iterable<FamilyRuntime>, router: { queue: MirrorQueue; stateFileCorrupt: boolean; counters: RouterCounters }): string {
+export function renderMetrics(families: Iterable<FamilyRuntime>, router: { shadow: ShadowThread; stateFileCorrupt: boolean; counters: RouterCounters }): string {
   const fams = [...families];
   const out: string[] = [];
   const metric = (name: string, type: string, help: string, rows: [string, number][]): void => {
@@ -51,7 +51,7 @@ export function renderMetrics(families: Iterable<FamilyRuntime>, router: { queue
   metric('phoenix_guard_trips_total', 'counter', 'Guard trips since start.', fams.map((f) => [`family="${esc(f.name)}"`, f.guard.state.trips]));
   metric('phoenix_guard_tripped', 'gauge', '1 while the family is forced to legacy by its guard.', fams.map((f) => [`family="${esc(f.name)}"`, f.guard.state.tripped ? 1 : 0]));
   metric('phoenix_route_percent', 'gauge', 'Share of the family routed to the new service (0 when tripped).', fams.map((f) => [`family="${esc(f.name)}"`, f.effectiveMode() === 'legacy' || f.effectiveMode() === 'shadow' ? 0 : f.route.percent]));
-  metric('phoenix_mirror_queue_depth', 'gauge', 'Mirrors waiting in the queue.', [['', router.queue.depth]]);
+  metric('phoenix_mirror_queue_depth', 'gauge', 'Mirrors waiting in the queue.', [['', router.shadow.depth]]);
   metric('phoenix_refused_targets_total', 'counter', 'Requests refused with 400 before routing: dot segments, encoded slashes, non-path targets.', [['', router.counters.refusedTargets]]);
   metric('phoenix_state_file_corrupt', 'gauge', '1 when the state file could not be read at start and every family started on legacy.', [['', router.stateFileCorrupt ? 1 : 0]]);
   return `${out.join('\n')}\n`;

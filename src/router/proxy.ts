@@ -1,28 +1,24 @@
 /**
- * The request path. Each request is matched to a family and sent where the family's mode says;
- * bodies stream straight through (undici `stream()` into the client's response) except when a
- * request is sampled for shadow comparison or its endpoint has a response adapter. Nothing here
- * logs per request or touches the disk.
+ * The request path. Each request is matched to a family and sent where the family's mode says.
+ * Bodies stream straight through (undici dispatch handlers writing into the client's response,
+ * see `forward.ts`); only an endpoint with a response adapter is buffered. A sampled answer is copied as it streams to the client and handed to the shadow thread afterwards; the
+ * mirror and the comparison never run here. Nothing here logs per request or touches the disk.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
-import type { Dispatcher, Pool } from 'undici';
+import { Readable } from 'node:stream';
+import { util, type Dispatcher, type Pool } from 'undici';
 import { applyAdapter, type CompiledAdapter } from '../parity/index.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { Logger } from '../lib/logger.js';
 import { inCanary } from './decide.js';
+import { connectionTokens, Forward, HOP_BY_HOP, responseHeaders, type HeaderMap } from './forward.js';
 import type { FamilyRuntime } from './family.js';
 import type { Matcher } from '../plan/route-match.js';
-import { mirror, type Captured } from './shadow.js';
-import type { MirrorQueue } from './mirror-queue.js';
+import type { ShadowThread } from './shadow-thread.js';
 import { unsafeTarget } from './target.js';
 
-/** RFC 9110 §7.6.1: connection-specific fields are never forwarded. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-type HeaderMap = Record<string, string | string[] | undefined>;
 
 /** What the request path needs from the router. */
 export interface ProxyContext {
@@ -30,7 +26,7 @@ export interface ProxyContext {
   families: FamilyRuntime[];
   /** Where requests that match no family go. */
   defaultLegacy: Pool;
-  queue: MirrorQueue;
+  shadow: ShadowThread;
   /** Largest body buffered for a comparison, bytes. */
   maxCompareBytes: number;
   log: Logger;
@@ -56,19 +52,28 @@ interface Exchange {
   headers: Record<string, string | string[]>;
   /** A buffered request body (sampled unsafe requests only). */
   body: Buffer | null;
+  /** The request body when part of it was read before it turned out too large to buffer. */
+  upload?: Readable;
   family: FamilyRuntime | undefined;
+  /** Index of `family` in the plan. */
+  familyIndex: number;
   route: string;
 }
 
-function connectionTokens(h: HeaderMap): Set<string> | undefined {
-  const c = h.connection;
-  if (typeof c !== 'string' || c === 'keep-alive' || c === 'close') return undefined;
-  return new Set(c.split(',').map((t) => t.trim().toLowerCase()));
+/** The legacy answer of a sampled request, as copied on its way to the client. */
+interface Captured {
+  status: number;
+  headers: HeaderMap;
+  chunks: Buffer[];
+  size: number;
+  tooLarge: boolean;
+  /** Legacy time to response headers, ms. */
+  legacyMs: number;
 }
 
 function upstreamHeaders(req: IncomingMessage, requestId: string): Record<string, string | string[]> {
   const h = req.headers as HeaderMap;
-  const drop = connectionTokens(h);
+  const drop = connectionTokens(h.connection);
   const out: Record<string, string | string[]> = {};
   for (const k in h) {
     const v = h[k];
@@ -85,7 +90,7 @@ function upstreamHeaders(req: IncomingMessage, requestId: string): Record<string
 }
 
 function clientHeaders(h: HeaderMap, requestId: string): Record<string, string | string[]> {
-  const drop = connectionTokens(h);
+  const drop = connectionTokens(h.connection);
   const out: Record<string, string | string[]> = {};
   for (const k in h) {
     const v = h[k];
@@ -116,47 +121,9 @@ function badGateway(x: Exchange, which: string, err: Error | null): void {
   x.res.end(body);
 }
 
-/**
- * True for undici's own errors (socket closed early, body timeout, length mismatch): the upstream
- * broke the answer. A client that hung up mid-answer shows up as a stream error instead.
- */
-function isUpstreamFault(cause: Error): boolean {
-  const code = (cause as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('UND_ERR_');
-}
-
-/** A sink for an answer that is thrown away (a failed new-backend attempt being retried on legacy). */
-function discard(): Writable {
-  return new Writable({
-    write(_chunk, _enc, cb) {
-      cb();
-    },
-  });
-}
-
-/** Writes to the client while keeping a copy of the first `max` bytes for comparison. */
-function teeInto(res: ServerResponse, cap: Captured, max: number): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (!cap.tooLarge) {
-        cap.size += chunk.length;
-        if (cap.size > max) {
-          cap.tooLarge = true;
-          cap.chunks.length = 0;
-        } else cap.chunks.push(chunk);
-      }
-      if (res.write(chunk)) cb();
-      else res.once('drain', cb);
-    },
-    final(cb) {
-      res.end();
-      cb();
-    },
-    destroy(err, cb) {
-      if (err) res.destroy(err);
-      cb(err);
-    },
-  });
+async function* replay(head: Buffer[], rest: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  yield* head;
+  yield* rest;
 }
 
 function logFailure(ctx: ProxyContext, which: string, origin: string, err: Error): void {
@@ -184,86 +151,117 @@ function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions 
 
 /** Builds the router's request handler. */
 export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
+  /** A legacy answer: statistics, then the client; a sampled one is copied for the shadow thread. */
+  class LegacyForward extends Forward {
+    private readonly x: Exchange;
+    private readonly capture: Captured | undefined;
+    private readonly t0 = performance.now();
+
+    constructor(x: Exchange, capture: Captured | undefined) {
+      super(x.res);
+      this.x = x;
+      this.capture = capture;
+    }
+
+    protected head(status: number, raw: Buffer[]): void {
+      const ms = performance.now() - this.t0;
+      const fam = this.x.family;
+      if (fam) {
+        fam.stats.recordRequest('legacy', ms, status >= 500);
+        fam.count('legacy', status);
+      }
+      if (this.capture) {
+        this.capture.status = status;
+        this.capture.headers = util.parseHeaders(raw) as HeaderMap;
+        this.capture.legacyMs = ms;
+      }
+      this.stream(status, responseHeaders(raw, this.x.requestId));
+    }
+
+    protected override chunk(chunk: Buffer): void {
+      const cap = this.capture;
+      if (!cap || cap.tooLarge) return;
+      cap.size += chunk.length;
+      if (cap.size > ctx.maxCompareBytes) {
+        cap.tooLarge = true;
+        cap.chunks.length = 0;
+      } else cap.chunks.push(chunk);
+    }
+
+    protected complete(): void {
+      if (this.capture && this.x.family) submitMirror(this.x, this.x.family, this.capture);
+    }
+
+    protected failed(err: Error): void {
+      const fam = this.x.family;
+      if (this.status === 0 && fam && !this.clientGone) {
+        fam.stats.recordRequest('legacy', performance.now() - this.t0, true);
+        fam.count('legacy', 0);
+      }
+      if (this.capture) ctx.shadow.release();
+      if (this.clientGone) return;
+      logFailure(ctx, 'legacy', fam?.plan.legacy ?? 'default', err);
+      badGateway(this.x, 'legacy', err);
+    }
+  }
+
+  /**
+   * A new-backend answer. A safe request whose attempt fails before anything reached the client
+   * is answered by legacy; an answer that breaks after its headers went out counts against the guard.
+   */
+  class NewForward extends Forward {
+    private readonly x: Exchange;
+    private readonly fam: FamilyRuntime;
+    private readonly safe: boolean;
+    private readonly t0 = performance.now();
+    private retry = false;
+
+    constructor(x: Exchange, fam: FamilyRuntime, safe: boolean) {
+      super(x.res);
+      this.x = x;
+      this.fam = fam;
+      this.safe = safe;
+    }
+
+    protected head(status: number, raw: Buffer[]): void {
+      const failed = status >= 500;
+      // A good status is only a success for the guard once the whole body has arrived.
+      noteNew(this.fam, performance.now() - this.t0, failed, status, !failed);
+      if (failed && this.safe) this.retry = true;
+      else this.stream(status, responseHeaders(raw, this.x.requestId));
+    }
+
+    protected complete(): void {
+      if (this.retry) fallback(this.x, this.fam);
+      else if (this.status < 500) noteBodyOutcome(this.fam, false);
+    }
+
+    protected failed(err: Error): void {
+      // A client that hung up says nothing about the new backend.
+      if (this.clientGone) return;
+      if (this.retry) return fallback(this.x, this.fam);
+      if (this.status === 0) {
+        noteNew(this.fam, performance.now() - this.t0, true, 0);
+        if (this.safe) return fallback(this.x, this.fam);
+      } else if (this.status < 500) noteBodyOutcome(this.fam, true);
+      logFailure(ctx, 'new', this.fam.plan.new, err);
+      badGateway(this.x, 'new', err);
+    }
+  }
+
   function toLegacy(x: Exchange, capture: Captured | undefined): void {
-    const fam = x.family;
-    const pool = fam ? fam.legacy : ctx.defaultLegacy;
-    const t0 = performance.now();
-    let status = 0;
-    pool.stream(
-      {
-        path: x.url,
-        method: x.method as Dispatcher.HttpMethod,
-        headers: x.headers,
-        body: x.body ?? (hasBody(x.req) ? x.req : null),
-      },
-      ({ statusCode, headers }) => {
-        status = statusCode;
-        if (fam) {
-          fam.stats.recordRequest('legacy', performance.now() - t0, statusCode >= 500);
-          fam.count('legacy', statusCode);
-        }
-        x.res.writeHead(statusCode, clientHeaders(headers as HeaderMap, x.requestId));
-        if (capture) {
-          capture.status = statusCode;
-          capture.headers = headers as HeaderMap;
-          capture.legacyMs = performance.now() - t0;
-          return teeInto(x.res, capture, ctx.maxCompareBytes);
-        }
-        return x.res;
-      },
-      (err) => {
-        if (err) {
-          if (status === 0 && fam) {
-            fam.stats.recordRequest('legacy', performance.now() - t0, true);
-            fam.count('legacy', 0);
-          }
-          logFailure(ctx, 'legacy', fam?.plan.legacy ?? 'default', err);
-          badGateway(x, 'legacy', err);
-          return;
-        }
-        if (capture && fam) enqueueMirror(x, fam, capture);
-      },
+    const pool = x.family ? x.family.legacy : ctx.defaultLegacy;
+    pool.dispatch(
+      { path: x.url, method: x.method as Dispatcher.HttpMethod, headers: x.headers, body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null) },
+      new LegacyForward(x, capture),
     );
   }
 
   function toNew(x: Exchange, fam: FamilyRuntime): void {
     const safe = SAFE_METHODS.has(x.method) && !hasBody(x.req);
     const adapter = fam.adapters.size > 0 ? fam.adapters.find(x.method, x.url) : undefined;
-    if (adapter) {
-      toNewAdapted(x, fam, adapter, safe);
-      return;
-    }
-    const t0 = performance.now();
-    let status = 0;
-    let retry = false;
-    fam.candidate.stream(
-      newRequest(x, fam),
-      ({ statusCode, headers }) => {
-        status = statusCode;
-        const failed = statusCode >= 500;
-        // A good status is only a success for the guard once the whole body has arrived.
-        noteNew(fam, performance.now() - t0, failed, statusCode, !failed);
-        if (failed && safe) {
-          retry = true;
-          return discard();
-        }
-        x.res.writeHead(statusCode, clientHeaders(headers as HeaderMap, x.requestId));
-        return x.res;
-      },
-      (err) => {
-        if (retry) return fallback(x, fam);
-        if (status === 0 && err) {
-          noteNew(fam, performance.now() - t0, true, 0);
-          if (safe) return fallback(x, fam);
-        }
-        // undici destroys the client's response with its own error; that error says whose fault it was.
-        const cause = err && ((x.res as { errored?: Error | null }).errored ?? err);
-        if (status > 0 && status < 500 && (cause === null || isUpstreamFault(cause))) noteBodyOutcome(fam, cause !== null);
-        if (!cause) return;
-        logFailure(ctx, 'new', fam.plan.new, cause);
-        badGateway(x, 'new', err);
-      },
-    );
+    if (adapter) return toNewAdapted(x, fam, adapter, safe);
+    fam.candidate.dispatch(newRequest(x, fam), new NewForward(x, fam, safe));
   }
 
   function toNewAdapted(x: Exchange, fam: FamilyRuntime, adapter: CompiledAdapter, safe: boolean): void {
@@ -313,17 +311,27 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     if (fam.guard.record(aborted, Date.now())) ctx.onTrip(fam);
   }
 
-  function enqueueMirror(x: Exchange, fam: FamilyRuntime, cap: Captured): void {
+  function submitMirror(x: Exchange, fam: FamilyRuntime, cap: Captured): void {
     if (cap.tooLarge) {
+      ctx.shadow.release();
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
-    const ok = ctx.queue.push(() => mirror(fam, x.method, x.url, x.headers, x.body, x.route, x.requestId, cap, ctx.maxCompareBytes));
-    if (ok) fam.stats.recordShadow('mirrored');
-    else {
-      fam.stats.recordShadow('dropped');
-      fam.counters.mirrorsDropped++;
-    }
+    fam.stats.recordShadow('mirrored');
+    ctx.shadow.submit({
+      family: x.familyIndex,
+      method: x.method,
+      url: x.url,
+      headers: x.headers,
+      body: x.body,
+      route: x.route,
+      requestId: x.requestId,
+      status: cap.status,
+      legacyHeaders: cap.headers,
+      chunks: cap.chunks,
+      size: cap.size,
+      legacyMs: cap.legacyMs,
+    });
   }
 
   /** Sends the request to legacy, mirrored to new when sampled. */
@@ -335,24 +343,44 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       fam.stats.recordShadow('skippedUnsafe');
       return toLegacy(x, undefined);
     }
+    // Full means the shadow thread is behind: drop the sample before anything is buffered.
+    if (!ctx.shadow.reserve()) {
+      fam.stats.recordShadow('dropped');
+      fam.counters.mirrorsDropped++;
+      return toLegacy(x, undefined);
+    }
     const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, legacyMs: 0 };
     if (!hasBody(x.req)) return toLegacy(x, cap);
+    const tooLarge = (): void => {
+      ctx.shadow.release();
+      fam.stats.recordShadow('skippedTooLarge');
+    };
+    if (Number(x.req.headers['content-length']) > ctx.maxCompareBytes) {
+      tooLarge();
+      return toLegacy(x, undefined);
+    }
     // The body must reach both backends, so a sampled request with a body is read first.
     const chunks: Buffer[] = [];
     let size = 0;
-    x.req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size <= ctx.maxCompareBytes) chunks.push(c);
-    });
-    x.req.on('end', () => {
+      chunks.push(c);
+      if (size <= ctx.maxCompareBytes) return;
+      // A chunked body past the bound: legacy gets what was read so far and then the rest, streamed.
+      x.req.off('data', onData).off('end', onEnd).off('error', onError).pause();
+      tooLarge();
+      x.upload = Readable.from(replay(chunks, x.req), { objectMode: false });
+      toLegacy(x, undefined);
+    };
+    const onEnd = (): void => {
       x.body = Buffer.concat(chunks);
-      if (size > ctx.maxCompareBytes) {
-        fam.stats.recordShadow('skippedTooLarge');
-        return badGateway(x, 'legacy', new Error('request body too large to mirror'));
-      }
       toLegacy(x, cap);
-    });
-    x.req.on('error', (err) => x.res.destroy(err));
+    };
+    const onError = (err: Error): void => {
+      ctx.shadow.release();
+      x.res.destroy(err);
+    };
+    x.req.on('data', onData).on('end', onEnd).on('error', onError);
   }
 
   function refuse(res: ServerResponse, reason: string): void {
@@ -373,7 +401,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && incoming.length > 0 && incoming.length <= 200 ? incoming : randomUUID();
     const fam = m ? ctx.families[m.family] : undefined;
-    const x: Exchange = { req, res, method, url, requestId, headers: upstreamHeaders(req, requestId), body: null, family: fam, route: m?.route ?? '' };
+    const x: Exchange = { req, res, method, url, requestId, headers: upstreamHeaders(req, requestId), body: null, family: fam, familyIndex: m?.family ?? -1, route: m?.route ?? '' };
     if (!fam) return toLegacy(x, undefined);
     switch (fam.effectiveMode()) {
       case 'legacy':

@@ -14,8 +14,8 @@ import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
 import { createMatcher } from '../plan/route-match.js';
 import { renderMetrics } from './metrics.js';
-import { MirrorQueue } from './mirror-queue.js';
 import { createHandler } from './proxy.js';
+import { ShadowThread } from './shadow-thread.js';
 import { StateFile, type SavedFamily } from './store.js';
 import type { RouteChange, RouteState } from './types.js';
 
@@ -119,14 +119,21 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     );
   const save = (): void => store.save(snapshot);
 
-  const queue = new MirrorQueue(plan.router.mirrorQueue, plan.router.mirrorConcurrency);
+  const shadow = new ShadowThread({
+    families,
+    queue: plan.router.mirrorQueue,
+    concurrency: plan.router.mirrorConcurrency,
+    maxCompareBytes: plan.router.maxCompareBytes,
+    nice: plan.router.shadowNice,
+    log,
+  });
   const counters = { refusedTargets: 0 };
   const handler = createHandler({
     counters,
     matcher: createMatcher(plan.families),
     families,
     defaultLegacy: pool(plan.legacy),
-    queue,
+    shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
     log,
     onTrip(f) {
@@ -166,7 +173,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
         log.info({ family: f.name }, 'guard cleared');
         save();
       },
-      metrics: () => renderMetrics(families, { queue, stateFileCorrupt: loaded.corrupt, counters }),
+      metrics: () => renderMetrics(families, { shadow, stateFileCorrupt: loaded.corrupt, counters }),
     }),
   );
   const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, handler);
@@ -209,7 +216,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
         }, 2000);
         await closed;
         clearTimeout(force);
-        await queue.drained();
+        await shadow.close();
         await store.flush();
         await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
       })();

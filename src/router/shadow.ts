@@ -1,43 +1,149 @@
 /**
- * The shadow comparison, run from the mirror queue after the client already has its answer:
- * the same request goes to the new service, both answers are compared with the family's rules
- * (and adapters), and noise is learned by asking legacy a second time for a share of requests.
+ * The shadow comparison, run on the shadow thread once the router thread has both answers (the
+ * legacy one the client got and the mirror's): adapters are applied, noise is learned by asking
+ * legacy a second time for a share of requests, and both answers are compared with the family's
+ * rules. What it finds is collected in a {@link FamilyReport} that the router thread merges into
+ * its statistics.
  */
-import { performance } from 'node:perf_hooks';
-import type { Dispatcher } from 'undici';
-import { applyAdapter, compareResponses, type HttpSnapshot } from '../parity/index.js';
+import { Pool, type Dispatcher } from 'undici';
+import { applyAdapter, compileAdapters, compileRules, compareResponses, NoiseLearner, type AdapterSet, type CompiledRules, type Difference, type HttpSnapshot, type NoisePath } from '../parity/index.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
-import { NOISE_WARMUP, type FamilyRuntime } from './family.js';
+import type { FamilyPlan } from '../plan/schema.js';
+import type { MismatchRecord, SampleRecord } from './family.js';
 import { dropSecretHeaders, isSecretHeader, redactHeaders } from './redact.js';
 
-/** The legacy answer as captured on its way to the client. */
-export interface Captured {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  chunks: Buffer[];
-  size: number;
-  tooLarge: boolean;
-  /** Legacy time to response headers, ms. */
+type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** One sampled exchange with both answers, as the router thread hands it over. */
+export interface CompareJob {
+  /** Index of the family in the plan. */
+  family: number;
+  method: string;
+  url: string;
+  /** The headers sent upstream (hop-by-hop removed, forwarding headers added). */
+  headers: Record<string, string | string[]>;
+  /** The request body, for sampled requests that had one. */
+  body: Buffer | null;
+  route: string;
+  requestId: string;
+  /** The legacy answer the client received. */
+  legacy: HttpSnapshot;
+  /** The new service's answer to the mirrored request. */
+  candidate: HttpSnapshot;
+  /** Time to response headers, ms, both measured on the router thread. */
   legacyMs: number;
+  newMs: number;
 }
 
+/** One comparison's outcome, enough for the statistics. */
+export interface ComparisonRecord {
+  route: string;
+  equal: boolean;
+  /** Empty when equal. */
+  differences: Difference[];
+  /** Learned noise was ignored in this comparison. */
+  noisy: boolean;
+  legacyMs: number;
+  newMs: number;
+}
+
+/** What the shadow thread found for one family since its last report. */
+export interface FamilyReport {
+  comparisons: ComparisonRecord[];
+  mismatches: MismatchRecord[];
+  samples: SampleRecord[];
+  /** The family's learned noise, when it changed. */
+  noise?: Record<string, NoisePath[]>;
+}
+
+export function emptyReport(): FamilyReport {
+  return { comparisons: [], mismatches: [], samples: [] };
+}
+
+/** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
+export const NOISE_WARMUP = 10;
 /** Recorded request bodies are kept up to this size (bytes). */
 const SAMPLE_BODY_BYTES = 64 * 1024;
 /** Differences kept per mismatch record. */
 const DIFFERENCES_KEPT = 20;
 
-async function fetchSnapshot(
-  pool: Dispatcher,
-  method: string,
-  url: string,
-  headers: Record<string, string | string[]>,
-  body: Buffer | null,
-  timeoutMs: number,
-  maxBytes: number,
-): Promise<{ snapshot: HttpSnapshot; ms: number } | 'too-large'> {
-  const t0 = performance.now();
-  const r = await pool.request({ path: url, method: method as Dispatcher.HttpMethod, headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const ms = performance.now() - t0;
+/** A family as the shadow thread sees it: its own legacy pool, compiled rules and adapters, learned noise. */
+export class ShadowFamily {
+  readonly plan: FamilyPlan;
+  /** For second legacy requests (noise learning). */
+  readonly legacy: Pool;
+  readonly adapters: AdapterSet;
+  readonly noise = new NoiseLearner();
+  /** Noise changed since the last report. */
+  noiseChanged = false;
+  private readonly noiseWarmup = new Map<string, number>();
+  /** Second legacy requests under way, by route. */
+  private readonly lessons = new Map<string, Set<Promise<void>>>();
+  private readonly baseRules: CompiledRules;
+  private readonly routeRules = new Map<string, CompiledRules>();
+
+  constructor(plan: FamilyPlan, pool: (origin: string) => Pool) {
+    this.plan = plan;
+    this.legacy = pool(plan.legacy);
+    this.adapters = compileAdapters(plan.adapters);
+    this.baseRules = compileRules(plan.diff);
+    for (const [route, override] of Object.entries(plan.routeDiff)) this.routeRules.set(route, compileRules(plan.diff, override));
+  }
+
+  /** Diff rules for a route pattern of the family (its `routeDiff` override, if any). */
+  rulesFor(route: string): CompiledRules {
+    return this.routeRules.get(route) ?? this.baseRules;
+  }
+
+  /** True when this request should also go to legacy a second time to learn noise. */
+  learnsNoiseNow(route: string, rules: CompiledRules): boolean {
+    if (!rules.rules.learnNoise) return false;
+    const seen = this.noiseWarmup.get(route) ?? 0;
+    if (seen >= NOISE_WARMUP && Math.random() >= rules.rules.noiseSampleRate) return false;
+    this.noiseWarmup.set(route, seen + 1);
+    return true;
+  }
+
+  /** Runs a noise lesson for `route`; comparisons on the route wait for it (see {@link lessonsFor}). */
+  learn(route: string, lesson: Promise<void>): Promise<void> {
+    let set = this.lessons.get(route);
+    if (!set) this.lessons.set(route, (set = new Set()));
+    const tracked = lesson.finally(() => {
+      set.delete(tracked);
+      if (set.size === 0) this.lessons.delete(route);
+    });
+    set.add(tracked);
+    return tracked;
+  }
+
+  /**
+   * The lessons under way for `route`, or undefined when there are none. Samples often arrive in
+   * bursts; a comparison that waits for them is not noise-blind just because it ran first.
+   */
+  lessonsFor(route: string): Promise<unknown> | undefined {
+    const set = this.lessons.get(route);
+    return set ? Promise.all(set) : undefined;
+  }
+}
+
+/** A pool per upstream origin, shared by the families of one shadow thread. */
+export function poolFactory(): { pool: (origin: string) => Pool; close(): Promise<void> } {
+  const pools = new Map<string, Pool>();
+  return {
+    pool(origin) {
+      let p = pools.get(origin);
+      if (!p) pools.set(origin, (p = new Pool(origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 })));
+      return p;
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+    },
+  };
+}
+
+/** A second legacy answer to the same request (noise learning). */
+async function fetchAgain(pool: Dispatcher, job: CompareJob, timeoutMs: number, maxBytes: number): Promise<HttpSnapshot | 'too-large'> {
+  const r = await pool.request({ path: job.url, method: job.method as Dispatcher.HttpMethod, headers: job.headers, body: job.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of r.body as AsyncIterable<Buffer>) {
@@ -48,7 +154,7 @@ async function fetchSnapshot(
     }
     chunks.push(c);
   }
-  return { snapshot: { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) }, ms };
+  return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) };
 }
 
 function queryOf(url: string): Record<string, string> {
@@ -57,72 +163,53 @@ function queryOf(url: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
 }
 
-/** Mirrors one sampled request to the new service and records the comparison. Never throws. */
-export async function mirror(
-  fam: FamilyRuntime,
-  method: string,
-  url: string,
-  headers: Record<string, string | string[]>,
-  body: Buffer | null,
-  route: string,
-  requestId: string,
-  cap: Captured,
-  maxBytes: number,
-): Promise<void> {
-  const legacy: HttpSnapshot = { status: cap.status, headers: cap.headers, body: Buffer.concat(cap.chunks) };
+/**
+ * Compares one exchange and records what it found in `report()` (asked at each finding: the
+ * report in progress changes while a second legacy request is out). Never throws.
+ */
+export async function judge(fam: ShadowFamily, job: CompareJob, report: () => FamilyReport, maxBytes: number): Promise<void> {
+  const { method, url, headers, body, route, legacy } = job;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
-  fam.samples.push({
+  report().samples.push({
     at: Date.now(),
     method,
     path,
     query: queryOf(url),
     headers: dropSecretHeaders(headers),
     ...(body && body.length > 0 && body.length <= SAMPLE_BODY_BYTES ? { body: body.toString('utf8') } : {}),
-    status: cap.status,
+    status: legacy.status,
     route,
   });
-  const safe = SAFE_METHODS.has(method);
-  const timeout = fam.plan.guard.timeout;
-  try {
-    const mirrorHeaders = safe ? headers : { ...headers, 'x-phoenix-shadow': '1' };
-    const got = await fetchSnapshot(fam.candidate, method, url, mirrorHeaders, body, timeout, maxBytes);
-    if (got === 'too-large') {
-      fam.stats.recordShadow('skippedTooLarge');
-      return;
-    }
-    let candidate = got.snapshot;
-    const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, url) : undefined;
-    if (adapter) candidate = applyAdapter(adapter, candidate);
-    const rules = fam.rulesFor(route);
-    if (safe && rules.rules.learnNoise) {
-      const seen = fam.noiseWarmup.get(route) ?? 0;
-      if (seen < NOISE_WARMUP || Math.random() < rules.rules.noiseSampleRate) {
-        fam.noiseWarmup.set(route, seen + 1);
-        const again = await fetchSnapshot(fam.legacy, method, url, headers, body, timeout, maxBytes).catch(() => undefined);
-        if (again && again !== 'too-large') fam.noise.observe(route, legacy, again.snapshot, rules);
-      }
-    }
-    const result = compareResponses(legacy, candidate, rules, fam.noise.filterFor(route));
-    fam.stats.recordComparison(route, result, cap.legacyMs, got.ms);
-    fam.counters.comparisons++;
-    if (result.equal) return;
-    const kinds = new Set(result.differences.map((d) => d.kind));
-    for (const k of kinds) fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
-    fam.mismatches.push({
-      at: Date.now(),
-      method,
-      path,
+  const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, url) : undefined;
+  const candidate = adapter ? applyAdapter(adapter, job.candidate) : job.candidate;
+  const rules = fam.rulesFor(route);
+  if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
+    await fam.learn(
       route,
-      requestId,
-      differences: result.differences
-        .slice(0, DIFFERENCES_KEPT)
-        .map((d) => (d.path.startsWith('header:') && isSecretHeader(d.path.slice(7)) ? { path: d.path, kind: d.kind, legacy: '[redacted]', candidate: '[redacted]' } : d)),
-      legacy: { status: legacy.status, headers: redactHeaders(legacy.headers) },
-      candidate: { status: candidate.status, headers: redactHeaders(candidate.headers) },
-    });
-  } catch {
-    fam.stats.recordShadow('errors');
-    fam.counters.mirrorErrors++;
+      fetchAgain(fam.legacy, job, fam.plan.guard.timeout, maxBytes).then(
+        (again) => {
+          if (again !== 'too-large' && fam.noise.observe(route, legacy, again, rules).length > 0) fam.noiseChanged = true;
+        },
+        () => {},
+      ),
+    );
   }
+  const lessons = fam.lessonsFor(route);
+  if (lessons) await lessons;
+  const result = compareResponses(legacy, candidate, rules, fam.noise.filterFor(route));
+  report().comparisons.push({ route, equal: result.equal, differences: result.equal ? [] : result.differences, noisy: result.noise.length > 0, legacyMs: job.legacyMs, newMs: job.newMs });
+  if (result.equal) return;
+  report().mismatches.push({
+    at: Date.now(),
+    method,
+    path,
+    route,
+    requestId: job.requestId,
+    differences: result.differences
+      .slice(0, DIFFERENCES_KEPT)
+      .map((d) => (d.path.startsWith('header:') && isSecretHeader(d.path.slice(7)) ? { path: d.path, kind: d.kind, legacy: '[redacted]', candidate: '[redacted]' } : d)),
+    legacy: { status: legacy.status, headers: redactHeaders(legacy.headers as HeaderMap) },
+    candidate: { status: candidate.status, headers: redactHeaders(candidate.headers as HeaderMap) },
+  });
 }

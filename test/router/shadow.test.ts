@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
@@ -130,6 +132,49 @@ describe('shadow', () => {
     await (await request(`${r.url}/api/users/products/5`)).body.dump();
     await samples('users', 1);
     assert.equal((await admin.getStats('users')).stats.parity.matches, 1, 'the comparison uses the adapted answer');
+  });
+
+  test('an upload too large to compare reaches legacy whole and unchanged, streamed or with a length', async () => {
+    const { plan, dir } = await planFor(legacy.url, candidate.url, '    parity: { mirrorUnsafe: true }\n');
+    plan.router.maxCompareBytes = 1024;
+    const r3 = await router(plan, dir);
+    const a3 = createRouterAdminClient({ baseUrl: r3.adminUrl, token: 'test-token' });
+    try {
+      await a3.setRoute('users', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
+      const big = 'x'.repeat(5000);
+      legacy.seen.length = 0;
+      candidate.seen.length = 0;
+      const chunked = await request(`${r3.url}/api/users`, { method: 'POST', body: Readable.from([big.slice(0, 700), big.slice(700, 1500), big.slice(1500)]) });
+      await chunked.body.dump();
+      const sized = await request(`${r3.url}/api/users`, { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
+      await sized.body.dump();
+      assert.deepEqual([chunked.statusCode, sized.statusCode], [201, 201]);
+      assert.deepEqual(legacy.seen.map((x) => x.body.length), [5000, 5000]);
+      assert.equal(legacy.seen[0]!.body, big);
+      const s = (await a3.getStats('users')).stats.shadow;
+      assert.equal(s.skippedTooLarge, 2);
+      assert.equal(s.mirrored, 0);
+      assert.equal(candidate.seen.length, 0, 'nothing mirrored');
+    } finally {
+      await a3.close();
+      await r3.close();
+    }
+  });
+
+  test('mirrors and comparisons run on a thread of their own at the lowest scheduling priority', async (t) => {
+    const tasks = await readdir('/proc/self/task').catch(() => undefined);
+    if (!tasks) return t.skip('needs Linux /proc');
+    await shadow();
+    await (await request(`${r.url}/api/users/7`)).body.dump();
+    await samples('users', 1);
+    // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (counted after the comm field).
+    const nice = async (tid: string): Promise<number> => {
+      const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const values = await Promise.all((await readdir('/proc/self/task')).map(nice));
+    assert.equal(await nice(String(process.pid)), 0, 'the proxy thread keeps its priority');
+    assert.ok(values.includes(19), `a thread at nice 19 (saw ${[...new Set(values)].join(', ')})`);
   });
 
   test('mirrors beyond the queue bound are dropped and counted, never delaying the client', async () => {

@@ -29,11 +29,18 @@ export async function startMigration(client: Client, stack: Stack, taskQueue: st
 }
 
 /** Waits until the progress query satisfies `predicate` and returns it. */
-export function waitForProgress(handle: MigrationHandle, what: string, predicate: (p: MigrationProgress) => boolean, timeoutMs = 30_000): Promise<MigrationProgress> {
-  return waitFor(what, async () => {
-    const p = await handle.query(progressQuery);
-    return predicate(p) ? p : undefined;
-  }, { timeoutMs, intervalMs: 100 });
+export async function waitForProgress(handle: MigrationHandle, what: string, predicate: (p: MigrationProgress) => boolean, timeoutMs = 30_000): Promise<MigrationProgress> {
+  let last: MigrationProgress | undefined;
+  try {
+    return await waitFor(what, async () => {
+      last = await handle.query(progressQuery);
+      return predicate(last) ? last : undefined;
+    }, { timeoutMs, intervalMs: 100 });
+  } catch (err) {
+    // The workflow's own view says why it did not get there (stage, parity verdict, last analysis).
+    const seen = last ? JSON.stringify({ stage: last.stage, pending: last.pending, parity: last.parity, analysis: last.analysis }) : 'no progress answered';
+    throw new Error(`${(err as Error).message}; last progress: ${seen}`, { cause: err });
+  }
 }
 
 /** Waits for the approval of `step` to be pending. */

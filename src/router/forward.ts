@@ -1,0 +1,117 @@
+/**
+ * Streams one upstream answer into the client's response as an undici dispatch handler: headers
+ * are read once from undici's raw list straight into what the client gets, chunks go to the
+ * response as they arrive (undici's socket pauses while the client is slow), and a client that
+ * hangs up aborts the upstream request. Subclasses in `proxy.ts` decide what an answer means
+ * (statistics, guard, fallback, shadow capture).
+ */
+import type { ServerResponse } from 'node:http';
+import { util, type Dispatcher } from 'undici';
+
+/** RFC 9110 §7.6.1: connection-specific fields are never forwarded. */
+export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+/** The fields a `Connection` header names, which are hop-by-hop too; undefined for the common values. */
+export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
+  if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return undefined;
+  return new Set(value.split(',').map((t) => t.trim().toLowerCase()));
+}
+
+/** An upstream answer's raw header list as the client gets it: hop-by-hop fields dropped, `x-request-id` set. */
+export function responseHeaders(raw: Buffer[], requestId: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = util.headerNameToString(raw[i]!);
+    const value = raw[i + 1]!.toString('latin1');
+    if (HOP_BY_HOP.has(key)) {
+      if (key === 'connection') connection = value;
+      continue;
+    }
+    const seen = out[key];
+    if (seen === undefined) out[key] = value;
+    else if (typeof seen === 'string') out[key] = [seen, value];
+    else seen.push(value);
+  }
+  const drop = connectionTokens(connection);
+  if (drop) for (const k of drop) delete out[k];
+  if (out['x-request-id'] === undefined) out['x-request-id'] = requestId;
+  return out;
+}
+
+/** Base of the router's dispatch handlers: one per upstream attempt. */
+export abstract class Forward implements Dispatcher.DispatchHandler {
+  protected readonly res: ServerResponse;
+  /** Status of the upstream answer; 0 until its headers arrive. */
+  protected status = 0;
+  /** The answer is being written to the client (headers sent). */
+  protected streaming = false;
+  /** The client went away before the answer was complete. */
+  protected clientGone = false;
+  private abort: ((err?: Error) => void) | undefined;
+  private resume: (() => void) | undefined;
+  private done = false;
+  private readonly onClose = (): void => {
+    if (this.done) return;
+    this.clientGone = true;
+    this.abort?.();
+  };
+
+  constructor(res: ServerResponse) {
+    this.res = res;
+    // A retry on legacy can start after the client already left.
+    if (res.destroyed) this.clientGone = true;
+    else res.once('close', this.onClose);
+  }
+
+  /** Decides what to do with the answer's head; call {@link stream} to send it to the client. */
+  protected abstract head(status: number, raw: Buffer[]): void;
+  /** Every chunk of the answer (also those not streamed). */
+  protected chunk(_chunk: Buffer): void {}
+  /** The whole answer arrived. */
+  protected abstract complete(): void;
+  /** The attempt failed; `status` tells whether headers had arrived. */
+  protected abstract failed(err: Error): void;
+
+  /** Writes the answer's head to the client; its body follows. */
+  protected stream(status: number, headers: Record<string, string | string[]>): void {
+    this.res.writeHead(status, headers);
+    this.streaming = true;
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.clientGone) abort();
+  }
+
+  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+    if (status < 200) return true;
+    this.status = status;
+    this.resume = resume;
+    this.head(status, raw);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunk(chunk);
+    if (!this.streaming) return true;
+    if (this.res.write(chunk)) return true;
+    this.res.once('drain', this.resume!);
+    return false;
+  }
+
+  onComplete(): void {
+    this.done = true;
+    this.res.off('close', this.onClose);
+    if (this.streaming) this.res.end();
+    this.complete();
+  }
+
+  onError(err: Error): void {
+    this.done = true;
+    this.res.off('close', this.onClose);
+    this.failed(err);
+  }
+}

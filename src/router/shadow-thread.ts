@@ -1,0 +1,263 @@
+/**
+ * The router thread's side of shadow comparison. A sampled request first takes a slot
+ * ({@link ShadowThread.reserve}); with every slot taken the sample is dropped before anything is
+ * buffered, so a shadow thread that falls behind costs the client path almost nothing. Once the
+ * client has its legacy answer, the request is mirrored to the new service from here (from a
+ * bounded queue, `mirrorConcurrency` at a time), so both latencies are measured alike. Both
+ * answers are then batched, one message per event-loop turn, to a worker thread (started on
+ * first use) that compares them and learns noise; its reports are merged into the families'
+ * statistics here, where the admin API and `/metrics` read them.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Dispatcher } from 'undici';
+import type { Logger } from '../lib/logger.js';
+import { SAFE_METHODS } from '../plan/route-pattern.js';
+import { collect, type Collected } from './collect.js';
+import type { FamilyRuntime } from './family.js';
+import { MirrorQueue } from './mirror-queue.js';
+import type { FamilyReport } from './shadow.js';
+import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
+
+/** A sampled exchange once the client has its answer: the legacy body still in the chunks it arrived in. */
+export interface CapturedExchange {
+  family: number;
+  method: string;
+  url: string;
+  headers: Record<string, string | string[]>;
+  body: Buffer | null;
+  route: string;
+  requestId: string;
+  status: number;
+  legacyHeaders: Record<string, string | string[] | undefined>;
+  chunks: Buffer[];
+  size: number;
+  legacyMs: number;
+}
+
+export interface ShadowThreadOptions {
+  families: FamilyRuntime[];
+  /** Mirrors waiting at most (beyond the running ones). */
+  queue: number;
+  /** Mirrors in flight at once (and, on the thread, second legacy requests for noise). */
+  concurrency: number;
+  /** Largest body compared, bytes. */
+  maxCompareBytes: number;
+  /** Scheduling priority of the shadow thread: 0 normal … 19 lowest. */
+  nice: number;
+  log: Logger;
+}
+
+/** After a crash the thread is restarted on the next sample, at most this often (ms). */
+const RESTART_AFTER_MS = 5000;
+
+function spawn(data: ShadowWorkerData): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // Run from source (npx phoenix, tests): the worker needs the same TypeScript loader.
+    const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = JSON.stringify(new URL('./shadow-worker.ts', here).href);
+    return new Worker(`import(${loader}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: data });
+  }
+  return new Worker(new URL('./shadow-worker.js', here), { workerData: data });
+}
+
+export class ShadowThread {
+  private readonly o: ShadowThreadOptions;
+  private worker: Worker | undefined;
+  private counters = new Int32Array(new SharedArrayBuffer(4 * 1));
+  /** Slots taken since the thread started (wrapping int32, like the thread's `done`). */
+  private taken = 0;
+  private readonly mirrors: MirrorQueue;
+  private pending: { x: CapturedExchange; candidate: Collected }[] = [];
+  private flushScheduled = false;
+  private crashedAt = -Infinity;
+  private closing = false;
+  private nextDrain = 0;
+  private readonly drains = new Map<number, () => void>();
+
+  constructor(o: ShadowThreadOptions) {
+    this.o = o;
+    this.mirrors = new MirrorQueue(o.queue, o.concurrency);
+  }
+
+  /** Slots taken and not yet finished: captures under way, waiting and running mirrors. */
+  get outstanding(): number {
+    return (this.taken - Atomics.load(this.counters, SLOT.done)) | 0;
+  }
+
+  /** Samples waiting: mirrors not sent yet and comparisons not made yet. */
+  get depth(): number {
+    return Math.max(0, this.outstanding - this.o.concurrency);
+  }
+
+  /** Takes a slot for a sample; false when the queue is full or the thread is down (drop the sample). */
+  reserve(): boolean {
+    if (this.outstanding >= this.o.queue + this.o.concurrency || this.closing) return false;
+    if (!this.worker && !this.start()) return false;
+    this.taken = (this.taken + 1) | 0;
+    return true;
+  }
+
+  /** Gives back a slot whose capture came to nothing. */
+  release(): void {
+    this.taken = (this.taken - 1) | 0;
+  }
+
+  /** Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread. */
+  submit(x: CapturedExchange): void {
+    const fam = this.o.families[x.family]!;
+    if (this.mirrors.push(() => this.mirror(fam, x))) return;
+    this.release();
+    fam.stats.recordShadow('dropped');
+    fam.counters.mirrorsDropped++;
+  }
+
+  private async mirror(fam: FamilyRuntime, x: CapturedExchange): Promise<void> {
+    const timeout = fam.plan.guard.timeout;
+    const request: Dispatcher.DispatchOptions = {
+      path: x.url,
+      method: x.method as Dispatcher.HttpMethod,
+      headers: SAFE_METHODS.has(x.method) ? x.headers : { ...x.headers, 'x-phoenix-shadow': '1' },
+      body: x.body,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    };
+    let candidate: Collected | 'too-large';
+    try {
+      candidate = await collect(fam.candidate, request, this.o.maxCompareBytes);
+    } catch {
+      this.release();
+      fam.stats.recordShadow('errors');
+      fam.counters.mirrorErrors++;
+      return;
+    }
+    if (candidate === 'too-large') {
+      this.release();
+      fam.stats.recordShadow('skippedTooLarge');
+      return;
+    }
+    this.pending.push({ x, candidate });
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Resolves once every submitted mirror has finished and its report was merged. */
+  async drained(): Promise<void> {
+    await this.mirrors.drained();
+    this.flush();
+    const w = this.worker;
+    if (!w) return;
+    const id = this.nextDrain++;
+    await new Promise<void>((resolve) => {
+      this.drains.set(id, resolve);
+      w.postMessage({ type: 'drain', id } satisfies ShadowInbox);
+    });
+  }
+
+  /** Finishes the mirrors under way and stops the thread. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const w = this.worker;
+    if (!w) return;
+    await this.drained();
+    const exited = new Promise((resolve) => w.once('exit', resolve));
+    w.postMessage({ type: 'close' } satisfies ShadowInbox);
+    const force = setTimeout(() => void w.terminate(), 2000);
+    await exited;
+    clearTimeout(force);
+  }
+
+  private start(): boolean {
+    if (performance.now() - this.crashedAt < RESTART_AFTER_MS) return false;
+    this.counters = new Int32Array(new SharedArrayBuffer(4 * 1));
+    this.taken = 0;
+    const w = spawn({
+      families: this.o.families.map((f) => f.plan),
+      concurrency: this.o.concurrency,
+      maxCompareBytes: this.o.maxCompareBytes,
+      nice: this.o.nice,
+      counters: this.counters.buffer as SharedArrayBuffer,
+    });
+    w.unref();
+    w.on('message', (m: ShadowOutbox) => this.receive(m));
+    w.on('error', (err) => this.o.log.error({ err }, 'the shadow thread failed; samples are dropped until it restarts'));
+    w.on('exit', (code) => {
+      if (this.worker !== w) return;
+      this.worker = undefined;
+      for (const resolve of this.drains.values()) resolve();
+      this.drains.clear();
+      if (this.closing) return;
+      this.crashedAt = performance.now();
+      this.o.log.error({ code, lost: this.outstanding }, 'the shadow thread stopped; its pending mirrors are lost, and it restarts on a later sample');
+    });
+    this.worker = w;
+    return true;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0 || !this.worker) return;
+    this.pending = [];
+    let total = 0;
+    for (const { x, candidate } of batch) total += x.size + candidate.size + (x.body?.length ?? 0);
+    const packed = new Uint8Array(new ArrayBuffer(total));
+    let at = 0;
+    const place = (bufs: Buffer[], size: number): Uint8Array => {
+      const view = packed.subarray(at, at + size);
+      for (const b of bufs) {
+        packed.set(b, at);
+        at += b.length;
+      }
+      return view;
+    };
+    const jobs = batch.map(
+      ({ x, candidate }): WireJob => ({
+        family: x.family,
+        method: x.method,
+        url: x.url,
+        headers: x.headers,
+        body: x.body ? place([x.body], x.body.length) : null,
+        route: x.route,
+        requestId: x.requestId,
+        legacy: { status: x.status, headers: x.legacyHeaders, body: place(x.chunks, x.size) },
+        candidate: { status: candidate.status, headers: candidate.headers, body: place(candidate.chunks, candidate.size) },
+        legacyMs: x.legacyMs,
+        newMs: candidate.ms,
+      }),
+    );
+    this.worker.postMessage({ type: 'jobs', jobs } satisfies ShadowInbox, [packed.buffer]);
+  }
+
+  private receive(m: ShadowOutbox): void {
+    switch (m.type) {
+      case 'ready':
+        if (m.warning) this.o.log.warn(m.warning);
+        return;
+      case 'report':
+        for (const [i, report] of m.families) {
+          const fam = this.o.families[i];
+          if (fam) merge(fam, report);
+        }
+        return;
+      case 'drained':
+        this.drains.get(m.id)?.();
+        this.drains.delete(m.id);
+        return;
+    }
+  }
+}
+
+/** Adds what the shadow thread found to the family's statistics, counters and rings. */
+function merge(fam: FamilyRuntime, r: FamilyReport): void {
+  for (const c of r.comparisons) {
+    fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs);
+    fam.counters.comparisons++;
+    if (c.equal) continue;
+    for (const k of new Set(c.differences.map((d) => d.kind))) fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
+  }
+  for (const m of r.mismatches) fam.mismatches.push(m);
+  for (const s of r.samples) fam.samples.push(s);
+  if (r.noise) fam.noise.load(r.noise);
+}

@@ -1,0 +1,85 @@
+/**
+ * Entry of the shadow thread. It runs at the lowest scheduling priority, so comparisons and noise
+ * learning use only CPU the proxy's own thread leaves idle: under saturation they fall behind,
+ * the router thread drops new samples (and counts them), and clients never pay for them.
+ * Messages in: batches of compare jobs, `drain`, `close`. Messages out: reports.
+ */
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { MirrorQueue } from './mirror-queue.js';
+import { emptyReport, judge, poolFactory, ShadowFamily, type FamilyReport } from './shadow.js';
+import { fromWire, SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData } from './shadow-protocol.js';
+
+/** Reports are sent at most this often, ms: the router thread merges a batch at a time. */
+const REPORT_EVERY_MS = 20;
+
+const data = workerData as ShadowWorkerData;
+const port = parentPort!;
+const counters = new Int32Array(data.counters);
+
+let priority: string | undefined;
+try {
+  os.setPriority(data.nice);
+} catch (err) {
+  priority = `could not lower the shadow thread's priority to nice ${data.nice} (${(err as Error).message}); comparisons compete with client traffic`;
+}
+
+const pools = poolFactory();
+const families = data.families.map((f) => new ShadowFamily(f, pools.pool));
+// Slots are bounded by the router thread; this only limits second legacy requests under way.
+const queue = new MirrorQueue(Number.MAX_SAFE_INTEGER, data.concurrency);
+let reports = new Map<number, FamilyReport>();
+let timer: NodeJS.Timeout | undefined;
+
+function reportFor(family: number): FamilyReport {
+  let r = reports.get(family);
+  if (!r) reports.set(family, (r = emptyReport()));
+  return r;
+}
+
+function send(): void {
+  timer = undefined;
+  for (const [i, f] of families.entries()) {
+    if (!f.noiseChanged) continue;
+    f.noiseChanged = false;
+    reportFor(i).noise = f.noise.snapshot();
+  }
+  if (reports.size === 0) return;
+  const out: ShadowOutbox = { type: 'report', families: [...reports] };
+  reports = new Map();
+  port.postMessage(out);
+}
+
+port.on('message', (msg: ShadowInbox) => {
+  switch (msg.type) {
+    case 'jobs':
+      for (const wire of msg.jobs) {
+        const job = fromWire(wire);
+        queue.push(async () => {
+          try {
+            const fam = families[job.family];
+            if (fam) await judge(fam, job, () => reportFor(job.family), data.maxCompareBytes);
+          } finally {
+            Atomics.add(counters, SLOT.done, 1);
+            timer ??= setTimeout(send, REPORT_EVERY_MS);
+          }
+        });
+      }
+      return;
+    case 'drain':
+      void queue.drained().then(() => {
+        if (timer) clearTimeout(timer);
+        send();
+        port.postMessage({ type: 'drained', id: msg.id } satisfies ShadowOutbox);
+      });
+      return;
+    case 'close':
+      void queue
+        .drained()
+        .then(() => pools.close())
+        .then(() => port.close());
+      return;
+  }
+});
+
+port.postMessage({ type: 'ready', ...(priority ? { warning: priority } : {}) } satisfies ShadowOutbox);
