@@ -33,6 +33,8 @@ legacy: ${legacy}
 approvers: [bench]
 router:
   stateFile: ${join(dir, 'state.json')}
+  shadowNice: ${Number(process.env.PHOENIX_BENCH_SHADOW_NICE ?? 19)}
+  shadowMaxBusy: ${Number(process.env.PHOENIX_BENCH_SHADOW_MAX_BUSY ?? 0.7)}
 families:
   - name: ${BENCH_FAMILY}
     routes: ["GET /api/bench/*"]

@@ -111,7 +111,8 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     // Every demo run starts with all families on legacy, whatever an earlier run left behind.
     await rm(path.join(ROOT, '.phoenix', 'demo-router-state.json'), { force: true });
     const router = await startRouter({
-      plan,
+      // This process also runs the worker and the traffic; its busy time is not the router's.
+      plan: { ...plan, router: { ...plan.router, shadowMaxBusy: 1 } },
       port: o.routerPort,
       adminPort: o.adminPort,
       adminToken,

@@ -262,6 +262,12 @@ export const planSchema = z.strictObject({
        * clients; 0 gives it the proxy's own priority. @default 19
        */
       shadowNice: z.number().int().min(0).max(19).default(19),
+      /**
+       * Share of time the router's own thread may be busy before new shadow samples are dropped:
+       * mirrors are sent from that thread, so they only use the headroom below this. Measured
+       * over the last 100 ms; 1 never drops for load. @default 0.7
+       */
+      shadowMaxBusy: z.number().gt(0).max(1).default(0.7),
     })
     .default({
       adminUrl: 'http://127.0.0.1:9090',
@@ -271,6 +277,7 @@ export const planSchema = z.strictObject({
       mirrorConcurrency: 32,
       maxCompareBytes: 1_048_576,
       shadowNice: 19,
+      shadowMaxBusy: 0.7,
     }),
   /** Who may approve for every family (families may name their own). @default [] */
   approvers: z.array(z.string().min(1)).default([]),

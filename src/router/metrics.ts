@@ -44,7 +44,7 @@ export function renderMetrics(families: Iterable<FamilyRuntime>, router: { shado
     'Shadow comparisons that differed, by difference kind.',
     fams.flatMap((f) => Object.entries(f.counters.mismatches).map(([k, v]): [string, number] => [`family="${esc(f.name)}",kind="${esc(k)}"`, v])),
   );
-  metric('phoenix_shadow_mirrors_dropped_total', 'counter', 'Mirrors dropped because the queue was full.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.mirrorsDropped]));
+  metric('phoenix_shadow_mirrors_dropped_total', 'counter', 'Shadow samples dropped because the mirror queue was full or the router thread was past router.shadowMaxBusy.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.mirrorsDropped]));
   metric('phoenix_shadow_mirror_errors_total', 'counter', 'Mirrors the new service did not answer.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.mirrorErrors]));
   metric('phoenix_fallbacks_total', 'counter', 'Safe requests answered by legacy after the new backend failed.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.fallbacks]));
   metric('phoenix_new_aborted_total', 'counter', 'New-backend answers cut off after their headers were sent (truncated body, body timeout); each counts against the guard.', fams.map((f) => [`family="${esc(f.name)}"`, f.counters.newAborted]));

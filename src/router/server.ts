@@ -125,8 +125,10 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     concurrency: plan.router.mirrorConcurrency,
     maxCompareBytes: plan.router.maxCompareBytes,
     nice: plan.router.shadowNice,
+    maxBusy: plan.router.shadowMaxBusy,
     log,
   });
+  shadow.warmUp();
   const counters = { refusedTargets: 0 };
   const handler = createHandler({
     counters,

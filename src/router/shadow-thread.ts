@@ -4,10 +4,11 @@
  * buffered, so a shadow thread that falls behind costs the client path almost nothing. Once the
  * client has its legacy answer, the request is mirrored to the new service from here (from a
  * bounded queue, `mirrorConcurrency` at a time), so both latencies are measured alike. Both
- * answers are then batched, one message per event-loop turn, to a worker thread (started on
+ * answers are then batched (every 10 ms) to a worker thread (started on
  * first use) that compares them and learns noise; its reports are merged into the families'
  * statistics here, where the admin API and `/metrics` read them.
  */
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../lib/logger.js';
@@ -44,9 +45,25 @@ export interface ShadowThreadOptions {
   maxCompareBytes: number;
   /** Scheduling priority of the shadow thread: 0 normal … 19 lowest. */
   nice: number;
+  /** Event-loop utilization of the router thread (0–1) above which samples are dropped. */
+  maxBusy: number;
   log: Logger;
 }
 
+/**
+ * Finished mirrors are handed over at most this often (ms), or sooner once {@link BATCH_JOBS}
+ * are waiting: every message wakes the thread, and a wake-up per sample costs the proxy more
+ * than the comparison itself.
+ */
+const BATCH_MS = 10;
+const BATCH_JOBS = 128;
+/** How often the router thread's utilization is taken (ms). */
+const LOAD_EVERY_MS = 100;
+/**
+ * Even past `maxBusy`, one sample is let through this often (ms), so a busy router still feeds
+ * the parity gate (5 a second) instead of stalling a migration at no measurable cost.
+ */
+const TRICKLE_EVERY_MS = 200;
 /** After a crash the thread is restarted on the next sample, at most this often (ms). */
 const RESTART_AFTER_MS = 5000;
 
@@ -69,15 +86,27 @@ export class ShadowThread {
   private taken = 0;
   private readonly mirrors: MirrorQueue;
   private pending: { x: CapturedExchange; candidate: Collected }[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private crashedAt = -Infinity;
   private closing = false;
   private nextDrain = 0;
   private readonly drains = new Map<number, () => void>();
+  /** Event-loop utilization of the router thread over the last {@link LOAD_EVERY_MS}. */
+  private busy = 0;
+  private loadTimer: NodeJS.Timeout | undefined;
+  private trickledAt = -Infinity;
 
   constructor(o: ShadowThreadOptions) {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
+    if (o.maxBusy < 1) {
+      let last = performance.eventLoopUtilization();
+      this.loadTimer = setInterval(() => {
+        const now = performance.eventLoopUtilization();
+        this.busy = performance.eventLoopUtilization(now, last).utilization;
+        last = now;
+      }, LOAD_EVERY_MS).unref();
+    }
   }
 
   /** Slots taken and not yet finished: captures under way, waiting and running mirrors. */
@@ -90,9 +119,23 @@ export class ShadowThread {
     return Math.max(0, this.outstanding - this.o.concurrency);
   }
 
+  /**
+   * Starts the thread ahead of the first sample: loading it blocks the router's thread for a
+   * moment, which is better spent before traffic than in the middle of it.
+   */
+  warmUp(): void {
+    if (!this.worker && !this.closing) this.start();
+  }
+
   /** Takes a slot for a sample; false when the queue is full or the thread is down (drop the sample). */
   reserve(): boolean {
     if (this.outstanding >= this.o.queue + this.o.concurrency || this.closing) return false;
+    // Mirrors are sent from this thread: past maxBusy they would take time clients need.
+    if (this.busy > this.o.maxBusy) {
+      const now = performance.now();
+      if (now - this.trickledAt < TRICKLE_EVERY_MS) return false;
+      this.trickledAt = now;
+    }
     if (!this.worker && !this.start()) return false;
     this.taken = (this.taken + 1) | 0;
     return true;
@@ -137,9 +180,8 @@ export class ShadowThread {
       return;
     }
     this.pending.push({ x, candidate });
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    if (this.pending.length >= BATCH_JOBS) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
   /** Resolves once every submitted mirror has finished and its report was merged. */
@@ -158,6 +200,7 @@ export class ShadowThread {
   /** Finishes the mirrors under way and stops the thread. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.loadTimer);
     const w = this.worker;
     if (!w) return;
     await this.drained();
@@ -196,13 +239,15 @@ export class ShadowThread {
   }
 
   private flush(): void {
-    this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     const batch = this.pending;
     if (batch.length === 0 || !this.worker) return;
     this.pending = [];
     let total = 0;
     for (const { x, candidate } of batch) total += x.size + candidate.size + (x.body?.length ?? 0);
-    const packed = new Uint8Array(new ArrayBuffer(total));
+    // A buffer of its own (not from Node's pool), so it can be transferred; no zero-fill needed.
+    const packed = Buffer.allocUnsafeSlow(total);
     let at = 0;
     const place = (bufs: Buffer[], size: number): Uint8Array => {
       const view = packed.subarray(at, at + size);
@@ -227,7 +272,7 @@ export class ShadowThread {
         newMs: candidate.ms,
       }),
     );
-    this.worker.postMessage({ type: 'jobs', jobs } satisfies ShadowInbox, [packed.buffer]);
+    this.worker.postMessage({ type: 'jobs', jobs } satisfies ShadowInbox, [packed.buffer as ArrayBuffer]);
   }
 
   private receive(m: ShadowOutbox): void {

@@ -52,7 +52,8 @@ before(async () => {
     `version: 1
 name: cli-test
 legacy: ${legacy.url}
-router: { adminUrl: "http://127.0.0.1:${adminPort}" }
+# shadowMaxBusy 1: the router shares this process with the test's traffic and worker
+router: { adminUrl: "http://127.0.0.1:${adminPort}", shadowMaxBusy: 1 }
 approvers: [alice]
 families:
   - name: ${family}

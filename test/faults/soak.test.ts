@@ -52,7 +52,8 @@ before(async () => {
 name: soak
 legacy: ${legacyUrl}
 approvers: [alice]
-router: { mirrorQueue: ${QUEUE}, mirrorConcurrency: 8 }
+# shadowMaxBusy 1: this test drives the mirror queue to its bound, which load shedding would prevent
+router: { mirrorQueue: ${QUEUE}, mirrorConcurrency: 8, shadowMaxBusy: 1 }
 families:
   - name: items
     routes: ["GET /api/items/:id"]

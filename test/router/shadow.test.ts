@@ -177,6 +177,34 @@ describe('shadow', () => {
     assert.ok(values.includes(19), `a thread at nice 19 (saw ${[...new Set(values)].join(', ')})`);
   });
 
+  test('while the router thread is busier than shadowMaxBusy, samples are dropped and clients still answered', async () => {
+    const { plan, dir } = await planFor(legacy.url, candidate.url);
+    plan.router.shadowMaxBusy = 0.5;
+    const r4 = await router(plan, dir);
+    const a4 = createRouterAdminClient({ baseUrl: r4.adminUrl, token: 'test-token' });
+    try {
+      await a4.setRoute('users', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
+      const pending = [request(`${r4.url}/api/users/7`), request(`${r4.url}/api/users/7`)];
+      // Keep this thread (the router's) busy for a few utilization windows; the requests wait.
+      const until = performance.now() + 350;
+      while (performance.now() < until);
+      for (const res of await Promise.all(pending)) {
+        assert.equal(res.statusCode, 200);
+        await res.body.dump();
+      }
+      const s = (await a4.getStats('users')).stats.shadow;
+      assert.deepEqual([s.mirrored, s.dropped], [1, 1], 'one sample let through while busy (the trickle), the other dropped');
+      await waitFor('samples mirrored again once the thread is idle', async () => {
+        await (await request(`${r4.url}/api/users/7`)).body.dump();
+        await (await request(`${r4.url}/api/users/7`)).body.dump();
+        return (await a4.getStats('users')).stats.shadow.mirrored >= 3;
+      });
+    } finally {
+      await a4.close();
+      await r4.close();
+    }
+  });
+
   test('mirrors beyond the queue bound are dropped and counted, never delaying the client', async () => {
     const { plan, dir } = await planFor(legacy.url, candidate.url);
     plan.router.mirrorQueue = 1;

@@ -53,6 +53,7 @@ families:
 `,
     );
     const plan = await loadPlan(file);
+    plan.router.shadowMaxBusy = 1; // the router shares this process with the test's traffic and workers
     const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
     const tq = taskQueue('program');
     const worker = await createPhoenixWorker({ connection: t.nativeConnection, taskQueue: tq, workflowBundle: await workflowBundle(), activities: { reportDir: dir } });

@@ -167,6 +167,8 @@ export async function startStack(o: PlanOverrides = {}): Promise<Stack> {
   const legacy = await startUpstream('legacy');
   const candidate = await startUpstream('new');
   const { plan, dir } = await writePlan(legacy.url, candidate.url, o);
+  // The router shares this process with the test's traffic and workers; that busy time is not its own.
+  plan.router.shadowMaxBusy = 1;
   const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'router-state.json') });
   return {
     legacy,
