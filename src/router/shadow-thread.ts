@@ -16,23 +16,15 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
-import type { FamilyReport } from './shadow.js';
+import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
 /** A sampled exchange once the client has its answer: the legacy body still in the chunks it arrived in. */
-export interface CapturedExchange {
-  family: number;
-  method: string;
-  url: string;
-  headers: Record<string, string | string[]>;
-  body: Buffer | null;
-  route: string;
-  requestId: string;
+export interface CapturedExchange extends Pick<CompareJob, 'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'legacyMs'> {
   status: number;
-  legacyHeaders: Record<string, string | string[] | undefined>;
+  legacyHeaders: CompareJob['legacy']['headers'];
   chunks: Buffer[];
   size: number;
-  legacyMs: number;
 }
 
 export interface ShadowThreadOptions {
