@@ -105,7 +105,8 @@ export async function runScale(o: ScaleOptions = {}): Promise<ScaleResult> {
 name: scale
 legacy: ${legacyUrl}
 approvers: [bench]
-router: { publicUrl: "http://127.0.0.1:${port}", adminUrl: "http://127.0.0.1:${adminPort}", stateFile: state.json }
+# shadowMaxBusy 1: the router shares this process with the worker and the traffic; that busy time is not its own
+router: { publicUrl: "http://127.0.0.1:${port}", adminUrl: "http://127.0.0.1:${adminPort}", stateFile: state.json, shadowMaxBusy: 1 }
 families:
 ${families.join('\n')}
 `,
