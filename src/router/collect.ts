@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { util, type Dispatcher } from 'undici';
 import type { HttpSnapshot } from '../parity/index.js';
 
-/** A collected answer, its body still in the chunks it arrived in. */
+/** An upstream answer kept for comparison, its body still in the chunks it arrived in. */
 export interface Collected {
   status: number;
   headers: HttpSnapshot['headers'];

@@ -1,8 +1,9 @@
 /**
  * The request path. Each request is matched to a family and sent where the family's mode says.
  * Bodies stream straight through (undici dispatch handlers writing into the client's response,
- * see `forward.ts`); only an endpoint with a response adapter is buffered. A sampled answer is copied as it streams to the client and handed to the shadow thread afterwards; the
- * mirror and the comparison never run here. Nothing here logs per request or touches the disk.
+ * see `forward.ts`); only an endpoint with a response adapter is buffered. A sampled answer is
+ * copied as it streams to the client and handed to the shadow pipeline afterwards; the comparison
+ * never runs here. Nothing here logs per request or touches the disk.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -16,6 +17,7 @@ import { inCanary } from './decide.js';
 import { connectionTokens, Forward, HOP_BY_HOP, responseHeaders, type HeaderMap } from './forward.js';
 import type { FamilyRuntime } from './family.js';
 import type { Matcher } from '../plan/route-match.js';
+import type { Collected } from './collect.js';
 import type { ShadowThread } from './shadow-thread.js';
 import { unsafeTarget } from './target.js';
 
@@ -61,14 +63,9 @@ interface Exchange {
 }
 
 /** The legacy answer of a sampled request, as copied on its way to the client. */
-interface Captured {
-  status: number;
-  headers: HeaderMap;
-  chunks: Buffer[];
-  size: number;
+interface Captured extends Collected {
+  /** Past `maxCompareBytes`: the copy was given up (the client still gets everything). */
   tooLarge: boolean;
-  /** Legacy time to response headers, ms. */
-  legacyMs: number;
 }
 
 function upstreamHeaders(req: IncomingMessage, requestId: string): Record<string, string | string[]> {
@@ -173,7 +170,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       if (this.capture) {
         this.capture.status = status;
         this.capture.headers = util.parseHeaders(raw) as HeaderMap;
-        this.capture.legacyMs = ms;
+        this.capture.ms = ms;
       }
       this.stream(status, responseHeaders(raw, this.x.requestId));
     }
@@ -318,20 +315,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       return;
     }
     fam.stats.recordShadow('mirrored');
-    ctx.shadow.submit({
-      family: x.familyIndex,
-      method: x.method,
-      url: x.url,
-      headers: x.headers,
-      body: x.body,
-      route: x.route,
-      requestId: x.requestId,
-      status: cap.status,
-      legacyHeaders: cap.headers,
-      chunks: cap.chunks,
-      size: cap.size,
-      legacyMs: cap.legacyMs,
-    });
+    ctx.shadow.submit({ family: x.familyIndex, method: x.method, url: x.url, headers: x.headers, body: x.body, route: x.route, requestId: x.requestId, legacy: cap });
   }
 
   /** Sends the request to legacy, mirrored to new when sampled. */
@@ -343,13 +327,13 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       fam.stats.recordShadow('skippedUnsafe');
       return toLegacy(x, undefined);
     }
-    // Full means the shadow thread is behind: drop the sample before anything is buffered.
+    // No slot (the pipeline is behind or this thread is too busy): drop before anything is buffered.
     if (!ctx.shadow.reserve()) {
       fam.stats.recordShadow('dropped');
       fam.counters.mirrorsDropped++;
       return toLegacy(x, undefined);
     }
-    const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, legacyMs: 0 };
+    const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, ms: 0 };
     if (!hasBody(x.req)) return toLegacy(x, cap);
     const tooLarge = (): void => {
       ctx.shadow.release();

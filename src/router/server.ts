@@ -5,7 +5,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Pool } from 'undici';
 import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
@@ -14,6 +13,7 @@ import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
 import { createMatcher } from '../plan/route-match.js';
 import { renderMetrics } from './metrics.js';
+import { upstreamPools } from './pools.js';
 import { createHandler } from './proxy.js';
 import { ShadowThread } from './shadow-thread.js';
 import { StateFile, type SavedFamily } from './store.js';
@@ -86,14 +86,9 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     }
   }
 
-  const pools = new Map<string, Pool>();
-  const pool = (origin: string): Pool => {
-    let p = pools.get(origin);
-    if (!p) pools.set(origin, (p = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 })));
-    return p;
-  };
+  const pools = upstreamPools(256);
   const now = Date.now();
-  const families = plan.families.map((f) => new FamilyRuntime(f, { legacy: pool(f.legacy), candidate: pool(f.new) }, now));
+  const families = plan.families.map((f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now));
   const byName = new Map(families.map((f) => [f.name, f]));
 
   const store = new StateFile(o.stateFile ?? path.resolve(plan.router.stateFile), log);
@@ -134,7 +129,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     counters,
     matcher: createMatcher(plan.families),
     families,
-    defaultLegacy: pool(plan.legacy),
+    defaultLegacy: pools.pool(plan.legacy),
     shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
     log,
@@ -191,7 +186,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     adminPort = await listen(adminServer, o.adminPort ?? portOf(plan.router.adminUrl), adminHost);
   } catch (err) {
     server.close();
-    await Promise.all([...pools.values()].map((p) => p.close()));
+    await pools.close();
     const e = err as NodeJS.ErrnoException;
     throw new PhoenixError('PHX_ERR_ROUTER_LISTEN', `cannot listen (${e.code ?? e.message}); choose other ports with --port / --admin-port`, {}, { cause: err });
   }
@@ -220,7 +215,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
         clearTimeout(force);
         await shadow.close();
         await store.flush();
-        await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
+        await pools.close();
       })();
       return closing;
     },

@@ -19,12 +19,10 @@ import { MirrorQueue } from './mirror-queue.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
-/** A sampled exchange once the client has its answer: the legacy body still in the chunks it arrived in. */
-export interface CapturedExchange extends Pick<CompareJob, 'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'legacyMs'> {
-  status: number;
-  legacyHeaders: CompareJob['legacy']['headers'];
-  chunks: Buffer[];
-  size: number;
+/** A sampled exchange once the client has its answer. */
+export interface CapturedExchange extends Pick<CompareJob, 'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId'> {
+  /** The legacy answer the client received. */
+  legacy: Collected;
 }
 
 export interface ShadowThreadOptions {
@@ -73,9 +71,11 @@ function spawn(data: ShadowWorkerData): Worker {
 export class ShadowThread {
   private readonly o: ShadowThreadOptions;
   private worker: Worker | undefined;
-  private counters = new Int32Array(new SharedArrayBuffer(4 * 1));
-  /** Slots taken since the thread started (wrapping int32, like the thread's `done`). */
+  private readonly counters = new Int32Array(new SharedArrayBuffer(4 * 1));
+  /** Slots taken (wrapping int32, like the thread's `done`). */
   private taken = 0;
+  /** Jobs handed to the thread (wrapping int32); what a crashed thread had not done is `posted - done`. */
+  private posted = 0;
   private readonly mirrors: MirrorQueue;
   private pending: { x: CapturedExchange; candidate: Collected }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
@@ -205,8 +205,6 @@ export class ShadowThread {
 
   private start(): boolean {
     if (performance.now() - this.crashedAt < RESTART_AFTER_MS) return false;
-    this.counters = new Int32Array(new SharedArrayBuffer(4 * 1));
-    this.taken = 0;
     const w = spawn({
       families: this.o.families.map((f) => f.plan),
       concurrency: this.o.concurrency,
@@ -223,8 +221,11 @@ export class ShadowThread {
       for (const resolve of this.drains.values()) resolve();
       this.drains.clear();
       if (this.closing) return;
+      // The jobs it had not finished are lost; their slots are free again.
+      const lost = (this.posted - Atomics.load(this.counters, SLOT.done)) | 0;
+      Atomics.add(this.counters, SLOT.done, lost);
       this.crashedAt = performance.now();
-      this.o.log.error({ code, lost: this.outstanding }, 'the shadow thread stopped; its pending mirrors are lost, and it restarts on a later sample');
+      this.o.log.error({ code, lost }, 'the shadow thread stopped; the comparisons it had not made are lost, and it restarts on a later sample');
     });
     this.worker = w;
     return true;
@@ -237,7 +238,7 @@ export class ShadowThread {
     if (batch.length === 0 || !this.worker) return;
     this.pending = [];
     let total = 0;
-    for (const { x, candidate } of batch) total += x.size + candidate.size + (x.body?.length ?? 0);
+    for (const { x, candidate } of batch) total += x.legacy.size + candidate.size + (x.body?.length ?? 0);
     // A buffer of its own (not from Node's pool), so it can be transferred; no zero-fill needed.
     const packed = Buffer.allocUnsafeSlow(total);
     let at = 0;
@@ -249,6 +250,7 @@ export class ShadowThread {
       }
       return view;
     };
+    const answer = (a: Collected): WireJob['legacy'] => ({ status: a.status, headers: a.headers, body: place(a.chunks, a.size) });
     const jobs = batch.map(
       ({ x, candidate }): WireJob => ({
         family: x.family,
@@ -258,13 +260,14 @@ export class ShadowThread {
         body: x.body ? place([x.body], x.body.length) : null,
         route: x.route,
         requestId: x.requestId,
-        legacy: { status: x.status, headers: x.legacyHeaders, body: place(x.chunks, x.size) },
-        candidate: { status: candidate.status, headers: candidate.headers, body: place(candidate.chunks, candidate.size) },
-        legacyMs: x.legacyMs,
+        legacy: answer(x.legacy),
+        candidate: answer(candidate),
+        legacyMs: x.legacy.ms,
         newMs: candidate.ms,
       }),
     );
     this.worker.postMessage({ type: 'jobs', jobs } satisfies ShadowInbox, [packed.buffer as ArrayBuffer]);
+    this.posted = (this.posted + jobs.length) | 0;
   }
 
   private receive(m: ShadowOutbox): void {

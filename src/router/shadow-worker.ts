@@ -7,7 +7,8 @@
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MirrorQueue } from './mirror-queue.js';
-import { emptyReport, judge, poolFactory, ShadowFamily, type FamilyReport } from './shadow.js';
+import { upstreamPools } from './pools.js';
+import { emptyReport, judge, ShadowFamily, type FamilyReport } from './shadow.js';
 import { fromWire, SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData } from './shadow-protocol.js';
 
 /** Reports are sent at most this often, ms: the router thread merges a batch at a time. */
@@ -24,7 +25,8 @@ try {
   priority = `could not lower the shadow thread's priority to nice ${data.nice} (${(err as Error).message}); comparisons compete with client traffic`;
 }
 
-const pools = poolFactory();
+// Second legacy requests only, at most `concurrency` at once.
+const pools = upstreamPools(data.concurrency);
 const families = data.families.map((f) => new ShadowFamily(f, pools.pool));
 // Slots are bounded by the router thread; this only limits second legacy requests under way.
 const queue = new MirrorQueue(Number.MAX_SAFE_INTEGER, data.concurrency);

@@ -5,7 +5,7 @@
  * rules. What it finds is collected in a {@link FamilyReport} that the router thread merges into
  * its statistics.
  */
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool } from 'undici';
 import { applyAdapter, compileAdapters, compileRules, compareResponses, NoiseLearner, type AdapterSet, type CompiledRules, type Difference, type HttpSnapshot, type NoisePath } from '../parity/index.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
@@ -61,7 +61,7 @@ export function emptyReport(): FamilyReport {
 }
 
 /** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
-export const NOISE_WARMUP = 10;
+const NOISE_WARMUP = 10;
 /** Recorded request bodies are kept up to this size (bytes). */
 const SAMPLE_BODY_BYTES = 64 * 1024;
 /** Differences kept per mismatch record. */
@@ -124,21 +124,6 @@ export class ShadowFamily {
     const set = this.lessons.get(route);
     return set ? Promise.all(set) : undefined;
   }
-}
-
-/** A pool per upstream origin, shared by the families of one shadow thread. */
-export function poolFactory(): { pool: (origin: string) => Pool; close(): Promise<void> } {
-  const pools = new Map<string, Pool>();
-  return {
-    pool(origin) {
-      let p = pools.get(origin);
-      if (!p) pools.set(origin, (p = new Pool(origin, { connections: 64, pipelining: 1, keepAliveTimeout: 30_000 })));
-      return p;
-    },
-    async close() {
-      await Promise.all([...pools.values()].map((p) => p.close().catch(() => p.destroy())));
-    },
-  };
 }
 
 /** A second legacy answer to the same request (noise learning). */
