@@ -52,6 +52,7 @@ export function renderMetrics(families: Iterable<FamilyRuntime>, router: { shado
   metric('phoenix_guard_tripped', 'gauge', '1 while the family is forced to legacy by its guard.', fams.map((f) => [`family="${esc(f.name)}"`, f.guard.state.tripped ? 1 : 0]));
   metric('phoenix_route_percent', 'gauge', 'Share of the family routed to the new service (0 when tripped).', fams.map((f) => [`family="${esc(f.name)}"`, f.effectiveMode() === 'legacy' || f.effectiveMode() === 'shadow' ? 0 : f.route.percent]));
   metric('phoenix_mirror_queue_depth', 'gauge', 'Mirrors waiting in the queue.', [['', router.shadow.depth]]);
+  metric('phoenix_shadow_buffers_allocated_total', 'counter', 'Buffers allocated to hand samples to the shadow thread; flat in steady state, as the thread gives them back for reuse.', [['', router.shadow.buffersAllocated]]);
   metric('phoenix_refused_targets_total', 'counter', 'Requests refused with 400 before routing: dot segments, encoded slashes, non-path targets.', [['', router.counters.refusedTargets]]);
   metric('phoenix_state_file_corrupt', 'gauge', '1 when the state file could not be read at start and every family started on legacy.', [['', router.stateFileCorrupt ? 1 : 0]]);
   return `${out.join('\n')}\n`;

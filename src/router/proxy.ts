@@ -328,7 +328,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       return toLegacy(x, undefined);
     }
     // No slot (the pipeline is behind or this thread is too busy): drop before anything is buffered.
-    if (!ctx.shadow.reserve()) {
+    if (!ctx.shadow.reserve(x.familyIndex)) {
       fam.stats.recordShadow('dropped');
       fam.counters.mirrorsDropped++;
       return toLegacy(x, undefined);

@@ -31,12 +31,17 @@ export interface WireJob extends Omit<CompareJob, 'body' | 'legacy' | 'candidate
   candidate: { status: number; headers: Headers; body: Uint8Array };
 }
 
-export type ShadowInbox = { type: 'jobs'; jobs: WireJob[] } | { type: 'drain'; id: number } | { type: 'close' };
+export type ShadowInbox =
+  /** `buffer` is the transferred buffer the jobs' bodies are views into; it comes back in a `recycle` message. */
+  | { type: 'jobs'; jobs: WireJob[]; buffer: ArrayBuffer }
+  | { type: 'drain'; id: number } | { type: 'close' };
 
 export type ShadowOutbox =
   | { type: 'ready'; warning?: string }
   | { type: 'report'; families: [number, FamilyReport][] }
-  | { type: 'drained'; id: number };
+  | { type: 'drained'; id: number }
+  /** A batch's buffer, sent back (transferred) once every job of the batch is finished, for reuse. */
+  | { type: 'recycle'; buffer: ArrayBuffer };
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 

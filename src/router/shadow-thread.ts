@@ -47,11 +47,22 @@ export interface ShadowThreadOptions {
  */
 const BATCH_MS = 10;
 const BATCH_JOBS = 128;
+/**
+ * Batch buffers come back from the shadow thread once it is done with them and are reused: a
+ * fresh buffer per batch is a fresh allocation the kernel faults in page by page (several faults
+ * per 64 KB sample once a batch passes malloc's mmap threshold). At most this many wait for reuse.
+ */
+const SPARE_BUFFERS = 4;
+/** A batch buffer larger than this (bytes) is not kept for reuse, so a burst of huge bodies is not held on to. */
+const SPARE_MAX_BYTES = 16 * 1024 * 1024;
+/** Smallest batch buffer allocated (bytes); sizes are rounded up to a power of two so they fit later batches. */
+const BUFFER_MIN_BYTES = 256 * 1024;
 /** How often the router thread's utilization is taken (ms). */
 const LOAD_EVERY_MS = 100;
 /**
- * Even past `maxBusy`, one sample is let through this often (ms), so a busy router still feeds
- * the parity gate (5 a second) instead of stalling a migration at no measurable cost.
+ * Even past `maxBusy`, one sample per family is let through this often (ms), so a busy router
+ * still feeds every family's parity gate (5 a second each) instead of stalling migrations, and a
+ * busy family does not take a quiet one's share.
  */
 const TRICKLE_EVERY_MS = 200;
 /** After a crash the thread is restarted on the next sample, at most this often (ms). */
@@ -86,11 +97,16 @@ export class ShadowThread {
   /** Event-loop utilization of the router thread over the last {@link LOAD_EVERY_MS}. */
   private busy = 0;
   private loadTimer: NodeJS.Timeout | undefined;
-  private trickledAt = -Infinity;
+  /** When each family last had a sample let through past `maxBusy` (ms, `performance.now()`). */
+  private readonly trickledAt: Float64Array;
+  /** Batch buffers given back by the thread, ready for the next batches. */
+  private readonly spare: ArrayBuffer[] = [];
+  private allocated = 0;
 
   constructor(o: ShadowThreadOptions) {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
+    this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
       this.loadTimer = setInterval(() => {
@@ -111,6 +127,11 @@ export class ShadowThread {
     return Math.max(0, this.outstanding - this.o.concurrency);
   }
 
+  /** Batch buffers allocated since start; flat once the thread's buffers come back for reuse. */
+  get buffersAllocated(): number {
+    return this.allocated;
+  }
+
   /**
    * Starts the thread ahead of the first sample: loading it blocks the router's thread for a
    * moment, which is better spent before traffic than in the middle of it.
@@ -119,14 +140,14 @@ export class ShadowThread {
     if (!this.worker && !this.closing) this.start();
   }
 
-  /** Takes a slot for a sample; false when the queue is full or the thread is down (drop the sample). */
-  reserve(): boolean {
+  /** Takes a slot for a sample of family `family` (its index); false when the queue is full, the router too busy or the thread down (drop the sample). */
+  reserve(family: number): boolean {
     if (this.outstanding >= this.o.queue + this.o.concurrency || this.closing) return false;
     // Mirrors are sent from this thread: past maxBusy they would take time clients need.
     if (this.busy > this.o.maxBusy) {
       const now = performance.now();
-      if (now - this.trickledAt < TRICKLE_EVERY_MS) return false;
-      this.trickledAt = now;
+      if (now - this.trickledAt[family]! < TRICKLE_EVERY_MS) return false;
+      this.trickledAt[family] = now;
     }
     if (!this.worker && !this.start()) return false;
     this.taken = (this.taken + 1) | 0;
@@ -239,8 +260,7 @@ export class ShadowThread {
     this.pending = [];
     let total = 0;
     for (const { x, candidate } of batch) total += x.legacy.size + candidate.size + (x.body?.length ?? 0);
-    // A buffer of its own (not from Node's pool), so it can be transferred; no zero-fill needed.
-    const packed = Buffer.allocUnsafeSlow(total);
+    const packed = this.batchBuffer(total);
     let at = 0;
     const place = (bufs: Buffer[], size: number): Uint8Array => {
       const view = packed.subarray(at, at + size);
@@ -266,12 +286,42 @@ export class ShadowThread {
         newMs: candidate.ms,
       }),
     );
-    this.worker.postMessage({ type: 'jobs', jobs } satisfies ShadowInbox, [packed.buffer as ArrayBuffer]);
+    const buffer = packed.buffer as ArrayBuffer;
+    this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
     this.posted = (this.posted + jobs.length) | 0;
+  }
+
+  /** `size` bytes in a buffer of its own (not from Node's pool, so it can be transferred), reused when one came back. */
+  private batchBuffer(size: number): Buffer {
+    let best = -1;
+    for (let i = 0; i < this.spare.length; i++) {
+      const len = this.spare[i]!.byteLength;
+      if (len >= size && (best < 0 || len < this.spare[best]!.byteLength)) best = i;
+    }
+    if (best >= 0) return Buffer.from(this.spare.splice(best, 1)[0]!, 0, size);
+    this.allocated++;
+    const capacity = size > SPARE_MAX_BYTES ? size : Math.max(BUFFER_MIN_BYTES, 2 ** Math.ceil(Math.log2(size)));
+    // No zero-fill: every byte handed over is written first.
+    return Buffer.allocUnsafeSlow(capacity).subarray(0, size);
+  }
+
+  private recycle(buffer: ArrayBuffer): void {
+    if (buffer.byteLength > SPARE_MAX_BYTES) return;
+    if (this.spare.length < SPARE_BUFFERS) {
+      this.spare.push(buffer);
+      return;
+    }
+    // Full: keep the larger buffers, which fit every batch the smaller ones do.
+    let smallest = 0;
+    for (let i = 1; i < this.spare.length; i++) if (this.spare[i]!.byteLength < this.spare[smallest]!.byteLength) smallest = i;
+    if (this.spare[smallest]!.byteLength < buffer.byteLength) this.spare[smallest] = buffer;
   }
 
   private receive(m: ShadowOutbox): void {
     switch (m.type) {
+      case 'recycle':
+        this.recycle(m.buffer);
+        return;
       case 'ready':
         if (m.warning) this.o.log.warn(m.warning);
         return;

@@ -2,7 +2,8 @@
  * Entry of the shadow thread. It runs at the lowest scheduling priority, so comparisons and noise
  * learning use only CPU the proxy's own thread leaves idle: under saturation they fall behind,
  * the router thread drops new samples (and counts them), and clients never pay for them.
- * Messages in: batches of compare jobs, `drain`, `close`. Messages out: reports.
+ * Messages in: batches of compare jobs, `drain`, `close`. Messages out: reports, and each batch's
+ * buffer once its jobs are done.
  */
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -54,7 +55,9 @@ function send(): void {
 
 port.on('message', (msg: ShadowInbox) => {
   switch (msg.type) {
-    case 'jobs':
+    case 'jobs': {
+      // Nothing a job leaves behind (reports, noise, samples) points into the buffer, so it can go back once all are done.
+      let left = msg.jobs.length;
       for (const wire of msg.jobs) {
         const job = fromWire(wire);
         queue.push(async () => {
@@ -64,10 +67,12 @@ port.on('message', (msg: ShadowInbox) => {
           } finally {
             Atomics.add(counters, SLOT.done, 1);
             timer ??= setTimeout(send, REPORT_EVERY_MS);
+            if (--left === 0) port.postMessage({ type: 'recycle', buffer: msg.buffer } satisfies ShadowOutbox, [msg.buffer]);
           }
         });
       }
       return;
+    }
     case 'drain':
       void queue.drained().then(() => {
         if (timer) clearTimeout(timer);

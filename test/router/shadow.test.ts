@@ -17,11 +17,14 @@ let version = 0;
 
 const user = (id: number, zip: unknown) => ({ id, name: `user ${id}`, address: { city: 'Lyon', zip }, meta: { request_id: randomUUID() } });
 const payload = randomBytes(200_000).toString('hex');
+/** A body of a size that varies with `n` (from 1 KB to 160 KB), whose `n` is off by one where `off(n)`. */
+const sized = (n: number, off: (n: number) => boolean) => ({ n: off(n) ? n + 1 : n, fill: payload.slice(0, ((n * 37) % 160) * 1000 + 1000) });
 
 const candidateHandler: Handler = (req, res) => {
   if (req.url === '/api/users/big') return json(res, 200, { payload });
   if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
   if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { data: { id: 5, title: 'lamp' } });
+  if (req.url?.startsWith('/api/users/sized/')) return json(res, 200, sized(Number(req.url.slice(17)), (n) => n % 5 === 0));
   json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'));
 };
 
@@ -30,6 +33,7 @@ before(async () => {
     if (req.url === '/api/users/big') return json(res, 200, { payload });
     if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
     if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { id: 5, name: 'lamp' });
+    if (req.url?.startsWith('/api/users/sized/')) return json(res, 200, sized(Number(req.url.slice(17)), () => false));
     json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'), { 'set-cookie': 'session=s3cret' });
   });
   candidate = await upstream(candidateHandler);
@@ -46,6 +50,8 @@ before(async () => {
     parity: { mirrorUnsafe: true }
 `,
   );
+  // This process also sends the test traffic; its busy time is not the router's.
+  plan.router.shadowMaxBusy = 1;
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
 });
@@ -64,6 +70,8 @@ async function shadow(family = 'users'): Promise<void> {
 async function samples(family: string, n: number): Promise<void> {
   await waitFor(`${n} comparisons for ${family}`, async () => (await admin.getStats(family)).stats.parity.samples >= n);
 }
+
+const shadowBuffers = (metrics: string): number => Number(/^phoenix_shadow_buffers_allocated_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
 
 describe('shadow', () => {
   test('the client gets legacy bytes unchanged while both answers are compared', async () => {
@@ -161,6 +169,22 @@ describe('shadow', () => {
     }
   });
 
+  test('batch buffers come back from the shadow thread and are reused, with every body compared intact', async () => {
+    await shadow();
+    const before = shadowBuffers(await (await request(`${r.adminUrl}/metrics`)).body.text());
+    // One sample at a time, each compared before the next, so each is a batch of its own.
+    for (let n = 1; n <= 20; n++) {
+      await (await request(`${r.url}/api/users/sized/${n}`)).body.dump();
+      await samples('users', n);
+    }
+    const s = (await admin.getStats('users')).stats;
+    assert.deepEqual([s.parity.mismatches, s.parity.byKind.value], [4, 4], 'exactly the 4 answers whose n is off by one');
+    assert.deepEqual(s.parity.topPaths.map((p) => [p.path, p.count]), [['$.n', 4]]);
+    const allocated = shadowBuffers(await (await request(`${r.adminUrl}/metrics`)).body.text()) - before;
+    // Bodies of 1–160 KB need a 256 KB and at most a 512 KB buffer.
+    assert.ok(allocated <= 2, `20 batches took ${allocated} new buffers`);
+  });
+
   test('mirrors and comparisons run on a thread of their own at the lowest scheduling priority', async (t) => {
     const tasks = await readdir('/proc/self/task').catch(() => undefined);
     if (!tasks) return t.skip('needs Linux /proc');
@@ -177,14 +201,22 @@ describe('shadow', () => {
     assert.ok(values.includes(19), `a thread at nice 19 (saw ${[...new Set(values)].join(', ')})`);
   });
 
-  test('while the router thread is busier than shadowMaxBusy, samples are dropped and clients still answered', async () => {
-    const { plan, dir } = await planFor(legacy.url, candidate.url);
+  test('while the router thread is busier than shadowMaxBusy, samples are dropped but for a trickle per family, and clients still answered', async () => {
+    const { plan, dir } = await planFor(
+      legacy.url,
+      candidate.url,
+      `  - name: orders
+    routes: ["/api/orders/*"]
+    new: ${candidate.url}
+`,
+    );
     plan.router.shadowMaxBusy = 0.5;
     const r4 = await router(plan, dir);
     const a4 = createRouterAdminClient({ baseUrl: r4.adminUrl, token: 'test-token' });
     try {
       await a4.setRoute('users', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
-      const pending = [request(`${r4.url}/api/users/7`), request(`${r4.url}/api/users/7`)];
+      await a4.setRoute('orders', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
+      const pending = ['users', 'users', 'users', 'orders', 'orders'].map((f) => request(`${r4.url}/api/${f}/7`));
       // Keep this thread (the router's) busy for a few utilization windows; the requests wait.
       const until = performance.now() + 350;
       while (performance.now() < until);
@@ -193,7 +225,9 @@ describe('shadow', () => {
         await res.body.dump();
       }
       const s = (await a4.getStats('users')).stats.shadow;
-      assert.deepEqual([s.mirrored, s.dropped], [1, 1], 'one sample let through while busy (the trickle), the other dropped');
+      assert.deepEqual([s.mirrored, s.dropped], [1, 2], 'one sample let through while busy (the trickle), the others dropped');
+      const o = (await a4.getStats('orders')).stats.shadow;
+      assert.deepEqual([o.mirrored, o.dropped], [1, 1], 'the other family has a trickle of its own');
       await waitFor('samples mirrored again once the thread is idle', async () => {
         await (await request(`${r4.url}/api/users/7`)).body.dump();
         await (await request(`${r4.url}/api/users/7`)).body.dump();
