@@ -37,6 +37,12 @@ export interface ShadowThreadOptions {
   nice: number;
   /** Event-loop utilization of the router thread (0–1) above which samples are dropped. */
   maxBusy: number;
+  /**
+   * After the thread stops unexpectedly, samples are dropped for this long (ms) before it is
+   * restarted on the next one, so a thread that keeps crashing does not take the router with it.
+   * @default 5000
+   */
+  restartAfterMs?: number;
   log: Logger;
 }
 
@@ -65,8 +71,6 @@ const LOAD_EVERY_MS = 100;
  * busy family does not take a quiet one's share.
  */
 const TRICKLE_EVERY_MS = 200;
-/** After a crash the thread is restarted on the next sample, at most this often (ms). */
-const RESTART_AFTER_MS = 5000;
 
 function spawn(data: ShadowWorkerData): Worker {
   const here = import.meta.url;
@@ -225,7 +229,7 @@ export class ShadowThread {
   }
 
   private start(): boolean {
-    if (performance.now() - this.crashedAt < RESTART_AFTER_MS) return false;
+    if (performance.now() - this.crashedAt < (this.o.restartAfterMs ?? 5000)) return false;
     const w = spawn({
       families: this.o.families.map((f) => f.plan),
       concurrency: this.o.concurrency,

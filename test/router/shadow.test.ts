@@ -205,6 +205,7 @@ describe('shadow', () => {
     const { plan, dir } = await planFor(
       legacy.url,
       candidate.url,
+      '',
       `  - name: orders
     routes: ["/api/orders/*"]
     new: ${candidate.url}
