@@ -8,6 +8,7 @@ import net from 'node:net';
 import { request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
+import { readMetrics } from '../helpers/metrics.js';
 import { json, planFor, router, upstream, type TestUpstream } from '../router/support.js';
 
 let legacy: TestUpstream;
@@ -46,9 +47,7 @@ async function outcome(path: string): Promise<number | 'aborted'> {
 }
 
 async function metric(name: string): Promise<number> {
-  const text = await (await request(`${r.adminUrl}/metrics`)).body.text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.split(' ').pop()) : NaN;
+  return (await readMetrics(r.adminUrl)).get(name) ?? NaN;
 }
 
 describe('a new backend that breaks its answers', { concurrency: 1 }, () => {

@@ -13,6 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool, request } from 'undici';
+import { readMetrics } from '../helpers/metrics.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -91,12 +92,6 @@ async function rssMb(pid: number): Promise<number> {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function metrics(): Promise<Map<string, number>> {
-  const text = await (await request(`${adminUrl}/metrics`)).body.text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) if (line && !line.startsWith('#')) out.set(line.slice(0, line.lastIndexOf(' ')), Number(line.slice(line.lastIndexOf(' ') + 1)));
-  return out;
-}
 
 test(`${SECONDS} s of shadow load: RSS stays flat, the mirror queue never passes its bound, clients get every answer`, async (ctx) => {
   const pool = new Pool(routerUrl, { connections: 32 });
@@ -123,14 +118,14 @@ test(`${SECONDS} s of shadow load: RSS stays flat, the mirror queue never passes
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, 500));
       rss.push(await rssMb(router.pid!));
-      maxDepth = Math.max(maxDepth, (await metrics()).get('phoenix_mirror_queue_depth') ?? 0);
+      maxDepth = Math.max(maxDepth, (await readMetrics(adminUrl)).get('phoenix_mirror_queue_depth') ?? 0);
     }
   } finally {
     running = false;
     await Promise.all(loops);
     await pool.close();
   }
-  const m = await metrics();
+  const m = await readMetrics(adminUrl);
   const dropped = m.get('phoenix_shadow_mirrors_dropped_total{family="items"}') ?? 0;
   const compared = m.get('phoenix_shadow_comparisons_total{family="items"}') ?? 0;
   // The first third is warm-up (JIT, pools, buffers); "flat" is judged from there to the end.

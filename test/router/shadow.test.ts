@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
+import { readMetrics } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
 
@@ -71,7 +72,7 @@ async function samples(family: string, n: number): Promise<void> {
   await waitFor(`${n} comparisons for ${family}`, async () => (await admin.getStats(family)).stats.parity.samples >= n);
 }
 
-const shadowBuffers = (metrics: string): number => Number(/^phoenix_shadow_buffers_allocated_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+const shadowBuffers = async (): Promise<number> => (await readMetrics(r.adminUrl)).get('phoenix_shadow_buffers_allocated_total') ?? NaN;
 
 describe('shadow', () => {
   test('the client gets legacy bytes unchanged while both answers are compared', async () => {
@@ -171,7 +172,7 @@ describe('shadow', () => {
 
   test('batch buffers come back from the shadow thread and are reused, with every body compared intact', async () => {
     await shadow();
-    const before = shadowBuffers(await (await request(`${r.adminUrl}/metrics`)).body.text());
+    const before = await shadowBuffers();
     // One sample at a time, each compared before the next, so each is a batch of its own.
     for (let n = 1; n <= 20; n++) {
       await (await request(`${r.url}/api/users/sized/${n}`)).body.dump();
@@ -180,7 +181,7 @@ describe('shadow', () => {
     const s = (await admin.getStats('users')).stats;
     assert.deepEqual([s.parity.mismatches, s.parity.byKind.value], [4, 4], 'exactly the 4 answers whose n is off by one');
     assert.deepEqual(s.parity.topPaths.map((p) => [p.path, p.count]), [['$.n', 4]]);
-    const allocated = shadowBuffers(await (await request(`${r.adminUrl}/metrics`)).body.text()) - before;
+    const allocated = (await shadowBuffers()) - before;
     // Bodies of 1–160 KB need a 256 KB and at most a 512 KB buffer.
     assert.ok(allocated <= 2, `20 batches took ${allocated} new buffers`);
   });
