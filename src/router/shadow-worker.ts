@@ -5,11 +5,11 @@
  * Messages in: batches of compare jobs, `drain`, `close`. Messages out: reports, and each batch's
  * buffer once its jobs are done.
  */
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { MirrorQueue } from './mirror-queue.js';
 import { upstreamPools } from './pools.js';
 import { emptyReport, judge, ShadowFamily, type FamilyReport } from './shadow.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { fromWire, SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData } from './shadow-protocol.js';
 
 /** Reports are sent at most this often, ms: the router thread merges a batch at a time. */
@@ -19,12 +19,6 @@ const data = workerData as ShadowWorkerData;
 const port = parentPort!;
 const counters = new Int32Array(data.counters);
 
-let priority: string | undefined;
-try {
-  os.setPriority(data.nice);
-} catch (err) {
-  priority = `could not lower the shadow thread's priority to nice ${data.nice} (${(err as Error).message}); comparisons compete with client traffic`;
-}
 
 // Second legacy requests only, at most `concurrency` at once.
 const pools = upstreamPools(data.concurrency);
@@ -89,4 +83,4 @@ port.on('message', (msg: ShadowInbox) => {
   }
 });
 
-port.postMessage({ type: 'ready', ...(priority ? { warning: priority } : {}) } satisfies ShadowOutbox);
+void lowerThreadPriority(data.nice).then((warning) => port.postMessage({ type: 'ready', ...(warning ? { warning } : {}) } satisfies ShadowOutbox));

@@ -1,14 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { readMetrics } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
+
+const execFileP = promisify(execFile);
 
 let legacy: TestUpstream;
 let candidate: TestUpstream;
@@ -186,20 +190,25 @@ describe('shadow', () => {
     assert.ok(allocated <= 2, `20 batches took ${allocated} new buffers`);
   });
 
-  test('mirrors and comparisons run on a thread of their own at the lowest scheduling priority', async (t) => {
+  test('mirrors and comparisons run on a thread of their own at the lowest scheduling priority, in the idle class where chrt exists', async (t) => {
     const tasks = await readdir('/proc/self/task').catch(() => undefined);
     if (!tasks) return t.skip('needs Linux /proc');
     await shadow();
     await (await request(`${r.url}/api/users/7`)).body.dump();
     await samples('users', 1);
-    // Field 19 of /proc/<pid>/task/<tid>/stat is the thread's nice value (counted after the comm field).
-    const nice = async (tid: string): Promise<number> => {
+    // Fields 19 and 41 of /proc/<pid>/task/<tid>/stat: nice value and scheduling policy (5 = SCHED_IDLE).
+    const sched = async (tid: string): Promise<string> => {
       const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return `nice ${fields[16]} policy ${fields[38]}`;
     };
-    const values = await Promise.all((await readdir('/proc/self/task')).map(nice));
-    assert.equal(await nice(String(process.pid)), 0, 'the proxy thread keeps its priority');
-    assert.ok(values.includes(19), `a thread at nice 19 (saw ${[...new Set(values)].join(', ')})`);
+    assert.equal(await sched(String(process.pid)), 'nice 0 policy 0', 'the proxy thread keeps its priority');
+    const idle = await execFileP('chrt', ['--version']).then(
+      () => true,
+      () => false,
+    );
+    const want = idle ? 'nice 19 policy 5' : 'nice 19 policy 0';
+    await waitFor(`a thread at ${want}`, async () => (await Promise.all((await readdir('/proc/self/task')).map(sched))).includes(want));
   });
 
   test('while the router thread is busier than shadowMaxBusy, samples are dropped but for a trickle per family, and clients still answered', async () => {
