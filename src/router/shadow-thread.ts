@@ -48,19 +48,24 @@ export interface ShadowThreadOptions {
 
 /**
  * Finished mirrors are handed over at most this often (ms), or sooner once {@link BATCH_JOBS}
- * are waiting: every message wakes the thread, and a wake-up per sample costs the proxy more
- * than the comparison itself.
+ * or {@link BATCH_BYTES} are waiting: every message wakes the thread, and a wake-up per sample
+ * costs the proxy more than the comparison itself.
  */
 const BATCH_MS = 10;
 const BATCH_JOBS = 128;
+/** Bodies in a batch, bytes; keeps batch buffers small enough to be kept for reuse. */
+const BATCH_BYTES = 2 * 1024 * 1024;
 /**
  * Batch buffers come back from the shadow thread once it is done with them and are reused: a
  * fresh buffer per batch is a fresh allocation the kernel faults in page by page (several faults
  * per 64 KB sample once a batch passes malloc's mmap threshold). At most this many wait for reuse.
  */
 const SPARE_BUFFERS = 4;
-/** A batch buffer larger than this (bytes) is not kept for reuse, so a burst of huge bodies is not held on to. */
-const SPARE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * A batch buffer larger than this (bytes) is not kept for reuse, so spare buffers hold at most
+ * 16 MB and a burst of huge bodies is not held on to.
+ */
+const SPARE_MAX_BYTES = 4 * 1024 * 1024;
 /** Smallest batch buffer allocated (bytes); sizes are rounded up to a power of two so they fit later batches. */
 const BUFFER_MIN_BYTES = 256 * 1024;
 /** How often the router thread's utilization is taken (ms). */
@@ -93,6 +98,7 @@ export class ShadowThread {
   private posted = 0;
   private readonly mirrors: MirrorQueue;
   private pending: { x: CapturedExchange; candidate: Collected }[] = [];
+  private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private crashedAt = -Infinity;
   private closing = false;
@@ -197,7 +203,8 @@ export class ShadowThread {
       return;
     }
     this.pending.push({ x, candidate });
-    if (this.pending.length >= BATCH_JOBS) this.flush();
+    this.pendingBytes += x.legacy.size + candidate.size + (x.body?.length ?? 0);
+    if (this.pending.length >= BATCH_JOBS || this.pendingBytes >= BATCH_BYTES) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
@@ -262,8 +269,8 @@ export class ShadowThread {
     const batch = this.pending;
     if (batch.length === 0 || !this.worker) return;
     this.pending = [];
-    let total = 0;
-    for (const { x, candidate } of batch) total += x.legacy.size + candidate.size + (x.body?.length ?? 0);
+    const total = this.pendingBytes;
+    this.pendingBytes = 0;
     const packed = this.batchBuffer(total);
     let at = 0;
     const place = (bufs: Buffer[], size: number): Uint8Array => {
