@@ -4,9 +4,9 @@
  * buffered, so a shadow thread that falls behind costs the client path almost nothing. Once the
  * client has its legacy answer, the request is mirrored to the new service from here (from a
  * bounded queue, `mirrorConcurrency` at a time), so both latencies are measured alike. Both
- * answers are then batched (every 10 ms) to a worker thread (started on
- * first use) that compares them and learns noise; its reports are merged into the families'
- * statistics here, where the admin API and `/metrics` read them.
+ * answers are then batched (every 10 ms) to a worker thread (started with the router) that
+ * compares them and learns noise; its reports are merged into the families' statistics here,
+ * where the admin API and `/metrics` read them, and each batch's buffer comes back for reuse.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';

@@ -19,7 +19,6 @@ const data = workerData as ShadowWorkerData;
 const port = parentPort!;
 const counters = new Int32Array(data.counters);
 
-
 // Second legacy requests only, at most `concurrency` at once.
 const pools = upstreamPools(data.concurrency);
 const families = data.families.map((f) => new ShadowFamily(f, pools.pool));

@@ -10,7 +10,7 @@ import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 
 /** The lowest nice value, at which the idle scheduling class is asked for too. */
-export const LOWEST_NICE = 19;
+const LOWEST_NICE = 19;
 
 /** Resolves to a warning when the priority could not be lowered as asked, else undefined. */
 export async function lowerThreadPriority(nice: number): Promise<string | undefined> {
