@@ -1,6 +1,6 @@
 /**
  * glibc malloc settings for every Node process in the router benchmark: keep freed 64 KB socket
  * buffers in the heap instead of trimming them back to the kernel and faulting them in again
- * (TARGETS.md; measured by malloc-check.ts). Use the same value in the router's run scripts.
+ * (TARGETS.md; measured by malloc-check.ts). The same value `phoenix router` starts the router with.
  */
-export const GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=1048576';
+export { ROUTER_GLIBC_TUNABLES as GLIBC_TUNABLES } from '../../bin/malloc-tuning.mjs';

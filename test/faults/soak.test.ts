@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Pool, request } from 'undici';
 import { readMetrics } from '../helpers/metrics.js';
 import { freePort } from '../helpers/ports.js';
+import { childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -24,6 +25,8 @@ const QUEUE = 200;
 let legacy: http.Server;
 let candidate: http.Server;
 let router: ChildProcess;
+/** The process that serves: `phoenix router` runs it under a small launcher (bin/malloc-tuning.mjs). */
+let servingPid: number;
 let routerUrl: string;
 let adminUrl: string;
 
@@ -70,6 +73,7 @@ families:
   routerUrl = `http://127.0.0.1:${port}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
   await waitFor('the router', async () => (await request(`${adminUrl}/healthz`)).statusCode === 200, { timeoutMs: 30_000, intervalMs: 200 });
+  servingPid = (await childPids(router.pid!))[0] ?? router.pid!;
   const res = await request(`${adminUrl}/v1/families/items/route`, { method: 'PUT', body: JSON.stringify({ mode: 'shadow', percent: 0, version: 1, sampleRate: 1 }) });
   assert.equal(res.statusCode, 200);
   await res.body.dump();
@@ -117,7 +121,7 @@ test(`${SECONDS} s of shadow load: RSS stays flat, the mirror queue never passes
   try {
     while (Date.now() < end) {
       await new Promise((r) => setTimeout(r, 500));
-      rss.push(await rssMb(router.pid!));
+      rss.push(await rssMb(servingPid));
       maxDepth = Math.max(maxDepth, (await readMetrics(adminUrl)).get('phoenix_mirror_queue_depth') ?? 0);
     }
   } finally {

@@ -28,9 +28,9 @@ export function register(program: Command): void {
       });
       process.stdout.write(`router on ${router.url} (admin ${router.adminUrl}), state in ${router.stateFile}; Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {
+        // A second signal (Ctrl-C reaches both the launcher and this process) joins the same close.
         const stop = (): void => void router.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
       });
     });
 }

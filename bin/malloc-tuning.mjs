@@ -1,0 +1,44 @@
+// Starts `phoenix router` in a child process whose glibc malloc is tuned, because the setting is
+// read once when a process starts. With 64 KB bodies a Node proxy can otherwise fall into trimming
+// freed socket buffers back to the kernel and faulting them in again (2–21 page faults and up to
+// 70% more CPU per request; docs/benchmarks.md "malloc check"). Plain JavaScript so the parent
+// stays small: it only forwards signals and the exit code.
+import { spawn } from 'node:child_process';
+
+/** Never trim the heap below 256 MiB; pin the mmap threshold at 1 MiB (glibc otherwise moves it). */
+export const ROUTER_GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=1048576';
+
+/**
+ * Whether this command line should be relaunched with {@link ROUTER_GLIBC_TUNABLES}: the `router`
+ * command on Linux, unless the environment already sets `GLIBC_TUNABLES` (the operator's choice
+ * wins) or `PHOENIX_MALLOC_TUNING=off`.
+ */
+export function wantsMallocTuning(args, env = process.env, platform = process.platform) {
+  return args[0] === 'router' && platform === 'linux' && env.GLIBC_TUNABLES === undefined && env.PHOENIX_MALLOC_TUNING !== 'off';
+}
+
+/** Runs `entry args` in a tuned child; resolves never: the process exits as the child did. */
+export function relaunchTuned(entry, args) {
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, GLIBC_TUNABLES: ROUTER_GLIBC_TUNABLES },
+  });
+  // Ctrl-C reaches both processes; the router treats a repeated signal as the same request to stop.
+  const forward = (signal) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
+  child.once('error', (err) => {
+    process.stderr.write(`PHX_ERR_UNEXPECTED cannot start the router process: ${err.message}\n`);
+    process.exit(1);
+  });
+  child.once('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.exit(code ?? 1);
+  });
+  return new Promise(() => {});
+}

@@ -1,0 +1,137 @@
+/**
+ * `phoenix router` as users start it: the launcher in bin/ runs the router in a child process
+ * with glibc malloc tuned (see bin/malloc-tuning.mjs), forwards signals and passes exit codes on.
+ * Real processes, a real upstream, free ports. Linux only (/proc).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import { ROUTER_GLIBC_TUNABLES, wantsMallocTuning } from '../../bin/malloc-tuning.mjs';
+import { freePort } from '../helpers/ports.js';
+import { alive, childPids, processEnviron } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'phoenix.mjs');
+const linux = process.platform === 'linux';
+
+let dir: string;
+let plan: string;
+let legacy: http.Server;
+const started: ChildProcess[] = [];
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'phx-launcher-'));
+  legacy = http.createServer((_req, res) => res.end('legacy'));
+  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
+  plan = path.join(dir, 'plan.yaml');
+  await writeFile(
+    plan,
+    `version: 1
+name: launcher
+legacy: http://127.0.0.1:${(legacy.address() as { port: number }).port}
+approvers: [alice]
+families:
+  - name: users
+    routes: ["GET /api/users/*"]
+    new: http://127.0.0.1:9
+`,
+  );
+});
+
+after(async () => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  legacy.closeAllConnections();
+  await new Promise((r) => legacy.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `phoenix router` on free ports; resolves once its admin API answers. */
+async function startRouter(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; exited: Promise<number | null> }> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const proc = spawn(process.execPath, [BIN, 'router', '--plan', plan, '--port', String(port), '--admin-port', String(adminPort), '--insecure-admin', '--state-file', path.join(dir, `state-${port}.json`)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...env, PHOENIX_LOG_LEVEL: 'warn' },
+  });
+  started.push(proc);
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  await waitFor('the router', async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200, { timeoutMs: 30_000, intervalMs: 100 });
+  return { proc, url: `http://127.0.0.1:${port}`, exited };
+}
+
+function withoutTunables(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.GLIBC_TUNABLES;
+  delete env.PHOENIX_MALLOC_TUNING;
+  return env;
+}
+
+function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }));
+  });
+}
+
+describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' }, () => {
+  test('serves from a child process started with the malloc tuning; SIGTERM stops both and exits 0', async () => {
+    const r = await startRouter(withoutTunables());
+    const kids = await childPids(r.proc.pid!);
+    assert.equal(kids.length, 1, 'one serving process under the launcher');
+    const serving = kids[0]!;
+    const environ = await processEnviron(serving);
+    for (const tunable of ROUTER_GLIBC_TUNABLES.split(':')) assert.ok(environ.includes(tunable), `the serving process was started with ${tunable}`);
+    assert.ok(!(await processEnviron(r.proc.pid!)).includes('GLIBC_TUNABLES='), 'the launcher itself runs as the user started it');
+    const res = await request(`${r.url}/api/users/1`);
+    assert.equal(await res.body.text(), 'legacy');
+    r.proc.kill('SIGTERM');
+    assert.equal(await r.exited, 0);
+    await waitFor('the serving process to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+  });
+
+  test('a repeated Ctrl-C (SIGINT to launcher and router alike) still closes cleanly', async () => {
+    const r = await startRouter(withoutTunables());
+    const serving = (await childPids(r.proc.pid!))[0]!;
+    process.kill(serving, 'SIGINT');
+    r.proc.kill('SIGINT');
+    assert.equal(await r.exited, 0);
+    await waitFor('the serving process to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+  });
+
+  test("an operator's own GLIBC_TUNABLES, or PHOENIX_MALLOC_TUNING=off, runs the router in the started process", async () => {
+    const own = 'glibc.malloc.trim_threshold=1048576';
+    const envs: NodeJS.ProcessEnv[] = [{ ...withoutTunables(), GLIBC_TUNABLES: own }, { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' }];
+    for (const env of envs) {
+      const r = await startRouter(env);
+      assert.deepEqual(await childPids(r.proc.pid!), [], 'no second process');
+      const environ = await processEnviron(r.proc.pid!);
+      assert.ok(!environ.includes(ROUTER_GLIBC_TUNABLES.split(':')[1]!), "Phoenix's tuning was not added");
+      if (env.GLIBC_TUNABLES) assert.ok(environ.includes(own), "the operator's setting is kept");
+      r.proc.kill('SIGTERM');
+      assert.equal(await r.exited, 0);
+    }
+  });
+
+  test('exit codes and error codes pass through the launcher unchanged', async () => {
+    const args = ['router', '--plan', path.join(dir, 'no-such-plan.yaml'), '--insecure-admin'];
+    const tuned = await runCli(args, withoutTunables());
+    const direct = await runCli(args, { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' });
+    assert.notEqual(tuned.code, 0);
+    assert.equal(tuned.code, direct.code);
+    assert.match(tuned.stderr, /^PHX_ERR_\w+/m);
+    assert.equal(tuned.stderr, direct.stderr);
+  });
+});
+
+test('only the router command is relaunched, only on Linux, and never over an explicit setting', () => {
+  assert.equal(wantsMallocTuning(['router', '--plan', 'p.yaml'], {}, 'linux'), true);
+  assert.equal(wantsMallocTuning(['worker'], {}, 'linux'), false);
+  assert.equal(wantsMallocTuning([], {}, 'linux'), false);
+  assert.equal(wantsMallocTuning(['router'], {}, 'darwin'), false);
+  assert.equal(wantsMallocTuning(['router'], { GLIBC_TUNABLES: '' }, 'linux'), false);
+  assert.equal(wantsMallocTuning(['router'], { PHOENIX_MALLOC_TUNING: 'off' }, 'linux'), false);
+});
