@@ -41,6 +41,17 @@ export function responseHeaders(raw: Buffer[], requestId: string): Record<string
   return out;
 }
 
+const kForward = Symbol('phoenix.forward');
+type TrackedResponse = ServerResponse & { [kForward]?: Forward };
+
+/**
+ * One listener shared by every response, so a request costs no closure (EventEmitter calls it
+ * with the response as `this`); the response points at the attempt currently writing to it.
+ */
+function onResponseClose(this: TrackedResponse): void {
+  this[kForward]?.clientClosed();
+}
+
 /** Base of the router's dispatch handlers: one per upstream attempt. */
 export abstract class Forward implements Dispatcher.DispatchHandler {
   protected readonly res: ServerResponse;
@@ -53,17 +64,22 @@ export abstract class Forward implements Dispatcher.DispatchHandler {
   private abort: ((err?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
   private done = false;
-  private readonly onClose = (): void => {
-    if (this.done) return;
-    this.clientGone = true;
-    this.abort?.();
-  };
 
   constructor(res: ServerResponse) {
     this.res = res;
     // A retry on legacy can start after the client already left.
     if (res.destroyed) this.clientGone = true;
-    else res.once('close', this.onClose);
+    else {
+      (res as TrackedResponse)[kForward] = this;
+      res.on('close', onResponseClose);
+    }
+  }
+
+  /** The client's connection closed; aborts the upstream request unless the answer is complete. @internal */
+  clientClosed(): void {
+    if (this.done) return;
+    this.clientGone = true;
+    this.abort?.();
   }
 
   /** Decides what to do with the answer's head; call {@link stream} to send it to the client. */
@@ -103,15 +119,20 @@ export abstract class Forward implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.done = true;
-    this.res.off('close', this.onClose);
+    this.finish();
     if (this.streaming) this.res.end();
     this.complete();
   }
 
   onError(err: Error): void {
-    this.done = true;
-    this.res.off('close', this.onClose);
+    this.finish();
     this.failed(err);
+  }
+
+  private finish(): void {
+    this.done = true;
+    const res = this.res as TrackedResponse;
+    res.off('close', onResponseClose);
+    if (res[kForward] === this) res[kForward] = undefined;
   }
 }
