@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { readMetrics } from '../helpers/metrics.js';
-import { json, planFor, router, upstream, type TestUpstream } from '../router/support.js';
+import { closeAll, json, planFor, router, upstream, type TestUpstream } from '../router/support.js';
 
 let legacy: TestUpstream;
 let candidate: TestUpstream;
@@ -24,12 +24,7 @@ before(async () => {
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
 });
-after(async () => {
-  await admin?.close();
-  await r?.close();
-  await legacy?.close();
-  await candidate?.close();
-});
+after(() => closeAll(admin, r, legacy, candidate));
 
 async function setMode(mode: 'legacy' | 'new'): Promise<void> {
   await admin.setRoute('users', { mode, percent: mode === 'new' ? 100 : 0, version: ++version, sampleRate: 0 });

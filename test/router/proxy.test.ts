@@ -6,7 +6,7 @@ import { createRouterAdminClient, type RouterAdminClient } from '../../src/route
 import { bucketOf, inCanary } from '../../src/router/decide.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { waitFor } from '../helpers/wait.js';
-import { json, planFor, router, upstream, type TestUpstream } from './support.js';
+import { closeAll, json, planFor, router, upstream, type TestUpstream } from './support.js';
 
 let legacy: TestUpstream;
 let candidate: TestUpstream;
@@ -32,12 +32,7 @@ before(async () => {
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
 });
-after(async () => {
-  await admin?.close();
-  await r?.close();
-  await legacy?.close();
-  await candidate?.close();
-});
+after(() => closeAll(admin, r, legacy, candidate));
 
 async function setMode(mode: 'legacy' | 'shadow' | 'canary' | 'new', percent = 0, family = 'users'): Promise<void> {
   await admin.setRoute(family, { mode, percent, version: ++version, sampleRate: 0 });

@@ -10,7 +10,7 @@ import { createRouterAdminClient, type RouterAdminClient } from '../../src/route
 import type { RunningRouter } from '../../src/router/server.js';
 import { readMetrics } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/wait.js';
-import { json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
+import { closeAll, json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
 
 const execFileP = promisify(execFile);
 
@@ -60,12 +60,7 @@ before(async () => {
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
 });
-after(async () => {
-  await admin?.close();
-  await r?.close();
-  await legacy?.close();
-  await candidate?.close();
-});
+after(() => closeAll(admin, r, legacy, candidate));
 
 async function shadow(family = 'users'): Promise<void> {
   await admin.setRoute(family, { mode: 'shadow', percent: 0, version: ++version, sampleRate: 1 });

@@ -64,3 +64,8 @@ ${family}${extraFamilies}`;
 export async function router(plan: Plan, dir: string, o: Partial<StartRouterOptions> = {}): Promise<RunningRouter> {
   return startRouter({ plan, port: 0, adminPort: 0, adminToken: 'test-token', stateFile: path.join(dir, 'state.json'), ...o });
 }
+
+/** Closes what a test file started, in order (admin client, router, upstreams); skips what never started. */
+export async function closeAll(...parts: ({ close(): Promise<unknown> } | undefined)[]): Promise<void> {
+  for (const p of parts) await p?.close();
+}
