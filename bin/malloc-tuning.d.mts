@@ -9,3 +9,8 @@ export declare const ROUTER_GLIBC_TUNABLES: string;
 export declare function wantsMallocTuning(args: readonly string[], env?: NodeJS.ProcessEnv, platform?: NodeJS.Platform): boolean;
 /** Runs `entry args` in a tuned child; never resolves: the process exits as the child did. */
 export declare function relaunchTuned(entry: string, args: readonly string[]): Promise<never>;
+/**
+ * In a process started by {@link relaunchTuned}: lets the launcher's channel stop holding the
+ * event loop open and returns true; false elsewhere.
+ */
+export declare function adoptLauncherChannel(): boolean;

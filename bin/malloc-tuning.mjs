@@ -17,11 +17,25 @@ export function wantsMallocTuning(args, env = process.env, platform = process.pl
   return args[0] === 'router' && platform === 'linux' && env.GLIBC_TUNABLES === undefined && env.PHOENIX_MALLOC_TUNING !== 'off';
 }
 
+const LAUNCHER = 'PHOENIX_ROUTER_LAUNCHER';
+
+/**
+ * In a process started by {@link relaunchTuned}: lets the launcher's channel stop holding the
+ * event loop open (a command that fails must still exit) and returns true; false elsewhere.
+ */
+export function adoptLauncherChannel() {
+  if (process.env[LAUNCHER] !== String(process.ppid) || !process.channel) return false;
+  process.channel.unref();
+  return true;
+}
+
 /** Runs `entry args` in a tuned child; resolves never: the process exits as the child did. */
 export function relaunchTuned(entry, args) {
+  // The IPC channel closes when this process dies, however it dies (kill -9 too), and the
+  // router then shuts down instead of serving on as an orphan nobody can stop with a signal.
   const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
-    stdio: 'inherit',
-    env: { ...process.env, GLIBC_TUNABLES: ROUTER_GLIBC_TUNABLES },
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, GLIBC_TUNABLES: ROUTER_GLIBC_TUNABLES, [LAUNCHER]: String(process.pid) },
   });
   // Ctrl-C reaches both processes; the router treats a repeated signal as the same request to stop.
   const forward = (signal) => {

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx so `npx phoenix` works right after `npm ci`, with no build step.
 import { fileURLToPath } from 'node:url';
-import { relaunchTuned, wantsMallocTuning } from './malloc-tuning.mjs';
+import { adoptLauncherChannel, relaunchTuned, wantsMallocTuning } from './malloc-tuning.mjs';
 
 const args = process.argv.slice(2);
 if (wantsMallocTuning(args)) await relaunchTuned(fileURLToPath(import.meta.url), args);
+adoptLauncherChannel();
 
 const { register } = await import('tsx/esm/api');
 register();

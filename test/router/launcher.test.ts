@@ -102,6 +102,14 @@ describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' },
     await waitFor('the serving process to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
   });
 
+  test('a launcher killed with SIGKILL takes the router with it', async () => {
+    const r = await startRouter(withoutTunables());
+    const serving = (await childPids(r.proc.pid!))[0]!;
+    r.proc.kill('SIGKILL');
+    await r.exited;
+    await waitFor('the orphaned router to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+  });
+
   test("an operator's own GLIBC_TUNABLES, or PHOENIX_MALLOC_TUNING=off, runs the router in the started process", async () => {
     const own = 'glibc.malloc.trim_threshold=1048576';
     const envs: NodeJS.ProcessEnv[] = [{ ...withoutTunables(), GLIBC_TUNABLES: own }, { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' }];

@@ -31,6 +31,8 @@ export function register(program: Command): void {
         // A second signal (Ctrl-C reaches both the launcher and this process) joins the same close.
         const stop = (): void => void router.close().then(resolve);
         for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+        // Under the launcher in bin/ (the only parent with a channel here): the channel closing means it is gone.
+        if (process.env.PHOENIX_ROUTER_LAUNCHER === String(process.ppid)) process.once('disconnect', stop);
       });
     });
 }
