@@ -29,7 +29,7 @@ export function adoptLauncherChannel() {
   return true;
 }
 
-/** Runs `entry args` in a tuned child; resolves never: the process exits as the child did. */
+/** Runs `entry args` in a tuned child; never resolves: the process exits as the child did. */
 export function relaunchTuned(entry, args) {
   // The IPC channel closes when this process dies, however it dies (kill -9 too), and the
   // router then shuts down instead of serving on as an orphan nobody can stop with a signal.
@@ -43,7 +43,7 @@ export function relaunchTuned(entry, args) {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
   child.once('error', (err) => {
-    process.stderr.write(`PHX_ERR_UNEXPECTED cannot start the router process: ${err.message}\n`);
+    process.stderr.write(`PHX_ERR_ROUTER_LAUNCH: cannot start the router process (${err.message}); set PHOENIX_MALLOC_TUNING=off to run it in this process\n`);
     process.exit(1);
   });
   child.once('exit', (code, signal) => {
