@@ -1,8 +1,9 @@
 /**
- * One-off check of the glibc malloc problem TARGETS.md describes: with 64 KB bodies a Node proxy
- * can keep trimming freed buffers back to the kernel and faulting them in again. Runs a second,
- * untuned instance of each Node proxy (no GLIBC_TUNABLES) next to the tuned one and measures
- * page faults and CPU per 64 KB request for both, back to back.
+ * Check of the glibc malloc problem TARGETS.md describes: with 64 KB bodies a Node proxy can keep
+ * trimming freed buffers back to the kernel and faulting them in again. Starts a fresh tuned and a
+ * fresh untuned (no GLIBC_TUNABLES) instance of each Node proxy, so neither carries the heap of
+ * the whole benchmark, and measures page faults and CPU per 64 KB request for both in alternating
+ * rounds (medians), so the machine's drift falls on both alike.
  */
 import type { LoadTool } from './load.js';
 import { runLoad } from './load.js';
@@ -26,13 +27,16 @@ export interface MallocRow {
 export interface MallocCheck {
   path: string;
   durationS: number;
+  /** Measured rounds per copy; figures are medians. */
+  rounds: number;
   rows: MallocRow[];
 }
 
 export interface MallocCheckOptions {
   targets: NodeTarget[];
-  tuned: Partial<Record<string, Peer>>;
   originUrl: string;
+  /** Measured rounds per copy, alternating which copy goes first. */
+  rounds: number;
   durationS: number;
   /** Load on the fresh untuned instance before measuring, seconds. */
   warmupS: number;
@@ -64,30 +68,43 @@ async function once(o: MallocCheckOptions, peer: Peer): Promise<{ faults: number
 /** Measures tuned vs untuned page faults per 64 KB request for each Node proxy. */
 export async function mallocCheck(o: MallocCheckOptions): Promise<MallocCheck> {
   const rows: MallocRow[] = [];
-  const env = { ...o.nodeEnv };
-  delete env.GLIBC_TUNABLES;
+  const untunedEnv = { ...o.nodeEnv };
+  delete untunedEnv.GLIBC_TUNABLES;
   const argsFor = (t: NodeTarget): string[] => (t === 'phoenix' ? ['--legacy', o.originUrl] : ['--origin', o.originUrl]);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const t of o.targets) {
-    const tuned = o.tuned[t];
-    if (!tuned) continue;
+    let tuned: Peer | undefined;
     let untuned: Peer | undefined;
     try {
-      untuned = await startNode(`${t}-untuned`, SCRIPT[t], argsFor(t), o.cpu, env);
-      await runLoad(o.load, { url: `http://127.0.0.1:${untuned.port}${o.path}`, durationS: o.warmupS, connections: o.connections, cpu: o.loadCpu });
-      const u = await once(o, untuned);
-      const k = await once(o, tuned);
+      tuned = await startNode(`${t}-tuned`, SCRIPT[t], argsFor(t), o.cpu, o.nodeEnv);
+      untuned = await startNode(`${t}-untuned`, SCRIPT[t], argsFor(t), o.cpu, untunedEnv);
+      for (const p of [tuned, untuned]) await runLoad(o.load, { url: `http://127.0.0.1:${p.port}${o.path}`, durationS: o.warmupS, connections: o.connections, cpu: o.loadCpu });
+      const k: Awaited<ReturnType<typeof once>>[] = [];
+      const u: Awaited<ReturnType<typeof once>>[] = [];
+      for (let round = 0; round < o.rounds; round++) {
+        // ABBA order: neither copy always runs first.
+        if (round % 2 === 0) {
+          u.push(await once(o, untuned));
+          k.push(await once(o, tuned));
+        } else {
+          k.push(await once(o, tuned));
+          u.push(await once(o, untuned));
+        }
+      }
+      const m = (xs: typeof k, f: keyof (typeof k)[number]): number => median(xs.map((x) => x[f]));
       rows.push({
         target: t,
-        tunedFaultsPerReq: k.faults, untunedFaultsPerReq: u.faults,
-        tunedCpuUsPerReq: k.cpuUs, untunedCpuUsPerReq: u.cpuUs,
-        tunedRps: k.rps, untunedRps: u.rps, tunedRssMB: k.rssMB, untunedRssMB: u.rssMB,
+        tunedFaultsPerReq: m(k, 'faults'), untunedFaultsPerReq: m(u, 'faults'),
+        tunedCpuUsPerReq: m(k, 'cpuUs'), untunedCpuUsPerReq: m(u, 'cpuUs'),
+        tunedRps: m(k, 'rps'), untunedRps: m(u, 'rps'), tunedRssMB: m(k, 'rssMB'), untunedRssMB: m(u, 'rssMB'),
       });
-      o.log(`malloc check ${t} 64 KB: ${k.faults} faults/req tuned vs ${u.faults} untuned; CPU ${k.cpuUs} vs ${u.cpuUs} µs/req`);
+      o.log(`malloc check ${t} 64 KB: ${m(k, 'faults')} faults/req tuned vs ${m(u, 'faults')} untuned; CPU ${m(k, 'cpuUs')} vs ${m(u, 'cpuUs')} µs/req (medians of ${o.rounds} rounds)`);
     } catch (e) {
       o.log(`malloc check ${t} failed: ${(e as Error).message.split('\n')[0]}`);
     } finally {
       await untuned?.stop();
+      await tuned?.stop();
     }
   }
-  return { path: o.path, durationS: o.durationS, rows };
+  return { path: o.path, durationS: o.durationS, rounds: o.rounds, rows };
 }

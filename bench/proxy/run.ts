@@ -241,7 +241,7 @@ async function main(): Promise<void> {
   if (s.mallocCheck) {
     malloc = await mallocCheck({
       targets: s.targets.filter((t): t is 'lean-undici' | 'fastify-proxy' | 'phoenix' => t === 'lean-undici' || t === 'phoenix' || t === 'fastify-proxy'),
-      tuned: peers, originUrl, durationS: s.durationS, warmupS: Math.min(2, s.warmupS), connections: s.connections, load: s.load, cpu: PROXY_CPU, loadCpu: LOAD_CPU, nodeEnv, path: PATHS.large, log,
+      originUrl, rounds: s.quick ? 1 : 3, durationS: s.durationS, warmupS: Math.min(2, s.warmupS), connections: s.connections, load: s.load, cpu: PROXY_CPU, loadCpu: LOAD_CPU, nodeEnv, path: PATHS.large, log,
     });
   }
   for (const p of [...Object.values(peers), mirror, origin]) if (p) await p.stop();
