@@ -11,6 +11,7 @@ export declare function wantsMallocTuning(args: readonly string[], env?: NodeJS.
 export declare function relaunchTuned(entry: string, args: readonly string[]): Promise<never>;
 /**
  * In a process started by {@link relaunchTuned}: lets the launcher's channel stop holding the
- * event loop open and returns true; false elsewhere.
+ * event loop open and turns the channel closing into a SIGTERM; returns whether this process runs
+ * under the launcher.
  */
 export declare function adoptLauncherChannel(): boolean;

@@ -21,11 +21,14 @@ const LAUNCHER = 'PHOENIX_ROUTER_LAUNCHER';
 
 /**
  * In a process started by {@link relaunchTuned}: lets the launcher's channel stop holding the
- * event loop open (a command that fails must still exit) and returns true; false elsewhere.
+ * event loop open (a command that fails must still exit), and turns the launcher's disappearance
+ * (the channel closing) into a SIGTERM to this process, so the command stops the way it always
+ * does. Returns whether this process runs under the launcher.
  */
 export function adoptLauncherChannel() {
   if (process.env[LAUNCHER] !== String(process.ppid) || !process.channel) return false;
   process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   return true;
 }
 

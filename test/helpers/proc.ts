@@ -1,15 +1,21 @@
 import { readdir, readFile } from 'node:fs/promises';
 
+/**
+ * The fields of `/proc/<pid>/stat` after the command name (state first, then ppid, …). The name
+ * may hold spaces and parentheses, so the fields start after the last ')'.
+ */
+async function statFields(pid: number | string): Promise<string[]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Pids of the live processes whose parent is `pid` (from /proc; Linux only). */
 export async function childPids(pid: number): Promise<number[]> {
   const out: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: the fields start after the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
+      if (Number((await statFields(name))[1]) === pid) out.push(Number(name));
     } catch {
       // gone meanwhile
     }
@@ -29,8 +35,7 @@ export function processEnviron(pid: number): Promise<string> {
 /** Whether a process with this pid is alive (a zombie counts as gone). */
 export async function alive(pid: number): Promise<boolean> {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return (await statFields(pid))[0] !== 'Z';
   } catch {
     return false;
   }

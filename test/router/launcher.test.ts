@@ -64,6 +64,17 @@ async function startRouter(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess
   return { proc, url: `http://127.0.0.1:${port}`, exited };
 }
 
+/** The one process serving under the launcher `r` started. */
+async function servingPid(r: { proc: ChildProcess }): Promise<number> {
+  const kids = await childPids(r.proc.pid!);
+  assert.equal(kids.length, 1, 'one serving process under the launcher');
+  return kids[0]!;
+}
+
+function exitOf(pid: number, what: string): Promise<boolean> {
+  return waitFor(what, async () => !(await alive(pid)), { timeoutMs: 10_000 });
+}
+
 function withoutTunables(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   delete env.GLIBC_TUNABLES;
@@ -80,9 +91,7 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number;
 describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' }, () => {
   test('serves from a child process started with the malloc tuning; SIGTERM stops both and exits 0', async () => {
     const r = await startRouter(withoutTunables());
-    const kids = await childPids(r.proc.pid!);
-    assert.equal(kids.length, 1, 'one serving process under the launcher');
-    const serving = kids[0]!;
+    const serving = await servingPid(r);
     const environ = await processEnviron(serving);
     for (const tunable of ROUTER_GLIBC_TUNABLES.split(':')) assert.ok(environ.includes(tunable), `the serving process was started with ${tunable}`);
     assert.ok(!(await processEnviron(r.proc.pid!)).includes('GLIBC_TUNABLES='), 'the launcher itself runs as the user started it');
@@ -90,24 +99,24 @@ describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' },
     assert.equal(await res.body.text(), 'legacy');
     r.proc.kill('SIGTERM');
     assert.equal(await r.exited, 0);
-    await waitFor('the serving process to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+    await exitOf(serving, 'the serving process to exit');
   });
 
   test('a repeated Ctrl-C (SIGINT to launcher and router alike) still closes cleanly', async () => {
     const r = await startRouter(withoutTunables());
-    const serving = (await childPids(r.proc.pid!))[0]!;
+    const serving = await servingPid(r);
     process.kill(serving, 'SIGINT');
     r.proc.kill('SIGINT');
     assert.equal(await r.exited, 0);
-    await waitFor('the serving process to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+    await exitOf(serving, 'the serving process to exit');
   });
 
   test('a launcher killed with SIGKILL takes the router with it', async () => {
     const r = await startRouter(withoutTunables());
-    const serving = (await childPids(r.proc.pid!))[0]!;
+    const serving = await servingPid(r);
     r.proc.kill('SIGKILL');
     await r.exited;
-    await waitFor('the orphaned router to exit', async () => !(await alive(serving)), { timeoutMs: 10_000 });
+    await exitOf(serving, 'the orphaned router to exit');
   });
 
   test("an operator's own GLIBC_TUNABLES, or PHOENIX_MALLOC_TUNING=off, runs the router in the started process", async () => {

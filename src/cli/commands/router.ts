@@ -30,9 +30,8 @@ export function register(program: Command): void {
       await new Promise<void>((resolve) => {
         // A second signal (Ctrl-C reaches both the launcher and this process) joins the same close.
         const stop = (): void => void router.close().then(resolve);
+        // The launcher in bin/ going away arrives as SIGTERM too (see bin/malloc-tuning.mjs).
         for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
-        // Under the launcher in bin/ (the only parent with a channel here): the channel closing means it is gone.
-        if (process.env.PHOENIX_ROUTER_LAUNCHER === String(process.ppid)) process.once('disconnect', stop);
       });
     });
 }
