@@ -6,7 +6,11 @@ export declare const ROUTER_GLIBC_TUNABLES: string;
  * @param env @default process.env
  * @param platform @default process.platform
  */
-export declare function wantsMallocTuning(args: readonly string[], env?: NodeJS.ProcessEnv, platform?: NodeJS.Platform): boolean;
+export declare function wantsMallocTuning(
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+  platform?: NodeJS.Platform,
+): boolean;
 /** Runs `entry args` in a tuned child; never resolves: the process exits as the child did. */
 export declare function relaunchTuned(entry: string, args: readonly string[]): Promise<never>;
 /**

@@ -14,7 +14,12 @@ export const ROUTER_GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=268435456:glib
  * wins) or `PHOENIX_MALLOC_TUNING=off`.
  */
 export function wantsMallocTuning(args, env = process.env, platform = process.platform) {
-  return args[0] === 'router' && platform === 'linux' && env.GLIBC_TUNABLES === undefined && env.PHOENIX_MALLOC_TUNING !== 'off';
+  return (
+    args[0] === 'router' &&
+    platform === 'linux' &&
+    env.GLIBC_TUNABLES === undefined &&
+    env.PHOENIX_MALLOC_TUNING !== 'off'
+  );
 }
 
 const LAUNCHER = 'PHOENIX_ROUTER_LAUNCHER';
@@ -46,7 +51,9 @@ export function relaunchTuned(entry, args) {
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
   child.once('error', (err) => {
-    process.stderr.write(`PHX_ERR_ROUTER_LAUNCH: cannot start the router process (${err.message}); set PHOENIX_MALLOC_TUNING=off to run it in this process\n`);
+    process.stderr.write(
+      `PHX_ERR_ROUTER_LAUNCH: cannot start the router process (${err.message}); set PHOENIX_MALLOC_TUNING=off to run it in this process\n`,
+    );
     process.exit(1);
   });
   child.once('exit', (code, signal) => {

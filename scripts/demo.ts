@@ -111,10 +111,16 @@ async function main(): Promise<number> {
 
   const traffic = startTraffic(stack.routerUrl, TRAFFIC);
   say(`\nTraffic flows through the router at ${stack.routerUrl}. Temporal UI: ${stack.uiUrl}\n`);
-  let ok = false;
+  let ok: boolean;
   try {
-    ok = await stories(stack, { yes: values.yes, approveAfterMs: num('approve-after', values['approve-after']) }, traffic.stats);
-    say(`\nTotal demo time ${((Date.now() - started) / 1000).toFixed(0)} s. Requests sent ${traffic.stats.sent}; GETs that failed for users: ${traffic.stats.failedGets}. Logs: ${stack.logDir}`);
+    ok = await stories(
+      stack,
+      { yes: values.yes, approveAfterMs: num('approve-after', values['approve-after']) },
+      traffic.stats,
+    );
+    say(
+      `\nTotal demo time ${((Date.now() - started) / 1000).toFixed(0)} s. Requests sent ${traffic.stats.sent}; GETs that failed for users: ${traffic.stats.failedGets}. Logs: ${stack.logDir}`,
+    );
     if (values.keep) {
       say(`--keep: everything stays up. Temporal UI ${stack.uiUrl}, router ${stack.routerUrl}. Ctrl-C to stop.`);
       await new Promise(() => {});
@@ -125,7 +131,11 @@ async function main(): Promise<number> {
   return ok ? 0 : 1;
 }
 
-async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: number }, traffic: { failedGets: number }): Promise<boolean> {
+async function stories(
+  stack: DemoStack,
+  o: { yes: boolean; approveAfterMs: number },
+  traffic: { failedGets: number },
+): Promise<boolean> {
   const admin = createRouterAdminClient({ baseUrl: stack.adminUrl, token: stack.adminToken });
   const family = (name: string) => {
     const f = stack.plan.families.find((x) => x.name === name);
@@ -135,20 +145,31 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
   const approver = stack.plan.approvers[0] ?? 'demo';
 
   say('Inventory of the legacy monolith (scripts/flask-url-map.py) and the migration order');
-  const { stdout: urlMap } = await promisify(execFile)(stack.python, [path.join(ROOT, 'scripts', 'flask-url-map.py'), path.join(ROOT, 'examples', 'legacy-flask', 'app.py')]);
+  const { stdout: urlMap } = await promisify(execFile)(stack.python, [
+    path.join(ROOT, 'scripts', 'flask-url-map.py'),
+    path.join(ROOT, 'examples', 'legacy-flask', 'app.py'),
+  ]);
   const endpoints = parseFlaskInventory(urlMap, 'url map').filter((e) => e.path !== '/healthz');
   const groups = groupIntoFamilies(endpoints);
   const openapi = await request(`${stack.newServiceUrl}/openapi.json`);
   const missing = missingInNew(endpoints, parseOpenApi(await openapi.body.json(), 'openapi.json'));
-  say(`  ${endpoints.length} legacy endpoints in ${groups.length} families (${groups.map((g) => `${g.name} ${g.routes.length}`).join(', ')}); ${missing.length === 0 ? 'the new services have all of them' : `${missing.length} missing in the new services`}`);
-  say(`  migration order: ${migrationOrder(stack.plan.families).map((f) => f.name).join(' → ')}`);
+  say(
+    `  ${endpoints.length} legacy endpoints in ${groups.length} families (${groups.map((g) => `${g.name} ${g.routes.length}`).join(', ')}); ${missing.length === 0 ? 'the new services have all of them' : `${missing.length} missing in the new services`}`,
+  );
+  say(
+    `  migration order: ${migrationOrder(stack.plan.families)
+      .map((f) => f.name)
+      .join(' → ')}`,
+  );
 
   say('Contract suites against the running apps (legacy vs new, directly)');
   const suites = [];
   for (const f of stack.plan.families) {
     const r = await runContractSuite({ family: f, mode: 'parity' });
     suites.push(r);
-    say(`  ${f.name.padEnd(10)} ${r.passed}/${r.total} cases pass${r.cases.some((c) => c.adapted) ? ' (some through the plan\'s adapters)' : ''}`);
+    say(
+      `  ${f.name.padEnd(10)} ${r.passed}/${r.total} cases pass${r.cases.some((c) => c.adapted) ? " (some through the plan's adapters)" : ''}`,
+    );
   }
   const before = computeCoverage(stack.plan.families, suites, { sources: ['hand'] });
   const after = computeCoverage(stack.plan.families, suites);
@@ -156,13 +177,32 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
   const matrixFile = path.join(stack.logDir, '..', 'reports', 'compatibility-matrix.html');
   await mkdir(path.dirname(matrixFile), { recursive: true });
   await writeFile(matrixFile, matrixHtml(after, `Compatibility matrix — ${stack.plan.name}`));
-  const counts = after.rows.reduce<Record<string, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
-  say(`  contract coverage: ${pct(before.coverage)} of ${before.endpoints} endpoints from hand-written cases → ${pct(after.coverage)} with the cases recorded from traffic`);
-  say(`  compatibility: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')} — ${matrixFile}`);
+  const counts = after.rows.reduce<Record<string, number>>(
+    (m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }),
+    {},
+  );
+  say(
+    `  contract coverage: ${pct(before.coverage)} of ${before.endpoints} endpoints from hand-written cases → ${pct(after.coverage)} with the cases recorded from traffic`,
+  );
+  say(
+    `  compatibility: ${Object.entries(counts)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')} — ${matrixFile}`,
+  );
 
   say(`\nStory 1 — migrate "${MIGRATED}" end to end`);
-  const one = await runStory({ client: stack.client, plan: stack.plan, family: family(MIGRATED), autoApprove: o.yes, approveAfterMs: o.approveAfterMs, approver, say });
-  say(`  → ${one.result.outcome}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`);
+  const one = await runStory({
+    client: stack.client,
+    plan: stack.plan,
+    family: family(MIGRATED),
+    autoApprove: o.yes,
+    approveAfterMs: o.approveAfterMs,
+    approver,
+    say,
+  });
+  say(
+    `  → ${one.result.outcome}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`,
+  );
 
   say(`\nStory 2 — migrate "${REGRESSED}"; a regression is switched on in the new service at 25%`);
   let flippedAt: number | undefined;
@@ -187,7 +227,16 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
       () => {},
     );
   }, 20);
-  const two = await runStory({ client: stack.client, plan: stack.plan, family: family(REGRESSED), autoApprove: o.yes, approveAfterMs: o.approveAfterMs, approver, say, onProgress: flip });
+  const two = await runStory({
+    client: stack.client,
+    plan: stack.plan,
+    family: family(REGRESSED),
+    autoApprove: o.yes,
+    approveAfterMs: o.approveAfterMs,
+    approver,
+    say,
+    onProgress: flip,
+  });
   clearInterval(watch);
   const guard = await admin.getGuard(REGRESSED);
   const toLegacy = flippedAt !== undefined && legacyAt !== undefined ? legacyAt - flippedAt : undefined;
@@ -197,10 +246,19 @@ async function stories(stack: DemoStack, o: { yes: boolean; approveAfterMs: numb
   say(`  migrated      ${one.result.outcome === 'completed' ? MIGRATED : '—'}`);
   say(`  rolled back   ${two.result.outcome === 'rolled-back' ? REGRESSED : '—'}`);
   const p1 = one.result.progress.parity;
-  if (p1) say(`  ${MIGRATED} parity   ${p1.samples} shadow samples, mismatch ${(p1.mismatchRate * 100).toFixed(2)}%, p95 new/legacy ×${p1.p95Ratio?.toFixed(2) ?? '—'}`);
-  if (coverage) say(`  coverage      ${pct(coverage.before)} (hand-written cases) → ${pct(coverage.after)} (with recorded cases)`);
-  if (p1) say(`  ${MIGRATED} p95     legacy ${p1.legacyP95 ?? '—'} ms vs new ${p1.newP95 ?? '—'} ms over the same shadowed requests`);
-  say(`  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped ${guard.tripMs ?? '—'} ms after the first failure)` : ' (the workflow\'s analysis caught it before the router guard had to trip)'}`);
+  if (p1)
+    say(
+      `  ${MIGRATED} parity   ${p1.samples} shadow samples, mismatch ${(p1.mismatchRate * 100).toFixed(2)}%, p95 new/legacy ×${p1.p95Ratio?.toFixed(2) ?? '—'}`,
+    );
+  if (coverage)
+    say(`  coverage      ${pct(coverage.before)} (hand-written cases) → ${pct(coverage.after)} (with recorded cases)`);
+  if (p1)
+    say(
+      `  ${MIGRATED} p95     legacy ${p1.legacyP95 ?? '—'} ms vs new ${p1.newP95 ?? '—'} ms over the same shadowed requests`,
+    );
+  say(
+    `  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped ${guard.tripMs ?? '—'} ms after the first failure)` : " (the workflow's analysis caught it before the router guard had to trip)"}`,
+  );
   say(`  workflow rollback: compensations done ${two.result.progress.rollback?.durationMs ?? '—'} ms after detection`);
   say(`  reports       ${one.result.report?.markdown ?? '—'}, ${two.result.report?.markdown ?? '—'}`);
   void traffic;

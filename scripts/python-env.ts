@@ -20,7 +20,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function pythonVersion(bin: string): Promise<[number, number] | undefined> {
   try {
-    const { stdout } = await run(bin, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'], { timeout: 10_000 });
+    const { stdout } = await run(bin, ['-c', 'import sys; print(sys.version_info[0], sys.version_info[1])'], {
+      timeout: 10_000,
+    });
     const [major, minor] = stdout.trim().split(' ').map(Number);
     return [major ?? 0, minor ?? 0];
   } catch {
@@ -35,7 +37,10 @@ async function findPython(): Promise<string> {
     if (v && (v[0] > 3 || (v[0] === 3 && v[1] >= 10))) return bin;
     tried.push(`${bin}: ${v ? `Python ${v.join('.')} is too old` : 'not found'}`);
   }
-  throw new PhoenixError('PHX_ERR_PYTHON_UNAVAILABLE', `the example apps need Python 3.10+ (${tried.join('; ')}); install it or set PHOENIX_PYTHON to its path`);
+  throw new PhoenixError(
+    'PHX_ERR_PYTHON_UNAVAILABLE',
+    `the example apps need Python 3.10+ (${tried.join('; ')}); install it or set PHOENIX_PYTHON to its path`,
+  );
 }
 
 /**
@@ -43,13 +48,17 @@ async function findPython(): Promise<string> {
  * @returns the venv's python.
  * @throws PhoenixError `PHX_ERR_PYTHON_UNAVAILABLE`, `PHX_ERR_PIP_FAILED`
  */
-export async function ensurePythonEnv(opts: { root?: string; log?: (line: string) => void } = {}): Promise<{ python: string }> {
+export async function ensurePythonEnv(
+  opts: { root?: string; log?: (line: string) => void } = {},
+): Promise<{ python: string }> {
   const root = opts.root ?? ROOT;
   const log = opts.log ?? (() => {});
   const venv = path.join(root, '.phoenix', 'venv');
   const python = path.join(venv, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python');
   const requirements = path.join(root, 'examples', 'requirements.txt');
-  const wanted = createHash('sha256').update(await readFile(requirements)).digest('hex');
+  const wanted = createHash('sha256')
+    .update(await readFile(requirements))
+    .digest('hex');
   const stamp = path.join(venv, '.phoenix-requirements');
   if ((await readFile(stamp, 'utf8').catch(() => '')) === wanted && (await pythonVersion(python))) return { python };
   if (!(await pythonVersion(python))) {
@@ -59,15 +68,23 @@ export async function ensurePythonEnv(opts: { root?: string; log?: (line: string
     try {
       await run(base, ['-m', 'venv', venv], { timeout: 120_000 });
     } catch (err) {
-      throw new PhoenixError('PHX_ERR_PYTHON_UNAVAILABLE', `could not create a virtualenv (${(err as Error).message.split('\n')[0]}); on Debian/Ubuntu install python3-venv`);
+      throw new PhoenixError(
+        'PHX_ERR_PYTHON_UNAVAILABLE',
+        `could not create a virtualenv (${(err as Error).message.split('\n')[0]}); on Debian/Ubuntu install python3-venv`,
+      );
     }
   }
-  log('installing the example apps\' requirements with pip (flask, fastapi, uvicorn) …');
+  log("installing the example apps' requirements with pip (flask, fastapi, uvicorn) …");
   try {
-    await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-r', requirements], { timeout: 600_000 });
+    await run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-r', requirements], {
+      timeout: 600_000,
+    });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new PhoenixError('PHX_ERR_PIP_FAILED', `pip could not install ${path.relative(root, requirements)}: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')}; check access to PyPI (or a PIP_INDEX_URL mirror)`);
+    throw new PhoenixError(
+      'PHX_ERR_PIP_FAILED',
+      `pip could not install ${path.relative(root, requirements)}: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ')}; check access to PyPI (or a PIP_INDEX_URL mirror)`,
+    );
   }
   await writeFile(stamp, wanted);
   return { python };
@@ -93,7 +110,10 @@ export async function startPythonApp(
   const port = opts.port ?? (await freePort());
   await mkdir(path.dirname(opts.logFile), { recursive: true });
   const out = createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(python, [script, ...args, '--port', String(port)], { env: { ...process.env, PYTHONUNBUFFERED: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(python, [script, ...args, '--port', String(port)], {
+    env: { ...process.env, PYTHONUNBUFFERED: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
   let exited: number | null | undefined;
@@ -112,7 +132,10 @@ export async function startPythonApp(
   for (;;) {
     if (exited !== undefined) {
       const tail = (await readFile(opts.logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-8).join('\n');
-      throw new PhoenixError('PHX_ERR_APP_START', `${path.basename(path.dirname(script))}/${path.basename(script)} exited with code ${exited} before answering; last lines of ${opts.logFile}:\n${tail}`);
+      throw new PhoenixError(
+        'PHX_ERR_APP_START',
+        `${path.basename(path.dirname(script))}/${path.basename(script)} exited with code ${exited} before answering; last lines of ${opts.logFile}:\n${tail}`,
+      );
     }
     try {
       const res = await request(`${url}${opts.readyPath ?? '/healthz'}`, { headersTimeout: 1000, bodyTimeout: 1000 });
@@ -123,7 +146,10 @@ export async function startPythonApp(
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new PhoenixError('PHX_ERR_APP_START', `${script} did not answer on ${url} within ${(opts.timeoutMs ?? 30_000) / 1000} s; see ${opts.logFile}`);
+      throw new PhoenixError(
+        'PHX_ERR_APP_START',
+        `${script} did not answer on ${url} within ${(opts.timeoutMs ?? 30_000) / 1000} s; see ${opts.logFile}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

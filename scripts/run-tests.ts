@@ -37,12 +37,18 @@ async function main(): Promise<number> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, PHOENIX_TEST_TEMPORAL_ADDRESS: server.address, PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn' },
+      env: {
+        ...process.env,
+        PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+        PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn',
+      },
     });
     const stop = (): void => void child.kill('SIGINT');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    return await new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+    return await new Promise<number>((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+    );
   } finally {
     await server.stop();
   }

@@ -40,13 +40,20 @@ function makeUser(r: () => number, id: number): Record<string, unknown> {
   const last = LAST[Math.floor(r() * LAST.length)] as string;
   return {
     id,
-    uuid: `${Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0')}-${Math.floor(r() * 2 ** 16).toString(16)}-4a1b-9c2d-${Math.floor(r() * 2 ** 48).toString(16)}`,
+    uuid: `${Math.floor(r() * 2 ** 32)
+      .toString(16)
+      .padStart(8, '0')}-${Math.floor(r() * 2 ** 16).toString(16)}-4a1b-9c2d-${Math.floor(r() * 2 ** 48).toString(16)}`,
     name: `${first} ${last}`,
     email: `${first.toLowerCase()}.${last.toLowerCase()}${id}@example.com`,
     created_at: iso(r),
     updated_at: iso(r),
     active: r() > 0.2,
-    address: { street: `${Math.floor(r() * 200)} Main St`, city: CITIES[Math.floor(r() * CITIES.length)], zip: String(10000 + Math.floor(r() * 89999)), geo: { lat: r() * 180 - 90, lng: r() * 360 - 180 } },
+    address: {
+      street: `${Math.floor(r() * 200)} Main St`,
+      city: CITIES[Math.floor(r() * CITIES.length)],
+      zip: String(10000 + Math.floor(r() * 89999)),
+      geo: { lat: r() * 180 - 90, lng: r() * 360 - 180 },
+    },
     roles: ROLES.filter(() => r() > 0.6),
     stats: { logins: Math.floor(r() * 5000), score: Math.round(r() * 10000) / 100, last_request_id: `req-${id}` },
   };
@@ -55,7 +62,10 @@ function makeUser(r: () => number, id: number): Record<string, unknown> {
 /** A users page of at least `bytes` bytes, and a candidate that differs only in ignored fields (or also in `real`). */
 function makePair(bytes: number, seed: number, real = false): { legacy: Buffer; candidate: Buffer; size: number } {
   const r = rng(seed);
-  const doc = { meta: { generated_at: iso(r), request_id: 'req-a', page: 1, total: 0 }, data: [] as Record<string, unknown>[] };
+  const doc = {
+    meta: { generated_at: iso(r), request_id: 'req-a', page: 1, total: 0 },
+    data: [] as Record<string, unknown>[],
+  };
   while (JSON.stringify(doc).length < bytes) doc.data.push(makeUser(r, 1000 + doc.data.length));
   doc.meta.total = doc.data.length;
   const cand = structuredClone(doc);
@@ -95,20 +105,42 @@ async function main(): Promise<void> {
     const candidateParsed: unknown = JSON.parse(p.candidate.toString());
     const same = Buffer.from(p.legacy);
     // Sanity: the engine must see the ignored-only pair as equal and the other pair as different.
-    if (!compareResponses(snap(p.legacy), snap(p.candidate), rules).equal) throw new Error('ignored-only pair should be equal');
-    if (compareResponses(snap(withReal.legacy), snap(withReal.candidate), rules).differences.length !== 1) throw new Error('expected one real difference');
+    if (!compareResponses(snap(p.legacy), snap(p.candidate), rules).equal)
+      throw new Error('ignored-only pair should be equal');
+    if (compareResponses(snap(withReal.legacy), snap(withReal.candidate), rules).differences.length !== 1)
+      throw new Error('expected one real difference');
     const cases: Array<[string, () => unknown]> = [
-      [`phoenix compareResponses ${label} (parse + diff, ignore rules)`, () => compareResponses(snap(p.legacy), snap(p.candidate), rules)],
-      [`phoenix compareResponses ${label} one real difference`, () => compareResponses(snap(withReal.legacy), snap(withReal.candidate), rules)],
+      [
+        `phoenix compareResponses ${label} (parse + diff, ignore rules)`,
+        () => compareResponses(snap(p.legacy), snap(p.candidate), rules),
+      ],
+      [
+        `phoenix compareResponses ${label} one real difference`,
+        () => compareResponses(snap(withReal.legacy), snap(withReal.candidate), rules),
+      ],
       [`phoenix compareResponses ${label} identical bytes`, () => compareResponses(snap(p.legacy), snap(same), rules)],
       [`phoenix compareJson ${label} (pre-parsed, walk only)`, () => compareJson(legacyParsed, candidateParsed, rules)],
       [`JSON.parse x2 ${label} (floor)`, () => [JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString())]],
-      [`microdiff ${label} (parse + diff)`, () => microdiff(JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString()))],
-      [`jsondiffpatch ${label} (parse + diff)`, () => jdp.diff(JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString()))],
+      [
+        `microdiff ${label} (parse + diff)`,
+        () => microdiff(JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString())),
+      ],
+      [
+        `jsondiffpatch ${label} (parse + diff)`,
+        () => jdp.diff(JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString())),
+      ],
     ];
     for (const [name, fn] of cases) {
       const s = await measure(() => do_not_optimize(fn()), { min_cpu_time: 1_000_000_000 });
-      rows.push({ name, payloadBytes: p.size, opsPerSec: Math.round(1e9 / s.avg), avgNs: Math.round(s.avg), p50Ns: Math.round(s.p50), p99Ns: Math.round(s.p99), samples: s.samples.length });
+      rows.push({
+        name,
+        payloadBytes: p.size,
+        opsPerSec: Math.round(1e9 / s.avg),
+        avgNs: Math.round(s.avg),
+        p50Ns: Math.round(s.p50),
+        p99Ns: Math.round(s.p99),
+        samples: s.samples.length,
+      });
     }
   }
   const ops = (prefix: string): number => rows.find((r) => r.name.startsWith(prefix))?.opsPerSec ?? NaN;
@@ -120,11 +152,20 @@ async function main(): Promise<void> {
     'phoenix 50KB vs microdiff 50KB': ratio(ops('phoenix compareResponses 50KB (parse'), ops('microdiff 50KB')),
     'phoenix 50KB vs jsondiffpatch 50KB': ratio(ops('phoenix compareResponses 50KB (parse'), ops('jsondiffpatch 50KB')),
     'phoenix 2KB vs JSON.parse x2 floor': ratio(ops('phoenix compareResponses 2KB (parse'), ops('JSON.parse x2 2KB')),
-    'phoenix 50KB vs JSON.parse x2 floor': ratio(ops('phoenix compareResponses 50KB (parse'), ops('JSON.parse x2 50KB')),
+    'phoenix 50KB vs JSON.parse x2 floor': ratio(
+      ops('phoenix compareResponses 50KB (parse'),
+      ops('JSON.parse x2 50KB'),
+    ),
   };
   const cpus = os.cpus();
   const out = {
-    machine: { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, platform: `${os.platform()} ${os.release()}`, arch: os.arch(), loadavg: os.loadavg() },
+    machine: {
+      cpu: cpus[0]?.model ?? 'unknown',
+      cores: cpus.length,
+      platform: `${os.platform()} ${os.release()}`,
+      arch: os.arch(),
+      loadavg: os.loadavg(),
+    },
     node: process.version,
     date: new Date().toISOString(),
     note: 'Every library case parses both bodies. microdiff and jsondiffpatch have no ignore rules, so they also report the ignored fields.',
@@ -134,7 +175,15 @@ async function main(): Promise<void> {
   const file = join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'diff.json');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
-  console.table(rows.map((r) => ({ name: r.name, bytes: r.payloadBytes, 'ops/s': r.opsPerSec, 'avg µs': (r.avgNs / 1000).toFixed(1), 'p99 µs': (r.p99Ns / 1000).toFixed(1) })));
+  console.table(
+    rows.map((r) => ({
+      name: r.name,
+      bytes: r.payloadBytes,
+      'ops/s': r.opsPerSec,
+      'avg µs': (r.avgNs / 1000).toFixed(1),
+      'p99 µs': (r.p99Ns / 1000).toFixed(1),
+    })),
+  );
   console.table(ratios);
   console.log(`written ${file}`);
 }

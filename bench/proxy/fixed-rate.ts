@@ -64,7 +64,10 @@ function pct(sorted: Float64Array, p: number): number {
 }
 
 function finish(): void {
-  const measured = lat.slice(warm).filter((v) => !Number.isNaN(v)).sort();
+  const measured = lat
+    .slice(warm)
+    .filter((v) => !Number.isNaN(v))
+    .sort();
   const us = (ms: number): number => Math.round(ms * 1000);
   process.stdout.write(
     `${JSON.stringify({
@@ -84,8 +87,11 @@ function finish(): void {
 }
 
 tick();
-setTimeout(() => {
-  process.stderr.write(`fixed-rate: gave up waiting for ${total - completed - errors} responses\n`);
-  errors += total - completed - errors;
-  finish();
-}, (warmupS + durationS + 30) * 1000).unref();
+setTimeout(
+  () => {
+    process.stderr.write(`fixed-rate: gave up waiting for ${total - completed - errors} responses\n`);
+    errors += total - completed - errors;
+    finish();
+  },
+  (warmupS + durationS + 30) * 1000,
+).unref();

@@ -16,7 +16,11 @@ const arg = (name: string, fallback: string): string => {
   return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const origin = arg('origin', 'http://127.0.0.1:3000');
-const pool = new Pool(origin, { connections: Number(arg('connections', '32')), pipelining: 1, keepAliveTimeout: 60_000 });
+const pool = new Pool(origin, {
+  connections: Number(arg('connections', '32')),
+  pipelining: 1,
+  keepAliveTimeout: 60_000,
+});
 
 // RFC 9110 §7.6.1: connection-specific fields are not forwarded.
 const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
@@ -30,7 +34,11 @@ function strip(headers: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
-function factory({ statusCode, headers, opaque: res }: Dispatcher.StreamFactoryData<http.ServerResponse>): http.ServerResponse {
+function factory({
+  statusCode,
+  headers,
+  opaque: res,
+}: Dispatcher.StreamFactoryData<http.ServerResponse>): http.ServerResponse {
   res.writeHead(statusCode, strip(headers as Record<string, string | string[] | undefined>));
   return res;
 }
@@ -38,7 +46,13 @@ function factory({ statusCode, headers, opaque: res }: Dispatcher.StreamFactoryD
 const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   const method = req.method as Dispatcher.HttpMethod;
   pool.stream<http.ServerResponse>(
-    { path: req.url as string, method, headers: strip(req.headers), body: method === 'GET' || method === 'HEAD' ? null : req, opaque: res },
+    {
+      path: req.url as string,
+      method,
+      headers: strip(req.headers),
+      body: method === 'GET' || method === 'HEAD' ? null : req,
+      opaque: res,
+    },
     factory,
     (err) => {
       if (err === null) return;

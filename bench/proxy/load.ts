@@ -58,23 +58,56 @@ export function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv = pr
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.trim() || out.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${err.trim() || out.trim()}`)),
+    );
   });
 }
 
 async function wrk(o: LoadOptions): Promise<LoadResult> {
-  const out = await capture('taskset', ['-c', o.cpu, 'wrk', '-t1', `-c${o.connections}`, `-d${o.durationS}s`, '--timeout', '10s', '-s', lua(), o.url]);
+  const out = await capture('taskset', [
+    '-c',
+    o.cpu,
+    'wrk',
+    '-t1',
+    `-c${o.connections}`,
+    `-d${o.durationS}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    lua(),
+    o.url,
+  ]);
   const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
   if (!line) throw new Error(`wrk printed no summary:\n${out}`);
   const j = JSON.parse(line.slice(8)) as Record<string, number>;
   const durationS = (j.duration_us ?? 0) / 1e6;
   const requests = j.requests ?? 0;
-  return { requests, durationS, rps: requests / durationS, p50Us: j.p50_us ?? NaN, p99Us: j.p99_us ?? NaN, errors: j.errors ?? 0, non2xx: j.non2xx ?? 0 };
+  return {
+    requests,
+    durationS,
+    rps: requests / durationS,
+    p50Us: j.p50_us ?? NaN,
+    p99Us: j.p99_us ?? NaN,
+    errors: j.errors ?? 0,
+    non2xx: j.non2xx ?? 0,
+  };
 }
 
 async function autocannon(o: LoadOptions): Promise<LoadResult> {
   const bin = join(dirname(createRequire(import.meta.url).resolve('autocannon/package.json')), 'autocannon.js');
-  const out = await capture('taskset', ['-c', o.cpu, process.execPath, bin, '-c', String(o.connections), '-d', String(o.durationS), '-j', o.url]);
+  const out = await capture('taskset', [
+    '-c',
+    o.cpu,
+    process.execPath,
+    bin,
+    '-c',
+    String(o.connections),
+    '-d',
+    String(o.durationS),
+    '-j',
+    o.url,
+  ]);
   const j = JSON.parse(out) as {
     requests: { total: number };
     latency: { p50: number; p99: number };
@@ -116,9 +149,22 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Runs the fixed-rate generator pinned to `cpu`. */
 export async function runFixedRate(o: LoadOptions & { rate: number; warmupS: number }): Promise<RateResult> {
   const out = await capture('taskset', [
-    '-c', o.cpu, process.execPath, '--import', 'tsx', join(here, 'fixed-rate.ts'),
-    '--url', o.url, '--rate', String(Math.round(o.rate)), '--duration', String(o.durationS),
-    '--warmup', String(o.warmupS), '--connections', String(o.connections),
+    '-c',
+    o.cpu,
+    process.execPath,
+    '--import',
+    'tsx',
+    join(here, 'fixed-rate.ts'),
+    '--url',
+    o.url,
+    '--rate',
+    String(Math.round(o.rate)),
+    '--duration',
+    String(o.durationS),
+    '--warmup',
+    String(o.warmupS),
+    '--connections',
+    String(o.connections),
   ]);
   return JSON.parse(out.trim().split('\n').pop() as string) as RateResult;
 }

@@ -49,9 +49,16 @@ export interface MallocCheckOptions {
   log: (m: string) => void;
 }
 
-const SCRIPT: Record<NodeTarget, string> = { 'lean-undici': 'lean-undici.ts', 'fastify-proxy': 'fastify-proxy.ts', phoenix: 'phoenix.ts' };
+const SCRIPT: Record<NodeTarget, string> = {
+  'lean-undici': 'lean-undici.ts',
+  'fastify-proxy': 'fastify-proxy.ts',
+  phoenix: 'phoenix.ts',
+};
 
-async function once(o: MallocCheckOptions, peer: Peer): Promise<{ faults: number; cpuUs: number; rps: number; rssMB: number }> {
+async function once(
+  o: MallocCheckOptions,
+  peer: Peer,
+): Promise<{ faults: number; cpuUs: number; rps: number; rssMB: number }> {
   const url = `http://127.0.0.1:${peer.port}${o.path}`;
   const a = sampleTree(peer.pid);
   const r = await runLoad(o.load, { url, durationS: o.durationS, connections: o.connections, cpu: o.loadCpu });
@@ -70,7 +77,8 @@ export async function mallocCheck(o: MallocCheckOptions): Promise<MallocCheck> {
   const rows: MallocRow[] = [];
   const untunedEnv = { ...o.nodeEnv };
   delete untunedEnv.GLIBC_TUNABLES;
-  const argsFor = (t: NodeTarget): string[] => (t === 'phoenix' ? ['--legacy', o.originUrl] : ['--origin', o.originUrl]);
+  const argsFor = (t: NodeTarget): string[] =>
+    t === 'phoenix' ? ['--legacy', o.originUrl] : ['--origin', o.originUrl];
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   for (const t of o.targets) {
     let tuned: Peer | undefined;
@@ -78,7 +86,13 @@ export async function mallocCheck(o: MallocCheckOptions): Promise<MallocCheck> {
     try {
       tuned = await startNode(`${t}-tuned`, SCRIPT[t], argsFor(t), o.cpu, o.nodeEnv);
       untuned = await startNode(`${t}-untuned`, SCRIPT[t], argsFor(t), o.cpu, untunedEnv);
-      for (const p of [tuned, untuned]) await runLoad(o.load, { url: `http://127.0.0.1:${p.port}${o.path}`, durationS: o.warmupS, connections: o.connections, cpu: o.loadCpu });
+      for (const p of [tuned, untuned])
+        await runLoad(o.load, {
+          url: `http://127.0.0.1:${p.port}${o.path}`,
+          durationS: o.warmupS,
+          connections: o.connections,
+          cpu: o.loadCpu,
+        });
       const k: Awaited<ReturnType<typeof once>>[] = [];
       const u: Awaited<ReturnType<typeof once>>[] = [];
       for (let round = 0; round < o.rounds; round++) {
@@ -94,11 +108,18 @@ export async function mallocCheck(o: MallocCheckOptions): Promise<MallocCheck> {
       const m = (xs: typeof k, f: keyof (typeof k)[number]): number => median(xs.map((x) => x[f]));
       rows.push({
         target: t,
-        tunedFaultsPerReq: m(k, 'faults'), untunedFaultsPerReq: m(u, 'faults'),
-        tunedCpuUsPerReq: m(k, 'cpuUs'), untunedCpuUsPerReq: m(u, 'cpuUs'),
-        tunedRps: m(k, 'rps'), untunedRps: m(u, 'rps'), tunedRssMB: m(k, 'rssMB'), untunedRssMB: m(u, 'rssMB'),
+        tunedFaultsPerReq: m(k, 'faults'),
+        untunedFaultsPerReq: m(u, 'faults'),
+        tunedCpuUsPerReq: m(k, 'cpuUs'),
+        untunedCpuUsPerReq: m(u, 'cpuUs'),
+        tunedRps: m(k, 'rps'),
+        untunedRps: m(u, 'rps'),
+        tunedRssMB: m(k, 'rssMB'),
+        untunedRssMB: m(u, 'rssMB'),
       });
-      o.log(`malloc check ${t} 64 KB: ${m(k, 'faults')} faults/req tuned vs ${m(u, 'faults')} untuned; CPU ${m(k, 'cpuUs')} vs ${m(u, 'cpuUs')} µs/req (medians of ${o.rounds} rounds)`);
+      o.log(
+        `malloc check ${t} 64 KB: ${m(k, 'faults')} faults/req tuned vs ${m(u, 'faults')} untuned; CPU ${m(k, 'cpuUs')} vs ${m(u, 'cpuUs')} µs/req (medians of ${o.rounds} rounds)`,
+      );
     } catch (e) {
       o.log(`malloc check ${t} failed: ${(e as Error).message.split('\n')[0]}`);
     } finally {

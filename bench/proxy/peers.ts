@@ -24,19 +24,21 @@ export interface Peer {
 const live = new Set<ChildProcess>();
 /** Kills every process this module started (on exit, on Ctrl-C). */
 export function killAll(): void {
-  for (const c of live) if (c.exitCode === null && c.pid) {
-    try {
-      process.kill(c.pid, 'SIGKILL');
-    } catch {
-      // already gone
+  for (const c of live)
+    if (c.exitCode === null && c.pid) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
-  }
 }
 process.on('exit', killAll);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => {
-  killAll();
-  process.exit(130);
-});
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
 
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
@@ -56,11 +58,22 @@ function stopper(child: ChildProcess): () => Promise<void> {
  * Starts `bench/proxy/<script>` under `node --import tsx`, pinned to `cpu`, and waits for its
  * `READY <port> [json]` line.
  */
-export function startNode(name: string, script: string, args: string[], cpu: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<Peer> {
-  const child = spawn('taskset', ['-c', cpu, process.execPath, ...nodeFlags, '--import', 'tsx', join(here, script), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
+export function startNode(
+  name: string,
+  script: string,
+  args: string[],
+  cpu: string,
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): Promise<Peer> {
+  const child = spawn(
+    'taskset',
+    ['-c', cpu, process.execPath, ...nodeFlags, '--import', 'tsx', join(here, script), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env,
+    },
+  );
   live.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
@@ -84,7 +97,13 @@ export function startNode(name: string, script: string, args: string[], cpu: str
       child.removeAllListeners('exit');
       child.stdout.removeAllListeners('data');
       child.stdout.resume();
-      resolve({ name, pid: child.pid as number, port: Number(m[1]), info: m[2] ? (JSON.parse(m[2]) as Record<string, unknown>) : {}, stop: stopper(child) });
+      resolve({
+        name,
+        pid: child.pid as number,
+        port: Number(m[1]),
+        info: m[2] ? (JSON.parse(m[2]) as Record<string, unknown>) : {},
+        stop: stopper(child),
+      });
     });
   });
 }
@@ -180,7 +199,11 @@ http {
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child = spawn('taskset', ['-c', cpu, 'nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')], { stdio: 'ignore' });
+  const child = spawn(
+    'taskset',
+    ['-c', cpu, 'nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')],
+    { stdio: 'ignore' },
+  );
   live.add(child);
   try {
     await waitHttp(port, probePath, 10_000);
@@ -192,7 +215,7 @@ http {
     } catch {
       // no log
     }
-    throw new Error(`${(e as Error).message}\n${log}`);
+    throw new Error(`${(e as Error).message}\n${log}`, { cause: e });
   }
   return { name: 'nginx', pid: child.pid as number, port, info: { dir }, stop: stopper(child) };
 }

@@ -43,7 +43,11 @@ families:
       sampleRate: 1
 `;
   const plan = await parsePlan(text, join(dir, 'plan.yaml'));
-  const logger = createLogger('bench-router', { level: process.env.PHOENIX_LOG_LEVEL ?? 'warn' }, process.stderr as unknown as DestinationStream);
+  const logger = createLogger(
+    'bench-router',
+    { level: process.env.PHOENIX_LOG_LEVEL ?? 'warn' },
+    process.stderr as unknown as DestinationStream,
+  );
   const router = await startRouter({
     plan,
     port: Number(arg('port', '0')),

@@ -62,11 +62,17 @@ async function run(): Promise<void> {
   await mirror?.stop();
   await origin.stop();
   // One profile per thread: the proxy's and, in shadow mode, the shadow thread's.
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   if (files.length === 0) throw new Error(`no .cpuprofile written in ${dir}`);
   process.stdout.write(`${target} ${size}: ${Math.round(r.rps)} req/s under --cpu-prof\n`);
   for (const file of files) {
-    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { nodes: Node[]; startTime: number; endTime: number };
+    const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+      nodes: Node[];
+      startTime: number;
+      endTime: number;
+    };
     const self = new Map<string, number>();
     let total = 0;
     let idle = 0;
@@ -75,11 +81,14 @@ async function run(): Promise<void> {
       total += hits;
       if (n.callFrame.functionName === '(idle)') idle += hits;
       const url = n.callFrame.url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
-      const key = `${n.callFrame.functionName || '(anonymous)'}  ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
+      const key =
+        `${n.callFrame.functionName || '(anonymous)'}  ${url ? `${url}:${n.callFrame.lineNumber + 1}` : ''}`.trim();
       self.set(key, (self.get(key) ?? 0) + hits);
     }
     const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-    process.stdout.write(`\n${file} (${(((total - idle) / Math.max(1, total)) * 100).toFixed(0)}% of samples busy): top ${top} frames by self time\n`);
+    process.stdout.write(
+      `\n${file} (${(((total - idle) / Math.max(1, total)) * 100).toFixed(0)}% of samples busy): top ${top} frames by self time\n`,
+    );
     for (const [k, v] of rows) process.stdout.write(`${((v / total) * 100).toFixed(1).padStart(6)}%  ${k}\n`);
   }
   process.stdout.write(`profiles: ${dir}\n`);

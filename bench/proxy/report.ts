@@ -40,7 +40,9 @@ export function median(xs: number[]): number {
 const r2 = (x: number): number => Math.round(x * 100) / 100;
 const r1 = (x: number): number => Math.round(x * 10) / 10;
 
-export type Medians = Partial<Record<Size, Partial<Record<Target, Record<Metric, number> & { rounds: number; mirroredFraction?: number }>>>>;
+export type Medians = Partial<
+  Record<Size, Partial<Record<Target, Record<Metric, number> & { rounds: number; mirroredFraction?: number }>>>
+>;
 
 export function medians(rows: RunRow[]): Medians {
   const out: Medians = {};
@@ -87,9 +89,11 @@ export function ratios(rows: RunRow[], sizes: readonly Size[], targets: readonly
   const has = (t: Target): boolean => targets.includes(t);
   for (const size of sizes) {
     const r: Record<string, number> = {};
-    for (const t of targets) if (t !== 'direct' && has('direct')) r[`${t} req/s vs direct`] = pairedRatio(rows, size, t, 'direct', 'rps');
+    for (const t of targets)
+      if (t !== 'direct' && has('direct')) r[`${t} req/s vs direct`] = pairedRatio(rows, size, t, 'direct', 'rps');
     for (const t of ['nginx', 'fastify-proxy', 'phoenix', 'phoenix-shadow'] as const) {
-      if (has(t) && has('lean-undici')) r[`${t} CPU/req vs lean-undici`] = pairedRatio(rows, size, t, 'lean-undici', 'cpuUsPerReq');
+      if (has(t) && has('lean-undici'))
+        r[`${t} CPU/req vs lean-undici`] = pairedRatio(rows, size, t, 'lean-undici', 'cpuUsPerReq');
     }
     for (const t of ['lean-undici', 'fastify-proxy', 'phoenix'] as const) {
       if (has(t) && has('nginx')) r[`${t} CPU/req vs nginx`] = pairedRatio(rows, size, t, 'nginx', 'cpuUsPerReq');
@@ -101,7 +105,13 @@ export function ratios(rows: RunRow[], sizes: readonly Size[], targets: readonly
     }
     if (has('phoenix') && has('phoenix-shadow')) {
       r['phoenix-shadow req/s vs phoenix (legacy)'] = pairedRatio(rows, size, 'phoenix-shadow', 'phoenix', 'rps');
-      r['phoenix-shadow CPU/req vs phoenix (legacy)'] = pairedRatio(rows, size, 'phoenix-shadow', 'phoenix', 'cpuUsPerReq');
+      r['phoenix-shadow CPU/req vs phoenix (legacy)'] = pairedRatio(
+        rows,
+        size,
+        'phoenix-shadow',
+        'phoenix',
+        'cpuUsPerReq',
+      );
     }
     out[size] = r;
   }
@@ -110,14 +120,24 @@ export function ratios(rows: RunRow[], sizes: readonly Size[], targets: readonly
 
 const LABEL: Record<Size, string> = { small: '≈300 B', large: '64 KB' };
 
-export function verdicts(rt: Ratios, bytesOk: Partial<Record<Target, Partial<Record<Size, boolean>>>>, targets: readonly Target[]): Verdict[] {
+export function verdicts(
+  rt: Ratios,
+  bytesOk: Partial<Record<Target, Partial<Record<Size, boolean>>>>,
+  targets: readonly Target[],
+): Verdict[] {
   const out: Verdict[] = [];
   const bar = (size: Size, key: string, label: string, op: '<=' | '>=', limit: number): void => {
     const v = rt[size]?.[key];
     const ok = v !== undefined && Number.isFinite(v);
-    out.push({ bar: `${label} (${LABEL[size]})`, value: ok ? v : null, threshold: `${op} ${limit}`, pass: ok ? (op === '<=' ? v <= limit : v >= limit) : null });
+    out.push({
+      bar: `${label} (${LABEL[size]})`,
+      value: ok ? v : null,
+      threshold: `${op} ${limit}`,
+      pass: ok ? (op === '<=' ? v <= limit : v >= limit) : null,
+    });
   };
-  if (!targets.includes('phoenix')) return [{ bar: 'phoenix router', value: null, threshold: '-', pass: null, note: 'not measured' }];
+  if (!targets.includes('phoenix'))
+    return [{ bar: 'phoenix router', value: null, threshold: '-', pass: null, note: 'not measured' }];
   bar('small', 'phoenix CPU/req vs lean-undici', 'CPU/req ≤ 1.1× lean undici', '<=', 1.1);
   bar('large', 'phoenix CPU/req vs lean-undici', 'CPU/req ≤ 1.1× lean undici', '<=', 1.1);
   bar('small', 'phoenix CPU/req vs nginx', 'CPU/req ≤ 2× nginx', '<=', 2);
@@ -128,28 +148,48 @@ export function verdicts(rt: Ratios, bytesOk: Partial<Record<Target, Partial<Rec
     bar('large', 'phoenix-shadow req/s vs phoenix (legacy)', 'shadow 100% keeps ≥ 0.85× legacy req/s', '>=', 0.85);
     const b = bytesOk['phoenix-shadow'];
     const same = b ? Object.values(b).every(Boolean) : null;
-    out.push({ bar: "shadow 100%: client's bytes unchanged", value: same, threshold: 'identical status, content-type and body', pass: same });
+    out.push({
+      bar: "shadow 100%: client's bytes unchanged",
+      value: same,
+      threshold: 'identical status, content-type and body',
+      pass: same,
+    });
   }
   return out;
 }
 
 /** Reference ranges for peers measured on the same kind of machine (TARGETS.md): a harness sanity check. */
-export const REFERENCE: Partial<Record<Target, Record<Size, { vsDirect: [number, number]; cpuUs: [number, number] }>>> = {
-  nginx: { small: { vsDirect: [0.84, 0.91], cpuUs: [33, 33] }, large: { vsDirect: [0.84, 0.84], cpuUs: [55, 55] } },
-  'lean-undici': { small: { vsDirect: [0.46, 0.63], cpuUs: [60, 60] }, large: { vsDirect: [0.36, 0.46], cpuUs: [150, 170] } },
-  'fastify-proxy': { small: { vsDirect: [0.37, 0.4], cpuUs: [100, 100] }, large: { vsDirect: [0.26, 0.41], cpuUs: [165, 175] } },
-};
+export const REFERENCE: Partial<Record<Target, Record<Size, { vsDirect: [number, number]; cpuUs: [number, number] }>>> =
+  {
+    nginx: { small: { vsDirect: [0.84, 0.91], cpuUs: [33, 33] }, large: { vsDirect: [0.84, 0.84], cpuUs: [55, 55] } },
+    'lean-undici': {
+      small: { vsDirect: [0.46, 0.63], cpuUs: [60, 60] },
+      large: { vsDirect: [0.36, 0.46], cpuUs: [150, 170] },
+    },
+    'fastify-proxy': {
+      small: { vsDirect: [0.37, 0.4], cpuUs: [100, 100] },
+      large: { vsDirect: [0.26, 0.41], cpuUs: [165, 175] },
+    },
+  };
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const fmt = (x: number | undefined, d = 0): string => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d));
 
 /** Prints medians, ratios and verdicts. */
-export function printReport(m: Medians, rt: Ratios, v: Verdict[], sizes: readonly Size[], targets: readonly Target[]): void {
+export function printReport(
+  m: Medians,
+  rt: Ratios,
+  v: Verdict[],
+  sizes: readonly Size[],
+  targets: readonly Target[],
+): void {
   const log = (s = ''): void => void process.stdout.write(`${s}\n`);
   for (const size of sizes) {
     log(`\n${LABEL[size]} JSON — medians over rounds`);
-    log(`${pad('target', 16)}${lpad('req/s', 9)}${lpad('vs direct', 11)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('CPU µs/req', 12)}${lpad('faults/req', 12)}${lpad('RSS MB', 9)}`);
+    log(
+      `${pad('target', 16)}${lpad('req/s', 9)}${lpad('vs direct', 11)}${lpad('p50 ms', 9)}${lpad('p99 ms', 9)}${lpad('CPU µs/req', 12)}${lpad('faults/req', 12)}${lpad('RSS MB', 9)}`,
+    );
     for (const t of targets) {
       const x = m[size]?.[t];
       if (!x) continue;

@@ -47,7 +47,8 @@ function parseArgs(argv: string[]): Settings {
   };
   const quick = argv.includes('--quick');
   const targets = (get('targets')?.split(',') ?? [...TARGETS]) as Target[];
-  for (const t of targets) if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (targets: ${TARGETS.join(', ')})`);
+  for (const t of targets)
+    if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (targets: ${TARGETS.join(', ')})`);
   return {
     quick,
     rounds: Number(get('rounds') ?? (quick ? 3 : 5)),
@@ -58,7 +59,9 @@ function parseArgs(argv: string[]): Settings {
     mallocCheck: !argv.includes('--no-malloc-check'),
     targets,
     load: (get('load') as LoadTool | undefined) ?? 'wrk',
-    out: get('out') ?? (quick ? join(os.tmpdir(), 'phoenix-router-quick.json') : join(root, 'bench', 'results', 'router.json')),
+    out:
+      get('out') ??
+      (quick ? join(os.tmpdir(), 'phoenix-router-quick.json') : join(root, 'bench', 'results', 'router.json')),
   };
 }
 
@@ -71,7 +74,11 @@ async function getCount(port: number): Promise<number> {
 
 async function setRoute(adminUrl: string, body: Record<string, unknown>): Promise<void> {
   const url = `${adminUrl.replace(/\/$/, '')}/v1/families/${FAMILY}/route`;
-  const r = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await r.text();
   if (r.status >= 300) throw new Error(`PUT ${url} → ${r.status} ${text}`);
 }
@@ -82,7 +89,8 @@ async function bytesCheck(port: number, size: Size, expected: Buffer): Promise<{
   const ct = r.headers.get('content-type');
   if (r.status !== 200) return { ok: false, detail: `status ${r.status}` };
   if (ct !== 'application/json') return { ok: false, detail: `content-type ${ct}` };
-  if (!body.equals(expected)) return { ok: false, detail: `body differs (${body.byteLength} vs ${expected.byteLength} bytes)` };
+  if (!body.equals(expected))
+    return { ok: false, detail: `body differs (${body.byteLength} vs ${expected.byteLength} bytes)` };
   return { ok: true };
 }
 
@@ -97,10 +105,13 @@ async function main(): Promise<void> {
   };
   if (s.load === 'wrk' && !ensureCommand('wrk', 'wrk', log)) {
     s.load = 'autocannon';
-    notes.push('wrk unavailable: autocannon (Node, same core as the origin) generated the load; it costs more CPU than wrk, so absolute req/s are lower.');
+    notes.push(
+      'wrk unavailable: autocannon (Node, same core as the origin) generated the load; it costs more CPU than wrk, so absolute req/s are lower.',
+    );
     log('wrk unavailable; falling back to autocannon');
   }
-  if (s.targets.includes('nginx') && !ensureCommand('nginx', 'nginx', log)) skip('nginx', 'nginx is not installed and could not be installed');
+  if (s.targets.includes('nginx') && !ensureCommand('nginx', 'nginx', log))
+    skip('nginx', 'nginx is not installed and could not be installed');
   const routerFile = join(root, 'src', 'router', 'server.ts');
   if (!existsSync(routerFile)) {
     if (s.targets.includes('phoenix')) skip('phoenix', 'src/router/server.ts does not exist yet');
@@ -124,13 +135,23 @@ async function main(): Promise<void> {
     }
   };
   await start('nginx', () => startNginx(origin.port, PROXY_CPU, PATHS.small));
-  await start('lean-undici', () => startNode('lean-undici', 'lean-undici.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv));
-  await start('fastify-proxy', () => startNode('fastify-proxy', 'fastify-proxy.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv));
+  await start('lean-undici', () =>
+    startNode('lean-undici', 'lean-undici.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv),
+  );
+  await start('fastify-proxy', () =>
+    startNode('fastify-proxy', 'fastify-proxy.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv),
+  );
   await start('phoenix', () => startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv));
   if (s.targets.includes('phoenix-shadow')) {
     mirror = await startNode('mirror-origin', 'origin.ts', [], LOAD_CPU, nodeEnv);
     await start('phoenix-shadow', async () => {
-      const p = await startNode('phoenix-shadow', 'phoenix.ts', ['--legacy', originUrl, '--new', `http://127.0.0.1:${mirror!.port}`], PROXY_CPU, nodeEnv);
+      const p = await startNode(
+        'phoenix-shadow',
+        'phoenix.ts',
+        ['--legacy', originUrl, '--new', `http://127.0.0.1:${mirror!.port}`],
+        PROXY_CPU,
+        nodeEnv,
+      );
       await setRoute(String(p.info.adminUrl), { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
       return p;
     });
@@ -147,7 +168,10 @@ async function main(): Promise<void> {
   }
   if (mirror && s.targets.includes('phoenix-shadow')) {
     await new Promise((r) => setTimeout(r, 300));
-    if ((await getCount(mirror.port)) === 0) notes.push('phoenix-shadow: the mirror origin saw no request after the byte check; shadow mode may not be active.');
+    if ((await getCount(mirror.port)) === 0)
+      notes.push(
+        'phoenix-shadow: the mirror origin saw no request after the byte check; shadow mode may not be active.',
+      );
   }
 
   const rows: RunRow[] = [];
@@ -155,40 +179,98 @@ async function main(): Promise<void> {
     const peer = peers[t];
     const before = peer ? sampleTree(peer.pid) : undefined;
     const m0 = t === 'phoenix-shadow' && mirror ? await getCount(mirror.port) : 0;
-    const r = await runLoad(s.load, { url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`, durationS, connections: s.connections, cpu: LOAD_CPU });
+    const r = await runLoad(s.load, {
+      url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`,
+      durationS,
+      connections: s.connections,
+      cpu: LOAD_CPU,
+    });
     const after = peer ? sampleTree(peer.pid) : undefined;
     const m1 = t === 'phoenix-shadow' && mirror ? await getCount(mirror.port) : 0;
     const per = (x: number): number | null => (r.requests > 0 ? x / r.requests : null);
     const row: RunRow = {
-      round, size, target: t, rps: Math.round(r.rps), p50Us: r.p50Us, p99Us: r.p99Us, requests: r.requests, errors: r.errors, non2xx: r.non2xx,
+      round,
+      size,
+      target: t,
+      rps: Math.round(r.rps),
+      p50Us: r.p50Us,
+      p99Us: r.p99Us,
+      requests: r.requests,
+      errors: r.errors,
+      non2xx: r.non2xx,
       cpuUsPerReq: before && after ? round2(per((after.cpuS - before.cpuS) * 1e6)) : null,
       faultsPerReq: before && after ? round3(per(after.faults - before.faults)) : null,
       majorFaultsPerReq: before && after ? round3(per(after.majorFaults - before.majorFaults)) : null,
       rssMB: after ? Math.round(after.rssBytes / 1048576) : null,
     };
-    if (t === 'phoenix-shadow') row.mirroredFraction = round3(r.requests > 0 ? (m1 - m0) / r.requests : NaN) ?? undefined;
+    if (t === 'phoenix-shadow')
+      row.mirroredFraction = round3(r.requests > 0 ? (m1 - m0) / r.requests : NaN) ?? undefined;
     if (r.errors > 0 || r.non2xx > 0) log(`${t} ${size}: ${r.errors} socket errors, ${r.non2xx} non-2xx answers`);
     return row;
   };
 
   const started = Date.now();
-  const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}`, arch: os.arch() };
-  const write = (complete: boolean, extra: { halfLoad?: unknown; mallocCheck?: MallocCheck | { skipped: string } } = {}): void => {
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memGB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.platform()} ${os.release()}`,
+    arch: os.arch(),
+  };
+  const write = (
+    complete: boolean,
+    extra: { halfLoad?: unknown; mallocCheck?: MallocCheck | { skipped: string } } = {},
+  ): void => {
     const m = medians(rows);
     const rt = ratios(rows, SIZES, s.targets);
     const v = verdicts(rt, bytesOk, s.targets);
     mkdirSync(dirname(s.out), { recursive: true });
-    writeFileSync(s.out, `${JSON.stringify({
-      complete, machine: { ...machine, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
-      node: process.version, nginx: version('nginx', '-v'), wrk: s.load === 'wrk' ? version('wrk', '-v') : undefined,
-      date: new Date().toISOString(), elapsedS: Math.round((Date.now() - started) / 1000),
-      settings: { ...s, out: undefined, pinning: { proxy: `cpu ${PROXY_CPU}`, originLoadAndMirror: `cpu ${LOAD_CPU}` }, threads: 1, GLIBC_TUNABLES, nginxWorkers: 1 },
-      skipped, notes, bytesCheck: bytesOk, medians: m, ratios: rt, verdicts: v, reference: REFERENCE, ...extra, runs: rows,
-    }, null, 2)}\n`);
+    writeFileSync(
+      s.out,
+      `${JSON.stringify(
+        {
+          complete,
+          machine: { ...machine, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+          node: process.version,
+          nginx: version('nginx', '-v'),
+          wrk: s.load === 'wrk' ? version('wrk', '-v') : undefined,
+          date: new Date().toISOString(),
+          elapsedS: Math.round((Date.now() - started) / 1000),
+          settings: {
+            ...s,
+            out: undefined,
+            pinning: { proxy: `cpu ${PROXY_CPU}`, originLoadAndMirror: `cpu ${LOAD_CPU}` },
+            threads: 1,
+            GLIBC_TUNABLES,
+            nginxWorkers: 1,
+          },
+          skipped,
+          notes,
+          bytesCheck: bytesOk,
+          medians: m,
+          ratios: rt,
+          verdicts: v,
+          reference: REFERENCE,
+          ...extra,
+          runs: rows,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   };
 
-  log(`load: ${s.load}; targets: ${s.targets.join(', ')}; ${s.rounds} rounds × ${s.durationS} s × ${SIZES.length} sizes`);
-  for (const t of s.targets) for (const size of SIZES) await runLoad(s.load, { url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`, durationS: s.warmupS, connections: s.connections, cpu: LOAD_CPU });
+  log(
+    `load: ${s.load}; targets: ${s.targets.join(', ')}; ${s.rounds} rounds × ${s.durationS} s × ${SIZES.length} sizes`,
+  );
+  for (const t of s.targets)
+    for (const size of SIZES)
+      await runLoad(s.load, {
+        url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`,
+        durationS: s.warmupS,
+        connections: s.connections,
+        cpu: LOAD_CPU,
+      });
   for (let round = 1; round <= s.rounds; round++) {
     for (const size of SIZES) {
       // Rotate the order each round so no target always runs first after a size switch.
@@ -196,9 +278,13 @@ async function main(): Promise<void> {
       for (const t of order) {
         const row = await measure(t, size, s.durationS, round);
         rows.push(row);
-        log(`round ${round} ${size} ${t}: ${row.rps} req/s, p50 ${(row.p50Us / 1000).toFixed(2)} ms, p99 ${(row.p99Us / 1000).toFixed(2)} ms` +
-          (row.cpuUsPerReq !== null ? `, ${row.cpuUsPerReq} µs CPU/req, ${row.faultsPerReq} faults/req, ${row.rssMB} MB` : '') +
-          (row.mirroredFraction !== undefined ? `, mirrored ${(row.mirroredFraction * 100).toFixed(0)}%` : ''));
+        log(
+          `round ${round} ${size} ${t}: ${row.rps} req/s, p50 ${(row.p50Us / 1000).toFixed(2)} ms, p99 ${(row.p99Us / 1000).toFixed(2)} ms` +
+            (row.cpuUsPerReq !== null
+              ? `, ${row.cpuUsPerReq} µs CPU/req, ${row.faultsPerReq} faults/req, ${row.rssMB} MB`
+              : '') +
+            (row.mirroredFraction !== undefined ? `, mirrored ${(row.mirroredFraction * 100).toFixed(0)}%` : ''),
+        );
       }
     }
     write(false);
@@ -206,7 +292,10 @@ async function main(): Promise<void> {
 
   let halfLoad: Record<string, unknown> | undefined;
   if (s.halfLoadS > 0) {
-    halfLoad = { method: 'open-loop fixed-rate generator (bench/proxy/fixed-rate.ts, undici Pool, c connections) on the load core; latency from the scheduled send time; rate = half the slowest proxy\'s median saturated req/s, the same rate for every target' };
+    halfLoad = {
+      method:
+        "open-loop fixed-rate generator (bench/proxy/fixed-rate.ts, undici Pool, c connections) on the load core; latency from the scheduled send time; rate = half the slowest proxy's median saturated req/s, the same rate for every target",
+    };
     const m = medians(rows);
     for (const size of SIZES) {
       const proxies = s.targets.filter((t) => t !== 'direct');
@@ -217,11 +306,23 @@ async function main(): Promise<void> {
       for (const t of s.targets) {
         const warmupS = s.quick ? 1 : 2;
         const m0 = t === 'phoenix-shadow' && mirror ? await getCount(mirror.port) : 0;
-        const r: RateResult & { mirroredFraction?: number } = await runFixedRate({ url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`, durationS: s.halfLoadS, warmupS, connections: s.connections, cpu: LOAD_CPU, rate });
+        const r: RateResult & { mirroredFraction?: number } = await runFixedRate({
+          url: `http://127.0.0.1:${portOf(t)}${PATHS[size]}`,
+          durationS: s.halfLoadS,
+          warmupS,
+          connections: s.connections,
+          cpu: LOAD_CPU,
+          rate,
+        });
         // Mirrors of the warm-up count too, so the share is of everything sent at this rate.
-        if (t === 'phoenix-shadow' && mirror) r.mirroredFraction = round3(((await getCount(mirror.port)) - m0) / (rate * (warmupS + s.halfLoadS))) ?? undefined;
+        if (t === 'phoenix-shadow' && mirror)
+          r.mirroredFraction =
+            round3(((await getCount(mirror.port)) - m0) / (rate * (warmupS + s.halfLoadS))) ?? undefined;
         res[t] = r;
-        log(`half load ${size} ${t} @ ${rate}/s: p50 ${(r.p50Us / 1000).toFixed(2)} ms, p99 ${(r.p99Us / 1000).toFixed(2)} ms` + (r.mirroredFraction !== undefined ? `, mirrored ${(r.mirroredFraction * 100).toFixed(0)}%` : ''));
+        log(
+          `half load ${size} ${t} @ ${rate}/s: p50 ${(r.p50Us / 1000).toFixed(2)} ms, p99 ${(r.p99Us / 1000).toFixed(2)} ms` +
+            (r.mirroredFraction !== undefined ? `, mirrored ${(r.mirroredFraction * 100).toFixed(0)}%` : ''),
+        );
       }
       const direct = res.direct as { p99Us: number; p50Us: number } | undefined;
       if (direct) {
@@ -240,8 +341,21 @@ async function main(): Promise<void> {
   let malloc: MallocCheck | { skipped: string } = { skipped: 'disabled (--no-malloc-check)' };
   if (s.mallocCheck) {
     malloc = await mallocCheck({
-      targets: s.targets.filter((t): t is 'lean-undici' | 'fastify-proxy' | 'phoenix' => t === 'lean-undici' || t === 'phoenix' || t === 'fastify-proxy'),
-      originUrl, rounds: s.quick ? 1 : 3, durationS: s.durationS, warmupS: Math.min(2, s.warmupS), connections: s.connections, load: s.load, cpu: PROXY_CPU, loadCpu: LOAD_CPU, nodeEnv, path: PATHS.large, log,
+      targets: s.targets.filter(
+        (t): t is 'lean-undici' | 'fastify-proxy' | 'phoenix' =>
+          t === 'lean-undici' || t === 'phoenix' || t === 'fastify-proxy',
+      ),
+      originUrl,
+      rounds: s.quick ? 1 : 3,
+      durationS: s.durationS,
+      warmupS: Math.min(2, s.warmupS),
+      connections: s.connections,
+      load: s.load,
+      cpu: PROXY_CPU,
+      loadCpu: LOAD_CPU,
+      nodeEnv,
+      path: PATHS.large,
+      log,
     });
   }
   for (const p of [...Object.values(peers), mirror, origin]) if (p) await p.stop();
@@ -254,12 +368,20 @@ async function main(): Promise<void> {
     process.stdout.write('\np99 added vs direct at a fixed half-saturation rate (open loop):\n');
     for (const size of SIZES) {
       const h = halfLoad[size] as { rate: number; addedVsDirect?: Record<string, { p99Us: number }> } | undefined;
-      if (h?.addedVsDirect) process.stdout.write(`  ${size} @ ${h.rate}/s: ${Object.entries(h.addedVsDirect).map(([t, x]) => `${t} ${(x.p99Us / 1000).toFixed(2)} ms`).join(', ')}\n`);
+      if (h?.addedVsDirect)
+        process.stdout.write(
+          `  ${size} @ ${h.rate}/s: ${Object.entries(h.addedVsDirect)
+            .map(([t, x]) => `${t} ${(x.p99Us / 1000).toFixed(2)} ms`)
+            .join(', ')}\n`,
+        );
     }
   }
   if ('rows' in malloc) {
     process.stdout.write('\npage faults per 64 KB request, with vs without GLIBC_TUNABLES:\n');
-    for (const r of malloc.rows) process.stdout.write(`  ${r.target}: ${r.tunedFaultsPerReq} vs ${r.untunedFaultsPerReq} faults/req; CPU ${r.tunedCpuUsPerReq} vs ${r.untunedCpuUsPerReq} µs/req\n`);
+    for (const r of malloc.rows)
+      process.stdout.write(
+        `  ${r.target}: ${r.tunedFaultsPerReq} vs ${r.untunedFaultsPerReq} faults/req; CPU ${r.tunedCpuUsPerReq} vs ${r.untunedCpuUsPerReq} µs/req\n`,
+      );
   }
   for (const [t, why] of Object.entries(skipped)) process.stdout.write(`\nskipped ${t}: ${why}`);
   process.stdout.write(`\nresults: ${s.out}\n`);

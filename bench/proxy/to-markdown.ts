@@ -15,31 +15,62 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as {
   medians: Medians;
   ratios: Ratios;
   verdicts: Verdict[];
-  halfLoad?: Record<string, { rate: number; addedVsDirect?: Record<string, { p50Us: number; p99Us: number }> } & Record<string, unknown>>;
+  halfLoad?: Record<
+    string,
+    { rate: number; addedVsDirect?: Record<string, { p50Us: number; p99Us: number }> } & Record<string, unknown>
+  >;
   mallocCheck?: { rows?: Array<Record<string, number | string>> };
 };
 const out: string[] = [];
-const f = (x: number | undefined | null, d = 0): string => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(d));
-out.push(`Run ${r.date}, ${r.machine.cores}× ${r.machine.cpu}, ${r.settings.rounds} rounds × ${r.settings.durationS} s, c=${r.settings.connections}.`, '');
-for (const [size, label] of [['small', '≈300 B'], ['large', '64 KB']] as const) {
+const f = (x: number | undefined | null, d = 0): string =>
+  x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(d);
+out.push(
+  `Run ${r.date}, ${r.machine.cores}× ${r.machine.cpu}, ${r.settings.rounds} rounds × ${r.settings.durationS} s, c=${r.settings.connections}.`,
+  '',
+);
+for (const [size, label] of [
+  ['small', '≈300 B'],
+  ['large', '64 KB'],
+] as const) {
   out.push(`**${label} JSON** (medians; "vs direct" is the median of per-round ratios)`, '');
-  out.push('| target | req/s | vs direct | p50 ms | p99 ms | CPU µs/req | faults/req | RSS MB |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    '| target | req/s | vs direct | p50 ms | p99 ms | CPU µs/req | faults/req | RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  );
   for (const t of r.settings.targets) {
     const m = r.medians[size]?.[t];
     if (!m) continue;
     const vs = t === 'direct' ? 1 : r.ratios[size]?.[`${t} req/s vs direct`];
     const mir = m.mirroredFraction !== undefined ? ` (mirrored ${f(m.mirroredFraction * 100)}%)` : '';
-    out.push(`| ${t}${mir} | ${f(m.rps)} | ${f(vs, 2)} | ${f(m.p50Us / 1000, 2)} | ${f(m.p99Us / 1000, 2)} | ${f(m.cpuUsPerReq, 1)} | ${f(m.faultsPerReq, 2)} | ${f(m.rssMB)} |`);
+    out.push(
+      `| ${t}${mir} | ${f(m.rps)} | ${f(vs, 2)} | ${f(m.p50Us / 1000, 2)} | ${f(m.p99Us / 1000, 2)} | ${f(m.cpuUsPerReq, 1)} | ${f(m.faultsPerReq, 2)} | ${f(m.rssMB)} |`,
+    );
   }
   out.push('', '| ratio | value |', '|---|---:|');
-  for (const [k, v] of Object.entries(r.ratios[size] ?? {})) if (!k.endsWith('vs direct')) out.push(`| ${k} | ${f(v, 2)} |`);
+  for (const [k, v] of Object.entries(r.ratios[size] ?? {}))
+    if (!k.endsWith('vs direct')) out.push(`| ${k} | ${f(v, 2)} |`);
   out.push('');
 }
 out.push('| bar | value | needed | verdict |', '|---|---:|---|---|');
-for (const v of r.verdicts) out.push(`| ${v.bar} | ${String(v.value ?? '–')} | ${v.threshold} | ${v.pass === null ? 'n/a' : v.pass ? 'PASS' : '**FAIL**'} |`);
+for (const v of r.verdicts)
+  out.push(
+    `| ${v.bar} | ${String(v.value ?? '–')} | ${v.threshold} | ${v.pass === null ? 'n/a' : v.pass ? 'PASS' : '**FAIL**'} |`,
+  );
 if (r.halfLoad) {
-  out.push('', '| p99 added vs direct at half load (open loop) | rate | ' + r.settings.targets.filter((t) => t !== 'direct').join(' | ') + ' |');
-  out.push('|---|---:|' + r.settings.targets.filter((t) => t !== 'direct').map(() => '---:').join('|') + '|');
+  out.push(
+    '',
+    '| p99 added vs direct at half load (open loop) | rate | ' +
+      r.settings.targets.filter((t) => t !== 'direct').join(' | ') +
+      ' |',
+  );
+  out.push(
+    '|---|---:|' +
+      r.settings.targets
+        .filter((t) => t !== 'direct')
+        .map(() => '---:')
+        .join('|') +
+      '|',
+  );
   for (const size of ['small', 'large']) {
     const h = r.halfLoad[size];
     if (!h?.addedVsDirect) continue;
@@ -49,14 +80,25 @@ if (r.halfLoad) {
       `| ${size} (direct p99 ${f((direct?.p99Us ?? NaN) / 1000, 2)} ms) | ${h.rate}/s | ` +
         r.settings.targets
           .filter((t) => t !== 'direct')
-          .map((t) => `${f((h.addedVsDirect?.[t]?.p99Us ?? NaN) / 1000, 2)} ms` + (t === 'phoenix-shadow' && shadowShare !== undefined ? ` (mirrored ${f(shadowShare * 100, 0)}%)` : ''))
+          .map(
+            (t) =>
+              `${f((h.addedVsDirect?.[t]?.p99Us ?? NaN) / 1000, 2)} ms` +
+              (t === 'phoenix-shadow' && shadowShare !== undefined ? ` (mirrored ${f(shadowShare * 100, 0)}%)` : ''),
+          )
           .join(' | ') +
         ' |',
     );
   }
 }
 if (r.mallocCheck?.rows?.length) {
-  out.push('', '| 64 KB, GLIBC_TUNABLES | faults/req tuned | untuned | CPU µs/req tuned | untuned | req/s tuned | untuned |', '|---|---:|---:|---:|---:|---:|---:|');
-  for (const m of r.mallocCheck.rows) out.push(`| ${m.target} | ${m.tunedFaultsPerReq} | ${m.untunedFaultsPerReq} | ${m.tunedCpuUsPerReq} | ${m.untunedCpuUsPerReq} | ${m.tunedRps} | ${m.untunedRps} |`);
+  out.push(
+    '',
+    '| 64 KB, GLIBC_TUNABLES | faults/req tuned | untuned | CPU µs/req tuned | untuned | req/s tuned | untuned |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const m of r.mallocCheck.rows)
+    out.push(
+      `| ${m.target} | ${m.tunedFaultsPerReq} | ${m.untunedFaultsPerReq} | ${m.tunedCpuUsPerReq} | ${m.untunedCpuUsPerReq} | ${m.tunedRps} | ${m.untunedRps} |`,
+    );
 }
 process.stdout.write(`${out.join('\n')}\n`);

@@ -18,6 +18,9 @@ if (!Number.isInteger(families) || families < 1) {
 }
 const result = await runScale({ families, log: (l) => process.stderr.write(`${l}\n`) });
 const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'results', 'scale.json');
-await writeFile(out, `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, ...result }, null, 2)}\n`);
+await writeFile(
+  out,
+  `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, ...result }, null, 2)}\n`,
+);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\nwritten to ${path.relative(process.cwd(), out)}\n`);
 process.exit(result.completed === result.families ? 0 : 1);

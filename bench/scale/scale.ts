@@ -61,7 +61,10 @@ async function listen(server: http.Server): Promise<string> {
 async function procFigures(pid: number): Promise<{ cpuS: number; peakRssMb: number }> {
   const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return { cpuS: (Number(stat[11]) + Number(stat[12])) / 100, peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024 };
+  return {
+    cpuS: (Number(stat[11]) + Number(stat[12])) / 100,
+    peakRssMb: Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024,
+  };
 }
 
 export async function runScale(o: ScaleOptions = {}): Promise<ScaleResult> {
@@ -85,7 +88,10 @@ export async function runScale(o: ScaleOptions = {}): Promise<ScaleResult> {
     const [port, adminPort] = [await freePort(), await freePort()];
     const families: string[] = [];
     for (let i = 1; i <= n; i++) {
-      await writeFile(path.join(dir, 'contracts', `${name(i)}.yaml`), `cases:\n  - name: one item\n    request: { path: /api/${name(i)}/1 }\n    expect: { status: 200 }\n`);
+      await writeFile(
+        path.join(dir, 'contracts', `${name(i)}.yaml`),
+        `cases:\n  - name: one item\n    request: { path: /api/${name(i)}/1 }\n    expect: { status: 200 }\n`,
+      );
       families.push(`  - name: ${name(i)}
     routes: ["GET /api/${name(i)}/:id"]
     new: ${newUrl}
@@ -112,12 +118,23 @@ ${families.join('\n')}
 `,
     );
     const plan = await loadPlan(path.join(dir, 'plan.yaml'));
-    const router = await startRouter({ plan, port, adminPort, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
+    const router = await startRouter({
+      plan,
+      port,
+      adminPort,
+      insecureAdmin: true,
+      stateFile: path.join(dir, 'state.json'),
+    });
     cleanups.push(() => router.close());
 
     let address = o.temporalAddress;
     if (!address) {
-      const server = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), headless: true, dbFile: ':memory:' });
+      const server = await startDevServer({
+        cli: await resolveTemporalCli(),
+        port: await freePort(),
+        headless: true,
+        dbFile: ':memory:',
+      });
       cleanups.push(() => server.stop());
       address = server.address;
     }
@@ -127,10 +144,21 @@ ${families.join('\n')}
     const logFd = await open(logFile, 'w');
     cleanups.push(() => logFd.close());
     log(`worker log: ${path.relative(process.cwd(), logFile)}`);
-    const worker = spawn(process.execPath, [path.join(ROOT, 'bin', 'phoenix.mjs'), 'worker', '--task-queue', taskQueue, '--report-dir', path.join(dir, 'reports')], {
-      stdio: ['ignore', logFd.fd, logFd.fd],
-      env: { ...process.env, TEMPORAL_ADDRESS: address, PHOENIX_LOG_LEVEL: 'warn' },
-    });
+    const worker = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'phoenix.mjs'),
+        'worker',
+        '--task-queue',
+        taskQueue,
+        '--report-dir',
+        path.join(dir, 'reports'),
+      ],
+      {
+        stdio: ['ignore', logFd.fd, logFd.fd],
+        env: { ...process.env, TEMPORAL_ADDRESS: address, PHOENIX_LOG_LEVEL: 'warn' },
+      },
+    );
     const workerGone = new Promise((r) => worker.once('exit', r));
     cleanups.push(async () => {
       if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGTERM');
@@ -164,14 +192,18 @@ ${families.join('\n')}
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
     const t0 = Date.now();
-    const started = await Promise.all(plan.families.map((f) => startMigration({ client, plan, family: f.name, taskQueue })));
+    const started = await Promise.all(
+      plan.families.map((f) => startMigration({ client, plan, family: f.name, taskQueue })),
+    );
     log(`started ${started.length} migrations on task queue ${taskQueue}`);
     const deadline = setTimeout(() => worker.kill('SIGKILL'), o.timeoutMs ?? 600_000);
     const results = await Promise.all(started.map((s) => s.handle.result()));
     clearTimeout(deadline);
     const wallMs = Date.now() - t0;
     const proc = await procFigures(worker.pid!);
-    const events = (await Promise.all(started.map(async (s) => (await s.handle.fetchHistory()).events?.length ?? 0))).sort((a, b) => a - b);
+    const events = (
+      await Promise.all(started.map(async (s) => (await s.handle.fetchHistory()).events?.length ?? 0))
+    ).sort((a, b) => a - b);
     const outcomes: Record<string, number> = {};
     for (const r of results) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
     return {

@@ -76,14 +76,22 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     if (temporal.reused) o.say(`  a Temporal server already answers on ${temporal.address}; using it`);
 
     o.say('• legacy Flask monolith and the new FastAPI services …');
-    const legacy = await startPythonApp(python, path.join(ROOT, 'examples', 'legacy-flask', 'app.py'), [], { logFile: path.join(logDir, 'legacy.log') });
-    stops.push(() => legacy.stop());
-    const fresh = await startPythonApp(python, path.join(ROOT, 'examples', 'fastapi-services', 'main.py'), ['--service', 'all'], {
-      logFile: path.join(logDir, 'new-services.log'),
+    const legacy = await startPythonApp(python, path.join(ROOT, 'examples', 'legacy-flask', 'app.py'), [], {
+      logFile: path.join(logDir, 'legacy.log'),
     });
+    stops.push(() => legacy.stop());
+    const fresh = await startPythonApp(
+      python,
+      path.join(ROOT, 'examples', 'fastapi-services', 'main.py'),
+      ['--service', 'all'],
+      {
+        logFile: path.join(logDir, 'new-services.log'),
+      },
+    );
     stops.push(() => fresh.stop());
 
-    if (await portAnswers('127.0.0.1', o.routerPort)) throw new Error(`port ${o.routerPort} is taken; pass --router-port`);
+    if (await portAnswers('127.0.0.1', o.routerPort))
+      throw new Error(`port ${o.routerPort} is taken; pass --router-port`);
     const text = (await readFile(DEMO_PLAN, 'utf8'))
       .replaceAll('http://127.0.0.1:5000', legacy.url)
       .replaceAll('http://127.0.0.1:8001', fresh.url)
@@ -98,13 +106,18 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     const slackOn = slack.enabled && !!slack.web && !!slack.buttonSecret && !!channel;
     if (slackOn) {
       // Slack users who may approve in the demo, by id or email (PHOENIX_DEMO_SLACK_APPROVERS, comma-separated).
-      const approvers = (process.env.PHOENIX_DEMO_SLACK_APPROVERS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      const approvers = (process.env.PHOENIX_DEMO_SLACK_APPROVERS ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
       for (const f of plan.families) {
         f.slackChannel = channel;
         f.approval.approvers = [...f.approval.approvers, ...approvers];
       }
-    }
-    else o.say(`  Slack is off (${slack.enabled ? 'set SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, and PHOENIX_DEMO_SLACK_CHANNEL' : slack.reason}); approvals by CLI`);
+    } else
+      o.say(
+        `  Slack is off (${slack.enabled ? 'set SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, and PHOENIX_DEMO_SLACK_CHANNEL' : slack.reason}); approvals by CLI`,
+      );
 
     o.say(`• router on :${o.routerPort} (admin :${o.adminPort}) …`);
     const adminToken = process.env.PHOENIX_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`;
@@ -125,7 +138,11 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     // The worker's own log goes to a file so the terminal shows the story, not SDK chatter.
     const workerLog = createWriteStream(path.join(logDir, 'worker.log'), { flags: 'a' });
     Runtime.install({
-      logger: new DefaultLogger('INFO', (e) => workerLog.write(`${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`)),
+      logger: new DefaultLogger('INFO', (e) =>
+        workerLog.write(
+          `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`,
+        ),
+      ),
     });
     const { connection } = await connectWorkerConnection({ address: temporal.address });
     stops.push(() => connection.close());
@@ -146,9 +163,17 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     const client = await connectClient({ address: temporal.address });
     stops.push(() => client.connection.close());
     if (slackOn) {
-      const inbound = await startSlackInbound({ settings: slack, plan, temporal: client, mode: slack.appToken ? 'socket' : 'http', port: o.slackPort });
+      const inbound = await startSlackInbound({
+        settings: slack,
+        plan,
+        temporal: client,
+        mode: slack.appToken ? 'socket' : 'http',
+        port: o.slackPort,
+      });
       stops.push(() => inbound.close());
-      o.say(`• Slack: approval requests go to ${channel}; ${inbound.description}${slack.appToken ? '' : ' (point the app\'s interactivity URL there)'}`);
+      o.say(
+        `• Slack: approval requests go to ${channel}; ${inbound.description}${slack.appToken ? '' : " (point the app's interactivity URL there)"}`,
+      );
     }
 
     return {

@@ -7,7 +7,12 @@ import type { FamilyPlan, Plan } from '../../src/plan/index.js';
 import { startMigration } from '../../src/cli/start-migration.js';
 import { progressLine } from '../../src/workflows/render-progress.js';
 import type { migrateFamily } from '../../src/workflows/migrate-family.js';
-import { approveUpdate, migrationWorkflowId, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
+import {
+  approveUpdate,
+  migrationWorkflowId,
+  progressQuery,
+  type MigrationProgress,
+} from '../../src/workflows/messages.js';
 import type { MigrationResult } from '../../src/workflows/migration-state.js';
 
 export interface StoryOptions {
@@ -25,7 +30,9 @@ export interface StoryOptions {
 }
 
 /** Starts the family's migration and follows it to the end. */
-export async function runStory(o: StoryOptions): Promise<{ result: MigrationResult; handle: WorkflowHandle<typeof migrateFamily> }> {
+export async function runStory(
+  o: StoryOptions,
+): Promise<{ result: MigrationResult; handle: WorkflowHandle<typeof migrateFamily> }> {
   const workflowId = migrationWorkflowId(o.family.name);
   // A migration left running by an interrupted earlier demo would block this one.
   await o.client.workflow
@@ -62,9 +69,13 @@ export async function runStory(o: StoryOptions): Promise<{ result: MigrationResu
         if (o.autoApprove) {
           setTimeout(() => {
             handle
-              .executeUpdate(approveUpdate, { args: [{ step: pending.step, approver: o.approver, comment: 'demo --yes', via: 'cli' }] })
+              .executeUpdate(approveUpdate, {
+                args: [{ step: pending.step, approver: o.approver, comment: 'demo --yes', via: 'cli' }],
+              })
               .then(() => o.say(`  ✔ approved ${pending.step} as ${o.approver} (--yes)`))
-              .catch((err: unknown) => o.say(`  (auto-approval of ${pending.step} not applied: ${(err as Error).message})`));
+              .catch((err: unknown) =>
+                o.say(`  (auto-approval of ${pending.step} not applied: ${(err as Error).message})`),
+              );
           }, o.approveAfterMs);
         }
       }

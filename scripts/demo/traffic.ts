@@ -29,7 +29,11 @@ export interface TrafficDriver {
  * Sends requests from `users` simulated users, `concurrency` at a time, until stopped.
  * @param ratePerSec target request rate, spread over the workers. @default 80
  */
-export function startTraffic(baseUrl: string, routes: readonly TrafficRoute[], options: { concurrency?: number; ratePerSec?: number; users?: number } = {}): TrafficDriver {
+export function startTraffic(
+  baseUrl: string,
+  routes: readonly TrafficRoute[],
+  options: { concurrency?: number; ratePerSec?: number; users?: number } = {},
+): TrafficDriver {
   const concurrency = options.concurrency ?? 4;
   const users = options.users ?? 200;
   const gapMs = (1000 * concurrency) / (options.ratePerSec ?? 80);

@@ -39,23 +39,38 @@ export function renderReportMarkdown(input: ReportInput): string {
     `- Outcome: **${input.outcome}**${p.rollback ? ` — ${p.rollback.type}: ${p.rollback.reason}` : ''}`,
     `- Started: ${p.startedAt}; final traffic on new: ${p.percent}%; attempts: ${p.attempt}`,
   ];
-  if (p.rollback?.durationMs !== undefined) lines.push(`- Rollback took ${p.rollback.durationMs} ms from detection to compensations complete`);
+  if (p.rollback?.durationMs !== undefined)
+    lines.push(`- Rollback took ${p.rollback.durationMs} ms from detection to compensations complete`);
   lines.push('', '## Stages', '', '| stage | started | took |', '|---|---|---|');
   for (const s of p.stageTimings) lines.push(`| ${s.stage} | ${s.startedAt} | ${ms(s.startedAt, s.endedAt)} |`);
   if (p.parity) {
-    lines.push('', '## Parity', '', `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`);
+    lines.push(
+      '',
+      '## Parity',
+      '',
+      `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`,
+    );
     for (const r of p.parity.reasons) lines.push(`  - ${r}`);
   }
   if (p.analysis) {
-    lines.push('', '## Last analysis', '', `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`);
+    lines.push(
+      '',
+      '## Last analysis',
+      '',
+      `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`,
+    );
     for (const r of p.analysis.reasons) lines.push(`  - ${r}`);
   }
   if (p.checklist.length > 0) {
     lines.push('', '## Decommission checklist', '', '| item | kind | status | detail |', '|---|---|---|---|');
-    for (const c of p.checklist) lines.push(`| ${c.id} | ${c.kind} | ${c.status} | ${(c.detail ?? '').replace(/\|/g, '\\|')}${c.by ? ` (by ${c.by})` : ''} |`);
+    for (const c of p.checklist)
+      lines.push(
+        `| ${c.id} | ${c.kind} | ${c.status} | ${(c.detail ?? '').replace(/\|/g, '\\|')}${c.by ? ` (by ${c.by})` : ''} |`,
+      );
   }
   lines.push('', '## Decisions', '', '| at | what | step | by | detail |', '|---|---|---|---|---|');
-  for (const d of p.decisions) lines.push(`| ${d.at} | ${d.kind} | ${d.step ?? ''} | ${d.by ?? ''} | ${(d.detail ?? '').replace(/\|/g, '\\|')} |`);
+  for (const d of p.decisions)
+    lines.push(`| ${d.at} | ${d.kind} | ${d.step ?? ''} | ${d.by ?? ''} | ${(d.detail ?? '').replace(/\|/g, '\\|')} |`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -71,7 +86,10 @@ export function createReportActivities(deps: { reportDir: string }) {
       await mkdir(deps.reportDir, { recursive: true });
       const base = path.join(deps.reportDir, `${input.progress.family}-${input.runId}`);
       const paths = { json: `${base}.json`, markdown: `${base}.md` };
-      await writeAtomic(paths.json, `${JSON.stringify({ ...input, generatedAt: new Date().toISOString() }, null, 2)}\n`);
+      await writeAtomic(
+        paths.json,
+        `${JSON.stringify({ ...input, generatedAt: new Date().toISOString() }, null, 2)}\n`,
+      );
       await writeAtomic(paths.markdown, renderReportMarkdown(input));
       return paths;
     },

@@ -92,7 +92,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
           throw ApplicationFailure.create({
             type: FailureType.PreflightFailed,
             nonRetryable: true,
-            message: 'the router refused the admin token; set PHOENIX_ADMIN_TOKEN for the worker to the router\'s token',
+            message: "the router refused the admin token; set PHOENIX_ADMIN_TOKEN for the worker to the router's token",
           });
         }
         return { router: { ok: false, error: (err as Error).message }, legacy, new: candidate };
@@ -125,7 +125,12 @@ export function createRouterActivities(deps: RouterActivityDeps) {
      * Sends the family to legacy whatever its version, then clears a guard trip. The most urgent
      * undo: it wins over any concurrent change by writing a newer version.
      */
-    async routeToLegacy(input: { adminUrl: string; family: string; minVersion: number; reason: string }): Promise<RouteState> {
+    async routeToLegacy(input: {
+      adminUrl: string;
+      family: string;
+      minVersion: number;
+      reason: string;
+    }): Promise<RouteState> {
       const c = client(input.adminUrl);
       const current = await c.getRoute(input.family);
       let state = current;

@@ -111,7 +111,9 @@ export function createSlackActivities(deps: SlackActivityDeps) {
       const res = await slack.chat.postMessage({
         channel: input.channel,
         text: clip(input.text),
-        ...(input.thread ? { thread_ts: input.thread.ts, ...(input.alsoToChannel ? { reply_broadcast: true } : {}) } : {}),
+        ...(input.thread
+          ? { thread_ts: input.thread.ts, ...(input.alsoToChannel ? { reply_broadcast: true } : {}) }
+          : {}),
       } as ChatPostMessageArguments);
       return refOf(input.channel, res);
     },

@@ -14,7 +14,11 @@ export async function readInputFile(file: string, what: string): Promise<string>
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new CliError('PHX_ERR_INPUT_UNREADABLE', `cannot read ${what} ${JSON.stringify(file)} (${code}); check the path`, ExitCode.Failed);
+    throw new CliError(
+      'PHX_ERR_INPUT_UNREADABLE',
+      `cannot read ${what} ${JSON.stringify(file)} (${code}); check the path`,
+      ExitCode.Failed,
+    );
   }
 }
 
@@ -31,13 +35,21 @@ export async function readJsonInput(source: string, what: string): Promise<unkno
       text = await res.body.text();
       if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}`);
     } catch (err) {
-      throw new CliError('PHX_ERR_INPUT_UNREACHABLE', `cannot fetch ${what} from ${source}: ${(err as Error).message}`, ExitCode.Unavailable);
+      throw new CliError(
+        'PHX_ERR_INPUT_UNREACHABLE',
+        `cannot fetch ${what} from ${source}: ${(err as Error).message}`,
+        ExitCode.Unavailable,
+      );
     }
   } else text = await readInputFile(source, what);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new CliError('PHX_ERR_INPUT_INVALID', `${what} ${JSON.stringify(source)} is not JSON: ${(err as Error).message}`, ExitCode.Failed);
+    throw new CliError(
+      'PHX_ERR_INPUT_INVALID',
+      `${what} ${JSON.stringify(source)} is not JSON: ${(err as Error).message}`,
+      ExitCode.Failed,
+    );
   }
 }
 

@@ -52,7 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? ExitCode.Ok : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return ExitCode.Ok;
       return ExitCode.Usage;
     }
     if (err instanceof CliError) {
@@ -67,4 +68,3 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Failed;
   }
 }
-

@@ -45,14 +45,20 @@ function alreadyRunning(what: string, workflowId: string, family?: string): CliE
 export async function startMigration(o: StartOptions & { family: string }): Promise<Started<'family'>> {
   const family = o.plan.families.find((f) => f.name === o.family);
   if (!family) {
-    throw new CliError('PHX_ERR_UNKNOWN_FAMILY', `the plan has no family "${o.family}" (families: ${o.plan.families.map((f) => f.name).join(', ')})`, ExitCode.NotFound);
+    throw new CliError(
+      'PHX_ERR_UNKNOWN_FAMILY',
+      `the plan has no family "${o.family}" (families: ${o.plan.families.map((f) => f.name).join(', ')})`,
+      ExitCode.NotFound,
+    );
   }
   const workflowId = migrationWorkflowId(family.name);
   try {
     const handle = await o.client.workflow.start(migrateFamily, {
       taskQueue: o.taskQueue ?? TASK_QUEUE,
       workflowId,
-      args: [{ plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, family }],
+      args: [
+        { plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, family },
+      ],
       staticSummary: `Migrate ${family.name}: legacy → ${new URL(family.new).host}`,
       staticDetails: renderPlanDetails(family),
       typedSearchAttributes: [
@@ -62,9 +68,15 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
         { key: PhoenixPercent, value: 0 },
       ],
     });
-    return { handle, workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId) };
+    return {
+      handle,
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId),
+    };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`"${family.name}"`, workflowId, family.name);
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw alreadyRunning(`"${family.name}"`, workflowId, family.name);
     throw err;
   }
 }
@@ -76,11 +88,23 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
     const handle = await o.client.workflow.start(migrateProgram, {
       taskQueue: o.taskQueue ?? TASK_QUEUE,
       workflowId,
-      args: [{ plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, families: o.plan.families }],
+      args: [
+        {
+          plan: o.plan.name,
+          routerAdminUrl: o.plan.router.adminUrl,
+          temporalUiUrl: o.plan.temporalUiUrl,
+          families: o.plan.families,
+        },
+      ],
       staticSummary: `Migrate plan ${o.plan.name}: ${o.plan.families.map((f) => f.name).join(', ')}`,
       typedSearchAttributes: [{ key: PhoenixPlan, value: o.plan.name }],
     });
-    return { handle, workflowId, runId: handle.firstExecutionRunId, uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId) };
+    return {
+      handle,
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId),
+    };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`plan "${o.plan.name}"`, workflowId);
     throw err;

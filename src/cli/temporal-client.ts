@@ -40,10 +40,14 @@ export async function migrationHandle(family: string): Promise<WorkflowHandle<ty
 export function toCliError(err: unknown, family: string): never {
   if (err instanceof CliError) throw err;
   if (err instanceof WorkflowNotFoundError || (err as { name?: string }).name === 'WorkflowNotFoundError') {
-    throw new CliError('PHX_ERR_MIGRATION_NOT_FOUND', `no migration for "${family}" (workflow ${migrationWorkflowId(family)}); start one with \`phoenix start ${family} --plan <plan>\``, ExitCode.NotFound);
+    throw new CliError(
+      'PHX_ERR_MIGRATION_NOT_FOUND',
+      `no migration for "${family}" (workflow ${migrationWorkflowId(family)}); start one with \`phoenix start ${family} --plan <plan>\``,
+      ExitCode.NotFound,
+    );
   }
   if (err instanceof WorkflowUpdateFailedError) {
-    const cause = (err.cause as Error | undefined)?.message ?? err.message;
+    const cause = err.cause?.message ?? err.message;
     throw new CliError('PHX_ERR_APPROVAL_REFUSED', `refused: ${cause}`, ExitCode.Conflict);
   }
   if (err instanceof WorkflowFailedError) {
@@ -51,9 +55,14 @@ export function toCliError(err: unknown, family: string): never {
   }
   const msg = (err as Error).message ?? String(err);
   if (/workflow.*(already completed|not found|execution.*completed)/i.test(msg)) {
-    throw new CliError('PHX_ERR_MIGRATION_NOT_RUNNING', `the migration of "${family}" is not running (${msg})`, ExitCode.Conflict);
+    throw new CliError(
+      'PHX_ERR_MIGRATION_NOT_RUNNING',
+      `the migration of "${family}" is not running (${msg})`,
+      ExitCode.Conflict,
+    );
   }
-  if (/update.*rejected|validator/i.test(msg)) throw new CliError('PHX_ERR_APPROVAL_REFUSED', `refused: ${msg}`, ExitCode.Conflict);
+  if (/update.*rejected|validator/i.test(msg))
+    throw new CliError('PHX_ERR_APPROVAL_REFUSED', `refused: ${msg}`, ExitCode.Conflict);
   throw err;
 }
 
@@ -71,7 +80,11 @@ export async function onMigration(
     if (options.running) {
       const d = await handle.describe();
       if (d.status.name !== 'RUNNING') {
-        throw new CliError('PHX_ERR_MIGRATION_NOT_RUNNING', `the migration of "${family}" is ${d.status.name.toLowerCase()}, not running`, ExitCode.Conflict);
+        throw new CliError(
+          'PHX_ERR_MIGRATION_NOT_RUNNING',
+          `the migration of "${family}" is ${d.status.name.toLowerCase()}, not running`,
+          ExitCode.Conflict,
+        );
       }
     }
     await fn(handle);

@@ -21,7 +21,12 @@ export const caseSchema = z.strictObject({
     method: z
       .string()
       .transform((m) => m.toUpperCase())
-      .pipe(z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], 'expected an HTTP method such as GET or POST'))
+      .pipe(
+        z.enum(
+          ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+          'expected an HTTP method such as GET or POST',
+        ),
+      )
       .default('GET'),
     path: z.string().startsWith('/', 'expected a path starting with "/"'),
     query: z.record(z.string(), scalar).optional(),
@@ -58,7 +63,11 @@ export interface LoadedCase extends ContractCase {
 }
 
 function invalid(file: string, problems: string[]): PhoenixError {
-  return new PhoenixError('PHX_ERR_CASE_FILE_INVALID', `${file} is not a valid contract case file:\n${problems.join('\n')}`, { file, problems });
+  return new PhoenixError(
+    'PHX_ERR_CASE_FILE_INVALID',
+    `${file} is not a valid contract case file:\n${problems.join('\n')}`,
+    { file, problems },
+  );
 }
 
 /**
@@ -71,7 +80,11 @@ export async function loadCaseFile(file: string, family?: string): Promise<Loade
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new PhoenixError('PHX_ERR_CASE_FILE_UNREADABLE', `cannot read contract case file ${file}: ${(err as Error).message}`, { file });
+    throw new PhoenixError(
+      'PHX_ERR_CASE_FILE_UNREADABLE',
+      `cannot read contract case file ${file}: ${(err as Error).message}`,
+      { file },
+    );
   }
   return parseCaseFile(text, file, family);
 }
@@ -81,7 +94,10 @@ export function parseCaseFile(text: string, file: string, family?: string): Load
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw invalid(file, doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'} YAML: ${e.message.split('\n')[0]}`));
+    throw invalid(
+      file,
+      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'} YAML: ${e.message.split('\n')[0]}`),
+    );
   }
   const lineOf = (segments: readonly PropertyKey[]): string => {
     const node = doc.getIn(segments as (string | number)[], true);
@@ -100,8 +116,12 @@ export function parseCaseFile(text: string, file: string, family?: string): Load
       file,
       parsed.error.issues.map((i) => {
         const where = formatPath(i.path);
-        const name = typeof i.path[1] === 'number' ? (doc.getIn(['cases', i.path[1], 'name']) as string | undefined) : undefined;
-        const what = i.code === 'unrecognized_keys' ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message.replace(/^Invalid input: /, '');
+        const name =
+          typeof i.path[1] === 'number' ? (doc.getIn(['cases', i.path[1], 'name']) as string | undefined) : undefined;
+        const what =
+          i.code === 'unrecognized_keys'
+            ? `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`
+            : i.message.replace(/^Invalid input: /, '');
         return `${file}${lineOf(i.path)} ${where || '(root)'}${name ? ` (case "${name}")` : ''}: ${what}`;
       }),
     );
@@ -109,14 +129,22 @@ export function parseCaseFile(text: string, file: string, family?: string): Load
   const data = parsed.data;
   const problems: string[] = [];
   if (family !== undefined && data.family !== undefined && data.family !== family) {
-    problems.push(`${file}${lineOf(['family'])} family: the file is for "${data.family}" but family "${family}" lists it`);
+    problems.push(
+      `${file}${lineOf(['family'])} family: the file is for "${data.family}" but family "${family}" lists it`,
+    );
   }
   const seen = new Map<string, number>();
   data.cases.forEach((c, i) => {
     const first = seen.get(c.name);
-    if (first !== undefined) problems.push(`${file}${lineOf(['cases', i, 'name'])} cases[${i}].name: duplicate case name "${c.name}" (also cases[${first}])`);
+    if (first !== undefined)
+      problems.push(
+        `${file}${lineOf(['cases', i, 'name'])} cases[${i}].name: duplicate case name "${c.name}" (also cases[${first}])`,
+      );
     else seen.set(c.name, i);
-    if (c.request.path.includes('?')) problems.push(`${file}${lineOf(['cases', i, 'request', 'path'])} cases[${i}].request.path (case "${c.name}"): put the query string in "query", not in the path`);
+    if (c.request.path.includes('?'))
+      problems.push(
+        `${file}${lineOf(['cases', i, 'request', 'path'])} cases[${i}].request.path (case "${c.name}"): put the query string in "query", not in the path`,
+      );
   });
   if (problems.length > 0) throw invalid(file, problems);
   return data.cases.map((c, index) => ({ ...c, file, index }));

@@ -83,7 +83,9 @@ export function computeCoverage(
     newOperations?: readonly { method: string; path: string }[];
   } = {},
 ): CoverageReport {
-  const cases = suites.flatMap((s) => s.cases.map((c) => ({ family: s.family, c }))).filter(({ c }) => !options.sources || options.sources.includes(c.source));
+  const cases = suites
+    .flatMap((s) => s.cases.map((c) => ({ family: s.family, c })))
+    .filter(({ c }) => !options.sources || options.sources.includes(c.source));
   const byName = new Map(families.map((f) => [f.name, f]));
   const rows: EndpointRow[] = endpointsOf(families, options.inventory).map((e) => {
     const mine = cases.filter((x) => x.family === e.family && covers(e.pattern, x.c)).map((x) => x.c);
@@ -92,8 +94,13 @@ export function computeCoverage(
     if (patternsCover(byName.get(e.family)?.deprecated ?? [], e.pattern)) status = 'deprecated';
     else if (options.newOperations && !hasCounterpart(e.pattern, options.newOperations)) status = 'missing';
     else if (mine.length === 0) status = 'untested';
-    else if (passing.length > 0 && passing.length === mine.length) status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';
-    else if (mine.every((c) => c.status.new === 404 || c.status.new === 405) && mine.some((c) => c.status.legacy !== undefined && c.status.legacy !== 404 && c.status.legacy !== 405)) status = 'missing';
+    else if (passing.length > 0 && passing.length === mine.length)
+      status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';
+    else if (
+      mine.every((c) => c.status.new === 404 || c.status.new === 405) &&
+      mine.some((c) => c.status.legacy !== undefined && c.status.legacy !== 404 && c.status.legacy !== 405)
+    )
+      status = 'missing';
     else status = 'failing';
     return { ...e, status, cases: mine.length, passing: passing.length };
   });
@@ -113,7 +120,8 @@ const pct = (x: number): string => `${(x * 100).toFixed(0)}%`;
 /** The matrix as a Markdown table, with coverage per family. */
 export function matrixMarkdown(r: CoverageReport): string {
   const lines = ['| family | endpoint | status | passing cases |', '|---|---|---|---|'];
-  for (const row of r.rows) lines.push(`| ${row.family} | \`${row.pattern}\` | ${row.status} | ${row.passing}/${row.cases} |`);
+  for (const row of r.rows)
+    lines.push(`| ${row.family} | \`${row.pattern}\` | ${row.status} | ${row.passing}/${row.cases} |`);
   lines.push('', `Contract coverage: ${pct(r.coverage)} (${r.covered}/${r.endpoints} endpoints)`, '');
   for (const f of r.families) lines.push(`- ${f.family}: ${pct(f.coverage)} (${f.covered}/${f.endpoints})`);
   return lines.join('\n');
@@ -125,12 +133,25 @@ function esc(s: string): string {
 
 /** A self-contained HTML page: overall and per-family coverage bars, then the matrix. */
 export function matrixHtml(r: CoverageReport, title = 'Phoenix compatibility matrix'): string {
-  const colour: Record<Compatibility, string> = { unchanged: '#2e7d32', adapted: '#1565c0', deprecated: '#757575', missing: '#ef6c00', failing: '#c62828', untested: '#9e9e9e' };
+  const colour: Record<Compatibility, string> = {
+    unchanged: '#2e7d32',
+    adapted: '#1565c0',
+    deprecated: '#757575',
+    missing: '#ef6c00',
+    failing: '#c62828',
+    untested: '#9e9e9e',
+  };
   const bars = r.families
-    .map((f) => `<div class="row"><span class="name">${esc(f.family)}</span><span class="bar"><span style="width:${(f.coverage * 100).toFixed(1)}%"></span></span><span>${pct(f.coverage)} (${f.covered}/${f.endpoints})</span></div>`)
+    .map(
+      (f) =>
+        `<div class="row"><span class="name">${esc(f.family)}</span><span class="bar"><span style="width:${(f.coverage * 100).toFixed(1)}%"></span></span><span>${pct(f.coverage)} (${f.covered}/${f.endpoints})</span></div>`,
+    )
     .join('\n');
   const rows = r.rows
-    .map((x) => `<tr><td>${esc(x.family)}</td><td><code>${esc(x.pattern)}</code></td><td><b style="color:${colour[x.status]}">${x.status}</b></td><td>${x.passing}/${x.cases}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr><td>${esc(x.family)}</td><td><code>${esc(x.pattern)}</code></td><td><b style="color:${colour[x.status]}">${x.status}</b></td><td>${x.passing}/${x.cases}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>
 body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}

@@ -16,7 +16,11 @@ export interface GenerateResult {
   skipped: { operation: string; why: string }[];
 }
 
-type Media = { example?: unknown; examples?: Record<string, { value?: unknown }>; schema?: { example?: unknown; examples?: unknown[] } };
+type Media = {
+  example?: unknown;
+  examples?: Record<string, { value?: unknown }>;
+  schema?: { example?: unknown; examples?: unknown[] };
+};
 type Operation = {
   parameters?: { name?: string; in?: string; example?: unknown; schema?: { example?: unknown; default?: unknown } }[];
   requestBody?: { content?: Record<string, Media> };
@@ -27,7 +31,9 @@ function exampleBody(op: Operation): { found: true; body: unknown } | { found: f
   const media = op.requestBody?.content?.['application/json'];
   if (!op.requestBody) return { found: true, body: undefined };
   if (!media) return { found: false };
-  const fromExamples = media.examples ? Object.values(media.examples).find((e) => e?.value !== undefined)?.value : undefined;
+  const fromExamples = media.examples
+    ? Object.values(media.examples).find((e) => e?.value !== undefined)?.value
+    : undefined;
   const body = media.example ?? fromExamples ?? media.schema?.example ?? media.schema?.examples?.[0];
   return body === undefined ? { found: false } : { found: true, body };
 }
@@ -38,19 +44,29 @@ export function generateCases(
   existing: readonly LoadedCase[],
   options: { includeUnsafe?: boolean } = {},
 ): GenerateResult {
-  const paths = ((doc as { paths?: Record<string, Record<string, Operation>> })?.paths ?? {}) as Record<string, Record<string, Operation>>;
+  const paths = (doc as { paths?: Record<string, Record<string, Operation>> })?.paths ?? {};
   const out: GenerateResult = { cases: [], skipped: [] };
   const names = new Set(existing.map((c) => c.name));
   for (const [rawPath, ops] of Object.entries(paths)) {
     const routerPath = toRouterPath(rawPath);
     for (const [m, op] of Object.entries(ops ?? {})) {
       const method = m.toUpperCase();
-      if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) || !patternsCover(family.routes, `${method} ${routerPath}`)) continue;
+      if (
+        !['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ||
+        !patternsCover(family.routes, `${method} ${routerPath}`)
+      )
+        continue;
       const operation = `${method} ${routerPath}`;
       let body: unknown;
       if (method !== 'GET') {
         if (method === 'DELETE' || !options.includeUnsafe) {
-          out.skipped.push({ operation, why: method === 'DELETE' ? 'DELETE is never generated: write it by hand against data made for it' : 'changes data: pass --include-unsafe to generate it from an OpenAPI example body, or record it from traffic' });
+          out.skipped.push({
+            operation,
+            why:
+              method === 'DELETE'
+                ? 'DELETE is never generated: write it by hand against data made for it'
+                : 'changes data: pass --include-unsafe to generate it from an OpenAPI example body, or record it from traffic',
+          });
           continue;
         }
         const ex = exampleBody(op);
@@ -80,14 +96,22 @@ export function generateCases(
           return encodeURIComponent(String(v));
         });
         if (!ok) {
-          out.skipped.push({ operation, why: 'no value for its path parameters in recorded cases or OpenAPI examples' });
+          out.skipped.push({
+            operation,
+            why: 'no value for its path parameters in recorded cases or OpenAPI examples',
+          });
           continue;
         }
       }
       const name = `generated: ${method} ${concrete}`;
       if (names.has(name)) continue;
       names.add(name);
-      out.cases.push({ name, source: 'generated', request: { method, path: concrete, ...(body !== undefined ? { body } : {}) }, expect: { parity: true } });
+      out.cases.push({
+        name,
+        source: 'generated',
+        request: { method, path: concrete, ...(body !== undefined ? { body } : {}) },
+        expect: { parity: true },
+      });
     }
   }
   return out;

@@ -29,7 +29,12 @@ export function toRouterPath(rule: string): string {
 }
 
 const urlMapSchema = z.array(
-  z.object({ endpoint: z.string(), methods: z.array(z.string()), rule: z.string().startsWith('/'), blueprint: z.string().nullable().optional() }),
+  z.object({
+    endpoint: z.string(),
+    methods: z.array(z.string()),
+    rule: z.string().startsWith('/'),
+    blueprint: z.string().nullable().optional(),
+  }),
 );
 
 function invalid(file: string, message: string): PhoenixError {
@@ -49,18 +54,30 @@ export function parseFlaskInventory(text: string, file: string): InventoryEndpoi
     const parsed = urlMapSchema.safeParse(json);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      throw invalid(file, `[${i.path.join('].')}${i.path.length > 1 ? '' : ']'}: ${i.message} (expected the output of scripts/flask-url-map.py)`);
+      throw invalid(
+        file,
+        `[${i.path.join('].')}${i.path.length > 1 ? '' : ']'}: ${i.message} (expected the output of scripts/flask-url-map.py)`,
+      );
     }
     return parsed.data.flatMap((r) =>
       r.methods
         .filter((m) => !IGNORED_METHODS.has(m))
-        .map((method) => ({ method, path: toRouterPath(r.rule), endpoint: r.endpoint, ...(r.blueprint ? { blueprint: r.blueprint } : {}) })),
+        .map((method) => ({
+          method,
+          path: toRouterPath(r.rule),
+          endpoint: r.endpoint,
+          ...(r.blueprint ? { blueprint: r.blueprint } : {}),
+        })),
     );
   }
   // `flask routes`: a header line, a dashes line, then "endpoint  methods  rule".
   const lines = trimmed.split('\n');
   const header = lines.findIndex((l) => /^Endpoint\s+Methods\s+Rule/.test(l.trim()));
-  if (header < 0) throw invalid(file, 'neither the JSON of scripts/flask-url-map.py nor `flask routes` output (no "Endpoint  Methods  Rule" header)');
+  if (header < 0)
+    throw invalid(
+      file,
+      'neither the JSON of scripts/flask-url-map.py nor `flask routes` output (no "Endpoint  Methods  Rule" header)',
+    );
   const out: InventoryEndpoint[] = [];
   lines.slice(header + 2).forEach((line, k) => {
     if (!line.trim()) return;
@@ -68,8 +85,16 @@ export function parseFlaskInventory(text: string, file: string): InventoryEndpoi
     if (!m) throw invalid(`${file}:${header + 3 + k}`, `cannot read the route line "${line.trim()}"`);
     const endpoint = m[1]!;
     if (endpoint === 'static') return;
-    for (const method of m[2]!.split(',').map((x) => x.trim()).filter((x) => x && !IGNORED_METHODS.has(x))) {
-      out.push({ method, path: toRouterPath(m[3]!), endpoint, ...(endpoint.includes('.') ? { blueprint: endpoint.split('.')[0]! } : {}) });
+    for (const method of m[2]!
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x && !IGNORED_METHODS.has(x))) {
+      out.push({
+        method,
+        path: toRouterPath(m[3]!),
+        endpoint,
+        ...(endpoint.includes('.') ? { blueprint: endpoint.split('.')[0]! } : {}),
+      });
     }
   });
   return out;
@@ -78,7 +103,8 @@ export function parseFlaskInventory(text: string, file: string): InventoryEndpoi
 /** Endpoints of an OpenAPI document (`paths` → methods). */
 export function parseOpenApi(doc: unknown, file: string): InventoryEndpoint[] {
   const paths = (doc as { paths?: Record<string, Record<string, unknown>> } | null)?.paths;
-  if (!paths || typeof paths !== 'object') throw invalid(file, 'no "paths" object: expected an OpenAPI document such as FastAPI\'s /openapi.json');
+  if (!paths || typeof paths !== 'object')
+    throw invalid(file, 'no "paths" object: expected an OpenAPI document such as FastAPI\'s /openapi.json');
   const out: InventoryEndpoint[] = [];
   for (const [p, ops] of Object.entries(paths)) {
     for (const method of Object.keys(ops ?? {})) {
@@ -96,7 +122,10 @@ export interface ProposedFamily {
 }
 
 function familyName(raw: string): string {
-  const n = raw.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const n = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return /^[a-z]/.test(n) ? n.slice(0, 63) : `f-${n}`.slice(0, 63);
 }
 
@@ -104,7 +133,10 @@ function familyName(raw: string): string {
  * Groups endpoints into families: by Flask blueprint, or by the first path segment after a
  * common `/api`-like prefix. Routes are written as `METHOD /pattern`.
  */
-export function groupIntoFamilies(endpoints: readonly InventoryEndpoint[], by: 'blueprint' | 'prefix' = 'blueprint'): ProposedFamily[] {
+export function groupIntoFamilies(
+  endpoints: readonly InventoryEndpoint[],
+  by: 'blueprint' | 'prefix' = 'blueprint',
+): ProposedFamily[] {
   const groups = new Map<string, Set<string>>();
   for (const e of endpoints) {
     let key: string | undefined = by === 'blueprint' ? e.blueprint : undefined;
@@ -128,7 +160,10 @@ export function mapByPlan(
   endpoints: readonly InventoryEndpoint[],
   families: readonly { name: string; routes: readonly string[] }[],
 ): { mapped: Map<string, InventoryEndpoint[]>; unmapped: InventoryEndpoint[] } {
-  const usable = families.map((f) => ({ name: f.name, routes: f.routes.filter((r) => typeof parseRoutePattern(r) !== 'string') }));
+  const usable = families.map((f) => ({
+    name: f.name,
+    routes: f.routes.filter((r) => typeof parseRoutePattern(r) !== 'string'),
+  }));
   const matcher = createMatcher(usable);
   const mapped = new Map<string, InventoryEndpoint[]>();
   const unmapped: InventoryEndpoint[] = [];
@@ -145,7 +180,10 @@ export function mapByPlan(
 }
 
 /** Legacy endpoints the new side does not have (same method, a path its patterns cover). */
-export function missingInNew(legacy: readonly InventoryEndpoint[], fresh: readonly InventoryEndpoint[]): InventoryEndpoint[] {
+export function missingInNew(
+  legacy: readonly InventoryEndpoint[],
+  fresh: readonly InventoryEndpoint[],
+): InventoryEndpoint[] {
   const patterns = fresh.map((e) => parseRoutePattern(`${e.method} ${e.path}`)).filter((p) => typeof p !== 'string');
   return legacy.filter((e) => {
     const p = parseRoutePattern(`${e.method} ${e.path}`);

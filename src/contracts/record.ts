@@ -3,7 +3,7 @@
  * requests replayed against legacy. Credentials never reach a case file; one case per distinct
  * method, path and query.
  */
-import { request, type Dispatcher } from 'undici';
+import { request } from 'undici';
 import { stringify } from 'yaml';
 import { PhoenixError } from '../lib/errors.js';
 import type { SampleRecord } from '../router/client.js';
@@ -37,12 +37,23 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
       } catch {
         throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: not valid JSON`);
       }
-      if (typeof j.path !== 'string' || !j.path.startsWith('/')) throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: "path" must start with "/"`);
-      out.push({ method: (j.method ?? 'GET').toUpperCase(), path: j.path, query: j.query, headers: j.headers, body: j.body });
+      if (typeof j.path !== 'string' || !j.path.startsWith('/'))
+        throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: "path" must start with "/"`);
+      out.push({
+        method: (j.method ?? 'GET').toUpperCase(),
+        path: j.path,
+        query: j.query,
+        headers: j.headers,
+        body: j.body,
+      });
       return;
     }
     const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(line);
-    if (!m) throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: expected "METHOD /path?query", got "${line.slice(0, 80)}"`);
+    if (!m)
+      throw new PhoenixError(
+        'PHX_ERR_REQUEST_LIST_INVALID',
+        `${where}: expected "METHOD /path?query", got "${line.slice(0, 80)}"`,
+      );
     const url = new URL(m[2]!, 'http://x');
     out.push({ method: m[1]!.toUpperCase(), path: url.pathname, query: Object.fromEntries(url.searchParams) });
   });
@@ -51,11 +62,22 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
 
 /** The router's sampled requests as recorded requests. */
 export function fromSamples(samples: readonly SampleRecord[]): RecordedRequest[] {
-  return samples.map((s) => ({ method: s.method, path: s.path, query: s.query, headers: s.headers, body: s.body, status: s.status }));
+  return samples.map((s) => ({
+    method: s.method,
+    path: s.path,
+    query: s.query,
+    headers: s.headers,
+    body: s.body,
+    status: s.status,
+  }));
 }
 
 /** Asks legacy for the status of requests that do not carry one yet. */
-export async function withLegacyStatus(requests: readonly RecordedRequest[], legacy: string, timeoutMs = 10_000): Promise<RecordedRequest[]> {
+export async function withLegacyStatus(
+  requests: readonly RecordedRequest[],
+  legacy: string,
+  timeoutMs = 10_000,
+): Promise<RecordedRequest[]> {
   const out: RecordedRequest[] = [];
   for (const r of requests) {
     if (r.status !== undefined) {
@@ -64,7 +86,7 @@ export async function withLegacyStatus(requests: readonly RecordedRequest[], leg
     }
     const qs = new URLSearchParams(r.query ?? {}).toString();
     const res = await request(new URL(`${r.path}${qs ? `?${qs}` : ''}`, legacy), {
-      method: r.method as Dispatcher.HttpMethod,
+      method: r.method,
       headers: r.headers,
       body: r.body,
       headersTimeout: timeoutMs,
@@ -77,7 +99,10 @@ export async function withLegacyStatus(requests: readonly RecordedRequest[], leg
 }
 
 /** Cases from recorded requests: credentials dropped, one per method + path + query, marked `recorded`. */
-export function toCases(requests: readonly RecordedRequest[], existingNames: ReadonlySet<string> = new Set()): ContractCaseInput[] {
+export function toCases(
+  requests: readonly RecordedRequest[],
+  existingNames: ReadonlySet<string> = new Set(),
+): ContractCaseInput[] {
   const seen = new Set(existingNames);
   const cases: ContractCaseInput[] = [];
   for (const r of requests) {
@@ -85,7 +110,9 @@ export function toCases(requests: readonly RecordedRequest[], existingNames: Rea
     const name = `${r.method} ${r.path}${qs ? `?${qs}` : ''}`;
     if (seen.has(name)) continue;
     seen.add(name);
-    const headers = Object.fromEntries(Object.entries(r.headers ?? {}).filter(([k]) => KEPT.has(k.toLowerCase()) && !SECRET.test(k)));
+    const headers = Object.fromEntries(
+      Object.entries(r.headers ?? {}).filter(([k]) => KEPT.has(k.toLowerCase()) && !SECRET.test(k)),
+    );
     let body: unknown = r.body;
     if (typeof r.body === 'string') {
       try {

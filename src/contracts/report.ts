@@ -10,9 +10,14 @@ export function toJUnit(suites: readonly ContractSuiteResult[]): string {
   const total = suites.reduce((n, s) => n + s.total, 0);
   const failed = suites.reduce((n, s) => n + s.failed, 0);
   const time = (ms: number): string => (ms / 1000).toFixed(3);
-  const out = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="phoenix contracts" tests="${total}" failures="${failed}" time="${time(suites.reduce((n, s) => n + s.durationMs, 0))}">`];
+  const out = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="phoenix contracts" tests="${total}" failures="${failed}" time="${time(suites.reduce((n, s) => n + s.durationMs, 0))}">`,
+  ];
   for (const s of suites) {
-    out.push(`  <testsuite name="${xml(s.family)}" tests="${s.total}" failures="${s.failed}" time="${time(s.durationMs)}">`);
+    out.push(
+      `  <testsuite name="${xml(s.family)}" tests="${s.total}" failures="${s.failed}" time="${time(s.durationMs)}">`,
+    );
     for (const c of s.cases) {
       const name = `${xml(c.name)}" classname="${xml(`${s.family}.${c.endpoint}`)}" time="${time(c.durationMs)}`;
       if (c.passed) {
@@ -20,7 +25,10 @@ export function toJUnit(suites: readonly ContractSuiteResult[]): string {
         continue;
       }
       out.push(`    <testcase name="${name}">`);
-      for (const f of c.failures) out.push(`      <failure type="${f.kind}" message="${xml(f.message.slice(0, 500))}">${xml(`${c.file}\n${f.message}`)}</failure>`);
+      for (const f of c.failures)
+        out.push(
+          `      <failure type="${f.kind}" message="${xml(f.message.slice(0, 500))}">${xml(`${c.file}\n${f.message}`)}</failure>`,
+        );
       out.push('    </testcase>');
     }
     out.push('  </testsuite>');
@@ -35,7 +43,9 @@ export function toTable(suites: readonly ContractSuiteResult[]): string {
   for (const s of suites) {
     lines.push(`${s.family} (${s.mode}): ${s.passed}/${s.total} passed in ${s.durationMs} ms`);
     for (const c of s.cases) {
-      lines.push(`  ${c.passed ? '✓' : '✗'} ${c.name.padEnd(48)} ${`${c.method} ${c.target}`.padEnd(44)} ${c.status.legacy ?? '-'}/${c.status.new ?? '-'}${c.adapted ? ' (adapted)' : ''}`);
+      lines.push(
+        `  ${c.passed ? '✓' : '✗'} ${c.name.padEnd(48)} ${`${c.method} ${c.target}`.padEnd(44)} ${c.status.legacy ?? '-'}/${c.status.new ?? '-'}${c.adapted ? ' (adapted)' : ''}`,
+      );
       for (const f of c.failures) lines.push(`      ${f.kind}: ${f.message}`);
     }
   }

@@ -7,7 +7,17 @@
 import { performance } from 'node:perf_hooks';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Agent, request, type Dispatcher } from 'undici';
-import { applyAdapter, compareResponses, compileAdapters, compileRules, headerValue, NoiseLearner, type CompiledRules, type Difference, type HttpSnapshot } from '../parity/index.js';
+import {
+  applyAdapter,
+  compareResponses,
+  compileAdapters,
+  compileRules,
+  headerValue,
+  NoiseLearner,
+  type CompiledRules,
+  type Difference,
+  type HttpSnapshot,
+} from '../parity/index.js';
 import { createMatcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
@@ -84,16 +94,25 @@ export function describeDifference(d: Difference): string {
   return `${d.path}: ${d.kind} (${show(d.legacy)} → ${show(d.candidate)})`;
 }
 
-async function fetchCase(dispatcher: Dispatcher, base: string, c: LoadedCase, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ snapshot: HttpSnapshot; ms: number }> {
+async function fetchCase(
+  dispatcher: Dispatcher,
+  base: string,
+  c: LoadedCase,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<{ snapshot: HttpSnapshot; ms: number }> {
   const t0 = performance.now();
   const body = c.request.body;
   const isJson = body !== undefined && typeof body !== 'string';
-  const headers: Record<string, string> = { ...(isJson ? { 'content-type': 'application/json' } : {}), ...(c.request.headers ?? {}) };
+  const headers: Record<string, string> = {
+    ...(isJson ? { 'content-type': 'application/json' } : {}),
+    ...(c.request.headers ?? {}),
+  };
   const res = await request(new URL(requestTarget(c), base), {
     method: c.request.method as Dispatcher.HttpMethod,
     dispatcher,
     headers,
-    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body as string),
+    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal,
@@ -106,11 +125,15 @@ function expectations(c: LoadedCase, side: 'legacy' | 'new', s: HttpSnapshot): C
   const out: CaseFailure[] = [];
   const who = side === 'new' ? 'new' : 'legacy';
   const e = c.expect;
-  if (e.status !== undefined && s.status !== e.status) out.push({ kind: 'status', message: `${who} answered ${s.status}, expected ${e.status}` });
+  if (e.status !== undefined && s.status !== e.status)
+    out.push({ kind: 'status', message: `${who} answered ${s.status}, expected ${e.status}` });
   for (const [name, want] of Object.entries(e.headers ?? {})) {
     const got = headerValue(s.headers, name);
     if (got === undefined || !got.toLowerCase().startsWith(want.toLowerCase())) {
-      out.push({ kind: 'header', message: `${who} header ${name.toLowerCase()} is ${got === undefined ? 'absent' : `"${got}"`}, expected "${want}"` });
+      out.push({
+        kind: 'header',
+        message: `${who} header ${name.toLowerCase()} is ${got === undefined ? 'absent' : `"${got}"`}, expected "${want}"`,
+      });
     }
   }
   if (e.schema) {
@@ -139,16 +162,22 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const matcher = createMatcher([family]);
   const adapters = compileAdapters(family.adapters);
   const base = compileRules(family.diff);
-  const rulesByRoute = new Map<string, CompiledRules>(Object.entries(family.routeDiff).map(([r, ov]) => [r, compileRules(family.diff, ov)]));
+  const rulesByRoute = new Map<string, CompiledRules>(
+    Object.entries(family.routeDiff).map(([r, ov]) => [r, compileRules(family.diff, ov)]),
+  );
   const noise = new NoiseLearner();
   const dispatcher = new Agent({ connections: o.concurrency ?? 8, keepAliveTimeout: 5000 });
-  const results: CaseResult[] = new Array(cases.length);
+  const results = new Array<CaseResult>(cases.length);
   let done = 0;
 
   async function runOne(c: LoadedCase): Promise<CaseResult> {
     const t0 = performance.now();
     const m = matcher.match(c.request.method, c.request.path);
-    const endpoint = m ? (m.route.includes(' ') ? m.route : `${c.request.method} ${m.route}`) : `${c.request.method} ${c.request.path}`;
+    const endpoint = m
+      ? m.route.includes(' ')
+        ? m.route
+        : `${c.request.method} ${m.route}`
+      : `${c.request.method} ${c.request.path}`;
     const result: CaseResult = {
       file: c.file,
       name: c.name,
@@ -169,7 +198,9 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       const [legacy, fresh, legacyAgain] = await Promise.all([
         parity ? fetchCase(dispatcher, family.legacy, c, timeoutMs, o.signal) : undefined,
         fetchCase(dispatcher, family.new, c, timeoutMs, o.signal),
-        parity && safe ? fetchCase(dispatcher, family.legacy, c, timeoutMs, o.signal).catch(() => undefined) : undefined,
+        parity && safe
+          ? fetchCase(dispatcher, family.legacy, c, timeoutMs, o.signal).catch(() => undefined)
+          : undefined,
       ]);
       let candidate = fresh.snapshot;
       const adapter = adapters.find(c.request.method, requestTarget(c));
@@ -200,7 +231,9 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
       result.failures.push({
         kind: timeout ? 'timeout' : 'error',
-        message: timeout ? `no answer within ${timeoutMs} ms` : `request failed: ${e.code ? `${e.code} ` : ''}${e.message}`,
+        message: timeout
+          ? `no answer within ${timeoutMs} ms`
+          : `request failed: ${e.code ? `${e.code} ` : ''}${e.message}`,
       });
     }
     result.passed = result.failures.length === 0;

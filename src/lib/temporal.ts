@@ -48,7 +48,7 @@ function unreachable(s: TemporalSettings, err: unknown): PhoenixError {
 export async function connectClient(overrides: { address?: string; namespace?: string } = {}): Promise<Client> {
   const s = temporalSettings(overrides);
   try {
-    const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '5s' } as Parameters<typeof Connection.connect>[0]);
+    const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '5s' });
     return new Client({ connection, namespace: s.namespace });
   } catch (err) {
     throw unreachable(s, err);

@@ -56,16 +56,22 @@ function compileStep(route: string, op: AdapterOp): CompiledStep {
     case 'rename': {
       const from = parsePath(op.from);
       const to = parsePath(op.to);
-      if (from.length === 0 || to.length === 0) throw badAdapter(route, 'rename cannot move the root "$" (use wrap/unwrap)');
-      if (count(from, 'descend') + count(to, 'descend') > 0) throw badAdapter(route, `rename paths cannot use ".." (${op.from} -> ${op.to})`);
+      if (from.length === 0 || to.length === 0)
+        throw badAdapter(route, 'rename cannot move the root "$" (use wrap/unwrap)');
+      if (count(from, 'descend') + count(to, 'descend') > 0)
+        throw badAdapter(route, `rename paths cannot use ".." (${op.from} -> ${op.to})`);
       if (count(from, 'any') !== count(to, 'any')) {
-        throw badAdapter(route, `rename "${op.from}" -> "${op.to}" must use the same number of [*] wildcards on both sides`);
+        throw badAdapter(
+          route,
+          `rename "${op.from}" -> "${op.to}" must use the same number of [*] wildcards on both sides`,
+        );
       }
       return { op: 'rename', from, to };
     }
     case 'unwrap': {
       const path = parsePath(op.path);
-      if (count(path, 'any') + count(path, 'descend') > 0) throw badAdapter(route, `unwrap needs one concrete path, got "${op.path}"`);
+      if (count(path, 'any') + count(path, 'descend') > 0)
+        throw badAdapter(route, `unwrap needs one concrete path, got "${op.path}"`);
       return { op: 'unwrap', path };
     }
     case 'remove': {
@@ -77,7 +83,8 @@ function compileStep(route: string, op: AdapterOp): CompiledStep {
       const path = parsePath(op.path);
       if (count(path, 'descend') > 0) throw badAdapter(route, `set paths cannot use ".." (${op.path})`);
       const last = path[path.length - 1];
-      if (last !== undefined && last.t === 'any') throw badAdapter(route, `set needs a named last segment, got "${op.path}"`);
+      if (last !== undefined && last.t === 'any')
+        throw badAdapter(route, `set needs a named last segment, got "${op.path}"`);
       return { op: 'set', path, value: op.value };
     }
     case 'wrap':
@@ -129,7 +136,9 @@ export function applyAdapter(adapter: CompiledAdapter, res: HttpSnapshot): HttpS
   let doc: unknown = NOT_PARSED;
   if (adapter.touchesBody) {
     try {
-      doc = JSON.parse(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+      doc = JSON.parse(
+        typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+      );
     } catch {
       doc = NOT_PARSED;
     }
@@ -203,7 +212,12 @@ function select(holder: Record<string, unknown>, segs: readonly PathSegment[]): 
 }
 
 /** Writes `value` at `segs` below `holder.$`, wildcards taken from `bound`, creating objects on the way. */
-function writeAt(holder: Record<string, unknown>, segs: readonly PathSegment[], bound: ReadonlyArray<string | number>, value: unknown): void {
+function writeAt(
+  holder: Record<string, unknown>,
+  segs: readonly PathSegment[],
+  bound: ReadonlyArray<string | number>,
+  value: unknown,
+): void {
   let parent: Container = holder;
   let key: string | number = '$';
   let w = 0;

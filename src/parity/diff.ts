@@ -75,13 +75,18 @@ export function compileRules(rules: Partial<DiffRules>, override?: Partial<DiffR
   const merged: ResolvedDiffRules = { ...DEFAULTS };
   for (const src of [rules, override]) {
     if (src === undefined) continue;
-    for (const [k, v] of Object.entries(src)) if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(src))
+      if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
   }
   const patterns: Array<{ segs: PathSegment[]; payload: RulePayload }> = [];
   for (const p of merged.ignore) patterns.push({ segs: parsePath(p), payload: { ignore: true } });
   for (const [p, rule] of Object.entries(merged.arrays)) {
     if (rule.mode === 'keyed' && (rule.key === undefined || rule.key === '')) {
-      throw new PhoenixError('PHX_ERR_PARITY_BAD_RULE', `array rule for "${p}" is keyed but names no key (add key: <field>)`, { path: p });
+      throw new PhoenixError(
+        'PHX_ERR_PARITY_BAD_RULE',
+        `array rule for "${p}" is keyed but names no key (add key: <field>)`,
+        { path: p },
+      );
     }
     patterns.push({ segs: parsePath(p), payload: { array: rule } });
   }
@@ -206,6 +211,7 @@ function walk(w: Walk, a: unknown, b: unknown, st: State): boolean {
   return walkObject(w, a as Record<string, unknown>, b as Record<string, unknown>, st);
 }
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called as hasOwn.call(obj, key)
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Deep equality of two JSON values with an explicit stack (numbers by value, key order ignored). */
@@ -295,7 +301,8 @@ function walkOrdered(w: Walk, a: unknown[], b: unknown[], st: State): boolean {
   }
   for (let i = n; i < a.length; i++) eq = emitItem(w, st, i, 'missing', a[i]) && eq;
   for (let i = n; i < b.length; i++) eq = emitItem(w, st, i, 'extra', b[i]) && eq;
-  if (w.probe > 0 || off === undefined || off.length < 2 || off.length > ORDER_CHECK_LIMIT || a.length !== b.length) return eq;
+  if (w.probe > 0 || off === undefined || off.length < 2 || off.length > ORDER_CHECK_LIMIT || a.length !== b.length)
+    return eq;
   // Items out of place at two or more positions may be a pure reordering: one `order` difference
   // then says more than a value difference per moved item.
   const used = new Uint8Array(b.length);
@@ -437,11 +444,21 @@ export function compareJson(
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
  * Byte-identical bodies are equal without being parsed.
  */
-export function compareResponses(legacy: HttpSnapshot, candidate: HttpSnapshot, rules: CompiledRules, noise?: NoiseFilter): ComparisonResult {
+export function compareResponses(
+  legacy: HttpSnapshot,
+  candidate: HttpSnapshot,
+  rules: CompiledRules,
+  noise?: NoiseFilter,
+): ComparisonResult {
   const differences: Difference[] = [];
   const noiseOut: Difference[] = [];
   if (legacy.status !== candidate.status) {
-    record({ path: '$status', kind: 'status', legacy: legacy.status, candidate: candidate.status }, noise, differences, noiseOut);
+    record(
+      { path: '$status', kind: 'status', legacy: legacy.status, candidate: candidate.status },
+      noise,
+      differences,
+      noiseOut,
+    );
   }
   let legacyType: string | undefined;
   let candidateType: string | undefined;
@@ -467,7 +484,15 @@ export function compareResponses(legacy: HttpSnapshot, candidate: HttpSnapshot, 
   if (bodiesIdentical(legacy.body, candidate.body)) {
     text = !jsonType && !startsLikeJson(legacy.body);
   } else {
-    text = compareBodies(bodyText(legacy.body), bodyText(candidate.body), jsonType, rules, noise, differences, noiseOut);
+    text = compareBodies(
+      bodyText(legacy.body),
+      bodyText(candidate.body),
+      jsonType,
+      rules,
+      noise,
+      differences,
+      noiseOut,
+    );
   }
   return { equal: differences.length === 0, differences, noise: noiseOut, text };
 }
@@ -503,7 +528,8 @@ function compareBodies(
     }
   }
   const equal = rules.rules.text === 'normalized' ? collapse(ls) === collapse(cs) : ls === cs;
-  if (!equal) record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
+  if (!equal)
+    record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
 }
 
@@ -550,7 +576,8 @@ function clip(s: string): string {
 }
 
 function bodyText(body: Uint8Array | string): string {
-  const s = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  const s =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
 }
 

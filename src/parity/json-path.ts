@@ -19,9 +19,13 @@ export type PathSegment =
 const SIMPLE_KEY = /^[A-Za-z0-9_$-]+$/;
 
 function badPath(path: string, why: string): PhoenixError {
-  return new PhoenixError('PHX_ERR_PARITY_BAD_PATH', `bad JSON path "${path}": ${why} (write paths like $.items[*].price or $..request_id)`, {
-    path,
-  });
+  return new PhoenixError(
+    'PHX_ERR_PARITY_BAD_PATH',
+    `bad JSON path "${path}": ${why} (write paths like $.items[*].price or $..request_id)`,
+    {
+      path,
+    },
+  );
 }
 
 /**
@@ -244,7 +248,10 @@ export class PathAutomaton<P, I> {
   readonly root: MatchState<P, I>;
   private readonly interned = new Map<string, MatchState<P, I>>();
 
-  constructor(patterns: ReadonlyArray<{ segs: readonly PathSegment[]; payload: P }>, summarize: (accepted: readonly P[]) => I) {
+  constructor(
+    patterns: ReadonlyArray<{ segs: readonly PathSegment[]; payload: P }>,
+    summarize: (accepted: readonly P[]) => I,
+  ) {
     this.patterns = patterns.map((p) => ({ segs: p.segs, payload: p.payload }));
     this.summarize = summarize;
     const start: number[] = [];
@@ -297,7 +304,9 @@ export class PathAutomaton<P, I> {
     for (let k = 0; k < raw.length; k += 2) add(raw[k] as number, raw[k + 1] as number);
     const order: number[] = [];
     for (let k = 0; k < closed.length; k += 2) order.push(k);
-    order.sort((x, y) => (closed[x] as number) - (closed[y] as number) || (closed[x + 1] as number) - (closed[y + 1] as number));
+    order.sort(
+      (x, y) => (closed[x] as number) - (closed[y] as number) || (closed[x + 1] as number) - (closed[y + 1] as number),
+    );
     const positions: number[] = [];
     for (const k of order) positions.push(closed[k] as number, closed[k + 1] as number);
     const id = positions.join(',');

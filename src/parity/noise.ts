@@ -57,7 +57,13 @@ export class NoiseLearner {
    * later difference).
    * @param now epoch milliseconds recorded as `firstSeen`. @default Date.now()
    */
-  observe(route: string, first: HttpSnapshot, second: HttpSnapshot, rules: CompiledRules, now: number = Date.now()): Difference[] {
+  observe(
+    route: string,
+    first: HttpSnapshot,
+    second: HttpSnapshot,
+    rules: CompiledRules,
+    now: number = Date.now(),
+  ): Difference[] {
     const { differences } = compareResponses(first, second, rules);
     if (differences.length === 0 || first.status !== second.status) return differences;
     const entry = this.entry(route);
@@ -87,7 +93,9 @@ export class NoiseLearner {
     const out: Record<string, NoisePath[]> = {};
     for (const [route, entry] of this.routes) {
       if (entry.paths.size === 0) continue;
-      out[route] = [...entry.paths.values()].map((p) => ({ ...p })).sort((x, y) => y.count - x.count || x.path.localeCompare(y.path));
+      out[route] = [...entry.paths.values()]
+        .map((p) => ({ ...p }))
+        .sort((x, y) => y.count - x.count || x.path.localeCompare(y.path));
     }
     return out;
   }

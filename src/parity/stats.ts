@@ -74,7 +74,12 @@ export class FamilyStats {
    * @param legacyMs legacy time to response headers (ms)
    * @param newMs new time to response headers (ms), measured the same way
    */
-  recordComparison(route: string, result: { equal: boolean; differences: readonly Difference[]; noisy: boolean }, legacyMs: number, newMs: number): void {
+  recordComparison(
+    route: string,
+    result: { equal: boolean; differences: readonly Difference[]; noisy: boolean },
+    legacyMs: number,
+    newMs: number,
+  ): void {
     this.samples++;
     this.comparedLegacy.record(legacyMs);
     this.comparedNew.record(newMs);
@@ -93,7 +98,13 @@ export class FamilyStats {
       const known = this.paths.get(key);
       if (known) known.count++;
       else if (this.paths.size < MAX_PATHS) {
-        this.paths.set(key, { path, kind: d.kind, count: 1, route, example: { legacy: example(d.legacy), candidate: example(d.candidate) } });
+        this.paths.set(key, {
+          path,
+          kind: d.kind,
+          count: 1,
+          route,
+          example: { legacy: example(d.legacy), candidate: example(d.candidate) },
+        });
       }
     }
     for (const k of kinds) this.byKind[k] = (this.byKind[k] ?? 0) + 1;

@@ -61,7 +61,13 @@ const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {
   const p = s.parity;
   const p95Ratio = ratio(p.latency.new.p95, p.latency.legacy.p95);
-  const base = { samples: p.samples, mismatchRate: p.mismatchRate, p95Ratio, legacyP95: p.latency.legacy.p95, newP95: p.latency.new.p95 };
+  const base = {
+    samples: p.samples,
+    mismatchRate: p.mismatchRate,
+    p95Ratio,
+    legacyP95: p.latency.legacy.p95,
+    newP95: p.latency.new.p95,
+  };
   if (p.samples === 0) return { status: 'no-samples', reasons: ['no shadow samples yet'], ...base };
   if (p.samples < gate.minSamples) {
     return { status: 'insufficient-samples', reasons: [`${p.samples} of ${gate.minSamples} samples`], ...base };
@@ -70,11 +76,14 @@ export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): Parity
   if (p.mismatchRate > gate.maxMismatchRate) {
     const top = p.topPaths[0];
     reasons.push(
-      `mismatch rate ${pct(p.mismatchRate)} > ${pct(gate.maxMismatchRate)}` + (top ? ` (most often ${top.kind} at ${top.path} on ${top.route})` : ''),
+      `mismatch rate ${pct(p.mismatchRate)} > ${pct(gate.maxMismatchRate)}` +
+        (top ? ` (most often ${top.kind} at ${top.path} on ${top.route})` : ''),
     );
   }
   if (p95Ratio !== null && p95Ratio > gate.maxP95Ratio) {
-    reasons.push(`new p95 ${p.latency.new.p95} ms is ${p95Ratio.toFixed(2)}× legacy ${p.latency.legacy.p95} ms (max ${gate.maxP95Ratio}×)`);
+    reasons.push(
+      `new p95 ${p.latency.new.p95} ms is ${p95Ratio.toFixed(2)}× legacy ${p.latency.legacy.p95} ms (max ${gate.maxP95Ratio}×)`,
+    );
   }
   return { status: reasons.length ? 'not-met' : 'met', reasons, ...base };
 }
@@ -83,20 +92,29 @@ export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): Parity
  * Judges a ramp step. A tripped guard is always a breach; rates are judged only once the new
  * backend has served `minRequests`, so one early failure cannot roll back a healthy service.
  */
-export function evaluateSlo(s: FamilyStatsSnapshot, slo: SloThresholds, guard?: { tripped: boolean; reason?: string | null }): SloVerdict {
+export function evaluateSlo(
+  s: FamilyStatsSnapshot,
+  slo: SloThresholds,
+  guard?: { tripped: boolean; reason?: string | null },
+): SloVerdict {
   const n = s.backends.new;
   const p95Ratio = ratio(n.p95, s.backends.legacy.p95);
   const judged = n.requests >= slo.minRequests;
   const reasons: string[] = [];
   if (guard?.tripped) reasons.push(`router guard tripped: ${guard.reason ?? 'no reason given'}`);
   if (judged) {
-    if (n.errorRate > slo.maxErrorRate) reasons.push(`new error rate ${pct(n.errorRate)} > ${pct(slo.maxErrorRate)} over ${n.requests} requests`);
+    if (n.errorRate > slo.maxErrorRate)
+      reasons.push(`new error rate ${pct(n.errorRate)} > ${pct(slo.maxErrorRate)} over ${n.requests} requests`);
     if (p95Ratio !== null && p95Ratio > slo.maxP95Ratio) {
-      reasons.push(`new p95 ${n.p95} ms is ${p95Ratio.toFixed(2)}× legacy ${s.backends.legacy.p95} ms (max ${slo.maxP95Ratio}×)`);
+      reasons.push(
+        `new p95 ${n.p95} ms is ${p95Ratio.toFixed(2)}× legacy ${s.backends.legacy.p95} ms (max ${slo.maxP95Ratio}×)`,
+      );
     }
   }
   if (s.parity.samples >= slo.minRequests && s.parity.mismatchRate > slo.maxMismatchRate) {
-    reasons.push(`mismatch rate ${pct(s.parity.mismatchRate)} > ${pct(slo.maxMismatchRate)} over ${s.parity.samples} comparisons`);
+    reasons.push(
+      `mismatch rate ${pct(s.parity.mismatchRate)} > ${pct(slo.maxMismatchRate)} over ${s.parity.samples} comparisons`,
+    );
   }
   return {
     breached: reasons.length > 0,

@@ -21,7 +21,11 @@ export function globToRegExp(glob: string): RegExp {
       const end = glob.indexOf('}', i);
       if (end < 0) re += '\\{';
       else {
-        re += `(?:${glob.slice(i + 1, end).split(',').map(escape).join('|')})`;
+        re += `(?:${glob
+          .slice(i + 1, end)
+          .split(',')
+          .map(escape)
+          .join('|')})`;
         i = end;
       }
     } else re += escape(c);
@@ -49,7 +53,10 @@ export async function expandGlobs(globs: readonly string[], dir: string): Promis
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (!e.isFile()) continue;
-      const full = path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).split(path.sep).join('/');
+      const full = path
+        .join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)
+        .split(path.sep)
+        .join('/');
       if (re.test(full.slice(base.length + 1))) out.add(full);
     }
   }

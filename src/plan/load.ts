@@ -8,7 +8,13 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { PhoenixError } from '../lib/errors.js';
 import type { z } from 'zod';
 import { planSchema, type FamilyPlan, type Plan } from './schema.js';
-import { parseRoutePattern, patternContains, patternsCover, patternsOverlap, type RoutePattern } from './route-pattern.js';
+import {
+  parseRoutePattern,
+  patternContains,
+  patternsCover,
+  patternsOverlap,
+  type RoutePattern,
+} from './route-pattern.js';
 import { expandGlobs } from './glob.js';
 
 /** One thing wrong with a plan. */
@@ -28,7 +34,11 @@ export interface PlanProblem {
 export class PlanError extends PhoenixError {
   readonly problems: PlanProblem[];
   constructor(problems: PlanProblem[], code = 'PHX_ERR_PLAN_INVALID') {
-    super(code, `${code}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the plan:\n` + problems.map(formatProblem).join('\n'));
+    super(
+      code,
+      `${code}: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the plan:\n` +
+        problems.map(formatProblem).join('\n'),
+    );
     this.name = 'PlanError';
     this.problems = problems;
   }
@@ -60,7 +70,13 @@ export async function loadPlan(file: string): Promise<Plan> {
     text = await readFile(abs, 'utf8');
   } catch (err) {
     throw new PlanError(
-      [{ file, path: '', message: `cannot read the plan (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path` }],
+      [
+        {
+          file,
+          path: '',
+          message: `cannot read the plan (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`,
+        },
+      ],
       'PHX_ERR_PLAN_READ',
     );
   }
@@ -111,14 +127,23 @@ export async function validatePlan(
   displayName = file,
   lineOf: (segments: readonly PropertyKey[]) => number | undefined = () => undefined,
 ): Promise<Plan> {
-  const problem = (segments: readonly PropertyKey[], message: string, at: readonly PropertyKey[] = segments): PlanProblem => ({
+  const problem = (
+    segments: readonly PropertyKey[],
+    message: string,
+    at: readonly PropertyKey[] = segments,
+  ): PlanProblem => ({
     file: displayName,
     line: lineOf(at) ?? lineOf(segments),
     path: formatPath(segments),
     message,
   });
   const parsed = planSchema.safeParse(input);
-  if (!parsed.success) throw new PlanError(parsed.error.issues.map((i) => problem(i.path, describeIssue(i), i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path)));
+  if (!parsed.success)
+    throw new PlanError(
+      parsed.error.issues.map((i) =>
+        problem(i.path, describeIssue(i), i.code === 'unrecognized_keys' ? [...i.path, i.keys[0] ?? ''] : i.path),
+      ),
+    );
   const data = parsed.data;
   const problems = crossChecks(data, problem);
   if (problems.length > 0) throw new PlanError(problems);
@@ -155,29 +180,47 @@ function crossChecks(plan: ParsedPlan, problem: ProblemAt): PlanProblem[] {
   const byName = new Map<string, number>();
   plan.families.forEach((f, i) => {
     const first = byName.get(f.name);
-    if (first !== undefined) out.push(problem(['families', i, 'name'], `duplicate family name "${f.name}" (also families[${first}])`));
+    if (first !== undefined)
+      out.push(problem(['families', i, 'name'], `duplicate family name "${f.name}" (also families[${first}])`));
     else byName.set(f.name, i);
   });
 
   plan.families.forEach((f, i) => {
     f.dependsOn.forEach((d, j) => {
-      if (!byName.has(d)) out.push(problem(['families', i, 'dependsOn', j], `unknown family "${d}" (families are: ${[...byName.keys()].join(', ')})`));
+      if (!byName.has(d))
+        out.push(
+          problem(
+            ['families', i, 'dependsOn', j],
+            `unknown family "${d}" (families are: ${[...byName.keys()].join(', ')})`,
+          ),
+        );
       if (d === f.name) out.push(problem(['families', i, 'dependsOn', j], `family "${d}" cannot depend on itself`));
     });
     let prev = -1;
     f.ramp.steps.forEach((s, j) => {
-      if (s.percent <= prev) out.push(problem(['families', i, 'ramp', 'steps', j, 'percent'], `ramp percents must increase (${prev} then ${s.percent})`));
+      if (s.percent <= prev)
+        out.push(
+          problem(
+            ['families', i, 'ramp', 'steps', j, 'percent'],
+            `ramp percents must increase (${prev} then ${s.percent})`,
+          ),
+        );
       prev = s.percent;
     });
     for (const [p, rule] of Object.entries(f.diff.arrays)) {
-      if (rule.mode === 'keyed' && !rule.key) out.push(problem(['families', i, 'diff', 'arrays', p, 'key'], 'mode "keyed" needs a "key" field name'));
+      if (rule.mode === 'keyed' && !rule.key)
+        out.push(problem(['families', i, 'diff', 'arrays', p, 'key'], 'mode "keyed" needs a "key" field name'));
     }
     const ownedBy = (text: string): boolean => patternsCover(f.routes, text);
     for (const key of Object.keys(f.routeDiff)) {
-      if (!ownedBy(key)) out.push(problem(['families', i, 'routeDiff', key], `route "${key}" is not inside this family's routes`));
+      if (!ownedBy(key))
+        out.push(problem(['families', i, 'routeDiff', key], `route "${key}" is not inside this family's routes`));
     }
     f.adapters.forEach((a, j) => {
-      if (!ownedBy(a.route)) out.push(problem(['families', i, 'adapters', j, 'route'], `route "${a.route}" is not inside this family's routes`));
+      if (!ownedBy(a.route))
+        out.push(
+          problem(['families', i, 'adapters', j, 'route'], `route "${a.route}" is not inside this family's routes`),
+        );
     });
     const needsApproval = f.approveRampStart || f.ramp.steps.some((s) => s.approval);
     if (needsApproval && (f.approval.approvers ?? plan.approvers).length === 0) {
@@ -189,7 +232,8 @@ function crossChecks(plan: ParsedPlan, problem: ProblemAt): PlanProblem[] {
       );
     }
     f.deprecated.forEach((d, j) => {
-      if (!ownedBy(d)) out.push(problem(['families', i, 'deprecated', j], `route "${d}" is not inside this family's routes`));
+      if (!ownedBy(d))
+        out.push(problem(['families', i, 'deprecated', j], `route "${d}" is not inside this family's routes`));
     });
   });
 

@@ -9,16 +9,17 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { parseRoutePattern } from './route-pattern.js';
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m", "1h" or milliseconds, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as "30s", "10m", "1h" or milliseconds, got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const url = z.string().refine((v) => {
   try {
@@ -131,9 +132,11 @@ export const rampSchema = z.strictObject({
   steps: z
     .array(rampStepSchema)
     .min(1)
-    .default([{ percent: 1 }, { percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100, approval: true }].map((s) =>
-      rampStepSchema.parse(s),
-    )),
+    .default(
+      [{ percent: 1 }, { percent: 5 }, { percent: 25 }, { percent: 50 }, { percent: 100, approval: true }].map((s) =>
+        rampStepSchema.parse(s),
+      ),
+    ),
   /** How often the family's figures are checked during a bake. @default 30s */
   analysisInterval: duration.default(30_000),
 });

@@ -15,9 +15,19 @@ export const MAX_ADMIN_BODY = 64 * 1024;
 
 const routeChangeSchema = z.strictObject({
   mode: z.enum(['legacy', 'shadow', 'canary', 'new'], 'expected one of "legacy", "shadow", "canary", "new"'),
-  percent: z.number('expected a number between 0 and 100').min(0, 'expected a number between 0 and 100').max(100, 'expected a number between 0 and 100'),
-  version: z.number('expected a whole number ≥ 0').int('expected a whole number ≥ 0').min(0, 'expected a whole number ≥ 0'),
-  sampleRate: z.number('expected a number between 0 and 1').min(0, 'expected a number between 0 and 1').max(1, 'expected a number between 0 and 1').optional(),
+  percent: z
+    .number('expected a number between 0 and 100')
+    .min(0, 'expected a number between 0 and 100')
+    .max(100, 'expected a number between 0 and 100'),
+  version: z
+    .number('expected a whole number ≥ 0')
+    .int('expected a whole number ≥ 0')
+    .min(0, 'expected a whole number ≥ 0'),
+  sampleRate: z
+    .number('expected a number between 0 and 1')
+    .min(0, 'expected a number between 0 and 1')
+    .max(1, 'expected a number between 0 and 1')
+    .optional(),
   updatedBy: z.string('expected a string').max(200, 'expected at most 200 characters').optional(),
 });
 
@@ -48,14 +58,25 @@ function digest(s: string): Buffer {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_ADMIN_BODY) return reject(new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`));
+    if (declared > MAX_ADMIN_BODY)
+      return reject(
+        new AdminError(
+          413,
+          'PHX_ERR_ADMIN_BODY_TOO_LARGE',
+          `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`,
+        ),
+      );
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -74,7 +95,8 @@ function limitOf(url: URL, max: number): number {
   const raw = url.searchParams.get('limit');
   if (raw === null) return max;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `limit: expected a whole number ≥ 1, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `limit: expected a whole number ≥ 1, got "${raw}"`);
   return Math.min(n, max);
 }
 
@@ -90,7 +112,12 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
 
   function family(name: string): FamilyRuntime {
     const f = deps.families.get(name);
-    if (!f) throw new AdminError(404, 'PHX_ERR_ADMIN_UNKNOWN_FAMILY', `no family "${name}" in the router's plan (families: ${[...deps.families.keys()].join(', ')})`);
+    if (!f)
+      throw new AdminError(
+        404,
+        'PHX_ERR_ADMIN_UNKNOWN_FAMILY',
+        `no family "${name}" in the router's plan (families: ${[...deps.families.keys()].join(', ')})`,
+      );
     return f;
   }
 
@@ -100,22 +127,43 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     try {
       url = new URL(`http://admin${(req.url ?? '/').startsWith('/') ? '' : '/'}${req.url ?? ''}`);
     } catch {
-      throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the request target "${String(req.url).slice(0, 100)}" is not a valid path`);
+      throw new AdminError(
+        400,
+        'PHX_ERR_ADMIN_BAD_REQUEST',
+        `the request target "${String(req.url).slice(0, 100)}" is not a valid path`,
+      );
     }
     const method = req.method ?? 'GET';
     if (url.pathname === '/healthz') return send(res, 200, { ok: true });
     if (url.pathname === '/metrics') {
       const text = deps.metrics();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(200, {
+        'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
       return;
     }
     if (!authorized(req)) {
-      deps.log.warn({ method, path: url.pathname, remote: req.socket.remoteAddress, tokenGiven: req.headers.authorization !== undefined }, 'admin request refused: missing or wrong token');
-      throw new AdminError(401, 'PHX_ERR_ROUTER_UNAUTHORIZED', 'missing or wrong bearer token; send "Authorization: Bearer $PHOENIX_ADMIN_TOKEN"');
+      deps.log.warn(
+        {
+          method,
+          path: url.pathname,
+          remote: req.socket.remoteAddress,
+          tokenGiven: req.headers.authorization !== undefined,
+        },
+        'admin request refused: missing or wrong token',
+      );
+      throw new AdminError(
+        401,
+        'PHX_ERR_ROUTER_UNAUTHORIZED',
+        'missing or wrong bearer token; send "Authorization: Bearer $PHOENIX_ADMIN_TOKEN"',
+      );
     }
     if (url.pathname === '/v1/families' && method === 'GET') {
-      return send(res, 200, { families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })) });
+      return send(res, 200, {
+        families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })),
+      });
     }
     const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|samples)$/.exec(url.pathname);
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
@@ -123,7 +171,11 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     try {
       name = decodeURIComponent(m[1]!);
     } catch {
-      throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the family name "${m[1]}" has a malformed percent-encoding`);
+      throw new AdminError(
+        400,
+        'PHX_ERR_ADMIN_BAD_REQUEST',
+        `the family name "${m[1]}" has a malformed percent-encoding`,
+      );
     }
     const f = family(name);
     const what = m[2]!;
@@ -137,7 +189,11 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         try {
           json = JSON.parse(text);
         } catch {
-          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', 'the body is not JSON; expected {"mode", "percent", "version", "sampleRate"?, "updatedBy"?}');
+          throw new AdminError(
+            400,
+            'PHX_ERR_ADMIN_BAD_REQUEST',
+            'the body is not JSON; expected {"mode", "percent", "version", "sampleRate"?, "updatedBy"?}',
+          );
         }
         const parsed = routeChangeSchema.safeParse(json);
         if (!parsed.success) {

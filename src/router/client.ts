@@ -73,7 +73,12 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
       });
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw new PhoenixError('PHX_ERR_ROUTER_UNREACHABLE', `router admin API at ${base} did not answer ${method} ${path} (${code}); is the router running?`, {}, { cause: err });
+      throw new PhoenixError(
+        'PHX_ERR_ROUTER_UNREACHABLE',
+        `router admin API at ${base} did not answer ${method} ${path} (${code}); is the router running?`,
+        {},
+        { cause: err },
+      );
     }
     const text = await res.body.text();
     let json: unknown;
@@ -84,14 +89,20 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return json as T;
     const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const code = e?.code && (res.statusCode !== 404 || e.code === 'PHX_ERR_ADMIN_UNKNOWN_FAMILY') ? e.code : (CODES[res.statusCode] ?? 'PHX_ERR_ROUTER_ADMIN');
-    throw new PhoenixError(code, `${method} ${path}: ${e?.message ?? `HTTP ${res.statusCode}`}`, { status: res.statusCode });
+    const code =
+      e?.code && (res.statusCode !== 404 || e.code === 'PHX_ERR_ADMIN_UNKNOWN_FAMILY')
+        ? e.code
+        : (CODES[res.statusCode] ?? 'PHX_ERR_ROUTER_ADMIN');
+    throw new PhoenixError(code, `${method} ${path}: ${e?.message ?? `HTTP ${res.statusCode}`}`, {
+      status: res.statusCode,
+    });
   }
 
   const fam = (f: string): string => `/v1/families/${encodeURIComponent(f)}`;
   const limit = (n?: number): string => (n === undefined ? '' : `?limit=${n}`);
   return {
-    listFamilies: async () => (await call<{ families: { route: RouteState; guard: GuardState }[] }>('GET', '/v1/families')).families,
+    listFamilies: async () =>
+      (await call<{ families: { route: RouteState; guard: GuardState }[] }>('GET', '/v1/families')).families,
     getRoute: (f) => call('GET', `${fam(f)}/route`),
     setRoute: (f, change) => call('PUT', `${fam(f)}/route`, change),
     getGuard: (f) => call('GET', `${fam(f)}/guard`),
@@ -99,8 +110,10 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
     getStats: (f) => call('GET', `${fam(f)}/stats`),
     resetStats: (f) => call('DELETE', `${fam(f)}/stats`),
     getNoise: (f) => call('GET', `${fam(f)}/noise`),
-    getMismatches: async (f, n) => (await call<{ mismatches: MismatchRecord[] }>('GET', `${fam(f)}/mismatches${limit(n)}`)).mismatches,
-    getSamples: async (f, n) => (await call<{ samples: SampleRecord[] }>('GET', `${fam(f)}/samples${limit(n)}`)).samples,
+    getMismatches: async (f, n) =>
+      (await call<{ mismatches: MismatchRecord[] }>('GET', `${fam(f)}/mismatches${limit(n)}`)).mismatches,
+    getSamples: async (f, n) =>
+      (await call<{ samples: SampleRecord[] }>('GET', `${fam(f)}/samples${limit(n)}`)).samples,
     health: async () => {
       try {
         await call('GET', '/healthz');
@@ -112,5 +125,3 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
     close: () => dispatcher.close(),
   };
 }
-
-

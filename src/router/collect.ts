@@ -33,7 +33,14 @@ class Collect implements Dispatcher.DispatchHandler {
   }
 
   onHeaders(status: number, raw: Buffer[]): boolean {
-    if (status >= 200) this.answer = { status, headers: util.parseHeaders(raw) as Collected['headers'], chunks: [], size: 0, ms: performance.now() - this.t0 };
+    if (status >= 200)
+      this.answer = {
+        status,
+        headers: util.parseHeaders(raw),
+        chunks: [],
+        size: 0,
+        ms: performance.now() - this.t0,
+      };
     return true;
   }
 
@@ -61,7 +68,11 @@ class Collect implements Dispatcher.DispatchHandler {
 }
 
 /** The answer to `request`, 'too-large' past `maxBytes`; rejects when the upstream fails or times out. */
-export function collect(pool: Dispatcher, request: Dispatcher.DispatchOptions, maxBytes: number): Promise<Collected | 'too-large'> {
+export function collect(
+  pool: Dispatcher,
+  request: Dispatcher.DispatchOptions,
+  maxBytes: number,
+): Promise<Collected | 'too-large'> {
   return new Promise((resolve, reject) => {
     let settled = false;
     pool.dispatch(

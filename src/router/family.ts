@@ -27,7 +27,8 @@ export class Ring<T> {
   /** Up to `limit` items, newest first. */
   latest(limit: number): T[] {
     const out: T[] = [];
-    for (let k = 1; k <= Math.min(limit, this.size); k++) out.push(this.items[(this.next - k + this.items.length) % this.items.length] as T);
+    for (let k = 1; k <= Math.min(limit, this.size); k++)
+      out.push(this.items[(this.next - k + this.items.length) % this.items.length] as T);
     return out;
   }
 }

@@ -9,7 +9,17 @@ import type { ServerResponse } from 'node:http';
 import { util, type Dispatcher } from 'undici';
 
 /** RFC 9110 §7.6.1: connection-specific fields are never forwarded. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 export type HeaderMap = Record<string, string | string[] | undefined>;
 

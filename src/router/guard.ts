@@ -55,7 +55,8 @@ export class Guard {
         failures += this.failures[k]!;
       }
     }
-    if (failures === 1 || this.firstFailureAt === undefined || now - this.firstFailureAt > this.cfg.window) this.firstFailureAt = now;
+    if (failures === 1 || this.firstFailureAt === undefined || now - this.firstFailureAt > this.cfg.window)
+      this.firstFailureAt = now;
     if (this.consecutive >= this.cfg.consecutiveFailures) {
       this.trip(`${this.consecutive} consecutive failures of the new backend`, now);
       return true;

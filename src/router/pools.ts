@@ -3,7 +3,7 @@ import { Pool } from 'undici';
 
 export interface UpstreamPools {
   /** The pool for `origin`, created on first use. */
-  pool(origin: string): Pool;
+  pool(this: void, origin: string): Pool;
   /** Closes every pool, destroying those that do not close cleanly. */
   close(): Promise<void>;
 }

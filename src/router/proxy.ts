@@ -21,7 +21,6 @@ import type { Collected } from './collect.js';
 import type { ShadowThread } from './shadow-thread.js';
 import { unsafeTarget } from './target.js';
 
-
 /** What the request path needs from the router. */
 export interface ProxyContext {
   matcher: Matcher;
@@ -114,7 +113,11 @@ function badGateway(x: Exchange, which: string, err: Error | null): void {
       message: `the ${which} upstream did not answer (${(err as { code?: string } | null)?.code ?? err?.message ?? 'error'}); request id ${x.requestId}`,
     },
   });
-  x.res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': x.requestId });
+  x.res.writeHead(502, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': x.requestId,
+  });
   x.res.end(body);
 }
 
@@ -129,7 +132,10 @@ function logFailure(ctx: ProxyContext, which: string, origin: string, err: Error
   const key = `${which} ${origin}`;
   if ((lastLogged.get(key) ?? 0) + 5000 > now) return;
   lastLogged.set(key, now);
-  ctx.log.warn({ upstream: origin, which, code: (err as { code?: string }).code, err: err.message }, 'upstream request failed');
+  ctx.log.warn(
+    { upstream: origin, which, code: (err as { code?: string }).code, err: err.message },
+    'upstream request failed',
+  );
 }
 const lastLogged = new Map<string, number>();
 
@@ -138,7 +144,7 @@ function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions 
   const timeout = fam.plan.guard.timeout;
   return {
     path: x.url,
-    method: x.method as Dispatcher.HttpMethod,
+    method: x.method,
     headers: x.headers,
     body: hasBody(x.req) ? x.req : null,
     headersTimeout: timeout,
@@ -169,7 +175,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       }
       if (this.capture) {
         this.capture.status = status;
-        this.capture.headers = util.parseHeaders(raw) as HeaderMap;
+        this.capture.headers = util.parseHeaders(raw);
         this.capture.ms = ms;
       }
       this.stream(status, responseHeaders(raw, this.x.requestId));
@@ -249,7 +255,12 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   function toLegacy(x: Exchange, capture: Captured | undefined): void {
     const pool = x.family ? x.family.legacy : ctx.defaultLegacy;
     pool.dispatch(
-      { path: x.url, method: x.method as Dispatcher.HttpMethod, headers: x.headers, body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null) },
+      {
+        path: x.url,
+        method: x.method,
+        headers: x.headers,
+        body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null),
+      },
       new LegacyForward(x, capture),
     );
   }
@@ -270,7 +281,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         const failed = r.statusCode >= 500;
         noteNew(fam, performance.now() - t0, failed, r.statusCode);
         if (failed && safe) return fallback(x, fam);
-        const adapted = applyAdapter(adapter, { status: r.statusCode, headers: r.headers as HeaderMap, body });
+        const adapted = applyAdapter(adapter, { status: r.statusCode, headers: r.headers, body });
         const headers = clientHeaders(adapted.headers, x.requestId);
         const out = typeof adapted.body === 'string' ? Buffer.from(adapted.body) : adapted.body;
         delete headers['transfer-encoding'];
@@ -315,7 +326,16 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       return;
     }
     fam.stats.recordShadow('mirrored');
-    ctx.shadow.submit({ family: x.familyIndex, method: x.method, url: x.url, headers: x.headers, body: x.body, route: x.route, requestId: x.requestId, legacy: cap });
+    ctx.shadow.submit({
+      family: x.familyIndex,
+      method: x.method,
+      url: x.url,
+      headers: x.headers,
+      body: x.body,
+      route: x.route,
+      requestId: x.requestId,
+      legacy: cap,
+    });
   }
 
   /** Sends the request to legacy, mirrored to new when sampled. */
@@ -383,9 +403,21 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     if (unsafe !== undefined) return refuse(res, unsafe);
     const m = ctx.matcher.match(method, path);
     const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && incoming.length > 0 && incoming.length <= 200 ? incoming : randomUUID();
+    const requestId =
+      typeof incoming === 'string' && incoming.length > 0 && incoming.length <= 200 ? incoming : randomUUID();
     const fam = m ? ctx.families[m.family] : undefined;
-    const x: Exchange = { req, res, method, url, requestId, headers: upstreamHeaders(req, requestId), body: null, family: fam, familyIndex: m?.family ?? -1, route: m?.route ?? '' };
+    const x: Exchange = {
+      req,
+      res,
+      method,
+      url,
+      requestId,
+      headers: upstreamHeaders(req, requestId),
+      body: null,
+      family: fam,
+      familyIndex: m?.family ?? -1,
+      route: m?.route ?? '',
+    };
     if (!fam) return toLegacy(x, undefined);
     switch (fam.effectiveMode()) {
       case 'legacy':

@@ -4,7 +4,15 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 
-const SECRET_NAMES = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-csrf-token']);
+const SECRET_NAMES = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-auth-token',
+  'x-csrf-token',
+]);
 const SECRET_WORDS = /token|secret|key|password|session|auth/i;
 
 /** True when a header (lower-case name) may carry a credential. */
@@ -36,7 +44,14 @@ export function dropSecretHeaders(headers: Headers): Record<string, string> {
   for (const [k, v] of Object.entries(headers)) {
     const value = flat(v);
     const name = k.toLowerCase();
-    if (value === undefined || isSecretHeader(name) || name === 'host' || name === 'content-length' || name.startsWith('x-forwarded-')) continue;
+    if (
+      value === undefined ||
+      isSecretHeader(name) ||
+      name === 'host' ||
+      name === 'content-length' ||
+      name.startsWith('x-forwarded-')
+    )
+      continue;
     out[name] = value;
   }
   return out;

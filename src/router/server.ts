@@ -79,22 +79,33 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   const token = o.adminToken ?? process.env.PHOENIX_ADMIN_TOKEN;
   if (!token) {
     if (!o.insecureAdmin) {
-      throw new PhoenixError('PHX_ERR_ADMIN_TOKEN_MISSING', 'no admin token: set PHOENIX_ADMIN_TOKEN (or pass --insecure-admin to run the admin API without a token on loopback only)');
+      throw new PhoenixError(
+        'PHX_ERR_ADMIN_TOKEN_MISSING',
+        'no admin token: set PHOENIX_ADMIN_TOKEN (or pass --insecure-admin to run the admin API without a token on loopback only)',
+      );
     }
     if (!LOOPBACK.has(adminHost)) {
-      throw new PhoenixError('PHX_ERR_ADMIN_INSECURE_NOT_LOOPBACK', `--insecure-admin is only allowed on a loopback admin host, not "${adminHost}"; set PHOENIX_ADMIN_TOKEN instead`);
+      throw new PhoenixError(
+        'PHX_ERR_ADMIN_INSECURE_NOT_LOOPBACK',
+        `--insecure-admin is only allowed on a loopback admin host, not "${adminHost}"; set PHOENIX_ADMIN_TOKEN instead`,
+      );
     }
   }
 
   const pools = upstreamPools(256);
   const now = Date.now();
-  const families = plan.families.map((f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now));
+  const families = plan.families.map(
+    (f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now),
+  );
   const byName = new Map(families.map((f) => [f.name, f]));
 
   const store = new StateFile(o.stateFile ?? path.resolve(plan.router.stateFile), log);
   const loaded = await store.load();
   if (loaded.corrupt) {
-    log.error({ file: store.file, setAside: loaded.setAside, problem: loaded.error }, 'the router state file is damaged; every family starts on legacy (the damaged file was kept aside)');
+    log.error(
+      { file: store.file, setAside: loaded.setAside, problem: loaded.error },
+      'the router state file is damaged; every family starts on legacy (the damaged file was kept aside)',
+    );
   }
   for (const [name, saved] of loaded.families) {
     const f = byName.get(name);
@@ -109,7 +120,18 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     Object.fromEntries(
       families.map((f) => [
         f.name,
-        { route: f.route, ...(f.guard.state.tripped ? { guard: { reason: f.guard.state.reason, trippedAt: f.guard.state.trippedAt, tripMs: f.guard.state.tripMs } } : {}) },
+        {
+          route: f.route,
+          ...(f.guard.state.tripped
+            ? {
+                guard: {
+                  reason: f.guard.state.reason,
+                  trippedAt: f.guard.state.trippedAt,
+                  tripMs: f.guard.state.tripMs,
+                },
+              }
+            : {}),
+        },
       ]),
     );
   const save = (): void => store.save(snapshot);
@@ -134,7 +156,10 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     maxCompareBytes: plan.router.maxCompareBytes,
     log,
     onTrip(f) {
-      log.warn({ family: f.name, reason: f.guard.state.reason, tripMs: f.guard.state.tripMs }, 'guard tripped: family forced to legacy until cleared');
+      log.warn(
+        { family: f.name, reason: f.guard.state.reason, tripMs: f.guard.state.tripMs },
+        'guard tripped: family forced to legacy until cleared',
+      );
       save();
     },
   });
@@ -142,7 +167,8 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   function setRoute(f: FamilyRuntime, change: RouteChange): RouteState {
     const cur = f.route;
     const sampleRate = change.sampleRate ?? f.plan.parity.sampleRate;
-    const percent = change.mode === 'legacy' || change.mode === 'shadow' ? 0 : change.mode === 'new' ? 100 : change.percent;
+    const percent =
+      change.mode === 'legacy' || change.mode === 'shadow' ? 0 : change.mode === 'new' ? 100 : change.percent;
     const same = cur.mode === change.mode && cur.percent === percent && cur.sampleRate === sampleRate;
     if (change.version < cur.version || (change.version === cur.version && !same)) {
       throw new AdminError(
@@ -152,8 +178,19 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
       );
     }
     if (change.version === cur.version) return cur;
-    f.route = { family: f.name, mode: change.mode, percent, version: change.version, sampleRate, updatedBy: change.updatedBy, updatedAt: Date.now() };
-    log.info({ family: f.name, mode: change.mode, percent, version: change.version, by: change.updatedBy }, 'route changed');
+    f.route = {
+      family: f.name,
+      mode: change.mode,
+      percent,
+      version: change.version,
+      sampleRate,
+      updatedBy: change.updatedBy,
+      updatedAt: Date.now(),
+    };
+    log.info(
+      { family: f.name, mode: change.mode, percent, version: change.version, by: change.updatedBy },
+      'route changed',
+    );
     save();
     return f.route;
   }
@@ -188,7 +225,12 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     server.close();
     await pools.close();
     const e = err as NodeJS.ErrnoException;
-    throw new PhoenixError('PHX_ERR_ROUTER_LISTEN', `cannot listen (${e.code ?? e.message}); choose other ports with --port / --admin-port`, {}, { cause: err });
+    throw new PhoenixError(
+      'PHX_ERR_ROUTER_LISTEN',
+      `cannot listen (${e.code ?? e.message}); choose other ports with --port / --admin-port`,
+      {},
+      { cause: err },
+    );
   }
   // Persist the restored (or reset-to-legacy) state so the file on disk matches what is served.
   save();

@@ -33,9 +33,7 @@ export interface WireJob extends Omit<CompareJob, 'body' | 'legacy' | 'candidate
 
 export type ShadowInbox =
   /** `buffer` is the transferred buffer the jobs' bodies are views into; it comes back in a `recycle` message. */
-  | { type: 'jobs'; jobs: WireJob[]; buffer: ArrayBuffer }
-  | { type: 'drain'; id: number }
-  | { type: 'close' };
+  { type: 'jobs'; jobs: WireJob[]; buffer: ArrayBuffer } | { type: 'drain'; id: number } | { type: 'close' };
 
 export type ShadowOutbox =
   | { type: 'ready'; warning?: string }

@@ -20,7 +20,10 @@ import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
 /** A sampled exchange once the client has its answer. */
-export interface CapturedExchange extends Pick<CompareJob, 'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId'> {
+export interface CapturedExchange extends Pick<
+  CompareJob,
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId'
+> {
   /** The legacy answer the client received. */
   legacy: Collected;
 }
@@ -83,7 +86,10 @@ function spawn(data: ShadowWorkerData): Worker {
     // Run from source (npx phoenix, tests): the worker needs the same TypeScript loader.
     const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'));
     const entry = JSON.stringify(new URL('./shadow-worker.ts', here).href);
-    return new Worker(`import(${loader}).then((m) => { m.register(); return import(${entry}); })`, { eval: true, workerData: data });
+    return new Worker(`import(${loader}).then((m) => { m.register(); return import(${entry}); })`, {
+      eval: true,
+      workerData: data,
+    });
   }
   return new Worker(new URL('./shadow-worker.js', here), { workerData: data });
 }
@@ -182,7 +188,7 @@ export class ShadowThread {
     const timeout = fam.plan.guard.timeout;
     const request: Dispatcher.DispatchOptions = {
       path: x.url,
-      method: x.method as Dispatcher.HttpMethod,
+      method: x.method,
       headers: SAFE_METHODS.has(x.method) ? x.headers : { ...x.headers, 'x-phoenix-shadow': '1' },
       body: x.body,
       headersTimeout: timeout,
@@ -242,11 +248,13 @@ export class ShadowThread {
       concurrency: this.o.concurrency,
       maxCompareBytes: this.o.maxCompareBytes,
       nice: this.o.nice,
-      counters: this.counters.buffer as SharedArrayBuffer,
+      counters: this.counters.buffer,
     });
     w.unref();
     w.on('message', (m: ShadowOutbox) => this.receive(m));
-    w.on('error', (err) => this.o.log.error({ err }, 'the shadow thread failed; samples are dropped until it restarts'));
+    w.on('error', (err) =>
+      this.o.log.error({ err }, 'the shadow thread failed; samples are dropped until it restarts'),
+    );
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = undefined;
@@ -257,7 +265,10 @@ export class ShadowThread {
       const lost = (this.posted - Atomics.load(this.counters, SLOT.done)) | 0;
       Atomics.add(this.counters, SLOT.done, lost);
       this.crashedAt = performance.now();
-      this.o.log.error({ code, lost }, 'the shadow thread stopped; the comparisons it had not made are lost, and it restarts on a later sample');
+      this.o.log.error(
+        { code, lost },
+        'the shadow thread stopped; the comparisons it had not made are lost, and it restarts on a later sample',
+      );
     });
     this.worker = w;
     return true;
@@ -281,22 +292,24 @@ export class ShadowThread {
       }
       return view;
     };
-    const answer = (a: Collected): WireJob['legacy'] => ({ status: a.status, headers: a.headers, body: place(a.chunks, a.size) });
-    const jobs = batch.map(
-      ({ x, candidate }): WireJob => ({
-        family: x.family,
-        method: x.method,
-        url: x.url,
-        headers: x.headers,
-        body: x.body ? place([x.body], x.body.length) : null,
-        route: x.route,
-        requestId: x.requestId,
-        legacy: answer(x.legacy),
-        candidate: answer(candidate),
-        legacyMs: x.legacy.ms,
-        newMs: candidate.ms,
-      }),
-    );
+    const answer = (a: Collected): WireJob['legacy'] => ({
+      status: a.status,
+      headers: a.headers,
+      body: place(a.chunks, a.size),
+    });
+    const jobs = batch.map(({ x, candidate }): WireJob => ({
+      family: x.family,
+      method: x.method,
+      url: x.url,
+      headers: x.headers,
+      body: x.body ? place([x.body], x.body.length) : null,
+      route: x.route,
+      requestId: x.requestId,
+      legacy: answer(x.legacy),
+      candidate: answer(candidate),
+      legacyMs: x.legacy.ms,
+      newMs: candidate.ms,
+    }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
     this.posted = (this.posted + jobs.length) | 0;
@@ -324,7 +337,8 @@ export class ShadowThread {
     }
     // Full: keep the larger buffers, which fit every batch the smaller ones do.
     let smallest = 0;
-    for (let i = 1; i < this.spare.length; i++) if (this.spare[i]!.byteLength < this.spare[smallest]!.byteLength) smallest = i;
+    for (let i = 1; i < this.spare.length; i++)
+      if (this.spare[i]!.byteLength < this.spare[smallest]!.byteLength) smallest = i;
     if (this.spare[smallest]!.byteLength < buffer.byteLength) this.spare[smallest] = buffer;
   }
 
@@ -356,7 +370,8 @@ function merge(fam: FamilyRuntime, r: FamilyReport): void {
     fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs);
     fam.counters.comparisons++;
     if (c.equal) continue;
-    for (const k of new Set(c.differences.map((d) => d.kind))) fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
+    for (const k of new Set(c.differences.map((d) => d.kind)))
+      fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
   }
   for (const m of r.mismatches) fam.mismatches.push(m);
   for (const s of r.samples) fam.samples.push(s);

@@ -60,7 +60,8 @@ port.on('message', (msg: ShadowInbox) => {
           } finally {
             Atomics.add(counters, SLOT.done, 1);
             timer ??= setTimeout(send, REPORT_EVERY_MS);
-            if (--left === 0) port.postMessage({ type: 'recycle', buffer: msg.buffer } satisfies ShadowOutbox, [msg.buffer]);
+            if (--left === 0)
+              port.postMessage({ type: 'recycle', buffer: msg.buffer } satisfies ShadowOutbox, [msg.buffer]);
           }
         });
       }
@@ -82,4 +83,6 @@ port.on('message', (msg: ShadowInbox) => {
   }
 });
 
-void lowerThreadPriority(data.nice).then((warning) => port.postMessage({ type: 'ready', ...(warning ? { warning } : {}) } satisfies ShadowOutbox));
+void lowerThreadPriority(data.nice).then((warning) =>
+  port.postMessage({ type: 'ready', ...(warning ? { warning } : {}) } satisfies ShadowOutbox),
+);

@@ -6,13 +6,22 @@
  * its statistics.
  */
 import type { Dispatcher, Pool } from 'undici';
-import { applyAdapter, compileAdapters, compileRules, compareResponses, NoiseLearner, type AdapterSet, type CompiledRules, type Difference, type HttpSnapshot, type NoisePath } from '../parity/index.js';
+import {
+  applyAdapter,
+  compileAdapters,
+  compileRules,
+  compareResponses,
+  NoiseLearner,
+  type AdapterSet,
+  type CompiledRules,
+  type Difference,
+  type HttpSnapshot,
+  type NoisePath,
+} from '../parity/index.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
 import { dropSecretHeaders, isSecretHeader, redactHeaders } from './redact.js';
-
-type HeaderMap = Record<string, string | string[] | undefined>;
 
 /** One sampled exchange with both answers, as the router thread hands it over. */
 export interface CompareJob {
@@ -87,7 +96,8 @@ export class ShadowFamily {
     this.legacy = pool(plan.legacy);
     this.adapters = compileAdapters(plan.adapters);
     this.baseRules = compileRules(plan.diff);
-    for (const [route, override] of Object.entries(plan.routeDiff)) this.routeRules.set(route, compileRules(plan.diff, override));
+    for (const [route, override] of Object.entries(plan.routeDiff))
+      this.routeRules.set(route, compileRules(plan.diff, override));
   }
 
   /** Diff rules for a route pattern of the family (its `routeDiff` override, if any). */
@@ -127,8 +137,20 @@ export class ShadowFamily {
 }
 
 /** A second legacy answer to the same request (noise learning). */
-async function fetchAgain(pool: Dispatcher, job: CompareJob, timeoutMs: number, maxBytes: number): Promise<HttpSnapshot | 'too-large'> {
-  const r = await pool.request({ path: job.url, method: job.method as Dispatcher.HttpMethod, headers: job.headers, body: job.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+async function fetchAgain(
+  pool: Dispatcher,
+  job: CompareJob,
+  timeoutMs: number,
+  maxBytes: number,
+): Promise<HttpSnapshot | 'too-large'> {
+  const r = await pool.request({
+    path: job.url,
+    method: job.method,
+    headers: job.headers,
+    body: job.body,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of r.body as AsyncIterable<Buffer>) {
@@ -152,7 +174,12 @@ function queryOf(url: string): Record<string, string> {
  * Compares one exchange and records what it found in `report()` (asked at each finding: the
  * report in progress changes while a second legacy request is out). Never throws.
  */
-export async function judge(fam: ShadowFamily, job: CompareJob, report: () => FamilyReport, maxBytes: number): Promise<void> {
+export async function judge(
+  fam: ShadowFamily,
+  job: CompareJob,
+  report: () => FamilyReport,
+  maxBytes: number,
+): Promise<void> {
   const { method, url, headers, body, route, legacy } = job;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
@@ -174,7 +201,8 @@ export async function judge(fam: ShadowFamily, job: CompareJob, report: () => Fa
       route,
       fetchAgain(fam.legacy, job, fam.plan.guard.timeout, maxBytes).then(
         (again) => {
-          if (again !== 'too-large' && fam.noise.observe(route, legacy, again, rules).length > 0) fam.noiseChanged = true;
+          if (again !== 'too-large' && fam.noise.observe(route, legacy, again, rules).length > 0)
+            fam.noiseChanged = true;
         },
         () => {},
       ),
@@ -183,7 +211,14 @@ export async function judge(fam: ShadowFamily, job: CompareJob, report: () => Fa
   const lessons = fam.lessonsFor(route);
   if (lessons) await lessons;
   const result = compareResponses(legacy, candidate, rules, fam.noise.filterFor(route));
-  report().comparisons.push({ route, equal: result.equal, differences: result.equal ? [] : result.differences, noisy: result.noise.length > 0, legacyMs: job.legacyMs, newMs: job.newMs });
+  report().comparisons.push({
+    route,
+    equal: result.equal,
+    differences: result.equal ? [] : result.differences,
+    noisy: result.noise.length > 0,
+    legacyMs: job.legacyMs,
+    newMs: job.newMs,
+  });
   if (result.equal) return;
   report().mismatches.push({
     at: Date.now(),
@@ -193,8 +228,12 @@ export async function judge(fam: ShadowFamily, job: CompareJob, report: () => Fa
     requestId: job.requestId,
     differences: result.differences
       .slice(0, DIFFERENCES_KEPT)
-      .map((d) => (d.path.startsWith('header:') && isSecretHeader(d.path.slice(7)) ? { path: d.path, kind: d.kind, legacy: '[redacted]', candidate: '[redacted]' } : d)),
-    legacy: { status: legacy.status, headers: redactHeaders(legacy.headers as HeaderMap) },
-    candidate: { status: candidate.status, headers: redactHeaders(candidate.headers as HeaderMap) },
+      .map((d) =>
+        d.path.startsWith('header:') && isSecretHeader(d.path.slice(7))
+          ? { path: d.path, kind: d.kind, legacy: '[redacted]', candidate: '[redacted]' }
+          : d,
+      ),
+    legacy: { status: legacy.status, headers: redactHeaders(legacy.headers) },
+    candidate: { status: candidate.status, headers: redactHeaders(candidate.headers) },
   });
 }

@@ -27,7 +27,9 @@ const fileSchema = z.object({
     z.string(),
     z.object({
       route: routeSchema,
-      guard: z.object({ reason: z.string().optional(), trippedAt: z.number().optional(), tripMs: z.number().optional() }).optional(),
+      guard: z
+        .object({ reason: z.string().optional(), trippedAt: z.number().optional(), tripMs: z.number().optional() })
+        .optional(),
     }),
   ),
 });
@@ -73,7 +75,10 @@ export class StateFile {
     } catch (err) {
       const setAside = `${this.file}.corrupt-${Date.now()}`;
       await rename(this.file, setAside).catch(() => {});
-      const error = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (err as Error).message;
+      const error =
+        err instanceof z.ZodError
+          ? err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+          : (err as Error).message;
       return { families: new Map(), corrupt: true, setAside, error };
     }
   }
@@ -100,7 +105,10 @@ export class StateFile {
         try {
           await this.write(JSON.stringify({ version: 1, savedAt: Date.now(), families: snapshot() }, null, 1));
         } catch (err) {
-          this.log.error({ err, file: this.file }, 'could not save the router state; routes live in memory until the next successful save');
+          this.log.error(
+            { err, file: this.file },
+            'could not save the router state; routes live in memory until the next successful save',
+          );
         }
       }
     } finally {

@@ -10,7 +10,8 @@
  * (without the query string). Cheap for ordinary paths.
  */
 export function unsafeTarget(path: string): string | undefined {
-  if (path.charCodeAt(0) !== 0x2f) return 'the request target must be a path starting with "/" (absolute-form and "*" are not proxied)';
+  if (path.charCodeAt(0) !== 0x2f)
+    return 'the request target must be a path starting with "/" (absolute-form and "*" are not proxied)';
   if (!path.includes('.') && !path.includes('%') && !path.includes('\\')) return undefined;
   if (path.includes('\\')) return 'the path contains "\\", which some servers read as "/"';
   for (const raw of path.split('/')) {
@@ -21,7 +22,8 @@ export function unsafeTarget(path: string): string | undefined {
       } catch {
         return 'the path has a malformed percent-encoding';
       }
-      if (seg.includes('/') || seg.includes('\\')) return 'the path has an encoded "/" or "\\" (%2F, %5C), which would change how the upstream routes it';
+      if (seg.includes('/') || seg.includes('\\'))
+        return 'the path has an encoded "/" or "\\" (%2F, %5C), which would change how the upstream routes it';
     }
     if (seg === '.' || seg === '..') return 'the path has a "." or ".." segment; send the resolved path';
   }

@@ -29,7 +29,11 @@ export async function lowerThreadPriority(nice: number): Promise<string | undefi
   }
   return new Promise((resolve) => {
     execFile('chrt', ['--idle', '--pid', '0', tid], { timeout: 5000 }, (err) => {
-      resolve(err ? `the shadow thread runs at nice ${nice} but not in the idle scheduling class (chrt: ${err.message.split('\n')[0]}); with large bodies clients may wait a few ms behind comparisons` : undefined);
+      resolve(
+        err
+          ? `the shadow thread runs at nice ${nice} but not in the idle scheduling class (chrt: ${err.message.split('\n')[0]}); with large bodies clients may wait a few ms behind comparisons`
+          : undefined,
+      );
     });
   });
 }

@@ -55,7 +55,8 @@ export function decodeButtonValue(raw: string, secret?: string): ButtonValue | u
   }
   try {
     const v = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<ButtonValue>;
-    if (typeof v.workflowId !== 'string' || typeof v.family !== 'string' || typeof v.step !== 'string') return undefined;
+    if (typeof v.workflowId !== 'string' || typeof v.family !== 'string' || typeof v.step !== 'string')
+      return undefined;
     return { workflowId: v.workflowId, family: v.family, step: v.step };
   } catch {
     return undefined;
@@ -99,13 +100,19 @@ export interface ApprovalRequest {
 export function approvalBlocks(r: ApprovalRequest, secret?: string): Block[] {
   const f = r.figures;
   const value = encodeButtonValue(r.button, secret);
-  if (value.length > MAX_VALUE) throw new Error(`button value of ${value.length} characters exceeds Block Kit's ${MAX_VALUE}`);
+  if (value.length > MAX_VALUE)
+    throw new Error(`button value of ${value.length} characters exceeds Block Kit's ${MAX_VALUE}`);
   const who = r.approvers.map((a) => (/^[UW][A-Z0-9]+$/.test(a) ? `<@${a}>` : a)).join(', ');
-  return ([
+  return [
     { type: 'header', text: { type: 'plain_text', text: clip(`Approve ${r.family}: ${r.stepLabel}?`, 150) } },
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`*${r.family}* (plan \`${r.plan}\`) waits for approval of *${r.step}* — ${r.stepLabel}.\nApprovers: ${who || '—'} · decide before ${r.deadline}`) },
+      text: {
+        type: 'mrkdwn',
+        text: clip(
+          `*${r.family}* (plan \`${r.plan}\`) waits for approval of *${r.step}* — ${r.stepLabel}.\nApprovers: ${who || '—'} · decide before ${r.deadline}`,
+        ),
+      },
     },
     {
       type: 'section',
@@ -121,22 +128,52 @@ export function approvalBlocks(r: ApprovalRequest, secret?: string): Block[] {
       type: 'actions',
       block_id: 'phoenix_decision',
       elements: [
-        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value },
-        { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value },
-        { type: 'button', action_id: 'phoenix_open_ui', text: { type: 'plain_text', text: 'Open in Temporal' }, url: r.uiUrl },
+        {
+          type: 'button',
+          action_id: APPROVE_ACTION,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: REJECT_ACTION,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject…' },
+          value,
+        },
+        {
+          type: 'button',
+          action_id: 'phoenix_open_ui',
+          text: { type: 'plain_text', text: 'Open in Temporal' },
+          url: r.uiUrl,
+        },
       ],
     },
-  ] as const) as unknown as Block[];
+  ] as const as unknown as Block[];
 }
 
 /** The same message once decided: who, when, and no buttons. */
-export function decidedBlocks(d: { family: string; step: string; stepLabel: string; outcome: string; by?: string; reason?: string; at: string }): Block[] {
+export function decidedBlocks(d: {
+  family: string;
+  step: string;
+  stepLabel: string;
+  outcome: string;
+  by?: string;
+  reason?: string;
+  at: string;
+}): Block[] {
   const icon = d.outcome === 'approved' ? ':white_check_mark:' : d.outcome === 'rejected' ? ':x:' : ':hourglass:';
   const who = d.by ? ` by ${/^[UW][A-Z0-9]+$/.test(d.by) ? `<@${d.by}>` : d.by}` : '';
   return [
     {
       type: 'section' as const,
-      text: { type: 'mrkdwn' as const, text: clip(`${icon} *${d.family}*: ${d.stepLabel} (${d.step}) — *${d.outcome}*${who} at ${d.at}${d.reason ? `\nReason: ${d.reason}` : ''}`) },
+      text: {
+        type: 'mrkdwn' as const,
+        text: clip(
+          `${icon} *${d.family}*: ${d.stepLabel} (${d.step}) — *${d.outcome}*${who} at ${d.at}${d.reason ? `\nReason: ${d.reason}` : ''}`,
+        ),
+      },
     },
   ];
 }

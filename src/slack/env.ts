@@ -27,7 +27,8 @@ export function slackFromEnv(env: NodeJS.ProcessEnv = process.env): SlackSetting
   const appToken = env.SLACK_APP_TOKEN || undefined;
   const apiUrl = env.PHOENIX_SLACK_API_URL || undefined;
   const buttonSecret = signingSecret ?? appToken;
-  if (!token) return { enabled: false, reason: 'SLACK_BOT_TOKEN is not set', signingSecret, appToken, apiUrl, buttonSecret };
+  if (!token)
+    return { enabled: false, reason: 'SLACK_BOT_TOKEN is not set', signingSecret, appToken, apiUrl, buttonSecret };
   const web = new WebClient(token, {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
     // Rate limits are retried by the client; other failures surface so the activity retries.

@@ -33,9 +33,17 @@ export interface RunningSlackInbound {
  */
 export async function startSlackInbound(o: SlackInboundOptions): Promise<RunningSlackInbound> {
   const { settings } = o;
-  if (!settings.enabled || !settings.web) throw new PhoenixError('PHX_ERR_SLACK_OFF', `Slack is off: ${settings.reason ?? 'no bot token'}; set SLACK_BOT_TOKEN`);
+  if (!settings.enabled || !settings.web)
+    throw new PhoenixError(
+      'PHX_ERR_SLACK_OFF',
+      `Slack is off: ${settings.reason ?? 'no bot token'}; set SLACK_BOT_TOKEN`,
+    );
   if (o.mode === 'socket') {
-    if (!settings.appToken) throw new PhoenixError('PHX_ERR_SLACK_OFF', 'Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)');
+    if (!settings.appToken)
+      throw new PhoenixError(
+        'PHX_ERR_SLACK_OFF',
+        'Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)',
+      );
     const { startSocketMode } = await import('./socket-mode.js');
     const sm = await startSocketMode({
       appToken: settings.appToken,
@@ -48,7 +56,11 @@ export async function startSlackInbound(o: SlackInboundOptions): Promise<Running
     });
     return { description: 'Slack Socket Mode connected (no public URL needed)', close: () => sm.close() };
   }
-  if (!settings.signingSecret) throw new PhoenixError('PHX_ERR_SLACK_OFF', 'SLACK_SIGNING_SECRET is not set; the HTTP receiver refuses to run without verifying requests (or use Socket Mode with SLACK_APP_TOKEN)');
+  if (!settings.signingSecret)
+    throw new PhoenixError(
+      'PHX_ERR_SLACK_OFF',
+      'SLACK_SIGNING_SECRET is not set; the HTTP receiver refuses to run without verifying requests (or use Socket Mode with SLACK_APP_TOKEN)',
+    );
   const { startSlackReceiver } = await import('./receiver.js');
   const r = await startSlackReceiver({
     port: o.port ?? 3000,
@@ -60,5 +72,8 @@ export async function startSlackInbound(o: SlackInboundOptions): Promise<Running
     plan: o.plan,
     logger: o.logger,
   });
-  return { description: `Slack receiver on ${r.url}/slack/interactivity and ${r.url}/slack/commands`, close: () => r.close() };
+  return {
+    description: `Slack receiver on ${r.url}/slack/interactivity and ${r.url}/slack/commands`,
+    close: () => r.close(),
+  };
 }

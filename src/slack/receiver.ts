@@ -16,7 +16,14 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import type { FamilyPlan, Plan } from '../plan/schema.js';
 import { renderProgress } from '../workflows/render-progress.js';
 import { approveUpdate, migrationWorkflowId, progressQuery, rejectUpdate } from '../workflows/messages.js';
-import { APPROVE_ACTION, REJECT_ACTION, REJECT_MODAL, decodeButtonValue, rejectModal, type ButtonValue } from './blocks.js';
+import {
+  APPROVE_ACTION,
+  REJECT_ACTION,
+  REJECT_MODAL,
+  decodeButtonValue,
+  rejectModal,
+  type ButtonValue,
+} from './blocks.js';
 import { verifySlackRequest } from './verify.js';
 
 /** Largest request body accepted from Slack, bytes. */
@@ -35,7 +42,9 @@ const viewSubmission = z.object({
   view: z.object({
     callback_id: z.string(),
     private_metadata: z.string(),
-    state: z.object({ values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullable().optional() }))) }),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullable().optional() }))),
+    }),
   }),
 });
 
@@ -62,7 +71,10 @@ export interface RunningSlackReceiver {
 export type Outcome = { ok: true; approver: string } | { ok: false; reason: string };
 
 /** Shared by the HTTP receiver and Socket Mode: who may act, and acting. */
-export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 'host' | 'signingSecret'> & { buttonSecret: string }) {
+// eslint-disable-next-line @typescript-eslint/explicit-module-boundary-types -- its inferred shape is the handler's interface
+export function createInteractionHandler(
+  o: Omit<SlackReceiverOptions, 'port' | 'host' | 'signingSecret'> & { buttonSecret: string },
+) {
   const log = o.logger ?? createLogger('slack');
   const families = new Map(o.plan.families.map((f) => [f.name, f]));
   const emailToId = new Map<string, string | null>();
@@ -82,7 +94,9 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
 
   /** The plan's approver entry (a Slack id or an email) that this Slack user is, if any. */
   async function approverFor(family: FamilyPlan, step: string, userId: string): Promise<string | undefined> {
-    const manual = step.startsWith('decommission:') ? family.decommission.manual.find((m) => `decommission:${m.id}` === step) : undefined;
+    const manual = step.startsWith('decommission:')
+      ? family.decommission.manual.find((m) => `decommission:${m.id}` === step)
+      : undefined;
     const allowed = manual ? [manual.owner] : family.approval.approvers;
     if (allowed.includes(userId)) return userId;
     for (const a of allowed) if (a.includes('@') && (await idOfEmail(a)) === userId) return a;
@@ -90,9 +104,13 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
   }
 
   /** Checks a button value and the clicking user; the reason is safe to show the user. */
-  async function authorize(raw: string, userId: string): Promise<{ ok: true; button: ButtonValue; approver: string } | { ok: false; reason: string }> {
+  async function authorize(
+    raw: string,
+    userId: string,
+  ): Promise<{ ok: true; button: ButtonValue; approver: string } | { ok: false; reason: string }> {
     const button = decodeButtonValue(raw, o.buttonSecret);
-    if (!button || button.workflowId !== migrationWorkflowId(button.family)) return { ok: false, reason: 'this button was altered; nothing was done' };
+    if (!button || button.workflowId !== migrationWorkflowId(button.family))
+      return { ok: false, reason: 'this button was altered; nothing was done' };
     const family = families.get(button.family);
     if (!family) return { ok: false, reason: `family "${button.family}" is not in this receiver's plan` };
     const approver = await approverFor(family, button.step, userId);
@@ -100,15 +118,25 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
     return { ok: true, button, approver };
   }
 
-  async function decide(kind: 'approve' | 'reject', button: ButtonValue, approver: string, reason?: string): Promise<Outcome> {
+  async function decide(
+    kind: 'approve' | 'reject',
+    button: ButtonValue,
+    approver: string,
+    reason?: string,
+  ): Promise<Outcome> {
     const handle = o.temporal.workflow.getHandle(button.workflowId);
     try {
-      if (kind === 'approve') await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
-      else await handle.executeUpdate(rejectUpdate, { args: [{ step: button.step, approver, reason: reason ?? '', via: 'slack' }] });
+      if (kind === 'approve')
+        await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
+      else
+        await handle.executeUpdate(rejectUpdate, {
+          args: [{ step: button.step, approver, reason: reason ?? '', via: 'slack' }],
+        });
       log.info({ family: button.family, step: button.step, approver, kind }, 'decision from Slack');
       return { ok: true, approver };
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) return { ok: false, reason: `not applied: ${(err.cause as Error | undefined)?.message ?? err.message}` };
+      if (err instanceof WorkflowUpdateFailedError)
+        return { ok: false, reason: `not applied: ${err.cause?.message ?? err.message}` };
       if (err instanceof WorkflowNotFoundError || /not found|already completed/i.test((err as Error).message)) {
         return { ok: false, reason: `the migration of ${button.family} has finished; this button is stale` };
       }
@@ -118,13 +146,17 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
 
   async function ephemeral(channel: string | undefined, user: string, text: string): Promise<void> {
     if (!channel) return;
-    await o.web.chat.postEphemeral({ channel, user, text }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not post an ephemeral message'));
+    await o.web.chat
+      .postEphemeral({ channel, user, text })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not post an ephemeral message'));
   }
 
   return {
     /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
-    later(p: Promise<unknown>): void {
-      const q = p.catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed')).finally(() => pending.delete(q));
+    later(this: void, p: Promise<unknown>): void {
+      const q = p
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed'))
+        .finally(() => pending.delete(q));
       pending.add(q);
     },
 
@@ -149,7 +181,8 @@ export function createInteractionHandler(o: Omit<SlackReceiverOptions, 'port' | 
         return;
       }
       if (action.action_id === REJECT_ACTION) {
-        if (p.data.trigger_id) await o.web.views.open({ trigger_id: p.data.trigger_id, view: rejectModal(action.value ?? '') as never });
+        if (p.data.trigger_id)
+          await o.web.views.open({ trigger_id: p.data.trigger_id, view: rejectModal(action.value ?? '') as never });
         return;
       }
       const r = await decide('approve', auth.button, auth.approver);
@@ -211,12 +244,20 @@ export async function startSlackReceiver(o: SlackReceiverOptions): Promise<Runni
       res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
       res.end(text);
     };
-    if (req.method !== 'POST' || (req.url !== '/slack/interactivity' && req.url !== '/slack/commands')) return reply(404, { error: 'not found' });
+    if (req.method !== 'POST' || (req.url !== '/slack/interactivity' && req.url !== '/slack/commands'))
+      return reply(404, { error: 'not found' });
     readBody(req).then(
       async (raw) => {
-        const v = verifySlackRequest(o.signingSecret, { signature: req.headers['x-slack-signature'], timestamp: req.headers['x-slack-request-timestamp'] }, raw);
+        const v = verifySlackRequest(
+          o.signingSecret,
+          { signature: req.headers['x-slack-signature'], timestamp: req.headers['x-slack-request-timestamp'] },
+          raw,
+        );
         if (!v.ok) {
-          log.warn({ path: req.url, remote: req.socket.remoteAddress, reason: v.reason }, 'refused an unsigned or badly signed Slack request');
+          log.warn(
+            { path: req.url, remote: req.socket.remoteAddress, reason: v.reason },
+            'refused an unsigned or badly signed Slack request',
+          );
           return reply(401, { error: 'invalid signature' });
         }
         const form = new URLSearchParams(raw);

@@ -32,14 +32,24 @@ export interface RunningSocketMode {
 
 interface Envelope {
   body: unknown;
-  ack(response?: Record<string, unknown>): Promise<void>;
+  ack: (response?: Record<string, unknown>) => Promise<void>;
 }
 
 /** Connects to Slack and handles interactivity until closed; resolves once connected. */
 export async function startSocketMode(o: SocketModeOptions): Promise<RunningSocketMode> {
   const log = o.logger ?? createLogger('slack');
-  const handler = createInteractionHandler({ temporal: o.temporal, web: o.web, plan: o.plan, buttonSecret: o.buttonSecret, logger: log });
-  const client = new SocketModeClient({ appToken: o.appToken, logLevel: LogLevel.ERROR, clientOptions: o.apiUrl ? { slackApiUrl: o.apiUrl } : {} });
+  const handler = createInteractionHandler({
+    temporal: o.temporal,
+    web: o.web,
+    plan: o.plan,
+    buttonSecret: o.buttonSecret,
+    logger: log,
+  });
+  const client = new SocketModeClient({
+    appToken: o.appToken,
+    logLevel: LogLevel.ERROR,
+    clientOptions: o.apiUrl ? { slackApiUrl: o.apiUrl } : {},
+  });
   const later = handler.later;
 
   client.on('interactive', ({ body, ack }: Envelope) => {

@@ -27,9 +27,14 @@ export function verifySlackRequest(
   if (!signature || !timestamp) return { ok: false, reason: 'missing X-Slack-Signature or X-Slack-Request-Timestamp' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
   const skew = Math.abs(nowSeconds - Number(timestamp));
-  if (skew > MAX_SKEW_SECONDS) return { ok: false, reason: `timestamp is ${skew} s away from now (at most ${MAX_SKEW_SECONDS} s): an old or replayed request` };
+  if (skew > MAX_SKEW_SECONDS)
+    return {
+      ok: false,
+      reason: `timestamp is ${skew} s away from now (at most ${MAX_SKEW_SECONDS} s): an old or replayed request`,
+    };
   const want = Buffer.from(slackSignature(secret, timestamp, rawBody));
   const got = Buffer.from(signature);
-  if (want.length !== got.length || !timingSafeEqual(want, got)) return { ok: false, reason: 'signature does not match' };
+  if (want.length !== got.length || !timingSafeEqual(want, got))
+    return { ok: false, reason: 'signature does not match' };
   return { ok: true };
 }

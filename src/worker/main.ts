@@ -28,7 +28,10 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
   const log = createLogger('worker');
   const slack = slackFromEnv();
   if (!slack.enabled) log.info(`Slack is off: ${slack.reason}; approvals by CLI (phoenix approve)`);
-  if (!process.env.PHOENIX_ADMIN_TOKEN) log.warn('PHOENIX_ADMIN_TOKEN is not set: the router admin API will refuse the worker unless it runs with --insecure-admin');
+  if (!process.env.PHOENIX_ADMIN_TOKEN)
+    log.warn(
+      'PHOENIX_ADMIN_TOKEN is not set: the router admin API will refuse the worker unless it runs with --insecure-admin',
+    );
   const { connection, namespace } = await connectWorkerConnection();
   const worker = await createPhoenixWorker({
     connection,
@@ -45,7 +48,15 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
   if (o.slack) {
     const plan = await loadPlan(o.slack.plan);
     inboundClient = await connectClient();
-    inbound = await startSlackInbound({ settings: slack, plan, temporal: inboundClient, mode: slack.appToken ? 'socket' : 'http', port: o.slack.port, host: o.slack.host, logger: log });
+    inbound = await startSlackInbound({
+      settings: slack,
+      plan,
+      temporal: inboundClient,
+      mode: slack.appToken ? 'socket' : 'http',
+      port: o.slack.port,
+      host: o.slack.host,
+      logger: log,
+    });
     log.info(inbound.description);
   }
   const stop = (): void => worker.shutdown();

@@ -3,7 +3,12 @@
  * `phoenix`. Shared by `phoenix worker`, the demo and the tests.
  */
 import { fileURLToPath } from 'node:url';
-import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  Worker,
+  bundleWorkflowCode,
+  type NativeConnection,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 import { TASK_QUEUE } from '../workflows/messages.js';
@@ -29,7 +34,10 @@ export interface PhoenixWorkerOptions {
 
 /** Bundles the workflow code once (a few seconds); pass the result to every worker of a process. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error } });
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
+  });
 }
 
 export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<Worker> {

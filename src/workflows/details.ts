@@ -16,10 +16,18 @@ export function renderDetails(p: MigrationProgress, family: FamilyPlan): string 
     `- legacy \`${family.legacy}\` → new \`${family.new}\``,
   ];
   if (p.waitingFor) lines.push(`- waiting for: ${p.waitingFor}`);
-  if (p.pending) lines.push(`- approval **${p.pending.step}** by ${p.pending.approvers.join(', ') || 'any approver'} before ${p.pending.deadline}`);
-  if (p.parity) lines.push(`- parity: ${p.parity.status}, ${p.parity.samples} samples, mismatch ${rate(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'}`);
+  if (p.pending)
+    lines.push(
+      `- approval **${p.pending.step}** by ${p.pending.approvers.join(', ') || 'any approver'} before ${p.pending.deadline}`,
+    );
+  if (p.parity)
+    lines.push(
+      `- parity: ${p.parity.status}, ${p.parity.samples} samples, mismatch ${rate(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'}`,
+    );
   if (p.analysis) {
-    lines.push(`- last analysis: ${p.analysis.newRequests} new requests, errors ${rate(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}${p.analysis.breached ? ' — BREACH' : ''}`);
+    lines.push(
+      `- last analysis: ${p.analysis.newRequests} new requests, errors ${rate(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}${p.analysis.breached ? ' — BREACH' : ''}`,
+    );
   }
   if (p.rollback) lines.push(`- rolled back: ${p.rollback.type} — ${p.rollback.reason}`);
   return lines.join('\n');

@@ -6,14 +6,30 @@
  *   failure, breach, rejection, abort or timeout → rollback (route to legacy first, then the
  *   rest of the undo stack, LIFO) → end, or wait for `retry`
  */
-import { ApplicationFailure, CancellationScope, ContinueAsNew, allHandlersFinished, condition, log } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ContinueAsNew,
+  allHandlersFinished,
+  condition,
+  log,
+} from '@temporalio/workflow';
 import { evaluateParity } from '../parity/thresholds.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
 import { act } from './proxies.js';
-import { awaitApproval, closeApprovalMessage, hold, maybeContinueAsNew, notice, readFigures, waitOrAbort, writeReport } from './steps.js';
+import {
+  awaitApproval,
+  closeApprovalMessage,
+  hold,
+  maybeContinueAsNew,
+  notice,
+  readFigures,
+  waitOrAbort,
+  writeReport,
+} from './steps.js';
 
 export type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
 
@@ -41,31 +57,51 @@ export async function migrateFamily(input: MigrateFamilyInput): Promise<Migratio
 async function preflight(m: Migration): Promise<void> {
   m.setStage(Stage.Preflight, 'router and upstreams to answer');
   await notice(m, 'started', `Migration of *${m.family.name}* started: legacy → ${m.family.new}`);
-  const r = await act('control', 'checkPreflight', 'preflight: router, legacy, new', { adminUrl: m.input.routerAdminUrl, family: m.family });
+  const r = await act('control', 'checkPreflight', 'preflight: router, legacy, new', {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family,
+  });
   const problems: string[] = [];
   if (!r.router.ok) problems.push(`router admin API at ${m.input.routerAdminUrl} unreachable (${r.router.error})`);
   if (!r.legacy.ok) problems.push(`legacy ${m.family.legacy} unreachable (${r.legacy.error})`);
   if (!r.new.ok) problems.push(`new service ${m.family.new} unreachable (${r.new.error})`);
-  if (r.route && r.route.mode !== 'legacy') problems.push(`the family is on "${r.route.mode}" at ${r.route.percent}%, not legacy; set it to legacy or finish the earlier migration first`);
-  if (r.guard?.tripped) problems.push(`the router guard is tripped (${r.guard.reason ?? 'no reason'}); clear it once the new service is healthy`);
+  if (r.route && r.route.mode !== 'legacy')
+    problems.push(
+      `the family is on "${r.route.mode}" at ${r.route.percent}%, not legacy; set it to legacy or finish the earlier migration first`,
+    );
+  if (r.guard?.tripped)
+    problems.push(
+      `the router guard is tripped (${r.guard.reason ?? 'no reason'}); clear it once the new service is healthy`,
+    );
   if (r.route) m.sawVersion(r.route.version);
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`preflight failed: ${problems.join('; ')}`, FailureType.PreflightFailed);
+  if (problems.length > 0)
+    throw ApplicationFailure.nonRetryable(`preflight failed: ${problems.join('; ')}`, FailureType.PreflightFailed);
 }
 
 async function runContractGate(m: Migration): Promise<void> {
   m.setStage(Stage.ContractGate, 'the contract suite against legacy and new');
   m.enter('contract-gate');
-  const s = await act('suites', 'runContractSuite', `contract suite: ${m.family.contractFiles.length} case files`, { family: m.family, mode: 'parity' });
+  const s = await act('suites', 'runContractSuite', `contract suite: ${m.family.contractFiles.length} case files`, {
+    family: m.family,
+    mode: 'parity',
+  });
   m.record({ kind: 'stage', step: 'contract-gate', detail: `${s.passed}/${s.total} cases passed` });
   if (s.failed > 0) {
     const cases = s.failures.map((f) => `${f.name} (${f.endpoint}): ${f.messages.join('; ')}`).join(' | ');
-    throw ApplicationFailure.nonRetryable(`contract gate failed: ${s.failed}/${s.total} cases fail — ${cases}`, FailureType.ContractGateFailed, s);
+    throw ApplicationFailure.nonRetryable(
+      `contract gate failed: ${s.failed}/${s.total} cases fail — ${cases}`,
+      FailureType.ContractGateFailed,
+      s,
+    );
   }
 }
 
 async function startShadow(m: Migration): Promise<void> {
   m.setStage(Stage.Shadow, 'shadow traffic to start');
-  await act('control', 'resetFamilyStats', 'reset figures before shadow', { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+  await act('control', 'resetFamilyStats', 'reset figures before shadow', {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+  });
   const state = await act('control', 'setRoute', `shadow at ${m.family.parity.sampleRate * 100}% sampling`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
@@ -88,15 +124,30 @@ async function waitForParity(m: Migration): Promise<void> {
     const f = await readFigures(m, 'read parity figures');
     const verdict = evaluateParity(f.stats, gate);
     m.progress.parity = verdict;
-    if (f.guard.tripped) throw ApplicationFailure.nonRetryable(`router guard tripped during shadow: ${f.guard.reason ?? ''}`, FailureType.GuardTripped);
+    if (f.guard.tripped)
+      throw ApplicationFailure.nonRetryable(
+        `router guard tripped during shadow: ${f.guard.reason ?? ''}`,
+        FailureType.GuardTripped,
+      );
     if (verdict.status === 'met') {
-      m.record({ kind: 'stage', step: 'parity', detail: `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%` });
+      m.record({
+        kind: 'stage',
+        step: 'parity',
+        detail: `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
+      });
       m.enter('ramp-start');
       return;
     }
     if (waited >= gate.timeout) {
-      const why = verdict.status === 'no-samples' ? 'no shadow samples at all — is traffic reaching the router for this family?' : verdict.reasons.join('; ');
-      throw ApplicationFailure.nonRetryable(`parity not reached within ${formatDuration(gate.timeout)}: ${why}`, FailureType.ParityNotReached, verdict);
+      const why =
+        verdict.status === 'no-samples'
+          ? 'no shadow samples at all — is traffic reaching the router for this family?'
+          : verdict.reasons.join('; ');
+      throw ApplicationFailure.nonRetryable(
+        `parity not reached within ${formatDuration(gate.timeout)}: ${why}`,
+        FailureType.ParityNotReached,
+        verdict,
+      );
     }
     m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
     const slice = Math.min(gate.pollInterval, gate.timeout - waited);
@@ -118,7 +169,9 @@ async function ramp(m: Migration): Promise<void> {
   for (let i = from; i < steps.length; i++) {
     const resumingBake = m.position.phase === 'ramp' && m.position.stepIndex === i && m.position.applied === true;
     if (!resumingBake) await rampTo(m, i);
-    await hold(m, steps[i]!.bake, `bake ${steps[i]!.percent}% for ${formatDuration(steps[i]!.bake)}`, (baked) => m.enter('ramp', i, baked, true));
+    await hold(m, steps[i]!.bake, `bake ${steps[i]!.percent}% for ${formatDuration(steps[i]!.bake)}`, (baked) =>
+      m.enter('ramp', i, baked, true),
+    );
   }
   m.enter('decommission');
 }
@@ -126,10 +179,19 @@ async function ramp(m: Migration): Promise<void> {
 async function rampTo(m: Migration, i: number): Promise<void> {
   const step = m.family.ramp.steps[i]!;
   if (step.approval) {
-    await awaitApproval(m, `ramp:${step.percent}`, `ramp ${m.progress.percent}% → ${step.percent}%`, m.progress.percent > 0, i);
+    await awaitApproval(
+      m,
+      `ramp:${step.percent}`,
+      `ramp ${m.progress.percent}% → ${step.percent}%`,
+      m.progress.percent > 0,
+      i,
+    );
   }
   m.setStage(Stage.Ramp, `route ${step.percent}% to new`);
-  await act('control', 'resetFamilyStats', `reset figures for ${step.percent}%`, { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+  await act('control', 'resetFamilyStats', `reset figures for ${step.percent}%`, {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+  });
   const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
@@ -161,7 +223,13 @@ async function decommission(m: Migration): Promise<void> {
     m.setPercent(100);
     m.progress.checklist = [
       ...d.checks.map((id) => ({ id, kind: 'automated' as const, description: id, status: 'pending' as const })),
-      ...d.manual.map((x) => ({ id: x.id, kind: 'manual' as const, description: x.description, owner: x.owner, status: 'pending' as const })),
+      ...d.manual.map((x) => ({
+        id: x.id,
+        kind: 'manual' as const,
+        description: x.description,
+        owner: x.owner,
+        status: 'pending' as const,
+      })),
     ];
   }
   for (const item of m.progress.checklist) {
@@ -173,13 +241,27 @@ async function decommission(m: Migration): Promise<void> {
     }
     if (item.id === 'no-legacy-traffic') {
       const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
-      if (!resuming) await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', { adminUrl: m.input.routerAdminUrl, family: m.family.name });
-      await hold(m, d.noLegacyTrafficFor, `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`, (baked) => m.enter('decommission', 0, baked));
+      if (!resuming)
+        await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
+          adminUrl: m.input.routerAdminUrl,
+          family: m.family.name,
+        });
+      await hold(m, d.noLegacyTrafficFor, `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`, (baked) =>
+        m.enter('decommission', 0, baked),
+      );
     }
-    const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, { adminUrl: m.input.routerAdminUrl, family: m.family, check: item.id as 'no-legacy-traffic' });
+    const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family,
+      check: item.id as 'no-legacy-traffic',
+    });
     Object.assign(item, { status: r.status, detail: r.detail, at: new Date().toISOString() });
     m.refreshDetails();
-    if (r.status === 'failed') throw ApplicationFailure.nonRetryable(`decommission check ${item.id} failed: ${r.detail}`, FailureType.ChecklistFailed);
+    if (r.status === 'failed')
+      throw ApplicationFailure.nonRetryable(
+        `decommission check ${item.id} failed: ${r.detail}`,
+        FailureType.ChecklistFailed,
+      );
   }
 }
 
@@ -191,7 +273,8 @@ interface FailureInfo {
 function describeFailure(err: unknown): FailureInfo {
   let e: unknown = err;
   // Activity failures wrap the activity's own ApplicationFailure; its type is the useful one.
-  while (e instanceof Error && !(e instanceof ApplicationFailure) && (e as { cause?: unknown }).cause) e = (e as { cause?: unknown }).cause;
+  while (e instanceof Error && !(e instanceof ApplicationFailure) && (e as { cause?: unknown }).cause)
+    e = (e as { cause?: unknown }).cause;
   if (e instanceof ApplicationFailure) return { type: e.type ?? 'ApplicationFailure', reason: e.message };
   return { type: 'UnexpectedFailure', reason: err instanceof Error ? err.message : String(err) };
 }
@@ -220,10 +303,18 @@ async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<vo
     }
   });
   const done = Date.now();
-  m.progress.rollback = { ...m.progress.rollback, completedAt: new Date(done).toISOString(), durationMs: done - detectedAt };
+  m.progress.rollback = {
+    ...m.progress.rollback,
+    completedAt: new Date(done).toISOString(),
+    durationMs: done - detectedAt,
+  };
   m.record({ kind: 'rollback', detail: `${failure.type}: ${failure.reason}` });
   m.setStage(Stage.RolledBack);
-  await notice(m, 'rollback', `:rotating_light: *${m.family.name}* rolled back to legacy — ${failure.type}: ${failure.reason}`);
+  await notice(
+    m,
+    'rollback',
+    `:rotating_light: *${m.family.name}* rolled back to legacy — ${failure.type}: ${failure.reason}`,
+  );
 }
 
 async function waitForRetry(m: Migration): Promise<boolean> {
@@ -241,11 +332,14 @@ async function waitForRetry(m: Migration): Promise<boolean> {
   return true;
 }
 
-
 async function finish(m: Migration, outcome: MigrationResult['outcome']): Promise<MigrationResult> {
   if (outcome === 'completed') {
     m.setStage(Stage.Completed);
-    await notice(m, 'completed', `:white_check_mark: *${m.family.name}* is fully on the new service; legacy handlers can go.`);
+    await notice(
+      m,
+      'completed',
+      `:white_check_mark: *${m.family.name}* is fully on the new service; legacy handlers can go.`,
+    );
   }
   const report = await writeReport(m, outcome);
   await condition(allHandlersFinished);
@@ -258,4 +352,3 @@ async function finish(m: Migration, outcome: MigrationResult['outcome']): Promis
     progress: m.progress,
   };
 }
-

@@ -2,7 +2,15 @@
  * `migrateProgram`: a plan's families as child migrations, each started only once every family
  * it depends on has completed; a family that rolls back stops its dependents.
  */
-import { ParentClosePolicy, condition, defineQuery, executeChild, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ParentClosePolicy,
+  condition,
+  defineQuery,
+  executeChild,
+  log,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { FamilyPlan } from '../plan/schema.js';
 import { migrateFamily } from './migrate-family.js';
 import type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
@@ -27,12 +35,18 @@ export interface ProgramProgress {
 export const programProgressQuery = defineQuery<ProgramProgress>('programProgress');
 
 export async function migrateProgram(input: MigrateProgramInput): Promise<ProgramProgress> {
-  const outcome = new Map<string, { outcome: FamilyOutcome; reason?: string }>(input.families.map((f) => [f.name, { outcome: 'pending' }]));
-  const snapshot = (): ProgramProgress => ({ plan: input.plan, families: input.families.map((f) => ({ family: f.name, ...outcome.get(f.name)! })) });
+  const outcome = new Map<string, { outcome: FamilyOutcome; reason?: string }>(
+    input.families.map((f) => [f.name, { outcome: 'pending' }]),
+  );
+  const snapshot = (): ProgramProgress => ({
+    plan: input.plan,
+    families: input.families.map((f) => ({ family: f.name, ...outcome.get(f.name)! })),
+  });
   setHandler(programProgressQuery, snapshot);
 
   const running = new Set<Promise<void>>();
-  const settled = (name: string): boolean => ['completed', 'rolled-back', 'skipped'].includes(outcome.get(name)!.outcome);
+  const settled = (name: string): boolean =>
+    ['completed', 'rolled-back', 'skipped'].includes(outcome.get(name)!.outcome);
   for (;;) {
     for (const f of input.families) {
       if (outcome.get(f.name)!.outcome !== 'pending') continue;
@@ -73,7 +87,12 @@ async function runFamily(input: MigrateProgramInput, family: FamilyPlan): Promis
       staticSummary: `Migrate ${family.name}: legacy → ${family.new}`,
     });
   } catch (err) {
-    return { family: family.name, outcome: 'rolled-back', reason: (err as Error).message, progress: emptyProgress(input) };
+    return {
+      family: family.name,
+      outcome: 'rolled-back',
+      reason: (err as Error).message,
+      progress: emptyProgress(input),
+    };
   }
 }
 

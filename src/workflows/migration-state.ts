@@ -21,7 +21,9 @@ import {
   resumeSignal,
   retrySignal,
   Stage,
+  type ApprovalDecision,
   type ApprovalResult,
+  type RejectionDecision,
   type DecisionRecord,
   type MigrationProgress,
   type PendingApproval,
@@ -34,7 +36,8 @@ export type Phase = 'contract-gate' | 'shadow' | 'parity' | 'ramp-start' | 'ramp
 const PHASES: readonly Phase[] = ['contract-gate', 'shadow', 'parity', 'ramp-start', 'ramp', 'decommission'];
 
 /** An undo, as data so it survives continue-as-new. */
-export type Compensation = { kind: 'route-legacy' } | { kind: 'close-approval'; ref: SlackMessageRef; step: string; label: string };
+export type Compensation =
+  { kind: 'route-legacy' } | { kind: 'close-approval'; ref: SlackMessageRef; step: string; label: string };
 
 export interface MigrateFamilyInput {
   /** Plan name (`PhoenixPlan`). */
@@ -243,10 +246,15 @@ export class Migration {
     setHandler(
       approveUpdate,
       (d) => {
-        this.record({ kind: 'approved', step: d.step, by: d.approver, detail: [d.via ?? 'api', d.comment].filter(Boolean).join(': ') });
+        this.record({
+          kind: 'approved',
+          step: d.step,
+          by: d.approver,
+          detail: [d.via ?? 'api', d.comment].filter(Boolean).join(': '),
+        });
         return decided({ outcome: 'approved', step: d.step, by: d.approver });
       },
-      { validator: (d) => this.validateDecision(d.step, d.approver) },
+      { validator: (d: ApprovalDecision) => this.validateDecision(d.step, d.approver) },
     );
     setHandler(
       rejectUpdate,
@@ -255,7 +263,7 @@ export class Migration {
         return decided({ outcome: 'rejected', step: d.step, by: d.approver, reason: d.reason });
       },
       {
-        validator: (d) => {
+        validator: (d: RejectionDecision) => {
           if (!d.reason || d.reason.trim() === '') throw new Error('a rejection needs a reason');
           this.validateDecision(d.step, d.approver);
         },

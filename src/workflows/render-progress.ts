@@ -11,26 +11,38 @@ export function bar(percent: number): string {
   return `[${'█'.repeat(n)}${'·'.repeat(BAR - n)}] ${String(Math.round(percent)).padStart(3)}%`;
 }
 
-const pct = (x: number | undefined | null): string => (x === undefined || x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+const pct = (x: number | undefined | null): string =>
+  x === undefined || x === null ? '—' : `${(x * 100).toFixed(2)}%`;
 const ms = (x: number | undefined | null): string => (x === undefined || x === null ? '—' : `${Math.round(x)} ms`);
 
 /** One line, for live views and lists. */
 export function progressLine(p: MigrationProgress): string {
-  const parity = p.parity ? ` parity ${p.parity.status} (${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)})` : '';
-  const analysis = p.analysis ? ` | new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}` : '';
+  const parity = p.parity
+    ? ` parity ${p.parity.status} (${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)})`
+    : '';
+  const analysis = p.analysis
+    ? ` | new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}`
+    : '';
   return `${bar(p.percent)} ${p.stage}${p.paused ? ' (paused)' : ''}${parity}${analysis}`;
 }
 
 /** The full view of one migration. */
 export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
-  const lines = [`${p.family} — ${p.stage}${p.paused ? ' (paused)' : ''}  (plan ${p.plan}, attempt ${p.attempt})`, `  ${bar(p.percent)} on the new service`];
+  const lines = [
+    `${p.family} — ${p.stage}${p.paused ? ' (paused)' : ''}  (plan ${p.plan}, attempt ${p.attempt})`,
+    `  ${bar(p.percent)} on the new service`,
+  ];
   if (p.waitingFor) lines.push(`  waiting for: ${p.waitingFor}`);
   if (p.parity) {
-    lines.push(`  parity: ${p.parity.status} — ${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)}, p95 legacy ${ms(p.parity.legacyP95)} vs new ${ms(p.parity.newP95)}`);
+    lines.push(
+      `  parity: ${p.parity.status} — ${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)}, p95 legacy ${ms(p.parity.legacyP95)} vs new ${ms(p.parity.newP95)}`,
+    );
     for (const r of p.parity.reasons) lines.push(`    · ${r}`);
   }
   if (p.analysis) {
-    lines.push(`  last analysis (${p.analysis.at}): ${p.analysis.newRequests} new requests, errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}, mismatch ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — BREACH' : ''}`);
+    lines.push(
+      `  last analysis (${p.analysis.at}): ${p.analysis.newRequests} new requests, errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}, mismatch ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — BREACH' : ''}`,
+    );
   }
   if (p.pending) {
     const who = p.pending.approvers[0] ?? '<you>';
@@ -41,15 +53,23 @@ export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
   }
   if (p.checklist.length > 0) {
     lines.push('  decommission checklist:');
-    for (const c of p.checklist) lines.push(`    [${c.status === 'passed' || c.status === 'signed-off' ? 'x' : c.status === 'failed' ? '!' : ' '}] ${c.id}${c.detail ? ` — ${c.detail}` : ''}${c.by ? ` (${c.by})` : ''}`);
+    for (const c of p.checklist)
+      lines.push(
+        `    [${c.status === 'passed' || c.status === 'signed-off' ? 'x' : c.status === 'failed' ? '!' : ' '}] ${c.id}${c.detail ? ` — ${c.detail}` : ''}${c.by ? ` (${c.by})` : ''}`,
+      );
   }
   if (p.rollback) {
-    lines.push(`  rolled back: ${p.rollback.type} — ${p.rollback.reason}${p.rollback.durationMs !== undefined ? ` (compensations took ${p.rollback.durationMs} ms)` : ''}`);
+    lines.push(
+      `  rolled back: ${p.rollback.type} — ${p.rollback.reason}${p.rollback.durationMs !== undefined ? ` (compensations took ${p.rollback.durationMs} ms)` : ''}`,
+    );
   }
   const decisions = p.decisions.filter((d) => d.kind !== 'stage');
   if (decisions.length > 0) {
     lines.push('  decisions:');
-    for (const d of decisions.slice(-8)) lines.push(`    ${d.at} ${d.kind}${d.step ? ` ${d.step}` : ''}${d.by ? ` by ${d.by}` : ''}${d.detail ? ` — ${d.detail}` : ''}`);
+    for (const d of decisions.slice(-8))
+      lines.push(
+        `    ${d.at} ${d.kind}${d.step ? ` ${d.step}` : ''}${d.by ? ` by ${d.by}` : ''}${d.detail ? ` — ${d.detail}` : ''}`,
+      );
   }
   if (uiUrl) lines.push(`  Temporal UI: ${uiUrl}`);
   return lines.join('\n');

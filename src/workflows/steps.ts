@@ -2,7 +2,14 @@
  * The building blocks the migration's stages share: analysing figures, holding a percent while
  * watching it, waiting for approvals, notices, continue-as-new. Workflow code only.
  */
-import { ApplicationFailure, allHandlersFinished, condition, continueAsNew, log, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { evaluateSlo } from '../parity/thresholds.js';
@@ -19,7 +26,10 @@ type Decided = { outcome: 'approved' | 'rejected'; step: string; by: string; rea
 /** Reads the family's figures; a router that cannot answer is treated as unsafe. */
 export async function readFigures(m: Migration, summary: string): Promise<FamilyFigures> {
   try {
-    return await act('analysis', 'readFamilyFigures', summary, { adminUrl: m.input.routerAdminUrl, family: m.family.name });
+    return await act('analysis', 'readFamilyFigures', summary, {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family.name,
+    });
   } catch (err) {
     throw ApplicationFailure.nonRetryable(
       `cannot read ${m.family.name}'s figures from the router (${(err as Error).message}); rolling back to stay safe`,
@@ -54,7 +64,12 @@ export async function waitOrAbort(m: Migration, ms: number, summary: string): Pr
  * Holds the current percent for `totalMs`, analysing every interval. Paused time does not count,
  * and a pause at the end holds until resumed; analysis goes on either way.
  */
-export async function hold(m: Migration, totalMs: number, summary: string, onProgress: (heldMs: number) => void): Promise<void> {
+export async function hold(
+  m: Migration,
+  totalMs: number,
+  summary: string,
+  onProgress: (heldMs: number) => void,
+): Promise<void> {
   let held = m.position.bakedMs;
   const interval = m.family.ramp.analysisInterval;
   while (held < totalMs || m.progress.paused) {
@@ -73,14 +88,26 @@ export async function hold(m: Migration, totalMs: number, summary: string, onPro
  * Waits for a decision on `step`; analyses meanwhile when traffic is already on new. Rejection
  * and (per plan) timeout throw; reminders go out `remindBefore` the deadline.
  */
-export async function awaitApproval(m: Migration, step: string, description: string, analyseWhileWaiting: boolean, stepIndex = 0): Promise<Decided> {
+export async function awaitApproval(
+  m: Migration,
+  step: string,
+  description: string,
+  analyseWhileWaiting: boolean,
+  stepIndex = 0,
+): Promise<Decided> {
   const a = m.family.approval;
   const carried = m.position.approval?.step === step ? m.position.approval : undefined;
   let remaining = carried?.remainingMs ?? a.timeout;
   let reminded = carried?.reminded ?? a.remindBefore >= remaining;
   if (!carried) {
     const since = new Date();
-    m.openApproval({ step, description, approvers: m.allowedFor(step), since: since.toISOString(), deadline: new Date(since.getTime() + remaining).toISOString() });
+    m.openApproval({
+      step,
+      description,
+      approvers: m.allowedFor(step),
+      since: since.toISOString(),
+      deadline: new Date(since.getTime() + remaining).toISOString(),
+    });
     m.setStage(Stage.AwaitingApproval, `approval of ${step}`);
     await postApprovalRequest(m, step, description);
   } else {
@@ -90,20 +117,29 @@ export async function awaitApproval(m: Migration, step: string, description: str
   while (m.decision === undefined) {
     const untilReminder = reminded ? remaining : remaining - a.remindBefore;
     const slice = Math.max(1, Math.min(interval, untilReminder, remaining));
-    await condition(() => m.decision !== undefined || m.abortRequested !== undefined, slice, { summary: `wait for approval of ${step}` });
+    await condition(() => m.decision !== undefined || m.abortRequested !== undefined, slice, {
+      summary: `wait for approval of ${step}`,
+    });
     m.throwIfAborted();
     if (m.decision !== undefined) break;
     remaining -= slice;
     if (analyseWhileWaiting) await analyse(m);
     if (!reminded && remaining <= a.remindBefore && remaining > 0) {
       reminded = true;
-      await notice(m, 'reminder', `:hourglass: *${m.family.name}*: approval of ${step} (${description}) times out in ${formatDuration(remaining)}`);
+      await notice(
+        m,
+        'reminder',
+        `:hourglass: *${m.family.name}*: approval of ${step} (${description}) times out in ${formatDuration(remaining)}`,
+      );
     }
     if (remaining <= 0) {
       if (a.onTimeout === 'reject') {
         m.record({ kind: 'timed-out', step, detail: `no decision within ${formatDuration(a.timeout)}` });
         await closeApproval(m, step, { outcome: 'timed-out' });
-        throw ApplicationFailure.nonRetryable(`approval of ${step} timed out after ${formatDuration(a.timeout)}`, FailureType.ApprovalTimedOut);
+        throw ApplicationFailure.nonRetryable(
+          `approval of ${step} timed out after ${formatDuration(a.timeout)}`,
+          FailureType.ApprovalTimedOut,
+        );
       }
       m.record({ kind: 'timed-out', step, detail: 'still waiting (plan: onTimeout wait)' });
       await notice(m, 'reminder', `:hourglass: *${m.family.name}*: approval of ${step} is overdue; still waiting`);
@@ -111,15 +147,24 @@ export async function awaitApproval(m: Migration, step: string, description: str
       reminded = a.remindBefore >= remaining;
       if (m.progress.pending) m.progress.pending.deadline = new Date(Date.now() + remaining).toISOString();
     }
-    m.position = { phase: m.position.phase, stepIndex, bakedMs: 0, applied: false, approval: { step, remainingMs: remaining, reminded } };
+    m.position = {
+      phase: m.position.phase,
+      stepIndex,
+      bakedMs: 0,
+      applied: false,
+      approval: { step, remainingMs: remaining, reminded },
+    };
     await maybeContinueAsNew(m);
   }
-  const d = m.decision as Decided;
+  const d = m.decision;
   m.decision = undefined;
   m.position.approval = undefined;
   await closeApproval(m, step, { outcome: d.outcome, by: d.by, reason: d.reason });
   if (d.outcome === 'rejected') {
-    throw ApplicationFailure.nonRetryable(`${step} rejected by ${d.by}: ${d.reason ?? ''}`, FailureType.ApprovalRejected);
+    throw ApplicationFailure.nonRetryable(
+      `${step} rejected by ${d.by}: ${d.reason ?? ''}`,
+      FailureType.ApprovalRejected,
+    );
   }
   return d;
 }
@@ -153,7 +198,11 @@ async function postApprovalRequest(m: Migration, step: string, label: string): P
   if (ref) m.undo.unshift({ kind: 'close-approval', ref, step, label });
 }
 
-async function closeApproval(m: Migration, step: string, outcome: { outcome: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string }): Promise<void> {
+async function closeApproval(
+  m: Migration,
+  step: string,
+  outcome: { outcome: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string },
+): Promise<void> {
   m.closeApproval();
   const i = m.undo.findIndex((c) => c.kind === 'close-approval' && c.step === step);
   if (i < 0) return;
@@ -185,7 +234,11 @@ export async function closeApprovalMessage(
 }
 
 /** Posts a Slack notice in the migration's thread (the first one starts it). Never fails the migration. */
-export async function notice(m: Migration, kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed', text: string): Promise<void> {
+export async function notice(
+  m: Migration,
+  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed',
+  text: string,
+): Promise<void> {
   if (!m.family.slackChannel) return;
   const ref: SlackMessageRef | null | undefined = await quietly(m, () =>
     act('notify', 'postMigrationNotice', `Slack: ${kind}`, {
@@ -202,9 +255,17 @@ export async function notice(m: Migration, kind: 'started' | 'stage' | 'rollback
 }
 
 /** Writes the final report; a failure to write it is logged, never fatal. */
-export async function writeReport(m: Migration, outcome: 'completed' | 'rolled-back'): Promise<{ json: string; markdown: string } | undefined> {
+export async function writeReport(
+  m: Migration,
+  outcome: 'completed' | 'rolled-back',
+): Promise<{ json: string; markdown: string } | undefined> {
   return quietly(m, () =>
-    act('notify', 'writeReport', 'write the report', { workflowId: m.progress.workflowId, runId: workflowInfo().runId, outcome, progress: m.progress }),
+    act('notify', 'writeReport', 'write the report', {
+      workflowId: m.progress.workflowId,
+      runId: workflowInfo().runId,
+      outcome,
+      progress: m.progress,
+    }),
   );
 }
 

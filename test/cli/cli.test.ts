@@ -16,7 +16,14 @@ import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { driveTraffic, startUpstream, taskQueue, workflowBundle, defaultFamily, type Upstream } from '../workflows/support.js';
+import {
+  driveTraffic,
+  startUpstream,
+  taskQueue,
+  workflowBundle,
+  defaultFamily,
+  type Upstream,
+} from '../workflows/support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let t: TestTemporal;
@@ -32,8 +39,11 @@ const family = `cli-${process.pid % 100000}-${Date.now() % 100000}`;
 
 function phoenix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/phoenix.mjs'), ...args], { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -44,7 +54,10 @@ before(async () => {
   candidate = await startUpstream('new');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-cli-'));
   await mkdir(path.join(dir, 'contracts'));
-  await writeFile(path.join(dir, 'contracts', 'c.yaml'), 'cases:\n  - name: one user\n    request: { path: /api/users/7 }\n    expect: { status: 200 }\n');
+  await writeFile(
+    path.join(dir, 'contracts', 'c.yaml'),
+    'cases:\n  - name: one user\n    request: { path: /api/users/7 }\n    expect: { status: 200 }\n',
+  );
   const adminPort = await freePort();
   planFile = path.join(dir, 'plan.yaml');
   await writeFile(
@@ -64,9 +77,20 @@ families:
     diff: { ignore: ["$..request_id"], learnNoise: false }
 ${defaultFamily}`,
   );
-  router = await startRouter({ plan: await loadPlan(planFile), port: 0, adminPort, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
+  router = await startRouter({
+    plan: await loadPlan(planFile),
+    port: 0,
+    adminPort,
+    insecureAdmin: true,
+    stateFile: path.join(dir, 'state.json'),
+  });
   traffic = driveTraffic(router.url);
-  worker = await createPhoenixWorker({ connection: t.nativeConnection, taskQueue: tq, workflowBundle: await workflowBundle(), activities: { reportDir: dir } });
+  worker = await createPhoenixWorker({
+    connection: t.nativeConnection,
+    taskQueue: tq,
+    workflowBundle: await workflowBundle(),
+    activities: { reportDir: dir },
+  });
   running = worker.run();
 });
 after(async () => {
@@ -81,7 +105,25 @@ after(async () => {
 
 describe('phoenix CLI', () => {
   test('every command answers --help with exit 0', async () => {
-    const commands = ['', 'plan validate', 'dev server', 'router', 'worker', 'start', 'status', 'approve', 'reject', 'pause', 'resume', 'abort', 'retry', 'report', 'contracts run', 'contracts coverage', 'contracts matrix'];
+    const commands = [
+      '',
+      'plan validate',
+      'dev server',
+      'router',
+      'worker',
+      'start',
+      'status',
+      'approve',
+      'reject',
+      'pause',
+      'resume',
+      'abort',
+      'retry',
+      'report',
+      'contracts run',
+      'contracts coverage',
+      'contracts matrix',
+    ];
     const results = await Promise.all(commands.map((cmd) => phoenix(...cmd.split(' ').filter(Boolean), '--help')));
     results.forEach((r, i) => {
       assert.equal(r.code, 0, `${commands[i]} --help: ${r.stderr}`);
@@ -112,10 +154,14 @@ describe('phoenix CLI', () => {
     assert.equal(again.code, 5);
     assert.match(again.stderr, /PHX_ERR_MIGRATION_ALREADY_RUNNING/);
 
-    await waitFor('the ramp-start approval', async () => {
-      const s = await phoenix('status', family, '--json');
-      return s.code === 0 && (JSON.parse(s.stdout) as { pending?: { step: string } }).pending?.step === 'ramp-start';
-    }, { timeoutMs: 40_000, intervalMs: 500 });
+    await waitFor(
+      'the ramp-start approval',
+      async () => {
+        const s = await phoenix('status', family, '--json');
+        return s.code === 0 && (JSON.parse(s.stdout) as { pending?: { step: string } }).pending?.step === 'ramp-start';
+      },
+      { timeoutMs: 40_000, intervalMs: 500 },
+    );
     const text = await phoenix('status', family);
     assert.match(text.stdout, new RegExp(`npx phoenix approve ${family} --step ramp-start --as alice`));
 
@@ -131,10 +177,14 @@ describe('phoenix CLI', () => {
 
     const abort = await phoenix('abort', family, '--reason', 'testing the CLI');
     assert.equal(abort.code, 0, abort.stderr);
-    await waitFor('the rollback', async () => {
-      const s = await phoenix('status', family, '--json');
-      return (JSON.parse(s.stdout) as { stage: string }).stage === 'rolled-back';
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      'the rollback',
+      async () => {
+        const s = await phoenix('status', family, '--json');
+        return (JSON.parse(s.stdout) as { stage: string }).stage === 'rolled-back';
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     const report = await phoenix('report', family);
     assert.equal(report.code, 0, report.stderr);
     assert.match(report.stdout, /rolled-back|Aborted/);

@@ -19,7 +19,10 @@ families:
 `,
     '/tmp/plan.yaml',
   );
-  const openapi = { openapi: '3.1.0', paths: { '/api/users/{user_id}': { get: {} }, '/api/users': { post: {}, get: {} } } };
+  const openapi = {
+    openapi: '3.1.0',
+    paths: { '/api/users/{user_id}': { get: {} }, '/api/users': { post: {}, get: {} } },
+  };
   const report = computeCoverage(plan.families, [], { newOperations: parseOpenApi(openapi, 'openapi.json') });
   assert.deepEqual(
     report.rows.map((r) => [r.pattern, r.status]),
@@ -31,7 +34,11 @@ families:
     ],
   );
   const without = computeCoverage(plan.families, []);
-  assert.equal(without.rows.find((r) => r.pattern === 'GET /api/users/:id/avatar')!.status, 'untested', 'without OpenAPI there is no evidence yet');
+  assert.equal(
+    without.rows.find((r) => r.pattern === 'GET /api/users/:id/avatar')!.status,
+    'untested',
+    'without OpenAPI there is no evidence yet',
+  );
 });
 
 test('generated cases: GETs always; POST/PUT/PATCH only with --include-unsafe and an example body; DELETE never', () => {
@@ -39,7 +46,13 @@ test('generated cases: GETs always; POST/PUT/PATCH only with --include-unsafe an
     paths: {
       '/api/users': {
         get: {},
-        post: { requestBody: { content: { 'application/json': { examples: { ann: { value: { name: 'Ann', email: 'ann@example.com' } } } } } } },
+        post: {
+          requestBody: {
+            content: {
+              'application/json': { examples: { ann: { value: { name: 'Ann', email: 'ann@example.com' } } } },
+            },
+          },
+        },
       },
       '/api/users/{user_id}': {
         get: { parameters: [{ name: 'user_id', in: 'path', schema: { example: 3 } }] },
@@ -50,8 +63,14 @@ test('generated cases: GETs always; POST/PUT/PATCH only with --include-unsafe an
   };
   const family = { name: 'users', routes: ['/api/users/*', 'GET /api/users', 'POST /api/users'] };
   const safe = generateCases(doc, family, []);
-  assert.deepEqual(safe.cases.map((c) => c.name), ['generated: GET /api/users', 'generated: GET /api/users/3']);
-  assert.deepEqual(safe.skipped.map((s) => s.operation), ['POST /api/users', 'PATCH /api/users/:user_id', 'DELETE /api/users/:user_id']);
+  assert.deepEqual(
+    safe.cases.map((c) => c.name),
+    ['generated: GET /api/users', 'generated: GET /api/users/3'],
+  );
+  assert.deepEqual(
+    safe.skipped.map((s) => s.operation),
+    ['POST /api/users', 'PATCH /api/users/:user_id', 'DELETE /api/users/:user_id'],
+  );
   const all = generateCases(doc, family, [], { includeUnsafe: true });
   const post = all.cases.find((c) => c.request.method === 'POST');
   assert.deepEqual(post?.request.body, { name: 'Ann', email: 'ann@example.com' });

@@ -41,7 +41,9 @@ const page = (url: URL, offset = 0) => {
 };
 
 const legacyRoutes: Routes = {
-  '/api/orders/1': () => ({ body: { id: 1, total: 10, customer: { name: 'Ann', tier: 'gold' }, meta: { request_id: randomUUID() } } }),
+  '/api/orders/1': () => ({
+    body: { id: 1, total: 10, customer: { name: 'Ann', tier: 'gold' }, meta: { request_id: randomUUID() } },
+  }),
   '/api/orders/2': () => ({ body: { id: 2, total: 20, lines: 3 } }),
   '/api/orders/3': () => ({ body: { id: 3, status: 'open' } }),
   '/api/orders/4': () => ({ body: { id: 4 } }),
@@ -52,7 +54,9 @@ const legacyRoutes: Routes = {
 
 const candidateRoutes: Routes = {
   // Equal up to noise: key order, 10 vs 10.0, its own request id.
-  '/api/orders/1': () => ({ body: { meta: { request_id: randomUUID() }, customer: { tier: 'gold', name: 'Ann' }, total: 10.0, id: 1 } }),
+  '/api/orders/1': () => ({
+    body: { meta: { request_id: randomUUID() }, customer: { tier: 'gold', name: 'Ann' }, total: 10.0, id: 1 },
+  }),
   '/api/orders/2': () => ({ body: { id: 2, total: '20', lines: 3 } }),
   '/api/orders/3': () => ({ status: 201, body: { id: 3, status: 'open' } }),
   '/api/orders/4': () => ({ body: { id: 4, customer: { name: 'Bo' } } }),
@@ -118,7 +122,12 @@ after(async () => {
 describe('contract runner', () => {
   test('reports every real difference by kind and path, and nothing for noise', async () => {
     const progress: number[] = [];
-    const r = await runContractSuite({ family, mode: 'parity', timeoutMs: 800, onProgress: (done) => progress.push(done) });
+    const r = await runContractSuite({
+      family,
+      mode: 'parity',
+      timeoutMs: 800,
+      onProgress: (done) => progress.push(done),
+    });
     const byName = Object.fromEntries(r.cases.map((c) => [c.name, c]));
     assert.equal(r.total, 8);
     assert.equal(progress.at(-1), 8);
@@ -129,9 +138,15 @@ describe('contract runner', () => {
 
     const type = byName['changed type']!.failures[0]!;
     assert.equal(type.kind, 'parity');
-    assert.deepEqual(type.differences?.map((d) => [d.path, d.kind]), [['$.total', 'type']]);
+    assert.deepEqual(
+      type.differences?.map((d) => [d.path, d.kind]),
+      [['$.total', 'type']],
+    );
 
-    assert.deepEqual(byName['wrong status']!.failures.map((f) => f.kind), ['status', 'parity']);
+    assert.deepEqual(
+      byName['wrong status']!.failures.map((f) => f.kind),
+      ['status', 'parity'],
+    );
     assert.match(byName['wrong status']!.failures[0]!.message, /new answered 201, expected 200/);
 
     const missing = byName['missing nested field']!;
@@ -139,10 +154,20 @@ describe('contract runner', () => {
     assert.equal(missing.passed, true, 'same answers for /api/orders/1 with a query');
 
     const paged = byName['page off by one']!.failures[0]!;
-    assert.deepEqual(paged.differences?.map((d) => [d.path, d.kind]), [['$.page', 'value'], ['$.items[0].id', 'value'], ['$.items[1].id', 'value']]);
+    assert.deepEqual(
+      paged.differences?.map((d) => [d.path, d.kind]),
+      [
+        ['$.page', 'value'],
+        ['$.items[0].id', 'value'],
+        ['$.items[1].id', 'value'],
+      ],
+    );
 
     const csv = byName['content type changed']!.failures[0]!;
-    assert.deepEqual(csv.differences?.map((d) => [d.path, d.kind]), [['header:content-type', 'header']]);
+    assert.deepEqual(
+      csv.differences?.map((d) => [d.path, d.kind]),
+      [['header:content-type', 'header']],
+    );
     assert.equal(byName['content type changed']!.endpoint, 'GET /api/orders/:id');
 
     assert.equal(byName.schema!.failures[0]!.kind, 'schema');
@@ -153,14 +178,21 @@ describe('contract runner', () => {
   });
 
   test('a missing nested field is reported as missing', async () => {
-    candidateRoutes['/api/orders/1'] = () => ({ body: { id: 1, total: 10, customer: { name: 'Ann' }, meta: { request_id: randomUUID() } } });
+    candidateRoutes['/api/orders/1'] = () => ({
+      body: { id: 1, total: 10, customer: { name: 'Ann' }, meta: { request_id: randomUUID() } },
+    });
     try {
       const r = await runContractSuite({ family, mode: 'parity', timeoutMs: 800 });
       const c = r.cases.find((x) => x.name === 'noise only')!;
-      assert.deepEqual(c.failures[0]!.differences?.map((d) => [d.path, d.kind]), [['$.customer.tier', 'missing']]);
+      assert.deepEqual(
+        c.failures[0]!.differences?.map((d) => [d.path, d.kind]),
+        [['$.customer.tier', 'missing']],
+      );
       assert.match(c.failures[0]!.message, /\$\.customer\.tier: missing in new \(legacy "gold"\)/);
     } finally {
-      candidateRoutes['/api/orders/1'] = () => ({ body: { meta: { request_id: randomUUID() }, customer: { tier: 'gold', name: 'Ann' }, total: 10.0, id: 1 } });
+      candidateRoutes['/api/orders/1'] = () => ({
+        body: { meta: { request_id: randomUUID() }, customer: { tier: 'gold', name: 'Ann' }, total: 10.0, id: 1 },
+      });
     }
   });
 
@@ -168,7 +200,10 @@ describe('contract runner', () => {
     const r = await runContractSuite({ family, mode: 'new-only', timeoutMs: 800 });
     assert.equal(r.cases.find((c) => c.name === 'changed type')!.passed, true);
     assert.equal(r.cases.find((c) => c.name === 'wrong status')!.passed, false);
-    assert.equal(r.cases.every((c) => c.status.legacy === undefined), true);
+    assert.equal(
+      r.cases.every((c) => c.status.legacy === undefined),
+      true,
+    );
   });
 });
 
@@ -187,7 +222,10 @@ describe('case files', () => {
         assert.ok(hasCode(e, 'PHX_ERR_CASE_FILE_INVALID'));
         const msg = (e as Error).message;
         assert.match(msg, /cases\/x\.yaml:5 cases\[1\]\.request\.method \(case "broken"\): expected an HTTP method/);
-        assert.match(msg, /cases\/x\.yaml:5 cases\[1\]\.request\.path \(case "broken"\): expected a path starting with "\/"/);
+        assert.match(
+          msg,
+          /cases\/x\.yaml:5 cases\[1\]\.request\.path \(case "broken"\): expected a path starting with "\/"/,
+        );
         assert.match(msg, /cases\[1\]\.expect\.status \(case "broken"\)/);
         assert.match(msg, /cases\[1\]\.expect \(case "broken"\): unknown key "colour"/);
         return true;
@@ -196,15 +234,29 @@ describe('case files', () => {
   });
 
   test('duplicate names, queries in the path, another family and broken YAML are refused', () => {
-    const dup = 'family: users\ncases:\n  - { name: a, request: { path: /x?y=1 } }\n  - { name: a, request: { path: /x } }\n';
-    assert.throws(() => parseCaseFile(dup, 'd.yaml', 'orders'), (e: unknown) => {
-      const msg = (e as Error).message;
-      return /family: the file is for "users" but family "orders" lists it/.test(msg) && /duplicate case name "a"/.test(msg) && /put the query string in "query"/.test(msg);
-    });
-    assert.throws(() => parseCaseFile('cases: [\n', 'y.yaml'), (e: unknown) => hasCode(e, 'PHX_ERR_CASE_FILE_INVALID') && /y\.yaml:\d+ YAML/.test((e as Error).message));
+    const dup =
+      'family: users\ncases:\n  - { name: a, request: { path: /x?y=1 } }\n  - { name: a, request: { path: /x } }\n';
+    assert.throws(
+      () => parseCaseFile(dup, 'd.yaml', 'orders'),
+      (e: unknown) => {
+        const msg = (e as Error).message;
+        return (
+          /family: the file is for "users" but family "orders" lists it/.test(msg) &&
+          /duplicate case name "a"/.test(msg) &&
+          /put the query string in "query"/.test(msg)
+        );
+      },
+    );
+    assert.throws(
+      () => parseCaseFile('cases: [\n', 'y.yaml'),
+      (e: unknown) => hasCode(e, 'PHX_ERR_CASE_FILE_INVALID') && /y\.yaml:\d+ YAML/.test((e as Error).message),
+    );
   });
 
   test('an unreadable case file is a coded error before any request', async () => {
-    await assert.rejects(runContractSuite({ family: { ...family, contractFiles: ['/nope/missing.yaml'] }, mode: 'parity' }), (e: unknown) => hasCode(e, 'PHX_ERR_CASE_FILE_UNREADABLE'));
+    await assert.rejects(
+      runContractSuite({ family: { ...family, contractFiles: ['/nope/missing.yaml'] }, mode: 'parity' }),
+      (e: unknown) => hasCode(e, 'PHX_ERR_CASE_FILE_UNREADABLE'),
+    );
   });
 });

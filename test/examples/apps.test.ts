@@ -24,18 +24,35 @@ let legacy: RunningPythonApp;
 let fresh: RunningPythonApp;
 let plan: Plan;
 
-async function json(url: string, init: { method?: string; body?: string } = {}): Promise<{ status: number; body: any; type: string }> {
-  const res = await request(url, { method: (init.method ?? 'GET') as 'GET', body: init.body, headers: init.body ? { 'content-type': 'application/json' } : {} });
+async function json(
+  url: string,
+  init: { method?: string; body?: string } = {},
+): Promise<{ status: number; body: any; type: string }> {
+  const res = await request(url, {
+    method: (init.method ?? 'GET') as 'GET',
+    body: init.body,
+    headers: init.body ? { 'content-type': 'application/json' } : {},
+  });
   const text = await res.body.text();
-  return { status: res.statusCode, type: String(res.headers['content-type']), body: text.startsWith('{') ? JSON.parse(text) : text };
+  return {
+    status: res.statusCode,
+    type: String(res.headers['content-type']),
+    body: text.startsWith('{') ? JSON.parse(text) : text,
+  };
 }
 
 before(async () => {
   const { python } = await ensurePythonEnv({ root: ROOT });
   const logs = path.join(os.tmpdir(), `phx-examples-${process.pid}`);
-  legacy = await startPythonApp(python, path.join(ROOT, 'examples/legacy-flask/app.py'), [], { logFile: path.join(logs, 'legacy.log') });
-  fresh = await startPythonApp(python, path.join(ROOT, 'examples/fastapi-services/main.py'), ['--service', 'all'], { logFile: path.join(logs, 'new.log') });
-  const text = (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8')).replaceAll('http://127.0.0.1:5000', legacy.url).replaceAll('http://127.0.0.1:8001', fresh.url);
+  legacy = await startPythonApp(python, path.join(ROOT, 'examples/legacy-flask/app.py'), [], {
+    logFile: path.join(logs, 'legacy.log'),
+  });
+  fresh = await startPythonApp(python, path.join(ROOT, 'examples/fastapi-services/main.py'), ['--service', 'all'], {
+    logFile: path.join(logs, 'new.log'),
+  });
+  const text = (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8'))
+    .replaceAll('http://127.0.0.1:5000', legacy.url)
+    .replaceAll('http://127.0.0.1:8001', fresh.url);
   plan = await parsePlan(text, path.join(ROOT, 'examples/plan.yaml'));
 });
 after(async () => {
@@ -47,17 +64,28 @@ describe('example apps', () => {
   test('every contract case passes, hand-written cases alone cover part of the endpoints, all of them cover every endpoint', async () => {
     const suites = [];
     for (const f of plan.families) suites.push(await runContractSuite({ family: f, mode: 'parity' }));
-    for (const s of suites) assert.equal(s.failed, 0, `${s.family}: ${JSON.stringify(s.cases.filter((c) => !c.passed).map((c) => [c.name, c.failures]))}`);
+    for (const s of suites)
+      assert.equal(
+        s.failed,
+        0,
+        `${s.family}: ${JSON.stringify(s.cases.filter((c) => !c.passed).map((c) => [c.name, c.failures]))}`,
+      );
     const all = computeCoverage(plan.families, suites);
     const hand = computeCoverage(plan.families, suites, { sources: ['hand'] });
     assert.equal(all.coverage, 1, matrixMarkdown(all));
     assert.equal(all.endpoints, 14);
     assert.ok(hand.coverage < 1 && hand.coverage > 0.5, `hand-written coverage ${hand.coverage}`);
-    assert.deepEqual(all.rows.filter((r) => r.status === 'adapted').map((r) => r.pattern), ['GET /api/catalog/products/:id']);
+    assert.deepEqual(
+      all.rows.filter((r) => r.status === 'adapted').map((r) => r.pattern),
+      ['GET /api/catalog/products/:id'],
+    );
   });
 
   test('the catalog product differs without the adapter, as designed', async () => {
-    const [l, n] = await Promise.all([json(`${legacy.url}/api/catalog/products/4`), json(`${fresh.url}/api/catalog/products/4`)]);
+    const [l, n] = await Promise.all([
+      json(`${legacy.url}/api/catalog/products/4`),
+      json(`${fresh.url}/api/catalog/products/4`),
+    ]);
     assert.equal(l.body.name, n.body.data.title);
     assert.equal(n.body.name, undefined);
   });
@@ -67,19 +95,36 @@ describe('example apps', () => {
     const b = await json(`${legacy.url}/api/users/3/recommendations`);
     assert.notEqual(a.body.meta.request_id, b.body.meta.request_id);
     assert.ok(
-      [a, b, await json(`${legacy.url}/api/users/3/recommendations`)].some((x, _i, all) => JSON.stringify(x.body.recommendations) !== JSON.stringify(all[0]!.body.recommendations)),
+      [a, b, await json(`${legacy.url}/api/users/3/recommendations`)].some(
+        (x, _i, all) => JSON.stringify(x.body.recommendations) !== JSON.stringify(all[0]!.body.recommendations),
+      ),
       'three random picks of 3 products out of 40 are not all equal',
     );
-    const created = await json(`${legacy.url}/api/users`, { method: 'POST', body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }) });
+    const created = await json(`${legacy.url}/api/users`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }),
+    });
     assert.equal(created.status, 201);
     // The same write on the new side keeps both data sets equal for the later comparisons.
-    assert.equal((await json(`${fresh.url}/api/users`, { method: 'POST', body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }) })).body.id, created.body.id);
+    assert.equal(
+      (
+        await json(`${fresh.url}/api/users`, {
+          method: 'POST',
+          body: JSON.stringify({ name: 'Zoe', email: 'zoe@example.com' }),
+        })
+      ).body.id,
+      created.body.id,
+    );
     assert.equal((await json(`${legacy.url}/api/users/${created.body.id}`)).body.name, 'Zoe');
-    assert.equal((await json(`${legacy.url}/api/users`, { method: 'POST', body: '{"name":""}' })).body.error.fields.email, 'a valid email is required');
+    assert.equal(
+      (await json(`${legacy.url}/api/users`, { method: 'POST', body: '{"name":""}' })).body.error.fields.email,
+      'a valid email is required',
+    );
   });
 
   test('the reports regression switches on and off at run time', async () => {
-    const set = (mode: string) => json(`${fresh.url}/__admin/regression`, { method: 'POST', body: JSON.stringify({ mode }) });
+    const set = (mode: string) =>
+      json(`${fresh.url}/__admin/regression`, { method: 'POST', body: JSON.stringify({ mode }) });
     assert.equal((await set('errors')).status, 200);
     assert.equal((await json(`${fresh.url}/api/reports/sales`)).status, 500);
     assert.equal((await set('type')).status, 200);
@@ -92,15 +137,25 @@ describe('example apps', () => {
     assert.match((await json(`${fresh.url}/api/reports/sales.csv`)).type, /^text\/csv/);
   });
 
-  test('cases generated from the new service\'s OpenAPI cover its GET operations and pass', async () => {
+  test("cases generated from the new service's OpenAPI cover its GET operations and pass", async () => {
     const users = plan.families.find((f) => f.name === 'users')!;
     const doc = (await request(`${fresh.url}/openapi.json`)).body.json();
     const r = generateCases(await doc, users, await loadFamilyCases(users.contractFiles, 'users'));
-    assert.deepEqual(r.skipped.map((x) => x.operation), ['POST /api/users']);
-    assert.deepEqual(r.cases.map((c) => c.request.path).sort(), ['/api/users', '/api/users/12/recommendations', '/api/users/3']);
+    assert.deepEqual(
+      r.skipped.map((x) => x.operation),
+      ['POST /api/users'],
+    );
+    assert.deepEqual(r.cases.map((c) => c.request.path).sort(), [
+      '/api/users',
+      '/api/users/12/recommendations',
+      '/api/users/3',
+    ]);
     const file = path.join(os.tmpdir(), `phx-generated-${process.pid}.yaml`);
     await writeFile(file, caseFileText('users', r.cases));
-    assert.equal(parseCaseFile(await readFile(file, 'utf8'), file, 'users').every((c) => c.source === 'generated'), true);
+    assert.equal(
+      parseCaseFile(await readFile(file, 'utf8'), file, 'users').every((c) => c.source === 'generated'),
+      true,
+    );
     const suite = await runContractSuite({ family: { ...users, contractFiles: [file] }, mode: 'parity' });
     assert.equal(suite.failed, 0, JSON.stringify(suite.cases.map((c) => c.failures)));
     await rm(file);
@@ -108,9 +163,21 @@ describe('example apps', () => {
 
   test('`phoenix contracts coverage --min` fails below the threshold', async () => {
     const file = path.join(ROOT, 'examples', `.coverage-test-${process.pid}.yaml`);
-    await writeFile(file, (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8')).replaceAll('http://127.0.0.1:5000', legacy.url).replaceAll('http://127.0.0.1:8001', fresh.url));
+    await writeFile(
+      file,
+      (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8'))
+        .replaceAll('http://127.0.0.1:5000', legacy.url)
+        .replaceAll('http://127.0.0.1:8001', fresh.url),
+    );
     const cli = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/phoenix.mjs'), 'contracts', 'coverage', '--plan', file, ...args]).then(
+      promisify(execFile)(process.execPath, [
+        path.join(ROOT, 'bin/phoenix.mjs'),
+        'contracts',
+        'coverage',
+        '--plan',
+        file,
+        ...args,
+      ]).then(
         (r) => ({ code: 0, ...r }),
         (e: { code: number; stdout: string; stderr: string }) => e,
       );

@@ -32,7 +32,10 @@ const CASES_FILE = path.join(ROOT, 'examples', 'contracts', 'users', 'hand.yaml'
 
 /** fast-check's own seed unless PHOENIX_FUZZ_SEED pins one (failures print the seed to replay). */
 const seed = process.env.PHOENIX_FUZZ_SEED ? Number(process.env.PHOENIX_FUZZ_SEED) : undefined;
-const runs = (n: number): fc.Parameters<unknown> => ({ numRuns: Math.round(n * Number(process.env.PHOENIX_FUZZ_SCALE ?? 1)), ...(seed !== undefined ? { seed } : {}) });
+const runs = (n: number): fc.Parameters<unknown> => ({
+  numRuns: Math.round(n * Number(process.env.PHOENIX_FUZZ_SCALE ?? 1)),
+  ...(seed !== undefined ? { seed } : {}),
+});
 
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
@@ -57,7 +60,22 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   op: fc.constantFrom('delete', 'replace', 'unknownKey', 'wrap', 'empty', 'swapType'),
   value: fc.oneof(
     fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
-    fc.constantFrom<Json>(-1, 0, 1.5, 101, 1e300, '', ' ', '0s', '-5m', 'GET /x/:y', '/../etc/passwd', 'http://', '\u0000', '*'),
+    fc.constantFrom<Json>(
+      -1,
+      0,
+      1.5,
+      101,
+      1e300,
+      '',
+      ' ',
+      '0s',
+      '-5m',
+      'GET /x/:y',
+      '/../etc/passwd',
+      'http://',
+      '\u0000',
+      '*',
+    ),
   ),
 });
 
@@ -65,8 +83,17 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.record({
 function slots(doc: Json): { parent: Json[] | { [k: string]: Json }; key: string | number }[] {
   const out: { parent: Json[] | { [k: string]: Json }; key: string | number }[] = [];
   const walk = (node: Json): void => {
-    if (Array.isArray(node)) node.forEach((v, i) => (out.push({ parent: node, key: i }), walk(v)));
-    else if (node !== null && typeof node === 'object') for (const [k, v] of Object.entries(node)) out.push({ parent: node, key: k }), walk(v);
+    if (Array.isArray(node)) {
+      node.forEach((v, i) => {
+        out.push({ parent: node, key: i });
+        walk(v);
+      });
+    } else if (node !== null && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        out.push({ parent: node, key: k });
+        walk(v);
+      }
+    }
   };
   walk(doc);
   return out;
@@ -99,7 +126,17 @@ function mutate(doc: Json, mutations: Mutation[]): Json {
         set(Array.isArray(at) ? [] : typeof at === 'object' && at !== null ? {} : '');
         break;
       case 'swapType':
-        set(typeof at === 'number' ? String(at) : typeof at === 'string' ? (Number.isNaN(Number(at)) ? at.length : Number(at)) : typeof at === 'boolean' ? String(at) : null);
+        set(
+          typeof at === 'number'
+            ? String(at)
+            : typeof at === 'string'
+              ? Number.isNaN(Number(at))
+                ? at.length
+                : Number(at)
+              : typeof at === 'boolean'
+                ? String(at)
+                : null,
+        );
         break;
     }
   }
@@ -108,7 +145,14 @@ function mutate(doc: Json, mutations: Mutation[]): Json {
 
 /** Text-level damage: cut, insert or replace a few characters (YAML syntax, encodings). */
 const textDamageArb = fc.array(
-  fc.record({ at: fc.nat(), cut: fc.nat({ max: 40 }), insert: fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom(':', '- ', '\t', '{', ']', '"', '&a', '*a', '!!binary', '\n  ', '\r\n', '\uFEFF', '%')) }),
+  fc.record({
+    at: fc.nat(),
+    cut: fc.nat({ max: 40 }),
+    insert: fc.oneof(
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom(':', '- ', '\t', '{', ']', '"', '&a', '*a', '!!binary', '\n  ', '\r\n', '\uFEFF', '%'),
+    ),
+  }),
   { minLength: 1, maxLength: 3 },
 );
 function damage(text: string, edits: { at: number; cut: number; insert: string }[]): string {
@@ -157,11 +201,19 @@ describe('plans', () => {
   }
 
   test('2,000 structurally mutated plans are each accepted or refused with a coded error naming the file and field', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) => check(stringify(mutate(planDoc, ms)))), runs(2000));
+    await fc.assert(
+      fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) =>
+        check(stringify(mutate(planDoc, ms))),
+      ),
+      runs(2000),
+    );
   });
 
   test('500 plans with damaged YAML text', async () => {
-    await fc.assert(fc.asyncProperty(textDamageArb, (edits) => check(damage(planText, edits))), runs(500));
+    await fc.assert(
+      fc.asyncProperty(textDamageArb, (edits) => check(damage(planText, edits))),
+      runs(500),
+    );
   });
 });
 
@@ -184,11 +236,19 @@ describe('case files', () => {
   }
 
   test('2,000 structurally mutated case files are each accepted or refused naming the file, case and field', () => {
-    fc.assert(fc.property(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) => check(stringify(mutate(casesDoc, ms)))), runs(2000));
+    fc.assert(
+      fc.property(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) =>
+        check(stringify(mutate(casesDoc, ms))),
+      ),
+      runs(2000),
+    );
   });
 
   test('500 case files with damaged YAML text', () => {
-    fc.assert(fc.property(textDamageArb, (edits) => check(damage(casesText, edits))), runs(500));
+    fc.assert(
+      fc.property(textDamageArb, (edits) => check(damage(casesText, edits))),
+      runs(500),
+    );
   });
 });
 
@@ -200,7 +260,13 @@ describe('the admin API', () => {
   before(async () => {
     plan = await loadPlan(PLAN_FILE);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-fuzz-'));
-    r = await startRouter({ plan, port: 0, adminPort: 0, adminToken: 'fuzz-token', stateFile: path.join(dir, 'state.json') });
+    r = await startRouter({
+      plan,
+      port: 0,
+      adminPort: 0,
+      adminToken: 'fuzz-token',
+      stateFile: path.join(dir, 'state.json'),
+    });
   });
   after(async () => r?.close());
 
@@ -209,14 +275,23 @@ describe('the admin API', () => {
 
   test('1,500 mutated route bodies get 200, 400 or 409 with a coded error; the route stays well-formed', async () => {
     const bodyArb = fc.oneof(
-      { weight: 4, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }).map((ms) => JSON.stringify(mutate(valid, ms))) },
+      {
+        weight: 4,
+        arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }).map((ms) => JSON.stringify(mutate(valid, ms))),
+      },
       { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
       { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
     );
     await fc.assert(
       fc.asyncProperty(bodyArb, fc.constantFrom('users', 'orders', 'catalog'), async (body, family) => {
-        const res = await bounded('admin PUT', () => request(`${r.adminUrl}/v1/families/${family}/route`, { method: 'PUT', headers: auth, body }));
-        const answer = (await res.body.json()) as { error?: { code: string; message: string }; mode?: string; percent?: number };
+        const res = await bounded('admin PUT', () =>
+          request(`${r.adminUrl}/v1/families/${family}/route`, { method: 'PUT', headers: auth, body }),
+        );
+        const answer = (await res.body.json()) as {
+          error?: { code: string; message: string };
+          mode?: string;
+          percent?: number;
+        };
         assert.ok([200, 400, 409].includes(res.statusCode), `status ${res.statusCode} for ${body}`);
         if (res.statusCode === 200) {
           assert.ok(['legacy', 'shadow', 'canary', 'new'].includes(answer.mode!));
@@ -234,20 +309,52 @@ describe('the admin API', () => {
   });
 
   test('300 random paths, methods and tokens are answered without a 5xx, and without the token always 401', async () => {
-    const segment = fc.oneof(fc.constantFrom('v1', 'families', 'users', 'route', 'guard', 'stats', 'noise', 'mismatches', 'samples', '..', '%2e', '%00', '?limit=-1', '?limit=abc'), fc.webSegment());
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'v1',
+        'families',
+        'users',
+        'route',
+        'guard',
+        'stats',
+        'noise',
+        'mismatches',
+        'samples',
+        '..',
+        '%2e',
+        '%00',
+        '?limit=-1',
+        '?limit=abc',
+      ),
+      fc.webSegment(),
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.array(segment, { maxLength: 5 }),
         fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'PATCH'),
-        fc.constantFrom<string | undefined>('Bearer fuzz-token', undefined, 'Bearer wrong', 'bearer fuzz-token', 'Bearer fuzz-token '),
+        fc.constantFrom<string | undefined>(
+          'Bearer fuzz-token',
+          undefined,
+          'Bearer wrong',
+          'bearer fuzz-token',
+          'Bearer fuzz-token ',
+        ),
         async (segs, method, token) => {
           const res = await bounded('admin request', () =>
-            request(`${r.adminUrl}/${segs.join('/')}`, { method: method as 'GET', headers: token ? { authorization: token } : {}, ...(method === 'PUT' || method === 'POST' ? { body: '{}' } : {}) }),
+            request(`${r.adminUrl}/${segs.join('/')}`, {
+              method: method as 'GET',
+              headers: token ? { authorization: token } : {},
+              ...(method === 'PUT' || method === 'POST' ? { body: '{}' } : {}),
+            }),
           );
           await res.body.dump();
           assert.ok(res.statusCode < 500, `${method} /${segs.join('/')} → ${res.statusCode}`);
           const open = /^\/?(healthz|metrics)$/.test(segs.join('/'));
-          if (token !== 'Bearer fuzz-token' && !open) assert.ok(res.statusCode === 401 || res.statusCode === 404, `${method} /${segs.join('/')} without the token → ${res.statusCode}`);
+          if (token !== 'Bearer fuzz-token' && !open)
+            assert.ok(
+              res.statusCode === 401 || res.statusCode === 404,
+              `${method} /${segs.join('/')} without the token → ${res.statusCode}`,
+            );
         },
       ),
       runs(300),
@@ -271,7 +378,10 @@ describe('Slack payloads', () => {
       });
     });
     await new Promise<void>((r) => slackApi.listen(0, '127.0.0.1', r));
-    const web = new WebClient('xoxb-fuzz', { slackApiUrl: `http://127.0.0.1:${(slackApi.address() as { port: number }).port}/api/`, retryConfig: { retries: 0 } });
+    const web = new WebClient('xoxb-fuzz', {
+      slackApiUrl: `http://127.0.0.1:${(slackApi.address() as { port: number }).port}/api/`,
+      retryConfig: { retries: 0 },
+    });
     const plan = await loadPlan(PLAN_FILE);
     receiver = await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan });
   });
@@ -294,7 +404,8 @@ describe('Slack payloads', () => {
     }).then(async (res) => ({ status: res.statusCode, text: await res.body.text() }));
   }
 
-  const button = (): string => encodeButtonValue({ workflowId: migrationWorkflowId('users'), family: 'users', step: 'ramp:100' }, SECRET);
+  const button = (): string =>
+    encodeButtonValue({ workflowId: migrationWorkflowId('users'), family: 'users', step: 'ramp:100' }, SECRET);
 
   test('1,000 signed, mutated interactivity payloads are answered (200/400) and never reach a workflow', async () => {
     const base = (): Json => ({
@@ -303,10 +414,22 @@ describe('Slack payloads', () => {
       trigger_id: 'trig',
       channel: { id: 'C1' },
       actions: [{ action_id: 'phoenix_approve', value: button() }],
-      view: { callback_id: 'phoenix_reject_reason', private_metadata: button(), state: { values: { reason: { value: { value: 'because' } } } } },
+      view: {
+        callback_id: 'phoenix_reject_reason',
+        private_metadata: button(),
+        state: { values: { reason: { value: { value: 'because' } } } },
+      },
     });
     const payloadArb = fc.oneof(
-      { weight: 5, arbitrary: fc.tuple(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), fc.constantFrom('block_actions', 'view_submission', 'shortcut')).map(([ms, type]) => JSON.stringify(mutate({ ...(base() as object), type }, ms))) },
+      {
+        weight: 5,
+        arbitrary: fc
+          .tuple(
+            fc.array(mutationArb, { minLength: 1, maxLength: 3 }),
+            fc.constantFrom('block_actions', 'view_submission', 'shortcut'),
+          )
+          .map(([ms, type]) => JSON.stringify(mutate({ ...(base() as object), type }, ms))),
+      },
       { weight: 1, arbitrary: fc.string({ maxLength: 80 }) },
     );
     await fc.assert(
@@ -317,17 +440,25 @@ describe('Slack payloads', () => {
       }),
       runs(1000),
     );
-    const running = await t.client.workflow.list({ query: `WorkflowId = '${migrationWorkflowId('users')}'` });
+    const running = t.client.workflow.list({ query: `WorkflowId = '${migrationWorkflowId('users')}'` });
     for await (const _ of running) assert.fail('a fuzzed payload started or touched a migration');
   });
 
   test('300 slash-command texts and 300 unsigned bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('status', 'status users', 'status ../../etc', 'status  ', 'help')), async (text) => {
-        const res = await bounded('slash command', () => post('/slack/commands', new URLSearchParams({ command: '/phoenix', text }).toString()));
-        assert.equal(res.status, 200);
-        assert.equal((JSON.parse(res.text) as { response_type: string }).response_type, 'ephemeral');
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constantFrom('status', 'status users', 'status ../../etc', 'status  ', 'help'),
+        ),
+        async (text) => {
+          const res = await bounded('slash command', () =>
+            post('/slack/commands', new URLSearchParams({ command: '/phoenix', text }).toString()),
+          );
+          assert.equal(res.status, 200);
+          assert.equal((JSON.parse(res.text) as { response_type: string }).response_type, 'ephemeral');
+        },
+      ),
       runs(300),
     );
     await fc.assert(
@@ -357,7 +488,13 @@ describe('CLI arguments', () => {
         const p = [...at, sub.name()];
         if (sub.commands.length > 0) walk(sub, p);
         else if (!SERVING.has(p.join(' '))) {
-          specs.push({ path: p, options: sub.options.filter((o) => o.long !== '--watch').map((o) => ({ flag: o.long!, takesValue: o.required || o.optional })), args: sub.registeredArguments.length });
+          specs.push({
+            path: p,
+            options: sub.options
+              .filter((o) => o.long !== '--watch')
+              .map((o) => ({ flag: o.long!, takesValue: o.required || o.optional })),
+            args: sub.registeredArguments.length,
+          });
         }
       }
     };
@@ -378,14 +515,44 @@ describe('CLI arguments', () => {
 
   test('600 generated command lines end with a documented exit code and a coded message, never PHX_ERR_UNEXPECTED', async () => {
     const value = fc.oneof(
-      fc.constantFrom('', '-1', '0', '65536', '1.5', 'abc', '5m', '-5s', '0ms', 'users', 'nobody', '../..', '/dev/null', '/', 'missing.yaml', 'http://127.0.0.1:1/openapi.json', '--json', '-h', 'md', 'html', 'json', 'parity', 'blueprint', '101'),
+      fc.constantFrom(
+        '',
+        '-1',
+        '0',
+        '65536',
+        '1.5',
+        'abc',
+        '5m',
+        '-5s',
+        '0ms',
+        'users',
+        'nobody',
+        '../..',
+        '/dev/null',
+        '/',
+        'missing.yaml',
+        'http://127.0.0.1:1/openapi.json',
+        '--json',
+        '-h',
+        'md',
+        'html',
+        'json',
+        'parity',
+        'blueprint',
+        '101',
+      ),
       fc.string({ maxLength: 10 }),
     );
     const argvArb = fc.oneof(
       {
         weight: 9,
         arbitrary: fc
-          .record({ spec: fc.nat(), opts: fc.array(fc.tuple(fc.nat(), value, fc.boolean()), { maxLength: 4 }), args: fc.array(value, { maxLength: 2 }), planPick: fc.nat({ max: 3 }) })
+          .record({
+            spec: fc.nat(),
+            opts: fc.array(fc.tuple(fc.nat(), value, fc.boolean()), { maxLength: 4 }),
+            args: fc.array(value, { maxLength: 2 }),
+            planPick: fc.nat({ max: 3 }),
+          })
           .map(({ spec, opts, args, planPick }) => {
             const s = specs[spec % specs.length]!;
             const argv = [...s.path];
@@ -393,7 +560,8 @@ describe('CLI arguments', () => {
               if (s.options.length === 0) break;
               const o = s.options[i % s.options.length]!;
               argv.push(o.flag);
-              if (o.takesValue && withValue) argv.push(o.flag === '--plan' ? ['missing.yaml', badPlan, '/dev/null', dir][planPick]! : v);
+              if (o.takesValue && withValue)
+                argv.push(o.flag === '--plan' ? ['missing.yaml', badPlan, '/dev/null', dir][planPick]! : v);
             }
             return [...argv, ...args.slice(0, Math.max(s.args, 1))];
           }),
@@ -406,8 +574,8 @@ describe('CLI arguments', () => {
         let stderr = '';
         let stdout = '';
         process.exitCode = undefined;
-        process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-        process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
+        process.stdout.write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true);
+        process.stderr.write = (chunk: string | Uint8Array) => ((stderr += String(chunk)), true);
         let code: number;
         try {
           code = await bounded(`phoenix ${argv.join(' ')}`, () => run(['node', 'phoenix', ...argv]), 10_000);
@@ -419,7 +587,12 @@ describe('CLI arguments', () => {
         assert.ok([0, 1, 2, 3, 4, 5].includes(code), `phoenix ${JSON.stringify(argv)} → exit ${code}`);
         assert.doesNotMatch(stderr, /PHX_ERR_UNEXPECTED/, `phoenix ${JSON.stringify(argv)}:\n${stderr}`);
         // With --json a refusal is JSON on stdout carrying its code.
-        if (code !== 0) assert.match(`${stderr}${stdout}`, /PHX_ERR_[A-Z_]+|error: /, `phoenix ${JSON.stringify(argv)} → exit ${code} with no message`);
+        if (code !== 0)
+          assert.match(
+            `${stderr}${stdout}`,
+            /PHX_ERR_[A-Z_]+|error: /,
+            `phoenix ${JSON.stringify(argv)} → exit ${code} with no message`,
+          );
       }),
       runs(600),
     );

@@ -73,7 +73,11 @@ describe('a new backend that breaks its answers', { concurrency: 1 }, () => {
       const guard = await admin.getGuard('users');
       assert.equal(guard.tripped, true, `guard state ${JSON.stringify(guard)}; results ${results.join(',')}`);
       assert.match(guard.reason ?? '', /consecutive failures/);
-      assert.deepEqual(results.slice(0, 3), ['aborted', 'aborted', 'aborted'], 'headers were already sent: these clients see a broken answer');
+      assert.deepEqual(
+        results.slice(0, 3),
+        ['aborted', 'aborted', 'aborted'],
+        'headers were already sent: these clients see a broken answer',
+      );
       assert.deepEqual(results.slice(3), [200, 200, 200, 200, 200], 'after the trip legacy answers');
       assert.ok(!results.some((x) => typeof x === 'number' && x >= 500), 'no 5xx reached a client');
       assert.equal((await metric('phoenix_new_aborted_total{family="users"}')) - before, 3);

@@ -9,7 +9,11 @@ import { runScale } from '../../bench/scale/scale.js';
 const FAMILIES = Number(process.env.PHOENIX_SCALE_FAMILIES ?? 100);
 
 test(`${FAMILIES} migrations at once on one worker all complete, with bounded histories and no failed request`, async (ctx) => {
-  const r = await runScale({ families: FAMILIES, temporalAddress: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS, timeoutMs: 300_000 });
+  const r = await runScale({
+    families: FAMILIES,
+    temporalAddress: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS,
+    timeoutMs: 300_000,
+  });
   ctx.diagnostic(
     `${r.completed}/${r.families} completed in ${(r.wallMs / 1000).toFixed(1)} s; worker CPU ${r.workerCpuS.toFixed(1)} s, peak RSS ${r.workerPeakRssMb} MB; ` +
       `events per history ${r.events.min}–${r.events.max} (median ${r.events.median}); ${r.requestsSent} requests, ${r.requestsFailed} failed`,

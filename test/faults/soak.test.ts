@@ -33,7 +33,11 @@ let adminUrl: string;
 /** A JSON answer with a request id (noise) and a nested list, like a real list endpoint. */
 function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   const id = Number(/\d+/.exec(req.url ?? '')?.[0] ?? 0);
-  const body = JSON.stringify({ id, request_id: Math.random().toString(36).slice(2), items: Array.from({ length: 20 }, (_, i) => ({ i, name: `item ${id}-${i}`, tags: ['a', 'b'] })) });
+  const body = JSON.stringify({
+    id,
+    request_id: Math.random().toString(36).slice(2),
+    items: Array.from({ length: 20 }, (_, i) => ({ i, name: `item ${id}-${i}`, tags: ['a', 'b'] })),
+  });
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
@@ -66,15 +70,37 @@ families:
     parity: { sampleRate: 1 }
 `,
   );
-  router = spawn(process.execPath, [path.join(ROOT, 'bin', 'phoenix.mjs'), 'router', '--plan', plan, '--port', String(port), '--admin-port', String(adminPort), '--insecure-admin', '--state-file', path.join(dir, 'state.json')], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn' },
-  });
+  router = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'phoenix.mjs'),
+      'router',
+      '--plan',
+      plan,
+      '--port',
+      String(port),
+      '--admin-port',
+      String(adminPort),
+      '--insecure-admin',
+      '--state-file',
+      path.join(dir, 'state.json'),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn' },
+    },
+  );
   routerUrl = `http://127.0.0.1:${port}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor('the router', async () => (await request(`${adminUrl}/healthz`)).statusCode === 200, { timeoutMs: 30_000, intervalMs: 200 });
+  await waitFor('the router', async () => (await request(`${adminUrl}/healthz`)).statusCode === 200, {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
   servingPid = (await childPids(router.pid!))[0] ?? router.pid!;
-  const res = await request(`${adminUrl}/v1/families/items/route`, { method: 'PUT', body: JSON.stringify({ mode: 'shadow', percent: 0, version: 1, sampleRate: 1 }) });
+  const res = await request(`${adminUrl}/v1/families/items/route`, {
+    method: 'PUT',
+    body: JSON.stringify({ mode: 'shadow', percent: 0, version: 1, sampleRate: 1 }),
+  });
   assert.equal(res.statusCode, 200);
   await res.body.dump();
 });
@@ -95,7 +121,6 @@ async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
-
 
 test(`${SECONDS} s of shadow load: RSS stays flat, the mirror queue never passes its bound, clients get every answer`, async (ctx) => {
   const pool = new Pool(routerUrl, { connections: 32 });

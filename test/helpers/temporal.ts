@@ -24,7 +24,12 @@ export async function testTemporal(): Promise<TestTemporal> {
   let server: RunningDevServer | undefined;
   let address = process.env.PHOENIX_TEST_TEMPORAL_ADDRESS;
   if (!address) {
-    server = await startDevServer({ cli: await resolveTemporalCli(), port: await freePort(), headless: true, dbFile: ':memory:' });
+    server = await startDevServer({
+      cli: await resolveTemporalCli(),
+      port: await freePort(),
+      headless: true,
+      dbFile: ':memory:',
+    });
     address = server.address;
   }
   const connection = await Connection.connect({ address });
@@ -45,7 +50,9 @@ export async function testTemporal(): Promise<TestTemporal> {
 /** A time-skipping environment on the real test server binary, with Phoenix's search attributes. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const path = await resolveTestServer();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path } },
+  });
   const { IndexedValueType } = proto.temporal.api.enums.v1;
   const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT };
   await env.connection.operatorService.addSearchAttributes({

@@ -13,7 +13,10 @@ function adapter(ops: AdapterOp[], route = 'GET /api/orders/:id'): CompiledAdapt
   return a;
 }
 
-function res(body: unknown, headers: HttpSnapshot['headers'] = { 'content-type': 'application/json', 'Content-Length': '999' }): HttpSnapshot {
+function res(
+  body: unknown,
+  headers: HttpSnapshot['headers'] = { 'content-type': 'application/json', 'Content-Length': '999' },
+): HttpSnapshot {
   return { status: 200, headers, body: Buffer.from(JSON.stringify(body)) };
 }
 
@@ -35,7 +38,10 @@ describe('adapter route matching', () => {
   });
 
   test('a bad route or op is refused with a stable code', () => {
-    assert.throws(() => compileAdapters([{ route: 'GET api', ops: [{ op: 'wrap', key: 'a' }] }]), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_ADAPTER'));
+    assert.throws(
+      () => compileAdapters([{ route: 'GET api', ops: [{ op: 'wrap', key: 'a' }] }]),
+      (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_ADAPTER'),
+    );
     assert.throws(
       () => compileAdapters([{ route: 'GET /a', ops: [{ op: 'rename', from: '$.items[*].a', to: '$.b' }] }]),
       (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_ADAPTER'),
@@ -45,7 +51,10 @@ describe('adapter route matching', () => {
 
 describe('adapter ops', () => {
   test('rename moves a field and fixes content-length', () => {
-    const out = applyAdapter(adapter([{ op: 'rename', from: '$.order_id', to: '$.id' }]), res({ order_id: 5, total: 1 }));
+    const out = applyAdapter(
+      adapter([{ op: 'rename', from: '$.order_id', to: '$.id' }]),
+      res({ order_id: 5, total: 1 }),
+    );
     assert.deepEqual(bodyOf(out), { total: 1, id: 5 });
     const bytes = Buffer.byteLength(JSON.stringify({ total: 1, id: 5 }));
     assert.deepEqual(out.headers, { 'content-type': 'application/json', 'content-length': String(bytes) });
@@ -61,7 +70,10 @@ describe('adapter ops', () => {
   });
 
   test('unwrap replaces the body with the value at a path, wrap puts it under a key', () => {
-    assert.deepEqual(bodyOf(applyAdapter(adapter([{ op: 'unwrap', path: '$.data' }]), res({ data: [1, 2], meta: {} }))), [1, 2]);
+    assert.deepEqual(
+      bodyOf(applyAdapter(adapter([{ op: 'unwrap', path: '$.data' }]), res({ data: [1, 2], meta: {} }))),
+      [1, 2],
+    );
     assert.deepEqual(bodyOf(applyAdapter(adapter([{ op: 'wrap', key: 'result' }]), res([1]))), { result: [1] });
   });
 
@@ -85,7 +97,13 @@ describe('adapter ops', () => {
       ]),
       res({ items: [{ p: 1 }, { p: 2 }] }),
     );
-    assert.deepEqual(bodyOf(out), { items: [{ p: 1, currency: 'EUR' }, { p: 2, currency: 'EUR' }], meta: { version: 1 } });
+    assert.deepEqual(bodyOf(out), {
+      items: [
+        { p: 1, currency: 'EUR' },
+        { p: 2, currency: 'EUR' },
+      ],
+      meta: { version: 1 },
+    });
   });
 
   test('status maps only the given status; header adds or replaces regardless of name case', () => {
@@ -108,7 +126,13 @@ describe('adapter ops', () => {
     applyAdapter(adapter([{ op: 'rename', from: '$.order_id', to: '$.id' }]), input);
     assert.deepEqual({ headers: input.headers, body: bodyOf(input) }, before);
     const html: HttpSnapshot = { status: 200, headers: { 'content-type': 'text/html' }, body: '<p>hi</p>' };
-    const out = applyAdapter(adapter([{ op: 'wrap', key: 'a' }, { op: 'status', from: 200, to: 203 }]), html);
+    const out = applyAdapter(
+      adapter([
+        { op: 'wrap', key: 'a' },
+        { op: 'status', from: 200, to: 203 },
+      ]),
+      html,
+    );
     assert.deepEqual(out, { ...html, status: 203 });
   });
 });

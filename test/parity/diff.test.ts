@@ -6,7 +6,11 @@ import { hasCode } from '../../src/lib/errors.js';
 
 const plain = compileRules({});
 
-function json(body: unknown, status = 200, headers: HttpSnapshot['headers'] = { 'content-type': 'application/json' }): HttpSnapshot {
+function json(
+  body: unknown,
+  status = 200,
+  headers: HttpSnapshot['headers'] = { 'content-type': 'application/json' },
+): HttpSnapshot {
   return { status, headers, body: Buffer.from(JSON.stringify(body)) };
 }
 
@@ -37,8 +41,12 @@ describe('compareJson reports every difference with its path and kind', () => {
   });
 
   test('ordered arrays of different lengths give missing and extra per index', () => {
-    assert.deepEqual(compareJson({ a: [1, 2, 3] }, { a: [1, 2] }, plain).differences, [{ path: '$.a[2]', kind: 'missing', legacy: 3 }]);
-    assert.deepEqual(compareJson([{ x: 1 }], [{ x: 1 }, { x: 2 }], plain).differences, [{ path: '$[1]', kind: 'extra', candidate: { x: 2 } }]);
+    assert.deepEqual(compareJson({ a: [1, 2, 3] }, { a: [1, 2] }, plain).differences, [
+      { path: '$.a[2]', kind: 'missing', legacy: 3 },
+    ]);
+    assert.deepEqual(compareJson([{ x: 1 }], [{ x: 1 }, { x: 2 }], plain).differences, [
+      { path: '$[1]', kind: 'extra', candidate: { x: 2 } },
+    ]);
   });
 
   test('odd keys are quoted in paths', () => {
@@ -79,7 +87,10 @@ describe('compareJson reports every difference with its path and kind', () => {
   });
 
   test('JSON numbers compare by value: 1 equals 1.0', () => {
-    assert.deepEqual(compareJson(JSON.parse('{"n":1,"m":[2.50]}'), JSON.parse('{"n":1.0,"m":[2.5]}'), plain).differences, []);
+    assert.deepEqual(
+      compareJson(JSON.parse('{"n":1,"m":[2.50]}'), JSON.parse('{"n":1.0,"m":[2.5]}'), plain).differences,
+      [],
+    );
   });
 });
 
@@ -125,12 +136,16 @@ describe('ignore rules', () => {
 
   test('exact, any-depth, array wildcard and child wildcard paths are ignored', () => {
     const rules = compileRules({ ignore: ['$.meta.generated_at', '$..request_id', '$.items[*].updated_at', '$.a.*'] });
-    assert.deepEqual(compareJson(legacy, candidate, rules).differences, [{ path: '$.items[1].price', kind: 'value', legacy: 20, candidate: 21 }]);
+    assert.deepEqual(compareJson(legacy, candidate, rules).differences, [
+      { path: '$.items[1].price', kind: 'value', legacy: 20, candidate: 21 },
+    ]);
   });
 
   test('an ignored subtree hides missing and extra fields below it', () => {
     const rules = compileRules({ ignore: ['$.debug'] });
-    assert.deepEqual(compareJson({ debug: { a: 1 } }, { debug: 'x', more: 1 }, rules).differences, [{ path: '$.more', kind: 'extra', candidate: 1 }]);
+    assert.deepEqual(compareJson({ debug: { a: 1 } }, { debug: 'x', more: 1 }, rules).differences, [
+      { path: '$.more', kind: 'extra', candidate: 1 },
+    ]);
   });
 
   test('ignoring $ ignores the whole body', () => {
@@ -138,7 +153,10 @@ describe('ignore rules', () => {
   });
 
   test('a bad ignore path is refused with a stable code', () => {
-    assert.throws(() => compileRules({ ignore: ['$.a[x]'] }), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_PATH'));
+    assert.throws(
+      () => compileRules({ ignore: ['$.a[x]'] }),
+      (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_PATH'),
+    );
   });
 });
 
@@ -152,7 +170,9 @@ describe('numeric tolerance', () => {
   test('relative tolerance scales with the value', () => {
     const rules = compileRules({ relativeTolerance: 0.01 });
     assert.deepEqual(compareJson({ p: 1000 }, { p: 1009 }, rules).differences, []);
-    assert.deepEqual(compareJson({ p: 1 }, { p: 1.02 }, rules).differences, [{ path: '$.p', kind: 'value', legacy: 1, candidate: 1.02 }]);
+    assert.deepEqual(compareJson({ p: 1 }, { p: 1.02 }, rules).differences, [
+      { path: '$.p', kind: 'value', legacy: 1, candidate: 1.02 },
+    ]);
   });
 });
 
@@ -168,15 +188,42 @@ describe('array modes', () => {
 
   test('set matching honours ignore rules inside the items', () => {
     const rules = compileRules({ arrays: { '$..roles': { mode: 'set' } }, ignore: ['$..roles[*].at'] });
-    const legacy = { user: { roles: [{ r: 'admin', at: 1 }, { r: 'dev', at: 2 }] } };
-    const candidate = { user: { roles: [{ r: 'dev', at: 9 }, { r: 'admin', at: 8 }] } };
+    const legacy = {
+      user: {
+        roles: [
+          { r: 'admin', at: 1 },
+          { r: 'dev', at: 2 },
+        ],
+      },
+    };
+    const candidate = {
+      user: {
+        roles: [
+          { r: 'dev', at: 9 },
+          { r: 'admin', at: 8 },
+        ],
+      },
+    };
     assert.deepEqual(compareJson(legacy, candidate, rules).differences, []);
   });
 
   test('keyed arrays match items by key and name them in paths', () => {
     const rules = compileRules({ arrays: { '$.items': { mode: 'keyed', key: 'id' } } });
-    const legacy = { items: [{ id: 42, price: 1 }, { id: 7, price: 2 }, { id: 'x y', price: 3 }] };
-    const candidate = { items: [{ id: 7, price: 2 }, { id: 'x y', price: 3 }, { id: 42, price: 5 }, { id: 8, price: 0 }] };
+    const legacy = {
+      items: [
+        { id: 42, price: 1 },
+        { id: 7, price: 2 },
+        { id: 'x y', price: 3 },
+      ],
+    };
+    const candidate = {
+      items: [
+        { id: 7, price: 2 },
+        { id: 'x y', price: 3 },
+        { id: 42, price: 5 },
+        { id: 8, price: 0 },
+      ],
+    };
     assert.deepEqual(compareJson(legacy, candidate, rules).differences, [
       { path: '$.items[id=42].price', kind: 'value', legacy: 1, candidate: 5 },
       { path: '$.items[id=8]', kind: 'extra', candidate: { id: 8, price: 0 } },
@@ -187,7 +234,7 @@ describe('array modes', () => {
   });
 
   test('keyed arrays pair items with duplicate keys in order', () => {
-    const rules = compileRules({ arrays: { '$': { mode: 'keyed', key: 'k' } } });
+    const rules = compileRules({ arrays: { $: { mode: 'keyed', key: 'k' } } });
     const legacy = [{ k: 1, v: 'a' }, { k: 1, v: 'b' }, { v: 'no key' }];
     assert.deepEqual(compareJson(legacy, structuredClone(legacy), rules).differences, []);
     assert.deepEqual(compareJson(legacy, [{ k: 1, v: 'a' }, { k: 1, v: 'c' }, { v: 'no key' }], rules).differences, [
@@ -196,13 +243,18 @@ describe('array modes', () => {
   });
 
   test('keyed rule without a key is refused', () => {
-    assert.throws(() => compileRules({ arrays: { '$.items': { mode: 'keyed' } } }), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_RULE'));
+    assert.throws(
+      () => compileRules({ arrays: { '$.items': { mode: 'keyed' } } }),
+      (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_RULE'),
+    );
   });
 
   test('route overrides replace the family field they name', () => {
     const family = { ignore: ['$.a'], numericTolerance: 1 };
     const rules = compileRules(family, { ignore: ['$.b'] });
-    assert.deepEqual(compareJson({ a: 1, b: 1, c: 1 }, { a: 5, b: 5, c: 1.5 }, rules).differences, [{ path: '$.a', kind: 'value', legacy: 1, candidate: 5 }]);
+    assert.deepEqual(compareJson({ a: 1, b: 1, c: 1 }, { a: 5, b: 5, c: 1.5 }, rules).differences, [
+      { path: '$.a', kind: 'value', legacy: 1, candidate: 5 },
+    ]);
     assert.deepEqual(rules.rules.ignore, ['$.b']);
     assert.equal(rules.rules.numericTolerance, 1);
   });
@@ -228,12 +280,22 @@ describe('compareResponses', () => {
     const rules = compileRules({ headers: ['content-type', 'Cache-Control'] });
     const a = json({}, 200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     const b = json({}, 200, { 'content-type': 'application/json' });
-    assert.deepEqual(compareResponses(a, b, rules).differences, [{ path: 'header:cache-control', kind: 'header', legacy: 'no-store' }]);
+    assert.deepEqual(compareResponses(a, b, rules).differences, [
+      { path: 'header:cache-control', kind: 'header', legacy: 'no-store' },
+    ]);
   });
 
   test('JSON bodies are compared structurally, whether bytes or strings', () => {
-    const a: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"a": 1, "b": [1,2]}' };
-    const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"b":[1,2],"a":2}') };
+    const a: HttpSnapshot = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"a": 1, "b": [1,2]}',
+    };
+    const b: HttpSnapshot = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{"b":[1,2],"a":2}'),
+    };
     const r = compareResponses(a, b, plain);
     assert.equal(r.text, false);
     assert.deepEqual(r.differences, [{ path: '$.a', kind: 'value', legacy: 1, candidate: 2 }]);
@@ -248,7 +310,9 @@ describe('compareResponses', () => {
   test('invalid JSON on one side under a JSON content type is a type difference at $', () => {
     const a = json({ a: 1 });
     const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: '<html>oops</html>' };
-    assert.deepEqual(compareResponses(a, b, plain).differences, [{ path: '$', kind: 'type', legacy: { a: 1 }, candidate: '<html>oops</html>' }]);
+    assert.deepEqual(compareResponses(a, b, plain).differences, [
+      { path: '$', kind: 'type', legacy: { a: 1 }, candidate: '<html>oops</html>' },
+    ]);
   });
 
   test('text bodies compare exactly by default, or trimmed with whitespace collapsed', () => {
@@ -256,14 +320,28 @@ describe('compareResponses', () => {
     const b: HttpSnapshot = { status: 200, headers: { 'content-type': 'text/plain' }, body: ' hello world' };
     const exact = compareResponses(a, b, plain);
     assert.equal(exact.text, true);
-    assert.deepEqual(exact.differences, [{ path: '$body', kind: 'value', legacy: 'hello  world\n', candidate: ' hello world' }]);
+    assert.deepEqual(exact.differences, [
+      { path: '$body', kind: 'value', legacy: 'hello  world\n', candidate: ' hello world' },
+    ]);
     const normalized = compareResponses(a, b, compileRules({ text: 'normalized' }));
     assert.deepEqual(normalized, { equal: true, differences: [], noise: [], text: true });
-    assert.equal(compareResponses(a, { ...b, body: 'hello there' }, compileRules({ text: 'normalized' })).differences.length, 1);
+    assert.equal(
+      compareResponses(a, { ...b, body: 'hello there' }, compileRules({ text: 'normalized' })).differences.length,
+      1,
+    );
   });
 
   test('identical bytes are equal even when they are not valid JSON', () => {
-    const a: HttpSnapshot = { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{oops') };
-    assert.deepEqual(compareResponses(a, { ...a, body: Buffer.from('{oops') }, plain), { equal: true, differences: [], noise: [], text: false });
+    const a: HttpSnapshot = {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from('{oops'),
+    };
+    assert.deepEqual(compareResponses(a, { ...a, body: Buffer.from('{oops') }, plain), {
+      equal: true,
+      differences: [],
+      noise: [],
+      text: false,
+    });
   });
 });

@@ -6,15 +6,27 @@ import { hasCode } from '../../src/lib/errors.js';
 describe('parsePath', () => {
   test('parses keys, indices, wildcards, quoted names and any-depth', () => {
     assert.deepEqual(parsePath('$'), []);
-    assert.deepEqual(parsePath('$.items[3].price'), [{ t: 'key', name: 'items' }, { t: 'index', index: 3 }, { t: 'key', name: 'price' }]);
+    assert.deepEqual(parsePath('$.items[3].price'), [
+      { t: 'key', name: 'items' },
+      { t: 'index', index: 3 },
+      { t: 'key', name: 'price' },
+    ]);
     assert.deepEqual(parsePath('$..request_id'), [{ t: 'descend' }, { t: 'key', name: 'request_id' }]);
     assert.deepEqual(parsePath('$.a.*[*]'), [{ t: 'key', name: 'a' }, { t: 'any' }, { t: 'any' }]);
-    assert.deepEqual(parsePath(`$["a.b"]['c']..[0]`), [{ t: 'key', name: 'a.b' }, { t: 'key', name: 'c' }, { t: 'descend' }, { t: 'index', index: 0 }]);
+    assert.deepEqual(parsePath(`$["a.b"]['c']..[0]`), [
+      { t: 'key', name: 'a.b' },
+      { t: 'key', name: 'c' },
+      { t: 'descend' },
+      { t: 'index', index: 0 },
+    ]);
   });
 
   for (const bad of ['items', '$.', '$.a[', '$.a[x]', '$..', '$a', '$.a["b]']) {
     test(`refuses ${JSON.stringify(bad)} with PHX_ERR_PARITY_BAD_PATH`, () => {
-      assert.throws(() => parsePath(bad), (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_PATH'));
+      assert.throws(
+        () => parsePath(bad),
+        (e: unknown) => hasCode(e, 'PHX_ERR_PARITY_BAD_PATH'),
+      );
     });
   }
 });

@@ -18,12 +18,23 @@ function user(requestId: string, name: string, updated: string[]): HttpSnapshot 
 describe('noise cancellation', () => {
   test('a field that differs between two legacy answers is learned and then set aside as noise', () => {
     const learner = new NoiseLearner();
-    const learned = learner.observe(ROUTE, user('r1', 'Ann', ['t1', 't2']), user('r2', 'Ann', ['t3', 't2']), rules, 1000);
+    const learned = learner.observe(
+      ROUTE,
+      user('r1', 'Ann', ['t1', 't2']),
+      user('r2', 'Ann', ['t3', 't2']),
+      rules,
+      1000,
+    );
     assert.deepEqual(
       learned.map((d) => d.path),
       ['$.request_id', '$.sessions[0].updated_at'],
     );
-    const r = compareResponses(user('r3', 'Ann', ['t1', 't2']), user('r4', 'Ann', ['t1', 't9']), rules, learner.filterFor(ROUTE));
+    const r = compareResponses(
+      user('r3', 'Ann', ['t1', 't2']),
+      user('r4', 'Ann', ['t1', 't9']),
+      rules,
+      learner.filterFor(ROUTE),
+    );
     assert.equal(r.equal, true);
     assert.deepEqual(r.differences, []);
     assert.deepEqual(
@@ -47,7 +58,12 @@ describe('noise cancellation', () => {
   test('noise is learned per route', () => {
     const learner = new NoiseLearner();
     learner.observe(ROUTE, user('r1', 'Ann', []), user('r2', 'Ann', []), rules);
-    const other = compareResponses(user('r1', 'Ann', []), user('r2', 'Ann', []), rules, learner.filterFor('GET /api/orders'));
+    const other = compareResponses(
+      user('r1', 'Ann', []),
+      user('r2', 'Ann', []),
+      rules,
+      learner.filterFor('GET /api/orders'),
+    );
     assert.deepEqual(
       other.differences.map((d) => d.path),
       ['$.request_id'],
@@ -57,7 +73,12 @@ describe('noise cancellation', () => {
   test('differences below a learned path are noise too', () => {
     const learner = new NoiseLearner();
     learner.observe(ROUTE, json({ meta: { a: 1 } }), json({ meta: 'x' }), rules);
-    const r = compareResponses(json({ meta: { a: 1, b: 2 } }), json({ meta: { a: 3 } }), rules, learner.filterFor(ROUTE));
+    const r = compareResponses(
+      json({ meta: { a: 1, b: 2 } }),
+      json({ meta: { a: 3 } }),
+      rules,
+      learner.filterFor(ROUTE),
+    );
     assert.deepEqual(r.differences, []);
     assert.deepEqual(
       r.noise.map((d) => [d.path, d.kind]),

@@ -9,7 +9,11 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const MUTANT = '\u0000mutated';
 
 /** Every container node of `x` with the path of keys/indices leading to it. */
-function containers(x: Json, at: Array<string | number> = [], out: Array<{ at: Array<string | number>; node: Json[] | { [k: string]: Json } }> = []) {
+function containers(
+  x: Json,
+  at: Array<string | number> = [],
+  out: Array<{ at: Array<string | number>; node: Json[] | { [k: string]: Json } }> = [],
+) {
   if (typeof x === 'object' && x !== null) {
     out.push({ at, node: x });
     if (Array.isArray(x)) x.forEach((v, i) => containers(v, [...at, i], out));
@@ -47,14 +51,19 @@ const json = fc.jsonValue({ maxDepth: 4 }) as fc.Arbitrary<Json>;
 const item = fc.dictionary(fc.constantFrom('a', 'ts', 'v'), fc.oneof(fc.constantFrom(1, 2, 'x'), json), { maxKeys: 3 });
 const withTs = fc.oneof(
   json,
-  fc.dictionary(fc.constantFrom('ts', 'a', 'b', 'items'), fc.oneof(json, fc.array(item, { maxLength: 5 })), { maxKeys: 4 }),
+  fc.dictionary(fc.constantFrom('ts', 'a', 'b', 'items'), fc.oneof(json, fc.array(item, { maxLength: 5 })), {
+    maxKeys: 4,
+  }),
 ) as fc.Arbitrary<Json>;
 
 const ruleSets: Array<[string, CompiledRules]> = [
   ['plain', compileRules({})],
   ['ignore $..ts', compileRules({ ignore: ['$..ts'] })],
   ['set arrays everywhere', compileRules({ arrays: { '$..*': { mode: 'set' } } })],
-  ['keyed items, tolerant', compileRules({ arrays: { '$..items': { mode: 'keyed', key: 'a' } }, numericTolerance: 0.5, ignore: ['$.b.*'] })],
+  [
+    'keyed items, tolerant',
+    compileRules({ arrays: { '$..items': { mode: 'keyed', key: 'a' } }, numericTolerance: 0.5, ignore: ['$.b.*'] }),
+  ],
 ];
 
 describe('diff properties', () => {
@@ -105,7 +114,10 @@ describe('diff properties', () => {
     const rules = compileRules({ headers: ['content-type', 'etag'] });
     const snapshot = fc.record({
       status: fc.integer({ min: 100, max: 599 }),
-      headers: fc.dictionary(fc.constantFrom('content-type', 'Content-Type', 'ETag', 'x'), fc.oneof(fc.string(), fc.array(fc.string()))),
+      headers: fc.dictionary(
+        fc.constantFrom('content-type', 'Content-Type', 'ETag', 'x'),
+        fc.oneof(fc.string(), fc.array(fc.string())),
+      ),
       body: fc.oneof(fc.string(), fc.json(), fc.uint8Array()),
     });
     fc.assert(

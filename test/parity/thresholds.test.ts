@@ -14,7 +14,12 @@ function snapshot(edit: (s: FamilyStatsSnapshot) => void): FamilyStatsSnapshot {
 
 function compared(samples: number, mismatches: number, legacyP95: number, newP95: number): FamilyStatsSnapshot {
   return snapshot((s) => {
-    Object.assign(s.parity, { samples, mismatches, matches: samples - mismatches, mismatchRate: samples ? mismatches / samples : 0 });
+    Object.assign(s.parity, {
+      samples,
+      mismatches,
+      matches: samples - mismatches,
+      mismatchRate: samples ? mismatches / samples : 0,
+    });
     s.parity.latency = { legacy: { p50: legacyP95 / 2, p95: legacyP95 }, new: { p50: newP95 / 2, p95: newP95 } };
   });
 }
@@ -59,8 +64,22 @@ describe('parity gate', () => {
 describe('ramp SLOs', () => {
   function ramped(newRequests: number, failures: number, legacyP95: number, newP95: number): FamilyStatsSnapshot {
     return snapshot((s) => {
-      s.backends.legacy = { requests: 500, failures: 0, errorRate: 0, p50: legacyP95 / 2, p95: legacyP95, p99: legacyP95 };
-      s.backends.new = { requests: newRequests, failures, errorRate: newRequests ? failures / newRequests : 0, p50: newP95 / 2, p95: newP95, p99: newP95 };
+      s.backends.legacy = {
+        requests: 500,
+        failures: 0,
+        errorRate: 0,
+        p50: legacyP95 / 2,
+        p95: legacyP95,
+        p99: legacyP95,
+      };
+      s.backends.new = {
+        requests: newRequests,
+        failures,
+        errorRate: newRequests ? failures / newRequests : 0,
+        p50: newP95 / 2,
+        p95: newP95,
+        p99: newP95,
+      };
     });
   }
 

@@ -19,7 +19,10 @@ const quiet = { log() {}, info() {}, debug() {}, trace() {}, warn() {}, error() 
 async function histories(): Promise<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }[]> {
   const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(
-    files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, f), 'utf8'))) })),
+    files.map(async (f) => ({
+      workflowId: f.replace(/\.json$/, ''),
+      history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, f), 'utf8'))),
+    })),
   );
 }
 
@@ -46,6 +49,9 @@ describe('recorded histories', () => {
     const results = [];
     for await (const r of Worker.runReplayHistories({ workflowBundle }, [happy])) results.push(r);
     assert.equal(results.length, 1);
-    assert.ok(results[0]!.error instanceof DeterminismViolationError, `expected a DeterminismViolationError, got ${String(results[0]!.error)}`);
+    assert.ok(
+      results[0]!.error instanceof DeterminismViolationError,
+      `expected a DeterminismViolationError, got ${String(results[0]!.error)}`,
+    );
   });
 });

@@ -20,7 +20,11 @@ after(async () => {
   await candidate?.close();
 });
 
-async function put(url: string, body: string, token?: string): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
+async function put(
+  url: string,
+  body: string,
+  token?: string,
+): Promise<{ status: number; body: { error?: { code: string; message: string } } }> {
   const res = await request(`${url}/v1/families/users/route`, {
     method: 'PUT',
     body,
@@ -35,12 +39,28 @@ describe('admin API', () => {
     const saved = process.env.PHOENIX_ADMIN_TOKEN;
     delete process.env.PHOENIX_ADMIN_TOKEN;
     try {
-      await assert.rejects(startRouter({ plan, port: 0, adminPort: 0, stateFile: path.join(dir, 's.json') }), (e: unknown) => hasCode(e, 'PHX_ERR_ADMIN_TOKEN_MISSING'));
       await assert.rejects(
-        startRouter({ plan, port: 0, adminPort: 0, adminHost: '0.0.0.0', insecureAdmin: true, stateFile: path.join(dir, 's.json') }),
+        startRouter({ plan, port: 0, adminPort: 0, stateFile: path.join(dir, 's.json') }),
+        (e: unknown) => hasCode(e, 'PHX_ERR_ADMIN_TOKEN_MISSING'),
+      );
+      await assert.rejects(
+        startRouter({
+          plan,
+          port: 0,
+          adminPort: 0,
+          adminHost: '0.0.0.0',
+          insecureAdmin: true,
+          stateFile: path.join(dir, 's.json'),
+        }),
         (e: unknown) => hasCode(e, 'PHX_ERR_ADMIN_INSECURE_NOT_LOOPBACK'),
       );
-      const r = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 's.json') });
+      const r = await startRouter({
+        plan,
+        port: 0,
+        adminPort: 0,
+        insecureAdmin: true,
+        stateFile: path.join(dir, 's.json'),
+      });
       await r.close();
     } finally {
       if (saved !== undefined) process.env.PHOENIX_ADMIN_TOKEN = saved;
@@ -54,7 +74,10 @@ describe('admin API', () => {
       for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'test-token' }]) {
         const res = await request(`${r.adminUrl}/v1/families/users/route`, { headers });
         assert.equal(res.statusCode, 401);
-        assert.equal(((await res.body.json()) as { error: { code: string } }).error.code, 'PHX_ERR_ROUTER_UNAUTHORIZED');
+        assert.equal(
+          ((await res.body.json()) as { error: { code: string } }).error.code,
+          'PHX_ERR_ROUTER_UNAUTHORIZED',
+        );
       }
       const wrong = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'wrong' });
       await assert.rejects(wrong.getRoute('users'), (e: unknown) => hasCode(e, 'PHX_ERR_ROUTER_UNAUTHORIZED'));
@@ -75,9 +98,18 @@ describe('admin API', () => {
       assert.deepEqual([first.mode, first.percent, first.version, first.sampleRate], ['canary', 25, 10, 1]);
       const again = await a.setRoute('users', { mode: 'canary', percent: 25, version: 10 });
       assert.equal(again.updatedAt, first.updatedAt, 'a replay changes nothing');
-      await assert.rejects(a.setRoute('users', { mode: 'canary', percent: 50, version: 10 }), (e: unknown) => hasCode(e, 'PHX_ERR_ROUTE_STALE_VERSION'));
-      await assert.rejects(a.setRoute('users', { mode: 'legacy', percent: 0, version: 9 }), (e: unknown) => hasCode(e, 'PHX_ERR_ROUTE_STALE_VERSION') && /version 10/.test((e as Error).message));
-      assert.equal((await a.setRoute('users', { mode: 'new', percent: 3, version: 11 })).percent, 100, 'new means 100%');
+      await assert.rejects(a.setRoute('users', { mode: 'canary', percent: 50, version: 10 }), (e: unknown) =>
+        hasCode(e, 'PHX_ERR_ROUTE_STALE_VERSION'),
+      );
+      await assert.rejects(
+        a.setRoute('users', { mode: 'legacy', percent: 0, version: 9 }),
+        (e: unknown) => hasCode(e, 'PHX_ERR_ROUTE_STALE_VERSION') && /version 10/.test((e as Error).message),
+      );
+      assert.equal(
+        (await a.setRoute('users', { mode: 'new', percent: 3, version: 11 })).percent,
+        100,
+        'new means 100%',
+      );
       await assert.rejects(a.getRoute('nope'), (e: unknown) => hasCode(e, 'PHX_ERR_ADMIN_UNKNOWN_FAMILY'));
     } finally {
       await a.close();
@@ -103,7 +135,11 @@ describe('admin API', () => {
         assert.equal(res.body.error?.code, 'PHX_ERR_ADMIN_BAD_REQUEST');
         assert.match(res.body.error?.message ?? '', message);
       }
-      const huge = await put(r.adminUrl, JSON.stringify({ mode: 'legacy', percent: 0, version: 1, updatedBy: 'x'.repeat(70_000) }), 'test-token');
+      const huge = await put(
+        r.adminUrl,
+        JSON.stringify({ mode: 'legacy', percent: 0, version: 1, updatedBy: 'x'.repeat(70_000) }),
+        'test-token',
+      );
       assert.equal(huge.status, 413);
     } finally {
       await r.close();
@@ -133,7 +169,10 @@ describe('admin API', () => {
       assert.deepEqual([route.mode, route.percent], ['legacy', 0]);
       const metrics = await (await request(`${r.adminUrl}/metrics`)).body.text();
       assert.match(metrics, /^phoenix_state_file_corrupt 1$/m);
-      assert.ok((await readdir(dir)).some((f) => f.startsWith('state.json.corrupt-')), 'the damaged file is kept aside');
+      assert.ok(
+        (await readdir(dir)).some((f) => f.startsWith('state.json.corrupt-')),
+        'the damaged file is kept aside',
+      );
       const onDisk = JSON.parse(await readFile(file, 'utf8')) as { families: { users: { route: { mode: string } } } };
       await r.close();
       assert.equal(onDisk.families.users.route.mode, 'legacy');
@@ -155,7 +194,8 @@ describe('admin API', () => {
       assert.match(text, /phoenix_requests_total\{family="users",backend="legacy",class="2xx"\} 1/);
       assert.match(text, /phoenix_guard_tripped\{family="users"\} 0/);
       assert.match(text, /phoenix_upstream_latency_seconds\{family="users",backend="legacy",quantile="0.95"\} [\d.]+/);
-      for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+)$/, line);
+      for (const line of text.trim().split('\n'))
+        assert.match(line, /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? -?[\d.e+-]+)$/, line);
     } finally {
       await r.close();
     }

@@ -52,15 +52,36 @@ after(async () => {
 });
 
 /** `phoenix router` on free ports; resolves once its admin API answers. */
-async function startRouter(env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; exited: Promise<number | null> }> {
+async function startRouter(
+  env: NodeJS.ProcessEnv,
+): Promise<{ proc: ChildProcess; url: string; exited: Promise<number | null> }> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const proc = spawn(process.execPath, [BIN, 'router', '--plan', plan, '--port', String(port), '--admin-port', String(adminPort), '--insecure-admin', '--state-file', path.join(dir, `state-${port}.json`)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...env, PHOENIX_LOG_LEVEL: 'warn' },
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      BIN,
+      'router',
+      '--plan',
+      plan,
+      '--port',
+      String(port),
+      '--admin-port',
+      String(adminPort),
+      '--insecure-admin',
+      '--state-file',
+      path.join(dir, `state-${port}.json`),
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...env, PHOENIX_LOG_LEVEL: 'warn' },
+    },
+  );
   started.push(proc);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  await waitFor('the router', async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200, { timeoutMs: 30_000, intervalMs: 100 });
+  await waitFor('the router', async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200, {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
   return { proc, url: `http://127.0.0.1:${port}`, exited };
 }
 
@@ -84,7 +105,9 @@ function withoutTunables(): NodeJS.ProcessEnv {
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, _stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }));
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 60_000 }, (err, _stdout, stderr) =>
+      resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
+    );
   });
 }
 
@@ -93,8 +116,12 @@ describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' },
     const r = await startRouter(withoutTunables());
     const serving = await servingPid(r);
     const environ = await processEnviron(serving);
-    for (const tunable of ROUTER_GLIBC_TUNABLES.split(':')) assert.ok(environ.includes(tunable), `the serving process was started with ${tunable}`);
-    assert.ok(!(await processEnviron(r.proc.pid!)).includes('GLIBC_TUNABLES='), 'the launcher itself runs as the user started it');
+    for (const tunable of ROUTER_GLIBC_TUNABLES.split(':'))
+      assert.ok(environ.includes(tunable), `the serving process was started with ${tunable}`);
+    assert.ok(
+      !(await processEnviron(r.proc.pid!)).includes('GLIBC_TUNABLES='),
+      'the launcher itself runs as the user started it',
+    );
     const res = await request(`${r.url}/api/users/1`);
     assert.equal(await res.body.text(), 'legacy');
     r.proc.kill('SIGTERM');
@@ -121,7 +148,10 @@ describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' },
 
   test("an operator's own GLIBC_TUNABLES, or PHOENIX_MALLOC_TUNING=off, runs the router in the started process", async () => {
     const own = 'glibc.malloc.trim_threshold=1048576';
-    const envs: NodeJS.ProcessEnv[] = [{ ...withoutTunables(), GLIBC_TUNABLES: own }, { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' }];
+    const envs: NodeJS.ProcessEnv[] = [
+      { ...withoutTunables(), GLIBC_TUNABLES: own },
+      { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' },
+    ];
     for (const env of envs) {
       const r = await startRouter(env);
       assert.deepEqual(await childPids(r.proc.pid!), [], 'no second process');

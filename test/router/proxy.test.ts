@@ -22,13 +22,23 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': big.length });
       return void res.end(big);
     }
-    json(res, 200, { from: 'legacy', url: req.url }, { 'x-backend': 'legacy', connection: 'keep-alive', 'keep-alive': 'timeout=5' });
+    json(
+      res,
+      200,
+      { from: 'legacy', url: req.url },
+      { 'x-backend': 'legacy', connection: 'keep-alive', 'keep-alive': 'timeout=5' },
+    );
   });
   candidate = await upstream((req, res) => json(res, 200, { from: 'new', url: req.url }, { 'x-backend': 'new' }));
-  const { plan, dir } = await planFor(legacy.url, candidate.url, '', `  - name: user-admin
+  const { plan, dir } = await planFor(
+    legacy.url,
+    candidate.url,
+    '',
+    `  - name: user-admin
     routes: ["/api/users/admin/*"]
     new: ${candidate.url}
-`);
+`,
+  );
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
 });
@@ -38,7 +48,10 @@ async function setMode(mode: 'legacy' | 'shadow' | 'canary' | 'new', percent = 0
   await admin.setRoute(family, { mode, percent, version: ++version, sampleRate: 0 });
 }
 
-async function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+async function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const res = await request(`${r.url}${path}`, { headers });
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
 }
@@ -57,7 +70,11 @@ describe('routing', () => {
   test('the most specific pattern wins', async () => {
     await setMode('new', 0, 'users');
     await admin.setRoute('user-admin', { mode: 'legacy', percent: 0, version: 1 });
-    assert.equal(JSON.parse((await get('/api/users/admin/x')).body).from, 'legacy', '/api/users/admin/* is more specific than /api/users/*');
+    assert.equal(
+      JSON.parse((await get('/api/users/admin/x')).body).from,
+      'legacy',
+      '/api/users/admin/* is more specific than /api/users/*',
+    );
     assert.equal(JSON.parse((await get('/api/users/7')).body).from, 'new');
     await setMode('legacy');
   });
@@ -65,7 +82,12 @@ describe('routing', () => {
   test('hop-by-hop headers are dropped, forwarding headers added, the request id kept', async () => {
     await setMode('legacy');
     legacy.seen.length = 0;
-    const res = await get('/api/users/1?x=1', { 'x-request-id': 'req-42', 'x-custom': 'kept', 'proxy-authorization': 'secret', te: 'trailers' });
+    const res = await get('/api/users/1?x=1', {
+      'x-request-id': 'req-42',
+      'x-custom': 'kept',
+      'proxy-authorization': 'secret',
+      te: 'trailers',
+    });
     const seen = legacy.seen.at(-1)!;
     assert.equal(seen.url, '/api/users/1?x=1');
     assert.equal(seen.headers['x-request-id'], 'req-42');
@@ -75,7 +97,11 @@ describe('routing', () => {
     assert.equal(seen.headers['x-forwarded-proto'], 'http');
     assert.match(String(seen.headers['x-forwarded-host']), /^127\.0\.0\.1:\d+$/);
     assert.equal(res.headers['x-backend'], 'legacy');
-    assert.notEqual(res.headers['keep-alive'], 'timeout=5', "the upstream's keep-alive header is not forwarded (the router's own connection has its own)");
+    assert.notEqual(
+      res.headers['keep-alive'],
+      'timeout=5',
+      "the upstream's keep-alive header is not forwarded (the router's own connection has its own)",
+    );
     const generated = await get('/api/users/2');
     assert.match(String(generated.headers['x-request-id']), /^[0-9a-f-]{36}$/);
   });
@@ -83,7 +109,11 @@ describe('routing', () => {
   test('request bodies stream through to the upstream', async () => {
     await setMode('legacy');
     const body = randomBytes(100_000).toString('base64');
-    const res = await request(`${r.url}/api/users`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    const res = await request(`${r.url}/api/users`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'text/plain' },
+    });
     await res.body.dump();
     assert.equal(legacy.seen.at(-1)!.body, body);
   });
@@ -130,7 +160,11 @@ describe('fallback and guard', () => {
     const first = Date.now();
     const answers = [];
     for (let i = 0; i < 5; i++) answers.push(await get('/api/users/1'));
-    assert.deepEqual(answers.map((a) => [a.status, JSON.parse(a.body).from]), Array(5).fill([200, 'legacy']), 'users never see the 5xx');
+    assert.deepEqual(
+      answers.map((a) => [a.status, JSON.parse(a.body).from]),
+      Array(5).fill([200, 'legacy']),
+      'users never see the 5xx',
+    );
     const guard = await admin.getGuard('users');
     assert.equal(guard.tripped, true);
     assert.match(guard.reason ?? '', /3 consecutive failures/);
@@ -154,7 +188,7 @@ describe('fallback and guard', () => {
       await a2.setRoute('users', { mode: 'new', percent: 100, version: 1 });
       const res = await request(`${r2.url}/api/users/3`);
       assert.equal(res.statusCode, 200);
-      assert.equal((await res.body.json() as { from: string }).from, 'legacy');
+      assert.equal(((await res.body.json()) as { from: string }).from, 'legacy');
       assert.equal((await a2.getStats('users')).stats.fallbacks, 1);
     } finally {
       await a2.close();
@@ -175,7 +209,11 @@ describe('fallback and guard', () => {
     candidate.handler = (_req, res) => json(res, 503, { error: 'down' });
     await setMode('new');
     legacy.seen.length = 0;
-    const res = await request(`${r.url}/api/users`, { method: 'POST', body: '{"name":"x"}', headers: { 'content-type': 'application/json' } });
+    const res = await request(`${r.url}/api/users`, {
+      method: 'POST',
+      body: '{"name":"x"}',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 503);
     await res.body.dump();
     assert.equal(legacy.seen.length, 0);

@@ -55,15 +55,27 @@ describe('shadow thread', () => {
     guard: { timeout: 30s }
 `,
     );
-    const families = plan.families.map((f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, Date.now()));
+    const families = plan.families.map(
+      (f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, Date.now()),
+    );
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line) as (typeof logged)[number]);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          logged.push(JSON.parse(line) as (typeof logged)[number]);
         done();
       },
     });
     const log = createLogger('router', { level: 'warn' }, sink);
-    const thread = new ShadowThread({ families, queue: 4, concurrency: 2, maxCompareBytes: 1 << 20, nice: 0, maxBusy: 1, restartAfterMs: 300, log });
+    const thread = new ShadowThread({
+      families,
+      queue: 4,
+      concurrency: 2,
+      maxCompareBytes: 1 << 20,
+      nice: 0,
+      maxBusy: 1,
+      restartAfterMs: 300,
+      log,
+    });
     try {
       // The first samples of a route ask legacy a second time (noise); that answer never comes.
       legacy.handler = (_req, res) => void held.push(res);

@@ -20,25 +20,45 @@ let r: RunningRouter;
 let admin: RouterAdminClient;
 let version = 0;
 
-const user = (id: number, zip: unknown) => ({ id, name: `user ${id}`, address: { city: 'Lyon', zip }, meta: { request_id: randomUUID() } });
+const user = (id: number, zip: unknown) => ({
+  id,
+  name: `user ${id}`,
+  address: { city: 'Lyon', zip },
+  meta: { request_id: randomUUID() },
+});
 const payload = randomBytes(200_000).toString('hex');
 /** A body of a size that varies with `n` (from 1 KB to 160 KB), whose `n` is off by one where `off(n)`. */
-const sized = (n: number, off: (n: number) => boolean) => ({ n: off(n) ? n + 1 : n, fill: payload.slice(0, ((n * 37) % 160) * 1000 + 1000) });
+const sized = (n: number, off: (n: number) => boolean) => ({
+  n: off(n) ? n + 1 : n,
+  fill: payload.slice(0, ((n * 37) % 160) * 1000 + 1000),
+});
 
 const candidateHandler: Handler = (req, res) => {
   if (req.url === '/api/users/big') return json(res, 200, { payload });
-  if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
+  if (req.url?.startsWith('/api/users/stamp'))
+    return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
   if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { data: { id: 5, title: 'lamp' } });
-  if (req.url?.startsWith('/api/users/sized/')) return json(res, 200, sized(Number(req.url.slice(17)), (n) => n % 5 === 0));
+  if (req.url?.startsWith('/api/users/sized/'))
+    return json(
+      res,
+      200,
+      sized(Number(req.url.slice(17)), (n) => n % 5 === 0),
+    );
   json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'));
 };
 
 before(async () => {
   legacy = await upstream((req, res) => {
     if (req.url === '/api/users/big') return json(res, 200, { payload });
-    if (req.url?.startsWith('/api/users/stamp')) return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
+    if (req.url?.startsWith('/api/users/stamp'))
+      return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
     if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { id: 5, name: 'lamp' });
-    if (req.url?.startsWith('/api/users/sized/')) return json(res, 200, sized(Number(req.url.slice(17)), () => false));
+    if (req.url?.startsWith('/api/users/sized/'))
+      return json(
+        res,
+        200,
+        sized(Number(req.url.slice(17)), () => false),
+      );
     json(res, req.method === 'POST' ? 201 : 200, user(7, '69001'), { 'set-cookie': 'session=s3cret' });
   });
   candidate = await upstream(candidateHandler);
@@ -71,7 +91,8 @@ async function samples(family: string, n: number): Promise<void> {
   await waitFor(`${n} comparisons for ${family}`, async () => (await admin.getStats(family)).stats.parity.samples >= n);
 }
 
-const shadowBuffers = async (): Promise<number> => (await readMetrics(r.adminUrl)).get('phoenix_shadow_buffers_allocated_total') ?? NaN;
+const shadowBuffers = async (): Promise<number> =>
+  (await readMetrics(r.adminUrl)).get('phoenix_shadow_buffers_allocated_total') ?? NaN;
 
 describe('shadow', () => {
   test('the client gets legacy bytes unchanged while both answers are compared', async () => {
@@ -95,7 +116,10 @@ describe('shadow', () => {
     const s = (await admin.getStats('users')).stats;
     assert.equal(s.parity.mismatches, 5);
     assert.equal(s.parity.byKind.type, 5);
-    assert.deepEqual(s.parity.topPaths.map((p) => [p.path, p.kind, p.count, p.route]), [['$.address.zip', 'type', 5, '/api/users/*']]);
+    assert.deepEqual(
+      s.parity.topPaths.map((p) => [p.path, p.kind, p.count, p.route]),
+      [['$.address.zip', 'type', 5, '/api/users/*']],
+    );
     assert.deepEqual(s.parity.topPaths[0]!.example, { legacy: '69001', candidate: 69001 });
     const mismatches = await admin.getMismatches('users', 2);
     assert.equal(mismatches.length, 2);
@@ -110,20 +134,41 @@ describe('shadow', () => {
     await samples('users', 12);
     const s = (await admin.getStats('users')).stats;
     const noise = await admin.getNoise('users');
-    assert.deepEqual(noise.routes['/api/users/*']?.map((p) => p.path), ['$.generated']);
+    assert.deepEqual(
+      noise.routes['/api/users/*']?.map((p) => p.path),
+      ['$.generated'],
+    );
     assert.ok(s.parity.noiseIgnored >= 11, `noise ignored in ${s.parity.noiseIgnored} comparisons`);
-    assert.ok(s.parity.mismatches <= 1, `only a comparison made before the first lesson may count (${s.parity.mismatches})`);
+    assert.ok(
+      s.parity.mismatches <= 1,
+      `only a comparison made before the first lesson may count (${s.parity.mismatches})`,
+    );
   });
 
   test('unsafe methods are not mirrored unless the family allows it, and then carry the shadow header', async () => {
     await shadow('users');
     await shadow('writes');
     candidate.seen.length = 0;
-    await (await request(`${r.url}/api/users`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } })).body.dump();
-    await (await request(`${r.url}/api/writes/1`, { method: 'PUT', body: '{"b":2}', headers: { 'content-type': 'application/json', authorization: 'Bearer t0k3n' } })).body.dump();
+    await (
+      await request(`${r.url}/api/users`, {
+        method: 'POST',
+        body: '{"a":1}',
+        headers: { 'content-type': 'application/json' },
+      })
+    ).body.dump();
+    await (
+      await request(`${r.url}/api/writes/1`, {
+        method: 'PUT',
+        body: '{"b":2}',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer t0k3n' },
+      })
+    ).body.dump();
     await samples('writes', 1);
     assert.equal((await admin.getStats('users')).stats.shadow.skippedUnsafe, 1);
-    assert.deepEqual(candidate.seen.map((x) => [x.method, x.url, x.headers['x-phoenix-shadow'], x.body]), [['PUT', '/api/writes/1', '1', '{"b":2}']]);
+    assert.deepEqual(
+      candidate.seen.map((x) => [x.method, x.url, x.headers['x-phoenix-shadow'], x.body]),
+      [['PUT', '/api/writes/1', '1', '{"b":2}']],
+    );
     const [sample] = await admin.getSamples('writes', 1);
     assert.equal(sample!.body, '{"b":2}');
     assert.equal(sample!.headers.authorization, undefined, 'recorded requests carry no secrets');
@@ -132,7 +177,7 @@ describe('shadow', () => {
 
   test('adapters apply to the new answers of the endpoints that declare them', async () => {
     await admin.setRoute('users', { mode: 'new', percent: 100, version: ++version });
-    const adapted = (await (await request(`${r.url}/api/users/products/5`)).body.json()) as unknown;
+    const adapted = await (await request(`${r.url}/api/users/products/5`)).body.json();
     assert.deepEqual(adapted, { id: 5, name: 'lamp' });
     const plain = (await (await request(`${r.url}/api/users/7`)).body.json()) as { name: string };
     assert.equal(plain.name, 'user 7');
@@ -152,12 +197,22 @@ describe('shadow', () => {
       const big = 'x'.repeat(5000);
       legacy.seen.length = 0;
       candidate.seen.length = 0;
-      const chunked = await request(`${r3.url}/api/users`, { method: 'POST', body: Readable.from([big.slice(0, 700), big.slice(700, 1500), big.slice(1500)]) });
+      const chunked = await request(`${r3.url}/api/users`, {
+        method: 'POST',
+        body: Readable.from([big.slice(0, 700), big.slice(700, 1500), big.slice(1500)]),
+      });
       await chunked.body.dump();
-      const sized = await request(`${r3.url}/api/users`, { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
+      const sized = await request(`${r3.url}/api/users`, {
+        method: 'POST',
+        body: big,
+        headers: { 'content-type': 'text/plain' },
+      });
       await sized.body.dump();
       assert.deepEqual([chunked.statusCode, sized.statusCode], [201, 201]);
-      assert.deepEqual(legacy.seen.map((x) => x.body.length), [5000, 5000]);
+      assert.deepEqual(
+        legacy.seen.map((x) => x.body.length),
+        [5000, 5000],
+      );
       assert.equal(legacy.seen[0]!.body, big);
       const s = (await a3.getStats('users')).stats.shadow;
       assert.equal(s.skippedTooLarge, 2);
@@ -178,8 +233,15 @@ describe('shadow', () => {
       await samples('users', n);
     }
     const s = (await admin.getStats('users')).stats;
-    assert.deepEqual([s.parity.mismatches, s.parity.byKind.value], [4, 4], 'exactly the 4 answers whose n is off by one');
-    assert.deepEqual(s.parity.topPaths.map((p) => [p.path, p.count]), [['$.n', 4]]);
+    assert.deepEqual(
+      [s.parity.mismatches, s.parity.byKind.value],
+      [4, 4],
+      'exactly the 4 answers whose n is off by one',
+    );
+    assert.deepEqual(
+      s.parity.topPaths.map((p) => [p.path, p.count]),
+      [['$.n', 4]],
+    );
     const allocated = (await shadowBuffers()) - before;
     // Bodies of 1–160 KB need a 256 KB and at most a 512 KB buffer.
     assert.ok(allocated <= 2, `20 batches took ${allocated} new buffers`);
@@ -203,7 +265,9 @@ describe('shadow', () => {
       () => false,
     );
     const want = idle ? 'nice 19 policy 5' : 'nice 19 policy 0';
-    await waitFor(`a thread at ${want}`, async () => (await Promise.all((await readdir('/proc/self/task')).map(sched))).includes(want));
+    await waitFor(`a thread at ${want}`, async () =>
+      (await Promise.all((await readdir('/proc/self/task')).map(sched))).includes(want),
+    );
   });
 
   test('while the router thread is busier than shadowMaxBusy, samples are dropped but for a trickle per family, and clients still answered', async () => {
@@ -231,7 +295,11 @@ describe('shadow', () => {
         await res.body.dump();
       }
       const s = (await a4.getStats('users')).stats.shadow;
-      assert.deepEqual([s.mirrored, s.dropped], [1, 2], 'one sample let through while busy (the trickle), the others dropped');
+      assert.deepEqual(
+        [s.mirrored, s.dropped],
+        [1, 2],
+        'one sample let through while busy (the trickle), the others dropped',
+      );
       const o = (await a4.getStats('orders')).stats.shadow;
       assert.deepEqual([o.mirrored, o.dropped], [1, 1], 'the other family has a trickle of its own');
       await waitFor('samples mirrored again once the thread is idle', async () => {

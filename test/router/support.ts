@@ -37,14 +37,24 @@ export async function upstream(handler: Handler): Promise<TestUpstream> {
   return u;
 }
 
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
 /** A plan with one family `users` (GET/POST /api/users…) plus extra YAML for the family. */
-export async function planFor(legacy: string, candidate: string, family = '', extraFamilies = ''): Promise<{ plan: Plan; dir: string }> {
+export async function planFor(
+  legacy: string,
+  candidate: string,
+  family = '',
+  extraFamilies = '',
+): Promise<{ plan: Plan; dir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-router-'));
   const text = `version: 1
 name: router-test
@@ -62,7 +72,14 @@ ${family}${extraFamilies}`;
 }
 
 export async function router(plan: Plan, dir: string, o: Partial<StartRouterOptions> = {}): Promise<RunningRouter> {
-  return startRouter({ plan, port: 0, adminPort: 0, adminToken: 'test-token', stateFile: path.join(dir, 'state.json'), ...o });
+  return startRouter({
+    plan,
+    port: 0,
+    adminPort: 0,
+    adminToken: 'test-token',
+    stateFile: path.join(dir, 'state.json'),
+    ...o,
+  });
 }
 
 /** Closes what a test file started, in order (admin client, router, upstreams); skips what never started. */

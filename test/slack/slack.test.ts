@@ -22,7 +22,14 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForPending, type MigrationHandle } from '../workflows/harness.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from '../workflows/support.js';
+import {
+  defaultFamily,
+  driveTraffic,
+  startStack,
+  taskQueue,
+  workflowBundle,
+  type Stack,
+} from '../workflows/support.js';
 
 const SECRET = 'test-signing-secret';
 const TOKEN = 'xoxb-test-token';
@@ -61,7 +68,7 @@ async function fakeSlack(): Promise<FakeSlack> {
       const body: Record<string, unknown> = String(req.headers['content-type']).includes('json')
         ? (JSON.parse(raw || '{}') as Record<string, unknown>)
         : Object.fromEntries(new URLSearchParams(raw));
-      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k] as string);
+      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k]);
       const send = (status: number, json: unknown): void => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(json));
@@ -73,19 +80,33 @@ async function fakeSlack(): Promise<FakeSlack> {
       }
       state.calls.push({ method, token: req.headers.authorization, body });
       if (method === 'chat.postMessage') return send(200, { ok: true, channel: body.channel, ts: String(++state.ts) });
-      if (method === 'apps.connections.open') return send(200, { ok: true, url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/link` });
-      if (method === 'users.lookupByEmail') return send(200, body.email === 'carol@example.com' ? { ok: true, user: { id: 'UCAROL' } } : { ok: false, error: 'users_not_found' });
+      if (method === 'apps.connections.open')
+        return send(200, { ok: true, url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/link` });
+      if (method === 'users.lookupByEmail')
+        return send(
+          200,
+          body.email === 'carol@example.com'
+            ? { ok: true, user: { id: 'UCAROL' } }
+            : { ok: false, error: 'users_not_found' },
+        );
       send(200, { ok: true });
     });
   });
   const wss = new WebSocketServer({ server, path: '/link' });
   wss.on('connection', (ws) => {
     socket = ws;
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+    ws.on('message', (data: Buffer) => {
+      const m = JSON.parse(data.toString('utf8')) as { envelope_id?: string; payload?: Record<string, unknown> };
       if (m.envelope_id) acks.get(m.envelope_id)?.(m.payload ?? {});
     });
-    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A1' }, debug_info: { host: 'fake' } }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        connection_info: { app_id: 'A1' },
+        debug_info: { host: 'fake' },
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
@@ -130,18 +151,39 @@ after(async () => {
   await t?.close();
 });
 
-function signed(receiver: RunningSlackReceiver, path: string, form: Record<string, string>, o: { secret?: string; ageSeconds?: number } = {}) {
+function signed(
+  receiver: RunningSlackReceiver,
+  path: string,
+  form: Record<string, string>,
+  o: { secret?: string; ageSeconds?: number } = {},
+) {
   const body = new URLSearchParams(form).toString();
   const ts = String(Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0));
   return request(`${receiver.url}${path}`, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': slackSignature(o.secret ?? SECRET, ts, body) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': slackSignature(o.secret ?? SECRET, ts, body),
+    },
   });
 }
 
-function click(receiver: RunningSlackReceiver, user: string, action: 'phoenix_approve' | 'phoenix_reject', value: string, o: { secret?: string; ageSeconds?: number } = {}) {
-  const payload = { type: 'block_actions', user: { id: user }, trigger_id: 'trig-1', channel: { id: 'C123' }, actions: [{ action_id: action, value }] };
+function click(
+  receiver: RunningSlackReceiver,
+  user: string,
+  action: 'phoenix_approve' | 'phoenix_reject',
+  value: string,
+  o: { secret?: string; ageSeconds?: number } = {},
+) {
+  const payload = {
+    type: 'block_actions',
+    user: { id: user },
+    trigger_id: 'trig-1',
+    channel: { id: 'C123' },
+    actions: [{ action_id: action, value }],
+  };
   return signed(receiver, '/slack/interactivity', { payload: JSON.stringify(payload) }, o);
 }
 
@@ -154,7 +196,10 @@ const family = (approval: string) =>
     approval: { approvers: [UBOB] }
 `;
 
-async function world(approval: string, body: (s: { stack: Stack; receiver: RunningSlackReceiver; tq: string }) => Promise<void>): Promise<void> {
+async function world(
+  approval: string,
+  body: (s: { stack: Stack; receiver: RunningSlackReceiver; tq: string }) => Promise<void>,
+): Promise<void> {
   const stack = await startStack({ family: family(approval), approvers: ['UALICE'] });
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue('slack');
@@ -164,7 +209,13 @@ async function world(approval: string, body: (s: { stack: Stack; receiver: Runni
     workflowBundle: await workflowBundle(),
     activities: { slack: { slack: web, buttonSecret: SECRET } },
   });
-  const receiver = await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan: stack.plan });
+  const receiver = await startSlackReceiver({
+    port: 0,
+    signingSecret: SECRET,
+    temporal: t.client,
+    web,
+    plan: stack.plan,
+  });
   try {
     await worker.runUntil(body({ stack, receiver, tq }));
   } finally {
@@ -180,12 +231,30 @@ function startMigration(client: TestTemporal['client'], stack: Stack, tq: string
     taskQueue: tq,
     workflowId: 'phoenix-users',
     workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-    args: [{ plan: stack.plan.name, routerAdminUrl: stack.router.adminUrl, temporalUiUrl: 'http://localhost:8233', family: stack.plan.families[0]! }],
+    args: [
+      {
+        plan: stack.plan.name,
+        routerAdminUrl: stack.router.adminUrl,
+        temporalUiUrl: 'http://localhost:8233',
+        family: stack.plan.families[0]!,
+      },
+    ],
   });
 }
 
-const approvalPosts = (from = 0) => slack.calls.slice(from).filter((c) => c.method === 'chat.postMessage' && Array.isArray(c.body.blocks) && JSON.stringify(c.body.blocks).includes('phoenix_approve'));
-const buttonOf = (c: Call): string => ((c.body.blocks as { type: string; elements?: { action_id: string; value?: string }[] }[]).find((b) => b.type === 'actions')!.elements!.find((e) => e.action_id === 'phoenix_approve')!.value!);
+const approvalPosts = (from = 0) =>
+  slack.calls
+    .slice(from)
+    .filter(
+      (c) =>
+        c.method === 'chat.postMessage' &&
+        Array.isArray(c.body.blocks) &&
+        JSON.stringify(c.body.blocks).includes('phoenix_approve'),
+    );
+const buttonOf = (c: Call): string =>
+  (c.body.blocks as { type: string; elements?: { action_id: string; value?: string }[] }[])
+    .find((b) => b.type === 'actions')!
+    .elements!.find((e) => e.action_id === 'phoenix_approve')!.value!;
 
 describe('Slack request signatures', () => {
   test('good, forged, old, future and tampered requests', () => {
@@ -195,7 +264,11 @@ describe('Slack request signatures', () => {
     assert.deepEqual(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now), { ok: true });
     assert.equal(verifySlackRequest('other-secret', { signature: sig, timestamp: String(now) }, body, now).ok, false);
     assert.equal(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, `${body}x`, now).ok, false);
-    assert.match((verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now + 301) as { reason: string }).reason, /old or replayed/);
+    assert.match(
+      (verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now + 301) as { reason: string })
+        .reason,
+      /old or replayed/,
+    );
     assert.equal(verifySlackRequest(SECRET, { signature: sig, timestamp: String(now) }, body, now - 301).ok, false);
     assert.equal(verifySlackRequest(SECRET, { timestamp: String(now) }, body, now).ok, false);
   });
@@ -217,14 +290,21 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       const handle = await startMigration(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start');
       const post = await waitFor('the approval request in Slack', () => approvalPosts()[0]);
-      assert.ok(slack.calls.some((c) => c.method === 'chat.postMessage (failed)'), 'Slack failed first');
+      assert.ok(
+        slack.calls.some((c) => c.method === 'chat.postMessage (failed)'),
+        'Slack failed first',
+      );
       assert.equal(post.token, `Bearer ${TOKEN}`);
       assert.equal(post.body.channel, 'C123');
       const value = buttonOf(post);
 
       assert.equal((await click(receiver, 'UALICE', 'phoenix_approve', value, { secret: 'forged' })).statusCode, 401);
       assert.equal((await click(receiver, 'UALICE', 'phoenix_approve', value, { ageSeconds: 600 })).statusCode, 401);
-      const refusals = async (n: number) => waitFor(`${n} ephemeral refusals`, () => slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= n);
+      const refusals = async (n: number) =>
+        waitFor(
+          `${n} ephemeral refusals`,
+          () => slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= n,
+        );
       await click(receiver, 'UEVE', 'phoenix_approve', value);
       await refusals(1);
       await click(receiver, 'UBOB', 'phoenix_approve', value);
@@ -236,26 +316,40 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       assert.match(texts[0]!, /not an approver of ramp-start for users/);
       assert.match(texts[1]!, /not an approver/);
       assert.match(texts[2]!, /altered/);
-      assert.equal((await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length, 0, 'nothing reached the workflow');
+      assert.equal(
+        (await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length,
+        0,
+        'nothing reached the workflow',
+      );
 
       const ok = await click(receiver, 'UALICE', 'phoenix_approve', value);
       assert.equal(ok.statusCode, 200);
-      await waitFor('the Slack approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+      await waitFor('the Slack approval', async () =>
+        (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'),
+      );
       const decision = (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved')!;
       assert.equal(decision.by, 'UALICE');
       assert.match(decision.detail ?? '', /^slack/);
-      const firstUpdate = await waitFor('the message updated', () => slack.calls.find((c) => c.method === 'chat.update'));
+      const firstUpdate = await waitFor('the message updated', () =>
+        slack.calls.find((c) => c.method === 'chat.update'),
+      );
       assert.equal(firstUpdate.body.channel, 'C123');
 
       await click(receiver, 'UALICE', 'phoenix_approve', value);
       await refusals(4);
-      assert.match(String(slack.calls.filter((c) => c.method === 'chat.postEphemeral').at(-1)!.body.text), /not applied/);
+      assert.match(
+        String(slack.calls.filter((c) => c.method === 'chat.postEphemeral').at(-1)!.body.text),
+        /not applied/,
+      );
 
       await waitForPending(handle, 'ramp:100');
       const second = await waitFor('the 100% approval request', () => approvalPosts()[1]);
       const updatesBefore = slack.calls.filter((c) => c.method === 'chat.update').length;
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE', via: 'cli' }] });
-      const update = await waitFor('the message updated after the CLI approval', () => slack.calls.filter((c) => c.method === 'chat.update')[updatesBefore]);
+      const update = await waitFor(
+        'the message updated after the CLI approval',
+        () => slack.calls.filter((c) => c.method === 'chat.update')[updatesBefore],
+      );
       assert.equal(update.body.channel, 'C123');
       assert.ok(JSON.stringify(update.body.blocks).includes('approved'));
       assert.ok(!JSON.stringify(update.body.blocks).includes('phoenix_approve'), 'buttons removed');
@@ -267,32 +361,52 @@ describe('Slack approvals', { concurrency: 1 }, () => {
 
   test('reject through the reason modal by an approver named by email; a reminder goes out before the timeout', async () => {
     const from = slack.calls.length;
-    await world('{ approvers: [carol@example.com], timeout: 20s, remindBefore: 19s }', async ({ stack, receiver, tq }) => {
-      const handle = await startMigration(t.client, stack, tq);
-      await waitForPending(handle, 'ramp-start');
-      const post = await waitFor('the approval request', () => approvalPosts(from)[0]);
-      await waitFor('a reminder', () => slack.calls.slice(from).find((c) => c.method === 'chat.postMessage' && /times out in/.test(String(c.body.text))));
-      const value = buttonOf(post);
-      await click(receiver, 'UCAROL', 'phoenix_reject', value);
-      const open = await waitFor('the reason modal', () => slack.calls.slice(from).find((c) => c.method === 'views.open'));
-      const view = open.body.view as { private_metadata: string; callback_id: string };
-      const submit = {
-        type: 'view_submission',
-        user: { id: 'UCAROL' },
-        view: { callback_id: view.callback_id, private_metadata: view.private_metadata, state: { values: { reason: { value: { value: 'latency looks wrong' } } } } },
-      };
-      const res = await signed(receiver, '/slack/interactivity', { payload: JSON.stringify(submit) });
-      assert.equal(res.statusCode, 200);
-      const result = await handle.result();
-      assert.equal(result.outcome, 'rolled-back');
-      assert.equal(result.type, 'ApprovalRejected');
-      const rejected = result.progress.decisions.find((d) => d.kind === 'rejected')!;
-      assert.equal(rejected.by, 'carol@example.com');
-      assert.match(rejected.detail ?? '', /slack: latency looks wrong/);
-      assert.ok(slack.calls.some((c) => c.method === 'users.lookupByEmail'), 'the email was resolved through users.lookupByEmail');
-      const status = await signed(receiver, '/slack/commands', { command: '/phoenix', text: 'status users', user_id: 'UCAROL' });
-      assert.equal(status.statusCode, 200);
-    });
+    await world(
+      '{ approvers: [carol@example.com], timeout: 20s, remindBefore: 19s }',
+      async ({ stack, receiver, tq }) => {
+        const handle = await startMigration(t.client, stack, tq);
+        await waitForPending(handle, 'ramp-start');
+        const post = await waitFor('the approval request', () => approvalPosts(from)[0]);
+        await waitFor('a reminder', () =>
+          slack.calls
+            .slice(from)
+            .find((c) => c.method === 'chat.postMessage' && /times out in/.test(String(c.body.text))),
+        );
+        const value = buttonOf(post);
+        await click(receiver, 'UCAROL', 'phoenix_reject', value);
+        const open = await waitFor('the reason modal', () =>
+          slack.calls.slice(from).find((c) => c.method === 'views.open'),
+        );
+        const view = open.body.view as { private_metadata: string; callback_id: string };
+        const submit = {
+          type: 'view_submission',
+          user: { id: 'UCAROL' },
+          view: {
+            callback_id: view.callback_id,
+            private_metadata: view.private_metadata,
+            state: { values: { reason: { value: { value: 'latency looks wrong' } } } },
+          },
+        };
+        const res = await signed(receiver, '/slack/interactivity', { payload: JSON.stringify(submit) });
+        assert.equal(res.statusCode, 200);
+        const result = await handle.result();
+        assert.equal(result.outcome, 'rolled-back');
+        assert.equal(result.type, 'ApprovalRejected');
+        const rejected = result.progress.decisions.find((d) => d.kind === 'rejected')!;
+        assert.equal(rejected.by, 'carol@example.com');
+        assert.match(rejected.detail ?? '', /slack: latency looks wrong/);
+        assert.ok(
+          slack.calls.some((c) => c.method === 'users.lookupByEmail'),
+          'the email was resolved through users.lookupByEmail',
+        );
+        const status = await signed(receiver, '/slack/commands', {
+          command: '/phoenix',
+          text: 'status users',
+          user_id: 'UCAROL',
+        });
+        assert.equal(status.statusCode, 200);
+      },
+    );
   });
 });
 
@@ -311,7 +425,14 @@ describe('Slack Socket Mode', () => {
       workflowBundle: await workflowBundle(),
       activities: { slack: { slack: web, buttonSecret: APP_TOKEN } },
     });
-    const sm = await startSocketMode({ appToken: APP_TOKEN, temporal: t.client, web, plan: stack.plan, buttonSecret: APP_TOKEN, apiUrl: slack.url });
+    const sm = await startSocketMode({
+      appToken: APP_TOKEN,
+      temporal: t.client,
+      web,
+      plan: stack.plan,
+      buttonSecret: APP_TOKEN,
+      apiUrl: slack.url,
+    });
     try {
       await worker.runUntil(async () => {
         const open = slack.calls.slice(from).find((c) => c.method === 'apps.connections.open');
@@ -320,22 +441,41 @@ describe('Slack Socket Mode', () => {
         await waitForPending(handle, 'ramp-start');
         const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
         const click = (user: string, v = value) =>
-          slack.envelope('interactive', { type: 'block_actions', user: { id: user }, trigger_id: 'trig-2', channel: { id: 'C123' }, actions: [{ action_id: 'phoenix_approve', value: v }] });
+          slack.envelope('interactive', {
+            type: 'block_actions',
+            user: { id: user },
+            trigger_id: 'trig-2',
+            channel: { id: 'C123' },
+            actions: [{ action_id: 'phoenix_approve', value: v }],
+          });
 
         const ephemerals = () => slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
         await click('UBOB');
         await waitFor('a refusal', () => ephemerals().length === 1);
         assert.match(String(ephemerals()[0]!.body.text), /not an approver of ramp-start for users/);
-        await click('UALICE', encodeButtonValue({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' }, 'another-secret'));
+        await click(
+          'UALICE',
+          encodeButtonValue({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' }, 'another-secret'),
+        );
         await waitFor('a second refusal', () => ephemerals().length === 2);
         assert.match(String(ephemerals()[1]!.body.text), /altered/);
-        assert.equal((await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length, 0, 'nothing reached the workflow');
+        assert.equal(
+          (await handle.query(progressQuery)).decisions.filter((d) => d.kind === 'approved').length,
+          0,
+          'nothing reached the workflow',
+        );
 
         await click('UALICE');
-        const approved = await waitFor('the approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+        const approved = await waitFor('the approval', async () =>
+          (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'),
+        );
         assert.equal(approved.by, 'UALICE');
 
-        const status = await slack.envelope('slash_commands', { command: '/phoenix', text: 'status users', user_id: 'UALICE' });
+        const status = await slack.envelope('slash_commands', {
+          command: '/phoenix',
+          text: 'status users',
+          user_id: 'UALICE',
+        });
         assert.equal(status.response_type, 'ephemeral');
         assert.match(String(status.text), /users/);
 
@@ -344,7 +484,11 @@ describe('Slack Socket Mode', () => {
         const ack = await slack.envelope('interactive', {
           type: 'view_submission',
           user: { id: 'UALICE' },
-          view: { callback_id: 'phoenix_reject_reason', private_metadata: second, state: { values: { reason: { value: { value: 'p95 too high' } } } } },
+          view: {
+            callback_id: 'phoenix_reject_reason',
+            private_metadata: second,
+            state: { values: { reason: { value: { value: 'p95 too high' } } } },
+          },
         });
         assert.deepEqual(ack, {}, 'the modal closes');
         const result = await handle.result();
@@ -363,20 +507,52 @@ describe('Slack Socket Mode', () => {
     const stack = await startStack({ family: family('{ timeout: 30s, remindBefore: 10s }'), approvers: ['UALICE'] });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('worker-socket');
-    const worker = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/phoenix.mjs'), 'worker', '--task-queue', tq, '--slack-plan', path.join(stack.dir, 'plan.yaml'), '--report-dir', path.join(stack.dir, 'reports')], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, TEMPORAL_ADDRESS: t.address, SLACK_BOT_TOKEN: TOKEN, SLACK_APP_TOKEN: APP_TOKEN, PHOENIX_SLACK_API_URL: slack.url, SLACK_SIGNING_SECRET: '' },
-    });
+    const worker = spawn(
+      process.execPath,
+      [
+        path.resolve(import.meta.dirname, '../../bin/phoenix.mjs'),
+        'worker',
+        '--task-queue',
+        tq,
+        '--slack-plan',
+        path.join(stack.dir, 'plan.yaml'),
+        '--report-dir',
+        path.join(stack.dir, 'reports'),
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          TEMPORAL_ADDRESS: t.address,
+          SLACK_BOT_TOKEN: TOKEN,
+          SLACK_APP_TOKEN: APP_TOKEN,
+          PHOENIX_SLACK_API_URL: slack.url,
+          SLACK_SIGNING_SECRET: '',
+        },
+      },
+    );
     let stderr = '';
     worker.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
     try {
-      await waitFor('the worker to open the socket', () => slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'), { timeoutMs: 60_000 });
+      await waitFor(
+        'the worker to open the socket',
+        () => slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'),
+        { timeoutMs: 60_000 },
+      );
       const handle = await startMigration(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start', 60_000);
       const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
-      await slack.envelope('interactive', { type: 'block_actions', user: { id: 'UALICE' }, trigger_id: 'trig-3', channel: { id: 'C123' }, actions: [{ action_id: 'phoenix_approve', value }] });
-      await waitFor('the approval', async () => (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'));
+      await slack.envelope('interactive', {
+        type: 'block_actions',
+        user: { id: 'UALICE' },
+        trigger_id: 'trig-3',
+        channel: { id: 'C123' },
+        actions: [{ action_id: 'phoenix_approve', value }],
+      });
+      await waitFor('the approval', async () =>
+        (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'),
+      );
       await handle.signal(abortSignal, { reason: 'test done', by: 'UALICE' });
       assert.equal((await handle.result()).outcome, 'rolled-back');
       worker.kill('SIGTERM');

@@ -19,26 +19,49 @@ const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export type MigrationHandle = WorkflowHandle<typeof migrateFamily>;
 
 /** Starts `migrateFamily` for the stack's family with a unique workflow id. */
-export async function startMigration(client: Client, stack: Stack, taskQueue: string, family: Partial<FamilyPlan> = {}): Promise<MigrationHandle> {
+export async function startMigration(
+  client: Client,
+  stack: Stack,
+  taskQueue: string,
+  family: Partial<FamilyPlan> = {},
+): Promise<MigrationHandle> {
   const f = { ...stack.plan.families[0]!, ...family };
   return client.workflow.start(migrateFamily, {
     taskQueue,
     workflowId: `phoenix-${f.name}-${taskQueue}`,
-    args: [{ plan: stack.plan.name, routerAdminUrl: stack.router.adminUrl, temporalUiUrl: 'http://localhost:8233', family: f }],
+    args: [
+      {
+        plan: stack.plan.name,
+        routerAdminUrl: stack.router.adminUrl,
+        temporalUiUrl: 'http://localhost:8233',
+        family: f,
+      },
+    ],
   });
 }
 
 /** Waits until the progress query satisfies `predicate` and returns it. */
-export async function waitForProgress(handle: MigrationHandle, what: string, predicate: (p: MigrationProgress) => boolean, timeoutMs = 30_000): Promise<MigrationProgress> {
+export async function waitForProgress(
+  handle: MigrationHandle,
+  what: string,
+  predicate: (p: MigrationProgress) => boolean,
+  timeoutMs = 30_000,
+): Promise<MigrationProgress> {
   let last: MigrationProgress | undefined;
   try {
-    return await waitFor(what, async () => {
-      last = await handle.query(progressQuery);
-      return predicate(last) ? last : undefined;
-    }, { timeoutMs, intervalMs: 100 });
+    return await waitFor(
+      what,
+      async () => {
+        last = await handle.query(progressQuery);
+        return predicate(last) ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
   } catch (err) {
     // The workflow's own view says why it did not get there (stage, parity verdict, last analysis).
-    const seen = last ? JSON.stringify({ stage: last.stage, pending: last.pending, parity: last.parity, analysis: last.analysis }) : 'no progress answered';
+    const seen = last
+      ? JSON.stringify({ stage: last.stage, pending: last.pending, parity: last.parity, analysis: last.analysis })
+      : 'no progress answered';
     throw new Error(`${(err as Error).message}; last progress: ${seen}`, { cause: err });
   }
 }
@@ -56,7 +79,10 @@ export async function recordHistory(handle: MigrationHandle, scenario: string): 
   const history = await handle.fetchHistory();
   if (process.env.PHOENIX_RECORD_HISTORIES === '1') {
     const address = process.env.PHOENIX_TEST_TEMPORAL_ADDRESS;
-    if (!address) throw new Error('recording histories needs the suite server: run `PHOENIX_RECORD_HISTORIES=1 npm test -- workflows`');
+    if (!address)
+      throw new Error(
+        'recording histories needs the suite server: run `PHOENIX_RECORD_HISTORIES=1 npm test -- workflows`',
+      );
     const { stdout } = await promisify(execFile)(
       await resolveTemporalCli(),
       ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', address, '--output', 'json'],
@@ -75,7 +101,7 @@ export async function scheduledActivities(handle: MigrationHandle): Promise<{ ty
     const a = e.activityTaskScheduledEventAttributes;
     if (!a) continue;
     const raw = e.userMetadata?.summary?.data;
-    const summary = raw ? JSON.parse(Buffer.from(raw).toString('utf8')) as string : '';
+    const summary = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as string) : '';
     out.push({ type: a.activityType?.name ?? '', summary });
   }
   return out;
@@ -86,11 +112,15 @@ export async function scheduledActivities(handle: MigrationHandle): Promise<{ ty
  * polling `taskQueue`; resolves once it polls.
  */
 export async function spawnWorker(address: string, taskQueue: string, reportDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'worker-process.ts'), address, taskQueue, reportDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'worker-process.ts'), address, taskQueue, reportDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
   });
   return child;

@@ -55,13 +55,25 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
         const handle = await env.client.workflow.start(migrateFamily, {
           taskQueue: tq,
           workflowId: `phoenix-users-${tq}`,
-          args: [{ plan: stack.plan.name, routerAdminUrl: stack.router.adminUrl, temporalUiUrl: 'http://localhost:8233', family: stack.plan.families[0]!, historyLimit: 300 }],
+          args: [
+            {
+              plan: stack.plan.name,
+              routerAdminUrl: stack.router.adminUrl,
+              temporalUiUrl: 'http://localhost:8233',
+              family: stack.plan.families[0]!,
+              historyLimit: 300,
+            },
+          ],
         });
         // Shadow parity needs real traffic, so this part runs in real time: queries do not skip time.
-        await waitFor('the ramp-start approval', async () => ((await handle.query(progressQuery)).pending?.step === 'ramp-start' ? true : undefined), {
-          timeoutMs: 30_000,
-          intervalMs: 100,
-        });
+        await waitFor(
+          'the ramp-start approval',
+          async () => ((await handle.query(progressQuery)).pending?.step === 'ramp-start' ? true : undefined),
+          {
+            timeoutMs: 30_000,
+            intervalMs: 100,
+          },
+        );
         await traffic.stop();
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
         // Waiting on the result lets the server skip: 6 h of bake with an analysis a minute
@@ -71,15 +83,20 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
         assert.equal(result.type, 'ApprovalTimedOut');
         assert.equal(result.progress.percent, 0);
         assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'ramp:100'));
-        const route = await (await import('../../src/router/client.js')).createRouterAdminClient({ baseUrl: stack.router.adminUrl }).getRoute('users');
+        const route = await (
+          await import('../../src/router/client.js')
+        )
+          .createRouterAdminClient({ baseUrl: stack.router.adminUrl })
+          .getRoute('users');
         assert.equal(route.mode, 'legacy');
 
         // Follow the chain of runs: the bake needed several, and every one stayed lean.
         const runs: number[] = [];
         let runId: string | undefined = handle.firstExecutionRunId;
         while (runId) {
-          const events: { workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null }[] =
-            (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
+          const events: {
+            workflowExecutionContinuedAsNewEventAttributes?: { newExecutionRunId?: string | null } | null;
+          }[] = (await env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory()).events ?? [];
           runs.push(events.length);
           runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
         }

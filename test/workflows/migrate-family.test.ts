@@ -6,11 +6,29 @@ import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
-import { abortSignal, approveUpdate, pauseSignal, progressQuery, rejectUpdate, resumeSignal, retrySignal } from '../../src/workflows/messages.js';
+import {
+  abortSignal,
+  approveUpdate,
+  pauseSignal,
+  progressQuery,
+  rejectUpdate,
+  resumeSignal,
+  retrySignal,
+} from '../../src/workflows/messages.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, defaultFamily, type Stack } from './support.js';
-import { killWorker, recordHistory, routeOf, scheduledActivities, spawnWorker as spawnHarnessWorker, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import {
+  killWorker,
+  recordHistory,
+  routeOf,
+  scheduledActivities,
+  spawnWorker as spawnHarnessWorker,
+  startMigration,
+  waitForPending,
+  waitForProgress,
+  type MigrationHandle,
+} from './harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -27,7 +45,12 @@ after(async () => {
 async function scenario(
   name: string,
   options: { family?: string; cases?: Record<string, string>; traffic?: boolean; maxCachedWorkflows?: number },
-  body: (ctx: { stack: Stack; handle: () => MigrationHandle; start: () => Promise<MigrationHandle>; tq: string }) => Promise<void>,
+  body: (ctx: {
+    stack: Stack;
+    handle: () => MigrationHandle;
+    start: () => Promise<MigrationHandle>;
+    tq: string;
+  }) => Promise<void>,
 ): Promise<void> {
   const stack = await startStack({ family: options.family, cases: options.cases });
   const traffic = options.traffic === false ? undefined : driveTraffic(stack.router.url);
@@ -72,18 +95,24 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       assert.equal(result.outcome, 'completed', result.reason);
       assert.equal(result.progress.stage, 'completed');
       assert.equal(result.progress.percent, 100);
-      assert.deepEqual(result.progress.checklist.map((c) => [c.id, c.status]), [
-        ['no-legacy-traffic', 'passed'],
-        ['contracts-green-on-new', 'passed'],
-        ['route-pinned-new', 'passed'],
-      ]);
+      assert.deepEqual(
+        result.progress.checklist.map((c) => [c.id, c.status]),
+        [
+          ['no-legacy-traffic', 'passed'],
+          ['contracts-green-on-new', 'passed'],
+          ['route-pinned-new', 'passed'],
+        ],
+      );
       const route = await routeOf(stack);
       assert.equal(route.mode, 'new');
       assert.ok(result.report, 'a report was written');
       await access(result.report.json);
       await access(result.report.markdown);
       const decisions = result.progress.decisions.filter((d) => d.kind === 'approved').map((d) => [d.step, d.by]);
-      assert.deepEqual(decisions, [['ramp-start', 'alice'], ['ramp:100', 'alice']]);
+      assert.deepEqual(decisions, [
+        ['ramp-start', 'alice'],
+        ['ramp:100', 'alice'],
+      ]);
       const events = await recordHistory(handle, 'happy-path');
       assert.ok(events < 2000, `history has ${events} events`);
       const summaries = (await scheduledActivities(handle)).map((a) => a.summary);
@@ -154,7 +183,9 @@ describe('migrateFamily', { concurrency: 1 }, () => {
   });
 
   test('an SLO breach at 25% rolls back before the bake ends, within seconds', async () => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 5m }').replace('maxP95Ratio: 20', 'maxP95Ratio: 3');
+    const family = defaultFamily
+      .replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 5m }')
+      .replace('maxP95Ratio: 20', 'maxP95Ratio: 3');
     await scenario('slo-breach', { family }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
@@ -168,7 +199,10 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       assert.match(result.reason ?? '', /p95/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
       assert.ok(took < 60_000, 'long before the 5m bake ended');
-      assert.ok((result.progress.rollback?.durationMs ?? Infinity) <= 5000, `compensations took ${result.progress.rollback?.durationMs} ms`);
+      assert.ok(
+        (result.progress.rollback?.durationMs ?? Infinity) <= 5000,
+        `compensations took ${result.progress.rollback?.durationMs} ms`,
+      );
       await recordHistory(handle, 'slo-breach');
     });
   });
@@ -196,16 +230,23 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       const beforeEvents = (await handle.fetchHistory()).events?.length ?? 0;
       await assert.rejects(
         handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'mallory' }] }),
-        (err: unknown) => err instanceof WorkflowUpdateFailedError && /may not decide/.test(String((err.cause as Error)?.message)),
+        (err: unknown) =>
+          err instanceof WorkflowUpdateFailedError && /may not decide/.test(String((err.cause as Error)?.message)),
       );
       await assert.rejects(
         handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] }),
-        (err: unknown) => err instanceof WorkflowUpdateFailedError && /not pending/.test(String((err.cause as Error)?.message)),
+        (err: unknown) =>
+          err instanceof WorkflowUpdateFailedError && /not pending/.test(String((err.cause as Error)?.message)),
       );
       const history = await handle.fetchHistory();
-      assert.ok(!(history.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes), 'refused updates leave no trace');
+      assert.ok(
+        !(history.events ?? []).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+        'refused updates leave no trace',
+      );
       assert.ok((history.events?.length ?? 0) >= beforeEvents);
-      await handle.executeUpdate(rejectUpdate, { args: [{ step: 'ramp-start', approver: 'alice', reason: 'p95 looks odd' }] });
+      await handle.executeUpdate(rejectUpdate, {
+        args: [{ step: 'ramp-start', approver: 'alice', reason: 'p95 looks odd' }],
+      });
       const result = await handle.result();
       assert.equal(result.type, 'ApprovalRejected');
       assert.match(result.reason ?? '', /p95 looks odd/);
@@ -232,7 +273,10 @@ describe('migrateFamily', { concurrency: 1 }, () => {
   });
 
   test('an approval timeout follows the plan: reject rolls back', async () => {
-    const family = defaultFamily.replace('approval: { timeout: 30s, remindBefore: 10s }', 'approval: { timeout: 2s, remindBefore: 1s, onTimeout: reject }');
+    const family = defaultFamily.replace(
+      'approval: { timeout: 30s, remindBefore: 10s }',
+      'approval: { timeout: 2s, remindBefore: 1s, onTimeout: reject }',
+    );
     await scenario('approval-timeout', { family }, async ({ stack, start }) => {
       const handle = await start();
       const result = await handle.result();
@@ -263,7 +307,10 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
       const result = await handle.result();
       assert.equal(result.outcome, 'completed', result.reason);
-      assert.deepEqual(result.progress.decisions.filter((d) => d.kind === 'paused' || d.kind === 'resumed').map((d) => d.kind), ['paused', 'resumed']);
+      assert.deepEqual(
+        result.progress.decisions.filter((d) => d.kind === 'paused' || d.kind === 'resumed').map((d) => d.kind),
+        ['paused', 'resumed'],
+      );
       await recordHistory(handle, 'pause-resume');
     });
   });

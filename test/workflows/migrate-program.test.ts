@@ -8,7 +8,7 @@ import { loadPlan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { migrateProgram } from '../../src/workflows/migrate-program.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { type migrateFamily } from '../../src/workflows/migrate-family.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startUpstream, taskQueue, workflowBundle } from './support.js';
 
@@ -27,7 +27,10 @@ describe('migrateProgram', () => {
     candidate.behaviour = 'different';
     const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-prog-'));
     await mkdir(path.join(dir, 'contracts'));
-    await writeFile(path.join(dir, 'contracts', 'a.yaml'), 'cases:\n  - name: one user\n    request: { path: /api/users/3 }\n');
+    await writeFile(
+      path.join(dir, 'contracts', 'a.yaml'),
+      'cases:\n  - name: one user\n    request: { path: /api/users/3 }\n',
+    );
     const suffix = `${process.pid}${Date.now()}`.slice(-8);
     const [a, b, c] = [`prog-a-${suffix}`, `prog-b-${suffix}`, `prog-c-${suffix}`];
     const file = path.join(dir, 'plan.yaml');
@@ -54,18 +57,40 @@ families:
     );
     const plan = await loadPlan(file);
     plan.router.shadowMaxBusy = 1; // the router shares this process with the test's traffic and workers
-    const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'state.json') });
+    const router = await startRouter({
+      plan,
+      port: 0,
+      adminPort: 0,
+      insecureAdmin: true,
+      stateFile: path.join(dir, 'state.json'),
+    });
     const tq = taskQueue('program');
-    const worker = await createPhoenixWorker({ connection: t.nativeConnection, taskQueue: tq, workflowBundle: await workflowBundle(), activities: { reportDir: dir } });
+    const worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { reportDir: dir },
+    });
     try {
       await worker.runUntil(async () => {
         const handle = await t.client.workflow.start(migrateProgram, {
           taskQueue: tq,
           workflowId: `phoenix-program-${plan.name}`,
-          args: [{ plan: plan.name, routerAdminUrl: router.adminUrl, temporalUiUrl: 'http://localhost:8233', families: plan.families }],
+          args: [
+            {
+              plan: plan.name,
+              routerAdminUrl: router.adminUrl,
+              temporalUiUrl: 'http://localhost:8233',
+              families: plan.families,
+            },
+          ],
         });
         await assert.rejects(
-          t.client.workflow.start(migrateProgram, { taskQueue: tq, workflowId: handle.workflowId, args: [{ plan: plan.name, routerAdminUrl: router.adminUrl, temporalUiUrl: '', families: [] }] }),
+          t.client.workflow.start(migrateProgram, {
+            taskQueue: tq,
+            workflowId: handle.workflowId,
+            args: [{ plan: plan.name, routerAdminUrl: router.adminUrl, temporalUiUrl: '', families: [] }],
+          }),
           WorkflowExecutionAlreadyStartedError,
         );
         const result = await handle.result();

@@ -41,9 +41,15 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
       if (m) {
         const id = Number(m[1]);
         const zip = b === 'different' ? id * 1000 : String(id * 1000);
-        return send(200, { id, name: `user ${id}`, address: { city: 'Lyon', zip }, meta: { request_id: `${name}-${++counter}` } });
+        return send(200, {
+          id,
+          name: `user ${id}`,
+          address: { city: 'Lyon', zip },
+          meta: { request_id: `${name}-${++counter}` },
+        });
       }
-      if (req.url?.startsWith('/api/users')) return send(200, { items: [1, 2, 3].map((id) => ({ id, name: `user ${id}` })), total: 3 });
+      if (req.url?.startsWith('/api/users'))
+        return send(200, { items: [1, 2, 3].map((id) => ({ id, name: `user ${id}` })), total: 3 });
       if (req.url === '/' || req.url === '/healthz') return send(200, { ok: true });
       return send(404, { error: 'not found' });
     };
@@ -72,7 +78,10 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
 }
 
 /** Sends GETs for the family through the router until stopped. */
-export function driveTraffic(routerUrl: string, { concurrency = 2 } = {}): { stop(): Promise<void>; sent: () => number; failed: () => number } {
+export function driveTraffic(
+  routerUrl: string,
+  { concurrency = 2 } = {},
+): { stop(): Promise<void>; sent: () => number; failed: () => number } {
   let running = true;
   let sent = 0;
   let failed = 0;
@@ -110,7 +119,11 @@ export interface PlanOverrides {
 }
 
 /** Writes a plan for family `users` and its case files into a temp dir and loads it. */
-export async function writePlan(legacy: string, candidate: string, o: PlanOverrides = {}): Promise<{ plan: Plan; dir: string }> {
+export async function writePlan(
+  legacy: string,
+  candidate: string,
+  o: PlanOverrides = {},
+): Promise<{ plan: Plan; dir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-wf-'));
   await mkdir(path.join(dir, 'contracts'), { recursive: true });
   const cases = o.cases ?? {
@@ -169,7 +182,13 @@ export async function startStack(o: PlanOverrides = {}): Promise<Stack> {
   const { plan, dir } = await writePlan(legacy.url, candidate.url, o);
   // The router shares this process with the test's traffic and workers; that busy time is not its own.
   plan.router.shadowMaxBusy = 1;
-  const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true, stateFile: path.join(dir, 'router-state.json') });
+  const router = await startRouter({
+    plan,
+    port: 0,
+    adminPort: 0,
+    insecureAdmin: true,
+    stateFile: path.join(dir, 'router-state.json'),
+  });
   return {
     legacy,
     candidate,

@@ -8,7 +8,12 @@ import { createPhoenixWorker, bundleWorkflows } from '../../src/worker/worker.js
 async function run(): Promise<void> {
   const [address, taskQueue, reportDir] = process.argv.slice(2);
   const connection = await NativeConnection.connect({ address: address! });
-  const worker = await createPhoenixWorker({ connection, taskQueue: taskQueue!, workflowBundle: await bundleWorkflows(), activities: { reportDir: reportDir! } });
+  const worker = await createPhoenixWorker({
+    connection,
+    taskQueue: taskQueue!,
+    workflowBundle: await bundleWorkflows(),
+    activities: { reportDir: reportDir! },
+  });
   const running = worker.run();
   process.stdout.write('ready\n');
   await running;

@@ -3,7 +3,14 @@ import { familyArg } from '../flags.js';
 import { readInputFile, readJsonInput, readOpenApi } from '../input.js';
 import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
 import { toJUnit, toTable } from '../../contracts/report.js';
-import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus, type RecordedRequest } from '../../contracts/record.js';
+import {
+  caseFileText,
+  fromSamples,
+  parseRequestList,
+  toCases,
+  withLegacyStatus,
+  type RecordedRequest,
+} from '../../contracts/record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
 import { generateCases } from '../../contracts/generate.js';
 import { createRouterAdminClient } from '../../router/client.js';
@@ -14,17 +21,28 @@ import { CliError, ExitCode, print, writeOutputFile } from '../output.js';
 function familiesOf(plan: Plan, family: string | undefined): Plan['families'] {
   if (!family) return plan.families;
   const f = plan.families.find((x) => x.name === family);
-  if (!f) throw new CliError('PHX_ERR_UNKNOWN_FAMILY', `the plan has no family "${family}" (families: ${plan.families.map((x) => x.name).join(', ')})`, ExitCode.NotFound);
+  if (!f)
+    throw new CliError(
+      'PHX_ERR_UNKNOWN_FAMILY',
+      `the plan has no family "${family}" (families: ${plan.families.map((x) => x.name).join(', ')})`,
+      ExitCode.NotFound,
+    );
   return [f];
 }
 
 function percent(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--min expects a percentage 0–100, got "${value}"`, ExitCode.Usage);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--min expects a percentage 0–100, got "${value}"`, ExitCode.Usage);
   return n;
 }
 
-async function runAll(plan: Plan, family: string | undefined, mode: 'parity' | 'new-only', concurrency: number): Promise<ContractSuiteResult[]> {
+async function runAll(
+  plan: Plan,
+  family: string | undefined,
+  mode: 'parity' | 'new-only',
+  concurrency: number,
+): Promise<ContractSuiteResult[]> {
   const out: ContractSuiteResult[] = [];
   for (const f of familiesOf(plan, family)) out.push(await runContractSuite({ family: f, mode, concurrency }));
   return out;
@@ -32,7 +50,9 @@ async function runAll(plan: Plan, family: string | undefined, mode: 'parity' | '
 
 /** `phoenix contracts run|coverage|matrix`. */
 export function register(program: Command): void {
-  const contracts = program.command('contracts').description('Contract cases: run them, measure coverage, build the compatibility matrix.');
+  const contracts = program
+    .command('contracts')
+    .description('Contract cases: run them, measure coverage, build the compatibility matrix.');
   contracts
     .command('run')
     .description('Replay the contract cases against legacy and new directly; exit 1 when any case fails.')
@@ -42,59 +62,117 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'cases in flight at once', (v) => Number(v), 8)
     .option('--junit <file>', 'also write JUnit XML')
     .option('--json', 'print the results as JSON')
-    .action(async (o: { plan: string; family?: string; mode: string; concurrency: number; junit?: string; json?: boolean }) => {
-      if (o.mode !== 'parity' && o.mode !== 'new-only') throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--mode expects "parity" or "new-only", got "${o.mode}"`, ExitCode.Usage);
-      if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--concurrency expects a whole number ≥ 1', ExitCode.Usage);
-      const suites = await runAll(await loadPlan(o.plan), o.family, o.mode, o.concurrency);
-      if (o.junit) await writeOutputFile(o.junit, toJUnit(suites));
-      print(!!o.json, suites, () => toTable(suites));
-      if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
-    });
+    .action(
+      async (o: {
+        plan: string;
+        family?: string;
+        mode: string;
+        concurrency: number;
+        junit?: string;
+        json?: boolean;
+      }) => {
+        if (o.mode !== 'parity' && o.mode !== 'new-only')
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            `--mode expects "parity" or "new-only", got "${o.mode}"`,
+            ExitCode.Usage,
+          );
+        if (!Number.isInteger(o.concurrency) || o.concurrency < 1)
+          throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--concurrency expects a whole number ≥ 1', ExitCode.Usage);
+        const suites = await runAll(await loadPlan(o.plan), o.family, o.mode, o.concurrency);
+        if (o.junit) await writeOutputFile(o.junit, toJUnit(suites));
+        print(!!o.json, suites, () => toTable(suites));
+        if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
+      },
+    );
   contracts
     .command('record')
-    .description('Capture contract cases from real traffic: the router\'s recent sampled requests, or a list of requests replayed against legacy.')
+    .description(
+      "Capture contract cases from real traffic: the router's recent sampled requests, or a list of requests replayed against legacy.",
+    )
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .requiredOption('--family <name>', 'family to record for', familyArg)
-    .option('--from-router', 'use the router\'s recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)')
+    .option('--from-router', "use the router's recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)")
     .option('--from-requests <file>', 'a list of requests: "GET /path?x=1" per line, or JSON lines')
     .option('--limit <n>', 'most sampled requests read from the router', (v) => Number(v), 200)
     .requiredOption('--out <file>', 'case file to write (YAML)')
-    .action(async (o: { plan: string; family: string; fromRouter?: boolean; fromRequests?: string; limit: number; out: string }) => {
-      if (!o.fromRouter === !o.fromRequests) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'pass exactly one of --from-router or --from-requests <file>', ExitCode.Usage);
-      const plan = await loadPlan(o.plan);
-      const [family] = familiesOf(plan, o.family);
-      let requests: RecordedRequest[];
-      if (o.fromRouter) {
-        const admin = createRouterAdminClient({ baseUrl: plan.router.adminUrl, token: process.env.PHOENIX_ADMIN_TOKEN });
-        try {
-          requests = fromSamples(await admin.getSamples(family!.name, o.limit));
-        } finally {
-          await admin.close();
+    .action(
+      async (o: {
+        plan: string;
+        family: string;
+        fromRouter?: boolean;
+        fromRequests?: string;
+        limit: number;
+        out: string;
+      }) => {
+        if (!o.fromRouter === !o.fromRequests)
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            'pass exactly one of --from-router or --from-requests <file>',
+            ExitCode.Usage,
+          );
+        const plan = await loadPlan(o.plan);
+        const [family] = familiesOf(plan, o.family);
+        let requests: RecordedRequest[];
+        if (o.fromRouter) {
+          const admin = createRouterAdminClient({
+            baseUrl: plan.router.adminUrl,
+            token: process.env.PHOENIX_ADMIN_TOKEN,
+          });
+          try {
+            requests = fromSamples(await admin.getSamples(family!.name, o.limit));
+          } finally {
+            await admin.close();
+          }
+        } else {
+          requests = await withLegacyStatus(
+            parseRequestList(
+              await readInputFile(o.fromRequests!, 'the request list (--from-requests)'),
+              o.fromRequests!,
+            ),
+            family!.legacy,
+          );
         }
-      } else {
-        requests = await withLegacyStatus(parseRequestList(await readInputFile(o.fromRequests!, 'the request list (--from-requests)'), o.fromRequests!), family!.legacy);
-      }
-      const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
-      const cases = toCases(requests, existing);
-      await writeOutputFile(o.out, caseFileText(family!.name, cases));
-      process.stdout.write(`wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`);
-    });
+        const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
+        const cases = toCases(requests, existing);
+        await writeOutputFile(o.out, caseFileText(family!.name, cases));
+        process.stdout.write(
+          `wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`,
+        );
+      },
+    );
   contracts
     .command('generate')
-    .description('Generate cases from the new service\'s OpenAPI: one per GET operation of the family, path parameters from existing cases or OpenAPI examples.')
+    .description(
+      "Generate cases from the new service's OpenAPI: one per GET operation of the family, path parameters from existing cases or OpenAPI examples.",
+    )
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .requiredOption('--family <name>', 'family to generate for', familyArg)
-    .requiredOption('--openapi <url|file>', 'the new service\'s openapi.json')
+    .requiredOption('--openapi <url|file>', "the new service's openapi.json")
     .requiredOption('--out <file>', 'case file to write (YAML)')
-    .option('--include-unsafe', 'also generate POST/PUT/PATCH cases from OpenAPI example bodies (they change data in legacy and new when run)')
+    .option(
+      '--include-unsafe',
+      'also generate POST/PUT/PATCH cases from OpenAPI example bodies (they change data in legacy and new when run)',
+    )
     .action(async (o: { plan: string; family: string; openapi: string; out: string; includeUnsafe?: boolean }) => {
       const plan = await loadPlan(o.plan);
       const [family] = familiesOf(plan, o.family);
       const doc = await readJsonInput(o.openapi, 'the OpenAPI document (--openapi)');
       const existing = await loadFamilyCases(family!.contractFiles, family!.name);
       const r = generateCases(doc, family!, existing, { includeUnsafe: !!o.includeUnsafe });
-      await writeOutputFile(o.out, caseFileText(family!.name, r.cases).replace('Recorded from traffic by `phoenix contracts record`', 'Generated from OpenAPI by `phoenix contracts generate`'));
-      process.stdout.write([`wrote ${r.cases.length} generated case${r.cases.length === 1 ? '' : 's'} to ${o.out}`, ...r.skipped.map((x) => `  skipped ${x.operation}: ${x.why}`)].join('\n') + '\n');
+      await writeOutputFile(
+        o.out,
+        caseFileText(family!.name, r.cases).replace(
+          'Recorded from traffic by `phoenix contracts record`',
+          'Generated from OpenAPI by `phoenix contracts generate`',
+        ),
+      );
+      process.stdout.write(
+        [
+          `wrote ${r.cases.length} generated case${r.cases.length === 1 ? '' : 's'} to ${o.out}`,
+          ...r.skipped.map((x) => `  skipped ${x.operation}: ${x.why}`),
+        ].join('\n') + '\n',
+      );
     });
   contracts
     .command('coverage')
@@ -104,31 +182,60 @@ export function register(program: Command): void {
     .option('--min <percent>', 'exit 1 when overall coverage is below this', percent)
     .option('--source <source...>', 'count only cases of these sources (hand, recorded, generated)')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { plan: string; family?: string; min?: number; source?: ('hand' | 'recorded' | 'generated')[]; json?: boolean }) => {
-      const plan = await loadPlan(o.plan);
-      const families = familiesOf(plan, o.family);
-      const report = computeCoverage(families, await runAll(plan, o.family, 'parity', 8), { sources: o.source });
-      print(!!o.json, report, () =>
-        [...report.families.map((f) => `${f.family.padEnd(16)} ${(f.coverage * 100).toFixed(0).padStart(3)}%  (${f.covered}/${f.endpoints} endpoints)`), `overall          ${(report.coverage * 100).toFixed(0).padStart(3)}%  (${report.covered}/${report.endpoints})`].join('\n'),
-      );
-      if (o.min !== undefined && report.coverage * 100 < o.min) {
-        process.stderr.write(`PHX_ERR_COVERAGE_BELOW_MIN: coverage ${(report.coverage * 100).toFixed(1)}% is below --min ${o.min}%\n`);
-        process.exitCode = ExitCode.Failed;
-      }
-    });
+    .action(
+      async (o: {
+        plan: string;
+        family?: string;
+        min?: number;
+        source?: ('hand' | 'recorded' | 'generated')[];
+        json?: boolean;
+      }) => {
+        const plan = await loadPlan(o.plan);
+        const families = familiesOf(plan, o.family);
+        const report = computeCoverage(families, await runAll(plan, o.family, 'parity', 8), { sources: o.source });
+        print(!!o.json, report, () =>
+          [
+            ...report.families.map(
+              (f) =>
+                `${f.family.padEnd(16)} ${(f.coverage * 100).toFixed(0).padStart(3)}%  (${f.covered}/${f.endpoints} endpoints)`,
+            ),
+            `overall          ${(report.coverage * 100).toFixed(0).padStart(3)}%  (${report.covered}/${report.endpoints})`,
+          ].join('\n'),
+        );
+        if (o.min !== undefined && report.coverage * 100 < o.min) {
+          process.stderr.write(
+            `PHX_ERR_COVERAGE_BELOW_MIN: coverage ${(report.coverage * 100).toFixed(1)}% is below --min ${o.min}%\n`,
+          );
+          process.exitCode = ExitCode.Failed;
+        }
+      },
+    );
   contracts
     .command('matrix')
     .description('The compatibility matrix per endpoint: unchanged, adapted, deprecated, missing, failing, untested.')
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--format <format>', 'md, json or html', 'md')
     .option('--out <file>', 'write to a file instead of stdout')
-    .option('--openapi <url|file>', 'the new service\'s openapi.json: endpoints it has no operation for are "missing" (otherwise inferred from 404/405 answers)')
+    .option(
+      '--openapi <url|file>',
+      'the new service\'s openapi.json: endpoints it has no operation for are "missing" (otherwise inferred from 404/405 answers)',
+    )
     .action(async (o: { plan: string; format: string; out?: string; openapi?: string }) => {
-      if (!['md', 'json', 'html'].includes(o.format)) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--format expects md, json or html, got "${o.format}"`, ExitCode.Usage);
+      if (!['md', 'json', 'html'].includes(o.format))
+        throw new CliError(
+          'PHX_ERR_CLI_BAD_FLAG',
+          `--format expects md, json or html, got "${o.format}"`,
+          ExitCode.Usage,
+        );
       const plan = await loadPlan(o.plan);
       const newOperations = o.openapi ? await readOpenApi(o.openapi) : undefined;
       const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8), { newOperations });
-      const text = o.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : o.format === 'html' ? matrixHtml(report, `Compatibility matrix — ${plan.name}`) : `${matrixMarkdown(report)}\n`;
+      const text =
+        o.format === 'json'
+          ? `${JSON.stringify(report, null, 2)}\n`
+          : o.format === 'html'
+            ? matrixHtml(report, `Compatibility matrix — ${plan.name}`)
+            : `${matrixMarkdown(report)}\n`;
       if (o.out) {
         await writeOutputFile(o.out, text);
         process.stdout.write(`wrote ${o.out}\n`);

@@ -15,14 +15,22 @@ export function register(program: Command): void {
     .option('--as <user>', 'who pauses', user)
     .option('--reason <text>', 'why')
     .action((family: string, o: { as: string; reason?: string }) =>
-      onMigration(family, async (h) => (await h.signal(pauseSignal, { by: o.as, reason: o.reason }), say(`paused ${family}`)), { running: true }),
+      onMigration(
+        family,
+        async (h) => (await h.signal(pauseSignal, { by: o.as, reason: o.reason }), say(`paused ${family}`)),
+        { running: true },
+      ),
     );
   program
     .command('resume')
     .description('Continue a paused migration.')
     .argument('<family>', 'family name', familyArg)
     .option('--as <user>', 'who resumes', user)
-    .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(resumeSignal, { by: o.as }), say(`resumed ${family}`)), { running: true }));
+    .action((family: string, o: { as: string }) =>
+      onMigration(family, async (h) => (await h.signal(resumeSignal, { by: o.as }), say(`resumed ${family}`)), {
+        running: true,
+      }),
+    );
   program
     .command('abort')
     .description('Stop the migration and roll the family back to legacy.')
@@ -32,7 +40,10 @@ export function register(program: Command): void {
     .action((family: string, o: { as: string; reason: string }) =>
       onMigration(
         family,
-        async (h) => (await h.signal(abortSignal, { by: o.as, reason: o.reason }), say(`abort sent to ${family}; it rolls back to legacy (follow with: npx phoenix status ${family} --watch)`)),
+        async (h) => (
+          await h.signal(abortSignal, { by: o.as, reason: o.reason }),
+          say(`abort sent to ${family}; it rolls back to legacy (follow with: npx phoenix status ${family} --watch)`)
+        ),
         { running: true },
       ),
     );
@@ -41,5 +52,9 @@ export function register(program: Command): void {
     .description('Start a rolled-back migration again from the contract gate (plans with onRollback: wait-for-retry).')
     .argument('<family>', 'family name', familyArg)
     .option('--as <user>', 'who retries', user)
-    .action((family: string, o: { as: string }) => onMigration(family, async (h) => (await h.signal(retrySignal, { by: o.as }), say(`retry sent to ${family}`)), { running: true }));
+    .action((family: string, o: { as: string }) =>
+      onMigration(family, async (h) => (await h.signal(retrySignal, { by: o.as }), say(`retry sent to ${family}`)), {
+        running: true,
+      }),
+    );
 }

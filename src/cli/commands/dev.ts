@@ -10,16 +10,37 @@ const run = promisify(execFile);
 
 function port(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError('PHX_ERR_CLI_BAD_FLAG', `expected a port number 1–65535, got "${value}"`, ExitCode.Usage);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new CliError('PHX_ERR_CLI_BAD_FLAG', `expected a port number 1–65535, got "${value}"`, ExitCode.Usage);
   return n;
 }
 
 /** Registers the search attributes on a server Phoenix did not start; existing ones are left alone. */
 async function ensureSearchAttributes(cli: string, address: string, namespace: string): Promise<void> {
-  const { stdout } = await run(cli, ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace], { timeout: 15_000 });
+  const { stdout } = await run(
+    cli,
+    ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace],
+    { timeout: 15_000 },
+  );
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
     if (stdout.includes(name)) continue;
-    await run(cli, ['operator', 'search-attribute', 'create', '--name', name, '--type', type, '--address', address, '--namespace', namespace], { timeout: 15_000 });
+    await run(
+      cli,
+      [
+        'operator',
+        'search-attribute',
+        'create',
+        '--name',
+        name,
+        '--type',
+        type,
+        '--address',
+        address,
+        '--namespace',
+        namespace,
+      ],
+      { timeout: 15_000 },
+    );
   }
 }
 
@@ -28,7 +49,9 @@ export function register(program: Command): void {
   const dev = program.command('dev').description('Local development helpers.');
   dev
     .command('server')
-    .description('Start the Temporal dev server (SQLite under .phoenix/, Web UI) with Phoenix search attributes; reuses a running one.')
+    .description(
+      'Start the Temporal dev server (SQLite under .phoenix/, Web UI) with Phoenix search attributes; reuses a running one.',
+    )
     .option('--port <port>', 'gRPC port', port, 7233)
     .option('--ui-port <port>', 'Web UI port', port, 8233)
     .option('--ip <address>', 'bind address', '127.0.0.1')
@@ -47,10 +70,14 @@ export function register(program: Command): void {
       });
       if (server.reused) {
         await ensureSearchAttributes(cli, server.address, server.namespace);
-        process.stdout.write(`a Temporal server already answers on ${server.address}; reusing it (search attributes checked)\n`);
+        process.stdout.write(
+          `a Temporal server already answers on ${server.address}; reusing it (search attributes checked)\n`,
+        );
         return;
       }
-      process.stdout.write(`Temporal dev server on ${server.address}, namespace ${server.namespace}, Web UI ${server.uiUrl}\nPress Ctrl-C to stop.\n`);
+      process.stdout.write(
+        `Temporal dev server on ${server.address}, namespace ${server.namespace}, Web UI ${server.uiUrl}\nPress Ctrl-C to stop.\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           void server.stop().then(resolve);

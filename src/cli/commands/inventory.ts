@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { groupIntoFamilies, mapByPlan, missingInNew, parseFlaskInventory, type ProposedFamily } from '../../contracts/inventory.js';
+import {
+  groupIntoFamilies,
+  mapByPlan,
+  missingInNew,
+  parseFlaskInventory,
+  type ProposedFamily,
+} from '../../contracts/inventory.js';
 import { loadPlan, migrationOrder, parseRoutePattern, patternsCover } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { readInputFile, readOpenApi } from '../input.js';
@@ -12,28 +18,39 @@ function planFamilies(text: string): { name: string; routes: string[] }[] {
   try {
     families = parseDocument(text).toJS({ maxAliasCount: 100 }) as { families?: unknown } | null;
   } catch (err) {
-    throw new CliError('PHX_ERR_PLAN_INVALID', `the plan cannot be read as YAML: ${(err as Error).message}`, ExitCode.Failed);
+    throw new CliError(
+      'PHX_ERR_PLAN_INVALID',
+      `the plan cannot be read as YAML: ${(err as Error).message}`,
+      ExitCode.Failed,
+    );
   }
   if (!Array.isArray(families?.families)) return [];
   return families.families.flatMap((f: unknown) => {
     const { name, routes } = (f ?? {}) as { name?: unknown; routes?: unknown };
-    return typeof name === 'string' && Array.isArray(routes) ? [{ name, routes: routes.filter((r): r is string => typeof r === 'string') }] : [];
+    return typeof name === 'string' && Array.isArray(routes)
+      ? [{ name, routes: routes.filter((r): r is string => typeof r === 'string') }]
+      : [];
   });
 }
 
 /** Adds proposed families and routes to the plan text, keeping everything already there. */
-export function mergeIntoPlan(text: string, proposed: readonly ProposedFamily[], newUrl: string): { text: string; addedFamilies: string[]; addedRoutes: number } {
+export function mergeIntoPlan(
+  text: string,
+  proposed: readonly ProposedFamily[],
+  newUrl: string,
+): { text: string; addedFamilies: string[]; addedRoutes: number } {
   const doc = parseDocument(text);
   const families = doc.get('families', true);
-  if (!isSeq(families)) throw new CliError('PHX_ERR_PLAN_INVALID', 'the plan has no "families" list to update', ExitCode.Failed);
+  if (!isSeq(families))
+    throw new CliError('PHX_ERR_PLAN_INVALID', 'the plan has no "families" list to update', ExitCode.Failed);
   const byName = new Map<string, YAMLMap>();
-  for (const item of (families as YAMLSeq).items) if (isMap(item)) byName.set(String(item.get('name')), item);
+  for (const item of families.items) if (isMap(item)) byName.set(String(item.get('name')), item);
   const addedFamilies: string[] = [];
   let addedRoutes = 0;
   for (const p of proposed) {
     const existing = byName.get(p.name);
     if (!existing) {
-      (families as YAMLSeq).add(doc.createNode({ name: p.name, routes: p.routes, new: newUrl }));
+      families.add(doc.createNode({ name: p.name, routes: p.routes, new: newUrl }));
       addedFamilies.push(p.name);
       continue;
     }
@@ -51,48 +68,94 @@ export function mergeIntoPlan(text: string, proposed: readonly ProposedFamily[],
 
 /** `phoenix inventory import|order`. */
 export function register(program: Command): void {
-  const inventory = program.command('inventory').description('Endpoint inventory: import from Flask and OpenAPI, group into families, migration order.');
+  const inventory = program
+    .command('inventory')
+    .description('Endpoint inventory: import from Flask and OpenAPI, group into families, migration order.');
   inventory
     .command('import')
-    .description('Read the legacy endpoints (scripts/flask-url-map.py JSON or `flask routes` output), group them into families and propose (or --write) them into the plan.')
+    .description(
+      'Read the legacy endpoints (scripts/flask-url-map.py JSON or `flask routes` output), group them into families and propose (or --write) them into the plan.',
+    )
     .requiredOption('--flask <file>', 'output of `python scripts/flask-url-map.py app.py` or of `flask routes`')
     .requiredOption('--plan <file>', 'plan file to update')
-    .option('--openapi <url|file>', 'the new service\'s openapi.json, to list endpoints it does not have yet')
-    .option('--group-by <how>', 'how endpoints no plan family covers are grouped: blueprint, prefix, or plan (only the plan\'s families; the rest are listed as unassigned)', 'blueprint')
+    .option('--openapi <url|file>', "the new service's openapi.json, to list endpoints it does not have yet")
+    .option(
+      '--group-by <how>',
+      "how endpoints no plan family covers are grouped: blueprint, prefix, or plan (only the plan's families; the rest are listed as unassigned)",
+      'blueprint',
+    )
     .option('--new <url>', 'new service URL for families that are added', 'http://127.0.0.1:8001')
     .option('--write', 'write the merged plan (keeps comments and hand edits; only adds)')
     .option('--json', 'print the inventory as JSON')
-    .action(async (o: { flask: string; plan: string; openapi?: string; groupBy: string; new: string; write?: boolean; json?: boolean }) => {
-      if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix' && o.groupBy !== 'plan') {
-        throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--group-by expects "blueprint", "prefix" or "plan", got "${o.groupBy}"`, ExitCode.Usage);
-      }
-      const legacy = parseFlaskInventory(await readInputFile(o.flask, 'the Flask inventory (--flask)'), o.flask);
-      const planText = await readInputFile(o.plan, 'the plan (--plan)');
-      // The plan's own families are the explicit mapping; only what they do not cover is grouped.
-      const { mapped, unmapped } = mapByPlan(legacy, planFamilies(planText));
-      const proposed = o.groupBy === 'plan' ? [] : groupIntoFamilies(unmapped, o.groupBy);
-      const unassigned = o.groupBy === 'plan' ? unmapped : [];
-      const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
-      const merged = mergeIntoPlan(planText, proposed, o.new);
-      if (o.write) await writeFile(o.plan, merged.text);
-      const byPlan = Object.fromEntries([...mapped].map(([name, es]) => [name, es.map((e) => `${e.method} ${e.path}`)]));
-      print(
-        !!o.json,
-        { endpoints: legacy, mappedByPlan: byPlan, families: proposed, unassigned, missingInNew: missing, added: { families: merged.addedFamilies, routes: merged.addedRoutes }, written: !!o.write },
-        () =>
-        [
-          `${legacy.length} legacy endpoints: ${legacy.length - unmapped.length} covered by the plan's families, ${unmapped.length} not:`,
-          ...[...mapped].map(([name, es]) => `  ${name} (in the plan): ${es.map((e) => `${e.method} ${e.path}`).join(', ')}`),
-          ...proposed.map((f) => `  ${f.name} (by ${o.groupBy}): ${f.routes.join(', ')}`),
-          ...(unassigned.length ? [`unassigned (no family in the plan covers them):`, ...unassigned.map((e) => `  ${e.method} ${e.path}`)] : []),
-          ...(o.openapi ? [missing.length === 0 ? 'the new service has every endpoint' : `not in the new service yet (${missing.length}):`, ...missing.map((e) => `  ${e.method} ${e.path}`)] : []),
-          `${o.write ? 'wrote' : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
-        ].join('\n'),
-      );
-    });
+    .action(
+      async (o: {
+        flask: string;
+        plan: string;
+        openapi?: string;
+        groupBy: string;
+        new: string;
+        write?: boolean;
+        json?: boolean;
+      }) => {
+        if (o.groupBy !== 'blueprint' && o.groupBy !== 'prefix' && o.groupBy !== 'plan') {
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            `--group-by expects "blueprint", "prefix" or "plan", got "${o.groupBy}"`,
+            ExitCode.Usage,
+          );
+        }
+        const legacy = parseFlaskInventory(await readInputFile(o.flask, 'the Flask inventory (--flask)'), o.flask);
+        const planText = await readInputFile(o.plan, 'the plan (--plan)');
+        // The plan's own families are the explicit mapping; only what they do not cover is grouped.
+        const { mapped, unmapped } = mapByPlan(legacy, planFamilies(planText));
+        const proposed = o.groupBy === 'plan' ? [] : groupIntoFamilies(unmapped, o.groupBy);
+        const unassigned = o.groupBy === 'plan' ? unmapped : [];
+        const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
+        const merged = mergeIntoPlan(planText, proposed, o.new);
+        if (o.write) await writeFile(o.plan, merged.text);
+        const byPlan = Object.fromEntries(
+          [...mapped].map(([name, es]) => [name, es.map((e) => `${e.method} ${e.path}`)]),
+        );
+        print(
+          !!o.json,
+          {
+            endpoints: legacy,
+            mappedByPlan: byPlan,
+            families: proposed,
+            unassigned,
+            missingInNew: missing,
+            added: { families: merged.addedFamilies, routes: merged.addedRoutes },
+            written: !!o.write,
+          },
+          () =>
+            [
+              `${legacy.length} legacy endpoints: ${legacy.length - unmapped.length} covered by the plan's families, ${unmapped.length} not:`,
+              ...[...mapped].map(
+                ([name, es]) => `  ${name} (in the plan): ${es.map((e) => `${e.method} ${e.path}`).join(', ')}`,
+              ),
+              ...proposed.map((f) => `  ${f.name} (by ${o.groupBy}): ${f.routes.join(', ')}`),
+              ...(unassigned.length
+                ? [
+                    `unassigned (no family in the plan covers them):`,
+                    ...unassigned.map((e) => `  ${e.method} ${e.path}`),
+                  ]
+                : []),
+              ...(o.openapi
+                ? [
+                    missing.length === 0
+                      ? 'the new service has every endpoint'
+                      : `not in the new service yet (${missing.length}):`,
+                    ...missing.map((e) => `  ${e.method} ${e.path}`),
+                  ]
+                : []),
+              `${o.write ? 'wrote' : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
+            ].join('\n'),
+        );
+      },
+    );
   inventory
     .command('order')
-    .description('Print the migration order from the plan\'s dependsOn (a cycle is an error naming it).')
+    .description("Print the migration order from the plan's dependsOn (a cycle is an error naming it).")
     .requiredOption('--plan <file>', 'plan file')
     .option('--openapi <url|file>', 'mark endpoints the new service does not have yet')
     .option('--json', 'print the order as JSON')
@@ -106,10 +169,20 @@ export function register(program: Command): void {
           const path = `/${p.segments.map((s) => (s.kind === 'literal' ? s.value : s.kind === 'param' ? `:${s.name}` : '*')).join('/')}`;
           return (p.methods ?? ['GET']).filter((m) => m !== 'HEAD').map((method) => ({ method, path }));
         });
-        return { position: i + 1, family: f.name, dependsOn: f.dependsOn, missingInNew: fresh ? missingInNew(endpoints, fresh).map((e) => `${e.method} ${e.path}`) : undefined };
+        return {
+          position: i + 1,
+          family: f.name,
+          dependsOn: f.dependsOn,
+          missingInNew: fresh ? missingInNew(endpoints, fresh).map((e) => `${e.method} ${e.path}`) : undefined,
+        };
       });
       print(!!o.json, order, () =>
-        order.map((x) => `${x.position}. ${x.family}${x.dependsOn.length ? ` (after ${x.dependsOn.join(', ')})` : ''}${x.missingInNew?.length ? ` — not in the new service: ${x.missingInNew.join(', ')}` : ''}`).join('\n'),
+        order
+          .map(
+            (x) =>
+              `${x.position}. ${x.family}${x.dependsOn.length ? ` (after ${x.dependsOn.join(', ')})` : ''}${x.missingInNew?.length ? ` — not in the new service: ${x.missingInNew.join(', ')}` : ''}`,
+          )
+          .join('\n'),
       );
     });
 }

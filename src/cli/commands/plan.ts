@@ -13,8 +13,11 @@ export function register(program: Command): void {
     .action(async (file: string, opts: { json?: boolean }) => {
       try {
         const p = await loadPlan(file);
-        print(!!opts.json, { ok: true, file, families: p.families.map((f) => f.name) }, () =>
-          `OK: ${file} (${p.families.length} famil${p.families.length === 1 ? 'y' : 'ies'}: ${p.families.map((f) => f.name).join(', ')})`,
+        print(
+          !!opts.json,
+          { ok: true, file, families: p.families.map((f) => f.name) },
+          () =>
+            `OK: ${file} (${p.families.length} famil${p.families.length === 1 ? 'y' : 'ies'}: ${p.families.map((f) => f.name).join(', ')})`,
         );
       } catch (err) {
         if (!(err instanceof PlanError)) throw err;
@@ -23,7 +26,11 @@ export function register(program: Command): void {
           process.exitCode = ExitCode.Failed;
           return;
         }
-        throw new CliError(err.code, `${file} is not a valid plan:\n${err.problems.map(formatProblem).join('\n')}`, ExitCode.Failed);
+        throw new CliError(
+          err.code,
+          `${file} is not a valid plan:\n${err.problems.map(formatProblem).join('\n')}`,
+          ExitCode.Failed,
+        );
       }
     });
 }

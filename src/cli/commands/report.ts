@@ -16,12 +16,20 @@ export function register(program: Command): void {
         const handle = await migrationHandle(family);
         const d = await handle.describe();
         if (d.status.name === 'RUNNING') {
-          throw new CliError('PHX_ERR_MIGRATION_RUNNING', `the migration of "${family}" is still running; see \`phoenix status ${family}\``, ExitCode.Conflict);
+          throw new CliError(
+            'PHX_ERR_MIGRATION_RUNNING',
+            `the migration of "${family}" is still running; see \`phoenix status ${family}\``,
+            ExitCode.Conflict,
+          );
         }
         const result = await handle.result();
         if (!result.report) {
           if (opts.json) return print(true, result, () => '');
-          throw new CliError('PHX_ERR_REPORT_MISSING', `the migration of "${family}" ended (${result.outcome}) but no report was written; see the worker's logs`, ExitCode.NotFound);
+          throw new CliError(
+            'PHX_ERR_REPORT_MISSING',
+            `the migration of "${family}" ended (${result.outcome}) but no report was written; see the worker's logs`,
+            ExitCode.NotFound,
+          );
         }
         const file = opts.json ? result.report.json : result.report.markdown;
         process.stdout.write(await readInputFile(file, 'the report written by the worker'));

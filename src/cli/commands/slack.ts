@@ -21,11 +21,18 @@ export function register(program: Command): void {
     .option('--host <address>', 'HTTP bind address', '127.0.0.1')
     .action(async (o: { plan: string; socketMode?: boolean; port: number; host: string }) => {
       const plan = await loadPlan(o.plan);
-      const inbound = await startSlackInbound({ settings: slackFromEnv(), plan, temporal: await temporalClient(), mode: o.socketMode ? 'socket' : 'http', port: o.port, host: o.host }).catch(
-        (err: unknown) => {
-          throw hasCode(err, 'PHX_ERR_SLACK_OFF') ? new CliError('PHX_ERR_SLACK_OFF', (err as Error).message, ExitCode.Usage) : err;
-        },
-      );
+      const inbound = await startSlackInbound({
+        settings: slackFromEnv(),
+        plan,
+        temporal: await temporalClient(),
+        mode: o.socketMode ? 'socket' : 'http',
+        port: o.port,
+        host: o.host,
+      }).catch((err: unknown) => {
+        throw hasCode(err, 'PHX_ERR_SLACK_OFF')
+          ? new CliError('PHX_ERR_SLACK_OFF', (err as Error).message, ExitCode.Usage)
+          : err;
+      });
       process.stdout.write(`${inbound.description}; Ctrl-C stops it\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => void inbound.close().then(resolve);

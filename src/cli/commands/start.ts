@@ -17,29 +17,57 @@ export function register(program: Command): void {
     .option('--task-queue <name>', 'task queue the worker polls', 'phoenix')
     .option('--wait', 'follow the migration until it ends (exit 0 completed, 1 rolled back)')
     .option('--json', 'print {workflowId, runId, family, uiUrl} as JSON')
-    .action(async (family: string | undefined, opts: { plan: string; all?: boolean; taskQueue: string; wait?: boolean; json?: boolean }) => {
-      if (!family && !opts.all) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'name a family, or pass --all to migrate the whole plan', ExitCode.Usage);
-      if (family && opts.all) throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'pass a family or --all, not both', ExitCode.Usage);
-      const plan = await loadPlan(opts.plan);
-      try {
-        const client = await temporalClient();
-        const started = family
-          ? await startMigration({ client, plan, family, taskQueue: opts.taskQueue })
-          : await startProgram({ client, plan, taskQueue: opts.taskQueue });
-        print(!!opts.json, { workflowId: started.workflowId, runId: started.runId, family: family ?? null, plan: plan.name, uiUrl: started.uiUrl }, () =>
-          [`started ${started.workflowId}`, `  follow it: npx phoenix status ${family ?? ''} --watch`.replace('  --', ' --'), `  Temporal UI: ${started.uiUrl}`].join('\n'),
-        );
-        if (!opts.wait) return;
-        const result = (await started.handle.result()) as MigrationResult | { families: { family: string; outcome: string }[] };
-        if ('outcome' in result) {
-          if (!opts.json) process.stdout.write(`${result.family}: ${result.outcome}${result.reason ? ` — ${result.type}: ${result.reason}` : ''}\n`);
-          if (result.outcome !== 'completed') process.exitCode = ExitCode.Failed;
-        } else {
-          if (!opts.json) for (const f of result.families) process.stdout.write(`${f.family}: ${f.outcome}\n`);
-          if (result.families.some((f) => f.outcome !== 'completed')) process.exitCode = ExitCode.Failed;
+    .action(
+      async (
+        family: string | undefined,
+        opts: { plan: string; all?: boolean; taskQueue: string; wait?: boolean; json?: boolean },
+      ) => {
+        if (!family && !opts.all)
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            'name a family, or pass --all to migrate the whole plan',
+            ExitCode.Usage,
+          );
+        if (family && opts.all)
+          throw new CliError('PHX_ERR_CLI_BAD_FLAG', 'pass a family or --all, not both', ExitCode.Usage);
+        const plan = await loadPlan(opts.plan);
+        try {
+          const client = await temporalClient();
+          const started = family
+            ? await startMigration({ client, plan, family, taskQueue: opts.taskQueue })
+            : await startProgram({ client, plan, taskQueue: opts.taskQueue });
+          print(
+            !!opts.json,
+            {
+              workflowId: started.workflowId,
+              runId: started.runId,
+              family: family ?? null,
+              plan: plan.name,
+              uiUrl: started.uiUrl,
+            },
+            () =>
+              [
+                `started ${started.workflowId}`,
+                `  follow it: npx phoenix status ${family ?? ''} --watch`.replace('  --', ' --'),
+                `  Temporal UI: ${started.uiUrl}`,
+              ].join('\n'),
+          );
+          if (!opts.wait) return;
+          const result = (await started.handle.result()) as
+            MigrationResult | { families: { family: string; outcome: string }[] };
+          if ('outcome' in result) {
+            if (!opts.json)
+              process.stdout.write(
+                `${result.family}: ${result.outcome}${result.reason ? ` — ${result.type}: ${result.reason}` : ''}\n`,
+              );
+            if (result.outcome !== 'completed') process.exitCode = ExitCode.Failed;
+          } else {
+            if (!opts.json) for (const f of result.families) process.stdout.write(`${f.family}: ${f.outcome}\n`);
+            if (result.families.some((f) => f.outcome !== 'completed')) process.exitCode = ExitCode.Failed;
+          }
+        } finally {
+          await closeTemporalClient();
         }
-      } finally {
-        await closeTemporalClient();
-      }
-    });
+      },
+    );
 }

@@ -9,7 +9,9 @@ import { progressLine, renderProgress } from '../../workflows/render-progress.js
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
 
 /** The progress of a running migration (query) or of a finished one (its result). */
-async function progressOf(handle: WorkflowHandle<typeof migrateFamily>): Promise<{ progress: MigrationProgress; running: boolean }> {
+async function progressOf(
+  handle: WorkflowHandle<typeof migrateFamily>,
+): Promise<{ progress: MigrationProgress; running: boolean }> {
   const d = await handle.describe();
   if (d.status.name === 'RUNNING') return { progress: await handle.query(progressQuery), running: true };
   if (d.status.name === 'COMPLETED') return { progress: (await handle.result()).progress, running: false };
@@ -43,7 +45,12 @@ export function register(program: Command): void {
           print(!!opts.json, rows, () =>
             rows.length === 0
               ? 'no migrations yet (start one with `phoenix start <family> --plan <plan>`)'
-              : rows.map((r) => `${r.family.padEnd(20)} ${r.status.padEnd(10)} ${r.stage.padEnd(18)} ${String(r.percent).padStart(3)}%  ${r.workflowId}`).join('\n'),
+              : rows
+                  .map(
+                    (r) =>
+                      `${r.family.padEnd(20)} ${r.status.padEnd(10)} ${r.stage.padEnd(18)} ${String(r.percent).padStart(3)}%  ${r.workflowId}`,
+                  )
+                  .join('\n'),
           );
           return;
         }
@@ -51,7 +58,8 @@ export function register(program: Command): void {
         for (;;) {
           const { progress, running } = await progressOf(handle);
           if (opts.json) print(true, progress, () => '');
-          else if (opts.watch && process.stdout.isTTY) process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}\n`);
+          else if (opts.watch && process.stdout.isTTY)
+            process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}\n`);
           else process.stdout.write(`${opts.watch ? progressLine(progress) : renderProgress(progress)}\n`);
           if (!opts.watch || !running) return;
           await new Promise((r) => setTimeout(r, opts.interval));
