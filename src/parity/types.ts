@@ -20,11 +20,32 @@ export interface HttpSnapshot {
  * - `status`: different HTTP status, at `$status`.
  * - `header`: a compared header differs, at `header:<lower-case name>`.
  * - `order`: an ordered array holds the same items in a different order.
+ * - `format`: the same value written another way (the same instant as `+00:00` and as `Z`).
+ *   Informational unless the plan makes it blocking.
+ * - `redirect`: the redirect chains differ while the final answers agree, at `$redirect`.
+ *   Informational unless the plan makes it blocking.
+ * - `latency`: the new side of a route is slower than the plan's tolerance, with evidence, at
+ *   `$latency`.
  */
-export type DiffKind = 'missing' | 'extra' | 'type' | 'value' | 'status' | 'header' | 'order';
+export type DiffKind =
+  'missing' | 'extra' | 'type' | 'value' | 'status' | 'header' | 'order' | 'format' | 'redirect' | 'latency';
 
 /** Every kind, for counting and exhaustive reports. */
-export const DIFF_KINDS: readonly DiffKind[] = ['missing', 'extra', 'type', 'value', 'status', 'header', 'order'];
+export const DIFF_KINDS: readonly DiffKind[] = [
+  'missing',
+  'extra',
+  'type',
+  'value',
+  'status',
+  'header',
+  'order',
+  'format',
+  'redirect',
+  'latency',
+];
+
+/** Kinds that do not count as a mismatch unless the plan lists them in `diff.blocking`. */
+export const INFORMATIONAL_KINDS: readonly DiffKind[] = ['format', 'redirect'];
 
 /** One difference between a legacy and a candidate answer. */
 export interface Difference {
