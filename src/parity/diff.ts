@@ -494,7 +494,7 @@ export function compareResponses(
       noiseOut,
     );
   }
-  return { equal: differences.length === 0, differences, noise: noiseOut, text };
+  return { equal: differences.length === 0, differences, noise: noiseOut, informational: [], text };
 }
 
 /** Compares decoded bodies into the given lists; returns true when they were compared as text. */

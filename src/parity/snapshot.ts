@@ -59,6 +59,11 @@ export interface FamilyStatsSnapshot {
   shadow: { mirrored: number; dropped: number; errors: number; skippedUnsafe: number; skippedTooLarge: number };
   /** Safe requests answered by legacy after the new backend failed. */
   fallbacks: number;
+  /**
+   * The canary split's users: distinct sticky buckets (of 10,000) seen in canary mode. Users who
+   * share a bucket count once, so this is a slight undercount past a few thousand users.
+   */
+  canary: { distinctUsers: number };
 }
 
 /** A snapshot with nothing in it, for a family that has seen no traffic. */
@@ -81,5 +86,6 @@ export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
     },
     shadow: { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 },
     fallbacks: 0,
+    canary: { distinctUsers: 0 },
   };
 }

@@ -16,6 +16,9 @@ const TOP_PATHS = 20;
 /** Example values longer than this (as JSON) are cut. */
 const EXAMPLE_CHARS = 300;
 
+/** Sticky buckets of the canary split (the router's `BUCKETS`). */
+const USER_BUCKETS = 10_000;
+
 export type ShadowEvent = 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
 
 class Backend {
@@ -56,6 +59,8 @@ export class FamilyStats {
   private comparedNew = new LatencyHistogram();
   private shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
   private fallbacks = 0;
+  private buckets = new Uint8Array(USER_BUCKETS);
+  private distinctBuckets = 0;
 
   constructor(now: number) {
     this.since = now;
@@ -110,6 +115,17 @@ export class FamilyStats {
     for (const k of kinds) this.byKind[k] = (this.byKind[k] ?? 0) + 1;
   }
 
+  /**
+   * A canary request from the user in sticky `bucket` (0–9,999). Distinct buckets tell how many
+   * users the split was drawn from: a canary fed by one address sends everything one way.
+   */
+  recordBucket(bucket: number): void {
+    if (this.buckets[bucket] === 0) {
+      this.buckets[bucket] = 1;
+      this.distinctBuckets++;
+    }
+  }
+
   recordShadow(event: ShadowEvent): void {
     this.shadow[event]++;
   }
@@ -142,6 +158,7 @@ export class FamilyStats {
       },
       shadow: { ...this.shadow },
       fallbacks: this.fallbacks,
+      canary: { distinctUsers: this.distinctBuckets },
     };
   }
 
@@ -160,5 +177,7 @@ export class FamilyStats {
     this.comparedNew = new LatencyHistogram();
     this.shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
     this.fallbacks = 0;
+    this.buckets = new Uint8Array(USER_BUCKETS);
+    this.distinctBuckets = 0;
   }
 }

@@ -66,6 +66,11 @@ export interface ComparisonResult {
   differences: Difference[];
   /** Differences dropped because their path (or an ancestor) was learned as noise. */
   noise: Difference[];
+  /**
+   * Differences of an informational kind (`format`, `redirect`) that the plan does not make
+   * blocking: reported, never counted as a mismatch. Blocking ones are in `differences`.
+   */
+  informational: Difference[];
   /** The body was compared as text because it was not JSON. */
   text: boolean;
 }

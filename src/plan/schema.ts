@@ -65,6 +65,12 @@ export const diffRulesSchema = z.strictObject({
   arrays: z.record(z.string().startsWith('$', 'JSON paths start with "$"'), arrayRuleSchema).default({}),
   /** How non-JSON bodies compare: `exact` bytes or `normalized` (trimmed, whitespace collapsed). @default exact */
   text: z.enum(['exact', 'normalized']).default('exact'),
+  /**
+   * Informational difference kinds that count as mismatches for this family (`format`: the same
+   * value written another way; `redirect`: different redirect chains to equal final answers).
+   * @default [] (both informational)
+   */
+  blocking: z.array(z.enum(['format', 'redirect'])).default([]),
   /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
   learnNoise: z.boolean().default(true),
   /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */

@@ -7,7 +7,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StickyKey } from '../plan/schema.js';
 
-const BUCKETS = 10_000;
+/** Buckets users are spread over; also how many distinct users a canary can tell apart. */
+export const BUCKETS = 10_000;
 
 /** FNV-1a over the key's UTF-16 units, finished with a murmur3 mix so short keys spread well. */
 export function bucketOf(key: string): number {
@@ -26,9 +27,14 @@ export function bucketOf(key: string): number {
 
 /** True when the user with `key` is on the new service at `percent` (0–100). */
 export function inCanary(key: string, percent: number): boolean {
+  return bucketInCanary(bucketOf(key), percent);
+}
+
+/** True when users in `bucket` are on the new service at `percent` (0–100). */
+export function bucketInCanary(bucket: number, percent: number): boolean {
   if (percent <= 0) return false;
   if (percent >= 100) return true;
-  return bucketOf(key) < percent * (BUCKETS / 100);
+  return bucket < percent * (BUCKETS / 100);
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

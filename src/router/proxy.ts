@@ -13,7 +13,7 @@ import { util, type Dispatcher, type Pool } from 'undici';
 import { applyAdapter, type CompiledAdapter } from '../parity/index.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { Logger } from '../lib/logger.js';
-import { inCanary } from './decide.js';
+import { bucketInCanary, bucketOf } from './decide.js';
 import { connectionTokens, Forward, HOP_BY_HOP, responseHeaders, type HeaderMap } from './forward.js';
 import type { FamilyRuntime } from './family.js';
 import type { Matcher } from '../plan/route-match.js';
@@ -424,9 +424,12 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         return toLegacy(x, undefined);
       case 'shadow':
         return legacyWithShadow(x, fam);
-      case 'canary':
-        if (inCanary(fam.sticky(req.headers, req.socket.remoteAddress), fam.route.percent)) return toNew(x, fam);
+      case 'canary': {
+        const bucket = bucketOf(fam.sticky(req.headers, req.socket.remoteAddress));
+        fam.stats.recordBucket(bucket);
+        if (bucketInCanary(bucket, fam.route.percent)) return toNew(x, fam);
         return legacyWithShadow(x, fam);
+      }
       case 'new':
         return toNew(x, fam);
     }

@@ -273,7 +273,13 @@ describe('compareResponses', () => {
   test('a charset-only content-type difference is equal; case of names and values does not matter', () => {
     const a = json({ a: 1 }, 200, { 'content-type': 'application/json' });
     const b = json({ a: 1 }, 200, { 'Content-Type': 'Application/JSON; charset=utf-8' });
-    assert.deepEqual(compareResponses(a, b, plain), { equal: true, differences: [], noise: [], text: false });
+    assert.deepEqual(compareResponses(a, b, plain), {
+      equal: true,
+      differences: [],
+      noise: [],
+      informational: [],
+      text: false,
+    });
   });
 
   test('other compared headers must match and a header absent on one side is reported', () => {
@@ -304,7 +310,13 @@ describe('compareResponses', () => {
   test('bodies are sniffed as JSON without a JSON content type', () => {
     const a: HttpSnapshot = { status: 200, headers: {}, body: ' {"a":1}' };
     const b: HttpSnapshot = { status: 200, headers: {}, body: '{"a":1.0}' };
-    assert.deepEqual(compareResponses(a, b, plain), { equal: true, differences: [], noise: [], text: false });
+    assert.deepEqual(compareResponses(a, b, plain), {
+      equal: true,
+      differences: [],
+      noise: [],
+      informational: [],
+      text: false,
+    });
   });
 
   test('invalid JSON on one side under a JSON content type is a type difference at $', () => {
@@ -324,7 +336,7 @@ describe('compareResponses', () => {
       { path: '$body', kind: 'value', legacy: 'hello  world\n', candidate: ' hello world' },
     ]);
     const normalized = compareResponses(a, b, compileRules({ text: 'normalized' }));
-    assert.deepEqual(normalized, { equal: true, differences: [], noise: [], text: true });
+    assert.deepEqual(normalized, { equal: true, differences: [], noise: [], informational: [], text: true });
     assert.equal(
       compareResponses(a, { ...b, body: 'hello there' }, compileRules({ text: 'normalized' })).differences.length,
       1,
@@ -341,6 +353,7 @@ describe('compareResponses', () => {
       equal: true,
       differences: [],
       noise: [],
+      informational: [],
       text: false,
     });
   });
