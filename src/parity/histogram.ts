@@ -35,6 +35,16 @@ export class LatencyHistogram {
     return null;
   }
 
+  /** The non-empty buckets as a distribution (bucket value in ms, count), ascending; for rank tests. */
+  distribution(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < BUCKETS; i++) {
+      const c = this.counts[i]!;
+      if (c > 0) out.push([Math.round(MIN_MS * GROWTH ** i * 100) / 100, c]);
+    }
+    return out;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;

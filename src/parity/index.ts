@@ -12,3 +12,5 @@ export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
 export { parsePath } from './json-path.js';
 export type { PathSegment } from './json-path.js';
+export type { Distribution, LatencyVerdict, Outcome, RankTest, RateBounds, RateVerdict } from './evidence.js';
+export { distributionOf, judgeLatency, judgeRate, rankTest, wilsonBounds } from './evidence.js';
