@@ -1,0 +1,165 @@
+/**
+ * A `phoenix` process lives as long as whatever started it: `npx phoenix router` runs as
+ * npm → sh → launcher → router, and a SIGTERM to npx must free the router's ports, not leave
+ * the launcher adopted by init. Real processes started through npx, free ports. Linux only.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { request } from 'undici';
+import { followParent } from '../../bin/follow-parent.mjs';
+import { freePort } from '../helpers/ports.js';
+import { alive, childPids } from '../helpers/proc.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const linux = process.platform === 'linux';
+
+let dir: string;
+let plan: string;
+let legacy: http.Server;
+const started: ChildProcess[] = [];
+const descendants = new Set<number>();
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'phx-lifetime-'));
+  legacy = http.createServer((_req, res) => res.end('legacy'));
+  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
+  plan = path.join(dir, 'plan.yaml');
+  await writeFile(
+    plan,
+    `version: 1
+name: lifetime
+legacy: http://127.0.0.1:${(legacy.address() as { port: number }).port}
+approvers: [alice]
+families:
+  - name: users
+    routes: ["GET /api/users/*"]
+    new: http://127.0.0.1:9
+`,
+  );
+});
+
+after(async () => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const pid of descendants) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  }
+  legacy.closeAllConnections();
+  await new Promise((r) => legacy.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Every live process below `pid`. */
+async function tree(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const kid of await childPids(pid)) out.push(kid, ...(await tree(kid)));
+  return out;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', () => resolve(true));
+  });
+}
+
+function viaNpx(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const proc = spawn('npx', ['phoenix', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn', ...env },
+  });
+  started.push(proc);
+  return proc;
+}
+
+describe('a phoenix process started through npx stops with npx', { skip: linux ? false : 'needs /proc' }, () => {
+  test('SIGTERM to npx frees both router ports within 2 s and leaves no process behind', async () => {
+    const [port, adminPort] = [await freePort(), await freePort()];
+    const env = { ...process.env };
+    delete env.GLIBC_TUNABLES;
+    delete env.PHOENIX_MALLOC_TUNING;
+    const npx = viaNpx(
+      [
+        'router',
+        '--plan',
+        plan,
+        '--port',
+        String(port),
+        '--admin-port',
+        String(adminPort),
+        '--insecure-admin',
+        '--state-file',
+        path.join(dir, 'state.json'),
+      ],
+      env,
+    );
+    await waitFor(
+      'the router',
+      async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      },
+    );
+    const below = await tree(npx.pid!);
+    for (const pid of below) descendants.add(pid);
+    assert.ok(below.length >= 2, `npx runs the launcher and the router below it (saw ${below.length} processes)`);
+    const t0 = performance.now();
+    npx.kill('SIGTERM');
+    await waitFor('both ports to be free', async () => (await portFree(port)) && (await portFree(adminPort)), {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
+    const ms = performance.now() - t0;
+    assert.ok(ms <= 2_000, `ports free after ${Math.round(ms)} ms`);
+    await waitFor(
+      'every process below npx to exit',
+      async () => {
+        for (const pid of below) if (await alive(pid)) return false;
+        return true;
+      },
+      { timeoutMs: 5_000 },
+    );
+  });
+
+  test('SIGTERM to npx stops a slack receiver the same way', async () => {
+    const port = await freePort();
+    const npx = viaNpx(['slack', 'serve', '--plan', plan, '--port', String(port)], {
+      SLACK_SIGNING_SECRET: 'lifetime-test-secret',
+      SLACK_BOT_TOKEN: 'xoxb-lifetime-test',
+      TEMPORAL_ADDRESS: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233',
+    });
+    await waitFor('the receiver', async () => !(await portFree(port)), { timeoutMs: 30_000, intervalMs: 100 });
+    const below = await tree(npx.pid!);
+    for (const pid of below) descendants.add(pid);
+    npx.kill('SIGTERM');
+    await waitFor('the receiver port to be free', () => portFree(port), { timeoutMs: 2_000, intervalMs: 20 });
+    await waitFor(
+      'every process below npx to exit',
+      async () => {
+        for (const pid of below) if (await alive(pid)) return false;
+        return true;
+      },
+      { timeoutMs: 5_000 },
+    );
+  });
+});
+
+test('the parent watch is not armed under init or when switched off', () => {
+  assert.equal(followParent({ PHOENIX_FOLLOW_PARENT: 'off' }), false);
+});
