@@ -27,6 +27,9 @@ export interface PlanProblem {
   message: string;
 }
 
+/** A valid plan, with what is valid but probably not meant (`phoenix plan validate` prints them). */
+export type LoadedPlan = Plan & { warnings: readonly PlanProblem[] };
+
 /**
  * Raised for an invalid plan; `problems` lists everything found.
  * `code` is `PHX_ERR_PLAN_INVALID` (or `PHX_ERR_PLAN_READ` when the file cannot be read).
@@ -63,7 +66,7 @@ export function formatPath(segments: readonly PropertyKey[]): string {
  * Reads and validates a plan file.
  * @throws {PlanError} `PHX_ERR_PLAN_READ` or `PHX_ERR_PLAN_INVALID`
  */
-export async function loadPlan(file: string): Promise<Plan> {
+export async function loadPlan(file: string): Promise<LoadedPlan> {
   const abs = path.resolve(file);
   let text: string;
   try {
@@ -87,7 +90,7 @@ export async function loadPlan(file: string): Promise<Plan> {
  * Validates plan text. `displayName` is what messages call the file.
  * @throws {PlanError} `PHX_ERR_PLAN_INVALID`
  */
-export async function parsePlan(text: string, file: string, displayName = file): Promise<Plan> {
+export async function parsePlan(text: string, file: string, displayName = file): Promise<LoadedPlan> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -126,7 +129,7 @@ export async function validatePlan(
   file = '<inline>',
   displayName = file,
   lineOf: (segments: readonly PropertyKey[]) => number | undefined = () => undefined,
-): Promise<Plan> {
+): Promise<LoadedPlan> {
   const problem = (
     segments: readonly PropertyKey[],
     message: string,
@@ -159,7 +162,34 @@ export async function validatePlan(
       contractFiles: await expandGlobs(f.contracts, dir),
     });
   }
-  return { ...data, file, families };
+  return { ...data, file, families, warnings: slashVariantClaims(data, problem) };
+}
+
+/**
+ * A family owns the trailing-slash variant of its patterns (unless `strictSlashes`); when another
+ * family's pattern matches that variant as written (`/x/*` claims `/x/`), the variant goes there.
+ * Valid, but rarely meant: the two families split one path.
+ */
+function slashVariantClaims(plan: ParsedPlan, problem: ProblemAt): PlanProblem[] {
+  const out: PlanProblem[] = [];
+  const patterns = plan.families.flatMap((f, i) =>
+    f.routes.map((r, j) => ({ family: i, route: j, p: parseRoutePattern(r) as RoutePattern })),
+  );
+  for (const x of patterns) {
+    const last = x.p.segments[x.p.segments.length - 1];
+    if (plan.families[x.family]!.strictSlashes || last?.kind === 'rest') continue;
+    const variant: RoutePattern = { ...x.p, segments: [...x.p.segments, { kind: 'literal', value: '' }] };
+    for (const y of patterns) {
+      if (y.family === x.family || !patternsOverlap(variant, y.p)) continue;
+      out.push(
+        problem(
+          ['families', x.family, 'routes', x.route],
+          `the trailing-slash variant of "${x.p.text}" (family "${plan.families[x.family]!.name}") is claimed by "${y.p.text}" of family "${plan.families[y.family]!.name}"; requests with and without the slash would go to different families (set strictSlashes: true if that is meant)`,
+        ),
+      );
+    }
+  }
+  return out;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -15,6 +15,8 @@ interface Entry {
   family: number;
   pattern: RoutePattern;
   match: RouteMatch;
+  /** Whether the family also owns the trailing-slash variant of this pattern. */
+  slashVariant: boolean;
 }
 
 const RANK: Record<Segment['kind'] | 'end', number> = { literal: 4, param: 3, end: 2, rest: 1 };
@@ -40,13 +42,18 @@ export interface Matcher {
   match(method: string, path: string): RouteMatch | undefined;
 }
 
-export function createMatcher(families: readonly { routes: readonly string[] }[]): Matcher {
+/**
+ * Compiles the families' patterns. A family owns the trailing-slash variant (`/x/`) of each of
+ * its patterns unless it sets `strictSlashes`; a pattern that matches the variant as written
+ * (`/x/*`) still wins over another family's slash variant.
+ */
+export function createMatcher(families: readonly { routes: readonly string[]; strictSlashes?: boolean }[]): Matcher {
   const entries: Entry[] = [];
   families.forEach((f, family) => {
     for (const text of f.routes) {
       const pattern = parseRoutePattern(text);
       if (typeof pattern === 'string') throw new Error(`bad route pattern "${text}": ${pattern}`);
-      entries.push({ family, pattern, match: { family, route: pattern.text } });
+      entries.push({ family, pattern, match: { family, route: pattern.text }, slashVariant: f.strictSlashes !== true });
     }
   });
   entries.sort((a, b) => compareSpecificity(a.pattern, b.pattern));
@@ -54,6 +61,9 @@ export function createMatcher(families: readonly { routes: readonly string[] }[]
     match(method, path) {
       const segments = path === '/' || path === '' ? [] : path.slice(1).split('/');
       for (const e of entries) if (matchesPattern(e.pattern, method, segments)) return e.match;
+      if (segments.length === 0 || segments[segments.length - 1] !== '') return undefined;
+      const variant = segments.slice(0, -1);
+      for (const e of entries) if (e.slashVariant && matchesPattern(e.pattern, method, variant)) return e.match;
       return undefined;
     },
   };

@@ -233,6 +233,12 @@ export const familySchema = z.strictObject({
   guard: guardSchema.default(guardSchema.parse({})),
   /** What keeps a user on one backend during canary. @default "ip" */
   sticky: stickySchema.default('ip'),
+  /**
+   * Whether `/x/` is a different path from `/x`. By default a family owns both slash variants of
+   * each of its patterns, so a client that adds a trailing slash cannot reach legacy after the
+   * family moved. @default false
+   */
+  strictSlashes: z.boolean().default(false),
   approval: approvalSchema.default(approvalSchema.parse({})),
   /** Approve the start of the ramp (after parity) before any traffic moves. @default true */
   approveRampStart: z.boolean().default(true),

@@ -15,9 +15,10 @@ export function register(program: Command): void {
         const p = await loadPlan(file);
         print(
           !!opts.json,
-          { ok: true, file, families: p.families.map((f) => f.name) },
+          { ok: true, file, families: p.families.map((f) => f.name), warnings: p.warnings },
           () =>
-            `OK: ${file} (${p.families.length} famil${p.families.length === 1 ? 'y' : 'ies'}: ${p.families.map((f) => f.name).join(', ')})`,
+            `OK: ${file} (${p.families.length} famil${p.families.length === 1 ? 'y' : 'ies'}: ${p.families.map((f) => f.name).join(', ')})` +
+            p.warnings.map((w) => `\nwarning: ${formatProblem(w)}`).join(''),
         );
       } catch (err) {
         if (!(err instanceof PlanError)) throw err;
