@@ -1,64 +1,14 @@
 /**
- * Minimal file globbing for contract case paths (`contracts/users/*.yaml`, `contracts/**\/*.yml`),
- * because Node 20 has no `fs.glob`. Supports `*`, `**`, `?` and `{a,b}`.
+ * Contract case paths in a plan (`contracts/users/*.yaml`, `contracts/**\/*.{yml,yaml}`), expanded
+ * with tinyglobby because Node 20 has no `fs.glob`: `*`, `**`, `?`, `[ab]` and `{a,b}`, relative to
+ * the plan's folder (or absolute).
  */
-import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { glob } from 'tinyglobby';
 
-/** Converts a glob (with "/" separators) to an anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === '*') {
-      if (glob[i + 1] === '*') {
-        const slash = glob[i + 2] === '/';
-        re += slash ? '(?:.*/)?' : '.*';
-        i += slash ? 2 : 1;
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '{') {
-      const end = glob.indexOf('}', i);
-      if (end < 0) re += '\\{';
-      else {
-        re += `(?:${glob
-          .slice(i + 1, end)
-          .split(',')
-          .map(escape)
-          .join('|')})`;
-        i = end;
-      }
-    } else re += escape(c);
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function escape(s: string): string {
-  return s.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Expands globs relative to `dir` into sorted, de-duplicated absolute file paths. */
+/** Expands globs relative to `dir` into sorted, de-duplicated absolute file paths; folders are not listed. */
 export async function expandGlobs(globs: readonly string[], dir: string): Promise<string[]> {
-  const out = new Set<string>();
-  for (const g of globs) {
-    const abs = path.resolve(dir, g).split(path.sep).join('/');
-    const magic = abs.search(/[*?{]/);
-    if (magic < 0) {
-      const st = await stat(abs).catch(() => undefined);
-      if (st?.isFile()) out.add(abs);
-      continue;
-    }
-    const base = abs.slice(0, abs.lastIndexOf('/', magic));
-    const re = globToRegExp(abs.slice(base.length + 1));
-    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (!e.isFile()) continue;
-      const full = path
-        .join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)
-        .split(path.sep)
-        .join('/');
-      if (re.test(full.slice(base.length + 1))) out.add(full);
-    }
-  }
-  return [...out].sort();
+  if (globs.length === 0) return [];
+  const files = await glob([...globs], { cwd: dir, absolute: true, onlyFiles: true, expandDirectories: false });
+  return [...new Set(files.map((f) => path.resolve(f)))].sort();
 }
