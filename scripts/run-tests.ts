@@ -2,9 +2,12 @@
  * `npm test`: starts one real Temporal dev server for the whole run, then runs every
  * `test/**\/*.test.ts` file with Node's test runner (tsx as the loader). Extra arguments are
  * file filters: `npm test -- router` runs the files whose path contains "router".
+ *
+ * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
+ * Temporal server, no Python apps and no child processes (see {@link isUnit}).
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
@@ -22,6 +25,29 @@ async function testFiles(filters: string[]): Promise<string[]> {
     .sort();
 }
 
+/**
+ * A test file is a unit test when it needs nothing outside its own process: it uses neither the
+ * suite's Temporal server (the Temporal and workflow helpers), nor the example apps' Python, nor
+ * child processes, and is not a fault, load or scale test (`test/faults/`).
+ */
+const OUT_OF_PROCESS = /helpers\/temporal|workflows\/(harness|support)|python-env|node:child_process/;
+
+async function isUnit(file: string): Promise<boolean> {
+  if (file.startsWith(path.join('test', 'faults'))) return false;
+  return !OUT_OF_PROCESS.test(await readFile(path.join(ROOT, file), 'utf8'));
+}
+
+async function runUnit(files: string[]): Promise<number> {
+  const unit: string[] = [];
+  for (const f of files) if (await isUnit(f)) unit.push(f);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn' },
+  });
+  return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const files = await testFiles(filters);
@@ -29,6 +55,7 @@ async function main(): Promise<number> {
     process.stderr.write(`no test files match ${filters.join(' ')}\n`);
     return 1;
   }
+  if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
   const server = await startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' });
