@@ -218,17 +218,26 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
 
   let port: number;
   let adminPort: number;
+  const wanted = {
+    public: o.port ?? portOf(plan.router.publicUrl),
+    admin: o.adminPort ?? portOf(plan.router.adminUrl),
+  };
+  let which: 'public' | 'admin' = 'public';
   try {
-    port = await listen(server, o.port ?? portOf(plan.router.publicUrl), host);
-    adminPort = await listen(adminServer, o.adminPort ?? portOf(plan.router.adminUrl), adminHost);
+    port = await listen(server, wanted.public, host);
+    which = 'admin';
+    adminPort = await listen(adminServer, wanted.admin, adminHost);
   } catch (err) {
+    // Nothing may keep the process alive after a failed start: the caller exits with the error.
     server.close();
+    await shadow.close();
     await pools.close();
     const e = err as NodeJS.ErrnoException;
+    const at = which === 'public' ? `${host}:${wanted.public}` : `${adminHost}:${wanted.admin}`;
     throw new PhoenixError(
       'PHX_ERR_ROUTER_LISTEN',
-      `cannot listen (${e.code ?? e.message}); choose other ports with --port / --admin-port`,
-      {},
+      `cannot listen on the ${which === 'public' ? 'public' : 'admin'} port ${at} (${e.code ?? e.message}); ${e.code === 'EADDRINUSE' ? 'another process holds it: stop it, or ' : ''}choose other ports with --port / --admin-port`,
+      { port: which === 'public' ? wanted.public : wanted.admin, which },
       { cause: err },
     );
   }

@@ -191,6 +191,14 @@ describe('phoenix CLI', () => {
     const late = await phoenix('pause', family);
     assert.equal(late.code, 5);
     assert.match(late.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
+    for (const decide of [
+      ['approve', family, '--step', 'ramp:5', '--as', 'alice'],
+      ['reject', family, '--step', 'ramp:5', '--as', 'alice', '--reason', 'too late'],
+    ]) {
+      const r = await phoenix(...decide);
+      assert.equal(r.code, 5, `${decide[0]} on a finished migration`);
+      assert.match(r.stderr, /^PHX_ERR_MIGRATION_NOT_RUNNING: the migration of .* is (completed|failed), not running/);
+    }
   });
 
   test('an unknown migration exits 4', async () => {

@@ -21,12 +21,16 @@ export function register(program: Command): void {
     .option('--comment <text>', 'recorded with the decision')
     .option('--json', 'print the decision as JSON')
     .action((family: string, opts: { step: string; as: string; comment?: string; json?: boolean }) =>
-      onMigration(family, async (handle) => {
-        const r = await handle.executeUpdate(approveUpdate, {
-          args: [{ step: opts.step, approver: opts.as, comment: opts.comment, via: 'cli' }],
-        });
-        print(!!opts.json, r, () => `approved ${r.step} of ${family} as ${r.by} at ${r.at}`);
-      }),
+      onMigration(
+        family,
+        async (handle) => {
+          const r = await handle.executeUpdate(approveUpdate, {
+            args: [{ step: opts.step, approver: opts.as, comment: opts.comment, via: 'cli' }],
+          });
+          print(!!opts.json, r, () => `approved ${r.step} of ${family} as ${r.by} at ${r.at}`);
+        },
+        { running: true },
+      ),
     );
   program
     .command('reject')
@@ -37,11 +41,15 @@ export function register(program: Command): void {
     .requiredOption('--reason <text>', 'why; recorded in the history, the report and Slack', nonEmpty('--reason'))
     .option('--json', 'print the decision as JSON')
     .action((family: string, opts: { step: string; as: string; reason: string; json?: boolean }) =>
-      onMigration(family, async (handle) => {
-        const r = await handle.executeUpdate(rejectUpdate, {
-          args: [{ step: opts.step, approver: opts.as, reason: opts.reason, via: 'cli' }],
-        });
-        print(!!opts.json, r, () => `rejected ${r.step} of ${family} as ${r.by}; the migration rolls back`);
-      }),
+      onMigration(
+        family,
+        async (handle) => {
+          const r = await handle.executeUpdate(rejectUpdate, {
+            args: [{ step: opts.step, approver: opts.as, reason: opts.reason, via: 'cli' }],
+          });
+          print(!!opts.json, r, () => `rejected ${r.step} of ${family} as ${r.by}; the migration rolls back`);
+        },
+        { running: true },
+      ),
     );
 }
