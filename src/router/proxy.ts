@@ -201,7 +201,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         fam.stats.recordRequest('legacy', performance.now() - this.t0, true);
         fam.count('legacy', 0);
       }
-      if (this.capture) ctx.shadow.release();
+      if (this.capture) ctx.shadow.release(this.x.familyIndex);
       if (this.clientGone) return;
       logFailure(ctx, 'legacy', fam?.plan.legacy ?? 'default', err);
       badGateway(this.x, 'legacy', err);
@@ -321,7 +321,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
 
   function submitMirror(x: Exchange, fam: FamilyRuntime, cap: Captured): void {
     if (cap.tooLarge) {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
@@ -356,7 +356,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, ms: 0 };
     if (!hasBody(x.req)) return toLegacy(x, cap);
     const tooLarge = (): void => {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       fam.stats.recordShadow('skippedTooLarge');
     };
     if (Number(x.req.headers['content-length']) > ctx.maxCompareBytes) {
@@ -381,7 +381,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       toLegacy(x, cap);
     };
     const onError = (err: Error): void => {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       x.res.destroy(err);
     };
     x.req.on('data', onData).on('end', onEnd).on('error', onError);
@@ -425,7 +425,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       case 'shadow':
         return legacyWithShadow(x, fam);
       case 'canary': {
-        const bucket = bucketOf(fam.sticky(req.headers, req.socket.remoteAddress));
+        const bucket = bucketOf(fam.sticky(req));
         fam.stats.recordBucket(bucket);
         if (bucketInCanary(bucket, fam.route.percent)) return toNew(x, fam);
         return legacyWithShadow(x, fam);

@@ -118,11 +118,16 @@ export class ShadowThread {
   /** Batch buffers given back by the thread, ready for the next batches. */
   private readonly spare: ArrayBuffer[] = [];
   private allocated = 0;
+  /** Per family (by index): samples holding a slot, samples finished, jobs posted to and reported by the thread. */
+  private readonly perFamily: { pending: number; done: number; posted: number; reported: number }[];
+  /** Callers waiting for a family's comparisons to drain, by family index. */
+  private readonly idleWaiters = new Map<number, (() => void)[]>();
 
   constructor(o: ShadowThreadOptions) {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
+    this.perFamily = o.families.map(() => ({ pending: 0, done: 0, posted: 0, reported: 0 }));
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
       this.loadTimer = setInterval(() => {
@@ -167,19 +172,52 @@ export class ShadowThread {
     }
     if (!this.worker && !this.start()) return false;
     this.taken = (this.taken + 1) | 0;
+    this.perFamily[family]!.pending++;
     return true;
   }
 
-  /** Gives back a slot whose capture came to nothing. */
-  release(): void {
+  /** Gives back the slot of family `family` (its index) whose capture came to nothing. */
+  release(family: number): void {
     this.taken = (this.taken - 1) | 0;
+    this.finished(family, 1);
+  }
+
+  /**
+   * A family's samples: `pending` hold a slot (capture, mirror or comparison under way), `done`
+   * are finished (compared, or given up and counted) and in the statistics.
+   */
+  comparisons(family: number): { pending: number; done: number } {
+    const f = this.perFamily[family]!;
+    return { pending: f.pending, done: f.done };
+  }
+
+  /** Resolves once family `family` (its index) has no sample pending. */
+  idle(family: number): Promise<void> {
+    if (this.perFamily[family]!.pending <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let list = this.idleWaiters.get(family);
+      if (!list) this.idleWaiters.set(family, (list = []));
+      list.push(resolve);
+    });
+  }
+
+  private finished(family: number, n: number): void {
+    const f = this.perFamily[family];
+    if (!f || n === 0) return;
+    f.pending -= n;
+    f.done += n;
+    if (f.pending > 0) return;
+    const waiting = this.idleWaiters.get(family);
+    if (!waiting) return;
+    this.idleWaiters.delete(family);
+    for (const resolve of waiting) resolve();
   }
 
   /** Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread. */
   submit(x: CapturedExchange): void {
     const fam = this.o.families[x.family]!;
     if (this.mirrors.push(() => this.mirror(fam, x))) return;
-    this.release();
+    this.release(x.family);
     fam.stats.recordShadow('dropped');
     fam.counters.mirrorsDropped++;
   }
@@ -198,13 +236,13 @@ export class ShadowThread {
     try {
       candidate = await collect(fam.candidate, request, this.o.maxCompareBytes);
     } catch {
-      this.release();
+      this.release(x.family);
       fam.stats.recordShadow('errors');
       fam.counters.mirrorErrors++;
       return;
     }
     if (candidate === 'too-large') {
-      this.release();
+      this.release(x.family);
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
@@ -264,6 +302,11 @@ export class ShadowThread {
       // The jobs it had not finished are lost; their slots are free again.
       const lost = (this.posted - Atomics.load(this.counters, SLOT.done)) | 0;
       Atomics.add(this.counters, SLOT.done, lost);
+      for (const [i, f] of this.perFamily.entries()) {
+        const gone = f.posted - f.reported;
+        f.reported = f.posted;
+        this.finished(i, gone);
+      }
       this.crashedAt = performance.now();
       this.o.log.error(
         { code, lost },
@@ -313,6 +356,7 @@ export class ShadowThread {
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
     this.posted = (this.posted + jobs.length) | 0;
+    for (const j of jobs) this.perFamily[j.family]!.posted++;
   }
 
   /** `size` bytes in a buffer of its own (not from Node's pool, so it can be transferred), reused when one came back. */
@@ -354,6 +398,9 @@ export class ShadowThread {
         for (const [i, report] of m.families) {
           const fam = this.o.families[i];
           if (fam) merge(fam, report);
+          const f = this.perFamily[i];
+          if (f) f.reported += report.finished;
+          this.finished(i, report.finished);
         }
         return;
       case 'drained':

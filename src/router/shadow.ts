@@ -21,7 +21,7 @@ import {
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
-import { dropSecretHeaders, isSecretHeader, redactHeaders } from './redact.js';
+import { dropSecretHeaders, isSecretHeader, redactHeaders, redactQuery } from './redact.js';
 
 /** One sampled exchange with both answers, as the router thread hands it over. */
 export interface CompareJob {
@@ -63,10 +63,12 @@ export interface FamilyReport {
   samples: SampleRecord[];
   /** The family's learned noise, when it changed. */
   noise?: Record<string, NoisePath[]>;
+  /** Jobs of the family the thread finished (compared or not) since its last report. */
+  finished: number;
 }
 
 export function emptyReport(): FamilyReport {
-  return { comparisons: [], mismatches: [], samples: [] };
+  return { comparisons: [], mismatches: [], samples: [], finished: 0 };
 }
 
 /** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
@@ -224,8 +226,11 @@ export async function judge(
     at: Date.now(),
     method,
     path,
+    query: q < 0 ? '' : redactQuery(url.slice(q + 1)),
     route,
     requestId: job.requestId,
+    legacyMs: job.legacyMs,
+    newMs: job.newMs,
     differences: result.differences
       .slice(0, DIFFERENCES_KEPT)
       .map((d) =>
