@@ -257,6 +257,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
           guard: f.guard.state,
           stats: f.stats.snapshot(now),
           comparisons: deps.comparisons(f),
+          informational: f.counters.informational,
         });
       case 'DELETE stats':
         f.stats.reset(now);

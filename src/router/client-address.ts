@@ -36,8 +36,8 @@ export function compileTrust(cidrs: readonly string[]): Trust | undefined {
 const kTrusted = Symbol('phoenix.trustedPeer');
 type MarkedSocket = Socket & { [kTrusted]?: boolean };
 
-/** Whether the socket's peer is trusted, decided once per connection. */
-function peerTrusted(socket: Socket, trust: Trust): boolean {
+/** Whether the socket's peer is a trusted proxy, decided once per connection. */
+export function peerTrusted(socket: Socket, trust: Trust): boolean {
   const s = socket as MarkedSocket;
   let t = s[kTrusted];
   if (t === undefined) s[kTrusted] = t = trust.has(socket.remoteAddress ?? '');

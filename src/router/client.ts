@@ -28,6 +28,8 @@ export interface FamilyStatsResponse {
   stats: FamilyStatsSnapshot;
   /** Shadow samples pending and done, as {@link RouterAdminClient.getComparisons} gives them. */
   comparisons: ComparisonsState;
+  /** Comparisons since the router started with an informational difference (`redirect`, `format`), by kind. */
+  informational: Record<string, number>;
 }
 
 /** A family's shadow samples: `pending` still hold a slot, `done` are finished and counted in the statistics. */

@@ -93,6 +93,8 @@ export interface SampleRecord {
 export interface FamilyCounters {
   requests: Record<'legacy' | 'new', [number, number, number, number, number]>;
   mismatches: Record<string, number>;
+  /** Comparisons with an informational difference (`format`, `redirect`), by kind; not mismatches. */
+  informational: Record<string, number>;
   comparisons: number;
   mirrorsDropped: number;
   mirrorErrors: number;
@@ -124,6 +126,9 @@ export class FamilyRuntime {
   readonly stats: FamilyStats;
   readonly legacy: Pool;
   readonly candidate: Pool;
+  /** The upstreams' origins, for rewriting `Location` values that point at them. */
+  readonly legacyOrigin: string;
+  readonly newOrigin: string;
   readonly sticky: StickyExtractor;
   readonly adapters: AdapterSet;
   /** What the shadow thread has learned, as of its last report. */
@@ -133,6 +138,7 @@ export class FamilyRuntime {
   readonly counters: FamilyCounters = {
     requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] },
     mismatches: {},
+    informational: {},
     comparisons: 0,
     mirrorsDropped: 0,
     mirrorErrors: 0,
@@ -148,6 +154,8 @@ export class FamilyRuntime {
     this.stats = new FamilyStats(now);
     this.legacy = pools.legacy;
     this.candidate = pools.candidate;
+    this.legacyOrigin = new URL(plan.legacy).origin;
+    this.newOrigin = new URL(plan.new).origin;
     this.sticky = stickyExtractor(plan.sticky, o.trust);
     this.mismatches = new Ring(o.records?.mismatches ?? 100);
     this.samples = new Ring(o.records?.samples ?? 200);

@@ -158,6 +158,8 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     matcher: createMatcher(plan.families),
     families,
     defaultLegacy: pools.pool(plan.legacy),
+    defaultLegacyOrigin: new URL(plan.legacy).origin,
+    trust,
     shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
     log,

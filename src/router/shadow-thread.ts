@@ -16,13 +16,14 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
+import { withHost } from './upstream-host.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
 /** A sampled exchange once the client has its answer. */
 export interface CapturedExchange extends Pick<
   CompareJob,
-  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId'
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host'
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
@@ -227,7 +228,9 @@ export class ShadowThread {
     const request: Dispatcher.DispatchOptions = {
       path: x.url,
       method: x.method,
-      headers: SAFE_METHODS.has(x.method) ? x.headers : { ...x.headers, 'x-phoenix-shadow': '1' },
+      headers: SAFE_METHODS.has(x.method)
+        ? withHost(x.headers, x.host, fam.plan.preserveHost.new)
+        : { ...withHost(x.headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
       body: x.body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -352,6 +355,7 @@ export class ShadowThread {
       candidate: answer(candidate),
       legacyMs: x.legacy.ms,
       newMs: candidate.ms,
+      ...(x.host !== undefined ? { host: x.host } : {}),
     }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
@@ -416,6 +420,8 @@ function merge(fam: FamilyRuntime, r: FamilyReport): void {
   for (const c of r.comparisons) {
     fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs);
     fam.counters.comparisons++;
+    for (const k of new Set(c.informational.map((d) => d.kind)))
+      fam.counters.informational[k] = (fam.counters.informational[k] ?? 0) + 1;
     if (c.equal) continue;
     for (const k of new Set(c.differences.map((d) => d.kind)))
       fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
