@@ -16,6 +16,7 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
+import { ShadowProgress } from './shadow-progress.js';
 import { withHost } from './upstream-host.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
@@ -119,16 +120,15 @@ export class ShadowThread {
   /** Batch buffers given back by the thread, ready for the next batches. */
   private readonly spare: ArrayBuffer[] = [];
   private allocated = 0;
-  /** Per family (by index): samples holding a slot, samples finished, jobs posted to and reported by the thread. */
-  private readonly perFamily: { pending: number; done: number; posted: number; reported: number }[];
-  /** Callers waiting for a family's comparisons to drain, by family index. */
-  private readonly idleWaiters = new Map<number, (() => void)[]>();
+  private readonly progress: ShadowProgress;
+  /** Unsafe mirrors waiting behind the one under way, by partition (see {@link submit}). */
+  private readonly lanes = new Map<string, CapturedExchange[]>();
 
   constructor(o: ShadowThreadOptions) {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
-    this.perFamily = o.families.map(() => ({ pending: 0, done: 0, posted: 0, reported: 0 }));
+    this.progress = new ShadowProgress(o.families.length);
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
       this.loadTimer = setInterval(() => {
@@ -173,14 +173,14 @@ export class ShadowThread {
     }
     if (!this.worker && !this.start()) return false;
     this.taken = (this.taken + 1) | 0;
-    this.perFamily[family]!.pending++;
+    this.progress.started(family);
     return true;
   }
 
   /** Gives back the slot of family `family` (its index) whose capture came to nothing. */
   release(family: number): void {
     this.taken = (this.taken - 1) | 0;
-    this.finished(family, 1);
+    this.progress.finished(family, 1);
   }
 
   /**
@@ -188,39 +188,47 @@ export class ShadowThread {
    * are finished (compared, or given up and counted) and in the statistics.
    */
   comparisons(family: number): { pending: number; done: number } {
-    const f = this.perFamily[family]!;
-    return { pending: f.pending, done: f.done };
+    return this.progress.of(family);
   }
 
   /** Resolves once family `family` (its index) has no sample pending. */
   idle(family: number): Promise<void> {
-    if (this.perFamily[family]!.pending <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      let list = this.idleWaiters.get(family);
-      if (!list) this.idleWaiters.set(family, (list = []));
-      list.push(resolve);
+    return this.progress.idle(family);
+  }
+
+  /**
+   * Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread.
+   * Unsafe requests of one partition (`parity.mirrorPartition`, by default the whole family) are
+   * mirrored one at a time in the order legacy answered them, so the new service's state evolves
+   * as legacy's did; safe ones run concurrently.
+   */
+  submit(x: CapturedExchange): void {
+    const fam = this.o.families[x.family]!;
+    if (SAFE_METHODS.has(x.method)) return this.enqueue(fam, x, undefined);
+    const key = partitionOf(fam, x);
+    const lane = this.lanes.get(key);
+    if (lane) lane.push(x);
+    else {
+      this.lanes.set(key, []);
+      this.runLane(key, fam, x);
+    }
+  }
+
+  private runLane(key: string, fam: FamilyRuntime, x: CapturedExchange): void {
+    this.enqueue(fam, x, () => {
+      const next = this.lanes.get(key)?.shift();
+      if (next) this.runLane(key, fam, next);
+      else this.lanes.delete(key);
     });
   }
 
-  private finished(family: number, n: number): void {
-    const f = this.perFamily[family];
-    if (!f || n === 0) return;
-    f.pending -= n;
-    f.done += n;
-    if (f.pending > 0) return;
-    const waiting = this.idleWaiters.get(family);
-    if (!waiting) return;
-    this.idleWaiters.delete(family);
-    for (const resolve of waiting) resolve();
-  }
-
-  /** Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread. */
-  submit(x: CapturedExchange): void {
-    const fam = this.o.families[x.family]!;
-    if (this.mirrors.push(() => this.mirror(fam, x))) return;
+  private enqueue(fam: FamilyRuntime, x: CapturedExchange, then: (() => void) | undefined): void {
+    const job = then ? () => this.mirror(fam, x).finally(then) : () => this.mirror(fam, x);
+    if (this.mirrors.push(job)) return;
     this.release(x.family);
     fam.stats.recordShadow('dropped');
     fam.counters.mirrorsDropped++;
+    then?.();
   }
 
   private async mirror(fam: FamilyRuntime, x: CapturedExchange): Promise<void> {
@@ -305,11 +313,7 @@ export class ShadowThread {
       // The jobs it had not finished are lost; their slots are free again.
       const lost = (this.posted - Atomics.load(this.counters, SLOT.done)) | 0;
       Atomics.add(this.counters, SLOT.done, lost);
-      for (const [i, f] of this.perFamily.entries()) {
-        const gone = f.posted - f.reported;
-        f.reported = f.posted;
-        this.finished(i, gone);
-      }
+      this.progress.lost();
       this.crashedAt = performance.now();
       this.o.log.error(
         { code, lost },
@@ -360,7 +364,7 @@ export class ShadowThread {
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
     this.posted = (this.posted + jobs.length) | 0;
-    for (const j of jobs) this.perFamily[j.family]!.posted++;
+    for (const j of jobs) this.progress.posted(j.family);
   }
 
   /** `size` bytes in a buffer of its own (not from Node's pool, so it can be transferred), reused when one came back. */
@@ -402,9 +406,7 @@ export class ShadowThread {
         for (const [i, report] of m.families) {
           const fam = this.o.families[i];
           if (fam) merge(fam, report);
-          const f = this.perFamily[i];
-          if (f) f.reported += report.finished;
-          this.finished(i, report.finished);
+          this.progress.reported(i, report.finished);
         }
         return;
       case 'drained':
@@ -413,6 +415,14 @@ export class ShadowThread {
         return;
     }
   }
+}
+
+/** The ordering partition of an unsafe mirror: the family, or the family and a header's value. */
+function partitionOf(fam: FamilyRuntime, x: CapturedExchange): string {
+  const by = fam.plan.parity.mirrorPartition;
+  if (by === undefined) return String(x.family);
+  const v = x.headers[by.header.toLowerCase()];
+  return `${x.family}\n${Array.isArray(v) ? v.join(',') : (v ?? '')}`;
 }
 
 /** Adds what the shadow thread found to the family's statistics, counters and rings. */
