@@ -6,7 +6,7 @@
  * or, without it, from `Forwarded: for=`. From any other peer those headers are ignored: a
  * client could write anything there.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { BlockList, isIP, type Socket } from 'node:net';
 import { parseCidr } from '../plan/cidr.js';
 
@@ -80,18 +80,26 @@ function rightmostUntrusted(hops: string[], trust: Trust): string | undefined {
 }
 
 /**
+ * The client address that forwarding headers give, read as a trusted proxy wrote them: the
+ * rightmost `X-Forwarded-For` entry that is not a trusted proxy, else `Forwarded: for=`'s;
+ * undefined when neither header names one. Only for requests from a trusted peer.
+ */
+export function forwardedClient(headers: IncomingHttpHeaders, trust: Trust): string | undefined {
+  const xff = headers['x-forwarded-for'];
+  if (xff !== undefined) {
+    const hops = (Array.isArray(xff) ? xff.join(',') : xff).split(',').map(bareAddress);
+    return rightmostUntrusted(hops, trust);
+  }
+  const fwd = headers.forwarded;
+  return fwd === undefined ? undefined : rightmostUntrusted(forwardedFor(fwd), trust);
+}
+
+/**
  * The client's address for `req`: the socket's peer, or, when that peer is a trusted proxy, the
  * address the forwarding headers give. Costs one property read per request without trusted proxies.
  */
 export function clientAddress(req: IncomingMessage, trust: Trust | undefined): string {
   const peer = req.socket.remoteAddress ?? '';
   if (trust === undefined || !peerTrusted(req.socket, trust)) return peer;
-  const xff = req.headers['x-forwarded-for'];
-  if (xff !== undefined) {
-    const hops = (Array.isArray(xff) ? xff.join(',') : xff).split(',').map(bareAddress);
-    return rightmostUntrusted(hops, trust) ?? peer;
-  }
-  const fwd = req.headers.forwarded;
-  if (fwd !== undefined) return rightmostUntrusted(forwardedFor(fwd), trust) ?? peer;
-  return peer;
+  return forwardedClient(req.headers, trust) ?? peer;
 }
