@@ -209,7 +209,9 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })),
       });
     }
-    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|samples|comparisons)$/.exec(url.pathname);
+    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons)$/.exec(
+      url.pathname,
+    );
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
     let name: string;
     try {
@@ -267,6 +269,10 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       case 'GET mismatches': {
         const { items, ...cursor } = page(f.mismatches, url);
         return send(res, 200, { family: f.name, mismatches: items, ...cursor });
+      }
+      case 'GET informational': {
+        const { items, ...cursor } = page(f.informational, url);
+        return send(res, 200, { family: f.name, informational: items, ...cursor });
       }
       case 'GET samples': {
         const { items, ...cursor } = page(f.samples, url);

@@ -63,6 +63,8 @@ export interface RouterAdminClient {
   getNoise(family: string): Promise<{ family: string; routes: Record<string, NoisePath[]> }>;
   getMismatches(family: string, limit?: number): Promise<MismatchRecord[]>;
   getSamples(family: string, limit?: number): Promise<SampleRecord[]>;
+  /** Recent comparisons with informational differences (`redirect`, `format`), newest first. */
+  getInformational(family: string, limit?: number): Promise<MismatchRecord[]>;
   /** Mismatch records after the cursor `after` (0 for the oldest held), oldest first. */
   pageMismatches(family: string, after: number, limit?: number): Promise<RecordPage<MismatchRecord>>;
   /** Sampled requests after the cursor `after` (0 for the oldest held), oldest first. */
@@ -153,6 +155,8 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
       (await call<{ mismatches: MismatchRecord[] }>('GET', `${fam(f)}/mismatches${limit(n)}`)).mismatches,
     getSamples: async (f, n) =>
       (await call<{ samples: SampleRecord[] }>('GET', `${fam(f)}/samples${limit(n)}`)).samples,
+    getInformational: async (f, n) =>
+      (await call<{ informational: MismatchRecord[] }>('GET', `${fam(f)}/informational${limit(n)}`)).informational,
     pageMismatches: async (f, after, n) => {
       const { mismatches, ...rest } = await call<
         { mismatches: RecordPage<MismatchRecord>['items'] } & Omit<RecordPage<MismatchRecord>, 'items'>

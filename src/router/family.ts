@@ -134,6 +134,8 @@ export class FamilyRuntime {
   /** What the shadow thread has learned, as of its last report. */
   readonly noise = new NoiseLearner();
   readonly mismatches: Ring<MismatchRecord>;
+  /** Comparisons with informational differences (`redirect`, `format`), as many as mismatches are kept. */
+  readonly informational: Ring<MismatchRecord>;
   readonly samples: Ring<SampleRecord>;
   readonly counters: FamilyCounters = {
     requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] },
@@ -158,6 +160,7 @@ export class FamilyRuntime {
     this.newOrigin = new URL(plan.new).origin;
     this.sticky = stickyExtractor(plan.sticky, o.trust);
     this.mismatches = new Ring(o.records?.mismatches ?? 100);
+    this.informational = new Ring(o.records?.mismatches ?? 100);
     this.samples = new Ring(o.records?.samples ?? 200);
     this.adapters = compileAdapters(plan.adapters);
   }

@@ -437,6 +437,7 @@ function merge(fam: FamilyRuntime, r: FamilyReport): void {
       fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
   }
   for (const m of r.mismatches) fam.mismatches.push(m);
+  for (const m of r.informational) fam.informational.push(m);
   for (const s of r.samples) fam.samples.push(s);
   if (r.noise) fam.noise.load(r.noise);
 }

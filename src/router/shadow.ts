@@ -66,6 +66,8 @@ export interface ComparisonRecord {
 export interface FamilyReport {
   comparisons: ComparisonRecord[];
   mismatches: MismatchRecord[];
+  /** Comparisons with informational differences (same shape, those differences only). */
+  informational: MismatchRecord[];
   samples: SampleRecord[];
   /** The family's learned noise, when it changed. */
   noise?: Record<string, NoisePath[]>;
@@ -74,7 +76,7 @@ export interface FamilyReport {
 }
 
 export function emptyReport(): FamilyReport {
-  return { comparisons: [], mismatches: [], samples: [], finished: 0 };
+  return { comparisons: [], mismatches: [], informational: [], samples: [], finished: 0 };
 }
 
 /** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
@@ -293,24 +295,38 @@ export async function judge(
     legacyMs: job.legacyMs,
     newMs: job.newMs,
   });
+  if (result.informational.length > 0)
+    report().informational.push(recordOf(job, path, result.informational, legacyFinal, candidate));
   if (result.equal) return;
-  report().mismatches.push({
+  report().mismatches.push(recordOf(job, path, result.differences, legacyFinal, candidate));
+}
+
+/** A comparison's record for the rings, secrets masked. */
+function recordOf(
+  job: CompareJob,
+  path: string,
+  differences: Difference[],
+  legacy: HttpSnapshot,
+  candidate: HttpSnapshot,
+): MismatchRecord {
+  const q = job.url.indexOf('?');
+  return {
     at: Date.now(),
-    method,
+    method: job.method,
     path,
-    query: q < 0 ? '' : redactQuery(url.slice(q + 1)),
-    route,
+    query: q < 0 ? '' : redactQuery(job.url.slice(q + 1)),
+    route: job.route,
     requestId: job.requestId,
     legacyMs: job.legacyMs,
     newMs: job.newMs,
-    differences: result.differences
+    differences: differences
       .slice(0, DIFFERENCES_KEPT)
       .map((d) =>
         d.path.startsWith('header:') && isSecretHeader(d.path.slice(7))
           ? { path: d.path, kind: d.kind, legacy: '[redacted]', candidate: '[redacted]' }
           : d,
       ),
-    legacy: { status: legacyFinal.status, headers: redactHeaders(legacyFinal.headers) },
+    legacy: { status: legacy.status, headers: redactHeaders(legacy.headers) },
     candidate: { status: candidate.status, headers: redactHeaders(candidate.headers) },
-  });
+  };
 }

@@ -112,6 +112,15 @@ describe('redirects', () => {
     const s = await admin.getStats('users');
     assert.deepEqual([s.stats.parity.samples, s.stats.parity.mismatches], [2, 0]);
     assert.equal((s.informational.redirect ?? 0) - before, 2, 'both differing chains reported as informational');
+    const notes = await admin.getInformational('users', 2);
+    notes.sort((a, b) => a.path.localeCompare(b.path));
+    assert.deepEqual(
+      notes.map((n) => [n.path, n.differences]),
+      [
+        ['/api/users/x', [{ path: '$redirect', kind: 'redirect', legacy: ['308 /api/users/x/'], candidate: [] }]],
+        ['/api/users/x/', [{ path: '$redirect', kind: 'redirect', legacy: [], candidate: ['307 /api/users/x'] }]],
+      ],
+    );
   });
 
   test('a redirect to a different final answer is a mismatch', async () => {
