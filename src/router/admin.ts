@@ -124,7 +124,9 @@ function wholeParam(url: URL, name: string, min: number): number | undefined {
  */
 function page<T>(ring: Ring<T>, url: URL): { items: T[]; next: number; first: number; capacity: number } {
   const limit = Math.min(limitOf(url, ring.capacity), ring.capacity);
-  const after = wholeParam(url, 'after', 0);
+  let after = wholeParam(url, 'after', 0);
+  // A cursor past the newest record comes from before a router restart: start over.
+  if (after !== undefined && after > ring.newest) after = 0;
   const meta = { first: ring.oldest, capacity: ring.capacity };
   if (after === undefined) return { items: ring.latest(limit), next: ring.newest, ...meta };
   const items = ring.after(after, limit);

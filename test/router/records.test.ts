@@ -82,6 +82,12 @@ describe('records and comparisons', () => {
       p5.items.map((m) => [m.seq, m.path, m.query]),
       [[9, '/api/users/9', '']],
     );
+    const stale = await admin.pageMismatches('users', 1000, 1);
+    assert.deepEqual(
+      [stale.items.map((m) => m.seq), stale.next],
+      [[5], 5],
+      'a cursor from before a restart starts over',
+    );
   });
 
   test('bad paging parameters are refused with the parameter named', async () => {
