@@ -6,6 +6,7 @@
  * Durations are written as `30s`, `10m`, `1h30m` or milliseconds and resolved to milliseconds.
  */
 import { z } from 'zod';
+import { parseCidr } from './cidr.js';
 import { parseDuration } from './duration.js';
 import { parseRoutePattern } from './route-pattern.js';
 
@@ -106,6 +107,21 @@ export const adapterSchema = z.strictObject({
 });
 export type Adapter = z.infer<typeof adapterSchema>;
 
+/** An IPv4 or IPv6 range (`10.0.0.0/8`, `fd00::/8`) or a single address. */
+const cidr = z.string().superRefine((v, ctx) => {
+  const p = parseCidr(v);
+  if (typeof p === 'string')
+    ctx.addIssue({ code: 'custom', message: `expected a CIDR such as "10.0.0.0/8" or "fd00::/8": ${p}` });
+});
+
+/** Which upstream of a family gets the client's `Host` header instead of its own. */
+export const preserveHostSchema = z.strictObject({
+  /** Forward the client's `Host` to the legacy upstream. @default false */
+  legacy: z.boolean().default(false),
+  /** Forward the client's `Host` to the new upstream. @default false */
+  new: z.boolean().default(false),
+});
+
 export const parityGateSchema = z.strictObject({
   /** Shadow comparisons needed before parity can be judged. @default 100 */
   minSamples: z.number().int().min(1).default(100),
@@ -121,6 +137,12 @@ export const parityGateSchema = z.strictObject({
   pollInterval: duration.default(30_000),
   /** Mirror POST/PUT/PATCH/DELETE too (they carry `x-phoenix-shadow: 1`). @default false */
   mirrorUnsafe: z.boolean().default(false),
+  /**
+   * Mirrored unsafe requests are sent to new one at a time, in the order legacy answered them,
+   * per partition: the whole family by default, or per value of this request header (for
+   * instance a tenant or account id). Safe mirrors stay concurrent. @default the whole family
+   */
+  mirrorPartition: z.strictObject({ header: z.string().min(1) }).optional(),
 });
 
 export const rampStepSchema = z.strictObject({
@@ -239,6 +261,8 @@ export const familySchema = z.strictObject({
    * family moved. @default false
    */
   strictSlashes: z.boolean().default(false),
+  /** Forward the client's `Host` header to an upstream instead of the upstream's own. @default both false */
+  preserveHost: preserveHostSchema.default({ legacy: false, new: false }),
   approval: approvalSchema.default(approvalSchema.parse({})),
   /** Approve the start of the ramp (after parity) before any traffic moves. @default true */
   approveRampStart: z.boolean().default(true),
@@ -283,6 +307,22 @@ export const planSchema = z.strictObject({
        * over the last 100 ms; 1 never drops for load. @default 0.7
        */
       shadowMaxBusy: z.number().gt(0).max(1).default(0.7),
+      /**
+       * Proxies (CIDRs, IPv4 or IPv6) whose `X-Forwarded-For` / `Forwarded: for=` the router
+       * believes: from such a peer, the canary's client address is the rightmost forwarded
+       * address that is not itself a trusted proxy. From any other peer the headers are ignored.
+       * @default [] (the socket's address is the client address)
+       */
+      trustedProxies: z.array(cidr).default([]),
+      /** How many recent records the router keeps per family (oldest dropped first). */
+      records: z
+        .strictObject({
+          /** Mismatch records kept per family. @default 100 */
+          mismatches: z.number().int().min(1).max(100_000).default(100),
+          /** Sampled requests kept per family. @default 200 */
+          samples: z.number().int().min(1).max(100_000).default(200),
+        })
+        .default({ mismatches: 100, samples: 200 }),
     })
     .default({
       adminUrl: 'http://127.0.0.1:9090',
@@ -293,6 +333,8 @@ export const planSchema = z.strictObject({
       maxCompareBytes: 1_048_576,
       shadowNice: 19,
       shadowMaxBusy: 0.7,
+      trustedProxies: [],
+      records: { mismatches: 100, samples: 200 },
     }),
   /** Who may approve for every family (families may name their own). @default [] */
   approvers: z.array(z.string().min(1)).default([]),

@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
-import type { FamilyRuntime } from './family.js';
+import type { FamilyRuntime, Ring } from './family.js';
 import type { RouteChange, RouteState } from './types.js';
 
 /** Largest admin request body, bytes. */
@@ -50,7 +50,14 @@ export interface AdminDeps {
   setRoute(family: FamilyRuntime, change: RouteChange): RouteState;
   clearGuard(family: FamilyRuntime): void;
   metrics(): string;
+  /** The family's shadow samples pending and done (see `ShadowThread.comparisons`). */
+  comparisons(family: FamilyRuntime): { pending: number; done: number };
+  /** Resolves once the family has no shadow sample pending. */
+  comparisonsIdle(family: FamilyRuntime): Promise<void>;
 }
+
+/** Longest `?wait=` on `GET /v1/families/:family/comparisons`, ms. */
+export const MAX_COMPARISONS_WAIT_MS = 60_000;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -98,6 +105,45 @@ function limitOf(url: URL, max: number): number {
   if (!Number.isInteger(n) || n < 1)
     throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `limit: expected a whole number ≥ 1, got "${raw}"`);
   return Math.min(n, max);
+}
+
+function wholeParam(url: URL, name: string, min: number): number | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  if (raw === '' || !Number.isInteger(n) || n < min)
+    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `${name}: expected a whole number ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+/**
+ * One page of a record ring. Without `after`: the newest `limit`, newest first. With `after`
+ * (a `seq` from an earlier page, 0 for the start): up to `limit` records after it, oldest first.
+ * `next` is the cursor for the following page; `first` is the oldest `seq` still held, so a gap
+ * (`after + 1 < first`) tells the caller records were overwritten before it read them.
+ */
+function page<T>(ring: Ring<T>, url: URL): { items: T[]; next: number; first: number; capacity: number } {
+  const limit = Math.min(limitOf(url, ring.capacity), ring.capacity);
+  let after = wholeParam(url, 'after', 0);
+  // A cursor past the newest record comes from before a router restart: start over.
+  if (after !== undefined && after > ring.newest) after = 0;
+  const meta = { first: ring.oldest, capacity: ring.capacity };
+  if (after === undefined) return { items: ring.latest(limit), next: ring.newest, ...meta };
+  const items = ring.after(after, limit);
+  return { items, next: items.length > 0 ? items[items.length - 1]!.seq : Math.max(after, ring.oldest - 1), ...meta };
+}
+
+async function comparisonsAfterWait(deps: AdminDeps, f: FamilyRuntime, url: URL): Promise<unknown> {
+  const wait = wholeParam(url, 'wait', 0);
+  if (wait !== undefined && wait > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      deps.comparisonsIdle(f),
+      new Promise((resolve) => (timer = setTimeout(resolve, Math.min(wait, MAX_COMPARISONS_WAIT_MS)))),
+    ]);
+    clearTimeout(timer);
+  }
+  return { family: f.name, ...deps.comparisons(f) };
 }
 
 /** Builds the admin request handler. */
@@ -165,7 +211,9 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })),
       });
     }
-    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|samples)$/.exec(url.pathname);
+    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons)$/.exec(
+      url.pathname,
+    );
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
     let name: string;
     try {
@@ -208,16 +256,32 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         deps.clearGuard(f);
         return send(res, 200, f.guard.state);
       case 'GET stats':
-        return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
+        return send(res, 200, {
+          route: f.route,
+          guard: f.guard.state,
+          stats: f.stats.snapshot(now),
+          comparisons: deps.comparisons(f),
+          informational: f.counters.informational,
+        });
       case 'DELETE stats':
         f.stats.reset(now);
         return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
       case 'GET noise':
         return send(res, 200, { family: f.name, routes: f.noise.snapshot() });
-      case 'GET mismatches':
-        return send(res, 200, { family: f.name, mismatches: f.mismatches.latest(limitOf(url, 100)) });
-      case 'GET samples':
-        return send(res, 200, { family: f.name, samples: f.samples.latest(limitOf(url, 200)) });
+      case 'GET mismatches': {
+        const { items, ...cursor } = page(f.mismatches, url);
+        return send(res, 200, { family: f.name, mismatches: items, ...cursor });
+      }
+      case 'GET informational': {
+        const { items, ...cursor } = page(f.informational, url);
+        return send(res, 200, { family: f.name, informational: items, ...cursor });
+      }
+      case 'GET samples': {
+        const { items, ...cursor } = page(f.samples, url);
+        return send(res, 200, { family: f.name, samples: items, ...cursor });
+      }
+      case 'GET comparisons':
+        return send(res, 200, await comparisonsAfterWait(deps, f, url));
       default:
         throw new AdminError(405, 'PHX_ERR_ADMIN_METHOD', `${method} is not allowed on /v1/families/:family/${what}`);
     }

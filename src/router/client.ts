@@ -26,6 +26,29 @@ export interface FamilyStatsResponse {
   route: RouteState;
   guard: GuardState;
   stats: FamilyStatsSnapshot;
+  /** Shadow samples pending and done, as {@link RouterAdminClient.getComparisons} gives them. */
+  comparisons: ComparisonsState;
+  /** Comparisons since the router started with an informational difference (`redirect`, `format`), by kind. */
+  informational: Record<string, number>;
+}
+
+/** A family's shadow samples: `pending` still hold a slot, `done` are finished and counted in the statistics. */
+export interface ComparisonsState {
+  family: string;
+  pending: number;
+  done: number;
+}
+
+/** One page of a record ring (see `docs/router.md`, "Records"). */
+export interface RecordPage<T> {
+  /** Oldest first, each with its sequence number. */
+  items: (T & { seq: number })[];
+  /** Cursor for the next page (`after`). */
+  next: number;
+  /** Oldest sequence number still held; a page asked `after` below `first - 1` missed overwritten records. */
+  first: number;
+  /** How many records the ring holds (`router.records`). */
+  capacity: number;
 }
 
 export interface RouterAdminClient {
@@ -40,6 +63,19 @@ export interface RouterAdminClient {
   getNoise(family: string): Promise<{ family: string; routes: Record<string, NoisePath[]> }>;
   getMismatches(family: string, limit?: number): Promise<MismatchRecord[]>;
   getSamples(family: string, limit?: number): Promise<SampleRecord[]>;
+  /** Recent comparisons with informational differences (`redirect`, `format`), newest first. */
+  getInformational(family: string, limit?: number): Promise<MismatchRecord[]>;
+  /** Mismatch records after the cursor `after` (0 for the oldest held), oldest first. */
+  pageMismatches(family: string, after: number, limit?: number): Promise<RecordPage<MismatchRecord>>;
+  /** Sampled requests after the cursor `after` (0 for the oldest held), oldest first. */
+  pageSamples(family: string, after: number, limit?: number): Promise<RecordPage<SampleRecord>>;
+  getComparisons(family: string): Promise<ComparisonsState>;
+  /**
+   * Resolves once the family's shadow comparisons have drained (nothing pending) and their
+   * results are in the statistics; fails with `PHX_ERR_COMPARISONS_PENDING` after `timeoutMs`.
+   * @param timeoutMs @default 20000 (ms)
+   */
+  waitForComparisons(family: string, timeoutMs?: number): Promise<ComparisonsState>;
   health(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -57,14 +93,19 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
   const timeout = o.timeoutMs ?? 3000;
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 
-  async function call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async function call<T>(
+    method: 'GET' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs = timeout,
+  ): Promise<T> {
     let res;
     try {
       res = await request(`${base}${path}`, {
         method,
         dispatcher,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
         headers: {
           ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
@@ -114,6 +155,41 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
       (await call<{ mismatches: MismatchRecord[] }>('GET', `${fam(f)}/mismatches${limit(n)}`)).mismatches,
     getSamples: async (f, n) =>
       (await call<{ samples: SampleRecord[] }>('GET', `${fam(f)}/samples${limit(n)}`)).samples,
+    getInformational: async (f, n) =>
+      (await call<{ informational: MismatchRecord[] }>('GET', `${fam(f)}/informational${limit(n)}`)).informational,
+    pageMismatches: async (f, after, n) => {
+      const { mismatches, ...rest } = await call<
+        { mismatches: RecordPage<MismatchRecord>['items'] } & Omit<RecordPage<MismatchRecord>, 'items'>
+      >('GET', `${fam(f)}/mismatches?after=${after}${n === undefined ? '' : `&limit=${n}`}`);
+      return { items: mismatches, next: rest.next, first: rest.first, capacity: rest.capacity };
+    },
+    pageSamples: async (f, after, n) => {
+      const { samples, ...rest } = await call<
+        { samples: RecordPage<SampleRecord>['items'] } & Omit<RecordPage<SampleRecord>, 'items'>
+      >('GET', `${fam(f)}/samples?after=${after}${n === undefined ? '' : `&limit=${n}`}`);
+      return { items: samples, next: rest.next, first: rest.first, capacity: rest.capacity };
+    },
+    getComparisons: (f) => call('GET', `${fam(f)}/comparisons`),
+    waitForComparisons: async (f, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        // The router holds each call up to `wait`; a few rounds cover a long timeout.
+        const left = Math.max(0, Math.min(deadline - Date.now(), 55_000));
+        const state = await call<ComparisonsState>(
+          'GET',
+          `${fam(f)}/comparisons?wait=${left}`,
+          undefined,
+          left + timeout,
+        );
+        if (state.pending === 0) return state;
+        if (Date.now() >= deadline)
+          throw new PhoenixError(
+            'PHX_ERR_COMPARISONS_PENDING',
+            `${state.pending} shadow comparisons of "${f}" still pending after ${timeoutMs} ms (${state.done} done)`,
+            { family: f, pending: state.pending, done: state.done },
+          );
+      }
+    },
     health: async () => {
       try {
         await call('GET', '/healthz');

@@ -1,11 +1,12 @@
 /**
  * The canary decision: a stable hash of the family's sticky key (a header, a cookie, or the
- * client address) puts each user in one of 10,000 buckets, and buckets below `percent × 100` go
- * to the new service. The same user therefore sees the same backend on every request, and
+ * client address, see `client-address.ts`) puts each user in one of 10,000 buckets, and buckets
+ * below `percent × 100` go to the new service. The same user therefore sees the same backend on every request, and
  * raising the percent only moves users from legacy to new, never back.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { StickyKey } from '../plan/schema.js';
+import { clientAddress, type Trust } from './client-address.js';
 
 /** Buckets users are spread over; also how many distinct users a canary can tell apart. */
 export const BUCKETS = 10_000;
@@ -53,21 +54,21 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 }
 
 /** A function that extracts a family's sticky key from a request. */
-export type StickyExtractor = (headers: IncomingHttpHeaders, remoteAddress: string | undefined) => string;
+export type StickyExtractor = (req: IncomingMessage) => string;
 
 /**
  * Compiles the family's sticky setting. A request without the header or cookie falls back to
- * its client address, so it still gets a stable answer.
+ * its client address (see `client-address.ts`), so it still gets a stable answer.
  */
-export function stickyExtractor(sticky: StickyKey): StickyExtractor {
-  if (sticky === 'ip') return (_h, addr) => addr ?? '';
+export function stickyExtractor(sticky: StickyKey, trust: Trust | undefined): StickyExtractor {
+  if (sticky === 'ip') return (req) => clientAddress(req, trust);
   if ('header' in sticky) {
     const name = sticky.header.toLowerCase();
-    return (h, addr) => {
-      const v = h[name];
-      return (Array.isArray(v) ? v[0] : v) ?? addr ?? '';
+    return (req) => {
+      const v = req.headers[name];
+      return (Array.isArray(v) ? v[0] : v) ?? clientAddress(req, trust);
     };
   }
   const name = sticky.cookie;
-  return (h, addr) => cookieValue(h.cookie, name) ?? addr ?? '';
+  return (req) => cookieValue(req.headers.cookie, name) ?? clientAddress(req, trust);
 }

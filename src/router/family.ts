@@ -7,28 +7,52 @@ import type { Pool } from 'undici';
 import { compileAdapters, NoiseLearner, type AdapterSet, type Difference } from '../parity/index.js';
 import { FamilyStats } from '../parity/stats.js';
 import type { FamilyPlan } from '../plan/schema.js';
+import type { Trust } from './client-address.js';
 import { stickyExtractor, type StickyExtractor } from './decide.js';
 import { Guard } from './guard.js';
 import type { RouteMode, RouteState } from './types.js';
 
-/** A fixed-size ring, newest last. */
+/** A fixed-size ring, newest last. Every item gets a sequence number (1, 2, …) for cursor paging. */
 export class Ring<T> {
   private readonly items: (T | undefined)[];
   private next = 0;
   private size = 0;
+  /** Sequence number of the newest item; 0 while empty. */
+  private last = 0;
   constructor(capacity: number) {
     this.items = new Array<T | undefined>(capacity);
+  }
+  get capacity(): number {
+    return this.items.length;
+  }
+  /** Sequence number of the newest item (0 when none was ever pushed). */
+  get newest(): number {
+    return this.last;
+  }
+  /** Sequence number of the oldest item still held (newest + 1 when empty). */
+  get oldest(): number {
+    return this.last - this.size + 1;
   }
   push(item: T): void {
     this.items[this.next] = item;
     this.next = (this.next + 1) % this.items.length;
     this.size = Math.min(this.size + 1, this.items.length);
+    this.last++;
+  }
+  private at(seq: number): T {
+    return this.items[(this.next - (this.last - seq) - 1 + this.items.length) % this.items.length] as T;
   }
   /** Up to `limit` items, newest first. */
   latest(limit: number): T[] {
     const out: T[] = [];
-    for (let k = 1; k <= Math.min(limit, this.size); k++)
-      out.push(this.items[(this.next - k + this.items.length) % this.items.length] as T);
+    for (let k = 0; k < Math.min(limit, this.size); k++) out.push(this.at(this.last - k));
+    return out;
+  }
+  /** Up to `limit` items with a sequence number above `after`, oldest first, each with its `seq`. */
+  after(after: number, limit: number): (T & { seq: number })[] {
+    const out: (T & { seq: number })[] = [];
+    for (let seq = Math.max(after + 1, this.oldest); seq <= this.last && out.length < limit; seq++)
+      out.push({ ...this.at(seq), seq });
     return out;
   }
 }
@@ -38,8 +62,14 @@ export interface MismatchRecord {
   at: number;
   method: string;
   path: string;
+  /** The query string without its `?` (values of secret-looking parameters masked); "" when none. */
+  query: string;
+  /** The route pattern the request matched. */
   route: string;
   requestId: string;
+  /** Time to response headers of each answer, ms, measured alike on the router thread. */
+  legacyMs: number;
+  newMs: number;
   differences: Difference[];
   legacy: { status: number; headers: Record<string, string> };
   candidate: { status: number; headers: Record<string, string> };
@@ -63,6 +93,8 @@ export interface SampleRecord {
 export interface FamilyCounters {
   requests: Record<'legacy' | 'new', [number, number, number, number, number]>;
   mismatches: Record<string, number>;
+  /** Comparisons with an informational difference (`format`, `redirect`), by kind; not mismatches. */
+  informational: Record<string, number>;
   comparisons: number;
   mirrorsDropped: number;
   mirrorErrors: number;
@@ -78,9 +110,13 @@ function statusClass(status: number): number {
   return status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 100 ? 1 : 0;
 }
 
-/** Mismatches and sampled requests kept per family. */
-const MISMATCHES_KEPT = 100;
-const SAMPLES_KEPT = 200;
+/** Router-wide settings a family's runtime takes. */
+export interface FamilyRuntimeOptions {
+  /** Trusted proxies for the canary's client address. @default none */
+  trust?: Trust;
+  /** Records kept per family. @default 100 mismatches, 200 samples */
+  records?: { mismatches: number; samples: number };
+}
 
 export class FamilyRuntime {
   readonly plan: FamilyPlan;
@@ -90,15 +126,21 @@ export class FamilyRuntime {
   readonly stats: FamilyStats;
   readonly legacy: Pool;
   readonly candidate: Pool;
+  /** The upstreams' origins, for rewriting `Location` values that point at them. */
+  readonly legacyOrigin: string;
+  readonly newOrigin: string;
   readonly sticky: StickyExtractor;
   readonly adapters: AdapterSet;
   /** What the shadow thread has learned, as of its last report. */
   readonly noise = new NoiseLearner();
-  readonly mismatches = new Ring<MismatchRecord>(MISMATCHES_KEPT);
-  readonly samples = new Ring<SampleRecord>(SAMPLES_KEPT);
+  readonly mismatches: Ring<MismatchRecord>;
+  /** Comparisons with informational differences (`redirect`, `format`), as many as mismatches are kept. */
+  readonly informational: Ring<MismatchRecord>;
+  readonly samples: Ring<SampleRecord>;
   readonly counters: FamilyCounters = {
     requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] },
     mismatches: {},
+    informational: {},
     comparisons: 0,
     mirrorsDropped: 0,
     mirrorErrors: 0,
@@ -106,7 +148,7 @@ export class FamilyRuntime {
     newAborted: 0,
   };
 
-  constructor(plan: FamilyPlan, pools: { legacy: Pool; candidate: Pool }, now: number) {
+  constructor(plan: FamilyPlan, pools: { legacy: Pool; candidate: Pool }, now: number, o: FamilyRuntimeOptions = {}) {
     this.plan = plan;
     this.name = plan.name;
     this.route = { family: plan.name, mode: 'legacy', percent: 0, version: 0, sampleRate: plan.parity.sampleRate };
@@ -114,7 +156,12 @@ export class FamilyRuntime {
     this.stats = new FamilyStats(now);
     this.legacy = pools.legacy;
     this.candidate = pools.candidate;
-    this.sticky = stickyExtractor(plan.sticky);
+    this.legacyOrigin = new URL(plan.legacy).origin;
+    this.newOrigin = new URL(plan.new).origin;
+    this.sticky = stickyExtractor(plan.sticky, o.trust);
+    this.mismatches = new Ring(o.records?.mismatches ?? 100);
+    this.informational = new Ring(o.records?.mismatches ?? 100);
+    this.samples = new Ring(o.records?.samples ?? 200);
     this.adapters = compileAdapters(plan.adapters);
   }
 

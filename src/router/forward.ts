@@ -71,6 +71,8 @@ export abstract class Forward implements Dispatcher.DispatchHandler {
   protected streaming = false;
   /** The client went away before the answer was complete. */
   protected clientGone = false;
+  /** The upstream's reason phrase, passed on unchanged (an empty one too). */
+  private reason: string | undefined;
   private abort: ((err?: Error) => void) | undefined;
   private resume: (() => void) | undefined;
   private done = false;
@@ -103,7 +105,8 @@ export abstract class Forward implements Dispatcher.DispatchHandler {
 
   /** Writes the answer's head to the client; its body follows. */
   protected stream(status: number, headers: Record<string, string | string[]>): void {
-    this.res.writeHead(status, headers);
+    if (this.reason === undefined) this.res.writeHead(status, headers);
+    else this.res.writeHead(status, this.reason, headers);
     this.streaming = true;
   }
 
@@ -112,9 +115,10 @@ export abstract class Forward implements Dispatcher.DispatchHandler {
     if (this.clientGone) abort();
   }
 
-  onHeaders(status: number, raw: Buffer[], resume: () => void): boolean {
+  onHeaders(status: number, raw: Buffer[], resume: () => void, statusText?: string): boolean {
     if (status < 200) return true;
     this.status = status;
+    this.reason = statusText;
     this.resume = resume;
     this.head(status, raw);
     return true;

@@ -73,6 +73,17 @@ export function renderMetrics(
     ),
   );
   metric(
+    'phoenix_shadow_informational_total',
+    'counter',
+    'Shadow comparisons with an informational difference (not counted as a mismatch), by kind.',
+    fams.flatMap((f) =>
+      Object.entries(f.counters.informational).map(([k, v]): [string, number] => [
+        `family="${esc(f.name)}",kind="${esc(k)}"`,
+        v,
+      ]),
+    ),
+  );
+  metric(
     'phoenix_shadow_mirrors_dropped_total',
     'counter',
     'Shadow samples dropped because the mirror queue was full or the router thread was past router.shadowMaxBusy.',

@@ -20,6 +20,9 @@ import type { Matcher } from '../plan/route-match.js';
 import type { Collected } from './collect.js';
 import type { ShadowThread } from './shadow-thread.js';
 import { unsafeTarget } from './target.js';
+import type { Trust } from './client-address.js';
+import { rewriteLocations } from './location.js';
+import { withHost } from './upstream-host.js';
 
 /** What the request path needs from the router. */
 export interface ProxyContext {
@@ -27,6 +30,10 @@ export interface ProxyContext {
   families: FamilyRuntime[];
   /** Where requests that match no family go. */
   defaultLegacy: Pool;
+  /** Its origin (`http://host:port`). */
+  defaultLegacyOrigin: string;
+  /** Trusted proxies (`router.trustedProxies`). */
+  trust: Trust | undefined;
   shadow: ShadowThread;
   /** Largest body buffered for a comparison, bytes. */
   maxCompareBytes: number;
@@ -50,7 +57,10 @@ interface Exchange {
   method: string;
   url: string;
   requestId: string;
+  /** Sent upstream: hop-by-hop fields and `host` removed, forwarding fields added. */
   headers: Record<string, string | string[]>;
+  /** The client's `Host`, for an upstream with `preserveHost`. */
+  host: string | undefined;
   /** A buffered request body (sampled unsafe requests only). */
   body: Buffer | null;
   /** The request body when part of it was read before it turned out too large to buffer. */
@@ -145,7 +155,7 @@ function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions 
   return {
     path: x.url,
     method: x.method,
-    headers: x.headers,
+    headers: withHost(x.headers, x.host, fam.plan.preserveHost.new),
     body: hasBody(x.req) ? x.req : null,
     headersTimeout: timeout,
     bodyTimeout: timeout,
@@ -178,7 +188,10 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         this.capture.headers = util.parseHeaders(raw);
         this.capture.ms = ms;
       }
-      this.stream(status, responseHeaders(raw, this.x.requestId));
+      const h = responseHeaders(raw, this.x.requestId);
+      if (h.location !== undefined || h['content-location'] !== undefined)
+        rewriteLocations(h, fam ? fam.legacyOrigin : ctx.defaultLegacyOrigin, this.x.req, ctx.trust);
+      this.stream(status, h);
     }
 
     protected override chunk(chunk: Buffer): void {
@@ -201,7 +214,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         fam.stats.recordRequest('legacy', performance.now() - this.t0, true);
         fam.count('legacy', 0);
       }
-      if (this.capture) ctx.shadow.release();
+      if (this.capture) ctx.shadow.release(this.x.familyIndex);
       if (this.clientGone) return;
       logFailure(ctx, 'legacy', fam?.plan.legacy ?? 'default', err);
       badGateway(this.x, 'legacy', err);
@@ -230,8 +243,14 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       const failed = status >= 500;
       // A good status is only a success for the guard once the whole body has arrived.
       noteNew(this.fam, performance.now() - this.t0, failed, status, !failed);
-      if (failed && this.safe) this.retry = true;
-      else this.stream(status, responseHeaders(raw, this.x.requestId));
+      if (failed && this.safe) {
+        this.retry = true;
+        return;
+      }
+      const h = responseHeaders(raw, this.x.requestId);
+      if (h.location !== undefined || h['content-location'] !== undefined)
+        rewriteLocations(h, this.fam.newOrigin, this.x.req, ctx.trust);
+      this.stream(status, h);
     }
 
     protected complete(): void {
@@ -258,7 +277,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       {
         path: x.url,
         method: x.method,
-        headers: x.headers,
+        headers: x.family ? withHost(x.headers, x.host, x.family.plan.preserveHost.legacy) : x.headers,
         body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null),
       },
       new LegacyForward(x, capture),
@@ -283,6 +302,8 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
         if (failed && safe) return fallback(x, fam);
         const adapted = applyAdapter(adapter, { status: r.statusCode, headers: r.headers, body });
         const headers = clientHeaders(adapted.headers, x.requestId);
+        if (headers.location !== undefined || headers['content-location'] !== undefined)
+          rewriteLocations(headers, fam.newOrigin, x.req, ctx.trust);
         const out = typeof adapted.body === 'string' ? Buffer.from(adapted.body) : adapted.body;
         delete headers['transfer-encoding'];
         headers['content-length'] = String(out.byteLength);
@@ -321,7 +342,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
 
   function submitMirror(x: Exchange, fam: FamilyRuntime, cap: Captured): void {
     if (cap.tooLarge) {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
@@ -334,6 +355,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       body: x.body,
       route: x.route,
       requestId: x.requestId,
+      host: x.host,
       legacy: cap,
     });
   }
@@ -356,7 +378,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
     const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, ms: 0 };
     if (!hasBody(x.req)) return toLegacy(x, cap);
     const tooLarge = (): void => {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       fam.stats.recordShadow('skippedTooLarge');
     };
     if (Number(x.req.headers['content-length']) > ctx.maxCompareBytes) {
@@ -381,7 +403,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       toLegacy(x, cap);
     };
     const onError = (err: Error): void => {
-      ctx.shadow.release();
+      ctx.shadow.release(x.familyIndex);
       x.res.destroy(err);
     };
     x.req.on('data', onData).on('end', onEnd).on('error', onError);
@@ -413,6 +435,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       url,
       requestId,
       headers: upstreamHeaders(req, requestId),
+      host: req.headers.host,
       body: null,
       family: fam,
       familyIndex: m?.family ?? -1,
@@ -425,7 +448,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       case 'shadow':
         return legacyWithShadow(x, fam);
       case 'canary': {
-        const bucket = bucketOf(fam.sticky(req.headers, req.socket.remoteAddress));
+        const bucket = bucketOf(fam.sticky(req));
         fam.stats.recordBucket(bucket);
         if (bucketInCanary(bucket, fam.route.percent)) return toNew(x, fam);
         return legacyWithShadow(x, fam);

@@ -56,3 +56,21 @@ export function dropSecretHeaders(headers: Headers): Record<string, string> {
   }
   return out;
 }
+
+/** A query string (without `?`) with the values of secret-looking parameters (`token`, `api_key`…) masked. */
+export function redactQuery(query: string): string {
+  if (!SECRET_WORDS.test(query)) return query;
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      let name = eq < 0 ? pair : pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A malformed name is judged as written.
+      }
+      return eq >= 0 && SECRET_WORDS.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    })
+    .join('&');
+}

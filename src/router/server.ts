@@ -9,6 +9,7 @@ import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
 import { createAdminHandler } from './admin.js';
+import { compileTrust } from './client-address.js';
 import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
 import { createMatcher } from '../plan/route-match.js';
@@ -94,8 +95,13 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
 
   const pools = upstreamPools(256);
   const now = Date.now();
+  const trust = compileTrust(plan.router.trustedProxies);
   const families = plan.families.map(
-    (f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now),
+    (f) =>
+      new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now, {
+        trust,
+        records: plan.router.records,
+      }),
   );
   const byName = new Map(families.map((f) => [f.name, f]));
 
@@ -152,6 +158,8 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     matcher: createMatcher(plan.families),
     families,
     defaultLegacy: pools.pool(plan.legacy),
+    defaultLegacyOrigin: new URL(plan.legacy).origin,
+    trust,
     shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
     log,
@@ -207,6 +215,8 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
         log.info({ family: f.name }, 'guard cleared');
         save();
       },
+      comparisons: (f) => shadow.comparisons(families.indexOf(f)),
+      comparisonsIdle: (f) => shadow.idle(families.indexOf(f)),
       metrics: () => renderMetrics(families, { shadow, stateFileCorrupt: loaded.corrupt, counters }),
     }),
   );

@@ -16,13 +16,15 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
+import { ShadowProgress } from './shadow-progress.js';
+import { withHost } from './upstream-host.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
 /** A sampled exchange once the client has its answer. */
 export interface CapturedExchange extends Pick<
   CompareJob,
-  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId'
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host'
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
@@ -118,11 +120,15 @@ export class ShadowThread {
   /** Batch buffers given back by the thread, ready for the next batches. */
   private readonly spare: ArrayBuffer[] = [];
   private allocated = 0;
+  private readonly progress: ShadowProgress;
+  /** Unsafe mirrors waiting behind the one under way, by partition (see {@link submit}). */
+  private readonly lanes = new Map<string, CapturedExchange[]>();
 
   constructor(o: ShadowThreadOptions) {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
+    this.progress = new ShadowProgress(o.families.length);
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
       this.loadTimer = setInterval(() => {
@@ -167,21 +173,62 @@ export class ShadowThread {
     }
     if (!this.worker && !this.start()) return false;
     this.taken = (this.taken + 1) | 0;
+    this.progress.started(family);
     return true;
   }
 
-  /** Gives back a slot whose capture came to nothing. */
-  release(): void {
+  /** Gives back the slot of family `family` (its index) whose capture came to nothing. */
+  release(family: number): void {
     this.taken = (this.taken - 1) | 0;
+    this.progress.finished(family, 1);
   }
 
-  /** Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread. */
+  /**
+   * A family's samples: `pending` hold a slot (capture, mirror or comparison under way), `done`
+   * are finished (compared, or given up and counted) and in the statistics.
+   */
+  comparisons(family: number): { pending: number; done: number } {
+    return this.progress.of(family);
+  }
+
+  /** Resolves once family `family` (its index) has no sample pending. */
+  idle(family: number): Promise<void> {
+    return this.progress.idle(family);
+  }
+
+  /**
+   * Mirrors a finished capture (which holds a slot) and hands both answers to the shadow thread.
+   * Unsafe requests of one partition (`parity.mirrorPartition`, by default the whole family) are
+   * mirrored one at a time in the order legacy answered them, so the new service's state evolves
+   * as legacy's did; safe ones run concurrently.
+   */
   submit(x: CapturedExchange): void {
     const fam = this.o.families[x.family]!;
-    if (this.mirrors.push(() => this.mirror(fam, x))) return;
-    this.release();
+    if (SAFE_METHODS.has(x.method)) return this.enqueue(fam, x, undefined);
+    const key = partitionOf(fam, x);
+    const lane = this.lanes.get(key);
+    if (lane) lane.push(x);
+    else {
+      this.lanes.set(key, []);
+      this.runLane(key, fam, x);
+    }
+  }
+
+  private runLane(key: string, fam: FamilyRuntime, x: CapturedExchange): void {
+    this.enqueue(fam, x, () => {
+      const next = this.lanes.get(key)?.shift();
+      if (next) this.runLane(key, fam, next);
+      else this.lanes.delete(key);
+    });
+  }
+
+  private enqueue(fam: FamilyRuntime, x: CapturedExchange, then: (() => void) | undefined): void {
+    const job = then ? () => this.mirror(fam, x).finally(then) : () => this.mirror(fam, x);
+    if (this.mirrors.push(job)) return;
+    this.release(x.family);
     fam.stats.recordShadow('dropped');
     fam.counters.mirrorsDropped++;
+    then?.();
   }
 
   private async mirror(fam: FamilyRuntime, x: CapturedExchange): Promise<void> {
@@ -189,7 +236,9 @@ export class ShadowThread {
     const request: Dispatcher.DispatchOptions = {
       path: x.url,
       method: x.method,
-      headers: SAFE_METHODS.has(x.method) ? x.headers : { ...x.headers, 'x-phoenix-shadow': '1' },
+      headers: SAFE_METHODS.has(x.method)
+        ? withHost(x.headers, x.host, fam.plan.preserveHost.new)
+        : { ...withHost(x.headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
       body: x.body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -198,13 +247,13 @@ export class ShadowThread {
     try {
       candidate = await collect(fam.candidate, request, this.o.maxCompareBytes);
     } catch {
-      this.release();
+      this.release(x.family);
       fam.stats.recordShadow('errors');
       fam.counters.mirrorErrors++;
       return;
     }
     if (candidate === 'too-large') {
-      this.release();
+      this.release(x.family);
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
@@ -264,6 +313,7 @@ export class ShadowThread {
       // The jobs it had not finished are lost; their slots are free again.
       const lost = (this.posted - Atomics.load(this.counters, SLOT.done)) | 0;
       Atomics.add(this.counters, SLOT.done, lost);
+      this.progress.lost();
       this.crashedAt = performance.now();
       this.o.log.error(
         { code, lost },
@@ -309,10 +359,12 @@ export class ShadowThread {
       candidate: answer(candidate),
       legacyMs: x.legacy.ms,
       newMs: candidate.ms,
+      ...(x.host !== undefined ? { host: x.host } : {}),
     }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
     this.posted = (this.posted + jobs.length) | 0;
+    for (const j of jobs) this.progress.posted(j.family);
   }
 
   /** `size` bytes in a buffer of its own (not from Node's pool, so it can be transferred), reused when one came back. */
@@ -354,6 +406,7 @@ export class ShadowThread {
         for (const [i, report] of m.families) {
           const fam = this.o.families[i];
           if (fam) merge(fam, report);
+          this.progress.reported(i, report.finished);
         }
         return;
       case 'drained':
@@ -364,16 +417,27 @@ export class ShadowThread {
   }
 }
 
+/** The ordering partition of an unsafe mirror: the family, or the family and a header's value. */
+function partitionOf(fam: FamilyRuntime, x: CapturedExchange): string {
+  const by = fam.plan.parity.mirrorPartition;
+  if (by === undefined) return String(x.family);
+  const v = x.headers[by.header.toLowerCase()];
+  return `${x.family}\n${Array.isArray(v) ? v.join(',') : (v ?? '')}`;
+}
+
 /** Adds what the shadow thread found to the family's statistics, counters and rings. */
 function merge(fam: FamilyRuntime, r: FamilyReport): void {
   for (const c of r.comparisons) {
     fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs);
     fam.counters.comparisons++;
+    for (const k of new Set(c.informational.map((d) => d.kind)))
+      fam.counters.informational[k] = (fam.counters.informational[k] ?? 0) + 1;
     if (c.equal) continue;
     for (const k of new Set(c.differences.map((d) => d.kind)))
       fam.counters.mismatches[k] = (fam.counters.mismatches[k] ?? 0) + 1;
   }
   for (const m of r.mismatches) fam.mismatches.push(m);
+  for (const m of r.informational) fam.informational.push(m);
   for (const s of r.samples) fam.samples.push(s);
   if (r.noise) fam.noise.load(r.noise);
 }

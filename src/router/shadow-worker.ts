@@ -59,6 +59,7 @@ port.on('message', (msg: ShadowInbox) => {
             if (fam) await judge(fam, job, () => reportFor(job.family), data.maxCompareBytes);
           } finally {
             Atomics.add(counters, SLOT.done, 1);
+            reportFor(job.family).finished++;
             timer ??= setTimeout(send, REPORT_EVERY_MS);
             if (--left === 0)
               port.postMessage({ type: 'recycle', buffer: msg.buffer } satisfies ShadowOutbox, [msg.buffer]);

@@ -21,7 +21,9 @@ import {
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
-import { dropSecretHeaders, isSecretHeader, redactHeaders } from './redact.js';
+import { chainDifference, follow, isRedirect, type Followed } from './redirects.js';
+import { withHost } from './upstream-host.js';
+import { dropSecretHeaders, isSecretHeader, redactHeaders, redactQuery } from './redact.js';
 
 /** One sampled exchange with both answers, as the router thread hands it over. */
 export interface CompareJob {
@@ -42,6 +44,8 @@ export interface CompareJob {
   /** Time to response headers, ms, both measured on the router thread. */
   legacyMs: number;
   newMs: number;
+  /** The client's `Host` header (sent to an upstream with `preserveHost`, and same-origin for redirects). */
+  host?: string;
 }
 
 /** One comparison's outcome, enough for the statistics. */
@@ -52,6 +56,8 @@ export interface ComparisonRecord {
   differences: Difference[];
   /** Learned noise was ignored in this comparison. */
   noisy: boolean;
+  /** Differences of an informational kind (`format`, `redirect`) that do not count as a mismatch. */
+  informational: Difference[];
   legacyMs: number;
   newMs: number;
 }
@@ -60,13 +66,17 @@ export interface ComparisonRecord {
 export interface FamilyReport {
   comparisons: ComparisonRecord[];
   mismatches: MismatchRecord[];
+  /** Comparisons with informational differences (same shape, those differences only). */
+  informational: MismatchRecord[];
   samples: SampleRecord[];
   /** The family's learned noise, when it changed. */
   noise?: Record<string, NoisePath[]>;
+  /** Jobs of the family the thread finished (compared or not) since its last report. */
+  finished: number;
 }
 
 export function emptyReport(): FamilyReport {
-  return { comparisons: [], mismatches: [], samples: [] };
+  return { comparisons: [], mismatches: [], informational: [], samples: [], finished: 0 };
 }
 
 /** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
@@ -79,8 +89,12 @@ const DIFFERENCES_KEPT = 20;
 /** A family as the shadow thread sees it: its own legacy pool, compiled rules and adapters, learned noise. */
 export class ShadowFamily {
   readonly plan: FamilyPlan;
-  /** For second legacy requests (noise learning). */
+  /** For second legacy requests (noise learning) and following legacy's redirects. */
   readonly legacy: Pool;
+  /** For following the new service's redirects. */
+  readonly candidate: Pool;
+  readonly legacyOrigin: string;
+  readonly newOrigin: string;
   readonly adapters: AdapterSet;
   readonly noise = new NoiseLearner();
   /** Noise changed since the last report. */
@@ -94,6 +108,9 @@ export class ShadowFamily {
   constructor(plan: FamilyPlan, pool: (origin: string) => Pool) {
     this.plan = plan;
     this.legacy = pool(plan.legacy);
+    this.candidate = pool(plan.new);
+    this.legacyOrigin = new URL(plan.legacy).origin;
+    this.newOrigin = new URL(plan.new).origin;
     this.adapters = compileAdapters(plan.adapters);
     this.baseRules = compileRules(plan.diff);
     for (const [route, override] of Object.entries(plan.routeDiff))
@@ -103,6 +120,53 @@ export class ShadowFamily {
   /** Diff rules for a route pattern of the family (its `routeDiff` override, if any). */
   rulesFor(route: string): CompiledRules {
     return this.routeRules.get(route) ?? this.baseRules;
+  }
+
+  /** Whether `redirect` differences count as mismatches on `route` (`diff.blocking`, or its `routeDiff` override). */
+  redirectBlocks(route: string): boolean {
+    return (this.plan.routeDiff[route]?.blocking ?? this.plan.diff.blocking).includes('redirect');
+  }
+
+  /**
+   * Follows same-origin redirects of a safe request on both sides; undefined when neither answer
+   * is a redirect or a hop could not be fetched (then the first answers are compared).
+   */
+  async followRedirects(
+    job: CompareJob,
+    maxBytes: number,
+  ): Promise<{ legacy: Followed; candidate: Followed } | undefined> {
+    if (!SAFE_METHODS.has(job.method) || (!isRedirect(job.legacy) && !isRedirect(job.candidate))) return undefined;
+    const timeout = this.plan.guard.timeout;
+    const host = job.host;
+    const [legacy, candidate] = await Promise.all([
+      follow(
+        {
+          pool: this.legacy,
+          origin: this.legacyOrigin,
+          headers: withHost(job.headers, host, this.plan.preserveHost.legacy),
+        },
+        job.method,
+        job.url,
+        job.legacy,
+        host,
+        timeout,
+        maxBytes,
+      ),
+      follow(
+        {
+          pool: this.candidate,
+          origin: this.newOrigin,
+          headers: withHost(job.headers, host, this.plan.preserveHost.new),
+        },
+        job.method,
+        job.url,
+        job.candidate,
+        host,
+        timeout,
+        maxBytes,
+      ),
+    ]);
+    return legacy && candidate ? { legacy, candidate } : undefined;
   }
 
   /** True when this request should also go to legacy a second time to learn noise. */
@@ -140,13 +204,14 @@ export class ShadowFamily {
 async function fetchAgain(
   pool: Dispatcher,
   job: CompareJob,
+  preserveHost: boolean,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<HttpSnapshot | 'too-large'> {
   const r = await pool.request({
     path: job.url,
     method: job.method,
-    headers: job.headers,
+    headers: withHost(job.headers, job.host, preserveHost),
     body: job.body,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
@@ -193,13 +258,18 @@ export async function judge(
     status: legacy.status,
     route,
   });
-  const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, url) : undefined;
-  const candidate = adapter ? applyAdapter(adapter, job.candidate) : job.candidate;
+  // A client follows redirects: the final answers are compared, and the hops apart (see `redirects.ts`).
+  const followed = await fam.followRedirects(job, maxBytes);
+  const legacyFinal = followed ? followed.legacy.final : legacy;
+  const candidateUrl = followed ? followed.candidate.url : url;
+  const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, candidateUrl) : undefined;
+  const candidateFinal = followed ? followed.candidate.final : job.candidate;
+  const candidate = adapter ? applyAdapter(adapter, candidateFinal) : candidateFinal;
   const rules = fam.rulesFor(route);
   if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
     await fam.learn(
       route,
-      fetchAgain(fam.legacy, job, fam.plan.guard.timeout, maxBytes).then(
+      fetchAgain(fam.legacy, job, fam.plan.preserveHost.legacy, fam.plan.guard.timeout, maxBytes).then(
         (again) => {
           if (again !== 'too-large' && fam.noise.observe(route, legacy, again, rules).length > 0)
             fam.noiseChanged = true;
@@ -210,23 +280,46 @@ export async function judge(
   }
   const lessons = fam.lessonsFor(route);
   if (lessons) await lessons;
-  const result = compareResponses(legacy, candidate, rules, fam.noise.filterFor(route));
+  const result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route));
+  const hops = followed && chainDifference(followed.legacy.chain, followed.candidate.chain);
+  if (hops && fam.redirectBlocks(route)) {
+    result.differences.push(hops);
+    result.equal = false;
+  } else if (hops) result.informational.push(hops);
   report().comparisons.push({
     route,
     equal: result.equal,
     differences: result.equal ? [] : result.differences,
     noisy: result.noise.length > 0,
+    informational: result.informational,
     legacyMs: job.legacyMs,
     newMs: job.newMs,
   });
+  if (result.informational.length > 0)
+    report().informational.push(recordOf(job, path, result.informational, legacyFinal, candidate));
   if (result.equal) return;
-  report().mismatches.push({
+  report().mismatches.push(recordOf(job, path, result.differences, legacyFinal, candidate));
+}
+
+/** A comparison's record for the rings, secrets masked. */
+function recordOf(
+  job: CompareJob,
+  path: string,
+  differences: Difference[],
+  legacy: HttpSnapshot,
+  candidate: HttpSnapshot,
+): MismatchRecord {
+  const q = job.url.indexOf('?');
+  return {
     at: Date.now(),
-    method,
+    method: job.method,
     path,
-    route,
+    query: q < 0 ? '' : redactQuery(job.url.slice(q + 1)),
+    route: job.route,
     requestId: job.requestId,
-    differences: result.differences
+    legacyMs: job.legacyMs,
+    newMs: job.newMs,
+    differences: differences
       .slice(0, DIFFERENCES_KEPT)
       .map((d) =>
         d.path.startsWith('header:') && isSecretHeader(d.path.slice(7))
@@ -235,5 +328,5 @@ export async function judge(
       ),
     legacy: { status: legacy.status, headers: redactHeaders(legacy.headers) },
     candidate: { status: candidate.status, headers: redactHeaders(candidate.headers) },
-  });
+  };
 }
