@@ -132,10 +132,17 @@ export function trafficMix(perRoute: number): TrafficRequest[] {
   return out;
 }
 
-/** Sends `mix` to `base`, `concurrency` at a time; resolves to the answers' statuses, in order. */
-export async function send(base: string, mix: readonly TrafficRequest[], concurrency = 4): Promise<number[]> {
+/** What the client got: statuses in order, and the `Location` of every redirect. */
+export interface Answers {
+  statuses: number[];
+  redirects: { path: string; status: number; location: string | undefined }[];
+}
+
+/** Sends `mix` to `base`, `concurrency` at a time, without following redirects. */
+export async function send(base: string, mix: readonly TrafficRequest[], concurrency = 4): Promise<Answers> {
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
   const statuses = new Array<number>(mix.length);
+  const redirects: Answers['redirects'] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < mix.length) {
@@ -152,6 +159,14 @@ export async function send(base: string, mix: readonly TrafficRequest[], concurr
       });
       await res.body.dump();
       statuses[i] = res.statusCode;
+      if (res.statusCode >= 300 && res.statusCode < 400) {
+        const location = res.headers.location;
+        redirects.push({
+          path: r.path,
+          status: res.statusCode,
+          location: Array.isArray(location) ? location[0] : location,
+        });
+      }
     }
   };
   try {
@@ -159,7 +174,7 @@ export async function send(base: string, mix: readonly TrafficRequest[], concurr
   } finally {
     await dispatcher.close();
   }
-  return statuses;
+  return { statuses, redirects };
 }
 
 /** Flagged routes with the difference kinds seen on each (informational kinds left out). */
