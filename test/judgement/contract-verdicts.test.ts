@@ -56,7 +56,7 @@ describe('contract runner on the faithful-port fixture', () => {
     for (let run = 1; run <= RUNS; run++) {
       // The same entry `phoenix contracts run` uses, with its default concurrency.
       const suite = await runContractSuite({ family, mode: 'parity', concurrency: 8 });
-      const v = contractVerdict(suite);
+      const v = contractVerdict(expectations, suite);
       const j = judgeVerdict(expectations, v);
       verdicts.push(v);
       judged.push(j);

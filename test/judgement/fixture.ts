@@ -14,6 +14,7 @@ import type { MismatchRecord } from '../../src/router/client.js';
 import type { ParityFigures } from '../../src/parity/snapshot.js';
 import { INFORMATIONAL_KINDS, type DiffKind } from '../../src/parity/types.js';
 import { parsePlan, type Plan } from '../../src/plan/index.js';
+import { createMatcher } from '../../src/plan/route-match.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURE = path.join(ROOT, 'examples', 'faithful-port');
@@ -193,28 +194,51 @@ function sorted(v: Map<string, Set<string>>): Verdict {
 const informational = (kind: string): boolean => (INFORMATIONAL_KINDS as readonly string[]).includes(kind);
 
 /**
- * What the router's shadow comparison flagged: every route with mismatches, and every route a
- * blocking difference (a `latency` one included) was counted on in the statistics' top paths or
- * in the recent mismatch records. The top paths are capped, so a route's kinds may only show in
- * the records.
+ * Maps a route key the router reports to the fixture route it belongs to. Keys are plan patterns
+ * (`GET /api/sensors/:id`) or templates under one (`GET /api/greenhouses/:id/zones/`); a key
+ * that belongs to no fixture route is kept as it is, so it shows as flagged in its own right.
  */
-export function shadowVerdict(p: ParityFigures, records: readonly MismatchRecord[]): Verdict {
+export function fixtureRoute(e: Expectations): (key: string) => string {
+  const patterns = Object.keys(e.routes);
+  const matcher = createMatcher([{ routes: patterns }]);
+  return (key) => {
+    if (key in e.routes) return key;
+    const space = key.indexOf(' ');
+    const m = space > 0 ? matcher.match(key.slice(0, space), key.slice(space + 1)) : undefined;
+    return m ? m.route : key;
+  };
+}
+
+/**
+ * What the router's shadow comparison flagged: every route with mismatches or flagged as slower
+ * than the plan's latency tolerance, and every route a blocking difference (`latency` included)
+ * was counted on in the statistics' top paths or in the recent mismatch records. The top paths
+ * are capped, so some kinds may only show in the records.
+ */
+export function shadowVerdict(e: Expectations, p: ParityFigures, records: readonly MismatchRecord[]): Verdict {
+  const route = fixtureRoute(e);
   const v = new Map<string, Set<string>>();
-  for (const r of p.routes) if (r.mismatches > 0) add(v, r.route);
-  for (const t of p.topPaths) if (!informational(t.kind)) add(v, t.route, t.kind);
-  for (const m of records) for (const d of m.differences) if (!informational(d.kind)) add(v, m.route, d.kind);
+  for (const r of p.routes) {
+    if (r.mismatches > 0) add(v, route(r.route));
+    // Per-route latency verdicts, where the statistics carry them.
+    if ((r as { latency?: { flagged?: boolean } }).latency?.flagged === true) add(v, route(r.route), 'latency');
+  }
+  for (const t of p.topPaths) if (!informational(t.kind)) add(v, route(t.route), t.kind);
+  for (const m of records) for (const d of m.differences) if (!informational(d.kind)) add(v, route(m.route), d.kind);
   return sorted(v);
 }
 
 /** What a contract run flagged: the endpoint of every failing case, with its failure and difference kinds. */
-export function contractVerdict(s: ContractSuiteResult): Verdict {
+export function contractVerdict(e: Expectations, s: ContractSuiteResult): Verdict {
+  const route = fixtureRoute(e);
   const v = new Map<string, Set<string>>();
   for (const c of s.cases) {
     if (c.passed) continue;
-    add(v, c.endpoint);
+    const r = route(c.endpoint);
+    add(v, r);
     for (const f of c.failures) {
-      if (f.kind !== 'parity') add(v, c.endpoint, f.kind);
-      for (const d of f.differences ?? []) if (!informational(d.kind)) add(v, c.endpoint, d.kind);
+      if (f.kind !== 'parity') add(v, r, f.kind);
+      for (const d of f.differences ?? []) if (!informational(d.kind)) add(v, r, d.kind);
     }
   }
   return sorted(v);

@@ -85,7 +85,7 @@ async function shadowRun(
     });
     assert.equal(stats.stats.parity.samples, mix.length, 'one comparison per request sent, none dropped');
     const records = await admin.getMismatches(family, 100);
-    return { verdict: shadowVerdict(stats.stats.parity, records), stats, answers, routerUrl: router.url };
+    return { verdict: shadowVerdict(expectations, stats.stats.parity, records), stats, answers, routerUrl: router.url };
   } finally {
     await stopAll();
   }
