@@ -102,9 +102,9 @@ describe('router shadow mode on the faithful-port fixture', () => {
       verdicts.push(verdict);
       first ??= { answers, routerUrl };
       const judged = judgeVerdict(expectations, verdict);
-      const why = `verdict ${JSON.stringify(verdict)}; judged ${JSON.stringify(judged)}; top paths ${JSON.stringify(
-        stats.stats.parity.topPaths.map((p) => [p.route, p.kind, p.path, p.count]),
-      )}`;
+      const why = `verdict ${JSON.stringify(verdict)}; judged ${JSON.stringify(judged)}; routes ${JSON.stringify(
+        stats.stats.parity.routes,
+      )}; top paths ${JSON.stringify(stats.stats.parity.topPaths.map((p) => [p.route, p.kind, p.path, p.count]))}`;
       assert.deepEqual(Object.keys(verdict), regressedRoutes(expectations), why);
       assert.deepEqual(judged, { falseAlarms: [], missed: [], wrongKind: [] }, why);
     });
