@@ -71,6 +71,18 @@ export const diffRulesSchema = z.strictObject({
    * @default [] (both informational)
    */
   blocking: z.array(z.enum(['format', 'redirect'])).default([]),
+  /**
+   * Value classes the diff recognises in differing values: `uuid`, `ulid`, `timestamp` (RFC 3339 /
+   * ISO 8601 / HTTP dates, compared as instants), `epoch` (seconds or milliseconds near the
+   * request time), `hex` (≥ 16 hex digits), `base64` (≥ 20 characters, mixed case and digits),
+   * `jwt`. The same instant in another format is a `format` difference; where a request cannot be
+   * resampled on legacy (unsafe methods, contract runs, a route's first samples), two different
+   * values of one class at the same place are noise. `[]` switches all of this off.
+   * @default ["uuid","ulid","timestamp","epoch","hex","base64","jwt"]
+   */
+  valueClasses: z
+    .array(z.enum(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']))
+    .default(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']),
   /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
   learnNoise: z.boolean().default(true),
   /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */

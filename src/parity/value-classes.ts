@@ -1,0 +1,219 @@
+/**
+ * Generic value classes (UUID, ULID, timestamps, epochs, hex/base64 tokens, JWTs) for leaf values
+ * that already differ. They let the diff engine say two things without a second legacy answer:
+ * the same instant written another way is a `format` difference, and, where the caller allows it
+ * (a request that cannot be resampled on legacy), two different values of the same class are
+ * noise: two fresh UUIDs, two "now" timestamps. Pure and cheap: only differing leaves reach it.
+ */
+
+/** A class of generated values. */
+export type ValueClass = 'uuid' | 'ulid' | 'timestamp' | 'epoch' | 'hex' | 'base64' | 'jwt';
+
+/** Every class, in plan order. */
+export const VALUE_CLASSES: readonly ValueClass[] = ['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt'];
+
+const BIT: Record<ValueClass, number> = { uuid: 1, ulid: 2, timestamp: 4, epoch: 8, hex: 16, base64: 32, jwt: 64 };
+
+/** A bit set of enabled classes, for {@link judgeValues}. */
+export function classMask(classes: readonly ValueClass[]): number {
+  let m = 0;
+  for (const c of classes) m |= BIT[c];
+  return m;
+}
+
+/** What {@link judgeValues} found for two differing values. */
+export interface ClassVerdict {
+  /** `format`: the same value written another way; `noise`: two generated values of one class. */
+  readonly kind: 'format' | 'noise';
+  readonly valueClass: ValueClass;
+}
+
+/** How {@link judgeValues} judges. */
+export interface ClassOptions {
+  /** Enabled classes ({@link classMask}). */
+  mask: number;
+  /** Two different values of the same class count as noise. */
+  noise: boolean;
+  /** Request time, epoch ms. Timestamps and epochs are noise only near it; without it, never. */
+  now: number | undefined;
+  /** How near `now` a timestamp or epoch must be to count as generated "now", ms. */
+  windowMs: number;
+}
+
+/** How near the request time a timestamp or epoch counts as "now" by default, ms. */
+export const DEFAULT_NOW_WINDOW_MS = 5 * 60_000;
+
+const FORMAT = Object.fromEntries(VALUE_CLASSES.map((c) => [c, { kind: 'format', valueClass: c }])) as Record<
+  ValueClass,
+  ClassVerdict
+>;
+const NOISE = Object.fromEntries(VALUE_CLASSES.map((c) => [c, { kind: 'noise', valueClass: c }])) as Record<
+  ValueClass,
+  ClassVerdict
+>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
+const HEX = /^(?:[0-9a-f]{16,}|[0-9A-F]{16,})$/;
+const BASE64 = /^[A-Za-z0-9+/_-]{20,}={0,2}$/;
+const JWT = /^([A-Za-z0-9_-]{4,})\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
+const EPOCH_TEXT = /^\d{9,13}(?:\.\d{1,9})?$/;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+const HTTP_DATE =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|UTC|([+-])(\d{2})(\d{2}))$/;
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/** A parsed timestamp: the instant, and whether the text named its offset. */
+export interface Instant {
+  /** Epoch milliseconds (whole). */
+  ms: number;
+  /** Fraction below the millisecond, in nanoseconds, so precision loss is not "the same instant". */
+  subMsNs: number;
+  /** False for a local time without offset (read as UTC, and never the same instant as a zoned one). */
+  zoned: boolean;
+}
+
+function utc(y: number, mo: number, d: number, h: number, mi: number, s: number): number | undefined {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, Math.min(s, 59));
+  // Date.UTC rolls 31 February over into March; a real timestamp does not.
+  return new Date(ms).getUTCDate() === d ? ms : undefined;
+}
+
+/** Parses an RFC 3339 / ISO 8601 date-time or an HTTP date (`Tue, 01 Dec 2026 11:00:00 GMT`). */
+export function parseInstant(s: string): Instant | undefined {
+  if (s.length < 16 || s.length > 40) return undefined;
+  let m = ISO.exec(s);
+  if (m !== null) {
+    let ms = utc(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, m[6] === undefined ? 0 : +m[6]);
+    if (ms === undefined) return undefined;
+    const frac = (m[7] ?? '').padEnd(9, '0');
+    ms += +frac.slice(0, 3);
+    const zoned = m[8] !== undefined || m[9] !== undefined;
+    if (m[9] !== undefined) {
+      const off = (+m[10]! * 60 + +m[11]!) * 60_000;
+      ms -= m[9] === '+' ? off : -off;
+    }
+    return { ms, subMsNs: +frac.slice(3), zoned };
+  }
+  m = HTTP_DATE.exec(s);
+  if (m === null) return undefined;
+  let ms = utc(+m[3]!, MONTHS.indexOf(m[2]!) / 3 + 1, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
+  if (ms === undefined) return undefined;
+  if (m[7] !== undefined) {
+    const off = (+m[8]! * 60 + +m[9]!) * 60_000;
+    ms -= m[7] === '+' ? off : -off;
+  }
+  return { ms, subMsNs: 0, zoned: true };
+}
+
+function hasDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+function hasLetterOf(s: string, lo: number, hi: number): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= lo && c <= hi) return true;
+  }
+  return false;
+}
+
+function isJwt(s: string): boolean {
+  const m = JWT.exec(s);
+  if (m === null) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && typeof (header as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The token class of a string (not timestamps or epochs), or undefined. Hex needs a digit and a
+ * letter and one case; base64 needs a digit and both cases, so words and numbers are not tokens.
+ */
+export function tokenClass(s: string, mask: number): ValueClass | undefined {
+  const n = s.length;
+  if (n < 16) return undefined;
+  if (mask & BIT.jwt && s.indexOf('.') > 0 && isJwt(s)) return 'jwt';
+  if (n === 36 && mask & BIT.uuid && UUID.test(s)) return 'uuid';
+  if (n === 26 && mask & BIT.ulid && ULID.test(s) && hasDigit(s)) return 'ulid';
+  if (mask & BIT.hex && HEX.test(s) && hasDigit(s) && hasLetterOf(s.toLowerCase(), 97, 102)) return 'hex';
+  if (
+    mask & BIT.base64 &&
+    n >= 20 &&
+    BASE64.test(s) &&
+    hasDigit(s) &&
+    hasLetterOf(s, 65, 90) &&
+    hasLetterOf(s, 97, 122)
+  )
+    return 'base64';
+  return undefined;
+}
+
+/** The class of a value as seen by {@link judgeValues}, for reports and tests. */
+export function classOf(v: unknown, o: ClassOptions): ValueClass | undefined {
+  if (typeof v === 'number') return epochNear(v, o) > 0 ? 'epoch' : undefined;
+  if (typeof v !== 'string') return undefined;
+  if (o.mask & BIT.timestamp && parseInstant(v) !== undefined) return 'timestamp';
+  if (o.mask & BIT.epoch && EPOCH_TEXT.test(v) && epochNear(+v, o) > 0) return 'epoch';
+  return tokenClass(v, o.mask);
+}
+
+/** 1 for epoch seconds near `now`, 1000 for epoch milliseconds near it, 0 otherwise. */
+function epochNear(v: number, o: ClassOptions): number {
+  if (o.now === undefined || (o.mask & BIT.epoch) === 0 || !Number.isFinite(v)) return 0;
+  if (Math.abs(v * 1000 - o.now) <= o.windowMs) return 1;
+  if (Math.abs(v - o.now) <= o.windowMs) return 1000;
+  return 0;
+}
+
+function near(ms: number, o: ClassOptions): boolean {
+  return o.now !== undefined && Math.abs(ms - o.now) <= o.windowMs;
+}
+
+/**
+ * Judges two values of the same JSON type that differ, found at the same place.
+ *
+ * - Two timestamps at the same instant (same precision; both with an offset, or both without)
+ *   are `format`; so are a UUID or hex token that differ only in letter case.
+ * - With `noise` on: two timestamps both within `windowMs` of `now`; two epochs in the same unit
+ *   both near `now`; two different UUIDs, ULIDs, JWTs; two hex or base64 tokens of equal length.
+ *   A stored time away from `now` that differs is a real difference, and so is any value whose
+ *   class changes (a UUID that becomes a name, a token that changes length).
+ * @returns undefined when the difference is a plain value difference.
+ */
+export function judgeValues(a: unknown, b: unknown, o: ClassOptions): ClassVerdict | undefined {
+  if (typeof a === 'number') {
+    if (!o.noise || typeof b !== 'number') return undefined;
+    const unit = epochNear(a, o);
+    return unit > 0 && unit === epochNear(b, o) ? NOISE.epoch : undefined;
+  }
+  if (typeof a !== 'string' || typeof b !== 'string') return undefined;
+  if (o.mask & BIT.timestamp) {
+    const ia = parseInstant(a);
+    if (ia !== undefined) {
+      const ib = parseInstant(b);
+      if (ib === undefined) return undefined;
+      if (ia.ms === ib.ms && ia.subMsNs === ib.subMsNs && ia.zoned === ib.zoned) return FORMAT.timestamp;
+      return o.noise && near(ia.ms, o) && near(ib.ms, o) ? NOISE.timestamp : undefined;
+    }
+  }
+  if (o.noise && o.mask & BIT.epoch && EPOCH_TEXT.test(a)) {
+    const unit = epochNear(+a, o);
+    return unit > 0 && EPOCH_TEXT.test(b) && unit === epochNear(+b, o) ? NOISE.epoch : undefined;
+  }
+  const ca = tokenClass(a, o.mask);
+  if (ca === undefined || tokenClass(b, o.mask) !== ca) return undefined;
+  if ((ca === 'uuid' || ca === 'hex' || ca === 'ulid') && a.toLowerCase() === b.toLowerCase()) return FORMAT[ca];
+  if (!o.noise) return undefined;
+  if ((ca === 'hex' || ca === 'base64') && a.length !== b.length) return undefined;
+  return NOISE[ca];
+}
