@@ -11,6 +11,7 @@ export { NO_NOISE, NoiseLearner } from './noise.js';
 export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
 export { parsePath } from './json-path.js';
+export { isIdSegment, RouteKeys, routeTemplate } from './route-template.js';
 export type { ClassVerdict, Instant, ValueClass } from './value-classes.js';
 export { parseInstant, VALUE_CLASSES } from './value-classes.js';
 export type { PathSegment } from './json-path.js';

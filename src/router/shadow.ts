@@ -12,6 +12,7 @@ import {
   compileRules,
   compareResponses,
   NoiseLearner,
+  RouteKeys,
   type AdapterSet,
   type CompiledRules,
   type Difference,
@@ -83,6 +84,8 @@ export class ShadowFamily {
   readonly legacy: Pool;
   readonly adapters: AdapterSet;
   readonly noise = new NoiseLearner();
+  /** Route templates, the key of noise and comparisons. */
+  readonly routeKeys = new RouteKeys();
   /** Noise changed since the last report. */
   noiseChanged = false;
   private readonly noiseWarmup = new Map<string, number>();
@@ -180,9 +183,12 @@ export async function judge(
   report: () => FamilyReport,
   maxBytes: number,
 ): Promise<void> {
-  const { method, url, headers, body, route, legacy } = job;
+  const { method, url, headers, body, legacy } = job;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  // Noise and comparisons are keyed by route template, so a wildcard pattern's routes do not
+  // share noise; the diff rules stay those of the plan pattern.
+  const route = fam.routeKeys.keyFor(job.route, method, path);
   report().samples.push({
     at: Date.now(),
     method,
@@ -191,11 +197,11 @@ export async function judge(
     headers: dropSecretHeaders(headers),
     ...(body && body.length > 0 && body.length <= SAMPLE_BODY_BYTES ? { body: body.toString('utf8') } : {}),
     status: legacy.status,
-    route,
+    route: job.route,
   });
   const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, url) : undefined;
   const candidate = adapter ? applyAdapter(adapter, job.candidate) : job.candidate;
-  const rules = fam.rulesFor(route);
+  const rules = fam.rulesFor(job.route);
   if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
     await fam.learn(
       route,
