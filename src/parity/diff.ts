@@ -36,6 +36,8 @@ export interface ResolvedDiffRules {
   noiseSampleRate: number;
   blocking: Array<'format' | 'redirect'>;
   valueClasses: ValueClass[];
+  resampleGapMs: number;
+  latency: { maxShiftMs: number; repetitions: number; confidence: number };
 }
 
 /** How one comparison judges value classes (see {@link compareResponses}). */
@@ -77,6 +79,8 @@ const DEFAULTS: ResolvedDiffRules = {
   noiseSampleRate: 0.1,
   blocking: [],
   valueClasses: [...VALUE_CLASSES],
+  resampleGapMs: 1100,
+  latency: { maxShiftMs: 50, repetitions: 5, confidence: 0.95 },
 };
 
 /** Text bodies longer than this are cut in the `$body` difference (characters). */
