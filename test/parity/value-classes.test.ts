@@ -8,6 +8,7 @@ import {
   VALUE_CLASSES,
   type ClassOptions,
 } from '../../src/parity/value-classes.js';
+import { diffRulesSchema } from '../../src/plan/schema.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const all: ClassOptions = { mask: classMask(VALUE_CLASSES), noise: true, now: NOW, windowMs: 300_000 };
@@ -147,5 +148,28 @@ describe('two values of one class are noise only where it is safe to say so', ()
       undefined,
     );
     assert.equal(judgeValues('2026-12-01T11:59:30Z', '2026-12-01T11:59:31Z', noNoise), undefined);
+  });
+});
+
+describe('plan fields', () => {
+  test('valueClasses defaults to every class, and an unknown class is refused naming the field', () => {
+    assert.deepEqual(diffRulesSchema.parse({}).valueClasses, [...VALUE_CLASSES]);
+    assert.deepEqual(diffRulesSchema.parse({ valueClasses: [] }).valueClasses, []);
+    const bad = diffRulesSchema.safeParse({ valueClasses: ['uuid', 'guid'] });
+    assert.equal(bad.success, false);
+    assert.deepEqual(bad.error?.issues[0]?.path, ['valueClasses', 1]);
+  });
+
+  test('contract-run latency and resample gap have defaults and bounds', () => {
+    const d = diffRulesSchema.parse({});
+    assert.equal(d.resampleGapMs, 1100);
+    assert.deepEqual(d.latency, { maxShiftMs: 50, repetitions: 5, confidence: 0.95 });
+    assert.deepEqual(diffRulesSchema.parse({ latency: { maxShiftMs: 20 } }).latency, {
+      maxShiftMs: 20,
+      repetitions: 5,
+      confidence: 0.95,
+    });
+    const bad = diffRulesSchema.safeParse({ latency: { confidence: 1.5 } });
+    assert.deepEqual(bad.error?.issues[0]?.path, ['latency', 'confidence']);
   });
 });
