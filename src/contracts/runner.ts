@@ -95,6 +95,9 @@ export interface ContractSuiteResult {
   noise: Record<string, NoisePath[]>;
 }
 
+/** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
+const SAFE_BATCH_ROUNDS = 4;
+
 /** Differences shown per failing case. */
 const DIFFERENCES_SHOWN = 10;
 
@@ -341,7 +344,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   }
 
   try {
-    for (const batch of batches(cases)) await runBatch(batch);
+    for (const batch of batches(cases, concurrency * SAFE_BATCH_ROUNDS)) await runBatch(batch);
   } finally {
     await dispatcher.close();
   }
@@ -376,15 +379,16 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
 }
 
 /**
- * Cases in file order, cut into batches: runs of safe cases (sent concurrently) and each unsafe
- * case alone, so a stateful API sees its writes in the order the files give.
+ * Cases in file order, cut into batches: runs of safe cases (sent concurrently, at most
+ * `maxSafe` per batch so progress is reported, and heartbeats sent, every few seconds) and each
+ * unsafe case alone, so a stateful API sees its writes in the order the files give.
  */
-export function batches(cases: readonly Pick<LoadedCase, 'request'>[]): number[][] {
+export function batches(cases: readonly Pick<LoadedCase, 'request'>[], maxSafe = Infinity): number[][] {
   const out: number[][] = [];
   let safeRun: number[] | undefined;
   cases.forEach((c, i) => {
     if (SAFE_METHODS.has(c.request.method)) {
-      if (safeRun === undefined) out.push((safeRun = []));
+      if (safeRun === undefined || safeRun.length >= maxSafe) out.push((safeRun = []));
       safeRun.push(i);
     } else {
       safeRun = undefined;

@@ -195,5 +195,10 @@ describe('contract runner stability', () => {
       [4],
       [5],
     ]);
+    assert.deepEqual(
+      batches([c('GET'), c('GET'), c('GET'), c('POST'), c('GET')], 2),
+      [[0, 1], [2], [3], [4]],
+      'long runs of safe cases are cut so progress keeps coming',
+    );
   });
 });
