@@ -44,10 +44,12 @@ export interface ResolvedDiffRules {
 export interface CompareOptions {
   /**
    * Two different values of the same class at the same place (two fresh UUIDs, two "now"
-   * timestamps) count as noise. For requests that cannot be resampled on legacy: unsafe methods,
-   * contract runs, a route's first samples. @default false
+   * timestamps) count as noise. `true` for requests that cannot be resampled on legacy: unsafe
+   * methods, contract runs, a route's first samples. `'time'`: only timestamps and epochs near
+   * `now` (a second-resolution clock often does not tick between two legacy answers, so
+   * resampling does not learn them reliably). @default false
    */
-  classNoise?: boolean;
+  classNoise?: boolean | 'time';
   /** Request time, epoch ms. Timestamps and epochs are class noise only near it; without it, never. */
   now?: number;
   /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */
@@ -485,12 +487,15 @@ function walkKeyed(w: Walk, a: unknown[], b: unknown[], st: State, field: string
   return eq;
 }
 
+const TIME_CLASSES = classMask(['timestamp', 'epoch']);
+
 /** The value-class settings of one comparison, or undefined when no class is enabled. */
 function classOptions(rules: CompiledRules, o: CompareOptions | undefined): ClassOptions | undefined {
   if (rules.classMask === 0) return undefined;
   return {
     mask: rules.classMask,
-    noise: o?.classNoise === true,
+    noise: o?.classNoise === true || o?.classNoise === 'time',
+    noiseMask: o?.classNoise === 'time' ? TIME_CLASSES : undefined,
     now: o?.now,
     windowMs: o?.nowWindowMs ?? DEFAULT_NOW_WINDOW_MS,
   };

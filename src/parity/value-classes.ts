@@ -34,6 +34,8 @@ export interface ClassOptions {
   mask: number;
   /** Two different values of the same class count as noise. */
   noise: boolean;
+  /** With `noise`: only these classes ({@link classMask}) count as noise. @default every class */
+  noiseMask?: number;
   /** Request time, epoch ms. Timestamps and epochs are noise only near it; without it, never. */
   now: number | undefined;
   /** How near `now` a timestamp or epoch must be to count as generated "now", ms. */
@@ -244,6 +246,10 @@ function epochNear(v: number, o: ClassOptions): number {
   return 0;
 }
 
+function noiseFor(o: ClassOptions, bit: number): boolean {
+  return o.noise && ((o.noiseMask ?? -1) & bit) !== 0;
+}
+
 function near(ms: number, o: ClassOptions): boolean {
   return o.now !== undefined && Math.abs(ms - o.now) <= o.windowMs;
 }
@@ -261,7 +267,7 @@ function near(ms: number, o: ClassOptions): boolean {
  */
 export function judgeValues(a: unknown, b: unknown, o: ClassOptions): ClassVerdict | undefined {
   if (typeof a === 'number') {
-    if (!o.noise || typeof b !== 'number') return undefined;
+    if (!noiseFor(o, BIT.epoch) || typeof b !== 'number') return undefined;
     const unit = epochNear(a, o);
     return unit > 0 && unit === epochNear(b, o) ? NOISE.epoch : undefined;
   }
@@ -272,17 +278,17 @@ export function judgeValues(a: unknown, b: unknown, o: ClassOptions): ClassVerdi
       const ib = parseInstant(b);
       if (ib === undefined) return undefined;
       if (ia.ms === ib.ms && ia.subMsNs === ib.subMsNs && ia.zoned === ib.zoned) return FORMAT.timestamp;
-      return o.noise && near(ia.ms, o) && near(ib.ms, o) ? NOISE.timestamp : undefined;
+      return noiseFor(o, BIT.timestamp) && near(ia.ms, o) && near(ib.ms, o) ? NOISE.timestamp : undefined;
     }
   }
-  if (o.noise && o.mask & BIT.epoch && EPOCH_TEXT.test(a)) {
+  if (noiseFor(o, BIT.epoch) && o.mask & BIT.epoch && EPOCH_TEXT.test(a)) {
     const unit = epochNear(+a, o);
     return unit > 0 && EPOCH_TEXT.test(b) && unit === epochNear(+b, o) ? NOISE.epoch : undefined;
   }
   const ca = tokenClass(a, o.mask);
   if (ca === undefined || tokenClass(b, o.mask) !== ca) return undefined;
   if ((ca === 'uuid' || ca === 'hex' || ca === 'ulid') && sameIgnoringCase(a, b)) return FORMAT[ca];
-  if (!o.noise) return undefined;
+  if (!noiseFor(o, BIT[ca])) return undefined;
   if ((ca === 'hex' || ca === 'base64') && a.length !== b.length) return undefined;
   return NOISE[ca];
 }

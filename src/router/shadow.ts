@@ -218,12 +218,13 @@ export async function judge(
   if (lessons) await lessons;
   // A request that cannot be resampled on legacy (unsafe, or a route with no noise lesson yet)
   // is judged with value classes: two fresh ids or "now" timestamps are noise, not mismatches.
-  const classNoise = !SAFE_METHODS.has(method) || fam.noise.lessonsFor(route) === 0;
+  // Later, only "now" timestamps: lessons learn ids reliably, but not a second-resolution clock.
+  const classNoise = !SAFE_METHODS.has(method) || fam.noise.lessonsFor(route) === 0 ? true : 'time';
   const result = compareResponses(legacy, candidate, rules, fam.noise.filterFor(route), {
     classNoise,
     now: Date.now(),
   });
-  if (classNoise && result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
+  if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
   report().comparisons.push({
     route,
     equal: result.equal,

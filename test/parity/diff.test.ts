@@ -518,3 +518,27 @@ describe('value classes in comparisons', () => {
     );
   });
 });
+
+describe('time-only class noise', () => {
+  const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+  test("classNoise 'time' sets aside 'now' timestamps and epochs but not ids or tokens", () => {
+    const r = compareResponses(
+      json({ served_at: '2026-12-01T11:59:59Z', at: now / 1000 - 1, id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90' }),
+      json({ served_at: '2026-12-01T12:00:00Z', at: now / 1000, id: 'a1c2e3f4-0000-4111-8222-333344445555' }),
+      plain,
+      undefined,
+      { classNoise: 'time', now },
+    );
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.valueClass]),
+      [
+        ['$.served_at', 'timestamp'],
+        ['$.at', 'epoch'],
+      ],
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [['$.id', 'value']],
+    );
+  });
+});

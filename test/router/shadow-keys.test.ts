@@ -18,12 +18,18 @@ const text = (res: Parameters<Handler>[1], body: string): void => {
   res.end(body);
 };
 
+const legacyClock = new Date().toISOString();
+const newClock = new Date(Date.now() + 1500).toISOString();
+
 /** One app, twice: the new side changed `/api/users/readme` only. */
 const app =
   (isNew: boolean): Handler =>
   (req, res) => {
     if (req.url === '/api/users/export') return text(res, `id\n1\n# ${randomBytes(6).toString('hex')}\n`);
     if (req.url === '/api/users/readme') return text(res, isNew ? 'Users and teams.' : 'Users.');
+    // Each side's own clock reading, the same on every answer of that side: resampling legacy
+    // never sees it change, as with a second-resolution clock that has not ticked.
+    if (req.url === '/api/users/clock') return json(res, 200, { served_at: isNew ? newClock : legacyClock, ok: true });
     if (req.method === 'POST')
       return json(res, 201, {
         id: randomUUID(),
@@ -69,6 +75,18 @@ describe('shadow comparisons keyed by route template, with value classes', () =>
     assert.deepEqual(
       s.parity.topPaths.map((p) => [p.path, p.route, p.count]),
       [['$body', 'GET /api/users/readme', 3]],
+    );
+  });
+
+  test('"now" timestamps that resampling did not learn are noise on safe routes too, ids are not', async () => {
+    await shadow();
+    for (let i = 0; i < 12; i++) await (await request(`${r.url}/api/users/clock`)).body.dump();
+    await samples(12);
+    const s = (await admin.getStats('users')).stats;
+    assert.equal(s.parity.mismatches, 0, JSON.stringify(s.parity.topPaths));
+    assert.deepEqual(
+      (await admin.getNoise('users')).routes['GET /api/users/clock']?.map((p) => [p.path, p.reason, p.valueClass]),
+      [['$.served_at', 'value-class', 'timestamp']],
     );
   });
 
