@@ -1,7 +1,9 @@
 /**
  * Micro-benchmark of the parity diff engine against microdiff and jsondiffpatch, in one run on
  * the same payloads. Every library case parses both bodies, as the router must: the bar in
- * TARGETS.md is comparisons per second per core on a 2 KB pair with ignore rules, parse included.
+ * TARGETS.md is comparisons per second per core on a 2 KB pair with ignore rules, parse included,
+ * with the value classes on (the plan's default); a second 2 KB case has every volatile field
+ * judged by them instead of by an ignore rule.
  *
  * Run: `npm run bench:diff` (from the repo root). Writes bench/results/diff.json.
  */
@@ -78,6 +80,41 @@ function makePair(bytes: number, seed: number, real = false): { legacy: Buffer; 
 }
 
 const rules = compileRules({ ignore: ['$.meta.generated_at', '$..request_id', '$.data[*].updated_at'] });
+/** The request time of the value-class cases: their volatile fields are generated "now". */
+const NOW = 1_800_000_000_000;
+
+/** A version-4 UUID from the PRNG, so every run measures the same bytes. */
+function uuidOf(r: () => number): string {
+  let h = '';
+  for (let i = 0; i < 32; i++) h += Math.floor(r() * 16).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The same page as answered to an unsafe request: every user's `uuid` and `updated_at` were
+ * generated at request time on each side, so they differ, and only the value classes (class noise
+ * on, no ignore rule for them: see `classRules`) keep the pair equal. Every differing leaf is classified.
+ */
+function makeVolatilePair(bytes: number, seed: number): { legacy: Buffer; candidate: Buffer } {
+  const r = rng(seed);
+  const fresh = (): Record<string, unknown> => ({
+    uuid: uuidOf(r),
+    updated_at: new Date(NOW - Math.floor(r() * 60_000)).toISOString(),
+  });
+  const doc = {
+    meta: { generated_at: iso(r), request_id: 'req-a', page: 1, total: 0 },
+    data: [] as Record<string, unknown>[],
+  };
+  while (JSON.stringify(doc).length < bytes) doc.data.push({ ...makeUser(r, 1000 + doc.data.length), ...fresh() });
+  doc.meta.total = doc.data.length;
+  const cand = structuredClone(doc);
+  cand.meta.request_id = 'req-b';
+  for (const u of cand.data) Object.assign(u, fresh());
+  return { legacy: Buffer.from(JSON.stringify(doc)), candidate: Buffer.from(JSON.stringify(cand)) };
+}
+const classNoise = { classNoise: true, now: NOW };
+/** The same ignore rules less the one for `updated_at`: the value classes judge it instead. */
+const classRules = compileRules({ ignore: ['$.meta.generated_at', '$..request_id'] });
 const jdp = createDiffPatcher();
 const headers = { 'content-type': 'application/json' };
 const snap = (body: Buffer): HttpSnapshot => ({ status: 200, headers, body });
@@ -104,6 +141,10 @@ async function main(): Promise<void> {
     const legacyParsed: unknown = JSON.parse(p.legacy.toString());
     const candidateParsed: unknown = JSON.parse(p.candidate.toString());
     const same = Buffer.from(p.legacy);
+    const vol = makeVolatilePair(bytes, 42);
+    const volatileResult = compareResponses(snap(vol.legacy), snap(vol.candidate), classRules, undefined, classNoise);
+    if (!volatileResult.equal || volatileResult.noise.length === 0)
+      throw new Error('volatile pair should be equal through class noise');
     // Sanity: the engine must see the ignored-only pair as equal and the other pair as different.
     if (!compareResponses(snap(p.legacy), snap(p.candidate), rules).equal)
       throw new Error('ignored-only pair should be equal');
@@ -119,6 +160,10 @@ async function main(): Promise<void> {
         () => compareResponses(snap(withReal.legacy), snap(withReal.candidate), rules),
       ],
       [`phoenix compareResponses ${label} identical bytes`, () => compareResponses(snap(p.legacy), snap(same), rules)],
+      [
+        `phoenix compareResponses ${label} fresh ids and timestamps judged by value classes (class noise on)`,
+        () => compareResponses(snap(vol.legacy), snap(vol.candidate), classRules, undefined, classNoise),
+      ],
       [`phoenix compareJson ${label} (pre-parsed, walk only)`, () => compareJson(legacyParsed, candidateParsed, rules)],
       [`JSON.parse x2 ${label} (floor)`, () => [JSON.parse(p.legacy.toString()), JSON.parse(p.candidate.toString())]],
       [
@@ -147,6 +192,7 @@ async function main(): Promise<void> {
   const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
   const ratios = {
     'phoenix 2KB vs target 20000/s': ratio(ops('phoenix compareResponses 2KB (parse'), 20_000),
+    'phoenix 2KB value classes vs target 20000/s': ratio(ops('phoenix compareResponses 2KB fresh ids'), 20_000),
     'phoenix 2KB vs microdiff 2KB': ratio(ops('phoenix compareResponses 2KB (parse'), ops('microdiff 2KB')),
     'phoenix 2KB vs jsondiffpatch 2KB': ratio(ops('phoenix compareResponses 2KB (parse'), ops('jsondiffpatch 2KB')),
     'phoenix 50KB vs microdiff 50KB': ratio(ops('phoenix compareResponses 50KB (parse'), ops('microdiff 50KB')),
@@ -168,7 +214,7 @@ async function main(): Promise<void> {
     },
     node: process.version,
     date: new Date().toISOString(),
-    note: 'Every library case parses both bodies. microdiff and jsondiffpatch have no ignore rules, so they also report the ignored fields.',
+    note: 'Every library case parses both bodies. microdiff and jsondiffpatch have no ignore rules, so they also report the ignored fields. Phoenix cases run with every value class enabled (the default); the "value classes" case has fresh UUIDs and timestamps in every item, judged as class noise.',
     results: rows,
     ratios,
   };

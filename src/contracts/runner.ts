@@ -1,27 +1,42 @@
 /**
  * Runs a family's contract cases against legacy and new directly (not through the router):
  * expectations are checked, and in parity mode the new answer is compared with legacy's under
- * the family's diff rules and adapters. Safe requests are sent to legacy twice so fields that
- * differ between two legacy answers count as noise, not as failures.
+ * the family's diff rules and adapters.
+ *
+ * Built to give the same verdicts run after run:
+ * - safe cases are sent to legacy a second time after a gap (so second-resolution timestamps
+ *   tick), and fields that differ between the two legacy answers are noise;
+ * - value classes are on as noise (a contract run cannot resample reliably): two fresh UUIDs or
+ *   two "now" timestamps at the same place are noise, never a changed class;
+ * - each batch of safe cases learns all its noise before any of its cases is compared;
+ * - unsafe cases run once, alone, in file order (stateful APIs), between batches of safe cases;
+ * - safe cases are timed on both sides over a few repetitions and judged per route template with
+ *   a rank test, so a route that became slower is a `latency` failure.
  */
 import { performance } from 'node:perf_hooks';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { Agent, request, type Dispatcher } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
 import {
   applyAdapter,
   compareResponses,
   compileAdapters,
   compileRules,
-  headerValue,
   NoiseLearner,
+  RouteKeys,
   type CompiledRules,
   type Difference,
   type HttpSnapshot,
+  type NoisePath,
 } from '../parity/index.js';
 import { createMatcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { loadFamilyCases, requestTarget, type LoadedCase } from './cases.js';
+import { describeDifference, expectations, fetchCase, type Sample } from './exchange.js';
+import { judgeRouteLatency, latencyFinding, type RouteLatency, type RouteTimings } from './latency.js';
+
+export type { RouteLatency } from './latency.js';
+export { describeDifference } from './exchange.js';
 
 export interface RunContractSuiteOptions {
   family: FamilyPlan;
@@ -33,10 +48,14 @@ export interface RunContractSuiteOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Gap between a safe case's two legacy samples, ms. @default the family's `diff.resampleGapMs` (1100) */
+  noiseGapMs?: number;
+  /** Timed repetitions of each safe case per side (0: no latency comparison). @default `diff.latency.repetitions` (5) */
+  latencyRepetitions?: number;
 }
 
 export interface CaseFailure {
-  kind: 'status' | 'header' | 'schema' | 'parity' | 'error' | 'timeout';
+  kind: 'status' | 'header' | 'schema' | 'parity' | 'latency' | 'error' | 'timeout';
   message: string;
   differences?: Difference[];
 }
@@ -55,8 +74,10 @@ export interface CaseResult {
   failures: CaseFailure[];
   /** An adapter was applied to the new answer. */
   adapted: boolean;
-  /** Differences ignored as learned noise. */
+  /** Differences ignored as noise (learned from two legacy answers, or two values of one class). */
   noise: number;
+  /** The route template the case's noise and latency are keyed by (`GET /api/things/:id/history`). */
+  route: string;
   status: { legacy?: number; new?: number };
 }
 
@@ -68,89 +89,27 @@ export interface ContractSuiteResult {
   failed: number;
   durationMs: number;
   cases: CaseResult[];
+  /** Per-route latency verdicts (parity mode, safe cases), by route template. */
+  latency: RouteLatency[];
+  /** Noise seen per route template, with its reason (`resampled` or `value-class`). */
+  noise: Record<string, NoisePath[]>;
 }
+
+/** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
+const SAFE_BATCH_ROUNDS = 4;
 
 /** Differences shown per failing case. */
 const DIFFERENCES_SHOWN = 10;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const schemas = new WeakMap<object, ValidateFunction>();
-
-function validator(schema: Record<string, unknown>): ValidateFunction {
-  let v = schemas.get(schema);
-  if (!v) schemas.set(schema, (v = ajv.compile(schema)));
-  return v;
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'undefined' : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
-/** One line per difference: `$.address.zip: type ("69001" → 69001)`. */
-export function describeDifference(d: Difference): string {
-  if (d.kind === 'missing') return `${d.path}: missing in new (legacy ${show(d.legacy)})`;
-  if (d.kind === 'extra') return `${d.path}: extra in new (${show(d.candidate)})`;
-  return `${d.path}: ${d.kind} (${show(d.legacy)} → ${show(d.candidate)})`;
-}
-
-async function fetchCase(
-  dispatcher: Dispatcher,
-  base: string,
-  c: LoadedCase,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<{ snapshot: HttpSnapshot; ms: number }> {
-  const t0 = performance.now();
-  const body = c.request.body;
-  const isJson = body !== undefined && typeof body !== 'string';
-  const headers: Record<string, string> = {
-    ...(isJson ? { 'content-type': 'application/json' } : {}),
-    ...(c.request.headers ?? {}),
-  };
-  const res = await request(new URL(requestTarget(c), base), {
-    method: c.request.method as Dispatcher.HttpMethod,
-    dispatcher,
-    headers,
-    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    signal,
-  });
-  const buf = Buffer.from(await res.body.arrayBuffer());
-  return { snapshot: { status: res.statusCode, headers: res.headers, body: buf }, ms: performance.now() - t0 };
-}
-
-function expectations(c: LoadedCase, side: 'legacy' | 'new', s: HttpSnapshot): CaseFailure[] {
-  const out: CaseFailure[] = [];
-  const who = side === 'new' ? 'new' : 'legacy';
-  const e = c.expect;
-  if (e.status !== undefined && s.status !== e.status)
-    out.push({ kind: 'status', message: `${who} answered ${s.status}, expected ${e.status}` });
-  for (const [name, want] of Object.entries(e.headers ?? {})) {
-    const got = headerValue(s.headers, name);
-    if (got === undefined || !got.toLowerCase().startsWith(want.toLowerCase())) {
-      out.push({
-        kind: 'header',
-        message: `${who} header ${name.toLowerCase()} is ${got === undefined ? 'absent' : `"${got}"`}, expected "${want}"`,
-      });
-    }
-  }
-  if (e.schema) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(Buffer.from(s.body).toString('utf8'));
-    } catch {
-      out.push({ kind: 'schema', message: `${who} body is not JSON, the case expects a body matching its schema` });
-      return out;
-    }
-    const v = validator(e.schema);
-    if (!v(doc)) {
-      const errs = (v.errors ?? []).slice(0, 5).map((x) => `${x.instancePath || '/'} ${x.message ?? ''}`.trim());
-      out.push({ kind: 'schema', message: `${who} body does not match the schema: ${errs.join('; ')}` });
-    }
-  }
-  return out;
+/** A case's answers, fetched; compared once its batch has learned its noise. */
+interface Fetched {
+  c: LoadedCase;
+  result: CaseResult;
+  started: number;
+  rules: CompiledRules;
+  legacy?: Sample;
+  candidate?: HttpSnapshot;
+  legacyAgain?: Sample;
 }
 
 /** Runs every case of the family. Case file problems throw `PHX_ERR_CASE_*` before any request. */
@@ -166,11 +125,17 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     Object.entries(family.routeDiff).map(([r, ov]) => [r, compileRules(family.diff, ov)]),
   );
   const noise = new NoiseLearner();
-  const dispatcher = new Agent({ connections: o.concurrency ?? 8, keepAliveTimeout: 5000 });
+  const keys = new RouteKeys();
+  const timings = new Map<string, RouteTimings & { cases: CaseResult[]; rules: CompiledRules }>();
+  const concurrency = o.concurrency ?? 8;
+  const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
+  const parity = o.mode === 'parity';
   const results = new Array<CaseResult>(cases.length);
   let done = 0;
+  const get = (origin: string, c: LoadedCase): Promise<Sample> => fetchCase(dispatcher, origin, c, timeoutMs, o.signal);
 
-  async function runOne(c: LoadedCase): Promise<CaseResult> {
+  /** Sends the case's requests: see the module comment for the order and the repetitions. */
+  async function fetchOne(c: LoadedCase, i: number): Promise<Fetched> {
     const t0 = performance.now();
     const m = matcher.match(c.request.method, c.request.path);
     const endpoint = m
@@ -178,10 +143,13 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
         ? m.route
         : `${c.request.method} ${m.route}`
       : `${c.request.method} ${c.request.path}`;
+    const route = m ? keys.keyFor(m.route, c.request.method, c.request.path) : endpoint;
+    const rules = (m && rulesByRoute.get(m.route)) ?? base;
     const result: CaseResult = {
       file: c.file,
       name: c.name,
       endpoint,
+      route,
       method: c.request.method,
       target: requestTarget(c),
       source: c.source,
@@ -192,30 +160,71 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       noise: 0,
       status: {},
     };
+    results[i] = result;
+    const f: Fetched = { c, result, started: t0, rules };
     try {
-      const parity = o.mode === 'parity';
       const safe = SAFE_METHODS.has(c.request.method);
-      const [legacy, fresh, legacyAgain] = await Promise.all([
-        parity ? fetchCase(dispatcher, family.legacy, c, timeoutMs, o.signal) : undefined,
-        fetchCase(dispatcher, family.new, c, timeoutMs, o.signal),
-        parity && safe
-          ? fetchCase(dispatcher, family.legacy, c, timeoutMs, o.signal).catch(() => undefined)
-          : undefined,
-      ]);
-      let candidate = fresh.snapshot;
+      const [legacy, fresh] = await Promise.all([parity ? get(family.legacy, c) : undefined, get(family.new, c)]);
+      const legacyDone = performance.now();
+      f.legacy = legacy;
+      f.candidate = fresh.snapshot;
+      if (parity && safe && c.expect.parity) {
+        const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
+        if (reps > 0) await time(c, route, rules, result, reps);
+        const gap = o.noiseGapMs ?? rules.rules.resampleGapMs;
+        const wait = gap - (performance.now() - legacyDone);
+        if (wait > 0) await sleep(wait, undefined, { signal: o.signal });
+        f.legacyAgain = await get(family.legacy, c).catch(() => undefined);
+      }
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      const e = err as { code?: string; message: string };
+      const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
+      result.failures.push({
+        kind: timeout ? 'timeout' : 'error',
+        message: timeout
+          ? `no answer within ${timeoutMs} ms`
+          : `request failed: ${e.code ? `${e.code} ` : ''}${e.message}`,
+      });
+      f.legacy = undefined;
+      f.candidate = undefined;
+    }
+    return f;
+  }
+
+  /** Times `reps` requests per side, alternating which side goes first; failed ones are left out. */
+  async function time(c: LoadedCase, route: string, rules: CompiledRules, r: CaseResult, reps: number): Promise<void> {
+    let t = timings.get(route);
+    if (t === undefined) timings.set(route, (t = { legacy: [], new: [], cases: [], rules }));
+    t.cases.push(r);
+    for (let k = 0; k < reps; k++) {
+      const order = k % 2 === 0 ? (['legacy', 'new'] as const) : (['new', 'legacy'] as const);
+      for (const side of order) {
+        const s = await get(side === 'legacy' ? family.legacy : family.new, c).catch(() => undefined);
+        if (s !== undefined) t[side].push(s.ms);
+      }
+    }
+  }
+
+  /** Checks expectations and compares; the batch's noise lessons are all learned by now. */
+  function judgeOne(f: Fetched): void {
+    const { c, result } = f;
+    if (f.candidate !== undefined) {
+      let candidate = f.candidate;
       const adapter = adapters.find(c.request.method, requestTarget(c));
       if (adapter) {
         candidate = applyAdapter(adapter, candidate);
         result.adapted = true;
       }
-      result.status = { legacy: legacy?.snapshot.status, new: candidate.status };
-      if (legacy) result.failures.push(...expectations(c, 'legacy', legacy.snapshot));
+      result.status = { legacy: f.legacy?.snapshot.status, new: candidate.status };
+      if (f.legacy) result.failures.push(...expectations(c, 'legacy', f.legacy.snapshot));
       result.failures.push(...expectations(c, 'new', candidate));
-      if (legacy && c.expect.parity) {
-        const rules = (m && rulesByRoute.get(m.route)) ?? base;
-        const key = m?.route ?? c.request.path;
-        if (legacyAgain) noise.observe(key, legacy.snapshot, legacyAgain.snapshot, rules);
-        const cmp = compareResponses(legacy.snapshot, candidate, rules, noise.filterFor(key));
+      if (f.legacy && c.expect.parity) {
+        const cmp = compareResponses(f.legacy.snapshot, candidate, f.rules, noise.filterFor(result.route), {
+          classNoise: true,
+          now: Date.now(),
+        });
+        noise.noteClassNoise(result.route, cmp.noise);
         result.noise = cmp.noise.length;
         if (!cmp.equal) {
           const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
@@ -226,34 +235,48 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
           });
         }
       }
-    } catch (err) {
-      const e = err as { code?: string; message: string };
-      const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
-      result.failures.push({
-        kind: timeout ? 'timeout' : 'error',
-        message: timeout
-          ? `no answer within ${timeoutMs} ms`
-          : `request failed: ${e.code ? `${e.code} ` : ''}${e.message}`,
-      });
     }
     result.passed = result.failures.length === 0;
-    result.durationMs = Math.round(performance.now() - t0);
-    return result;
+    result.durationMs = Math.round(performance.now() - f.started);
+    o.onProgress?.(++done, cases.length);
   }
 
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < cases.length) {
-      if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
-      const i = next++;
-      results[i] = await runOne(cases[i]!);
-      o.onProgress?.(++done, cases.length);
-    }
-  };
+  async function runBatch(batch: readonly number[]): Promise<void> {
+    const fetched = new Array<Fetched>(batch.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+        const k = next++;
+        fetched[k] = await fetchOne(cases[batch[k]!]!, batch[k]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    for (const f of fetched)
+      if (f.legacy && f.legacyAgain) noise.observe(f.result.route, f.legacy.snapshot, f.legacyAgain.snapshot, f.rules);
+    for (const f of fetched) judgeOne(f);
+  }
+
   try {
-    await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, Math.max(1, cases.length)) }, worker));
+    for (const batch of batches(cases, concurrency * SAFE_BATCH_ROUNDS)) await runBatch(batch);
   } finally {
     await dispatcher.close();
+  }
+  const latency: RouteLatency[] = [];
+  for (const [route, t] of timings) {
+    const l = t.rules.rules.latency;
+    const v = judgeRouteLatency(route, t, {
+      minN: o.latencyRepetitions ?? l.repetitions,
+      maxShiftMs: l.maxShiftMs,
+      confidence: l.confidence,
+    });
+    latency.push(v);
+    if (v.outcome !== 'fail') continue;
+    const { message, difference } = latencyFinding(v);
+    for (const r of t.cases) {
+      r.failures.push({ kind: 'latency', message, differences: [difference] });
+      r.passed = false;
+    }
   }
   const passed = results.filter((r) => r.passed).length;
   return {
@@ -264,5 +287,27 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     failed: results.length - passed,
     durationMs: Math.round(performance.now() - started),
     cases: results,
+    latency: latency.sort((a, b) => a.route.localeCompare(b.route)),
+    noise: noise.snapshot(),
   };
+}
+
+/**
+ * Cases in file order, cut into batches: runs of safe cases (sent concurrently, at most
+ * `maxSafe` per batch so progress is reported, and heartbeats sent, every few seconds) and each
+ * unsafe case alone, so a stateful API sees its writes in the order the files give.
+ */
+export function batches(cases: readonly Pick<LoadedCase, 'request'>[], maxSafe = Infinity): number[][] {
+  const out: number[][] = [];
+  let safeRun: number[] | undefined;
+  cases.forEach((c, i) => {
+    if (SAFE_METHODS.has(c.request.method)) {
+      if (safeRun === undefined || safeRun.length >= maxSafe) out.push((safeRun = []));
+      safeRun.push(i);
+    } else {
+      safeRun = undefined;
+      out.push([i]);
+    }
+  });
+  return out;
 }

@@ -10,6 +10,8 @@ import { PhoenixError } from '../lib/errors.js';
 import { ancestorPaths, formatKey, formatKeyed, normalizePath, parsePath, PathAutomaton } from './json-path.js';
 import type { MatchState, PathSegment } from './json-path.js';
 import type { ComparisonResult, Difference, DiffKind, HttpSnapshot, NoiseFilter } from './types.js';
+import { classMask, DEFAULT_NOW_WINDOW_MS, judgeValues, VALUE_CLASSES } from './value-classes.js';
+import type { ClassOptions, ClassVerdict, ValueClass } from './value-classes.js';
 
 export { normalizePath } from './json-path.js';
 
@@ -32,6 +34,26 @@ export interface ResolvedDiffRules {
   text: 'exact' | 'normalized';
   learnNoise: boolean;
   noiseSampleRate: number;
+  blocking: Array<'format' | 'redirect'>;
+  valueClasses: ValueClass[];
+  resampleGapMs: number;
+  latency: { maxShiftMs: number; repetitions: number; confidence: number };
+}
+
+/** How one comparison judges value classes (see {@link compareResponses}). */
+export interface CompareOptions {
+  /**
+   * Two different values of the same class at the same place (two fresh UUIDs, two "now"
+   * timestamps) count as noise. `true` for requests that cannot be resampled on legacy: unsafe
+   * methods, contract runs, a route's first samples. `'time'`: only timestamps and epochs near
+   * `now` (a second-resolution clock often does not tick between two legacy answers, so
+   * resampling does not learn them reliably). @default false
+   */
+  classNoise?: boolean | 'time';
+  /** Request time, epoch ms. Timestamps and epochs are class noise only near it; without it, never. */
+  now?: number;
+  /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */
+  nowWindowMs?: number;
 }
 
 /** Rules compiled for repeated use (paths parsed once into an automaton). Build with {@link compileRules}. */
@@ -42,6 +64,10 @@ export interface CompiledRules {
   readonly headers: readonly string[];
   /** @internal */
   readonly root: State;
+  /** @internal enabled value classes, a {@link classMask} */
+  readonly classMask: number;
+  /** @internal `format` differences count as mismatches */
+  readonly blockFormat: boolean;
 }
 
 const DEFAULTS: ResolvedDiffRules = {
@@ -53,6 +79,10 @@ const DEFAULTS: ResolvedDiffRules = {
   text: 'exact',
   learnNoise: true,
   noiseSampleRate: 0.1,
+  blocking: [],
+  valueClasses: [...VALUE_CLASSES],
+  resampleGapMs: 1100,
+  latency: { maxShiftMs: 50, repetitions: 5, confidence: 0.95 },
 };
 
 /** Text bodies longer than this are cut in the `$body` difference (characters). */
@@ -91,7 +121,13 @@ export function compileRules(rules: Partial<DiffRules>, override?: Partial<DiffR
     patterns.push({ segs: parsePath(p), payload: { array: rule } });
   }
   const auto = new PathAutomaton<RulePayload, NodeInfo | null>(patterns, summarize);
-  return { rules: merged, headers: merged.headers.map((h) => h.toLowerCase()), root: auto.root };
+  return {
+    rules: merged,
+    headers: merged.headers.map((h) => h.toLowerCase()),
+    root: auto.root,
+    classMask: classMask(merged.valueClasses),
+    blockFormat: merged.blocking.includes('format'),
+  };
 }
 
 function summarize(accepted: readonly RulePayload[]): NodeInfo | null {
@@ -124,14 +160,20 @@ class Walk {
   probe = 0;
   readonly diffs: Difference[] = [];
   readonly noiseOut: Difference[] = [];
+  readonly info: Difference[] = [];
   readonly absTol: number;
   readonly relTol: number;
   readonly noise: NoiseFilter | undefined;
+  /** Value classes to judge differing leaves by, or undefined when none are enabled. */
+  readonly classes: ClassOptions | undefined;
+  readonly blockFormat: boolean;
 
-  constructor(rules: CompiledRules, noise: NoiseFilter | undefined) {
+  constructor(rules: CompiledRules, noise: NoiseFilter | undefined, classes: ClassOptions | undefined) {
     this.absTol = rules.rules.numericTolerance;
     this.relTol = rules.rules.relativeTolerance;
     this.noise = noise;
+    this.classes = classes;
+    this.blockFormat = rules.blockFormat;
   }
 
   push(kind: number, val: unknown, field: string): void {
@@ -158,6 +200,27 @@ class Walk {
     if (this.noise === undefined && this.probe > 0) return false;
     const d = makeDifference(this.path(), kind, legacy, candidate);
     return record(d, this.noise, this.probe > 0 ? undefined : this.diffs, this.probe > 0 ? undefined : this.noiseOut);
+  }
+
+  /** Records two differing leaves of the same JSON type, judged by value class first. */
+  leaf(a: unknown, b: unknown): boolean {
+    const v = this.classes === undefined ? undefined : judgeValues(a, b, this.classes);
+    if (v === undefined) return this.emit('value', a, b);
+    if (v.kind === 'noise' || !this.blockFormat) {
+      if (this.probe === 0) this.classified(v, a, b);
+      return true;
+    }
+    if (this.noise === undefined && this.probe > 0) return false;
+    const d = makeDifference(this.path(), 'format', a, b);
+    d.valueClass = v.valueClass;
+    return record(d, this.noise, this.probe > 0 ? undefined : this.diffs, this.probe > 0 ? undefined : this.noiseOut);
+  }
+
+  /** Files an informational `format` difference, or class noise (learned noise at the path wins). */
+  private classified(v: ClassVerdict, a: unknown, b: unknown): void {
+    const d = makeDifference(this.path(), v.kind === 'format' ? 'format' : 'value', a, b);
+    if (v.kind === 'format' || this.noise === undefined || !isNoise(this.noise, d.path)) d.valueClass = v.valueClass;
+    (v.kind === 'format' ? this.info : this.noiseOut).push(d);
   }
 }
 
@@ -195,9 +258,10 @@ function walk(w: Walk, a: unknown, b: unknown, st: State): boolean {
     const x = a as number;
     const diff = Math.abs(x - b);
     if (diff <= w.absTol || diff <= w.relTol * Math.max(Math.abs(x), Math.abs(b))) return true;
-    return w.emit('value', a, b);
+    return w.leaf(a, b);
   }
   if (ta !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    if (ta === 'string' && typeof b === 'string') return w.leaf(a, b);
     return w.emit(ta === typeof b && a !== null && b !== null ? 'value' : 'type', a, b);
   }
   const aa = Array.isArray(a);
@@ -285,6 +349,7 @@ function walkOrdered(w: Walk, a: unknown[], b: unknown[], st: State): boolean {
   const n = Math.min(a.length, b.length);
   const mark = w.diffs.length;
   const noiseMark = w.noiseOut.length;
+  const infoMark = w.info.length;
   let off: number[] | undefined;
   let eq = true;
   for (let i = 0; i < n; i++) {
@@ -319,6 +384,7 @@ function walkOrdered(w: Walk, a: unknown[], b: unknown[], st: State): boolean {
   }
   w.diffs.length = mark;
   w.noiseOut.length = noiseMark;
+  w.info.length = infoMark;
   return w.emit('order', a, b);
 }
 
@@ -421,19 +487,36 @@ function walkKeyed(w: Walk, a: unknown[], b: unknown[], st: State, field: string
   return eq;
 }
 
+const TIME_CLASSES = classMask(['timestamp', 'epoch']);
+
+/** The value-class settings of one comparison, or undefined when no class is enabled. */
+function classOptions(rules: CompiledRules, o: CompareOptions | undefined): ClassOptions | undefined {
+  if (rules.classMask === 0) return undefined;
+  return {
+    mask: rules.classMask,
+    noise: o?.classNoise === true || o?.classNoise === 'time',
+    noiseMask: o?.classNoise === 'time' ? TIME_CLASSES : undefined,
+    now: o?.now,
+    windowMs: o?.nowWindowMs ?? DEFAULT_NOW_WINDOW_MS,
+  };
+}
+
 /**
  * Compares two parsed JSON documents and lists every difference with its path and kind.
- * Differences whose normalized path (or an ancestor) is in `noise` are returned in `noise`.
+ * Differences whose normalized path (or an ancestor) is in `noise` are returned in `noise`, and
+ * so is class noise when `options.classNoise` is on (those carry `valueClass`). Informational
+ * `format` differences are returned in `informational` unless the rules make them blocking.
  */
 export function compareJson(
   legacy: unknown,
   candidate: unknown,
   rules: CompiledRules,
   noise?: NoiseFilter,
-): { differences: Difference[]; noise: Difference[] } {
-  const w = new Walk(rules, noise);
+  options?: CompareOptions,
+): { differences: Difference[]; noise: Difference[]; informational: Difference[] } {
+  const w = new Walk(rules, noise, classOptions(rules, options));
   if (rules.root.info?.ignore !== true) walk(w, legacy, candidate, rules.root);
-  return { differences: w.diffs, noise: w.noiseOut };
+  return { differences: w.diffs, noise: w.noiseOut, informational: w.info };
 }
 
 /* --------------------------------------- responses ---------------------------------------- */
@@ -443,15 +526,21 @@ export function compareJson(
  * `content-type` only the media type counts, so a charset-only change is equal), and the body —
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
  * Byte-identical bodies are equal without being parsed.
+ *
+ * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
+ * instant in another format is an informational `format` difference; with `options.classNoise`,
+ * two generated values of one class are noise (see {@link judgeValues}).
  */
 export function compareResponses(
   legacy: HttpSnapshot,
   candidate: HttpSnapshot,
   rules: CompiledRules,
   noise?: NoiseFilter,
+  options?: CompareOptions,
 ): ComparisonResult {
   const differences: Difference[] = [];
   const noiseOut: Difference[] = [];
+  const informational: Difference[] = [];
   if (legacy.status !== candidate.status) {
     record(
       { path: '$status', kind: 'status', legacy: legacy.status, candidate: candidate.status },
@@ -490,12 +579,21 @@ export function compareResponses(
       jsonType,
       rules,
       noise,
-      differences,
-      noiseOut,
+      { differences, noise: noiseOut, informational },
+      options,
     );
   }
-  return { equal: differences.length === 0, differences, noise: noiseOut, informational: [], text };
+  return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
 }
+
+interface Found {
+  differences: Difference[];
+  noise: Difference[];
+  informational: Difference[];
+}
+
+/** Text bodies up to this length are judged by value class as a whole (an id answered as text). */
+const CLASSED_TEXT_CHARS = 4096;
 
 /** Compares decoded bodies into the given lists; returns true when they were compared as text. */
 function compareBodies(
@@ -504,16 +602,18 @@ function compareBodies(
   jsonType: boolean,
   rules: CompiledRules,
   noise: NoiseFilter | undefined,
-  differences: Difference[],
-  noiseOut: Difference[],
+  out: Found,
+  options: CompareOptions | undefined,
 ): boolean {
+  const { differences, noise: noiseOut } = out;
   if (jsonType || (looksLikeJson(ls) && looksLikeJson(cs))) {
     const lp = parseJson(ls);
     const cp = parseJson(cs);
     if (lp !== INVALID && cp !== INVALID) {
-      const r = compareJson(lp, cp, rules, noise);
+      const r = compareJson(lp, cp, rules, noise, options);
       for (const d of r.differences) differences.push(d);
       for (const d of r.noise) noiseOut.push(d);
+      for (const d of r.informational) out.informational.push(d);
       return false;
     }
     if (jsonType && (lp !== INVALID || cp !== INVALID)) {
@@ -528,8 +628,20 @@ function compareBodies(
     }
   }
   const equal = rules.rules.text === 'normalized' ? collapse(ls) === collapse(cs) : ls === cs;
-  if (!equal)
-    record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
+  if (equal) return true;
+  if (ls.length <= CLASSED_TEXT_CHARS && cs.length <= CLASSED_TEXT_CHARS) {
+    const w = new Walk(rules, noise, classOptions(rules, options));
+    if (w.classes !== undefined) {
+      w.leaf(ls.trim(), cs.trim());
+      if (w.diffs.length === 0 || w.diffs[0]?.kind === 'format') {
+        for (const d of w.diffs) differences.push({ ...d, path: '$body' });
+        for (const d of w.noiseOut) noiseOut.push({ ...d, path: '$body' });
+        for (const d of w.info) out.informational.push({ ...d, path: '$body' });
+        return true;
+      }
+    }
+  }
+  record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
 }
 

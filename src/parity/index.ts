@@ -4,13 +4,16 @@
  */
 export type { ComparisonResult, Difference, DiffKind, HttpSnapshot, NoiseFilter } from './types.js';
 export { DIFF_KINDS } from './types.js';
-export type { CompiledRules, ResolvedDiffRules } from './diff.js';
+export type { CompareOptions, CompiledRules, ResolvedDiffRules } from './diff.js';
 export { compareJson, compareResponses, compileRules, headerValue, normalizePath } from './diff.js';
 export type { NoiseLearnerOptions, NoisePath } from './noise.js';
 export { NO_NOISE, NoiseLearner } from './noise.js';
 export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
 export { parsePath } from './json-path.js';
+export { isIdSegment, RouteKeys, routeTemplate } from './route-template.js';
+export type { ClassVerdict, Instant, ValueClass } from './value-classes.js';
+export { parseInstant, VALUE_CLASSES } from './value-classes.js';
 export type { PathSegment } from './json-path.js';
 export type { Distribution, LatencyVerdict, Outcome, RankTest, RateBounds, RateVerdict } from './evidence.js';
 export { distributionOf, judgeLatency, judgeRate, rankTest, wilsonBounds } from './evidence.js';

@@ -3,10 +3,15 @@
  * answer differs between the two legacy replies (timestamps, request ids, random ordering) is
  * noise for that route. Later legacy-vs-new differences at those paths, or below them, are set
  * aside as noise instead of counting as mismatches.
+ *
+ * Class noise (two fresh UUIDs, two "now" timestamps, found by the diff's value classes where a
+ * request cannot be resampled) is listed here too, with its class, for the report; it never
+ * becomes a learned path, so it never hides a later difference at that path.
  */
 import { compareResponses, normalizePath } from './diff.js';
 import type { CompiledRules } from './diff.js';
 import type { Difference, HttpSnapshot, NoiseFilter } from './types.js';
+import type { ValueClass } from './value-classes.js';
 
 export type { NoiseFilter } from './types.js';
 
@@ -20,6 +25,14 @@ export interface NoisePath {
   example?: { a?: unknown; b?: unknown };
   /** When it was first seen, epoch milliseconds. */
   firstSeen: number;
+  /**
+   * Why this is noise: `resampled` (two legacy answers to one request differed here; such paths
+   * are set aside in later comparisons) or `value-class` (two generated values of one class, see
+   * `valueClass`; listed only, judged afresh each time). Absent in snapshots saved before it existed.
+   */
+  reason?: 'resampled' | 'value-class';
+  /** For `value-class` noise: the class of both values. */
+  valueClass?: ValueClass;
 }
 
 /** Options for {@link NoiseLearner}. */
@@ -34,6 +47,10 @@ export interface NoiseLearnerOptions {
 
 class RouteNoise implements NoiseFilter {
   readonly paths = new Map<string, NoisePath>();
+  /** Class noise seen, by normalized path: reported, never used as a filter. */
+  readonly classPaths = new Map<string, NoisePath>();
+  /** Lessons (pairs of legacy answers) observed. */
+  lessons = 0;
   has(normalizedPath: string): boolean {
     return this.paths.has(normalizedPath);
   }
@@ -65,8 +82,9 @@ export class NoiseLearner {
     now: number = Date.now(),
   ): Difference[] {
     const { differences } = compareResponses(first, second, rules);
-    if (differences.length === 0 || first.status !== second.status) return differences;
     const entry = this.entry(route);
+    entry.lessons++;
+    if (differences.length === 0 || first.status !== second.status) return differences;
     for (const d of differences) {
       const path = normalizePath(d.path);
       if (path === '$') continue;
@@ -77,10 +95,44 @@ export class NoiseLearner {
         const example: { a?: unknown; b?: unknown } = {};
         if (d.legacy !== undefined) example.a = d.legacy;
         if (d.candidate !== undefined) example.b = d.candidate;
-        entry.paths.set(path, { path, count: 1, example, firstSeen: now });
+        entry.paths.set(path, { path, count: 1, example, firstSeen: now, reason: 'resampled' });
       }
     }
     return differences;
+  }
+
+  /** How many lessons (pairs of legacy answers) `route` has had: 0 means its noise is unknown. */
+  lessonsFor(route: string): number {
+    return this.routes.get(route)?.lessons ?? 0;
+  }
+
+  /**
+   * Lists the class noise among a comparison's noise (`valueClass` set) for the report.
+   * @returns true when a path was listed for the first time.
+   */
+  noteClassNoise(route: string, noise: readonly Difference[], now: number = Date.now()): boolean {
+    let added = false;
+    for (const d of noise) {
+      if (d.valueClass === undefined) continue;
+      const entry = this.entry(route);
+      const path = normalizePath(d.path);
+      const known = entry.classPaths.get(path);
+      if (known !== undefined) {
+        known.count++;
+      } else if (entry.classPaths.size < this.maxPaths) {
+        const example: { a?: unknown; b?: unknown } = { a: d.legacy, b: d.candidate };
+        entry.classPaths.set(path, {
+          path,
+          count: 1,
+          example,
+          firstSeen: now,
+          reason: 'value-class',
+          valueClass: d.valueClass,
+        });
+        added = true;
+      }
+    }
+    return added;
   }
 
   /** The noise filter for `route`. The same object on every call, and it sees later learning. */
@@ -92,8 +144,8 @@ export class NoiseLearner {
   snapshot(): Record<string, NoisePath[]> {
     const out: Record<string, NoisePath[]> = {};
     for (const [route, entry] of this.routes) {
-      if (entry.paths.size === 0) continue;
-      out[route] = [...entry.paths.values()]
+      if (entry.paths.size === 0 && entry.classPaths.size === 0) continue;
+      out[route] = [...entry.paths.values(), ...entry.classPaths.values()]
         .map((p) => ({ ...p }))
         .sort((x, y) => y.count - x.count || x.path.localeCompare(y.path));
     }
@@ -105,9 +157,10 @@ export class NoiseLearner {
     for (const [route, paths] of Object.entries(data)) {
       const entry = this.entry(route);
       for (const p of paths) {
-        const known = entry.paths.get(p.path);
+        const map = p.reason === 'value-class' ? entry.classPaths : entry.paths;
+        const known = map.get(p.path);
         if (known !== undefined) known.count = Math.max(known.count, p.count);
-        else if (entry.paths.size < this.maxPaths) entry.paths.set(p.path, { ...p });
+        else if (map.size < this.maxPaths) map.set(p.path, { ...p });
       }
     }
   }

@@ -2,6 +2,7 @@
  * Shapes shared by the diff engine, its callers (the router's shadow path, the contract runner,
  * the report) and the noise learner. Plain data only: results travel into stats and reports.
  */
+import type { ValueClass } from './value-classes.js';
 
 /** A buffered HTTP answer as the diff engine sees it. Header names may be in any case. */
 export interface HttpSnapshot {
@@ -56,6 +57,11 @@ export interface Difference {
   legacy?: unknown;
   /** The candidate side's value (absent for `missing`). Shared with the parsed body, not copied. */
   candidate?: unknown;
+  /**
+   * The value class that explains a `format` difference or a difference filed as class noise
+   * (two fresh UUIDs, two "now" timestamps). Absent otherwise.
+   */
+  valueClass?: ValueClass;
 }
 
 /** The outcome of comparing two answers. */
@@ -64,7 +70,10 @@ export interface ComparisonResult {
   equal: boolean;
   /** Real differences, in document order (status, headers, then body). */
   differences: Difference[];
-  /** Differences dropped because their path (or an ancestor) was learned as noise. */
+  /**
+   * Differences dropped as noise: their path (or an ancestor) was learned as noise, or (with
+   * class noise on) both values are generated values of one class (`valueClass` says which).
+   */
   noise: Difference[];
   /**
    * Differences of an informational kind (`format`, `redirect`) that the plan does not make

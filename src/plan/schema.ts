@@ -72,6 +72,39 @@ export const diffRulesSchema = z.strictObject({
    * @default [] (both informational)
    */
   blocking: z.array(z.enum(['format', 'redirect'])).default([]),
+  /**
+   * Value classes the diff recognises in differing values: `uuid`, `ulid`, `timestamp` (RFC 3339 /
+   * ISO 8601 / HTTP dates, compared as instants), `epoch` (seconds or milliseconds near the
+   * request time), `hex` (≥ 16 hex digits), `base64` (≥ 20 characters, mixed case and digits),
+   * `jwt`. The same instant in another format is a `format` difference; where a request cannot be
+   * resampled on legacy (unsafe methods, contract runs, a route's first samples), two different
+   * values of one class at the same place are noise. `[]` switches all of this off.
+   * @default ["uuid","ulid","timestamp","epoch","hex","base64","jwt"]
+   */
+  valueClasses: z
+    .array(z.enum(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']))
+    .default(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']),
+  /**
+   * Gap between the two legacy samples of a safe contract case (noise learning), ms: long enough
+   * for second-resolution timestamps to tick, so they are learned as noise.
+   * @default 1100
+   */
+  resampleGapMs: z.number().int().min(0).max(60_000).default(1100),
+  /** Per-route latency in contract runs: each safe case is timed on both sides and judged per route. */
+  latency: z
+    .strictObject({
+      /** Largest acceptable slowdown of new on one route (Hodges–Lehmann shift), ms. @default 50 */
+      maxShiftMs: z.number().min(0).default(50),
+      /** Timed repetitions of each safe case on each side; 0 switches the comparison off. @default 5 */
+      repetitions: z.number().int().min(0).max(100).default(5),
+      /** Confidence needed that new is slower (one-sided Mann–Whitney U). @default 0.95 */
+      confidence: z
+        .number()
+        .gt(0.5, 'expected a confidence above 0.5')
+        .lt(1, 'expected a confidence below 1')
+        .default(0.95),
+    })
+    .default({ maxShiftMs: 50, repetitions: 5, confidence: 0.95 }),
   /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
   learnNoise: z.boolean().default(true),
   /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */

@@ -12,6 +12,7 @@ import {
   compileRules,
   compareResponses,
   NoiseLearner,
+  RouteKeys,
   type AdapterSet,
   type CompiledRules,
   type Difference,
@@ -97,6 +98,8 @@ export class ShadowFamily {
   readonly newOrigin: string;
   readonly adapters: AdapterSet;
   readonly noise = new NoiseLearner();
+  /** Route templates, the key of noise and comparisons. */
+  readonly routeKeys = new RouteKeys();
   /** Noise changed since the last report. */
   noiseChanged = false;
   private readonly noiseWarmup = new Map<string, number>();
@@ -245,9 +248,12 @@ export async function judge(
   report: () => FamilyReport,
   maxBytes: number,
 ): Promise<void> {
-  const { method, url, headers, body, route, legacy } = job;
+  const { method, url, headers, body, legacy } = job;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
+  // Noise and comparisons are keyed by route template, so a wildcard pattern's routes do not
+  // share noise; the diff rules stay those of the plan pattern.
+  const route = fam.routeKeys.keyFor(job.route, method, path);
   report().samples.push({
     at: Date.now(),
     method,
@@ -256,7 +262,7 @@ export async function judge(
     headers: dropSecretHeaders(headers),
     ...(body && body.length > 0 && body.length <= SAMPLE_BODY_BYTES ? { body: body.toString('utf8') } : {}),
     status: legacy.status,
-    route,
+    route: job.route,
   });
   // A client follows redirects: the final answers are compared, and the hops apart (see `redirects.ts`).
   const followed = await fam.followRedirects(job, maxBytes);
@@ -265,7 +271,7 @@ export async function judge(
   const adapter = fam.adapters.size > 0 ? fam.adapters.find(method, candidateUrl) : undefined;
   const candidateFinal = followed ? followed.candidate.final : job.candidate;
   const candidate = adapter ? applyAdapter(adapter, candidateFinal) : candidateFinal;
-  const rules = fam.rulesFor(route);
+  const rules = fam.rulesFor(job.route);
   if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
     await fam.learn(
       route,
@@ -280,9 +286,17 @@ export async function judge(
   }
   const lessons = fam.lessonsFor(route);
   if (lessons) await lessons;
-  const result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route));
+  // A request that cannot be resampled on legacy (unsafe, or a route with no noise lesson yet)
+  // is judged with value classes: two fresh ids or "now" timestamps are noise, not mismatches.
+  // Later, only "now" timestamps: lessons learn ids reliably, but not a second-resolution clock.
+  const classNoise = !SAFE_METHODS.has(method) || fam.noise.lessonsFor(route) === 0 ? true : 'time';
+  const result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route), {
+    classNoise,
+    now: Date.now(),
+  });
+  if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
   const hops = followed && chainDifference(followed.legacy.chain, followed.candidate.chain);
-  if (hops && fam.redirectBlocks(route)) {
+  if (hops && fam.redirectBlocks(job.route)) {
     result.differences.push(hops);
     result.equal = false;
   } else if (hops) result.informational.push(hops);
@@ -296,15 +310,16 @@ export async function judge(
     newMs: job.newMs,
   });
   if (result.informational.length > 0)
-    report().informational.push(recordOf(job, path, result.informational, legacyFinal, candidate));
+    report().informational.push(recordOf(job, path, route, result.informational, legacyFinal, candidate));
   if (result.equal) return;
-  report().mismatches.push(recordOf(job, path, result.differences, legacyFinal, candidate));
+  report().mismatches.push(recordOf(job, path, route, result.differences, legacyFinal, candidate));
 }
 
 /** A comparison's record for the rings, secrets masked. */
 function recordOf(
   job: CompareJob,
   path: string,
+  route: string,
   differences: Difference[],
   legacy: HttpSnapshot,
   candidate: HttpSnapshot,
@@ -315,7 +330,7 @@ function recordOf(
     method: job.method,
     path,
     query: q < 0 ? '' : redactQuery(job.url.slice(q + 1)),
-    route: job.route,
+    route,
     requestId: job.requestId,
     legacyMs: job.legacyMs,
     newMs: job.newMs,

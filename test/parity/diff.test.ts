@@ -358,3 +358,187 @@ describe('compareResponses', () => {
     });
   });
 });
+
+describe('value classes in comparisons', () => {
+  const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+  const posted = (id: string, at: string, extra: Record<string, unknown> = {}): HttpSnapshot =>
+    json({ id, created_at: at, name: 'Ann', ...extra }, 201);
+
+  test('the same instant in another format is informational, or blocking when the plan says so', () => {
+    const l = json({ at: '2026-12-01T11:00:00+00:00', n: 1 });
+    const c = json({ at: '2026-12-01T11:00:00Z', n: 1 });
+    const r = compareResponses(l, c, plain);
+    assert.equal(r.equal, true);
+    assert.deepEqual(r.differences, []);
+    assert.deepEqual(r.informational, [
+      {
+        path: '$.at',
+        kind: 'format',
+        legacy: '2026-12-01T11:00:00+00:00',
+        candidate: '2026-12-01T11:00:00Z',
+        valueClass: 'timestamp',
+      },
+    ]);
+    const blocking = compareResponses(l, c, compileRules({ blocking: ['format'] }));
+    assert.equal(blocking.equal, false);
+    assert.deepEqual(
+      blocking.differences.map((d) => [d.path, d.kind]),
+      [['$.at', 'format']],
+    );
+    assert.deepEqual(blocking.informational, []);
+  });
+
+  test('without class noise, fresh ids and timestamps in a POST answer are value differences', () => {
+    const r = compareResponses(
+      posted('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', '2026-12-01T11:59:59Z'),
+      posted('a1c2e3f4-0000-4111-8222-333344445555', '2026-12-01T12:00:00Z'),
+      plain,
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.id', 'value'],
+        ['$.created_at', 'value'],
+      ],
+    );
+  });
+
+  test('with class noise they are noise with their class, and a real change still counts', () => {
+    const r = compareResponses(
+      posted('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', '2026-12-01T11:59:59Z', {
+        request_id: 'f'.repeat(8) + '0123456789abcdef',
+      }),
+      posted('a1c2e3f4-0000-4111-8222-333344445555', '2026-12-01T12:00:00Z', {
+        request_id: '0123456789abcdef' + 'e'.repeat(8),
+        name: 'Bo',
+      }),
+      plain,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.equal(r.equal, false);
+    assert.deepEqual(r.differences, [{ path: '$.name', kind: 'value', legacy: 'Ann', candidate: 'Bo' }]);
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.valueClass]),
+      [
+        ['$.id', 'uuid'],
+        ['$.created_at', 'timestamp'],
+        ['$.request_id', 'hex'],
+      ],
+    );
+  });
+
+  test('a value whose class changes is never noise: a UUID becoming an integer, a number becoming a string', () => {
+    const r = compareResponses(
+      json({ id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', at: now / 1000, ref: 'a1c2e3f4-0000-4111-8222-333344445555' }),
+      json({ id: 17, at: String(now / 1000), ref: 'order-17' }),
+      plain,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.id', 'type'],
+        ['$.at', 'type'],
+        ['$.ref', 'value'],
+      ],
+    );
+    assert.deepEqual(r.noise, []);
+  });
+
+  test('a stored timestamp that differs is a regression even with class noise on', () => {
+    const r = compareResponses(
+      json({ created_at: '2024-03-01T10:00:00Z' }),
+      json({ created_at: '2024-03-01T11:00:00Z' }),
+      plain,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [['$.created_at', 'value']],
+    );
+  });
+
+  test('class noise inside set arrays lets items match', () => {
+    const rules = compileRules({ arrays: { '$.items': { mode: 'set' } } });
+    const r = compareResponses(
+      json({
+        items: [
+          { id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', n: 1 },
+          { id: 'b1c2e3f4-0000-4111-8222-333344445555', n: 2 },
+        ],
+      }),
+      json({
+        items: [
+          { id: 'c1c2e3f4-0000-4111-8222-333344445555', n: 2 },
+          { id: 'd1c2e3f4-0000-4111-8222-333344445555', n: 1 },
+        ],
+      }),
+      rules,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.equal(r.equal, true, JSON.stringify(r.differences));
+  });
+
+  test('a text body holding one generated value is judged by its class', () => {
+    const text = (body: string): HttpSnapshot => ({ status: 201, headers: { 'content-type': 'text/plain' }, body });
+    const r = compareResponses(
+      text('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90\n'),
+      text('a1c2e3f4-0000-4111-8222-333344445555\n'),
+      plain,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.equal(r.equal, true);
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.valueClass]),
+      [['$body', 'uuid']],
+    );
+    assert.equal(compareResponses(text('a'), text('b'), plain, undefined, { classNoise: true, now }).equal, false);
+  });
+
+  test('valueClasses: [] switches classes off: no format and no class noise', () => {
+    const off = compileRules({ valueClasses: [] });
+    const r = compareResponses(
+      json({ at: '2026-12-01T11:00:00+00:00', id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90' }),
+      json({ at: '2026-12-01T11:00:00Z', id: 'a1c2e3f4-0000-4111-8222-333344445555' }),
+      off,
+      undefined,
+      { classNoise: true, now },
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.at', 'value'],
+        ['$.id', 'value'],
+      ],
+    );
+  });
+});
+
+describe('time-only class noise', () => {
+  const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+  test("classNoise 'time' sets aside 'now' timestamps and epochs but not ids or tokens", () => {
+    const r = compareResponses(
+      json({ served_at: '2026-12-01T11:59:59Z', at: now / 1000 - 1, id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90' }),
+      json({ served_at: '2026-12-01T12:00:00Z', at: now / 1000, id: 'a1c2e3f4-0000-4111-8222-333344445555' }),
+      plain,
+      undefined,
+      { classNoise: 'time', now },
+    );
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.valueClass]),
+      [
+        ['$.served_at', 'timestamp'],
+        ['$.at', 'epoch'],
+      ],
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [['$.id', 'value']],
+    );
+  });
+});

@@ -112,8 +112,14 @@ describe('noise cancellation', () => {
     const snap = learner.snapshot();
     assert.deepEqual(snap, {
       [ROUTE]: [
-        { path: '$.request_id', count: 2, example: { a: 'r1', b: 'r2' }, firstSeen: 1000 },
-        { path: '$.sessions[*].updated_at', count: 1, example: { a: 'a', b: 'b' }, firstSeen: 1000 },
+        { path: '$.request_id', count: 2, example: { a: 'r1', b: 'r2' }, firstSeen: 1000, reason: 'resampled' },
+        {
+          path: '$.sessions[*].updated_at',
+          count: 1,
+          example: { a: 'a', b: 'b' },
+          firstSeen: 1000,
+          reason: 'resampled',
+        },
       ],
     });
     const copy = new NoiseLearner();
@@ -126,5 +132,46 @@ describe('noise cancellation', () => {
     const learner = new NoiseLearner({ maxPathsPerRoute: 2 });
     learner.observe(ROUTE, json({ a: 1, b: 1, c: 1 }), json({ a: 2, b: 2, c: 2 }), rules);
     assert.equal(learner.snapshot()[ROUTE]?.length, 2);
+  });
+});
+
+describe('class noise in the learned-noise report', () => {
+  test('class noise is listed with its class and reason, and never becomes a learned path', () => {
+    const learner = new NoiseLearner();
+    const now = Date.UTC(2026, 11, 1, 12);
+    const a = json({ id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', name: 'Ann' });
+    const b = json({ id: 'a1c2e3f4-0000-4111-8222-333344445555', name: 'Ann' });
+    const r = compareResponses(a, b, rules, learner.filterFor(ROUTE), { classNoise: true, now });
+    assert.equal(r.equal, true);
+    assert.equal(learner.noteClassNoise(ROUTE, r.noise, now), true);
+    assert.equal(learner.noteClassNoise(ROUTE, r.noise, now), false, 'a path is listed once, then counted');
+    assert.deepEqual(learner.snapshot()[ROUTE], [
+      {
+        path: '$.id',
+        count: 2,
+        example: { a: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', b: 'a1c2e3f4-0000-4111-8222-333344445555' },
+        firstSeen: now,
+        reason: 'value-class',
+        valueClass: 'uuid',
+      },
+    ]);
+    assert.equal(learner.filterFor(ROUTE).has('$.id'), false);
+    // A later change of class at that path is still a difference.
+    const c = json({ id: 17, name: 'Ann' });
+    assert.equal(compareResponses(a, c, rules, learner.filterFor(ROUTE), { classNoise: true, now }).equal, false);
+  });
+
+  test('lessons are counted per route, and saved class noise loads back as class noise', () => {
+    const learner = new NoiseLearner();
+    assert.equal(learner.lessonsFor(ROUTE), 0);
+    learner.observe(ROUTE, user('r1', 'Ann', []), user('r1', 'Ann', []), rules);
+    assert.equal(learner.lessonsFor(ROUTE), 1);
+    assert.equal(learner.snapshot()[ROUTE], undefined, 'an equal pair teaches nothing');
+    const other = new NoiseLearner();
+    other.load({
+      [ROUTE]: [{ path: '$.id', count: 3, firstSeen: 1, reason: 'value-class', valueClass: 'uuid' }],
+    });
+    assert.equal(other.filterFor(ROUTE).has('$.id'), false);
+    assert.equal(other.snapshot()[ROUTE]?.[0]?.valueClass, 'uuid');
   });
 });

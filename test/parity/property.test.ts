@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compareJson, compareResponses, compileRules } from '../../src/parity/diff.js';
 import type { CompiledRules } from '../../src/parity/diff.js';
+import { classMask, classOf, judgeValues, VALUE_CLASSES } from '../../src/parity/value-classes.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -71,7 +72,11 @@ describe('diff properties', () => {
     test(`a document always equals its copy (${name})`, () => {
       fc.assert(
         fc.property(withTs, (x) => {
-          assert.deepEqual(compareJson(x, structuredClone(x), rules), { differences: [], noise: [] });
+          assert.deepEqual(compareJson(x, structuredClone(x), rules), {
+            differences: [],
+            noise: [],
+            informational: [],
+          });
         }),
       );
     });
@@ -107,6 +112,47 @@ describe('diff properties', () => {
         assert.ok(compareJson(x, y, rules).differences.length > 0);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('class noise never hides a structural change', () => {
+    const rules = compileRules({});
+    const now = Date.now();
+    fc.assert(
+      fc.property(withTs, fc.nat(), fc.nat(), (x, pick, how) => {
+        const { y } = mutate(x, pick, how);
+        assert.ok(compareJson(x, y, rules, undefined, { classNoise: true, now }).differences.length > 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('two values are class noise only when both have the same class', () => {
+    const now = Date.UTC(2026, 11, 1, 12);
+    const o = { mask: classMask(VALUE_CLASSES), noise: true, now, windowMs: 300_000 };
+    const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+    const value = fc.oneof(
+      fc.uuid(),
+      fc.stringMatching(/^0[0-9A-HJKMNP-TV-Z]{25}$/),
+      fc.integer({ min: -200_000, max: 200_000 }).map((d) => new Date(now + d).toISOString()),
+      fc.integer({ min: -200, max: 200 }).map((d) => Math.floor(now / 1000) + d),
+      fc.integer({ min: -200_000, max: 200_000 }).map((d) => now + d),
+      hex(32),
+      hex(40),
+      fc.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      fc.string(),
+      fc.integer(),
+      fc.constantFrom(null, true, false),
+    );
+    fc.assert(
+      fc.property(value, value, (a, b) => {
+        const v = judgeValues(a, b, o);
+        if (v?.kind !== 'noise') return;
+        assert.equal(typeof a, typeof b);
+        assert.equal(classOf(a, o), v.valueClass);
+        assert.equal(classOf(b, o), v.valueClass);
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -1,0 +1,75 @@
+/**
+ * Per-route latency in contract runs: the timed repetitions of a route's safe cases on legacy and
+ * new are judged together with the evidence module (Mann–Whitney U and the Hodges–Lehmann shift).
+ * A route whose new side is slower than the plan's tolerance, with evidence, is a `latency`
+ * difference on every case of the route. Pure.
+ */
+import { distributionOf, judgeLatency, type Outcome } from '../parity/evidence.js';
+import type { Difference } from '../parity/types.js';
+
+/** The latency verdict of one route in a contract run. */
+export interface RouteLatency {
+  /** The route template (`GET /api/users/:id`). */
+  route: string;
+  /** `fail`: new is slower than `maxShiftMs` with evidence; `insufficient`: too few timings. */
+  outcome: Outcome;
+  nLegacy: number;
+  nNew: number;
+  /** Median time to the whole answer, ms. */
+  legacyMedianMs: number | null;
+  newMedianMs: number | null;
+  /** Hodges–Lehmann shift (typical slowdown of new), ms; null without timings. */
+  shiftMs: number | null;
+  /** One-sided p-value of "new is slower". */
+  pValue: number;
+  /** The tolerance it was judged against, ms. */
+  maxShiftMs: number;
+}
+
+/** Timings collected for one route. */
+export interface RouteTimings {
+  legacy: number[];
+  new: number[];
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const round = (v: number | null): number | null => (v === null ? null : Math.round(v * 10) / 10);
+
+/**
+ * Judges one route's timings.
+ * @param minN timings needed on each side (the repetitions of one case)
+ */
+export function judgeRouteLatency(
+  route: string,
+  t: RouteTimings,
+  o: { minN: number; maxShiftMs: number; confidence: number },
+): RouteLatency {
+  const v = judgeLatency(distributionOf(t.legacy), distributionOf(t.new), o);
+  return {
+    route,
+    outcome: v.outcome,
+    nLegacy: v.nLegacy,
+    nNew: v.nNew,
+    legacyMedianMs: round(median(t.legacy)),
+    newMedianMs: round(median(t.new)),
+    shiftMs: round(v.shiftMs),
+    pValue: Math.round(v.pValue * 10_000) / 10_000,
+    maxShiftMs: o.maxShiftMs,
+  };
+}
+
+/** The `latency` difference and message for a case on a route judged slower. */
+export function latencyFinding(v: RouteLatency): { message: string; difference: Difference } {
+  return {
+    message:
+      `new is slower on ${v.route}: +${v.shiftMs} ms typical (Hodges–Lehmann shift, tolerance ${v.maxShiftMs} ms; ` +
+      `median ${v.legacyMedianMs} ms on legacy, ${v.newMedianMs} ms on new; p = ${v.pValue}, ${v.nLegacy}/${v.nNew} timings)`,
+    difference: { path: '$latency', kind: 'latency', legacy: v.legacyMedianMs, candidate: v.newMedianMs },
+  };
+}
