@@ -81,6 +81,11 @@ export interface StepEvidenceFields {
 }
 export type StepVerdict = SloVerdict & StepEvidenceFields;
 
+/** A p-value in words: "p = 0.031", or "p < 0.0001" where the normal approximation gives 0. */
+export function pText(p: number): string {
+  return p < 0.0001 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`;
+}
+
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 const conf = (c: number): string => `${Math.round(c * 1000) / 10}%`;
 const LATENCY_FLOOR_MS = 5;
@@ -124,7 +129,7 @@ function describeRate(what: string, v: RateVerdict, unit: string): string {
 function describeLatency(v: LatencyVerdict): string {
   return (
     `new is ${v.shiftMs === null ? '—' : `${v.shiftMs} ms`} slower than legacy (Hodges–Lehmann; max ${v.maxShiftMs} ms), ` +
-    `p = ${v.pValue.toPrecision(2)} over ${v.nLegacy}/${v.nNew} requests`
+    `${pText(v.pValue)} over ${v.nLegacy}/${v.nNew} requests`
   );
 }
 
@@ -165,7 +170,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     );
   for (const r of slowRoutes)
     failures.push(
-      `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, p = ${r.pValue.toPrecision(2)}`,
+      `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, ${pText(r.pValue)}`,
     );
   const base = {
     samples: p.samples,

@@ -14,7 +14,9 @@ import {
   condition,
   log,
 } from '@temporalio/workflow';
+import { evaluateParityEvidence, type EvidenceParityGate } from '../parity/gates.js';
 import { evaluateParity } from '../parity/thresholds.js';
+import { parityText, stepText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
@@ -116,13 +118,25 @@ async function startShadow(m: Migration): Promise<void> {
   m.enter('parity');
 }
 
+/** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
+function parityGateOf(m: Migration): EvidenceParityGate {
+  const gate = m.family.parity as Partial<EvidenceParityGate> & typeof m.family.parity;
+  return {
+    ...gate,
+    confidence: gate.confidence ?? 0.95,
+    latency: gate.latency ?? { maxShiftMs: 25, minSamples: 20 },
+  };
+}
+
 async function waitForParity(m: Migration): Promise<void> {
   const gate = m.family.parity;
   m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
   let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
   for (;;) {
     const f = await readFigures(m, 'read parity figures');
-    const verdict = evaluateParity(f.stats, gate);
+    const verdict: NonNullable<typeof m.progress.parity> = m.evidence
+      ? evaluateParityEvidence(f.stats, parityGateOf(m))
+      : evaluateParity(f.stats, gate);
     m.progress.parity = verdict;
     if (f.guard.tripped)
       throw ApplicationFailure.nonRetryable(
@@ -133,10 +147,23 @@ async function waitForParity(m: Migration): Promise<void> {
       m.record({
         kind: 'stage',
         step: 'parity',
-        detail: `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
+        detail: m.evidence
+          ? parityText(verdict)
+          : `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
       });
       m.enter('ramp-start');
       return;
+    }
+    if (waited >= gate.timeout && m.evidence && verdict.outcome === 'insufficient') {
+      const why =
+        verdict.status === 'no-samples'
+          ? 'no shadow samples at all — is traffic reaching the router for this family?'
+          : verdict.reasons.join('; ');
+      throw ApplicationFailure.nonRetryable(
+        `not enough evidence for parity within ${formatDuration(gate.timeout)}: ${why}`,
+        FailureType.NotEnoughEvidence,
+        verdict,
+      );
     }
     if (waited >= gate.timeout) {
       const why =
@@ -169,9 +196,22 @@ async function ramp(m: Migration): Promise<void> {
   for (let i = from; i < steps.length; i++) {
     const resumingBake = m.position.phase === 'ramp' && m.position.stepIndex === i && m.position.applied === true;
     if (!resumingBake) await rampTo(m, i);
-    await hold(m, steps[i]!.bake, `bake ${steps[i]!.percent}% for ${formatDuration(steps[i]!.bake)}`, (baked) =>
-      m.enter('ramp', i, baked, true),
+    const step = steps[i]!;
+    await hold(
+      m,
+      step.bake,
+      `bake ${step.percent}% for ${formatDuration(step.bake)}`,
+      (baked) => m.enter('ramp', i, baked, true),
+      m.evidence
+        ? {
+            extendMs: m.family.ramp.evidenceTimeout ?? step.bake,
+            enough: (a) => a?.outcome === 'pass',
+            what: `${step.percent}%`,
+          }
+        : undefined,
     );
+    const a = m.progress.analysis;
+    if (m.evidence && a) m.record({ kind: 'stage', step: `ramp:${step.percent}`, detail: stepText(a) });
   }
   m.enter('decommission');
 }
@@ -192,6 +232,8 @@ async function rampTo(m: Migration, i: number): Promise<void> {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
   });
+  // The last analysis judged the previous percent; this step starts without evidence.
+  if (m.evidence) m.progress.analysis = undefined;
   const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
@@ -241,14 +283,29 @@ async function decommission(m: Migration): Promise<void> {
     }
     if (item.id === 'no-legacy-traffic') {
       const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
-      if (!resuming)
+      if (!resuming) {
         await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
           adminUrl: m.input.routerAdminUrl,
           family: m.family.name,
         });
-      await hold(m, d.noLegacyTrafficFor, `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`, (baked) =>
-        m.enter('decommission', 0, baked),
+        if (m.evidence) m.progress.analysis = undefined;
+      }
+      // No traffic at all is not evidence that legacy is unused: the window needs requests on new.
+      await hold(
+        m,
+        d.noLegacyTrafficFor,
+        `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`,
+        (baked) => m.enter('decommission', 0, baked),
+        m.evidence
+          ? {
+              extendMs: d.evidenceTimeout ?? d.noLegacyTrafficFor,
+              enough: (a) => (a?.newRequests ?? 0) > 0,
+              what: 'the no-legacy-traffic window',
+            }
+          : undefined,
       );
+      const a = m.progress.analysis;
+      if (m.evidence && a) m.record({ kind: 'stage', step: 'no-legacy-traffic', detail: stepText(a) });
     }
     const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
       adminUrl: m.input.routerAdminUrl,

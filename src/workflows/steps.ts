@@ -12,7 +12,9 @@ import {
 } from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
 import type { SlackMessageRef } from '../activities/slack.js';
+import { evaluateStep, type EvidenceSlo } from '../parity/gates.js';
 import { evaluateSlo } from '../parity/thresholds.js';
+import { parityText, stepText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
@@ -38,10 +40,23 @@ export async function readFigures(m: Migration, summary: string): Promise<Family
   }
 }
 
+/** The plan's SLOs with their evidence settings (defaults for plans written before they existed). */
+export function sloOf(m: Migration): EvidenceSlo {
+  const slo = m.family.slo as Partial<EvidenceSlo> & typeof m.family.slo;
+  return {
+    ...slo,
+    minUsers: slo.minUsers ?? 20,
+    confidence: slo.confidence ?? 0.95,
+    latency: slo.latency ?? { maxShiftMs: 25, minSamples: 20 },
+  };
+}
+
 /** One analysis of the current percent against the plan's SLOs; a breach throws at once. */
 export async function analyse(m: Migration): Promise<void> {
   const f = await readFigures(m, `analyse ${m.progress.percent}%`);
-  const v = evaluateSlo(f.stats, m.family.slo, f.guard);
+  const v = m.evidence
+    ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)
+    : evaluateSlo(f.stats, m.family.slo, f.guard);
   m.progress.analysis = { ...v, at: new Date().toISOString() };
   m.refreshDetails();
   if (v.breached) {
@@ -61,26 +76,57 @@ export async function waitOrAbort(m: Migration, ms: number, summary: string): Pr
 }
 
 /**
+ * What a hold needs before it may end: `enough` judges the last analysis; while it says no, the
+ * hold is extended by up to `extendMs`, then the migration fails with `NotEnoughEvidence`.
+ */
+export interface EvidenceNeed {
+  extendMs: number;
+  enough: (analysis: Migration['progress']['analysis']) => boolean;
+  /** What the failure says lacked evidence ("25%", "the no-legacy window"). */
+  what: string;
+}
+
+/**
  * Holds the current percent for `totalMs`, analysing every interval. Paused time does not count,
- * and a pause at the end holds until resumed; analysis goes on either way.
+ * and a pause at the end holds until resumed; analysis goes on either way. With `need`, the hold
+ * goes on past `totalMs` until the analysis has the evidence (or the extension runs out).
  */
 export async function hold(
   m: Migration,
   totalMs: number,
   summary: string,
   onProgress: (heldMs: number) => void,
+  need?: EvidenceNeed,
 ): Promise<void> {
   let held = m.position.bakedMs;
   const interval = m.family.ramp.analysisInterval;
-  while (held < totalMs || m.progress.paused) {
+  const limit = totalMs + (need?.extendMs ?? 0);
+  const lacking = (): boolean => need !== undefined && !need.enough(m.progress.analysis);
+  while (held < totalMs || m.progress.paused || (lacking() && held < limit)) {
     const paused = m.progress.paused;
-    const slice = paused ? interval : Math.min(interval, totalMs - held);
-    m.setWaiting(paused ? `resume (paused at ${m.progress.percent}%)` : `${summary}: ${formatDuration(held)} done`);
+    const extending = !paused && held >= totalMs;
+    const slice = paused ? interval : Math.min(interval, (extending ? limit : totalMs) - held);
+    m.setWaiting(
+      paused
+        ? `resume (paused at ${m.progress.percent}%)`
+        : extending
+          ? `evidence (${summary} extended ${formatDuration(held - totalMs)} of ${formatDuration(limit - totalMs)}: ${m.progress.analysis?.reasons.join('; ') || 'no analysis yet'})`
+          : `${summary}: ${formatDuration(held)} done`,
+    );
     await waitOrAbort(m, slice, paused ? 'paused' : summary);
     if (!paused && !m.progress.paused) held += slice;
     await analyse(m);
     onProgress(held);
     await maybeContinueAsNew(m);
+  }
+  if (need && lacking()) {
+    const a = m.progress.analysis;
+    const why = a?.reasons.join('; ') || 'no analysis ran';
+    throw ApplicationFailure.nonRetryable(
+      `${why.startsWith('not enough') ? '' : `not enough evidence at ${need.what}: `}${why} — still lacking after ${formatDuration(held)} (plan: extend by at most ${formatDuration(need.extendMs)})`,
+      FailureType.NotEnoughEvidence,
+      a,
+    );
   }
 }
 
@@ -192,6 +238,10 @@ async function postApprovalRequest(m: Migration, step: string, label: string): P
         p95Legacy: f.analysis?.legacyP95 ?? f.parity?.legacyP95 ?? null,
         p95New: f.analysis?.newP95 ?? f.parity?.newP95 ?? null,
         timeAtStepMs: Date.parse(new Date().toISOString()) - Date.parse(f.stageStartedAt),
+        verdicts: {
+          parity: f.parity ? parityText(f.parity) : undefined,
+          step: f.analysis && f.percent > 0 ? stepText(f.analysis) : undefined,
+        },
       },
     }),
   );
