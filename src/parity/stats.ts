@@ -56,8 +56,22 @@ class RouteFigures {
   readonly legacy = new LatencyHistogram();
   readonly candidate = new LatencyHistogram();
 
-  /** Judges the route's compared latency; the rank test runs on bucket distributions, O(buckets). */
+  private judged: RouteParity | undefined;
+
+  /**
+   * Judges the route's compared latency; the rank test runs on bucket distributions, O(buckets).
+   * A route with no new sample since the last snapshot reuses its verdict, so idle routes cost
+   * nothing on the admin reads that poll the figures.
+   */
   parity(route: string, tolerance: LatencyTolerance): RouteParity {
+    const last = this.judged;
+    if (last !== undefined && last.samples === this.samples && last.mismatches === this.mismatches)
+      return { ...last, latency: { ...last.latency } };
+    this.judged = this.judge(route, tolerance);
+    return { ...this.judged, latency: { ...this.judged.latency } };
+  }
+
+  private judge(route: string, tolerance: LatencyTolerance): RouteParity {
     const test = rankTest(this.legacy.distribution(), this.candidate.distribution());
     const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
     return {

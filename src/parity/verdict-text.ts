@@ -17,7 +17,8 @@ export function outcomeText(outcome: string | undefined): string {
 
 /** A rate with its bounds: "0.00% (0 of 300), 95% bounds 0.00%–0.90% vs ≤ 1.00%". */
 export function rateText(v: RateVerdict): string {
-  return `${pct(v.observed)} (${v.events} of ${v.n}), ${Math.round(v.confidence * 1000) / 10}% bounds ${pct(v.lower)}–${pct(v.upper)} vs ≤ ${pct(v.threshold)}`;
+  const rule = v.threshold === 0 ? ` (a zero threshold: none in at least ${v.minN})` : '';
+  return `${pct(v.observed)} (${v.events} of ${v.n}), ${Math.round(v.confidence * 1000) / 10}% bounds ${pct(v.lower)}–${pct(v.upper)} vs ≤ ${pct(v.threshold)}${rule}`;
 }
 
 /** A latency comparison: "shift +0.4 ms (max 25 ms), p = 0.31, n 300/300". */
@@ -50,7 +51,8 @@ export function stepText(v: SloVerdict & Partial<StepEvidenceFields>): string {
   if (!v.outcome || !v.errors || !v.latency || !v.users)
     return `${v.newRequests} new requests, errors ${pct(v.errorRate)}, p95 ratio ${v.p95Ratio?.toFixed(2) ?? '—'}${v.breached ? ' — BREACH' : ''}`;
   return (
-    `${outcomeText(v.outcome)} — split ${splitText(v)}, ${v.users.distinct} users (min ${v.users.min}); ` +
+    `${outcomeText(v.outcome)} — split ${splitText(v)}, ${v.users.distinct} users` +
+    `${v.split && v.split.target > 0 && v.split.target < 100 ? ` (min ${v.users.min})` : ''}; ` +
     `errors ${rateText(v.errors)}; latency ${latencyText(v.latency)}; ` +
     `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms; mismatch ${v.mismatch ? `${pct(v.mismatch.observed)} of ${v.mismatch.n}` : '—'}`
   );
