@@ -9,6 +9,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
+import { request } from 'undici';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
 import { renderDetails } from '../../src/workflows/details.js';
@@ -16,7 +17,14 @@ import { renderProgress } from '../../src/workflows/render-progress.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
-import { recordHistory, routeOf, startMigration, waitForPending, type MigrationHandle } from './harness.js';
+import {
+  recordHistory,
+  routeOf,
+  startMigration,
+  waitForPending,
+  waitForProgress,
+  type MigrationHandle,
+} from './harness.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -32,7 +40,11 @@ after(async () => {
 async function scenario(
   name: string,
   o: { family?: string; sticky?: string; withList?: boolean; withCases?: boolean },
-  body: (ctx: { stack: Stack; start: () => Promise<MigrationHandle> }) => Promise<void>,
+  body: (ctx: {
+    stack: Stack;
+    start: () => Promise<MigrationHandle>;
+    traffic: ReturnType<typeof driveTraffic>;
+  }) => Promise<void>,
 ): Promise<void> {
   // Without contract cases (the pass scenario keeps them: the decommission checklist runs them).
   const stack = await startStack({ family: o.family, sticky: o.sticky, cases: o.withCases ? undefined : {} });
@@ -46,7 +58,7 @@ async function scenario(
       workflowBundle: await workflowBundle(),
       activities: { reportDir },
     });
-    await worker.runUntil(body({ stack, start: () => startMigration(t.client, stack, tq) }));
+    await worker.runUntil(body({ stack, traffic, start: () => startMigration(t.client, stack, tq) }));
   } finally {
     await traffic.stop();
     await stack.close();
@@ -164,6 +176,46 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
       assert.equal(r.json.progress.analysis?.outcome, 'insufficient');
       assert.match(r.markdown, /Outcome: \*\*rolled-back\*\* — NotEnoughEvidence: not enough traffic at 25%/);
       await recordHistory(handle, 'not-enough-evidence');
+    });
+  });
+
+  test('not enough evidence: a decommission window that saw no request on new does not pass', async () => {
+    const family = defaultFamily
+      .replace('analysisInterval: 250ms', 'analysisInterval: 250ms\n      evidenceTimeout: 30s')
+      .replace(
+        'decommission: { noLegacyTrafficFor: 1s }',
+        'decommission: { noLegacyTrafficFor: 1s, evidenceTimeout: 1s }',
+      );
+    await scenario('no-legacy-window', { family, withCases: true }, async ({ stack, start, traffic }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start');
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
+      await waitForPending(handle, 'ramp:100');
+      await traffic.stop();
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
+      // Without traffic the 100% step is extended; a burst of requests gives it its evidence,
+      // and nothing more reaches the router afterwards, so the decommission window sees none.
+      const extended = await waitForProgress(
+        handle,
+        'the 100% bake to be extended for evidence',
+        (p) => p.percent === 100 && /^evidence/.test(p.waitingFor ?? ''),
+      );
+      assert.match(extended.waitingFor ?? '', /0 requests on new \(min 5\)/);
+      for (let i = 0; i < 60; i++) {
+        const res = await request(`${stack.router.url}/api/users/${(i % 50) + 1}`, { headers: { 'x-user': `u${i}` } });
+        await res.body.dump();
+      }
+      const result = await handle.result();
+      assert.equal(result.type, 'NotEnoughEvidence', result.reason);
+      assert.match(result.reason ?? '', /^not enough traffic at 100%: 0 requests on new \(min 5\)/);
+      assert.match(result.reason ?? '', /still lacking after 2s/);
+      assert.match(
+        result.progress.decisions.find((d) => d.kind === 'stage' && d.step === 'ramp:100')?.detail ?? '',
+        /^pass — split 100\.00% of 60/,
+      );
+      assert.equal(result.progress.checklist.find((c) => c.id === 'no-legacy-traffic')?.status, 'pending');
+      assert.equal(result.progress.analysis?.newRequests, 0);
+      assert.equal((await routeOf(stack)).mode, 'legacy');
     });
   });
 });
