@@ -15,7 +15,7 @@ import { analyse, maybeContinueAsNew, waitOrAbort } from './steps.js';
 export interface EvidenceNeed {
   extendMs: number;
   enough: (analysis: Migration['progress']['analysis']) => boolean;
-  /** What the failure says lacked evidence ("25%", "the no-legacy window"). */
+  /** What lacked evidence: a step's percent ("25%", whose analysis already names it) or a window. */
   what: string;
 }
 
@@ -56,7 +56,7 @@ export async function hold(
     const a = m.progress.analysis;
     const why = a?.reasons.join('; ') || 'no analysis ran';
     throw ApplicationFailure.nonRetryable(
-      `${why.startsWith('not enough') ? '' : `not enough evidence at ${need.what}: `}${why} — still lacking after ${formatDuration(held)} (plan: extend by at most ${formatDuration(need.extendMs)})`,
+      `${why.startsWith('not enough') && need.what.endsWith('%') ? '' : `not enough evidence in ${need.what}: `}${why} — still lacking after ${formatDuration(held)} (plan: extend by at most ${formatDuration(need.extendMs)})`,
       FailureType.NotEnoughEvidence,
       a,
     );

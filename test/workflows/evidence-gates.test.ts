@@ -207,7 +207,10 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
       }
       const result = await handle.result();
       assert.equal(result.type, 'NotEnoughEvidence', result.reason);
-      assert.match(result.reason ?? '', /^not enough traffic at 100%: 0 requests on new \(min 5\)/);
+      assert.match(
+        result.reason ?? '',
+        /^not enough evidence in the no-legacy-traffic window: not enough traffic at 100%: 0 requests on new/,
+      );
       assert.match(result.reason ?? '', /still lacking after 2s/);
       assert.match(
         result.progress.decisions.find((d) => d.kind === 'stage' && d.step === 'ramp:100')?.detail ?? '',
