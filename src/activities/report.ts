@@ -4,6 +4,8 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pText } from '../parity/gates.js';
+import { parityText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from '../workflows/messages.js';
 
 export interface ReportInput {
@@ -48,16 +50,27 @@ export function renderReportMarkdown(input: ReportInput): string {
       '',
       '## Parity',
       '',
-      `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`,
+      p.parity.outcome
+        ? `- Verdict: ${parityText(p.parity)}`
+        : `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`,
     );
     for (const r of p.parity.reasons) lines.push(`  - ${r}`);
+    if (p.parity.slowRoutes?.length) {
+      lines.push('', '| slower route | samples | legacy p50 | new p50 | shift | p |', '|---|---|---|---|---|---|');
+      for (const r of p.parity.slowRoutes)
+        lines.push(
+          `| ${r.route} | ${r.samples} | ${r.legacyP50 ?? '—'} ms | ${r.newP50 ?? '—'} ms | ${r.shiftMs ?? '—'} ms | ${pText(r.pValue)} |`,
+        );
+    }
   }
   if (p.analysis) {
     lines.push(
       '',
       '## Last analysis',
       '',
-      `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`,
+      p.analysis.outcome
+        ? `- At ${p.analysis.at}: ${stepText(p.analysis)}`
+        : `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`,
     );
     for (const r of p.analysis.reasons) lines.push(`  - ${r}`);
   }

@@ -256,10 +256,22 @@ export function judgeLatency(
   candidate: Distribution,
   o: { minN: number; maxShiftMs: number; confidence: number },
 ): LatencyVerdict {
-  const t = rankTest(legacy, candidate);
+  return judgeRankTest(rankTest(legacy, candidate), o);
+}
+
+/** {@link judgeLatency} on a rank test already computed (the router ships tests, not histograms). */
+export function judgeRankTest(
+  t: RankTest,
+  o: { minN: number; maxShiftMs: number; confidence: number },
+): LatencyVerdict {
   const alpha = 1 - o.confidence;
   let outcome: Outcome = 'pass';
   if (t.nLegacy < o.minN || t.nNew < o.minN) outcome = 'insufficient';
   else if (t.pValue < alpha && (t.shiftMs ?? 0) > o.maxShiftMs) outcome = 'fail';
   return { ...t, outcome, minN: o.minN, maxShiftMs: o.maxShiftMs, alpha };
+}
+
+/** The rank test of two empty samples: nothing to compare. */
+export function emptyRankTest(): RankTest {
+  return { nLegacy: 0, nNew: 0, u: 0, z: 0, pValue: 1, shiftMs: null, probabilitySlower: 0.5 };
 }

@@ -2,6 +2,27 @@
  * The shape of a family's statistics as the router reports them and the workflow judges them.
  * Plain data only: it travels through the admin API and workflow history.
  */
+import { emptyRankTest, type RankTest } from './evidence.js';
+
+/** What counts as "new is slower" for compared latency (the plan's `parity.latency` and `confidence`). */
+export interface LatencyTolerance {
+  /** Largest acceptable Hodges–Lehmann shift, ms. */
+  maxShiftMs: number;
+  /** Latencies needed on each side before a route is judged. */
+  minSamples: number;
+  /** Confidence of the rank test (0.95: p-value under 0.05 is evidence). */
+  confidence: number;
+}
+
+/** Compared latency of one route: the same requests, answered by legacy and by new. Ms. */
+export interface RouteLatency {
+  legacy: { p50: number | null; p95: number | null };
+  new: { p50: number | null; p95: number | null };
+  /** Mann–Whitney U and Hodges–Lehmann shift of new against legacy. */
+  test: RankTest;
+  /** New is slower than the tolerance with evidence: a difference of kind `latency` at `$latency`. */
+  flagged: boolean;
+}
 
 /** Figures for one backend over the stats window. Latencies in milliseconds. */
 export interface BackendFigures {
@@ -29,6 +50,7 @@ export interface RouteParity {
   route: string;
   samples: number;
   mismatches: number;
+  latency: RouteLatency;
 }
 
 /** Shadow comparison figures. */
@@ -46,8 +68,20 @@ export interface ParityFigures {
   /** Differences ignored because they were learned as noise. */
   noiseIgnored: number;
   routes: RouteParity[];
-  /** Latencies of the compared answers, ms; the fairest p95 comparison (same requests on both). */
-  latency: { legacy: { p50: number | null; p95: number | null }; new: { p50: number | null; p95: number | null } };
+  /**
+   * Latencies of the compared answers, ms; the fairest comparison (same requests on both), with
+   * the rank test of new against legacy over all of them.
+   */
+  latency: {
+    legacy: { p50: number | null; p95: number | null };
+    new: { p50: number | null; p95: number | null };
+    test: RankTest;
+  };
+  /**
+   * The tolerance routes were judged against. A flagged route adds its samples to
+   * `byKind.latency` and a `$latency` entry to `topPaths`; it does not change `mismatches`.
+   */
+  latencyTolerance: LatencyTolerance;
 }
 
 /** A family's statistics since the last reset. Times are epoch milliseconds. */
@@ -64,7 +98,15 @@ export interface FamilyStatsSnapshot {
    * share a bucket count once, so this is a slight undercount past a few thousand users.
    */
   canary: { distinctUsers: number };
+  /**
+   * Client-path latency: requests legacy served against requests new served (canary), as a rank
+   * test of new against legacy. Empty unless both backends served traffic in the window.
+   */
+  clientLatency: RankTest;
 }
+
+/** The tolerance a plan without `parity.latency` gets. */
+export const DEFAULT_LATENCY_TOLERANCE: LatencyTolerance = { maxShiftMs: 25, minSamples: 20, confidence: 0.95 };
 
 /** A snapshot with nothing in it, for a family that has seen no traffic. */
 export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
@@ -82,10 +124,12 @@ export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
       topPaths: [],
       noiseIgnored: 0,
       routes: [],
-      latency: { legacy: { p50: null, p95: null }, new: { p50: null, p95: null } },
+      latency: { legacy: { p50: null, p95: null }, new: { p50: null, p95: null }, test: emptyRankTest() },
+      latencyTolerance: { ...DEFAULT_LATENCY_TOLERANCE },
     },
     shadow: { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 },
     fallbacks: 0,
     canary: { distinctUsers: 0 },
+    clientLatency: emptyRankTest(),
   };
 }

@@ -4,9 +4,17 @@
  * comparisons with their differences, mirror counters and fallbacks. Pure; the caller passes
  * the clock.
  */
+import { judgeRankTest, rankTest } from './evidence.js';
 import { LatencyHistogram } from './histogram.js';
 import { normalizePath } from './json-path.js';
-import type { BackendFigures, FamilyStatsSnapshot, PathCount } from './snapshot.js';
+import {
+  DEFAULT_LATENCY_TOLERANCE,
+  type BackendFigures,
+  type FamilyStatsSnapshot,
+  type LatencyTolerance,
+  type PathCount,
+  type RouteParity,
+} from './snapshot.js';
 import type { Difference } from './types.js';
 
 /** Distinct differing paths remembered between resets; later ones are counted by kind only. */
@@ -18,6 +26,9 @@ const EXAMPLE_CHARS = 300;
 
 /** Sticky buckets of the canary split (the router's `BUCKETS`). */
 const USER_BUCKETS = 10_000;
+
+/** The path a per-route latency difference is reported at. */
+export const LATENCY_PATH = '$latency';
 
 export type ShadowEvent = 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
 
@@ -38,6 +49,45 @@ class Backend {
   }
 }
 
+/** One route's compared samples: counts and both sides' latency histograms. */
+class RouteFigures {
+  samples = 0;
+  mismatches = 0;
+  readonly legacy = new LatencyHistogram();
+  readonly candidate = new LatencyHistogram();
+
+  private judged: RouteParity | undefined;
+
+  /**
+   * Judges the route's compared latency; the rank test runs on bucket distributions, O(buckets).
+   * A route with no new sample since the last snapshot reuses its verdict, so idle routes cost
+   * nothing on the admin reads that poll the figures.
+   */
+  parity(route: string, tolerance: LatencyTolerance): RouteParity {
+    const last = this.judged;
+    if (last !== undefined && last.samples === this.samples && last.mismatches === this.mismatches)
+      return { ...last, latency: { ...last.latency } };
+    this.judged = this.judge(route, tolerance);
+    return { ...this.judged, latency: { ...this.judged.latency } };
+  }
+
+  private judge(route: string, tolerance: LatencyTolerance): RouteParity {
+    const test = rankTest(this.legacy.distribution(), this.candidate.distribution());
+    const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
+    return {
+      route,
+      samples: this.samples,
+      mismatches: this.mismatches,
+      latency: {
+        legacy: { p50: this.legacy.percentile(0.5), p95: this.legacy.percentile(0.95) },
+        new: { p50: this.candidate.percentile(0.5), p95: this.candidate.percentile(0.95) },
+        test,
+        flagged: verdict.outcome === 'fail',
+      },
+    };
+  }
+}
+
 function example(v: unknown): unknown {
   if (v === undefined) return undefined;
   const text = JSON.stringify(v);
@@ -54,7 +104,7 @@ export class FamilyStats {
   private noiseIgnored = 0;
   private byKind: Record<string, number> = {};
   private paths = new Map<string, PathCount>();
-  private routes = new Map<string, { samples: number; mismatches: number }>();
+  private routes = new Map<string, RouteFigures>();
   private comparedLegacy = new LatencyHistogram();
   private comparedNew = new LatencyHistogram();
   private shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
@@ -62,8 +112,12 @@ export class FamilyStats {
   private buckets = new Uint8Array(USER_BUCKETS);
   private distinctBuckets = 0;
 
-  constructor(now: number) {
+  private readonly tolerance: LatencyTolerance;
+
+  /** @param tolerance when a route's compared latency counts as a `latency` difference */
+  constructor(now: number, tolerance: LatencyTolerance = DEFAULT_LATENCY_TOLERANCE) {
     this.since = now;
+    this.tolerance = { ...tolerance };
   }
 
   /** A request answered on the client path by `backend`; `failed` = 5xx, timeout or connection error. */
@@ -89,8 +143,10 @@ export class FamilyStats {
     this.comparedLegacy.record(legacyMs);
     this.comparedNew.record(newMs);
     let r = this.routes.get(route);
-    if (r === undefined) this.routes.set(route, (r = { samples: 0, mismatches: 0 }));
+    if (r === undefined) this.routes.set(route, (r = new RouteFigures()));
     r.samples++;
+    r.legacy.record(legacyMs);
+    r.candidate.record(newMs);
     if (result.noisy) this.noiseIgnored++;
     if (result.equal) return;
     this.mismatches++;
@@ -135,6 +191,20 @@ export class FamilyStats {
   }
 
   snapshot(now: number): FamilyStatsSnapshot {
+    const routes = [...this.routes].map(([route, r]) => r.parity(route, this.tolerance));
+    const byKind = { ...this.byKind };
+    const paths = [...this.paths.values()].map((p) => ({ ...p }));
+    for (const r of routes) {
+      if (!r.latency.flagged) continue;
+      byKind.latency = (byKind.latency ?? 0) + r.samples;
+      paths.push({
+        path: LATENCY_PATH,
+        kind: 'latency',
+        count: r.samples,
+        route: r.route,
+        example: { legacy: `p50 ${r.latency.legacy.p50} ms`, candidate: `p50 ${r.latency.new.p50} ms` },
+      });
+    }
     return {
       since: this.since,
       at: now,
@@ -144,21 +214,21 @@ export class FamilyStats {
         matches: this.samples - this.mismatches,
         mismatches: this.mismatches,
         mismatchRate: this.samples === 0 ? 0 : this.mismatches / this.samples,
-        byKind: { ...this.byKind },
-        topPaths: [...this.paths.values()]
-          .sort((a, b) => b.count - a.count || a.path.localeCompare(b.path))
-          .slice(0, TOP_PATHS)
-          .map((p) => ({ ...p })),
+        byKind,
+        topPaths: paths.sort((a, b) => b.count - a.count || a.path.localeCompare(b.path)).slice(0, TOP_PATHS),
         noiseIgnored: this.noiseIgnored,
-        routes: [...this.routes].map(([route, r]) => ({ route, ...r })),
+        routes,
         latency: {
           legacy: { p50: this.comparedLegacy.percentile(0.5), p95: this.comparedLegacy.percentile(0.95) },
           new: { p50: this.comparedNew.percentile(0.5), p95: this.comparedNew.percentile(0.95) },
+          test: rankTest(this.comparedLegacy.distribution(), this.comparedNew.distribution()),
         },
+        latencyTolerance: { ...this.tolerance },
       },
       shadow: { ...this.shadow },
       fallbacks: this.fallbacks,
       canary: { distinctUsers: this.distinctBuckets },
+      clientLatency: rankTest(this.legacy.latency.distribution(), this.candidate.latency.distribution()),
     };
   }
 

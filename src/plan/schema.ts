@@ -155,6 +155,19 @@ export const preserveHostSchema = z.strictObject({
   new: z.boolean().default(false),
 });
 
+const confidence = z
+  .number()
+  .min(0.5, 'expected a confidence between 0.5 and 0.9999 (0.95 = 95%)')
+  .max(0.9999, 'expected a confidence between 0.5 and 0.9999 (0.95 = 95%)');
+
+/** When new is slower than legacy with evidence (see docs/verdicts.md). */
+export const latencyToleranceSchema = z.strictObject({
+  /** Largest acceptable slowdown of new against legacy (Hodges–Lehmann shift). @default 25 (ms) */
+  maxShiftMs: z.number().min(0).default(25),
+  /** Latencies needed on each side before latency is judged. @default 20 (requests) */
+  minSamples: z.number().int().min(2).default(20),
+});
+
 export const parityGateSchema = z.strictObject({
   /** Shadow comparisons needed before parity can be judged. @default 100 */
   minSamples: z.number().int().min(1).default(100),
@@ -176,6 +189,10 @@ export const parityGateSchema = z.strictObject({
    * instance a tenant or account id). Safe mirrors stay concurrent. @default the whole family
    */
   mirrorPartition: z.strictObject({ header: z.string().min(1) }).optional(),
+  /** Confidence of the mismatch-rate bound and of the latency tests, per route and family. @default 0.95 */
+  confidence: confidence.default(0.95),
+  /** Compared latency (same requests on both) per family and per route. @default { maxShiftMs: 25, minSamples: 20 } */
+  latency: latencyToleranceSchema.default(latencyToleranceSchema.parse({})),
 });
 
 export const rampStepSchema = z.strictObject({
@@ -200,6 +217,12 @@ export const rampSchema = z.strictObject({
     ),
   /** How often the family's figures are checked during a bake. @default 30s */
   analysisInterval: duration.default(30_000),
+  /**
+   * How long a step's bake is extended while its analysis lacks evidence (too few requests on
+   * new or too few users); then the migration fails with `NotEnoughEvidence`.
+   * @default each step's own bake (a step waits at most twice its bake)
+   */
+  evidenceTimeout: duration.optional(),
 });
 
 export const sloSchema = z.strictObject({
@@ -211,6 +234,15 @@ export const sloSchema = z.strictObject({
   maxMismatchRate: ratio.default(0.02),
   /** New-backend requests needed in an analysis before its rates are judged. @default 20 */
   minRequests: z.number().int().min(1).default(20),
+  /**
+   * Distinct users (sticky keys) needed at a step strictly between 0% and 100%: fewer make the
+   * split meaningless, so the step lacks evidence. @default 20 (users)
+   */
+  minUsers: z.number().int().min(1).default(20),
+  /** Confidence of the error- and mismatch-rate bounds and the latency test. @default 0.95 */
+  confidence: confidence.default(0.95),
+  /** Client-path latency, legacy-served against new-served. @default { maxShiftMs: 25, minSamples: 20 } */
+  latency: latencyToleranceSchema.default(latencyToleranceSchema.parse({})),
 });
 
 export const guardSchema = z.strictObject({
@@ -251,6 +283,11 @@ export const decommissionSchema = z.strictObject({
   checks: z.array(checklistCheck).default(['no-legacy-traffic', 'contracts-green-on-new', 'route-pinned-new']),
   /** The window without legacy traffic for the family that `no-legacy-traffic` requires. @default 10m */
   noLegacyTrafficFor: duration.default(600_000),
+  /**
+   * How long that window is extended while it saw no request on new (no traffic is not
+   * evidence); then the migration fails with `NotEnoughEvidence`. @default the window itself
+   */
+  evidenceTimeout: duration.optional(),
   /** Items a named person signs off (`phoenix approve <family> --step decommission:<id>`). @default [] */
   manual: z
     .array(

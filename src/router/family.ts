@@ -153,7 +153,7 @@ export class FamilyRuntime {
     this.name = plan.name;
     this.route = { family: plan.name, mode: 'legacy', percent: 0, version: 0, sampleRate: plan.parity.sampleRate };
     this.guard = new Guard(plan.name, plan.guard);
-    this.stats = new FamilyStats(now);
+    this.stats = new FamilyStats(now, { ...plan.parity.latency, confidence: plan.parity.confidence });
     this.legacy = pools.legacy;
     this.candidate = pools.candidate;
     this.legacyOrigin = new URL(plan.legacy).origin;

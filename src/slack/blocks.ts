@@ -72,6 +72,11 @@ export interface ApprovalFigures {
   p95Legacy?: number | null;
   p95New?: number | null;
   timeAtStepMs: number;
+  /**
+   * The gates' verdicts in words with their numbers (outcome, n, observed rate, bound, p-value,
+   * shift, observed split): `parity` for the shadow gate, `step` for the current percent.
+   */
+  verdicts?: { parity?: string; step?: string };
 }
 
 const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
@@ -124,6 +129,25 @@ export function approvalBlocks(r: ApprovalRequest, secret?: string): Block[] {
         { type: 'mrkdwn', text: `*Time at this step*\n${duration(f.timeAtStepMs)}` },
       ],
     },
+    ...(f.verdicts?.parity || f.verdicts?.step
+      ? [
+          {
+            type: 'section',
+            text: {
+              type: 'mrkdwn',
+              text: clip(
+                [
+                  '*Evidence*',
+                  f.verdicts.parity ? `• Parity: ${f.verdicts.parity}` : '',
+                  f.verdicts.step ? `• At ${f.percent}%: ${f.verdicts.step}` : '',
+                ]
+                  .filter(Boolean)
+                  .join('\n'),
+              ),
+            },
+          },
+        ]
+      : []),
     {
       type: 'actions',
       block_id: 'phoenix_decision',

@@ -3,6 +3,7 @@
  * is, its figures, and what it waits for. Pure.
  */
 import type { FamilyPlan } from '../plan/schema.js';
+import { parityText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from './messages.js';
 
 function rate(x: number | undefined): string {
@@ -20,14 +21,13 @@ export function renderDetails(p: MigrationProgress, family: FamilyPlan): string 
     lines.push(
       `- approval **${p.pending.step}** by ${p.pending.approvers.join(', ') || 'any approver'} before ${p.pending.deadline}`,
     );
-  if (p.parity)
-    lines.push(
-      `- parity: ${p.parity.status}, ${p.parity.samples} samples, mismatch ${rate(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'}`,
-    );
+  if (p.parity) {
+    lines.push(`- parity: ${parityText(p.parity)}`);
+    for (const r of p.parity.reasons.slice(0, 5)) lines.push(`  - ${r}`);
+  }
   if (p.analysis) {
-    lines.push(
-      `- last analysis: ${p.analysis.newRequests} new requests, errors ${rate(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}${p.analysis.breached ? ' — BREACH' : ''}`,
-    );
+    lines.push(`- last analysis at ${p.percent}%: ${stepText(p.analysis)}`);
+    for (const r of p.analysis.reasons.slice(0, 5)) lines.push(`  - ${r}`);
   }
   if (p.rollback) lines.push(`- rolled back: ${p.rollback.type} — ${p.rollback.reason}`);
   return lines.join('\n');
@@ -41,9 +41,9 @@ export function renderPlanDetails(family: FamilyPlan): string {
     family.description ?? '',
     `- routes: ${family.routes.map((r) => `\`${r}\``).join(', ')}`,
     `- legacy: \`${family.legacy}\`, new: \`${family.new}\``,
-    `- parity gate: ≥ ${family.parity.minSamples} samples, mismatch ≤ ${rate(family.parity.maxMismatchRate)}, p95 ≤ ${family.parity.maxP95Ratio}× legacy`,
+    `- parity gate: ≥ ${family.parity.minSamples} samples, mismatch ≤ ${rate(family.parity.maxMismatchRate)} at ${rate(family.parity.confidence)} confidence, p95 ≤ ${family.parity.maxP95Ratio}× legacy, latency shift ≤ ${family.parity.latency?.maxShiftMs ?? 25} ms`,
     `- ramp: ${steps}`,
-    `- SLO: errors ≤ ${rate(family.slo.maxErrorRate)}, p95 ≤ ${family.slo.maxP95Ratio}× legacy`,
+    `- SLO: errors ≤ ${rate(family.slo.maxErrorRate)}, p95 ≤ ${family.slo.maxP95Ratio}× legacy; each step needs ≥ ${family.slo.minRequests} requests on new and ≥ ${family.slo.minUsers ?? 20} users`,
     `- approvers: ${family.approval.approvers.join(', ') || 'anyone'}`,
   ]
     .filter((l) => l !== '')

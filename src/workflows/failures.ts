@@ -6,6 +6,11 @@ export const FailureType = {
   PreflightFailed: 'PreflightFailed',
   ContractGateFailed: 'ContractGateFailed',
   ParityNotReached: 'ParityNotReached',
+  /**
+   * A gate never got enough evidence to pass within its timeout: too few shadow samples, too few
+   * requests or users at a ramp step, no traffic on new in the decommission window.
+   */
+  NotEnoughEvidence: 'NotEnoughEvidence',
   SloBreached: 'SloBreached',
   GuardTripped: 'GuardTripped',
   ApprovalRejected: 'ApprovalRejected',

@@ -3,6 +3,7 @@
  * and scripts. Wire names stay short (`approve`, `pause`, `progress`).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ParityEvidenceFields, StepEvidenceFields } from '../parity/gates.js';
 import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
 
 /** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
@@ -110,8 +111,10 @@ export interface MigrationProgress {
   /** What the workflow waits for, in words. */
   waitingFor?: string;
   pending?: PendingApproval;
-  parity?: ParityVerdict;
-  analysis?: SloVerdict & { at: string };
+  /** The parity gate's last verdict; the evidence fields are absent for runs started before they existed. */
+  parity?: ParityVerdict & Partial<ParityEvidenceFields>;
+  /** The last analysis of the current percent, with its evidence (same caveat). */
+  analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
   decisions: DecisionRecord[];
   checklist: ChecklistItemState[];
   rollback?: { reason: string; type: string; at: string; completedAt?: string; durationMs?: number };

@@ -14,22 +14,16 @@ import {
   condition,
   log,
 } from '@temporalio/workflow';
-import { evaluateParity } from '../parity/thresholds.js';
+import { stepText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
+import { hold } from './bake.js';
+import { decommission } from './decommission.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
+import { waitForParity } from './parity-gate.js';
 import { act } from './proxies.js';
-import {
-  awaitApproval,
-  closeApprovalMessage,
-  hold,
-  maybeContinueAsNew,
-  notice,
-  readFigures,
-  waitOrAbort,
-  writeReport,
-} from './steps.js';
+import { awaitApproval, closeApprovalMessage, notice, writeReport } from './steps.js';
 
 export type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
 
@@ -116,48 +110,6 @@ async function startShadow(m: Migration): Promise<void> {
   m.enter('parity');
 }
 
-async function waitForParity(m: Migration): Promise<void> {
-  const gate = m.family.parity;
-  m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
-  let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
-  for (;;) {
-    const f = await readFigures(m, 'read parity figures');
-    const verdict = evaluateParity(f.stats, gate);
-    m.progress.parity = verdict;
-    if (f.guard.tripped)
-      throw ApplicationFailure.nonRetryable(
-        `router guard tripped during shadow: ${f.guard.reason ?? ''}`,
-        FailureType.GuardTripped,
-      );
-    if (verdict.status === 'met') {
-      m.record({
-        kind: 'stage',
-        step: 'parity',
-        detail: `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
-      });
-      m.enter('ramp-start');
-      return;
-    }
-    if (waited >= gate.timeout) {
-      const why =
-        verdict.status === 'no-samples'
-          ? 'no shadow samples at all — is traffic reaching the router for this family?'
-          : verdict.reasons.join('; ');
-      throw ApplicationFailure.nonRetryable(
-        `parity not reached within ${formatDuration(gate.timeout)}: ${why}`,
-        FailureType.ParityNotReached,
-        verdict,
-      );
-    }
-    m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
-    const slice = Math.min(gate.pollInterval, gate.timeout - waited);
-    await waitOrAbort(m, slice, 'wait for parity');
-    waited += slice;
-    m.enter('parity', 0, waited);
-    await maybeContinueAsNew(m);
-  }
-}
-
 async function awaitRampStart(m: Migration): Promise<void> {
   await awaitApproval(m, 'ramp-start', `start the ramp to ${m.family.ramp.steps[0]?.percent ?? 0}%`, false);
   m.enter('ramp');
@@ -169,9 +121,22 @@ async function ramp(m: Migration): Promise<void> {
   for (let i = from; i < steps.length; i++) {
     const resumingBake = m.position.phase === 'ramp' && m.position.stepIndex === i && m.position.applied === true;
     if (!resumingBake) await rampTo(m, i);
-    await hold(m, steps[i]!.bake, `bake ${steps[i]!.percent}% for ${formatDuration(steps[i]!.bake)}`, (baked) =>
-      m.enter('ramp', i, baked, true),
+    const step = steps[i]!;
+    await hold(
+      m,
+      step.bake,
+      `bake ${step.percent}% for ${formatDuration(step.bake)}`,
+      (baked) => m.enter('ramp', i, baked, true),
+      m.evidence
+        ? {
+            extendMs: m.family.ramp.evidenceTimeout ?? step.bake,
+            enough: (a) => a?.outcome === 'pass',
+            what: `${step.percent}%`,
+          }
+        : undefined,
     );
+    const a = m.progress.analysis;
+    if (m.evidence && a) m.record({ kind: 'stage', step: `ramp:${step.percent}`, detail: stepText(a) });
   }
   m.enter('decommission');
 }
@@ -192,6 +157,8 @@ async function rampTo(m: Migration, i: number): Promise<void> {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
   });
+  // The last analysis judged the previous percent; this step starts without evidence.
+  if (m.evidence) m.progress.analysis = undefined;
   const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
@@ -205,64 +172,6 @@ async function rampTo(m: Migration, i: number): Promise<void> {
   m.setPercent(step.percent);
   m.enter('ramp', i, 0, true);
   await notice(m, 'stage', `*${m.family.name}*: ${step.percent}% of traffic on the new service`);
-}
-
-async function decommission(m: Migration): Promise<void> {
-  m.setStage(Stage.Decommission, 'the decommission checklist');
-  const d = m.family.decommission;
-  if (m.progress.checklist.length === 0) {
-    const state = await act('control', 'setRoute', 'pin route to new', {
-      adminUrl: m.input.routerAdminUrl,
-      family: m.family.name,
-      mode: 'new',
-      percent: 100,
-      version: m.nextVersion(),
-      updatedBy: m.progress.workflowId,
-    });
-    m.sawVersion(state.version);
-    m.setPercent(100);
-    m.progress.checklist = [
-      ...d.checks.map((id) => ({ id, kind: 'automated' as const, description: id, status: 'pending' as const })),
-      ...d.manual.map((x) => ({
-        id: x.id,
-        kind: 'manual' as const,
-        description: x.description,
-        owner: x.owner,
-        status: 'pending' as const,
-      })),
-    ];
-  }
-  for (const item of m.progress.checklist) {
-    if (item.status !== 'pending') continue;
-    if (item.kind === 'manual') {
-      const decision = await awaitApproval(m, `decommission:${item.id}`, item.description, true);
-      Object.assign(item, { status: 'signed-off', by: decision.by, at: new Date().toISOString() });
-      continue;
-    }
-    if (item.id === 'no-legacy-traffic') {
-      const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
-      if (!resuming)
-        await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
-          adminUrl: m.input.routerAdminUrl,
-          family: m.family.name,
-        });
-      await hold(m, d.noLegacyTrafficFor, `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`, (baked) =>
-        m.enter('decommission', 0, baked),
-      );
-    }
-    const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
-      adminUrl: m.input.routerAdminUrl,
-      family: m.family,
-      check: item.id as 'no-legacy-traffic',
-    });
-    Object.assign(item, { status: r.status, detail: r.detail, at: new Date().toISOString() });
-    m.refreshDetails();
-    if (r.status === 'failed')
-      throw ApplicationFailure.nonRetryable(
-        `decommission check ${item.id} failed: ${r.detail}`,
-        FailureType.ChecklistFailed,
-      );
-  }
 }
 
 interface FailureInfo {

@@ -4,6 +4,7 @@
  */
 import {
   ApplicationFailure,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -97,6 +98,11 @@ export class Migration {
   decision: Decision | undefined;
   abortRequested: { reason: string; by?: string } | undefined;
   retryRequested = false;
+  /**
+   * Gates decide on evidence (three outcomes, bake extended while evidence is missing). Runs
+   * recorded before this logic existed replay with the earlier gates.
+   */
+  readonly evidence: boolean;
   private versionBase: number;
   private versionCounter: number;
   private lastVersion: number;
@@ -104,6 +110,7 @@ export class Migration {
   constructor(input: MigrateFamilyInput) {
     this.input = input;
     this.family = input.family;
+    this.evidence = patched('evidence-gates');
     const c = input.carry;
     this.resuming = c !== undefined;
     const info = workflowInfo();

@@ -2,6 +2,7 @@
  * A migration's progress as terminal text: stage, percent with a bar, parity and SLO figures,
  * what it waits for and the exact command to approve, decisions, and the rollback reason.
  */
+import { outcomeText, parityText, splitText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from './messages.js';
 
 const BAR = 30;
@@ -18,10 +19,10 @@ const ms = (x: number | undefined | null): string => (x === undefined || x === n
 /** One line, for live views and lists. */
 export function progressLine(p: MigrationProgress): string {
   const parity = p.parity
-    ? ` parity ${p.parity.status} (${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)})`
+    ? ` parity ${p.parity.outcome ? outcomeText(p.parity.outcome) : p.parity.status} (${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)})`
     : '';
   const analysis = p.analysis
-    ? ` | new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}`
+    ? ` | ${p.analysis.outcome ? `${outcomeText(p.analysis.outcome)}, split ${splitText(p.analysis)}, ` : ''}new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}`
     : '';
   return `${bar(p.percent)} ${p.stage}${p.paused ? ' (paused)' : ''}${parity}${analysis}`;
 }
@@ -35,14 +36,19 @@ export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
   if (p.waitingFor) lines.push(`  waiting for: ${p.waitingFor}`);
   if (p.parity) {
     lines.push(
-      `  parity: ${p.parity.status} — ${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)}, p95 legacy ${ms(p.parity.legacyP95)} vs new ${ms(p.parity.newP95)}`,
+      p.parity.outcome
+        ? `  parity: ${parityText(p.parity)}`
+        : `  parity: ${p.parity.status} — ${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)}, p95 legacy ${ms(p.parity.legacyP95)} vs new ${ms(p.parity.newP95)}`,
     );
     for (const r of p.parity.reasons) lines.push(`    · ${r}`);
   }
   if (p.analysis) {
     lines.push(
-      `  last analysis (${p.analysis.at}): ${p.analysis.newRequests} new requests, errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}, mismatch ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — BREACH' : ''}`,
+      p.analysis.outcome
+        ? `  last analysis (${p.analysis.at}): ${stepText(p.analysis)}`
+        : `  last analysis (${p.analysis.at}): ${p.analysis.newRequests} new requests, errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}, mismatch ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — BREACH' : ''}`,
     );
+    if (p.analysis.outcome) for (const r of p.analysis.reasons) lines.push(`    · ${r}`);
   }
   if (p.pending) {
     const who = p.pending.approvers[0] ?? '<you>';

@@ -1,6 +1,6 @@
 /**
- * The building blocks the migration's stages share: analysing figures, holding a percent while
- * watching it, waiting for approvals, notices, continue-as-new. Workflow code only.
+ * The building blocks the migration's stages share: reading and analysing figures, waiting for
+ * approvals, notices, continue-as-new (holding a percent is in bake.ts). Workflow code only.
  */
 import {
   ApplicationFailure,
@@ -12,7 +12,9 @@ import {
 } from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
 import type { SlackMessageRef } from '../activities/slack.js';
+import { evaluateStep, type EvidenceSlo } from '../parity/gates.js';
 import { evaluateSlo } from '../parity/thresholds.js';
+import { parityText, stepText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
@@ -38,10 +40,23 @@ export async function readFigures(m: Migration, summary: string): Promise<Family
   }
 }
 
+/** The plan's SLOs with their evidence settings (defaults for plans written before they existed). */
+export function sloOf(m: Migration): EvidenceSlo {
+  const slo = m.family.slo as Partial<EvidenceSlo> & typeof m.family.slo;
+  return {
+    ...slo,
+    minUsers: slo.minUsers ?? 20,
+    confidence: slo.confidence ?? 0.95,
+    latency: slo.latency ?? { maxShiftMs: 25, minSamples: 20 },
+  };
+}
+
 /** One analysis of the current percent against the plan's SLOs; a breach throws at once. */
 export async function analyse(m: Migration): Promise<void> {
   const f = await readFigures(m, `analyse ${m.progress.percent}%`);
-  const v = evaluateSlo(f.stats, m.family.slo, f.guard);
+  const v = m.evidence
+    ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)
+    : evaluateSlo(f.stats, m.family.slo, f.guard);
   m.progress.analysis = { ...v, at: new Date().toISOString() };
   m.refreshDetails();
   if (v.breached) {
@@ -58,30 +73,6 @@ export async function analyse(m: Migration): Promise<void> {
 export async function waitOrAbort(m: Migration, ms: number, summary: string): Promise<void> {
   await condition(() => m.abortRequested !== undefined, Math.max(ms, 1), { summary });
   m.throwIfAborted();
-}
-
-/**
- * Holds the current percent for `totalMs`, analysing every interval. Paused time does not count,
- * and a pause at the end holds until resumed; analysis goes on either way.
- */
-export async function hold(
-  m: Migration,
-  totalMs: number,
-  summary: string,
-  onProgress: (heldMs: number) => void,
-): Promise<void> {
-  let held = m.position.bakedMs;
-  const interval = m.family.ramp.analysisInterval;
-  while (held < totalMs || m.progress.paused) {
-    const paused = m.progress.paused;
-    const slice = paused ? interval : Math.min(interval, totalMs - held);
-    m.setWaiting(paused ? `resume (paused at ${m.progress.percent}%)` : `${summary}: ${formatDuration(held)} done`);
-    await waitOrAbort(m, slice, paused ? 'paused' : summary);
-    if (!paused && !m.progress.paused) held += slice;
-    await analyse(m);
-    onProgress(held);
-    await maybeContinueAsNew(m);
-  }
 }
 
 /**
@@ -192,6 +183,10 @@ async function postApprovalRequest(m: Migration, step: string, label: string): P
         p95Legacy: f.analysis?.legacyP95 ?? f.parity?.legacyP95 ?? null,
         p95New: f.analysis?.newP95 ?? f.parity?.newP95 ?? null,
         timeAtStepMs: Date.parse(new Date().toISOString()) - Date.parse(f.stageStartedAt),
+        verdicts: {
+          parity: f.parity ? parityText(f.parity) : undefined,
+          step: f.analysis && f.percent > 0 ? stepText(f.analysis) : undefined,
+        },
       },
     }),
   );

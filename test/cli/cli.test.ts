@@ -164,6 +164,7 @@ describe('phoenix CLI', () => {
     );
     const text = await phoenix('status', family);
     assert.match(text.stdout, new RegExp(`npx phoenix approve ${family} --step ramp-start --as alice`));
+    assert.match(text.stdout, /parity: pass — mismatch 0\.00% \(0 of \d+\), 95% bounds .*; latency shift /);
 
     const mallory = await phoenix('approve', family, '--step', 'ramp-start', '--as', 'mallory');
     assert.equal(mallory.code, 5);

@@ -296,6 +296,11 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       );
       assert.equal(post.token, `Bearer ${TOKEN}`);
       assert.equal(post.body.channel, 'C123');
+      // The parity verdict travels with its numbers: outcome, n, bounds, shift and p-value.
+      assert.match(
+        JSON.stringify(post.body.blocks),
+        /Parity: pass — mismatch 0\.00% \(0 of \d+\), 95% bounds .*latency shift .*, p [=<] /,
+      );
       const value = buttonOf(post);
 
       assert.equal((await click(receiver, 'UALICE', 'phoenix_approve', value, { secret: 'forged' })).statusCode, 401);

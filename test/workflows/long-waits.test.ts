@@ -74,7 +74,7 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
             intervalMs: 100,
           },
         );
-        await traffic.stop();
+        // Traffic goes on: a bake without requests on new is not evidence and would never pass.
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
         // Waiting on the result lets the server skip: 6 h of bake with an analysis a minute
         // (360 analyses), then 24 h waiting for the 100% approval, which times out.

@@ -171,14 +171,15 @@ describe('migrateFamily', { concurrency: 1 }, () => {
     });
   });
 
-  test('no traffic is reported as no samples, not as parity', async () => {
+  test('no traffic is not enough evidence for parity, never parity', async () => {
     const family = defaultFamily.replace('timeout: 20s', 'timeout: 2s');
     await scenario('no-traffic', { family, cases: {}, traffic: false }, async ({ start }) => {
       const handle = await start();
       const result = await handle.result();
-      assert.equal(result.type, 'ParityNotReached');
-      assert.match(result.reason ?? '', /no shadow samples/);
+      assert.equal(result.type, 'NotEnoughEvidence');
+      assert.match(result.reason ?? '', /not enough evidence for parity within 2s: no shadow samples/);
       assert.equal(result.progress.parity?.status, 'no-samples');
+      assert.equal(result.progress.parity?.outcome, 'insufficient');
     });
   });
 

@@ -13,7 +13,7 @@ import { loadPlan, type Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 
 /** How the new upstream behaves; tests flip it mid-migration. */
-export type Behaviour = 'same' | 'different' | 'errors' | 'slow';
+export type Behaviour = 'same' | 'different' | 'errors' | 'slow' | 'slow-list';
 
 export interface Upstream {
   url: string;
@@ -53,7 +53,8 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
       if (req.url === '/' || req.url === '/healthz') return send(200, { ok: true });
       return send(404, { error: 'not found' });
     };
-    if (b === 'slow') setTimeout(answer, 150);
+    const list = req.url === '/api/users' || req.url?.startsWith('/api/users?');
+    if (b === 'slow' || (b === 'slow-list' && list)) setTimeout(answer, 150);
     else answer();
   });
   server.keepAliveTimeout = 1000;
@@ -80,7 +81,7 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
 /** Sends GETs for the family through the router until stopped. */
 export function driveTraffic(
   routerUrl: string,
-  { concurrency = 2 } = {},
+  { concurrency = 2, withList = false } = {},
 ): { stop(): Promise<void>; sent: () => number; failed: () => number } {
   let running = true;
   let sent = 0;
@@ -90,7 +91,8 @@ export function driveTraffic(
     while (running) {
       i = (i + 1) % 50;
       try {
-        const res = await request(`${routerUrl}/api/users/${i + 1}`, { headers: { 'x-user': `u${i}` } });
+        const url = withList && i % 2 === 0 ? `${routerUrl}/api/users` : `${routerUrl}/api/users/${i + 1}`;
+        const res = await request(url, { headers: { 'x-user': `u${i}` } });
         await res.body.dump();
         if (res.statusCode >= 500) failed += 1;
       } catch {
@@ -116,6 +118,8 @@ export interface PlanOverrides {
   /** Contract case files: name → YAML. */
   cases?: Record<string, string>;
   approvers?: string[];
+  /** The family's sticky key as YAML. @default "{ header: x-user }" (50 users in driveTraffic) */
+  sticky?: string;
 }
 
 /** Writes a plan for family `users` and its case files into a temp dir and loads it. */
@@ -145,7 +149,7 @@ families:
     routes: ["GET /api/users", "GET /api/users/:id"]
     new: ${candidate}
     contracts: ["contracts/*.yaml"]
-    sticky: { header: x-user }
+    sticky: ${o.sticky ?? '{ header: x-user }'}
     diff: { ignore: ["$..request_id"], learnNoise: false }
 ${o.family ?? defaultFamily}`;
   const file = path.join(dir, 'plan.yaml');

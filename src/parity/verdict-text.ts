@@ -1,0 +1,59 @@
+/**
+ * Verdicts in words, with their numbers: one line per gate for the progress view, the Temporal
+ * UI details, Slack and the report. Pure; accepts verdicts from runs that predate the evidence
+ * fields (they render with what they have).
+ */
+import type { LatencyVerdict, RateVerdict } from './evidence.js';
+import { pText, type ParityEvidenceFields, type StepEvidenceFields } from './gates.js';
+import type { ParityVerdict, SloVerdict } from './thresholds.js';
+
+const pct = (x: number | null | undefined): string =>
+  x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
+
+/** "pass", "fail" or "not enough evidence". */
+export function outcomeText(outcome: string | undefined): string {
+  return outcome === 'insufficient' ? 'not enough evidence' : (outcome ?? '—');
+}
+
+/** A rate with its bounds: "0.00% (0 of 300), 95% bounds 0.00%–0.90% vs ≤ 1.00%". */
+export function rateText(v: RateVerdict): string {
+  const rule = v.threshold === 0 ? ` (a zero threshold: none in at least ${v.minN})` : '';
+  return `${pct(v.observed)} (${v.events} of ${v.n}), ${Math.round(v.confidence * 1000) / 10}% bounds ${pct(v.lower)}–${pct(v.upper)} vs ≤ ${pct(v.threshold)}${rule}`;
+}
+
+/** A latency comparison: "shift +0.4 ms (max 25 ms), p = 0.31, n 300/300". */
+export function latencyText(v: LatencyVerdict): string {
+  const shift = v.shiftMs === null ? '—' : `${v.shiftMs > 0 ? '+' : ''}${v.shiftMs} ms`;
+  return `shift ${shift} (max ${v.maxShiftMs} ms), ${pText(v.pValue)}, n ${v.nLegacy}/${v.nNew}`;
+}
+
+/** The parity gate in one line. */
+export function parityText(v: ParityVerdict & Partial<ParityEvidenceFields>): string {
+  if (!v.outcome || !v.mismatch || !v.latency)
+    return `${v.status}, ${v.samples} samples, mismatch ${pct(v.mismatchRate)}, p95 ratio ${v.p95Ratio?.toFixed(2) ?? '—'}`;
+  const slow = v.slowRoutes?.length
+    ? `; ${v.slowRoutes.length} route(s) slower: ${v.slowRoutes.map((r) => r.route).join(', ')}`
+    : '';
+  return (
+    `${outcomeText(v.outcome)} — mismatch ${rateText(v.mismatch)}; latency ${latencyText(v.latency)}; ` +
+    `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms (×${v.p95Ratio?.toFixed(2) ?? '—'})${slow}`
+  );
+}
+
+/** The observed split next to the target: "24.60% of 455 requests on new (target 25%)". */
+export function splitText(v: Partial<StepEvidenceFields>): string {
+  if (!v.split) return '—';
+  return `${v.split.observed === null ? '—' : pct(v.split.observed)} of ${v.split.totalRequests} requests on new (target ${v.split.target}%)`;
+}
+
+/** A ramp step's analysis in one line. */
+export function stepText(v: SloVerdict & Partial<StepEvidenceFields>): string {
+  if (!v.outcome || !v.errors || !v.latency || !v.users)
+    return `${v.newRequests} new requests, errors ${pct(v.errorRate)}, p95 ratio ${v.p95Ratio?.toFixed(2) ?? '—'}${v.breached ? ' — BREACH' : ''}`;
+  return (
+    `${outcomeText(v.outcome)} — split ${splitText(v)}, ${v.users.distinct} users` +
+    `${v.split && v.split.target > 0 && v.split.target < 100 ? ` (min ${v.users.min})` : ''}; ` +
+    `errors ${rateText(v.errors)}; latency ${latencyText(v.latency)}; ` +
+    `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms; mismatch ${v.mismatch ? `${pct(v.mismatch.observed)} of ${v.mismatch.n}` : '—'}`
+  );
+}

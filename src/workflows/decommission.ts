@@ -1,0 +1,87 @@
+/**
+ * Decommission: pin the route to new, then work through the checklist (the no-legacy-traffic
+ * window, automated checks, manual sign-offs). Workflow code only.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { stepText } from '../parity/verdict-text.js';
+import { formatDuration } from '../plan/duration.js';
+import { hold } from './bake.js';
+import { FailureType } from './failures.js';
+import { Stage } from './messages.js';
+import type { Migration } from './migration-state.js';
+import { act } from './proxies.js';
+import { awaitApproval } from './steps.js';
+
+/** Pins the route to new and runs the decommission checklist; a failed check throws. */
+export async function decommission(m: Migration): Promise<void> {
+  m.setStage(Stage.Decommission, 'the decommission checklist');
+  const d = m.family.decommission;
+  if (m.progress.checklist.length === 0) {
+    const state = await act('control', 'setRoute', 'pin route to new', {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family.name,
+      mode: 'new',
+      percent: 100,
+      version: m.nextVersion(),
+      updatedBy: m.progress.workflowId,
+    });
+    m.sawVersion(state.version);
+    m.setPercent(100);
+    m.progress.checklist = [
+      ...d.checks.map((id) => ({ id, kind: 'automated' as const, description: id, status: 'pending' as const })),
+      ...d.manual.map((x) => ({
+        id: x.id,
+        kind: 'manual' as const,
+        description: x.description,
+        owner: x.owner,
+        status: 'pending' as const,
+      })),
+    ];
+  }
+  for (const item of m.progress.checklist) {
+    if (item.status !== 'pending') continue;
+    if (item.kind === 'manual') {
+      const decision = await awaitApproval(m, `decommission:${item.id}`, item.description, true);
+      Object.assign(item, { status: 'signed-off', by: decision.by, at: new Date().toISOString() });
+      continue;
+    }
+    if (item.id === 'no-legacy-traffic') {
+      const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
+      if (!resuming) {
+        await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
+          adminUrl: m.input.routerAdminUrl,
+          family: m.family.name,
+        });
+        if (m.evidence) m.progress.analysis = undefined;
+      }
+      // No traffic at all is not evidence that legacy is unused: the window needs requests on new.
+      await hold(
+        m,
+        d.noLegacyTrafficFor,
+        `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`,
+        (baked) => m.enter('decommission', 0, baked),
+        m.evidence
+          ? {
+              extendMs: d.evidenceTimeout ?? d.noLegacyTrafficFor,
+              enough: (a) => (a?.newRequests ?? 0) > 0,
+              what: 'the no-legacy-traffic window',
+            }
+          : undefined,
+      );
+      const a = m.progress.analysis;
+      if (m.evidence && a) m.record({ kind: 'stage', step: 'no-legacy-traffic', detail: stepText(a) });
+    }
+    const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family,
+      check: item.id as 'no-legacy-traffic',
+    });
+    Object.assign(item, { status: r.status, detail: r.detail, at: new Date().toISOString() });
+    m.refreshDetails();
+    if (r.status === 'failed')
+      throw ApplicationFailure.nonRetryable(
+        `decommission check ${item.id} failed: ${r.detail}`,
+        FailureType.ChecklistFailed,
+      );
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The parity gate: read the router's figures every poll interval while shadow traffic is
+ * compared, until the gate passes or its timeout ends the migration. Workflow code only.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { evaluateParityEvidence, type EvidenceParityGate } from '../parity/gates.js';
+import { evaluateParity } from '../parity/thresholds.js';
+import { parityText } from '../parity/verdict-text.js';
+import { formatDuration } from '../plan/duration.js';
+import { FailureType } from './failures.js';
+import { Stage } from './messages.js';
+import type { Migration } from './migration-state.js';
+import { maybeContinueAsNew, readFigures, waitOrAbort } from './steps.js';
+
+/** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
+function parityGateOf(m: Migration): EvidenceParityGate {
+  const gate = m.family.parity as Partial<EvidenceParityGate> & typeof m.family.parity;
+  return {
+    ...gate,
+    confidence: gate.confidence ?? 0.95,
+    latency: gate.latency ?? { maxShiftMs: 25, minSamples: 20 },
+  };
+}
+
+export async function waitForParity(m: Migration): Promise<void> {
+  const gate = m.family.parity;
+  m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
+  let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
+  for (;;) {
+    const f = await readFigures(m, 'read parity figures');
+    const verdict: NonNullable<typeof m.progress.parity> = m.evidence
+      ? evaluateParityEvidence(f.stats, parityGateOf(m))
+      : evaluateParity(f.stats, gate);
+    m.progress.parity = verdict;
+    if (f.guard.tripped)
+      throw ApplicationFailure.nonRetryable(
+        `router guard tripped during shadow: ${f.guard.reason ?? ''}`,
+        FailureType.GuardTripped,
+      );
+    if (verdict.status === 'met') {
+      m.record({
+        kind: 'stage',
+        step: 'parity',
+        detail: m.evidence
+          ? parityText(verdict)
+          : `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
+      });
+      m.enter('ramp-start');
+      return;
+    }
+    if (waited >= gate.timeout && m.evidence && verdict.outcome === 'insufficient') {
+      const why =
+        verdict.status === 'no-samples'
+          ? 'no shadow samples at all — is traffic reaching the router for this family?'
+          : verdict.reasons.join('; ');
+      throw ApplicationFailure.nonRetryable(
+        `not enough evidence for parity within ${formatDuration(gate.timeout)}: ${why}`,
+        FailureType.NotEnoughEvidence,
+        verdict,
+      );
+    }
+    if (waited >= gate.timeout) {
+      const why =
+        verdict.status === 'no-samples'
+          ? 'no shadow samples at all — is traffic reaching the router for this family?'
+          : verdict.reasons.join('; ');
+      throw ApplicationFailure.nonRetryable(
+        `parity not reached within ${formatDuration(gate.timeout)}: ${why}`,
+        FailureType.ParityNotReached,
+        verdict,
+      );
+    }
+    m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
+    const slice = Math.min(gate.pollInterval, gate.timeout - waited);
+    await waitOrAbort(m, slice, 'wait for parity');
+    waited += slice;
+    m.enter('parity', 0, waited);
+    await maybeContinueAsNew(m);
+  }
+}
