@@ -97,14 +97,18 @@ export const diffRulesSchema = z.strictObject({
       maxShiftMs: z.number().min(0).default(50),
       /** Timed repetitions of each safe case on each side; 0 switches the comparison off. @default 5 */
       repetitions: z.number().int().min(0).max(100).default(5),
-      /** Confidence needed that new is slower (one-sided Mann–Whitney U). @default 0.95 */
+      /**
+       * Confidence needed that new is slower (one-sided Mann–Whitney U). Higher than the shadow
+       * gate's: a contract run times a route only a few times, and a busy machine can make five
+       * timings look slower by chance. @default 0.99
+       */
       confidence: z
         .number()
         .gt(0.5, 'expected a confidence above 0.5')
         .lt(1, 'expected a confidence below 1')
-        .default(0.95),
+        .default(0.99),
     })
-    .default({ maxShiftMs: 50, repetitions: 5, confidence: 0.95 }),
+    .default({ maxShiftMs: 50, repetitions: 5, confidence: 0.99 }),
   /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
   learnNoise: z.boolean().default(true),
   /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */

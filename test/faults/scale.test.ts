@@ -18,7 +18,7 @@ test(`${FAMILIES} migrations at once on one worker all complete, with bounded hi
     `${r.completed}/${r.families} completed in ${(r.wallMs / 1000).toFixed(1)} s; worker CPU ${r.workerCpuS.toFixed(1)} s, peak RSS ${r.workerPeakRssMb} MB; ` +
       `events per history ${r.events.min}–${r.events.max} (median ${r.events.median}); ${r.requestsSent} requests, ${r.requestsFailed} failed`,
   );
-  assert.deepEqual(r.outcomes, { completed: FAMILIES });
+  assert.deepEqual(r.outcomes, { completed: FAMILIES }, JSON.stringify(r.reasons));
   assert.ok(r.events.max < 2000, `the longest history has ${r.events.max} events`);
   assert.equal(r.requestsFailed, 0);
 });

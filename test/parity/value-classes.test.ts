@@ -163,11 +163,11 @@ describe('plan fields', () => {
   test('contract-run latency and resample gap have defaults and bounds', () => {
     const d = diffRulesSchema.parse({});
     assert.equal(d.resampleGapMs, 1100);
-    assert.deepEqual(d.latency, { maxShiftMs: 50, repetitions: 5, confidence: 0.95 });
+    assert.deepEqual(d.latency, { maxShiftMs: 50, repetitions: 5, confidence: 0.99 });
     assert.deepEqual(diffRulesSchema.parse({ latency: { maxShiftMs: 20 } }).latency, {
       maxShiftMs: 20,
       repetitions: 5,
-      confidence: 0.95,
+      confidence: 0.99,
     });
     const bad = diffRulesSchema.safeParse({ latency: { confidence: 1.5 } });
     assert.deepEqual(bad.error?.issues[0]?.path, ['latency', 'confidence']);
