@@ -18,6 +18,7 @@ import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
 import { ShadowProgress } from './shadow-progress.js';
 import { withHost } from './upstream-host.js';
+import { identityFor, type SideIdentity } from './identity.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
@@ -98,6 +99,8 @@ function spawn(data: ShadowWorkerData): Worker {
 
 export class ShadowThread {
   private readonly o: ShadowThreadOptions;
+  /** Identity of each family's new side (undefined: the client's headers go as they are). */
+  private readonly identities: Array<SideIdentity | undefined>;
   private worker: Worker | undefined;
   private readonly counters = new Int32Array(new SharedArrayBuffer(4 * 1));
   /** Slots taken (wrapping int32, like the thread's `done`). */
@@ -125,6 +128,8 @@ export class ShadowThread {
   private readonly lanes = new Map<string, CapturedExchange[]>();
 
   constructor(o: ShadowThreadOptions) {
+    // First, so a missing credential variable stops the router before anything starts.
+    this.identities = o.families.map((f) => identityFor(f.plan).new);
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
@@ -233,12 +238,24 @@ export class ShadowThread {
 
   private async mirror(fam: FamilyRuntime, x: CapturedExchange): Promise<void> {
     const timeout = fam.plan.guard.timeout;
+    const side = this.identities[x.family];
+    let headers = x.headers;
+    if (side !== undefined) {
+      try {
+        headers = await side.headers(x.headers);
+      } catch {
+        this.release(x.family);
+        fam.stats.recordShadow('errors');
+        fam.counters.mirrorErrors++;
+        return;
+      }
+    }
     const request: Dispatcher.DispatchOptions = {
       path: x.url,
       method: x.method,
       headers: SAFE_METHODS.has(x.method)
-        ? withHost(x.headers, x.host, fam.plan.preserveHost.new)
-        : { ...withHost(x.headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
+        ? withHost(headers, x.host, fam.plan.preserveHost.new)
+        : { ...withHost(headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
       body: x.body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
