@@ -273,7 +273,7 @@ export const identitySideSchema = z.strictObject({
 
 /** Identity per side: the credentials each upstream accepts (see docs/identity.md). */
 export const identitySchema = z.strictObject({
-  /** Headers set on every request to legacy (client requests, not the shadow's second legacy samples). @default none */
+  /** Headers set on every request to legacy (client requests and the shadow's second legacy samples). @default none */
   legacy: identitySideSchema.optional(),
   /** Headers set on every request to new (canary, `new` mode and shadow mirrors). @default none */
   new: identitySideSchema.optional(),

@@ -60,6 +60,8 @@ interface Exchange {
   requestId: string;
   /** Sent upstream: hop-by-hop fields and `host` removed, forwarding fields added. */
   headers: Record<string, string | string[]>;
+  /** What legacy got instead of `headers` when the family sets a legacy identity. */
+  legacyHeaders?: Record<string, string | string[]>;
   /** The client's `Host`, for an upstream with `preserveHost`. */
   host: string | undefined;
   /** A buffered request body (sampled unsafe requests only). */
@@ -296,6 +298,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
 
   function sendLegacy(x: Exchange, capture: Captured | undefined, headers: Record<string, string | string[]>): void {
     const pool = x.family ? x.family.legacy : ctx.defaultLegacy;
+    if (headers !== x.headers) x.legacyHeaders = headers;
     pool.dispatch(
       {
         path: x.url,
@@ -396,6 +399,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       method: x.method,
       url: x.url,
       headers: x.headers,
+      legacyHeaders: x.legacyHeaders,
       body: x.body,
       route: x.route,
       requestId: x.requestId,

@@ -29,6 +29,11 @@ export interface CapturedExchange extends Pick<
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
+  /**
+   * The headers legacy got, when a legacy identity replaced some of the client's: the shadow
+   * thread's second legacy samples must carry the same credential.
+   */
+  legacyHeaders?: Record<string, string | string[]> | undefined;
 }
 
 export interface ShadowThreadOptions {
@@ -368,7 +373,7 @@ export class ShadowThread {
       family: x.family,
       method: x.method,
       url: x.url,
-      headers: x.headers,
+      headers: x.legacyHeaders ?? x.headers,
       body: x.body ? place([x.body], x.body.length) : null,
       route: x.route,
       requestId: x.requestId,

@@ -175,6 +175,32 @@ describe('identity per side', () => {
     }
   });
 
+  test("legacy's identity goes to legacy only, and new's to new only", async () => {
+    legacy.seen.length = 0;
+    candidate.seen.length = 0;
+    const { r, admin } = await start(
+      `    identity:
+      legacy:
+        headers:
+          x-gateway-key: { env: PHX_TEST_GATEWAY_KEY }
+      new:
+        headers:
+          authorization: { env: PHX_TEST_NEW_TOKEN, prefix: "Bearer " }
+`,
+      { PHX_TEST_GATEWAY_KEY: 'gw-1', PHX_TEST_NEW_TOKEN: 'N-service' },
+    );
+    try {
+      const p = await shadowRun(r, admin, 2);
+      assert.deepEqual(p, { samples: 4, mismatches: 0 });
+      assert.ok(legacy.seen.length >= 4);
+      assert.ok(legacy.seen.every((s) => s.headers['x-gateway-key'] === 'gw-1'));
+      assert.ok(legacy.seen.every((s) => String(s.headers.authorization).startsWith('Bearer L-')));
+      assert.ok(candidate.seen.every((s) => s.headers['x-gateway-key'] === undefined));
+    } finally {
+      await closeAll(admin, r);
+    }
+  });
+
   test('a missing variable stops the router at start, naming it; the secret is in no message', async () => {
     delete process.env.PHX_TEST_UNSET_TOKEN;
     await assert.rejects(
