@@ -1,7 +1,8 @@
 /**
  * The structural diff at the heart of parity: status, chosen headers and body of a legacy answer
- * against a candidate answer, under a family's rules (ignored paths, numeric tolerance, array
- * modes) and a route's learned noise. Pure and synchronous; the router calls it off the hot path
+ * against a candidate answer, under a family's rules (ignored paths, paths compared only for
+ * presence, type or instant (`present`, `type`, `format`), status mappings, numeric tolerance,
+ * array modes) and a route's learned noise. Pure and synchronous; the router calls it off the hot path
  * for every sampled shadow pair, so rules are compiled once and the walk allocates nothing until
  * it finds a difference.
  */
