@@ -10,8 +10,10 @@ import { PhoenixError } from '../lib/errors.js';
 import { parsePath } from './json-path.js';
 import type { PathSegment } from './json-path.js';
 import type { HttpSnapshot } from './types.js';
+import { parseStatusCondition } from './relaxed-rules.js';
+import type { StatusRange } from './relaxed-rules.js';
 
-type CompiledStep =
+type CompiledOp =
   | { readonly op: 'rename'; readonly from: readonly PathSegment[]; readonly to: readonly PathSegment[] }
   | { readonly op: 'unwrap'; readonly path: readonly PathSegment[] }
   | { readonly op: 'wrap'; readonly key: string }
@@ -19,6 +21,8 @@ type CompiledStep =
   | { readonly op: 'set'; readonly path: readonly PathSegment[]; readonly value: unknown }
   | { readonly op: 'status'; readonly from: number; readonly to: number }
   | { readonly op: 'header'; readonly name: string; readonly value: string };
+/** An op and the statuses it applies to (`onStatus`; every status without it). */
+type CompiledStep = CompiledOp & { readonly when: StatusRange };
 
 /** An adapter ready to apply. */
 export interface CompiledAdapter {
@@ -52,6 +56,12 @@ function count(segs: readonly PathSegment[], t: PathSegment['t']): number {
 }
 
 function compileStep(route: string, op: AdapterOp): CompiledStep {
+  const when = parseStatusCondition('onStatus' in op ? op.onStatus : undefined);
+  if (typeof when === 'string') throw badAdapter(route, `onStatus: ${when}`);
+  return { ...compileOp(route, op), when };
+}
+
+function compileOp(route: string, op: AdapterOp): CompiledOp {
   switch (op.op) {
     case 'rename': {
       const from = parsePath(op.from);
@@ -127,7 +137,9 @@ export function compileAdapters(adapters: readonly Adapter[]): AdapterSet {
  * Applies an adapter's ops, in order, to a buffered new-service answer and returns a new snapshot.
  * When ops edit the body it is re-serialised as JSON and `content-length` is set to its byte
  * length (`transfer-encoding` is dropped, RFC 9112 §6.3). A body that is not JSON is left as is
- * and only status and header ops apply.
+ * and only status and header ops apply. An op with `onStatus` applies only while the status (as
+ * earlier ops left it) is in its range: that is how an error body of new is mapped onto legacy's
+ * error shape without touching successful answers.
  */
 export function applyAdapter(adapter: CompiledAdapter, res: HttpSnapshot): HttpSnapshot {
   let status = res.status;
@@ -144,16 +156,20 @@ export function applyAdapter(adapter: CompiledAdapter, res: HttpSnapshot): HttpS
     }
   }
   const holder: Record<string, unknown> = { $: doc };
+  let edited = false;
   for (const s of adapter.steps) {
+    if (status < s.when.lo || status > s.when.hi) continue;
     if (s.op === 'status') {
       if (status === s.from) status = s.to;
     } else if (s.op === 'header') {
       setHeader(headers, s.name, s.value);
     } else if (doc !== NOT_PARSED) {
       applyBodyStep(holder, s);
+      edited = true;
     }
   }
-  if (doc !== NOT_PARSED) {
+  // An answer no body op applied to (another status) keeps its bytes.
+  if (edited) {
     const out = Buffer.from(JSON.stringify(holder.$) ?? 'null');
     body = out;
     setHeader(headers, 'content-length', String(out.byteLength));

@@ -1,7 +1,8 @@
 /**
  * The structural diff at the heart of parity: status, chosen headers and body of a legacy answer
- * against a candidate answer, under a family's rules (ignored paths, numeric tolerance, array
- * modes) and a route's learned noise. Pure and synchronous; the router calls it off the hot path
+ * against a candidate answer, under a family's rules (ignored paths, paths compared only for
+ * presence, type or instant (`present`, `type`, `format`), status mappings, numeric tolerance,
+ * array modes) and a route's learned noise. Pure and synchronous; the router calls it off the hot path
  * for every sampled shadow pair, so rules are compiled once and the walk allocates nothing until
  * it finds a difference.
  */
@@ -11,16 +12,30 @@ import { ancestorPaths, formatKey, formatKeyed, normalizePath, parsePath, PathAu
 import type { MatchState, PathSegment } from './json-path.js';
 import type { ComparisonResult, Difference, DiffKind, HttpSnapshot, NoiseFilter } from './types.js';
 import { classMask, DEFAULT_NOW_WINDOW_MS, judgeValues, VALUE_CLASSES } from './value-classes.js';
+import { compileStatusMap, jsonType, sameInstant, statusMapped } from './relaxed-rules.js';
+import type { StatusMap } from './relaxed-rules.js';
 import type { ClassOptions, ClassVerdict, ValueClass } from './value-classes.js';
 
 export { normalizePath } from './json-path.js';
 
 type ArrayRule = DiffRules['arrays'][string];
-type RulePayload = { readonly ignore: true } | { readonly array: ArrayRule };
-/** What the rules say about one node: ignore it (and everything below), and how to compare it as an array. */
+/** How a node is compared when a finer rule names it (see {@link RELAX_PRESENT} and siblings). */
+type Relax = 0 | 1 | 2 | 3;
+/** Only presence and the JSON type count (`present`). */
+const RELAX_PRESENT = 1;
+/** Only the JSON types count, down the whole subtree (`type`). */
+const RELAX_TYPE = 2;
+/** Timestamps are equal when they are the same instant (`format`). */
+const RELAX_FORMAT = 3;
+type RulePayload = { readonly ignore: true } | { readonly array: ArrayRule } | { readonly relax: Relax };
+/**
+ * What the rules say about one node: ignore it (and everything below), how to compare it as an
+ * array, and which finer rule applies (`ignore` wins, then `present`, `type`, `format`).
+ */
 interface NodeInfo {
   readonly ignore: boolean;
   readonly array: ArrayRule | undefined;
+  readonly relax: Relax;
 }
 type State = MatchState<RulePayload, NodeInfo | null>;
 
@@ -35,6 +50,10 @@ export interface ResolvedDiffRules {
   learnNoise: boolean;
   noiseSampleRate: number;
   blocking: Array<'format' | 'redirect'>;
+  present: string[];
+  type: string[];
+  format: string[];
+  status: Record<string, number | number[]>;
   valueClasses: ValueClass[];
   resampleGapMs: number;
   latency: { maxShiftMs: number; repetitions: number; confidence: number };
@@ -68,6 +87,8 @@ export interface CompiledRules {
   readonly classMask: number;
   /** @internal `format` differences count as mismatches */
   readonly blockFormat: boolean;
+  /** @internal legacy status → new statuses that compare equal, undefined when none */
+  readonly statusMap: StatusMap | undefined;
 }
 
 const DEFAULTS: ResolvedDiffRules = {
@@ -80,6 +101,10 @@ const DEFAULTS: ResolvedDiffRules = {
   learnNoise: true,
   noiseSampleRate: 0.1,
   blocking: [],
+  present: [],
+  type: [],
+  format: [],
+  status: {},
   valueClasses: [...VALUE_CLASSES],
   resampleGapMs: 1100,
   latency: { maxShiftMs: 50, repetitions: 5, confidence: 0.95 },
@@ -120,6 +145,9 @@ export function compileRules(rules: Partial<DiffRules>, override?: Partial<DiffR
     }
     patterns.push({ segs: parsePath(p), payload: { array: rule } });
   }
+  for (const p of merged.present) patterns.push({ segs: parsePath(p), payload: { relax: RELAX_PRESENT } });
+  for (const p of merged.type) patterns.push({ segs: parsePath(p), payload: { relax: RELAX_TYPE } });
+  for (const p of merged.format) patterns.push({ segs: parsePath(p), payload: { relax: RELAX_FORMAT } });
   const auto = new PathAutomaton<RulePayload, NodeInfo | null>(patterns, summarize);
   return {
     rules: merged,
@@ -127,6 +155,7 @@ export function compileRules(rules: Partial<DiffRules>, override?: Partial<DiffR
     root: auto.root,
     classMask: classMask(merged.valueClasses),
     blockFormat: merged.blocking.includes('format'),
+    statusMap: compileStatusMap(merged.status),
   };
 }
 
@@ -134,11 +163,13 @@ function summarize(accepted: readonly RulePayload[]): NodeInfo | null {
   if (accepted.length === 0) return null;
   let ignore = false;
   let array: ArrayRule | undefined;
+  let relax: Relax = 0;
   for (const p of accepted) {
     if ('ignore' in p) ignore = true;
+    else if ('relax' in p) relax = relax === 0 || p.relax < relax ? p.relax : relax;
     else array ??= p.array;
   }
-  return { ignore, array };
+  return { ignore, array, relax };
 }
 
 /* ---------------------------------------- the walk ---------------------------------------- */
@@ -253,6 +284,12 @@ function isNoise(noise: NoiseFilter, path: string): boolean {
 function walk(w: Walk, a: unknown, b: unknown, st: State): boolean {
   if (a === b) return true;
   if (w.depth >= MAX_DEPTH) return sameTree(a, b) || w.emit('value', a, b);
+  const relax = st.info?.relax;
+  if (relax !== undefined && relax !== 0) {
+    if (relax === RELAX_PRESENT) return jsonType(a) === jsonType(b) || w.emit('type', a, b);
+    if (relax === RELAX_TYPE) return walkTypes(w, a, b, st);
+    if (typeof a === 'string' && typeof b === 'string' && sameInstant(a, b)) return true;
+  }
   const ta = typeof a;
   if (ta === 'number' && typeof b === 'number') {
     const x = a as number;
@@ -273,6 +310,59 @@ function walk(w: Walk, a: unknown, b: unknown, st: State): boolean {
     return walkKeyed(w, a as unknown[], b as unknown[], st, rule.key as string);
   }
   return walkObject(w, a as Record<string, unknown>, b as Record<string, unknown>, st);
+}
+
+/**
+ * The `type` rule: the same JSON type here and, inside objects and arrays, the same keys with the
+ * same types; array items are compared pairwise by type and lengths may differ. Ignored paths
+ * below stay ignored.
+ */
+function walkTypes(w: Walk, a: unknown, b: unknown, st: State): boolean {
+  const t = jsonType(a);
+  if (t !== jsonType(b)) return w.emit('type', a, b);
+  if (w.depth >= MAX_DEPTH || t < 4) return true;
+  let eq = true;
+  if (t === 4) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    const n = Math.min(x.length, y.length);
+    for (let i = 0; i < n; i++) {
+      const cs = st.index(i);
+      if (cs.info?.ignore === true) continue;
+      w.push(SEG_INDEX, i, '');
+      const ok = walkTypes(w, x[i], y[i], cs);
+      w.depth--;
+      if (!ok) {
+        if (w.probe > 0) return false;
+        eq = false;
+      }
+    }
+    return eq;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) {
+    const cs = st.key(k);
+    if (cs.info?.ignore === true) continue;
+    w.push(SEG_KEY, k, '');
+    const ok = hasOwn.call(y, k) ? walkTypes(w, x[k], y[k], cs) : w.emit('missing', x[k], undefined);
+    w.depth--;
+    if (!ok) {
+      if (w.probe > 0) return false;
+      eq = false;
+    }
+  }
+  for (const k in y) {
+    if (hasOwn.call(x, k) || st.key(k).info?.ignore === true) continue;
+    w.push(SEG_KEY, k, '');
+    const ok = w.emit('extra', undefined, y[k]);
+    w.depth--;
+    if (!ok) {
+      if (w.probe > 0) return false;
+      eq = false;
+    }
+  }
+  return eq;
 }
 
 // eslint-disable-next-line @typescript-eslint/unbound-method -- always called as hasOwn.call(obj, key)
@@ -522,7 +612,8 @@ export function compareJson(
 /* --------------------------------------- responses ---------------------------------------- */
 
 /**
- * Compares two HTTP answers: status (`$status`), the rule's headers (`header:<name>`; for
+ * Compares two HTTP answers: status (`$status`, unless the rules' `status` mapping pairs the two),
+ * the rule's headers (`header:<name>`; for
  * `content-type` only the media type counts, so a charset-only change is equal), and the body —
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
  * Byte-identical bodies are equal without being parsed.
@@ -541,7 +632,7 @@ export function compareResponses(
   const differences: Difference[] = [];
   const noiseOut: Difference[] = [];
   const informational: Difference[] = [];
-  if (legacy.status !== candidate.status) {
+  if (legacy.status !== candidate.status && !statusMapped(rules.statusMap, legacy.status, candidate.status)) {
     record(
       { path: '$status', kind: 'status', legacy: legacy.status, candidate: candidate.status },
       noise,

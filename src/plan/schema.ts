@@ -44,6 +44,12 @@ const routePattern = z.string().superRefine((v, ctx) => {
   if (typeof p === 'string') ctx.addIssue({ code: 'custom', message: `bad route pattern: ${p}` });
 });
 
+const httpStatus = z
+  .number()
+  .int()
+  .min(100, 'expected an HTTP status (100–599)')
+  .max(599, 'expected an HTTP status (100–599)');
+
 /** How arrays at one JSON path are compared. */
 export const arrayRuleSchema = z.strictObject({
   /** `ordered` compares by index; `set` ignores order; `keyed` matches items by `key`. @default ordered */
@@ -109,6 +115,35 @@ export const diffRulesSchema = z.strictObject({
         .default(0.99),
     })
     .default({ maxShiftMs: 50, repetitions: 5, confidence: 0.99 }),
+  /**
+   * JSON paths whose value may differ but must exist on both sides with the same JSON type
+   * (null, boolean, number, string, array, object): a generated token, a count that moves.
+   * Absent on one side, or another type, is still a difference. @default []
+   */
+  present: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
+  /**
+   * JSON paths compared by shape only: the same JSON type at the path and, inside objects and
+   * arrays, the same keys with the same types (array lengths may differ; items are compared by
+   * type pairwise). @default []
+   */
+  type: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
+  /**
+   * JSON paths holding timestamps whose format is known to have changed: the same instant written
+   * another way (`+00:00` vs `Z`, another precision of zeros) is equal, not even informational.
+   * Different instants still differ. @default []
+   */
+  format: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
+  /**
+   * Status codes that compare equal: legacy's status → new's (or a list of them), for an intended
+   * change such as `{ 200: 201 }` on a create or `{ 200: 204 }` on a delete. Usually set per route
+   * in `routeDiff`. @default {}
+   */
+  status: z
+    .record(
+      z.string().regex(/^[1-5]\d\d$/, 'expected an HTTP status such as 200 as the key'),
+      z.union([httpStatus, z.array(httpStatus).min(1)]),
+    )
+    .default({}),
   /** Learn noise by asking legacy twice for a share of sampled safe requests. @default true */
   learnNoise: z.boolean().default(true),
   /** Share of sampled safe requests sent to legacy a second time to learn noise. @default 0.1 */
@@ -117,22 +152,54 @@ export const diffRulesSchema = z.strictObject({
 export type DiffRules = z.infer<typeof diffRulesSchema>;
 export type DiffRulesInput = z.input<typeof diffRulesSchema>;
 
-/** Per-route rule overrides; any field given replaces the family's value. */
-const diffOverrideSchema = diffRulesSchema.partial();
+type DiffShape = typeof diffRulesSchema.shape;
+type OverrideShape = {
+  [K in keyof DiffShape]: z.ZodOptional<DiffShape[K] extends z.ZodDefault<infer T> ? T : DiffShape[K]>;
+};
+
+/**
+ * Per-route rule overrides (and the plan-level defaults); any field given replaces the family's
+ * value. Fields take no defaults here, so a field left out keeps what the family (or plan) says.
+ */
+const diffOverrideSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(diffRulesSchema.shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()]),
+  ) as unknown as OverrideShape,
+);
+
+/**
+ * Which answers of new an adapter op applies to: one status (`404`), a class (`"4xx"`) or a range
+ * (`"400-499"`), judged on the status as it is when the op runs (after earlier `status` ops).
+ */
+export const STATUS_CONDITION = /^(?:[1-5]\d\d|[1-5]xx|[1-5]\d\d-[1-5]\d\d)$/;
+const onStatus = {
+  /** Apply this op only to answers with this status, class or range (`404`, `"4xx"`, `"400-499"`). @default every answer */
+  onStatus: z
+    .union([
+      httpStatus,
+      z.string().regex(STATUS_CONDITION, 'expected a status (404), a class ("4xx") or a range ("400-499")'),
+    ])
+    .optional(),
+};
 
 /** A declarative change applied to the new service's response so legacy clients keep their contract. */
 export const adapterOpSchema = z.discriminatedUnion('op', [
-  z.strictObject({ op: z.literal('rename'), from: z.string().startsWith('$'), to: z.string().startsWith('$') }),
-  z.strictObject({ op: z.literal('unwrap'), path: z.string().startsWith('$') }),
-  z.strictObject({ op: z.literal('wrap'), key: z.string().min(1) }),
-  z.strictObject({ op: z.literal('remove'), path: z.string().startsWith('$') }),
-  z.strictObject({ op: z.literal('set'), path: z.string().startsWith('$'), value: z.unknown() }),
+  z.strictObject({
+    op: z.literal('rename'),
+    from: z.string().startsWith('$'),
+    to: z.string().startsWith('$'),
+    ...onStatus,
+  }),
+  z.strictObject({ op: z.literal('unwrap'), path: z.string().startsWith('$'), ...onStatus }),
+  z.strictObject({ op: z.literal('wrap'), key: z.string().min(1), ...onStatus }),
+  z.strictObject({ op: z.literal('remove'), path: z.string().startsWith('$'), ...onStatus }),
+  z.strictObject({ op: z.literal('set'), path: z.string().startsWith('$'), value: z.unknown(), ...onStatus }),
   z.strictObject({
     op: z.literal('status'),
     from: z.number().int().min(100).max(599),
     to: z.number().int().min(100).max(599),
   }),
-  z.strictObject({ op: z.literal('header'), name: z.string().min(1), value: z.string() }),
+  z.strictObject({ op: z.literal('header'), name: z.string().min(1), value: z.string(), ...onStatus }),
 ]);
 export type AdapterOp = z.infer<typeof adapterOpSchema>;
 
@@ -158,6 +225,65 @@ export const preserveHostSchema = z.strictObject({
   /** Forward the client's `Host` to the new upstream. @default false */
   new: z.boolean().default(false),
 });
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as NEW_API_TOKEN');
+
+/** Exchanges the client's credential for one the side accepts; the result is cached per credential. */
+export const tokenExchangeSchema = z
+  .strictObject({
+    /** Endpoint that answers a POST carrying the client's credential (in the `from` header) with a token. */
+    url: url.optional(),
+    /**
+     * Command (argv, no shell) that prints a token; the client's credential is in its environment
+     * as `PHOENIX_CLIENT_CREDENTIAL`.
+     */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** Request header of the client that holds its credential. @default "authorization" */
+    from: z.string().min(1).default('authorization'),
+    /** Field of a JSON answer (or printed JSON) that holds the token; a plain-text answer is the token itself. @default "token" */
+    field: z.string().min(1).default('token'),
+    /** How long an exchanged token is reused for the same client credential. @default 5m */
+    ttl: duration.default(300_000),
+    /** Timeout of one exchange. @default 5s */
+    timeout: duration.default(5_000),
+  })
+  .refine((v) => (v.url === undefined) !== (v.command === undefined), {
+    message: 'a token exchange needs exactly one of url or command',
+  });
+
+/** Where one request header's value for a side comes from. */
+export const identityHeaderSchema = z
+  .strictObject({
+    /** Environment variable of the router holding the value (read once at start). */
+    env: envName.optional(),
+    /** A token exchange for the client's credential. */
+    exchange: tokenExchangeSchema.optional(),
+    /** Text put before the value (`"Bearer "`). @default "" */
+    prefix: z.string().default(''),
+  })
+  .refine((v) => (v.env === undefined) !== (v.exchange === undefined), {
+    message: 'an identity header needs exactly one of env or exchange',
+  });
+
+/** Request headers one upstream gets instead of the client's (its own credential). */
+export const identitySideSchema = z.strictObject({
+  /** Header name (any case) → where its value comes from. @default {} */
+  headers: z
+    .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'expected an HTTP header name'), identityHeaderSchema)
+    .default({}),
+});
+
+/** Identity per side: the credentials each upstream accepts (see docs/identity.md). */
+export const identitySchema = z.strictObject({
+  /** Headers set on every request to legacy (client requests and the shadow's second legacy samples). @default none */
+  legacy: identitySideSchema.optional(),
+  /** Headers set on every request to new (canary, `new` mode and shadow mirrors). @default none */
+  new: identitySideSchema.optional(),
+});
+export type IdentityPlan = z.infer<typeof identitySchema>;
+export type IdentitySidePlan = z.infer<typeof identitySideSchema>;
 
 const confidence = z
   .number()
@@ -335,6 +461,11 @@ export const familySchema = z.strictObject({
    * family moved. @default false
    */
   strictSlashes: z.boolean().default(false),
+  /**
+   * Request headers each side gets instead of the client's (its own credential, from an
+   * environment variable or a token exchange). @default {} (both sides get the client's headers)
+   */
+  identity: identitySchema.default({}),
   /** Forward the client's `Host` header to an upstream instead of the upstream's own. @default both false */
   preserveHost: preserveHostSchema.default({ legacy: false, new: false }),
   approval: approvalSchema.default(approvalSchema.parse({})),
@@ -348,7 +479,7 @@ export const familySchema = z.strictObject({
 });
 export type FamilyPlanInput = z.input<typeof familySchema>;
 
-export const planSchema = z.strictObject({
+const planObjectSchema = z.strictObject({
   /** Plan format version. */
   version: z.literal(1, 'expected version: 1'),
   /** The plan's name (becomes `PhoenixPlan` and part of the program workflow id). */
@@ -418,12 +549,39 @@ export const planSchema = z.strictObject({
       channel: z.string().min(1),
     })
     .optional(),
+  /**
+   * Diff rules every family inherits: each field given here is the default for a family's own
+   * `diff` (a field the family sets replaces it, it is not merged). @default {} (the built-in defaults)
+   */
+  diff: diffOverrideSchema.optional(),
   /** Temporal Web UI base used in links. @default http://localhost:8233 */
   temporalUiUrl: url.default('http://localhost:8233'),
   families: z.array(familySchema).min(1, 'a plan needs at least one family'),
 });
-export type PlanInput = z.input<typeof planSchema>;
-type ParsedPlan = z.output<typeof planSchema>;
+/**
+ * Puts the plan-level `diff` under each family's own `diff` (field by field) before validation,
+ * so defaults, errors and line numbers stay the family's. A plan-level `diff` that is itself
+ * invalid is not spread (its own errors are reported once, at `diff`).
+ */
+function inheritDiff(input: unknown): unknown {
+  if (!isRecord(input) || !isRecord(input.diff) || !Array.isArray(input.families)) return input;
+  if (!diffOverrideSchema.safeParse(input.diff).success) return input;
+  const base = input.diff;
+  return {
+    ...input,
+    families: input.families.map((f: unknown) =>
+      isRecord(f) && (f.diff === undefined || isRecord(f.diff)) ? { ...f, diff: { ...base, ...f.diff } } : f,
+    ),
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export const planSchema = z.preprocess(inheritDiff, planObjectSchema);
+export type PlanInput = z.input<typeof planObjectSchema>;
+type ParsedPlan = z.output<typeof planObjectSchema>;
 type ParsedFamily = ParsedPlan['families'][number];
 
 /** A family with every default applied and inherited values resolved. */

@@ -23,6 +23,7 @@ import { unsafeTarget } from './target.js';
 import type { Trust } from './client-address.js';
 import { rewriteLocations } from './location.js';
 import { withHost } from './upstream-host.js';
+import { identityFor, type FamilyIdentity } from './identity.js';
 
 /** What the request path needs from the router. */
 export interface ProxyContext {
@@ -59,6 +60,8 @@ interface Exchange {
   requestId: string;
   /** Sent upstream: hop-by-hop fields and `host` removed, forwarding fields added. */
   headers: Record<string, string | string[]>;
+  /** What legacy got instead of `headers` when the family sets a legacy identity. */
+  legacyHeaders?: Record<string, string | string[]>;
   /** The client's `Host`, for an upstream with `preserveHost`. */
   host: string | undefined;
   /** A buffered request body (sampled unsafe requests only). */
@@ -149,13 +152,17 @@ function logFailure(ctx: ProxyContext, which: string, origin: string, err: Error
 }
 const lastLogged = new Map<string, number>();
 
-/** The request as sent to the new backend, with the guard's timeout. */
-function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions {
+/** The request as sent to the new backend (with its identity's `headers`), with the guard's timeout. */
+function newRequest(
+  x: Exchange,
+  fam: FamilyRuntime,
+  headers: Record<string, string | string[]>,
+): Dispatcher.RequestOptions {
   const timeout = fam.plan.guard.timeout;
   return {
     path: x.url,
     method: x.method,
-    headers: withHost(x.headers, x.host, fam.plan.preserveHost.new),
+    headers: withHost(headers, x.host, fam.plan.preserveHost.new),
     body: hasBody(x.req) ? x.req : null,
     headersTimeout: timeout,
     bodyTimeout: timeout,
@@ -164,6 +171,9 @@ function newRequest(x: Exchange, fam: FamilyRuntime): Dispatcher.RequestOptions 
 
 /** Builds the router's request handler. */
 export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: ServerResponse) => void {
+  // Built at start (a missing credential variable stops the router here), shared with the mirror.
+  const identities: FamilyIdentity[] = ctx.families.map((f) => identityFor(f.plan));
+
   /** A legacy answer: statistics, then the client; a sampled one is copied for the shadow thread. */
   class LegacyForward extends Forward {
     private readonly x: Exchange;
@@ -272,12 +282,28 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   }
 
   function toLegacy(x: Exchange, capture: Captured | undefined): void {
+    const side = x.family ? identities[x.familyIndex]?.legacy : undefined;
+    if (side === undefined) return sendLegacy(x, capture, x.headers);
+    const h = side.headers(x.headers);
+    if (!(h instanceof Promise)) return sendLegacy(x, capture, h);
+    h.then(
+      (headers) => sendLegacy(x, capture, headers),
+      (err: Error) => {
+        if (capture) ctx.shadow.release(x.familyIndex);
+        logFailure(ctx, 'legacy identity', x.family?.plan.legacy ?? 'default', err);
+        badGateway(x, 'legacy', err);
+      },
+    );
+  }
+
+  function sendLegacy(x: Exchange, capture: Captured | undefined, headers: Record<string, string | string[]>): void {
     const pool = x.family ? x.family.legacy : ctx.defaultLegacy;
+    if (headers !== x.headers) x.legacyHeaders = headers;
     pool.dispatch(
       {
         path: x.url,
         method: x.method,
-        headers: x.family ? withHost(x.headers, x.host, x.family.plan.preserveHost.legacy) : x.headers,
+        headers: x.family ? withHost(headers, x.host, x.family.plan.preserveHost.legacy) : headers,
         body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null),
       },
       new LegacyForward(x, capture),
@@ -285,16 +311,37 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   }
 
   function toNew(x: Exchange, fam: FamilyRuntime): void {
-    const safe = SAFE_METHODS.has(x.method) && !hasBody(x.req);
-    const adapter = fam.adapters.size > 0 ? fam.adapters.find(x.method, x.url) : undefined;
-    if (adapter) return toNewAdapted(x, fam, adapter, safe);
-    fam.candidate.dispatch(newRequest(x, fam), new NewForward(x, fam, safe));
+    const side = identities[x.familyIndex]?.new;
+    if (side === undefined) return sendNew(x, fam, x.headers);
+    const h = side.headers(x.headers);
+    if (!(h instanceof Promise)) return sendNew(x, fam, h);
+    // Nothing reached new yet, so legacy can still answer when the exchange fails.
+    h.then(
+      (headers) => sendNew(x, fam, headers),
+      (err: Error) => {
+        logFailure(ctx, 'new identity', fam.plan.new, err);
+        fallback(x, fam);
+      },
+    );
   }
 
-  function toNewAdapted(x: Exchange, fam: FamilyRuntime, adapter: CompiledAdapter, safe: boolean): void {
+  function sendNew(x: Exchange, fam: FamilyRuntime, headers: Record<string, string | string[]>): void {
+    const safe = SAFE_METHODS.has(x.method) && !hasBody(x.req);
+    const adapter = fam.adapters.size > 0 ? fam.adapters.find(x.method, x.url) : undefined;
+    if (adapter) return toNewAdapted(x, fam, adapter, safe, headers);
+    fam.candidate.dispatch(newRequest(x, fam, headers), new NewForward(x, fam, safe));
+  }
+
+  function toNewAdapted(
+    x: Exchange,
+    fam: FamilyRuntime,
+    adapter: CompiledAdapter,
+    safe: boolean,
+    headers: Record<string, string | string[]>,
+  ): void {
     const t0 = performance.now();
     fam.candidate
-      .request(newRequest(x, fam))
+      .request(newRequest(x, fam, headers))
       .then(async (r) => {
         const body = Buffer.from(await r.body.arrayBuffer());
         const failed = r.statusCode >= 500;
@@ -352,6 +399,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       method: x.method,
       url: x.url,
       headers: x.headers,
+      legacyHeaders: x.legacyHeaders,
       body: x.body,
       route: x.route,
       requestId: x.requestId,

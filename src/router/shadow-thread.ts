@@ -18,6 +18,7 @@ import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
 import { ShadowProgress } from './shadow-progress.js';
 import { withHost } from './upstream-host.js';
+import { identityFor, type SideIdentity } from './identity.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type WireJob } from './shadow-protocol.js';
 
@@ -28,6 +29,11 @@ export interface CapturedExchange extends Pick<
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
+  /**
+   * The headers legacy got, when a legacy identity replaced some of the client's: the shadow
+   * thread's second legacy samples must carry the same credential.
+   */
+  legacyHeaders?: Record<string, string | string[]> | undefined;
 }
 
 export interface ShadowThreadOptions {
@@ -98,6 +104,8 @@ function spawn(data: ShadowWorkerData): Worker {
 
 export class ShadowThread {
   private readonly o: ShadowThreadOptions;
+  /** Identity of each family's new side (undefined: the client's headers go as they are). */
+  private readonly identities: Array<SideIdentity | undefined>;
   private worker: Worker | undefined;
   private readonly counters = new Int32Array(new SharedArrayBuffer(4 * 1));
   /** Slots taken (wrapping int32, like the thread's `done`). */
@@ -125,6 +133,8 @@ export class ShadowThread {
   private readonly lanes = new Map<string, CapturedExchange[]>();
 
   constructor(o: ShadowThreadOptions) {
+    // First, so a missing credential variable stops the router before anything starts.
+    this.identities = o.families.map((f) => identityFor(f.plan).new);
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
@@ -233,12 +243,24 @@ export class ShadowThread {
 
   private async mirror(fam: FamilyRuntime, x: CapturedExchange): Promise<void> {
     const timeout = fam.plan.guard.timeout;
+    const side = this.identities[x.family];
+    let headers = x.headers;
+    if (side !== undefined) {
+      try {
+        headers = await side.headers(x.headers);
+      } catch {
+        this.release(x.family);
+        fam.stats.recordShadow('errors');
+        fam.counters.mirrorErrors++;
+        return;
+      }
+    }
     const request: Dispatcher.DispatchOptions = {
       path: x.url,
       method: x.method,
       headers: SAFE_METHODS.has(x.method)
-        ? withHost(x.headers, x.host, fam.plan.preserveHost.new)
-        : { ...withHost(x.headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
+        ? withHost(headers, x.host, fam.plan.preserveHost.new)
+        : { ...withHost(headers, x.host, fam.plan.preserveHost.new), 'x-phoenix-shadow': '1' },
       body: x.body,
       headersTimeout: timeout,
       bodyTimeout: timeout,
@@ -351,7 +373,7 @@ export class ShadowThread {
       family: x.family,
       method: x.method,
       url: x.url,
-      headers: x.headers,
+      headers: x.legacyHeaders ?? x.headers,
       body: x.body ? place([x.body], x.body.length) : null,
       route: x.route,
       requestId: x.requestId,

@@ -1,0 +1,121 @@
+/**
+ * The rewrite fixture (examples/rewrite) for tests: its Flask and FastAPI apps started fresh on
+ * free ports with their own JWT secrets, its plan pointed at them, and a client that logs in to
+ * legacy through the router as a user of the library would.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { ensurePythonEnv, startPythonApp, type RunningPythonApp } from '../../scripts/python-env.js';
+import { parsePlan, type Plan } from '../../src/plan/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const FIXTURE = path.join(ROOT, 'examples', 'rewrite');
+const PLAN_FILE = path.join(FIXTURE, 'plan.yaml');
+
+export interface RewriteApps {
+  legacy: RunningPythonApp;
+  fresh: RunningPythonApp;
+  python: string;
+  /** Each side's JWT secret (different), also what the exchange command needs in its environment. */
+  secrets: { LIBRARY_LEGACY_SECRET: string; LIBRARY_NEW_SECRET: string };
+  stop(): Promise<void>;
+}
+
+/** Starts both apps with freshly seeded data and a new secret each. */
+export async function startRewriteApps(): Promise<RewriteApps> {
+  const { python } = await ensurePythonEnv({ root: ROOT });
+  const logs = await mkdtemp(path.join(os.tmpdir(), 'phx-rewrite-'));
+  const secrets = {
+    LIBRARY_LEGACY_SECRET: randomBytes(16).toString('hex'),
+    LIBRARY_NEW_SECRET: randomBytes(16).toString('hex'),
+  };
+  const started = await Promise.allSettled([
+    startPythonApp(python, path.join(FIXTURE, 'legacy_app.py'), [], {
+      logFile: path.join(logs, 'legacy.log'),
+      env: secrets,
+    }),
+    startPythonApp(python, path.join(FIXTURE, 'new_app.py'), [], { logFile: path.join(logs, 'new.log'), env: secrets }),
+  ]);
+  const [legacy, fresh] = started;
+  if (legacy.status === 'rejected' || fresh.status === 'rejected') {
+    for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
+    throw (legacy.status === 'rejected' ? legacy.reason : (fresh as PromiseRejectedResult).reason) as Error;
+  }
+  return {
+    legacy: legacy.value,
+    fresh: fresh.value,
+    python,
+    secrets,
+    async stop() {
+      await Promise.all([legacy.value.stop(), fresh.value.stop()]);
+      await rm(logs, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The plan as written, pointed at the running apps, its exchange command run by the apps' Python. */
+export async function loadRewritePlan(apps: RewriteApps, stateDir: string): Promise<Plan> {
+  const text = (await readFile(PLAN_FILE, 'utf8'))
+    .replaceAll('http://127.0.0.1:5200', apps.legacy.url)
+    .replaceAll('http://127.0.0.1:8200', apps.fresh.url)
+    .replace(
+      'command: [python3, examples/rewrite/exchange_token.py]',
+      `command: [${JSON.stringify(apps.python)}, ${JSON.stringify(path.join(FIXTURE, 'exchange_token.py'))}]`,
+    );
+  const plan = await parsePlan(text, PLAN_FILE);
+  plan.router.stateFile = path.join(stateDir, 'state.json');
+  return plan;
+}
+
+/** A library user talking to `base` (the router) with the token legacy gave it at login. */
+export interface Client {
+  user: string;
+  call(method: string, p: string, body?: unknown): Promise<{ status: number; body: string }>;
+}
+
+export async function login(base: string, user: string): Promise<Client> {
+  const res = await request(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password: `${user}-pass` }),
+  });
+  const { token } = (await res.body.json()) as { token: string };
+  if (res.statusCode !== 200 || typeof token !== 'string')
+    throw new Error(`login of ${user} failed: ${res.statusCode}`);
+  return {
+    user,
+    async call(method, p, body) {
+      const r = await request(`${base}${p}`, {
+        method: method as 'GET',
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: r.statusCode, body: await r.body.text() };
+    },
+  };
+}
+
+export const ISBNS = [
+  '9780261103573',
+  '9780141439518',
+  '9780451524935',
+  '9780553386790',
+  '9780316769488',
+  '9780060935467',
+];
+
+/** Reads every user may make: nothing here changes either side's data. */
+export async function reads(c: Client): Promise<void> {
+  await c.call('GET', '/api/books');
+  for (const isbn of ISBNS) await c.call('GET', `/api/books/${isbn}`);
+  await c.call('GET', '/api/books/0000000000000');
+  await c.call('GET', '/api/loans');
+  await c.call('GET', '/api/reports/overdue');
+}
