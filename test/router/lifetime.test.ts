@@ -160,6 +160,44 @@ describe('a phoenix process started through npx stops with npx', { skip: linux ?
   });
 });
 
+describe('a worker started through npx stops with npx', { skip: linux ? false : 'needs /proc' }, () => {
+  test('SIGTERM to npx stops the worker (and its Slack receiver) and leaves no process behind', async () => {
+    const port = await freePort();
+    const npx = viaNpx(
+      [
+        'worker',
+        '--task-queue',
+        `lifetime-${process.pid}`,
+        '--report-dir',
+        path.join(dir, 'reports'),
+        '--slack-plan',
+        plan,
+        '--slack-port',
+        String(port),
+      ],
+      {
+        SLACK_SIGNING_SECRET: 'lifetime-test-secret',
+        SLACK_BOT_TOKEN: 'xoxb-lifetime-test',
+        TEMPORAL_ADDRESS: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233',
+      },
+    );
+    // The receiver listens once the worker is built and connected.
+    await waitFor('the worker', async () => !(await portFree(port)), { timeoutMs: 60_000, intervalMs: 100 });
+    const below = await tree(npx.pid!);
+    for (const pid of below) descendants.add(pid);
+    npx.kill('SIGTERM');
+    await waitFor(
+      'every process below npx to exit',
+      async () => {
+        for (const pid of below) if (await alive(pid)) return false;
+        return true;
+      },
+      { timeoutMs: 15_000 },
+    );
+    assert.ok(await portFree(port));
+  });
+});
+
 test('the parent watch is not armed under init or when switched off', () => {
   assert.equal(followParent({ PHOENIX_FOLLOW_PARENT: 'off' }), false);
 });
