@@ -162,6 +162,8 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     );
   }
   if (latency.outcome === 'fail') failures.push(describeLatency(latency));
+  // A blocked signature is a known regression: seen once in the window is enough to fail.
+  for (const b of p.triage?.blocked ?? []) failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
   const tailSlow =
     latency.outcome !== 'insufficient' && latency.pValue < latency.alpha && (p95Ratio ?? 0) > gate.maxP95Ratio;
   if (tailSlow)
@@ -192,6 +194,13 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
         (mismatch.events === 0 ? `; about ${need} clean samples needed` : ''),
     );
   }
+  // Once a team triages, a signature nobody has decided yet holds the gate until someone does,
+  // even when it is too rare to move the mismatch rate.
+  const waiting = p.triage && p.triage.decided > 0 ? p.triage.untriaged : 0;
+  if (waiting > 0)
+    missing.push(
+      `${waiting} difference signature${waiting === 1 ? '' : 's'} wait${waiting === 1 ? 's' : ''} for triage (phoenix parity diffs)`,
+    );
   if (p.samples > 0 && latency.outcome === 'insufficient')
     missing.push(`latency: ${Math.min(latency.nLegacy, latency.nNew)} of ${latency.minN} compared latencies`);
   if (missing.length > 0)
