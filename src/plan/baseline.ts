@@ -55,10 +55,15 @@ export function baselinePath(planFile: string, baseline?: string): string {
 
 function problemsOf(doc: Document, lines: LineCounter, file: string, issues: z.core.$ZodIssue[]): PlanProblem[] {
   return issues.map((i) => {
-    const node = doc.getIn(i.path as unknown[], true) as { range?: [number, number] } | undefined;
+    // A missing field has no line: the nearest enclosing node's is given instead.
+    let line: number | undefined;
+    for (let n = i.path.length; n >= 0 && line === undefined; n--) {
+      const node = doc.getIn(i.path.slice(0, n) as unknown[], true) as { range?: [number, number] } | undefined;
+      if (node?.range) line = lines.linePos(node.range[0]).line;
+    }
     return {
       file,
-      line: node?.range ? lines.linePos(node.range[0]).line : undefined,
+      line,
       path: formatPath(i.path),
       message: i.message.replace(/^Invalid input: /, ''),
     };
@@ -127,8 +132,8 @@ export function parseBaseline(text: string, file: string): Baseline {
 }
 
 const HEADER =
-  'Triage decisions about parity differences (phoenix parity accept|noise|block).\n' +
-  'Reviewed like the plan: accept = intended change, noise = ignored, block = regression.';
+  ' Triage decisions about parity differences (phoenix parity accept|noise|block).\n' +
+  ' Reviewed like the plan: accept = intended change, noise = ignored, block = regression.';
 
 /**
  * Adds or updates a family's decision in the baseline file, creating the file when there is
