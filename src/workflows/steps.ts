@@ -70,6 +70,27 @@ export async function analyse(m: Migration): Promise<void> {
 }
 
 /** Waits up to `ms`, waking early only to abort. */
+/**
+ * Pushes the migration's triage decisions to the router when they changed (the whole set, so a
+ * retry or replay leaves the same state). With `resetWindow`, the figures start over so counts
+ * made before the decision do not keep judging the gate.
+ */
+export async function pushTriage(m: Migration, resetWindow: boolean): Promise<void> {
+  const t = m.progress.triage;
+  if (!m.triage || !t || !m.triageDirty) return;
+  m.triageDirty = false;
+  await act('control', 'setTriage', `triage: ${t.decisions.length} decisions`, {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+    decisions: t.decisions,
+  });
+  if (resetWindow)
+    await act('control', 'resetFamilyStats', 'reset figures after triage', {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family.name,
+    });
+}
+
 export async function waitOrAbort(m: Migration, ms: number, summary: string): Promise<void> {
   await condition(() => m.abortRequested !== undefined, Math.max(ms, 1), { summary });
   m.throwIfAborted();
