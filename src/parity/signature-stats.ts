@@ -43,8 +43,8 @@ export interface TriageFigures {
   untriaged: number;
   /** Blocked signatures seen in the window; any one fails the parity gate. */
   blocked: { id: string; text: string; count: number }[];
-  /** The most frequent signatures seen, with their decisions. */
-  top: { id: string; text: string; count: number; decision?: TriageDecision }[];
+  /** The most frequent signatures seen, with their decisions and one example. */
+  top: { id: string; text: string; count: number; decision?: TriageDecision; example?: SignatureExample }[];
 }
 
 /** How one comparison counts once decisions are applied. */
@@ -143,7 +143,9 @@ export class SignatureTally {
       decided: this.decisions.size,
       untriaged: all.filter((s) => s.decision === undefined).length,
       blocked: all.filter((s) => s.decision === 'block').map((s) => ({ id: s.id, text: s.text, count: s.count })),
-      top: all.slice(0, TOP_SIGNATURES).map((s) => ({ id: s.id, text: s.text, count: s.count, decision: s.decision })),
+      top: all
+        .slice(0, TOP_SIGNATURES)
+        .map((s) => ({ id: s.id, text: s.text, count: s.count, decision: s.decision, example: s.examples[0] })),
     };
   }
 

@@ -149,7 +149,12 @@ export interface MigrationProgress {
    * Triage: the decisions in force (the plan's baseline, then `triage` updates) and how many
    * signatures seen in the last figures wait for a decision. Absent for runs started before triage.
    */
-  triage?: { decisions: TriageEntry[]; waiting: number };
+  triage?: {
+    decisions: TriageEntry[];
+    waiting: number;
+    /** Signatures already posted to Slack for triage, so each is announced once. */
+    announced?: string[];
+  };
   /** The last analysis of the current percent, with its evidence (same caveat). */
   analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
   decisions: DecisionRecord[];

@@ -10,7 +10,7 @@ import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
-import { maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
+import { announceTriage, maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
 
 /** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
 function parityGateOf(m: Migration): EvidenceParityGate {
@@ -30,6 +30,7 @@ export async function waitForParity(m: Migration): Promise<void> {
     await pushTriage(m, true);
     const f = await readFigures(m, 'read parity figures');
     if (m.progress.triage) m.progress.triage.waiting = f.stats.parity.triage?.untriaged ?? 0;
+    await announceTriage(m, f);
     const verdict: NonNullable<typeof m.progress.parity> = m.evidence
       ? evaluateParityEvidence(f.stats, parityGateOf(m))
       : evaluateParity(f.stats, gate);
