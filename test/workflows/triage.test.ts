@@ -23,7 +23,7 @@ import { renderDetails } from '../../src/workflows/details.js';
 import { approveUpdate, migrationWorkflowId, triageUpdate } from '../../src/workflows/messages.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { taskQueue, workflowBundle } from './support.js';
-import { waitForPending, waitForProgress } from './harness.js';
+import { recordHistory, waitForPending, waitForProgress } from './harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -255,6 +255,7 @@ families:
         const after = await admin.getSignatures('things');
         const missing = after.signatures.find((s) => s.text === 'GET /api/things/:id $.name missing');
         assert.ok(missing && missing.decision === undefined);
+        await recordHistory(handle, 'triage');
       });
     } finally {
       await load.stop();
