@@ -7,6 +7,7 @@ import { request } from 'undici';
 import type { FamilyPlan } from '../plan/schema.js';
 import { createRouterAdminClient, type RouterAdminClient, type RouteState, type GuardState } from '../router/client.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
+import type { TriageEntry } from '../parity/signature.js';
 import { hasCode } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
 
@@ -153,6 +154,15 @@ export function createRouterActivities(deps: RouterActivityDeps) {
 
     async resetFamilyStats(input: { adminUrl: string; family: string }): Promise<void> {
       await client(input.adminUrl).resetStats(input.family);
+    },
+
+    /**
+     * Replaces the family's triage decisions on the router, so its counts honour them. The whole
+     * set is sent each time: a retry or a repeat leaves the same state.
+     * @returns how many decisions the router now holds
+     */
+    async setTriage(input: { adminUrl: string; family: string; decisions: TriageEntry[] }): Promise<number> {
+      return (await client(input.adminUrl).setTriage(input.family, input.decisions)).decisions.length;
     },
   };
 }

@@ -7,6 +7,7 @@
 import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
 import type { Logger } from '../lib/logger.js';
 import { approvalBlocks, clip, decidedBlocks, type ApprovalFigures } from '../slack/blocks.js';
+import { triageBlocks, type TriageItem } from '../slack/triage-blocks.js';
 
 /** Where a posted message is, so it can be updated or replied to. */
 export interface SlackMessageRef {
@@ -59,6 +60,15 @@ export interface NoticeInput {
   alsoToChannel: boolean;
 }
 
+export interface TriageMessageInput {
+  workflowId: string;
+  family: string;
+  channel: string | undefined;
+  thread?: SlackMessageRef;
+  /** Signatures not announced before, with an example each. */
+  items: TriageItem[];
+}
+
 function refOf(channel: string, res: { ok?: boolean; ts?: string; channel?: string; error?: string }): SlackMessageRef {
   if (!res.ok || !res.ts) throw new Error(`Slack refused the message: ${res.error ?? 'no ts returned'}`);
   return { channel: res.channel ?? channel, ts: res.ts };
@@ -103,6 +113,21 @@ export function createSlackActivities(deps: SlackActivityDeps) {
         blocks: decidedBlocks(input),
       });
       if (!res.ok) throw new Error(`Slack refused the update: ${res.error ?? 'unknown error'}`);
+    },
+
+    /** Posts new difference signatures with Accept / Block / Noise buttons; null when Slack is off. */
+    async postTriageMessage(input: TriageMessageInput): Promise<SlackMessageRef | null> {
+      if (!slack || !input.channel || input.items.length === 0) return null;
+      const res = await slack.chat.postMessage({
+        channel: input.channel,
+        text: clip(`${input.family}: ${input.items.length} difference signatures wait for triage`),
+        blocks: triageBlocks(
+          { workflowId: input.workflowId, family: input.family, items: input.items },
+          deps.buttonSecret,
+        ),
+        ...(input.thread ? { thread_ts: input.thread.ts, reply_broadcast: true } : {}),
+      } as ChatPostMessageArguments);
+      return refOf(input.channel, res);
     },
 
     /** Posts a notice in the migration's thread (the first one starts the thread). */

@@ -18,6 +18,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerContracts } from './commands/contracts.js';
 import { register as registerSlack } from './commands/slack.js';
 import { register as registerInventory } from './commands/inventory.js';
+import { register as registerParity } from './commands/parity.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
@@ -32,6 +33,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerContracts,
   registerSlack,
   registerInventory,
+  registerParity,
 ];
 
 /** Stable codes of usage errors, by commander's error code. */

@@ -133,6 +133,12 @@ function describeLatency(v: LatencyVerdict): string {
   );
 }
 
+/** The most frequent signature nobody decided yet, as a clause for a failure ("; untriaged …"). */
+function untriagedClause(p: FamilyStatsSnapshot['parity']): string {
+  const t = p.triage?.top.find((x) => x.decision === undefined);
+  return t ? `; most frequent untriaged signature ${t.id}: ${t.text}` : '';
+}
+
 /** Judges the parity gate on evidence: mismatch rate, compared latency and every route's latency. */
 export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidenceParityGate): ParityEvidence {
   const p = s.parity;
@@ -158,10 +164,13 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     const top = p.topPaths.find((t) => t.kind !== 'latency') ?? p.topPaths[0];
     failures.push(
       `${describeRate('mismatch rate', mismatch, 'samples')}` +
-        (top ? ` (most often ${top.kind} at ${top.path} on ${top.route})` : ''),
+        (top ? ` (most often ${top.kind} at ${top.path} on ${top.route})` : '') +
+        untriagedClause(p),
     );
   }
   if (latency.outcome === 'fail') failures.push(describeLatency(latency));
+  // A blocked signature is a known regression: seen once in the window is enough to fail.
+  for (const b of p.triage?.blocked ?? []) failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
   const tailSlow =
     latency.outcome !== 'insufficient' && latency.pValue < latency.alpha && (p95Ratio ?? 0) > gate.maxP95Ratio;
   if (tailSlow)
@@ -192,6 +201,13 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
         (mismatch.events === 0 ? `; about ${need} clean samples needed` : ''),
     );
   }
+  // Once a team triages, a signature nobody has decided yet holds the gate until someone does,
+  // even when it is too rare to move the mismatch rate.
+  const waiting = p.triage && p.triage.decided > 0 ? p.triage.untriaged : 0;
+  if (waiting > 0)
+    missing.push(
+      `${waiting} difference signature${waiting === 1 ? '' : 's'} wait${waiting === 1 ? 's' : ''} for triage (phoenix parity diffs)`,
+    );
   if (p.samples > 0 && latency.outcome === 'insufficient')
     missing.push(`latency: ${Math.min(latency.nLegacy, latency.nNew)} of ${latency.minN} compared latencies`);
   if (missing.length > 0)
@@ -246,7 +262,10 @@ export function evaluateStep(
   const failures: string[] = [];
   if (guard?.tripped) failures.push(`router guard tripped: ${guard.reason ?? 'no reason given'}`);
   if (errors.outcome === 'fail') failures.push(describeRate('new error rate', errors, 'requests'));
-  if (mismatch.outcome === 'fail') failures.push(describeRate('mismatch rate', mismatch, 'comparisons'));
+  if (mismatch.outcome === 'fail')
+    failures.push(describeRate('mismatch rate', mismatch, 'comparisons') + untriagedClause(s.parity));
+  for (const b of s.parity.triage?.blocked ?? [])
+    failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
   if (latency.outcome === 'fail') failures.push(describeLatency(latency));
   if (latency.outcome !== 'insufficient' && latency.pValue < latency.alpha && (p95Ratio ?? 0) > slo.maxP95Ratio)
     failures.push(

@@ -3,6 +3,7 @@
  * Plain data only: it travels through the admin API and workflow history.
  */
 import { emptyRankTest, type RankTest } from './evidence.js';
+import type { TriageFigures } from './signature-stats.js';
 
 /** What counts as "new is slower" for compared latency (the plan's `parity.latency` and `confidence`). */
 export interface LatencyTolerance {
@@ -67,6 +68,15 @@ export interface ParityFigures {
   topPaths: PathCount[];
   /** Differences ignored because they were learned as noise. */
   noiseIgnored: number;
+  /**
+   * Comparisons counted as matches because every difference left had an accepted signature
+   * (some may also have been noise). Absent from routers without triage.
+   */
+  accepted?: number;
+  /** Comparisons counted as matches because every difference left had a `noise` signature. */
+  ignored?: number;
+  /** Signatures seen in the window and the decisions in force (see `docs/rewrites.md`). */
+  triage?: TriageFigures;
   routes: RouteParity[];
   /**
    * Latencies of the compared answers, ms; the fairest comparison (same requests on both), with

@@ -15,6 +15,8 @@ import {
   type PathCount,
   type RouteParity,
 } from './snapshot.js';
+import { SignatureTally, type SignatureCount } from './signature-stats.js';
+import type { TriageEntry } from './signature.js';
 import type { Difference } from './types.js';
 
 /** Distinct differing paths remembered between resets; later ones are counted by kind only. */
@@ -102,6 +104,9 @@ export class FamilyStats {
   private samples = 0;
   private mismatches = 0;
   private noiseIgnored = 0;
+  private accepted = 0;
+  private ignored = 0;
+  private readonly signatures = new SignatureTally();
   private byKind: Record<string, number> = {};
   private paths = new Map<string, PathCount>();
   private routes = new Map<string, RouteFigures>();
@@ -129,15 +134,19 @@ export class FamilyStats {
   }
 
   /**
-   * One shadow comparison of the legacy and new answers to the same request.
+   * One shadow comparison of the legacy and new answers to the same request. Differences whose
+   * signature is accepted or noise do not count: a comparison left with none counts as a match
+   * (and as `accepted` or `ignored`).
    * @param legacyMs legacy time to response headers (ms)
    * @param newMs new time to response headers (ms), measured the same way
+   * @param now epoch ms, for the signatures' first and last sighting
    */
   recordComparison(
     route: string,
-    result: { equal: boolean; differences: readonly Difference[]; noisy: boolean },
+    result: { equal: boolean; differences: readonly Difference[]; noisy: boolean; requestId?: string },
     legacyMs: number,
     newMs: number,
+    now = this.since,
   ): void {
     this.samples++;
     this.comparedLegacy.record(legacyMs);
@@ -149,10 +158,16 @@ export class FamilyStats {
     r.candidate.record(newMs);
     if (result.noisy) this.noiseIgnored++;
     if (result.equal) return;
+    const triaged = this.signatures.record(route, result.differences, result.requestId, now);
+    if (triaged.counted.length === 0 && result.differences.length > 0) {
+      if (triaged.accepted) this.accepted++;
+      else this.ignored++;
+      return;
+    }
     this.mismatches++;
     r.mismatches++;
     const kinds = new Set<string>();
-    for (const d of result.differences) {
+    for (const d of triaged.counted) {
       kinds.add(d.kind);
       const path = d.path.startsWith('$') ? normalizePath(d.path) : d.path;
       const key = `${route}\n${d.kind}\n${path}`;
@@ -180,6 +195,16 @@ export class FamilyStats {
       this.buckets[bucket] = 1;
       this.distinctBuckets++;
     }
+  }
+
+  /** Replaces the triage decisions in force (they outlive {@link reset}). */
+  setTriage(entries: readonly Pick<TriageEntry, 'id' | 'decision'>[]): void {
+    this.signatures.setDecisions(entries);
+  }
+
+  /** Every signature seen since the last reset, most frequent first, with examples. */
+  signatureCounts(): SignatureCount[] {
+    return this.signatures.list();
   }
 
   recordShadow(event: ShadowEvent): void {
@@ -217,6 +242,9 @@ export class FamilyStats {
         byKind,
         topPaths: paths.sort((a, b) => b.count - a.count || a.path.localeCompare(b.path)).slice(0, TOP_PATHS),
         noiseIgnored: this.noiseIgnored,
+        accepted: this.accepted,
+        ignored: this.ignored,
+        triage: this.signatures.figures(),
         routes,
         latency: {
           legacy: { p50: this.comparedLegacy.percentile(0.5), p95: this.comparedLegacy.percentile(0.95) },
@@ -240,6 +268,9 @@ export class FamilyStats {
     this.samples = 0;
     this.mismatches = 0;
     this.noiseIgnored = 0;
+    this.accepted = 0;
+    this.ignored = 0;
+    this.signatures.reset();
     this.byKind = {};
     this.paths = new Map();
     this.routes = new Map();

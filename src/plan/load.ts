@@ -7,6 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { PhoenixError } from '../lib/errors.js';
 import type { z } from 'zod';
+import type { TriageEntry } from '../parity/signature.js';
 import { planSchema, type FamilyPlan, type Plan } from './schema.js';
 import {
   parseRoutePattern,
@@ -16,6 +17,7 @@ import {
   type RoutePattern,
 } from './route-pattern.js';
 import { expandGlobs } from './glob.js';
+import { baselinePath, loadBaseline, type Baseline } from './baseline.js';
 
 /** One thing wrong with a plan. */
 export interface PlanProblem {
@@ -152,6 +154,24 @@ export async function validatePlan(
   if (problems.length > 0) throw new PlanError(problems);
 
   const dir = file === '<inline>' ? process.cwd() : path.dirname(file);
+  // An inline plan has no folder to find a baseline next to, unless it names one.
+  const baselineFile =
+    file === '<inline>'
+      ? data.baseline
+        ? path.resolve(dir, data.baseline)
+        : undefined
+      : baselinePath(file, data.baseline);
+  const baseline: Baseline = baselineFile ? await loadBaseline(baselineFile) : new Map<string, TriageEntry[]>();
+  for (const name of baseline.keys()) {
+    if (!data.families.some((f) => f.name === name))
+      throw new PlanError([
+        {
+          file: baselineFile!,
+          path: `families.${name}`,
+          message: `unknown family "${name}" (the plan's families are: ${data.families.map((f) => f.name).join(', ')})`,
+        },
+      ]);
+  }
   const families: FamilyPlan[] = [];
   for (const f of data.families) {
     families.push({
@@ -160,9 +180,10 @@ export async function validatePlan(
       approval: { ...f.approval, approvers: f.approval.approvers ?? data.approvers },
       slackChannel: f.slackChannel ?? data.slack?.channel,
       contractFiles: await expandGlobs(f.contracts, dir),
+      triage: baseline.get(f.name) ?? [],
     });
   }
-  return { ...data, file, families, warnings: slashVariantClaims(data, problem) };
+  return { ...data, file, baselineFile, families, warnings: slashVariantClaims(data, problem) };
 }
 
 /**

@@ -5,6 +5,7 @@
  *
  * Durations are written as `30s`, `10m`, `1h30m` or milliseconds and resolved to milliseconds.
  */
+import type { TriageEntry } from '../parity/signature.js';
 import { z } from 'zod';
 import { parseCidr } from './cidr.js';
 import { parseDuration } from './duration.js';
@@ -556,6 +557,12 @@ const planObjectSchema = z.strictObject({
   diff: diffOverrideSchema.optional(),
   /** Temporal Web UI base used in links. @default http://localhost:8233 */
   temporalUiUrl: url.default('http://localhost:8233'),
+  /**
+   * The triage baseline: decisions (accept, noise, block) about difference signatures, per
+   * family, written by `phoenix parity accept|noise|block`. Relative to the plan's folder; a
+   * missing file means no decisions. @default "<plan file name>.baseline.yaml" next to the plan
+   */
+  baseline: z.string().min(1).optional(),
   families: z.array(familySchema).min(1, 'a plan needs at least one family'),
 });
 /**
@@ -591,11 +598,15 @@ export interface FamilyPlan extends Omit<ParsedFamily, 'legacy' | 'approval' | '
   slackChannel: string | undefined;
   /** Absolute paths of the contract case files matched by `contracts`. Filled by the loader. */
   contractFiles: string[];
+  /** The family's triage decisions from the plan's baseline. Filled by the loader. @default [] */
+  triage?: TriageEntry[];
 }
 
 /** A loaded, valid plan. */
 export interface Plan extends Omit<ParsedPlan, 'families'> {
   /** Absolute path of the file it came from (or `<inline>`). */
   file: string;
+  /** Absolute path of the triage baseline (whether it exists or not); absent for inline plans without `baseline`. */
+  baselineFile?: string;
   families: FamilyPlan[];
 }

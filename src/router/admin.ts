@@ -31,6 +31,22 @@ const routeChangeSchema = z.strictObject({
   updatedBy: z.string('expected a string').max(200, 'expected at most 200 characters').optional(),
 });
 
+const triageSchema = z.strictObject({
+  decisions: z
+    .array(
+      z.strictObject({
+        id: z.string('expected a signature id').regex(/^[0-9a-f]{12}$/, 'expected a 12-hex-digit signature id'),
+        decision: z.enum(['accept', 'noise', 'block'], 'expected one of "accept", "noise", "block"'),
+        reason: z.string().max(2000, 'expected at most 2000 characters').optional(),
+        by: z.string('expected who decided').max(200, 'expected at most 200 characters'),
+        at: z.string('expected when, ISO 8601').max(64, 'expected at most 64 characters'),
+        text: z.string().max(2000, 'expected at most 2000 characters').optional(),
+      }),
+      'expected a list of decisions',
+    )
+    .max(10_000, 'expected at most 10000 decisions'),
+});
+
 /** A coded error the admin API answers with. */
 export class AdminError extends Error {
   readonly status: number;
@@ -211,9 +227,10 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })),
       });
     }
-    const m = /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons)$/.exec(
-      url.pathname,
-    );
+    const m =
+      /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons|signatures|triage)$/.exec(
+        url.pathname,
+      );
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
     let name: string;
     try {
@@ -282,6 +299,33 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       }
       case 'GET comparisons':
         return send(res, 200, await comparisonsAfterWait(deps, f, url));
+      case 'GET signatures':
+        return send(res, 200, {
+          family: f.name,
+          since: f.stats.snapshot(now).since,
+          decisions: f.triage,
+          signatures: f.stats.signatureCounts(),
+        });
+      case 'GET triage':
+        return send(res, 200, { family: f.name, decisions: f.triage });
+      case 'PUT triage': {
+        const text = await readBody(req);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', 'the body is not JSON; expected {"decisions": [...]}');
+        }
+        const parsed = triageSchema.safeParse(json);
+        if (!parsed.success) {
+          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
+        }
+        // The whole set replaces the last: pushing the same set again changes nothing.
+        f.triage = parsed.data.decisions;
+        f.stats.setTriage(f.triage);
+        return send(res, 200, { family: f.name, decisions: f.triage });
+      }
       default:
         throw new AdminError(405, 'PHX_ERR_ADMIN_METHOD', `${method} is not allowed on /v1/families/:family/${what}`);
     }

@@ -6,6 +6,8 @@ import { Agent, request } from 'undici';
 import { PhoenixError } from '../lib/errors.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import type { NoisePath } from '../parity/index.js';
+import type { SignatureCount } from '../parity/signature-stats.js';
+import type { TriageEntry } from '../parity/signature.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
 import type { GuardState, RouteChange, RouteState } from './types.js';
 
@@ -30,6 +32,15 @@ export interface FamilyStatsResponse {
   comparisons: ComparisonsState;
   /** Comparisons since the router started with an informational difference (`redirect`, `format`), by kind. */
   informational: Record<string, number>;
+}
+
+/** A family's difference signatures since the last reset, most frequent first, and the decisions in force. */
+export interface SignaturesResponse {
+  family: string;
+  /** Start of the window, epoch ms. */
+  since: number;
+  decisions: TriageEntry[];
+  signatures: SignatureCount[];
 }
 
 /** A family's shadow samples: `pending` still hold a slot, `done` are finished and counted in the statistics. */
@@ -70,6 +81,10 @@ export interface RouterAdminClient {
   /** Sampled requests after the cursor `after` (0 for the oldest held), oldest first. */
   pageSamples(family: string, after: number, limit?: number): Promise<RecordPage<SampleRecord>>;
   getComparisons(family: string): Promise<ComparisonsState>;
+  /** The family's difference signatures with counts, first/last seen and example request ids. */
+  getSignatures(family: string): Promise<SignaturesResponse>;
+  /** Replaces the family's triage decisions; idempotent (the same set twice changes nothing). */
+  setTriage(family: string, decisions: TriageEntry[]): Promise<{ family: string; decisions: TriageEntry[] }>;
   /**
    * Resolves once the family's shadow comparisons have drained (nothing pending) and their
    * results are in the statistics; fails with `PHX_ERR_COMPARISONS_PENDING` after `timeoutMs`.
@@ -170,6 +185,8 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
       return { items: samples, next: rest.next, first: rest.first, capacity: rest.capacity };
     },
     getComparisons: (f) => call('GET', `${fam(f)}/comparisons`),
+    getSignatures: (f) => call('GET', `${fam(f)}/signatures`),
+    setTriage: (f, decisions) => call('PUT', `${fam(f)}/triage`, { decisions }),
     waitForComparisons: async (f, timeoutMs = 20_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

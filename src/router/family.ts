@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'undici';
 import { compileAdapters, NoiseLearner, type AdapterSet, type Difference } from '../parity/index.js';
+import type { TriageEntry } from '../parity/signature.js';
 import { FamilyStats } from '../parity/stats.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { Trust } from './client-address.js';
@@ -137,6 +138,8 @@ export class FamilyRuntime {
   /** Comparisons with informational differences (`redirect`, `format`), as many as mismatches are kept. */
   readonly informational: Ring<MismatchRecord>;
   readonly samples: Ring<SampleRecord>;
+  /** Triage decisions in force (the plan's baseline, then what the workflow pushes). */
+  triage: TriageEntry[];
   readonly counters: FamilyCounters = {
     requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] },
     mismatches: {},
@@ -163,6 +166,8 @@ export class FamilyRuntime {
     this.informational = new Ring(o.records?.mismatches ?? 100);
     this.samples = new Ring(o.records?.samples ?? 200);
     this.adapters = compileAdapters(plan.adapters);
+    this.triage = plan.triage ?? [];
+    this.stats.setTriage(this.triage);
   }
 
   /** Where the family's traffic goes now: a tripped guard overrides the route. */

@@ -449,8 +449,9 @@ function partitionOf(fam: FamilyRuntime, x: CapturedExchange): string {
 
 /** Adds what the shadow thread found to the family's statistics, counters and rings. */
 function merge(fam: FamilyRuntime, r: FamilyReport): void {
+  const now = Date.now();
   for (const c of r.comparisons) {
-    fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs);
+    fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs, now);
     fam.counters.comparisons++;
     for (const k of new Set(c.informational.map((d) => d.kind)))
       fam.counters.informational[k] = (fam.counters.informational[k] ?? 0) + 1;

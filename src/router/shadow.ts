@@ -57,6 +57,8 @@ export interface ComparisonRecord {
   differences: Difference[];
   /** Learned noise was ignored in this comparison. */
   noisy: boolean;
+  /** The request's id, kept as an example of its differences' signatures. */
+  requestId: string;
   /** Differences of an informational kind (`format`, `redirect`) that do not count as a mismatch. */
   informational: Difference[];
   legacyMs: number;
@@ -305,6 +307,7 @@ export async function judge(
     equal: result.equal,
     differences: result.equal ? [] : result.differences,
     noisy: result.noise.length > 0,
+    requestId: job.requestId,
     informational: result.informational,
     legacyMs: job.legacyMs,
     newMs: job.newMs,

@@ -15,7 +15,14 @@ import { z } from 'zod';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { FamilyPlan, Plan } from '../plan/schema.js';
 import { renderProgress } from '../workflows/render-progress.js';
-import { approveUpdate, migrationWorkflowId, progressQuery, rejectUpdate } from '../workflows/messages.js';
+import {
+  approveUpdate,
+  migrationWorkflowId,
+  progressQuery,
+  rejectUpdate,
+  triageUpdate,
+} from '../workflows/messages.js';
+import type { TriageDecision } from '../parity/signature.js';
 import {
   APPROVE_ACTION,
   REJECT_ACTION,
@@ -24,7 +31,21 @@ import {
   rejectModal,
   type ButtonValue,
 } from './blocks.js';
+import {
+  TRIAGE_ACCEPT_ACTION,
+  TRIAGE_ACCEPT_MODAL,
+  TRIAGE_BLOCK_ACTION,
+  TRIAGE_NOISE_ACTION,
+  triageAcceptModal,
+  triageSignatureOf,
+} from './triage-blocks.js';
 import { verifySlackRequest } from './verify.js';
+
+const TRIAGE_ACTIONS: Record<string, TriageDecision> = {
+  [TRIAGE_ACCEPT_ACTION]: 'accept',
+  [TRIAGE_BLOCK_ACTION]: 'block',
+  [TRIAGE_NOISE_ACTION]: 'noise',
+};
 
 /** Largest request body accepted from Slack, bytes. */
 const MAX_BODY = 256 * 1024;
@@ -119,14 +140,19 @@ export function createInteractionHandler(
   }
 
   async function decide(
-    kind: 'approve' | 'reject',
+    kind: 'approve' | 'reject' | TriageDecision,
     button: ButtonValue,
     approver: string,
     reason?: string,
   ): Promise<Outcome> {
     const handle = o.temporal.workflow.getHandle(button.workflowId);
+    const signature = triageSignatureOf(button);
     try {
-      if (kind === 'approve')
+      if (signature !== undefined && kind !== 'approve' && kind !== 'reject')
+        await handle.executeUpdate(triageUpdate, {
+          args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
+        });
+      else if (kind === 'approve')
         await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
       else
         await handle.executeUpdate(rejectUpdate, {
@@ -173,11 +199,26 @@ export function createInteractionHandler(
         return;
       }
       const action = p.data.actions[0]!;
-      if (action.action_id !== APPROVE_ACTION && action.action_id !== REJECT_ACTION) return;
+      const triage = TRIAGE_ACTIONS[action.action_id];
+      if (action.action_id !== APPROVE_ACTION && action.action_id !== REJECT_ACTION && !triage) return;
       const auth = await authorize(action.value ?? '', p.data.user.id);
       if (!auth.ok) {
         log.warn({ user: p.data.user.id, reason: auth.reason }, 'refused a Slack approval');
         await ephemeral(p.data.channel?.id, p.data.user.id, `:no_entry: ${auth.reason}`);
+        return;
+      }
+      if (triage) {
+        if (triageSignatureOf(auth.button) === undefined) return;
+        if (triage === 'accept') {
+          if (p.data.trigger_id)
+            await o.web.views.open({
+              trigger_id: p.data.trigger_id,
+              view: triageAcceptModal(action.value ?? '') as never,
+            });
+          return;
+        }
+        const r = await decide(triage, auth.button, auth.approver);
+        if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
         return;
       }
       if (action.action_id === REJECT_ACTION) {
@@ -192,15 +233,22 @@ export function createInteractionHandler(
     /** The rejection modal's submit. Returns the body Slack should get (errors keep the modal open). */
     async onViewSubmission(payload: unknown): Promise<Record<string, unknown> | undefined> {
       const p = viewSubmission.safeParse(payload);
-      if (!p.success || p.data.view.callback_id !== REJECT_MODAL) return undefined;
+      const accepting = p.success && p.data.view.callback_id === TRIAGE_ACCEPT_MODAL;
+      if (!p.success || (p.data.view.callback_id !== REJECT_MODAL && !accepting)) return undefined;
       const auth = await authorize(p.data.view.private_metadata, p.data.user.id);
       if (!auth.ok) {
         log.warn({ user: p.data.user.id, reason: auth.reason }, 'refused a Slack rejection');
         return { response_action: 'errors', errors: { reason: auth.reason } };
       }
       const reason = p.data.view.state.values.reason?.value?.value?.trim();
-      if (!reason) return { response_action: 'errors', errors: { reason: 'a rejection needs a reason' } };
-      const r = await decide('reject', auth.button, auth.approver, reason);
+      if (!reason)
+        return {
+          response_action: 'errors',
+          errors: { reason: accepting ? 'accepting needs a reason' : 'a rejection needs a reason' },
+        };
+      if (accepting && triageSignatureOf(auth.button) === undefined)
+        return { response_action: 'errors', errors: { reason: 'this button was altered; nothing was done' } };
+      const r = await decide(accepting ? 'accept' : 'reject', auth.button, auth.approver, reason);
       return r.ok ? undefined : { response_action: 'errors', errors: { reason: r.reason } };
     },
 

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import type { Migration } from './migration-state.js';
-import { analyse, maybeContinueAsNew, waitOrAbort } from './steps.js';
+import { analyse, maybeContinueAsNew, pushTriage, waitOrAbort } from './steps.js';
 
 /**
  * What a hold needs before it may end: `enough` judges the last analysis; while it says no, the
@@ -48,6 +48,7 @@ export async function hold(
     );
     await waitOrAbort(m, slice, paused ? 'paused' : summary);
     if (!paused && !m.progress.paused) held += slice;
+    await pushTriage(m, false);
     await analyse(m);
     onProgress(held);
     await maybeContinueAsNew(m);

@@ -25,6 +25,10 @@ export function renderDetails(p: MigrationProgress, family: FamilyPlan): string 
     lines.push(`- parity: ${parityText(p.parity)}`);
     for (const r of p.parity.reasons.slice(0, 5)) lines.push(`  - ${r}`);
   }
+  if (p.triage)
+    lines.push(
+      `- triage: ${p.triage.waiting} signature${p.triage.waiting === 1 ? '' : 's'} wait${p.triage.waiting === 1 ? 's' : ''} for a decision, ${p.triage.decisions.length} decided (\`phoenix parity diffs ${p.family}\`)`,
+    );
   if (p.analysis) {
     lines.push(`- last analysis at ${p.percent}%: ${stepText(p.analysis)}`);
     for (const r of p.analysis.reasons.slice(0, 5)) lines.push(`  - ${r}`);

@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ParityEvidenceFields, StepEvidenceFields } from '../parity/gates.js';
+import type { TriageDecision, TriageEntry } from '../parity/signature.js';
 import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
 
 /** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
@@ -54,6 +55,27 @@ export interface ApprovalResult {
   at: string;
 }
 
+/** A decision about a difference signature (`phoenix parity accept|noise|block`, Slack buttons). */
+export interface TriageRequest {
+  /** Signature id, as `phoenix parity diffs` lists it. */
+  signature: string;
+  decision: TriageDecision;
+  /** Who decides: a name from the family's approvers. */
+  approver: string;
+  /** Why; required for `accept`. */
+  reason?: string;
+  /** The signature's text, kept for readers. */
+  text?: string;
+  /** @default "api" */
+  via?: DecisionSource;
+}
+
+/** What a `triage` update returns: the decision as recorded and how many decisions are in force. */
+export interface TriageResult {
+  entry: TriageEntry;
+  decisions: number;
+}
+
 export interface PauseRequest {
   by?: string;
   reason?: string;
@@ -70,7 +92,17 @@ export interface RetryRequest {
 /** One recorded decision or event, in order. */
 export interface DecisionRecord {
   at: string;
-  kind: 'approved' | 'rejected' | 'timed-out' | 'paused' | 'resumed' | 'aborted' | 'retried' | 'stage' | 'rollback';
+  kind:
+    | 'approved'
+    | 'rejected'
+    | 'timed-out'
+    | 'paused'
+    | 'resumed'
+    | 'aborted'
+    | 'retried'
+    | 'stage'
+    | 'rollback'
+    | 'triaged';
   step?: string;
   by?: string;
   detail?: string;
@@ -113,6 +145,16 @@ export interface MigrationProgress {
   pending?: PendingApproval;
   /** The parity gate's last verdict; the evidence fields are absent for runs started before they existed. */
   parity?: ParityVerdict & Partial<ParityEvidenceFields>;
+  /**
+   * Triage: the decisions in force (the plan's baseline, then `triage` updates) and how many
+   * signatures seen in the last figures wait for a decision. Absent for runs started before triage.
+   */
+  triage?: {
+    decisions: TriageEntry[];
+    waiting: number;
+    /** Signatures already posted to Slack for triage, so each is announced once. */
+    announced?: string[];
+  };
   /** The last analysis of the current percent, with its evidence (same caveat). */
   analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
   decisions: DecisionRecord[];
@@ -125,6 +167,7 @@ export interface MigrationProgress {
 
 export const approveUpdate = defineUpdate<ApprovalResult, [ApprovalDecision]>('approve');
 export const rejectUpdate = defineUpdate<ApprovalResult, [RejectionDecision]>('reject');
+export const triageUpdate = defineUpdate<TriageResult, [TriageRequest]>('triage');
 export const pauseSignal = defineSignal<[PauseRequest]>('pause');
 export const resumeSignal = defineSignal<[PauseRequest]>('resume');
 export const abortSignal = defineSignal<[AbortRequest]>('abort');

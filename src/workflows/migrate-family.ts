@@ -23,7 +23,7 @@ import { Stage } from './messages.js';
 import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
 import { waitForParity } from './parity-gate.js';
 import { act } from './proxies.js';
-import { awaitApproval, closeApprovalMessage, notice, writeReport } from './steps.js';
+import { awaitApproval, closeApprovalMessage, notice, pushTriage, writeReport } from './steps.js';
 
 export type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
 
@@ -96,6 +96,11 @@ async function startShadow(m: Migration): Promise<void> {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
   });
+  // The plan's baseline goes to the router before the first comparison is counted.
+  if (m.triage) {
+    m.triageDirty = true;
+    await pushTriage(m, false);
+  }
   const state = await act('control', 'setRoute', `shadow at ${m.family.parity.sampleRate * 100}% sampling`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,

@@ -16,6 +16,7 @@ import { FailureType } from './failures.js';
 import {
   abortSignal,
   approveUpdate,
+  triageUpdate,
   pauseSignal,
   progressQuery,
   rejectUpdate,
@@ -28,7 +29,9 @@ import {
   type DecisionRecord,
   type MigrationProgress,
   type PendingApproval,
+  type TriageRequest,
 } from './messages.js';
+import { TRIAGE_DECISIONS, type TriageEntry } from '../parity/signature.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from './search-attributes.js';
 import { renderDetails } from './details.js';
 
@@ -103,6 +106,13 @@ export class Migration {
    * recorded before this logic existed replay with the earlier gates.
    */
   readonly evidence: boolean;
+  /**
+   * Difference signatures are triaged (decisions pushed to the router, the `triage` update).
+   * Runs recorded before triage existed replay without it.
+   */
+  readonly triage: boolean;
+  /** Decisions changed since they were last pushed to the router. */
+  triageDirty = false;
   private versionBase: number;
   private versionCounter: number;
   private lastVersion: number;
@@ -111,6 +121,7 @@ export class Migration {
     this.input = input;
     this.family = input.family;
     this.evidence = patched('evidence-gates');
+    this.triage = patched('triage');
     const c = input.carry;
     this.resuming = c !== undefined;
     const info = workflowInfo();
@@ -130,6 +141,8 @@ export class Migration {
       stageTimings: [{ stage: Stage.Preflight, startedAt: now }],
       attempt: 1,
     };
+    if (this.triage && !this.progress.triage)
+      this.progress.triage = { decisions: (input.family.triage ?? []).map((e) => ({ ...e })), waiting: 0 };
     this.position = c?.position ?? { phase: 'contract-gate', stepIndex: 0, bakedMs: 0 };
     this.undo = c?.undo ?? [];
     this.thread = c?.thread;
@@ -276,6 +289,9 @@ export class Migration {
         },
       },
     );
+    setHandler(triageUpdate, (r) => this.decideSignature(r), {
+      validator: (r: TriageRequest) => this.validateTriage(r),
+    });
     setHandler(pauseSignal, (r) => {
       if (this.progress.paused) return;
       this.progress.paused = true;
@@ -299,6 +315,47 @@ export class Migration {
       this.record({ kind: 'retried', by: r.by });
     });
     setHandler(progressQuery, () => this.progress);
+  }
+
+  private validateTriage(r: TriageRequest): void {
+    if (!this.triage || !this.progress.triage)
+      throw new Error('this migration started before triage existed; restart it to triage signatures');
+    if (typeof r.signature !== 'string' || !/^[0-9a-f]{12}$/.test(r.signature))
+      throw new Error(
+        `signature: expected the 12 hex digits \`phoenix parity diffs\` lists, got ${JSON.stringify(r.signature)}`,
+      );
+    if (!TRIAGE_DECISIONS.includes(r.decision))
+      throw new Error(`decision: expected one of ${TRIAGE_DECISIONS.join(', ')}, got ${JSON.stringify(r.decision)}`);
+    const allowed = this.family.approval.approvers;
+    if (!allowed.includes(r.approver))
+      throw new Error(`"${r.approver}" may not triage ${this.family.name}; allowed: ${allowed.join(', ')}`);
+    if (r.decision === 'accept' && (!r.reason || r.reason.trim() === ''))
+      throw new Error('accepting a signature needs a reason');
+  }
+
+  /** Records a signature's decision; the workflow pushes the set to the router. */
+  private decideSignature(r: TriageRequest): { entry: TriageEntry; decisions: number } {
+    const t = this.progress.triage!;
+    const entry: TriageEntry = {
+      id: r.signature,
+      decision: r.decision,
+      ...(r.reason?.trim() ? { reason: r.reason.trim() } : {}),
+      by: r.approver,
+      at: new Date().toISOString(),
+      ...(r.text ? { text: r.text } : {}),
+    };
+    const i = t.decisions.findIndex((e) => e.id === entry.id);
+    if (i >= 0) t.decisions[i] = entry;
+    else t.decisions.push(entry);
+    this.triageDirty = true;
+    this.record({
+      kind: 'triaged',
+      step: entry.id,
+      by: entry.by,
+      detail: [`${r.via ?? 'api'}: ${entry.decision}`, entry.reason, entry.text].filter(Boolean).join(' — '),
+    });
+    this.refreshDetails();
+    return { entry, decisions: t.decisions.length };
   }
 
   /** Throws the abort as a migration-ending failure. */

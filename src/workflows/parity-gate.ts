@@ -2,7 +2,7 @@
  * The parity gate: read the router's figures every poll interval while shadow traffic is
  * compared, until the gate passes or its timeout ends the migration. Workflow code only.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { evaluateParityEvidence, type EvidenceParityGate } from '../parity/gates.js';
 import { evaluateParity } from '../parity/thresholds.js';
 import { parityText } from '../parity/verdict-text.js';
@@ -10,7 +10,7 @@ import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
-import { maybeContinueAsNew, readFigures, waitOrAbort } from './steps.js';
+import { announceTriage, maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
 
 /** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
 function parityGateOf(m: Migration): EvidenceParityGate {
@@ -27,7 +27,10 @@ export async function waitForParity(m: Migration): Promise<void> {
   m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
   let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
   for (;;) {
+    await pushTriage(m, true);
     const f = await readFigures(m, 'read parity figures');
+    if (m.progress.triage) m.progress.triage.waiting = f.stats.parity.triage?.untriaged ?? 0;
+    await announceTriage(m, f);
     const verdict: NonNullable<typeof m.progress.parity> = m.evidence
       ? evaluateParityEvidence(f.stats, parityGateOf(m))
       : evaluateParity(f.stats, gate);
@@ -72,8 +75,18 @@ export async function waitForParity(m: Migration): Promise<void> {
     }
     m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
     const slice = Math.min(gate.pollInterval, gate.timeout - waited);
-    await waitOrAbort(m, slice, 'wait for parity');
-    waited += slice;
+    if (m.triage) {
+      // A triage decision wakes the gate: it is pushed and judged at once.
+      const from = Date.now();
+      await condition(() => m.abortRequested !== undefined || m.triageDirty, Math.max(slice, 1), {
+        summary: 'wait for parity',
+      });
+      m.throwIfAborted();
+      waited += Math.min(slice, Date.now() - from);
+    } else {
+      await waitOrAbort(m, slice, 'wait for parity');
+      waited += slice;
+    }
     m.enter('parity', 0, waited);
     await maybeContinueAsNew(m);
   }

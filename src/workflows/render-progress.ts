@@ -42,6 +42,10 @@ export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
     );
     for (const r of p.parity.reasons) lines.push(`    · ${r}`);
   }
+  if (p.triage && (p.triage.waiting > 0 || p.triage.decisions.length > 0))
+    lines.push(
+      `  triage: ${p.triage.waiting} signature${p.triage.waiting === 1 ? '' : 's'} waiting, ${p.triage.decisions.length} decided — npx phoenix parity diffs ${p.family}`,
+    );
   if (p.analysis) {
     lines.push(
       p.analysis.outcome

@@ -70,6 +70,27 @@ export async function analyse(m: Migration): Promise<void> {
 }
 
 /** Waits up to `ms`, waking early only to abort. */
+/**
+ * Pushes the migration's triage decisions to the router when they changed (the whole set, so a
+ * retry or replay leaves the same state). With `resetWindow`, the figures start over so counts
+ * made before the decision do not keep judging the gate.
+ */
+export async function pushTriage(m: Migration, resetWindow: boolean): Promise<void> {
+  const t = m.progress.triage;
+  if (!m.triage || !t || !m.triageDirty) return;
+  m.triageDirty = false;
+  await act('control', 'setTriage', `triage: ${t.decisions.length} decisions`, {
+    adminUrl: m.input.routerAdminUrl,
+    family: m.family.name,
+    decisions: t.decisions,
+  });
+  if (resetWindow)
+    await act('control', 'resetFamilyStats', 'reset figures after triage', {
+      adminUrl: m.input.routerAdminUrl,
+      family: m.family.name,
+    });
+}
+
 export async function waitOrAbort(m: Migration, ms: number, summary: string): Promise<void> {
   await condition(() => m.abortRequested !== undefined, Math.max(ms, 1), { summary });
   m.throwIfAborted();
@@ -247,6 +268,31 @@ export async function notice(
     }),
   );
   if (kind === 'started' && ref) m.thread = ref;
+}
+
+/**
+ * Posts signatures seen for the first time and not yet decided to the family's Slack channel,
+ * with Accept / Block / Noise buttons. Best effort, like every Slack message.
+ */
+export async function announceTriage(m: Migration, f: FamilyFigures): Promise<void> {
+  const t = m.progress.triage;
+  if (!m.triage || !t || !m.family.slackChannel) return;
+  const announced = (t.announced ??= []);
+  const decided = new Set(t.decisions.map((d) => d.id));
+  const fresh = (f.stats.parity.triage?.top ?? []).filter(
+    (s) => s.decision === undefined && !decided.has(s.id) && !announced.includes(s.id),
+  );
+  if (fresh.length === 0) return;
+  announced.push(...fresh.map((s) => s.id));
+  await quietly(m, () =>
+    act('notify', 'postTriageMessage', `Slack: ${fresh.length} signatures to triage`, {
+      workflowId: m.progress.workflowId,
+      family: m.family.name,
+      channel: m.family.slackChannel,
+      thread: m.thread,
+      items: fresh.map((s) => ({ id: s.id, text: s.text, count: s.count, example: s.example })),
+    }),
+  );
 }
 
 /** Writes the final report; a failure to write it is logged, never fatal. */

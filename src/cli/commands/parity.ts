@@ -1,0 +1,201 @@
+import type { Command } from 'commander';
+import { TRIAGE_DECISIONS, type TriageDecision, type TriageEntry } from '../../parity/signature.js';
+import { writeDecision } from '../../plan/baseline.js';
+import { loadPlan } from '../../plan/index.js';
+import { createRouterAdminClient, type SignaturesResponse } from '../../router/client.js';
+import { triageUpdate } from '../../workflows/messages.js';
+import { familyArg, nonEmpty } from '../flags.js';
+import { CliError, ExitCode, print } from '../output.js';
+import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
+
+const DEFAULT_ADMIN_URL = 'http://127.0.0.1:9090';
+
+interface RouterFlags {
+  routerUrl?: string;
+  token?: string;
+  plan?: string;
+}
+
+function signatureArg(value: string): string {
+  if (!/^[0-9a-f]{12}$/.test(value))
+    throw new CliError(
+      'PHX_ERR_CLI_BAD_ARGUMENT',
+      `signature-id: expected the 12 hex digits \`phoenix parity diffs\` lists, got ${JSON.stringify(value)}`,
+      ExitCode.Usage,
+    );
+  return value;
+}
+
+async function adminUrlOf(o: RouterFlags): Promise<string> {
+  if (o.routerUrl) return o.routerUrl;
+  if (o.plan) return (await loadPlan(o.plan)).router.adminUrl;
+  return DEFAULT_ADMIN_URL;
+}
+
+async function readSignatures(family: string, o: RouterFlags, timeoutMs?: number): Promise<SignaturesResponse> {
+  const admin = createRouterAdminClient({
+    baseUrl: await adminUrlOf(o),
+    token: o.token ?? process.env.PHOENIX_ADMIN_TOKEN,
+    timeoutMs,
+  });
+  try {
+    return await admin.getSignatures(family);
+  } finally {
+    await admin.close();
+  }
+}
+
+function cut(text: string, n: number): string {
+  return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
+}
+
+function table(r: SignaturesResponse): string {
+  if (r.signatures.length === 0) return `no differences seen for ${r.family} since ${new Date(r.since).toISOString()}`;
+  const rows = r.signatures.map((s) => {
+    const e = s.examples[0];
+    const example = e
+      ? `${e.requestId} ${JSON.stringify(e.legacy) ?? '∅'} → ${JSON.stringify(e.candidate) ?? '∅'}`
+      : '';
+    return [s.id, String(s.count), s.decision ?? 'untriaged', s.text, cut(example, 80)];
+  });
+  const head = ['ID', 'COUNT', 'DECISION', 'SIGNATURE', 'EXAMPLE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const waiting = r.signatures.filter((s) => s.decision === undefined).length;
+  return [
+    line(head),
+    ...rows.map(line),
+    '',
+    `${r.signatures.length} signatures, ${waiting} waiting for triage (phoenix parity accept|noise|block ${r.family} <id>)`,
+  ].join('\n');
+}
+
+/** Sends the decision to the family's running migration; says so when there is none. */
+async function sendToMigration(family: string, entry: TriageEntry): Promise<string> {
+  try {
+    const handle = await migrationHandle(family);
+    let running: boolean;
+    try {
+      running = (await handle.describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if ((err as { name?: string }).name === 'WorkflowNotFoundError') return 'no migration is running for it';
+      throw err;
+    }
+    if (!running) return 'its migration is not running';
+    const r = await handle.executeUpdate(triageUpdate, {
+      args: [
+        {
+          signature: entry.id,
+          decision: entry.decision,
+          approver: entry.by,
+          reason: entry.reason,
+          text: entry.text,
+          via: 'cli',
+        },
+      ],
+    });
+    return `sent to the running migration (${r.decisions} decisions in force)`;
+  } catch (err) {
+    toCliError(err, family);
+  } finally {
+    await closeTemporalClient();
+  }
+}
+
+function registerDecision(parity: Command, decision: TriageDecision, description: string): void {
+  parity
+    .command(decision)
+    .description(description)
+    .argument('<family>', 'family the signature was seen in', familyArg)
+    .argument('<signature-id>', 'the id `phoenix parity diffs` lists', signatureArg)
+    .requiredOption('--as <user>', "who decides (a name from the plan's approvers)", nonEmpty('--as'))
+    .requiredOption('--plan <file>', 'plan file (YAML); its baseline file gets the decision')
+    .option('--reason <text>', `why${decision === 'accept' ? ' (required)' : ''}`)
+    .option('--router-url <url>', "router admin API, for the signature's text (default: the plan's router.adminUrl)")
+    .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
+    .option('--no-migration', 'only write the baseline; do not send the decision to a running migration')
+    .option('--json', 'print the decision as JSON')
+    .action(
+      async (
+        family: string,
+        id: string,
+        o: RouterFlags & { as: string; plan: string; reason?: string; migration: boolean; json?: boolean },
+      ) => {
+        const reason = o.reason?.trim() || undefined;
+        if (decision === 'accept' && !reason)
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            '--reason is required to accept a signature: say why the change is intended',
+            ExitCode.Usage,
+          );
+        const plan = await loadPlan(o.plan);
+        const fam = plan.families.find((f) => f.name === family);
+        if (!fam)
+          throw new CliError(
+            'PHX_ERR_UNKNOWN_FAMILY',
+            `no family "${family}" in ${o.plan} (families: ${plan.families.map((f) => f.name).join(', ')})`,
+            ExitCode.NotFound,
+          );
+        const approvers = fam.approval.approvers;
+        if (!approvers.includes(o.as))
+          throw new CliError(
+            'PHX_ERR_APPROVAL_REFUSED',
+            `"${o.as}" may not triage ${family}; allowed: ${approvers.join(', ') || 'nobody (list approvers in the plan)'}`,
+            ExitCode.Conflict,
+          );
+        // The text makes the baseline readable in review; without a router the id alone is kept.
+        let text: string | undefined;
+        try {
+          text = (
+            await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? plan.router.adminUrl }, 1500)
+          ).signatures.find((s) => s.id === id)?.text;
+        } catch {
+          text = fam.triage?.find((e) => e.id === id)?.text;
+        }
+        const entry: TriageEntry = {
+          id,
+          decision,
+          ...(reason ? { reason } : {}),
+          by: o.as,
+          at: new Date().toISOString(),
+          ...(text ? { text } : {}),
+        };
+        await writeDecision(plan.baselineFile!, family, entry);
+        const sent = o.migration ? await sendToMigration(family, entry) : 'not sent (--no-migration)';
+        print(
+          !!o.json,
+          { family, entry, baseline: plan.baselineFile, migration: sent },
+          () => `${decision} ${id}${text ? ` (${text})` : ''} for ${family}: written to ${plan.baselineFile}; ${sent}`,
+        );
+      },
+    );
+}
+
+/** `phoenix parity diffs|accept|noise|block`: list difference signatures and decide them. */
+export function register(program: Command): void {
+  const parity = program
+    .command('parity')
+    .description('Difference signatures of shadow comparisons, and the triage decisions the parity gate honours.');
+  parity
+    .command('diffs')
+    .description("List a family's difference signatures: count, decision and an example request (router admin API).")
+    .argument('<family>', 'family to list', familyArg)
+    .option('--router-url <url>', `router admin API (default: the plan's router.adminUrl, else ${DEFAULT_ADMIN_URL})`)
+    .option('--plan <file>', "plan file, for the router's admin URL")
+    .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
+    .option('--json', 'print the signatures as JSON')
+    .action(async (family: string, o: RouterFlags & { json?: boolean }) => {
+      const r = await readSignatures(family, o);
+      print(!!o.json, r, () => table(r));
+    });
+  const decisions: Record<TriageDecision, string> = {
+    accept: 'Accept a signature as an intended change (needs --reason): it no longer counts against the parity gate.',
+    noise: 'Mark a signature as noise: ignored from now on, for that signature only.',
+    block: 'Block a signature as a regression: the parity gate fails while it is seen.',
+  };
+  for (const d of TRIAGE_DECISIONS) registerDecision(parity, d, decisions[d]);
+}

@@ -1,0 +1,125 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateParityEvidence, type EvidenceParityGate } from '../../src/parity/gates.js';
+import { signatureOf } from '../../src/parity/signature.js';
+import { FamilyStats } from '../../src/parity/stats.js';
+import type { Difference } from '../../src/parity/types.js';
+
+const gate: EvidenceParityGate = {
+  minSamples: 50,
+  maxMismatchRate: 0.01,
+  maxP95Ratio: 3,
+  confidence: 0.95,
+  latency: { maxShiftMs: 25, minSamples: 20 },
+};
+const CREATE = 'POST /api/things';
+const READ = 'GET /api/things/:id';
+const status: Difference = { path: '$status', kind: 'status', legacy: 200, candidate: 201 };
+const extraId = (i: number): Difference => ({ path: '$.id', kind: 'extra', candidate: i });
+const removed: Difference = { path: '$.items[2].name', kind: 'missing', legacy: 'x' };
+
+function feed(st: FamilyStats, n: number, diffs: (i: number) => Difference[], route = CREATE, from = 0): void {
+  for (let i = from; i < from + n; i++) {
+    const differences = diffs(i);
+    st.recordComparison(
+      route,
+      { equal: differences.length === 0, differences, noisy: false, requestId: `req-${i}` },
+      20 + (i % 5),
+      20 + (i % 5),
+      1000 + i,
+    );
+  }
+}
+
+describe('signatures in the family statistics', () => {
+  test('group across requests with counts, first/last seen and a few example request ids', () => {
+    const st = new FamilyStats(0);
+    feed(st, 10, (i) => [status, extraId(i)]);
+    feed(st, 4, () => [removed], READ, 10);
+    const list = st.signatureCounts();
+    assert.deepEqual(
+      list.map((s) => [s.text, s.count]),
+      [
+        ['POST /api/things $.id extra', 10],
+        ['POST /api/things status 200→201', 10],
+        ['GET /api/things/:id $.items[*].name missing', 4],
+      ],
+    );
+    const extra = list[0]!;
+    assert.equal(extra.firstSeen, 1000);
+    assert.equal(extra.lastSeen, 1009);
+    assert.deepEqual(
+      extra.examples.map((e) => [e.requestId, e.candidate]),
+      [
+        ['req-0', 0],
+        ['req-1', 1],
+        ['req-2', 2],
+      ],
+    );
+    assert.equal(extra.decision, undefined);
+    assert.equal(st.snapshot(2000).parity.triage?.untriaged, 3);
+  });
+
+  test('untriaged intended changes keep the gate failing; accepting them lets it pass with accepted counts', () => {
+    const st = new FamilyStats(0);
+    feed(st, 300, (i) => [status, extraId(i)]);
+    const before = evaluateParityEvidence(st.snapshot(5000), gate);
+    assert.equal(before.outcome, 'fail');
+    assert.equal(before.mismatch.events, 300);
+
+    st.setTriage([
+      { id: signatureOf(CREATE, status).id, decision: 'accept' },
+      { id: signatureOf(CREATE, extraId(0)).id, decision: 'accept' },
+    ]);
+    st.reset(5000);
+    feed(st, 300, (i) => [status, extraId(i)]);
+    const s = st.snapshot(9000);
+    assert.equal(s.parity.mismatches, 0);
+    assert.equal(s.parity.accepted, 300);
+    assert.equal(s.parity.triage?.untriaged, 0);
+    assert.equal(evaluateParityEvidence(s, gate).outcome, 'pass');
+  });
+
+  test('noise is ignored for that signature only; a new signature waits for triage and counts', () => {
+    const st = new FamilyStats(0);
+    st.setTriage([{ id: signatureOf(CREATE, extraId(0)).id, decision: 'noise' }]);
+    feed(st, 300, (i) => [extraId(i)]);
+    feed(st, 1, () => [extraId(1), status], CREATE, 300);
+    const s = st.snapshot(9000);
+    assert.equal(s.parity.ignored, 300);
+    assert.equal(s.parity.mismatches, 1);
+    assert.deepEqual(
+      s.parity.topPaths.map((p) => p.path),
+      ['$status'],
+    );
+    assert.equal(s.parity.triage?.untriaged, 1);
+    const v = evaluateParityEvidence(s, gate);
+    assert.equal(v.outcome, 'insufficient');
+    assert.match(v.reasons.join('; '), /1 difference signature waits for triage/);
+  });
+
+  test('a blocked signature seen once fails the gate by name', () => {
+    const st = new FamilyStats(0);
+    const sig = signatureOf(READ, removed);
+    st.setTriage([{ id: sig.id, decision: 'block' }]);
+    feed(st, 400, () => [], READ);
+    feed(st, 1, () => [removed], READ, 400);
+    const v = evaluateParityEvidence(st.snapshot(9000), gate);
+    assert.equal(v.outcome, 'fail');
+    assert.ok(
+      v.reasons.some((r) => r.includes(sig.id) && r.includes('$.items[*].name missing')),
+      v.reasons.join('; '),
+    );
+  });
+
+  test('decisions outlive a reset; counts do not', () => {
+    const st = new FamilyStats(0);
+    st.setTriage([{ id: signatureOf(CREATE, status).id, decision: 'accept' }]);
+    feed(st, 5, () => [status]);
+    st.reset(100);
+    assert.deepEqual(st.signatureCounts(), []);
+    feed(st, 5, () => [status]);
+    assert.equal(st.signatureCounts()[0]?.decision, 'accept');
+    assert.equal(st.snapshot(200).parity.accepted, 5);
+  });
+});

@@ -1,0 +1,213 @@
+/**
+ * Triage from Slack: the workflow posts new difference signatures with Accept / Block / Noise
+ * buttons to a local stand-in for Slack's Web API; a non-approver's click is refused, Accept
+ * opens the reason modal, and its submit sends the `triage` update, after which the gate passes.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { WebClient } from '@slack/web-api';
+import { request } from 'undici';
+import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
+import { slackSignature } from '../../src/slack/verify.js';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { abortSignal } from '../../src/workflows/messages.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { waitForPending } from '../workflows/harness.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+
+const SECRET = 'test-signing-secret';
+
+interface Call {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/** Slack's Web API played by a local server that records every call. */
+async function fakeSlack(): Promise<{ url: string; calls: Call[]; close(): Promise<void> }> {
+  const calls: Call[] = [];
+  let ts = 1000;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const method = (req.url ?? '').replace(/^\/api\//, '');
+      const body: Record<string, unknown> = String(req.headers['content-type']).includes('json')
+        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
+        : Object.fromEntries(new URLSearchParams(raw));
+      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k]);
+      calls.push({ method, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          method === 'chat.postMessage' ? { ok: true, channel: body.channel, ts: String(++ts) } : { ok: true },
+        ),
+      );
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`,
+    calls,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+function signed(receiver: RunningSlackReceiver, payload: unknown) {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const ts = String(Math.floor(Date.now() / 1000));
+  return request(`${receiver.url}/slack/interactivity`, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': slackSignature(SECRET, ts, body),
+    },
+  });
+}
+
+const click = (receiver: RunningSlackReceiver, user: string, action: string, value: string) =>
+  signed(receiver, {
+    type: 'block_actions',
+    user: { id: user },
+    trigger_id: 'trig-1',
+    channel: { id: 'C123' },
+    actions: [{ action_id: action, value }],
+  });
+
+let t: TestTemporal;
+let slack: Awaited<ReturnType<typeof fakeSlack>>;
+let web: WebClient;
+before(async () => {
+  t = await testTemporal();
+  slack = await fakeSlack();
+  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+});
+after(async () => {
+  await slack?.close();
+  await t?.close();
+});
+
+describe('triage from Slack', () => {
+  test('new signatures are posted with buttons; Accept asks why and its submit lets the gate pass', async () => {
+    const stack = await startStack({
+      family: `${defaultFamily.replace('timeout: 20s', 'timeout: 60s')}    slackChannel: C123\n`,
+      approvers: ['UALICE'],
+      cases: {},
+    });
+    stack.candidate.behaviour = 'different';
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('slack-triage');
+    const worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { slack: { slack: web, buttonSecret: SECRET } },
+    });
+    const receiver = await startSlackReceiver({
+      port: 0,
+      signingSecret: SECRET,
+      temporal: t.client,
+      web,
+      plan: stack.plan,
+    });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await t.client.workflow.start(migrateFamily, {
+          taskQueue: tq,
+          workflowId: 'phoenix-users',
+          workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+          args: [
+            {
+              plan: stack.plan.name,
+              routerAdminUrl: stack.router.adminUrl,
+              temporalUiUrl: 'http://localhost:8233',
+              family: stack.plan.families[0]!,
+            },
+          ],
+        });
+        const post = await waitFor(
+          'a triage message',
+          () =>
+            slack.calls.find(
+              (c) =>
+                c.method === 'chat.postMessage' &&
+                JSON.stringify(c.body.blocks ?? '').includes('phoenix_triage_accept'),
+            ),
+          { timeoutMs: 30_000, intervalMs: 100 },
+        );
+        const blocks = post.body.blocks as {
+          type: string;
+          block_id?: string;
+          text?: { text: string };
+          elements?: { action_id: string; value: string }[];
+        }[];
+        const i = blocks.findIndex((b) => b.text?.text.includes('GET /api/users/:id $.address.zip type string→number'));
+        assert.ok(i > 0, JSON.stringify(blocks.map((b) => b.text?.text)));
+        assert.match(blocks[i]!.text!.text, /example \S+: legacy "\d+" → new \d+/);
+        const buttons = blocks[i + 1]!.elements!;
+        const value = (action: string): string => buttons.find((b) => b.action_id === action)!.value;
+
+        // Someone who is not an approver is refused, and told why.
+        assert.equal(
+          (await click(receiver, 'UMALLORY', 'phoenix_triage_block', value('phoenix_triage_block'))).statusCode,
+          200,
+        );
+        await waitFor(
+          'the refusal',
+          () =>
+            slack.calls.find(
+              (c) => c.method === 'chat.postEphemeral' && /not an approver of triage:/.test(String(c.body.text)),
+            ),
+          { timeoutMs: 5000, intervalMs: 50 },
+        );
+
+        // Accept opens the modal; its submit carries the reason into the triage update.
+        await click(receiver, 'UALICE', 'phoenix_triage_accept', value('phoenix_triage_accept'));
+        const modal = await waitFor('the reason modal', () => slack.calls.find((c) => c.method === 'views.open'), {
+          timeoutMs: 5000,
+          intervalMs: 50,
+        });
+        const view = modal.body.view as { callback_id: string; private_metadata: string };
+        assert.equal(view.callback_id, 'phoenix_triage_accept_reason');
+        const submit = (reason: string) =>
+          signed(receiver, {
+            type: 'view_submission',
+            user: { id: 'UALICE' },
+            view: {
+              callback_id: view.callback_id,
+              private_metadata: view.private_metadata,
+              state: { values: { reason: { value: { value: reason } } } },
+            },
+          });
+        const empty = await submit('  ');
+        assert.match(await empty.body.text(), /accepting needs a reason/);
+        const ok = await submit('zip codes are numbers in the rewrite');
+        assert.equal(ok.statusCode, 200);
+        await ok.body.dump();
+
+        const passed = await waitForPending(handle, 'ramp-start', 40_000);
+        assert.equal(passed.parity?.outcome, 'pass', passed.parity?.reasons.join('; '));
+        const d = passed.triage!.decisions;
+        assert.deepEqual(
+          d.map((e) => [e.decision, e.by, e.reason]),
+          [['accept', 'UALICE', 'zip codes are numbers in the rewrite']],
+        );
+        assert.ok(passed.decisions.some((r) => r.kind === 'triaged' && /^slack: accept/.test(r.detail ?? '')));
+        await handle.signal(abortSignal, { reason: 'test done' });
+        await handle.result();
+      });
+    } finally {
+      await receiver.close();
+      await traffic.stop();
+      await stack.close();
+    }
+  });
+});
