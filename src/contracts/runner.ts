@@ -32,7 +32,8 @@ import { createMatcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { loadFamilyCases, requestTarget, type LoadedCase } from './cases.js';
-import { describeDifference, expectations, fetchCase, type Sample } from './exchange.js';
+import { chainDifference } from '../parity/redirect-chain.js';
+import { describeDifference, expectations, fetchCase, plainRequest, type Sample } from './exchange.js';
 import { judgeRouteLatency, latencyFinding, type RouteLatency, type RouteTimings } from './latency.js';
 
 export type { RouteLatency } from './latency.js';
@@ -78,7 +79,10 @@ export interface CaseResult {
   noise: number;
   /** The route template the case's noise and latency are keyed by (`GET /api/things/:id/history`). */
   route: string;
+  /** Final statuses (after redirects were followed). */
   status: { legacy?: number; new?: number };
+  /** Differences reported but not counted (`redirect` chains that differ, `format`), unless `diff.blocking` lists them. */
+  informational: Difference[];
 }
 
 export interface ContractSuiteResult {
@@ -109,6 +113,7 @@ interface Fetched {
   rules: CompiledRules;
   legacy?: Sample;
   candidate?: HttpSnapshot;
+  candidateChain?: string[];
   legacyAgain?: Sample;
 }
 
@@ -132,7 +137,8 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const parity = o.mode === 'parity';
   const results = new Array<CaseResult>(cases.length);
   let done = 0;
-  const get = (origin: string, c: LoadedCase): Promise<Sample> => fetchCase(dispatcher, origin, c, timeoutMs, o.signal);
+  const get = (origin: string, c: LoadedCase): Promise<Sample> =>
+    fetchCase(dispatcher, origin, plainRequest(c), timeoutMs, o.signal);
 
   /** Sends the case's requests: see the module comment for the order and the repetitions. */
   async function fetchOne(c: LoadedCase, i: number): Promise<Fetched> {
@@ -159,6 +165,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       adapted: false,
       noise: 0,
       status: {},
+      informational: [],
     };
     results[i] = result;
     const f: Fetched = { c, result, started: t0, rules };
@@ -168,6 +175,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       const legacyDone = performance.now();
       f.legacy = legacy;
       f.candidate = fresh.snapshot;
+      f.candidateChain = fresh.chain;
       if (parity && safe && c.expect.parity) {
         const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
         if (reps > 0) await time(c, route, rules, result, reps);
@@ -226,7 +234,11 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
         });
         noise.noteClassNoise(result.route, cmp.noise);
         result.noise = cmp.noise.length;
-        if (!cmp.equal) {
+        result.informational.push(...cmp.informational);
+        const hops = chainDifference(f.legacy.chain, f.candidateChain ?? []);
+        if (hops && f.rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
+        else if (hops) result.informational.push(hops);
+        if (cmp.differences.length > 0) {
           const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
           result.failures.push({
             kind: 'parity',
