@@ -9,7 +9,7 @@ import { headerValue, type Difference, type HttpSnapshot } from '../parity/index
 import { isRedirect, MAX_HOPS, nextHopMethod, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { requestTarget, type LoadedCase } from './cases.js';
-import type { CaseFailure } from './runner.js';
+import type { CaseFailure } from './results.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const schemas = new WeakMap<object, ValidateFunction>();
@@ -60,7 +60,7 @@ export function plainRequest(c: LoadedCase): PreparedRequest {
     method: c.request.method,
     target: requestTarget(c),
     headers: { ...(isJson ? { 'content-type': 'application/json' } : {}), ...(c.request.headers ?? {}) },
-    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : (body),
+    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
     follow: followsRedirects(c),
   };
 }
