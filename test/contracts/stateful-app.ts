@@ -18,6 +18,8 @@ export interface StoreApp {
 export interface StoreOptions {
   /** The API key `/admin/stats` accepts in `x-api-key`. */
   apiKey: string;
+  /** A long-lived token accepted besides login tokens (a service account). */
+  serviceToken?: string;
   /** Adds a field to `/admin/stats` (a difference the run must flag). */
   extraStatsField?: boolean;
 }
@@ -58,7 +60,7 @@ export async function startStore(o: StoreOptions): Promise<StoreApp> {
       }
       const authed = (): boolean => {
         const h = req.headers.authorization ?? '';
-        return h.startsWith('Bearer ') && tokens.has(h.slice(7));
+        return h.startsWith('Bearer ') && (tokens.has(h.slice(7)) || h.slice(7) === o.serviceToken);
       };
       if (method === 'POST' && url.pathname === '/reset') {
         items.clear();
