@@ -63,13 +63,13 @@ export function credentialEnv(ref: CredentialRef, side: Side): string {
   return 'env' in ref ? ref.env : ref[side].env;
 }
 
-/** The credential's header, resolved from the environment. Missing variable: `PHX_ERR_CONTRACT_AUTH_ENV`. */
+/** The credential's header, resolved from the environment. Missing variable: `PHX_ERR_CASE_AUTH_ENV`. */
 export function resolveCredential(ref: CredentialRef, side: Side, env = process.env): [string, string] {
   const name = credentialEnv(ref, side);
   const value = env[name];
   if (value === undefined || value === '')
     throw new PhoenixError(
-      'PHX_ERR_CONTRACT_AUTH_ENV',
+      'PHX_ERR_CASE_AUTH_ENV',
       `the contract cases need the environment variable ${name} (credential for ${side}), and it is not set`,
       { variable: name, side },
     );

@@ -162,7 +162,7 @@ describe('contracts record --from-requests', () => {
     assert.equal(suites[0]!.passed, suites[0]!.total);
     const missing = await phoenix(['contracts', 'run', '--plan', plan, '--family', 'store']);
     assert.notEqual(missing.code, 0);
-    assert.match(missing.out, /PHX_ERR_CONTRACT_AUTH_ENV.*STORE_TOKEN/);
+    assert.match(missing.out, /PHX_ERR_CASE_AUTH_ENV.*STORE_TOKEN/);
     // The last run's results serve the matrix without sending anything again.
     legacy.seen.length = 0;
     const matrix = await phoenix(['contracts', 'matrix', '--plan', plan, '--format', 'json', '--from-results']);

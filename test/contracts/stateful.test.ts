@@ -153,7 +153,7 @@ describe('contract runs on a stateful API', () => {
     try {
       await assert.rejects(
         runContractSuite({ family, mode: 'parity' }),
-        (e: Error) => hasCode(e, 'PHX_ERR_CONTRACT_AUTH_ENV') && /STORE_NEW_KEY/.test(e.message),
+        (e: Error) => hasCode(e, 'PHX_ERR_CASE_AUTH_ENV') && /STORE_NEW_KEY/.test(e.message),
       );
       assert.deepEqual(legacy.seen, []);
     } finally {
