@@ -1,7 +1,12 @@
 /**
  * Runs a family's contract cases against legacy and new directly (not through the router):
  * expectations are checked, and in parity mode the new answer is compared with legacy's under
- * the family's diff rules and adapters.
+ * the family's diff rules and adapters. Safe requests follow same-origin redirects as a client
+ * would, so the final answers are judged and a differing chain is an informational `redirect`.
+ *
+ * Stateful APIs: files run in order, each with its setup and teardown steps; values a case
+ * captures go to later cases of the same side; credentials are resolved from the environment
+ * before any request.
  *
  * Built to give the same verdicts run after run:
  * - safe cases are sent to legacy a second time after a gap (so second-resolution timestamps
