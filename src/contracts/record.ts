@@ -205,6 +205,15 @@ export function toCases(
 }
 
 /** A case file's text. */
-export function caseFileText(family: string, cases: readonly ContractCaseInput[]): string {
-  return `# Recorded from traffic by \`phoenix contracts record\`; edit freely.\n${stringify({ family, cases })}`;
+export function caseFileText(
+  family: string,
+  cases: readonly ContractCaseInput[],
+  profiles?: Record<string, { env: string }>,
+): string {
+  const used = profiles && cases.some((c) => typeof c.auth === 'string' && c.auth in profiles);
+  return `# Recorded from traffic by \`phoenix contracts record\`; edit freely.\n${stringify({
+    family,
+    ...(used ? { auth: profiles } : {}),
+    cases,
+  })}`;
 }

@@ -174,4 +174,43 @@ describe('contracts record --from-requests', () => {
       matrix.out,
     );
   });
+
+  test('--auth-profile writes the profile into the file, naming the variable, and the file is valid', async () => {
+    const out = path.join(dir, 'profiled.yaml');
+    const list = path.join(dir, 'chair.jsonl');
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await writeFile(
+      list,
+      ['chair', 'stool']
+        .map((n) => JSON.stringify({ method: 'POST', path: '/items', headers, body: `{"name":"${n}"}` }))
+        .join('\n'),
+    );
+    const r = await phoenix([
+      'contracts',
+      'record',
+      '--plan',
+      path.join(dir, 'plan.yaml'),
+      '--family',
+      'store',
+      '--from-requests',
+      list,
+      '--out',
+      out,
+      '--auth-profile',
+      'service',
+      '--auth-env',
+      'SERVICE_TOKEN',
+    ]);
+    assert.equal(r.code, 0, r.out);
+    const text = await readFile(out, 'utf8');
+    assert.doesNotMatch(text, new RegExp(token));
+    const items = parseCaseFile(text, out, 'store').filter((c) => c.request.path === '/items');
+    assert.deepEqual(
+      items.map((c) => [c.auth, c.credential]),
+      [
+        ['service', { env: 'SERVICE_TOKEN' }],
+        ['service', { env: 'SERVICE_TOKEN' }],
+      ],
+    );
+  });
 });

@@ -40,7 +40,7 @@ export function registerRecord(
     )
     .option(
       '--auth-profile <name>',
-      'requests that carried Authorization get `auth: <name>` (a profile of the case file)',
+      'requests that carried Authorization get `auth: <name>`, a profile the file defines with the --auth-env variable',
     )
     .option('--dry-run', 'list what would be recorded and skipped; send nothing, write nothing')
     .requiredOption('--out <file>', 'case file to write (YAML)')
@@ -60,12 +60,6 @@ export function registerRecord(
           throw new CliError(
             'PHX_ERR_CLI_BAD_FLAG',
             'pass exactly one of --from-router or --from-requests <file>',
-            ExitCode.Usage,
-          );
-        if (o.authEnv !== undefined && o.authProfile !== undefined)
-          throw new CliError(
-            'PHX_ERR_CLI_BAD_FLAG',
-            'pass at most one of --auth-env and --auth-profile',
             ExitCode.Usage,
           );
         if (o.authEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.authEnv))
@@ -101,9 +95,10 @@ export function registerRecord(
             caseKey(c.request.method, c.request.path, c.request.query, c.request.body),
           ]),
         );
-        const auth = o.authProfile ?? {
-          env: o.authEnv ?? `PHOENIX_AUTH_${family.name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`,
-        };
+        const env =
+          o.authEnv ?? `PHOENIX_AUTH_${(o.authProfile ?? family.name).toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+        const auth = o.authProfile ?? { env };
+        const profiles = o.authProfile ? { [o.authProfile]: { env } } : undefined;
         const lines = skipped.map((r) => `  skipped ${r.method} ${r.path}: not a route of family "${family.name}"`);
         if (o.dryRun) {
           const cases = toCases(kept, existing, { auth });
@@ -119,7 +114,7 @@ export function registerRecord(
         // Samples carry legacy's status already; a request list is replayed on both sides.
         const requests = o.fromRouter ? kept : await replayOnBoth(kept, family.legacy, family.new);
         const cases = toCases(requests, existing, { auth });
-        await writeOutputFile(o.out, caseFileText(family.name, cases));
+        await writeOutputFile(o.out, caseFileText(family.name, cases, profiles));
         const differ = requests.filter((r) => r.newStatus !== undefined && r.newStatus !== r.status);
         process.stdout.write(
           [
@@ -128,7 +123,7 @@ export function registerRecord(
             ...lines,
             ...(cases.some((c) => c.auth !== undefined)
               ? [
-                  `  cases that carried Authorization use ${typeof auth === 'string' ? `the auth profile "${auth}"` : `the environment variable ${auth.env}`} at run time`,
+                  `  cases that carried Authorization use ${typeof auth === 'string' ? `the auth profile "${auth}" (` : ''}the environment variable ${env}${typeof auth === 'string' ? ')' : ''} at run time`,
                 ]
               : []),
           ].join('\n') + '\n',
