@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
@@ -185,5 +185,30 @@ cases:
     );
     assert.equal(uncaptured!.failures[0]!.kind, 'capture');
     assert.match(uncaptured!.failures[0]!.message, /\$\{nothing\} has no value/);
+  });
+
+  test('a setup command runs once per side with the side and its URL, and its failure names the side and exit code', async () => {
+    const log = path.join(dir, 'setup.log');
+    const script = `require('fs').appendFileSync(${JSON.stringify(log)}, process.env.PHOENIX_SIDE + ' ' + process.env.PHOENIX_TARGET_URL + '\\n'); process.exit(process.env.PHOENIX_SIDE === 'new' ? 3 : 0)`;
+    const family = await planWith({
+      'c.yaml': `setup:
+  - command: ${JSON.stringify(`"${process.execPath}" -e "${script.replace(/"/g, '\\"')}"`)}
+cases:
+  - name: after the command
+    request: { path: /admin/stats }
+`,
+    });
+    const r = await runContractSuite({ family, mode: 'parity', noiseGapMs: 10, latencyRepetitions: 0 });
+    assert.deepEqual(
+      r.steps.map((x) => [x.side, x.ok]),
+      [
+        ['legacy', true],
+        ['new', false],
+      ],
+    );
+    assert.match(r.steps[1]!.message!, /exited with 3/);
+    assert.equal(r.cases[0]!.failures[0]!.kind, 'setup');
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    assert.deepEqual(lines, [`legacy ${legacy.url}`, `new ${candidate.url}`]);
   });
 });
