@@ -1,7 +1,7 @@
 /** Files and URLs a command reads, with errors that name what could not be read and why. */
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
-import { parseOpenApi, type InventoryEndpoint } from '../contracts/inventory.js';
+import { openApiServerUrl, parseOpenApi, type InventoryEndpoint } from '../contracts/inventory.js';
 import { CliError, ExitCode } from './output.js';
 
 /**
@@ -56,4 +56,12 @@ export async function readJsonInput(source: string, what: string): Promise<unkno
 /** The new service's operations from its OpenAPI document (`--openapi <url|file>`). */
 export async function readOpenApi(source: string): Promise<InventoryEndpoint[]> {
   return parseOpenApi(await readJsonInput(source, 'the OpenAPI document (--openapi)'), source);
+}
+
+/** The new service's operations and, when the document says, its origin (see {@link openApiServerUrl}). */
+export async function readOpenApiWithServer(
+  source: string,
+): Promise<{ endpoints: InventoryEndpoint[]; serverUrl: string | undefined }> {
+  const doc = await readJsonInput(source, 'the OpenAPI document (--openapi)');
+  return { endpoints: parseOpenApi(doc, source), serverUrl: openApiServerUrl(doc, source) };
 }

@@ -11,6 +11,52 @@ import { formatPath } from '../plan/load.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+
+/** One side's credential: the value of an environment variable, sent in a header. */
+const envCredential = z.strictObject({
+  /** Environment variable holding the credential (read at run time, never stored). */
+  env: envName,
+  /** @default authorization */
+  header: z.string().min(1).optional(),
+  /** Put before the value, e.g. `"Bearer "`. @default "" */
+  prefix: z.string().optional(),
+});
+
+/** A credential by reference: one for both sides, or one per side (each side has its own identity). */
+export const credentialRefSchema = z.union([
+  envCredential,
+  z.strictObject({ legacy: envCredential, new: envCredential }),
+]);
+export type CredentialRef = z.output<typeof credentialRefSchema>;
+
+/** A setup or teardown step, run on each side the run sends to. */
+export const stepSchema = z.union([
+  z.strictObject({
+    /** A reset or seed endpoint, sent to each side; a 4xx/5xx answer fails the step. */
+    request: z.strictObject({
+      method: z
+        .string()
+        .transform((m) => m.toUpperCase())
+        .default('POST'),
+      path: z.string().startsWith('/', 'expected a path starting with "/"'),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.unknown().optional(),
+    }),
+    /** Only this side. @default both */
+    side: z.enum(['legacy', 'new', 'both']).default('both'),
+  }),
+  z.strictObject({
+    /** A shell command, run once per side with PHOENIX_SIDE and PHOENIX_TARGET_URL set; non-zero exit fails it. */
+    command: z.string().min(1),
+    /** Only this side. @default both */
+    side: z.enum(['legacy', 'new', 'both']).default('both'),
+    /** @default 60000 (ms) */
+    timeoutMs: z.number().int().positive().default(60_000),
+  }),
+]);
+export type Step = z.output<typeof stepSchema>;
+
 export const caseSchema = z.strictObject({
   /** Unique within the file. */
   name: z.string().min(1, 'expected a non-empty name'),
@@ -45,6 +91,13 @@ export const caseSchema = z.strictObject({
       parity: z.boolean().default(true),
     })
     .default({ parity: true }),
+  /** Credential by reference: a profile name from the file's `auth`, or `{ env: VAR }`. */
+  auth: z.union([z.string().min(1), credentialRefSchema]).optional(),
+  /**
+   * Values to keep from the answer for later cases (`${name}`), per side: `$.json.path` or
+   * `header:<name>`.
+   */
+  capture: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name'), z.string()).optional(),
 });
 export type ContractCase = z.output<typeof caseSchema>;
 export type ContractCaseInput = z.input<typeof caseSchema>;
@@ -52,14 +105,29 @@ export type ContractCaseInput = z.input<typeof caseSchema>;
 export const caseFileSchema = z.strictObject({
   /** When present, must be the family whose `contracts` glob lists the file. */
   family: z.string().optional(),
+  /** Auth profiles the cases name in `auth`. */
+  auth: z.record(z.string(), credentialRefSchema).optional(),
+  /** Run before the file's cases (a reset or seed). */
+  setup: z.array(stepSchema).default([]),
+  /** Run after the file's cases, even when they failed. */
+  teardown: z.array(stepSchema).default([]),
   cases: z.array(caseSchema),
 });
+
+/** A case file's setup, teardown and auth profiles. */
+export interface CaseFileSteps {
+  file: string;
+  setup: Step[];
+  teardown: Step[];
+}
 
 /** A loaded case with where it came from. */
 export interface LoadedCase extends ContractCase {
   file: string;
   /** Index in the file's `cases`. */
   index: number;
+  /** The case's credential, its profile name resolved. */
+  credential?: CredentialRef;
 }
 
 function invalid(file: string, problems: string[]): PhoenixError {
@@ -76,6 +144,14 @@ function invalid(file: string, problems: string[]): PhoenixError {
  * @throws PhoenixError `PHX_ERR_CASE_FILE_UNREADABLE`, `PHX_ERR_CASE_FILE_INVALID`
  */
 export async function loadCaseFile(file: string, family?: string): Promise<LoadedCase[]> {
+  return (await loadCaseFileSteps(file, family)).cases;
+}
+
+/** {@link loadCaseFile}, with the file's setup and teardown steps. */
+export async function loadCaseFileSteps(
+  file: string,
+  family?: string,
+): Promise<{ cases: LoadedCase[]; steps: CaseFileSteps }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -86,11 +162,20 @@ export async function loadCaseFile(file: string, family?: string): Promise<Loade
       { file },
     );
   }
-  return parseCaseFile(text, file, family);
+  return parseCaseFileSteps(text, file, family);
 }
 
 /** Validates case file text (see {@link loadCaseFile}). */
 export function parseCaseFile(text: string, file: string, family?: string): LoadedCase[] {
+  return parseCaseFileSteps(text, file, family).cases;
+}
+
+/** Validates case file text, with the file's setup and teardown steps. */
+export function parseCaseFileSteps(
+  text: string,
+  file: string,
+  family?: string,
+): { cases: LoadedCase[]; steps: CaseFileSteps } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -141,20 +226,43 @@ export function parseCaseFile(text: string, file: string, family?: string): Load
         `${file}${lineOf(['cases', i, 'name'])} cases[${i}].name: duplicate case name "${c.name}" (also cases[${first}])`,
       );
     else seen.set(c.name, i);
+    if (typeof c.auth === 'string' && !data.auth?.[c.auth])
+      problems.push(
+        `${file}${lineOf(['cases', i, 'auth'])} cases[${i}].auth (case "${c.name}"): no auth profile "${c.auth}" in the file's "auth"${data.auth ? ` (profiles: ${Object.keys(data.auth).join(', ')})` : ''}`,
+      );
     if (c.request.path.includes('?'))
       problems.push(
         `${file}${lineOf(['cases', i, 'request', 'path'])} cases[${i}].request.path (case "${c.name}"): put the query string in "query", not in the path`,
       );
   });
   if (problems.length > 0) throw invalid(file, problems);
-  return data.cases.map((c, index) => ({ ...c, file, index }));
+  const cases = data.cases.map((c, index) => ({
+    ...c,
+    file,
+    index,
+    credential: typeof c.auth === 'string' ? data.auth![c.auth] : c.auth,
+  }));
+  return { cases, steps: { file, setup: data.setup, teardown: data.teardown } };
 }
 
 /** Loads every case file of a family, in order. */
 export async function loadFamilyCases(files: readonly string[], family: string): Promise<LoadedCase[]> {
-  const all: LoadedCase[] = [];
-  for (const f of files) all.push(...(await loadCaseFile(f, family)));
-  return all;
+  return (await loadFamilySuite(files, family)).cases;
+}
+
+/** Loads every case file of a family, in order (file order is run order), with their steps. */
+export async function loadFamilySuite(
+  files: readonly string[],
+  family: string,
+): Promise<{ cases: LoadedCase[]; steps: CaseFileSteps[] }> {
+  const cases: LoadedCase[] = [];
+  const steps: CaseFileSteps[] = [];
+  for (const f of files) {
+    const r = await loadCaseFileSteps(f, family);
+    cases.push(...r.cases);
+    steps.push(r.steps);
+  }
+  return { cases, steps };
 }
 
 /** The request's path with its query string, as sent. */

@@ -97,6 +97,8 @@ export function computeCoverage(
     else if (passing.length > 0 && passing.length === mine.length)
       status = passing.some((c) => c.adapted) ? 'adapted' : 'unchanged';
     else if (
+      // With the new service's OpenAPI given, an endpoint it declares is never `missing`.
+      !options.newOperations &&
       mine.every((c) => c.status.new === 404 || c.status.new === 405) &&
       mine.some((c) => c.status.legacy !== undefined && c.status.legacy !== 404 && c.status.legacy !== 405)
     )

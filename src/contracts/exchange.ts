@@ -6,8 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { request, type Dispatcher } from 'undici';
 import { headerValue, type Difference, type HttpSnapshot } from '../parity/index.js';
+import { isRedirect, MAX_HOPS, nextHopMethod, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
+import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { requestTarget, type LoadedCase } from './cases.js';
-import type { CaseFailure } from './runner.js';
+import type { CaseFailure } from './results.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const schemas = new WeakMap<object, ValidateFunction>();
@@ -31,36 +33,102 @@ export function describeDifference(d: Difference): string {
 }
 
 export interface Sample {
+  /** The final answer (after following same-origin redirects, when they were followed). */
   snapshot: HttpSnapshot;
-  /** Time to the whole answer, ms. */
+  /** Time to the whole final answer, ms (hops included). */
   ms: number;
+  /** `"<status> <path?query>"` per redirect followed. */
+  chain: string[];
 }
 
-export async function fetchCase(
-  dispatcher: Dispatcher,
-  base: string,
-  c: LoadedCase,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-): Promise<Sample> {
-  const t0 = performance.now();
+/** A case's request as sent to one side: variables substituted, credentials resolved. */
+export interface PreparedRequest {
+  method: string;
+  /** Path with query string. */
+  target: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Follow same-origin redirects as a client would (safe requests whose case expects no 3xx). */
+  follow: boolean;
+}
+
+/** Turns a case's request into what is sent (no variables, no credentials: see `variables.ts`). */
+export function plainRequest(c: LoadedCase): PreparedRequest {
   const body = c.request.body;
   const isJson = body !== undefined && typeof body !== 'string';
-  const headers: Record<string, string> = {
-    ...(isJson ? { 'content-type': 'application/json' } : {}),
-    ...(c.request.headers ?? {}),
-  };
-  const res = await request(new URL(requestTarget(c), base), {
-    method: c.request.method as Dispatcher.HttpMethod,
-    dispatcher,
-    headers,
+  return {
+    method: c.request.method,
+    target: requestTarget(c),
+    headers: { ...(isJson ? { 'content-type': 'application/json' } : {}), ...(c.request.headers ?? {}) },
     body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
+    follow: followsRedirects(c),
+  };
+}
+
+/** Safe requests follow redirects unless the case expects a redirect itself. */
+export function followsRedirects(c: Pick<LoadedCase, 'request' | 'expect'>): boolean {
+  const s = c.expect.status;
+  return SAFE_METHODS.has(c.request.method) && !(s !== undefined && s >= 300 && s < 400);
+}
+
+async function once(
+  dispatcher: Dispatcher,
+  base: string,
+  method: string,
+  target: string,
+  r: PreparedRequest,
+  body: string | undefined,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<HttpSnapshot> {
+  const res = await request(new URL(target, base), {
+    method: method,
+    dispatcher,
+    headers: body === undefined ? withoutContentHeaders(r.headers) : r.headers,
+    body,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     signal,
   });
   const buf = Buffer.from(await res.body.arrayBuffer());
-  return { snapshot: { status: res.statusCode, headers: res.headers, body: buf }, ms: performance.now() - t0 };
+  return { status: res.statusCode, headers: res.headers, body: buf };
+}
+
+function withoutContentHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (!/^content-(type|length)$/i.test(k)) out[k] = v;
+  return out;
+}
+
+/**
+ * Sends a prepared request to one side; with `follow`, follows same-origin redirects as a client
+ * would (at most {@link MAX_HOPS}; 303 turns into GET).
+ */
+export async function fetchCase(
+  dispatcher: Dispatcher,
+  base: string,
+  r: PreparedRequest,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Sample> {
+  const t0 = performance.now();
+  const origin = new URL(base).origin;
+  let method = r.method;
+  let body = r.body;
+  let at = r.target;
+  let answer = await once(dispatcher, base, method, at, r, body, timeoutMs, signal);
+  const chain: string[] = [];
+  while (r.follow && chain.length < MAX_HOPS && isRedirect(answer)) {
+    const next = sameOriginPath(redirectLocation(answer)!, origin, at);
+    if (next === undefined) break;
+    chain.push(`${answer.status} ${next}`);
+    const m = nextHopMethod(answer.status, method);
+    if (m !== method) body = undefined;
+    method = m;
+    at = next;
+    answer = await once(dispatcher, base, method, at, r, body, timeoutMs, signal);
+  }
+  return { snapshot: answer, ms: performance.now() - t0, chain };
 }
 
 export function expectations(c: LoadedCase, side: 'legacy' | 'new', s: HttpSnapshot): CaseFailure[] {

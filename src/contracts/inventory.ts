@@ -19,13 +19,38 @@ export interface InventoryEndpoint {
 
 const IGNORED_METHODS = new Set(['HEAD', 'OPTIONS']);
 
-/** `<int:user_id>` → `:user_id`, `<path:rest>` → `*`, `{id}` (OpenAPI) → `:id`. */
+/**
+ * `<int:user_id>` → `:user_id`, `<path:rest>` → `*`, `{id}` (OpenAPI) → `:id`. A trailing slash
+ * is dropped (`/api/categories/` → `/api/categories`): a family's pattern owns both slash
+ * variants unless the family sets `strictSlashes`.
+ */
 export function toRouterPath(rule: string): string {
   return rule
     .replace(/<path:[^>]+>/g, '*')
     .replace(/<(?:[a-z]+:)?([A-Za-z_][A-Za-z0-9_]*)>/g, ':$1')
     .replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, ':$1')
-    .replace(/\/\*.*$/, '/*');
+    .replace(/\/\*.*$/, '/*')
+    .replace(/(.)\/+$/, '$1');
+}
+
+/**
+ * The new service's origin as its OpenAPI document tells it: `servers[0].url` (resolved against
+ * the URL the document was read from when relative), else the origin of that URL. Undefined when
+ * neither says (a local file without absolute `servers`).
+ */
+export function openApiServerUrl(doc: unknown, source: string): string | undefined {
+  const from = /^https?:\/\//.test(source) ? source : undefined;
+  const servers = (doc as { servers?: unknown } | null)?.servers;
+  const first = Array.isArray(servers) ? (servers[0] as { url?: unknown } | undefined)?.url : undefined;
+  if (typeof first === 'string' && first !== '') {
+    try {
+      const u = new URL(first, from);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin;
+    } catch {
+      // A relative server URL in a local file says nothing about the host.
+    }
+  }
+  return from === undefined ? undefined : new URL(from).origin;
 }
 
 const urlMapSchema = z.array(

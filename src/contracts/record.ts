@@ -1,7 +1,9 @@
 /**
  * Turns real traffic into contract cases: the router's recent sampled requests, or a list of
- * requests replayed against legacy. Credentials never reach a case file; one case per distinct
- * method, path and query.
+ * requests replayed against legacy and new (each request sent once to each side, in order, so the
+ * two sides' data stay equal). Credentials never reach a case file: a request that carried
+ * `Authorization` gets a reference (`auth`) resolved at run time. One case per distinct method,
+ * path, query and body.
  */
 import { request } from 'undici';
 import { stringify } from 'yaml';
@@ -20,7 +22,18 @@ export interface RecordedRequest {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   body?: string;
+  /** Legacy's status (the case's expectation). */
   status?: number;
+  /** New's status, when the request was replayed on new too. */
+  newStatus?: number;
+}
+
+/** How a recorded case refers to the credential its request carried. */
+export type RecordedAuth = string | { env: string };
+
+export interface ToCasesOptions {
+  /** For requests that carried `Authorization`: a profile name or `{ env: VAR }`. Without it the header is dropped. */
+  auth?: RecordedAuth;
 }
 
 /** Parses a request list: `GET /api/users/1?x=2` per line, or JSON lines `{method, path, query?, headers?, body?}`. */
@@ -79,48 +92,101 @@ export async function withLegacyStatus(
   timeoutMs = 10_000,
 ): Promise<RecordedRequest[]> {
   const out: RecordedRequest[] = [];
+  for (const r of requests) out.push(r.status !== undefined ? r : { ...r, status: await send(r, legacy, timeoutMs) });
+  return out;
+}
+
+async function send(r: RecordedRequest, base: string, timeoutMs: number): Promise<number> {
+  const qs = new URLSearchParams(r.query ?? {}).toString();
+  const res = await request(new URL(`${r.path}${qs ? `?${qs}` : ''}`, base), {
+    method: r.method,
+    headers: r.headers,
+    body: r.body,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  await res.body.dump();
+  return res.statusCode;
+}
+
+/**
+ * Replays requests on both sides, in order: each request is sent exactly once to legacy and once
+ * to new, so whatever a write changes, it changes on both sides alike.
+ */
+export async function replayOnBoth(
+  requests: readonly RecordedRequest[],
+  legacy: string,
+  candidate: string,
+  timeoutMs = 10_000,
+): Promise<RecordedRequest[]> {
+  const out: RecordedRequest[] = [];
   for (const r of requests) {
-    if (r.status !== undefined) {
-      out.push(r);
-      continue;
-    }
-    const qs = new URLSearchParams(r.query ?? {}).toString();
-    const res = await request(new URL(`${r.path}${qs ? `?${qs}` : ''}`, legacy), {
-      method: r.method,
-      headers: r.headers,
-      body: r.body,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    await res.body.dump();
-    out.push({ ...r, status: res.statusCode });
+    const [status, newStatus] = await Promise.all([send(r, legacy, timeoutMs), send(r, candidate, timeoutMs)]);
+    out.push({ ...r, status, newStatus });
   }
   return out;
 }
 
-/** Cases from recorded requests: credentials dropped, one per method + path + query, marked `recorded`. */
+/** Splits requests into those a family's routes own and the others. */
+export function ownRequests(
+  requests: readonly RecordedRequest[],
+  owns: (method: string, path: string) => boolean,
+): { kept: RecordedRequest[]; skipped: RecordedRequest[] } {
+  const kept: RecordedRequest[] = [];
+  const skipped: RecordedRequest[] = [];
+  for (const r of requests) (owns(r.method, r.path) ? kept : skipped).push(r);
+  return { kept, skipped };
+}
+
+function parsedBody(body: string | undefined): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
+/** `METHOD /path?query`, then the body when there is one: what makes two requests one case. */
+export function caseKey(
+  method: string,
+  path: string,
+  query: Record<string, unknown> | undefined,
+  body: unknown,
+): string {
+  const qs = new URLSearchParams(
+    Object.entries(query ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+  const name = `${method} ${path}${qs ? `?${qs}` : ''}`;
+  return body === undefined || body === '' ? name : `${name} ${typeof body === 'string' ? body : JSON.stringify(body)}`;
+}
+
+/**
+ * Cases from recorded requests, marked `recorded`: one per method + path + query + body (a good
+ * login and a wrong password are two cases), secrets dropped, `Authorization` kept by reference.
+ * @param existing case keys ({@link caseKey}) or names already in the family's files: skipped.
+ */
 export function toCases(
   requests: readonly RecordedRequest[],
-  existingNames: ReadonlySet<string> = new Set(),
+  existing: ReadonlySet<string> = new Set(),
+  options: ToCasesOptions = {},
 ): ContractCaseInput[] {
-  const seen = new Set(existingNames);
+  const seen = new Set(existing);
+  const names = new Set(existing);
   const cases: ContractCaseInput[] = [];
   for (const r of requests) {
-    const qs = new URLSearchParams(r.query ?? {}).toString();
-    const name = `${r.method} ${r.path}${qs ? `?${qs}` : ''}`;
-    if (seen.has(name)) continue;
-    seen.add(name);
+    const body = parsedBody(r.body);
+    const key = caseKey(r.method, r.path, r.query, body);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const base = caseKey(r.method, r.path, r.query, undefined);
+    let name = base;
+    for (let n = 2; names.has(name); n++) name = `${base} #${n}`;
+    names.add(name);
     const headers = Object.fromEntries(
       Object.entries(r.headers ?? {}).filter(([k]) => KEPT.has(k.toLowerCase()) && !SECRET.test(k)),
     );
-    let body: unknown = r.body;
-    if (typeof r.body === 'string') {
-      try {
-        body = JSON.parse(r.body);
-      } catch {
-        body = r.body;
-      }
-    }
+    const carriedAuth = Object.keys(r.headers ?? {}).some((k) => k.toLowerCase() === 'authorization');
     cases.push({
       name,
       source: 'recorded',
@@ -132,12 +198,22 @@ export function toCases(
         ...(body !== undefined && body !== '' ? { body } : {}),
       },
       expect: { ...(r.status !== undefined ? { status: r.status } : {}), parity: true },
+      ...(carriedAuth && options.auth !== undefined ? { auth: options.auth } : {}),
     });
   }
   return cases;
 }
 
 /** A case file's text. */
-export function caseFileText(family: string, cases: readonly ContractCaseInput[]): string {
-  return `# Recorded from traffic by \`phoenix contracts record\`; edit freely.\n${stringify({ family, cases })}`;
+export function caseFileText(
+  family: string,
+  cases: readonly ContractCaseInput[],
+  profiles?: Record<string, { env: string }>,
+): string {
+  const used = profiles && cases.some((c) => typeof c.auth === 'string' && c.auth in profiles);
+  return `# Recorded from traffic by \`phoenix contracts record\`; edit freely.\n${stringify({
+    family,
+    ...(used ? { auth: profiles } : {}),
+    cases,
+  })}`;
 }

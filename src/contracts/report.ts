@@ -1,5 +1,6 @@
 /** Contract suite results as a terminal table and as JUnit XML for CI systems. Pure. */
 import type { ContractSuiteResult } from './runner.js';
+import { describeStep } from './steps.js';
 
 function xml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -31,6 +32,12 @@ export function toJUnit(suites: readonly ContractSuiteResult[]): string {
         );
       out.push('    </testcase>');
     }
+    for (const st of (s.steps ?? []).filter((x) => !x.ok))
+      out.push(
+        `    <testcase name="${xml(`${st.phase}: ${st.step}`)}" classname="${xml(`${s.family}.${st.file}`)}" time="0">`,
+        `      <failure type="${st.phase}" message="${xml(describeStep(st).slice(0, 500))}">${xml(describeStep(st))}</failure>`,
+        '    </testcase>',
+      );
     out.push('  </testsuite>');
   }
   out.push('</testsuites>', '');
@@ -48,6 +55,7 @@ export function toTable(suites: readonly ContractSuiteResult[]): string {
       );
       for (const f of c.failures) lines.push(`      ${f.kind}: ${f.message}`);
     }
+    for (const st of (s.steps ?? []).filter((x) => !x.ok)) lines.push(`  ✗ ${describeStep(st)}`);
   }
   const total = suites.reduce((n, s) => n + s.total, 0);
   const failed = suites.reduce((n, s) => n + s.failed, 0);

@@ -1,7 +1,12 @@
 /**
  * Runs a family's contract cases against legacy and new directly (not through the router):
  * expectations are checked, and in parity mode the new answer is compared with legacy's under
- * the family's diff rules and adapters.
+ * the family's diff rules and adapters. Safe requests follow same-origin redirects as a client
+ * would, so the final answers are judged and a differing chain is an informational `redirect`.
+ *
+ * Stateful APIs: files run in order, each with its setup and teardown steps; values a case
+ * captures go to later cases of the same side; credentials are resolved from the environment
+ * before any request.
  *
  * Built to give the same verdicts run after run:
  * - safe cases are sent to legacy a second time after a gap (so second-resolution timestamps
@@ -24,19 +29,32 @@ import {
   NoiseLearner,
   RouteKeys,
   type CompiledRules,
-  type Difference,
   type HttpSnapshot,
-  type NoisePath,
 } from '../parity/index.js';
 import { createMatcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
-import { loadFamilyCases, requestTarget, type LoadedCase } from './cases.js';
+import { loadFamilySuite, requestTarget, type LoadedCase } from './cases.js';
+import { batches } from './order.js';
+import { describeStep, runSteps, type StepResult } from './steps.js';
+import {
+  capture,
+  prepareRequest,
+  resolveCredential,
+  UncapturedVariable,
+  type Side,
+  type Variables,
+} from './variables.js';
+import { chainDifference } from '../parity/redirect-chain.js';
 import { describeDifference, expectations, fetchCase, type Sample } from './exchange.js';
 import { judgeRouteLatency, latencyFinding, type RouteLatency, type RouteTimings } from './latency.js';
 
 export type { RouteLatency } from './latency.js';
 export { describeDifference } from './exchange.js';
+export { batches } from './order.js';
+export type { StepResult } from './steps.js';
+export type { CaseFailure, CaseResult, ContractSuiteResult } from './results.js';
+import type { CaseResult, ContractSuiteResult } from './results.js';
 
 export interface RunContractSuiteOptions {
   family: FamilyPlan;
@@ -54,49 +72,11 @@ export interface RunContractSuiteOptions {
   latencyRepetitions?: number;
 }
 
-export interface CaseFailure {
-  kind: 'status' | 'header' | 'schema' | 'parity' | 'latency' | 'error' | 'timeout';
-  message: string;
-  differences?: Difference[];
-}
-
-export interface CaseResult {
-  file: string;
-  name: string;
-  /** The family route pattern the case matched (`GET /api/users/:id`), or `METHOD /path`. */
-  endpoint: string;
-  method: string;
-  /** Path with query string, as sent. */
-  target: string;
-  source: 'hand' | 'recorded' | 'generated';
-  passed: boolean;
-  durationMs: number;
-  failures: CaseFailure[];
-  /** An adapter was applied to the new answer. */
-  adapted: boolean;
-  /** Differences ignored as noise (learned from two legacy answers, or two values of one class). */
-  noise: number;
-  /** The route template the case's noise and latency are keyed by (`GET /api/things/:id/history`). */
-  route: string;
-  status: { legacy?: number; new?: number };
-}
-
-export interface ContractSuiteResult {
-  family: string;
-  mode: 'parity' | 'new-only';
-  total: number;
-  passed: number;
-  failed: number;
-  durationMs: number;
-  cases: CaseResult[];
-  /** Per-route latency verdicts (parity mode, safe cases), by route template. */
-  latency: RouteLatency[];
-  /** Noise seen per route template, with its reason (`resampled` or `value-class`). */
-  noise: Record<string, NoisePath[]>;
-}
-
 /** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
 const SAFE_BATCH_ROUNDS = 4;
+
+/** A `${name}` reference to a captured value. */
+const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
 
 /** Differences shown per failing case. */
 const DIFFERENCES_SHOWN = 10;
@@ -109,6 +89,7 @@ interface Fetched {
   rules: CompiledRules;
   legacy?: Sample;
   candidate?: HttpSnapshot;
+  candidateChain?: string[];
   legacyAgain?: Sample;
 }
 
@@ -116,7 +97,18 @@ interface Fetched {
 export async function runContractSuite(o: RunContractSuiteOptions): Promise<ContractSuiteResult> {
   const started = performance.now();
   const family = o.family;
-  const cases = await loadFamilyCases(family.contractFiles, family.name);
+  const { cases, steps: fileSteps } = await loadFamilySuite(family.contractFiles, family.name);
+  const parity = o.mode === 'parity';
+  const sides: Array<[Side, string]> = parity
+    ? [
+        ['legacy', family.legacy],
+        ['new', family.new],
+      ]
+    : [['new', family.new]];
+  // Credentials are resolved before any request, so a missing variable stops the run cleanly.
+  for (const c of cases) if (c.credential) for (const [side] of sides) resolveCredential(c.credential, side);
+  const vars: Record<Side, Variables> = { legacy: new Map(), new: new Map() };
+  const stepResults: StepResult[] = [];
   const timeoutMs = o.timeoutMs ?? 10_000;
   const matcher = createMatcher([family]);
   const adapters = compileAdapters(family.adapters);
@@ -129,55 +121,58 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const timings = new Map<string, RouteTimings & { cases: CaseResult[]; rules: CompiledRules }>();
   const concurrency = o.concurrency ?? 8;
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
-  const parity = o.mode === 'parity';
   const results = new Array<CaseResult>(cases.length);
   let done = 0;
-  const get = (origin: string, c: LoadedCase): Promise<Sample> => fetchCase(dispatcher, origin, c, timeoutMs, o.signal);
+  const get = (side: Side, c: LoadedCase): Promise<Sample> =>
+    fetchCase(
+      dispatcher,
+      side === 'legacy' ? family.legacy : family.new,
+      prepareRequest(c, vars[side], c.credential, side),
+      timeoutMs,
+      o.signal,
+    );
 
   /** Sends the case's requests: see the module comment for the order and the repetitions. */
   async function fetchOne(c: LoadedCase, i: number): Promise<Fetched> {
-    const t0 = performance.now();
-    const m = matcher.match(c.request.method, c.request.path);
-    const endpoint = m
-      ? m.route.includes(' ')
-        ? m.route
-        : `${c.request.method} ${m.route}`
-      : `${c.request.method} ${c.request.path}`;
-    const route = m ? keys.keyFor(m.route, c.request.method, c.request.path) : endpoint;
-    const rules = (m && rulesByRoute.get(m.route)) ?? base;
-    const result: CaseResult = {
-      file: c.file,
-      name: c.name,
-      endpoint,
-      route,
-      method: c.request.method,
-      target: requestTarget(c),
-      source: c.source,
-      passed: false,
-      durationMs: 0,
-      failures: [],
-      adapted: false,
-      noise: 0,
-      status: {},
-    };
-    results[i] = result;
-    const f: Fetched = { c, result, started: t0, rules };
+    const f = begin(c, i);
+    const { result, rules } = f;
+    const route = result.route;
     try {
       const safe = SAFE_METHODS.has(c.request.method);
-      const [legacy, fresh] = await Promise.all([parity ? get(family.legacy, c) : undefined, get(family.new, c)]);
+      const [legacy, fresh] = await Promise.all([parity ? get('legacy', c) : undefined, get('new', c)]);
       const legacyDone = performance.now();
       f.legacy = legacy;
       f.candidate = fresh.snapshot;
+      f.candidateChain = fresh.chain;
+      const spec = c.capture;
+      if (spec) {
+        for (const [side, answer] of [
+          ['legacy', legacy?.snapshot],
+          ['new', fresh.snapshot],
+        ] as const) {
+          if (answer === undefined) continue;
+          const missed = capture(spec, answer, vars[side]);
+          if (missed.length > 0)
+            result.failures.push({
+              kind: 'capture',
+              message: `could not capture ${missed.map((n) => `${n} (${spec[n]})`).join(', ')} from ${side}'s answer (status ${answer.status})`,
+            });
+        }
+      }
       if (parity && safe && c.expect.parity) {
         const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
         if (reps > 0) await time(c, route, rules, result, reps);
         const gap = o.noiseGapMs ?? rules.rules.resampleGapMs;
         const wait = gap - (performance.now() - legacyDone);
         if (wait > 0) await sleep(wait, undefined, { signal: o.signal });
-        f.legacyAgain = await get(family.legacy, c).catch(() => undefined);
+        f.legacyAgain = await get('legacy', c).catch(() => undefined);
       }
     } catch (err) {
       if (o.signal?.aborted) throw err;
+      if (err instanceof UncapturedVariable) {
+        result.failures.push({ kind: 'capture', message: err.message });
+        return f;
+      }
       const e = err as { code?: string; message: string };
       const timeout = e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT';
       result.failures.push({
@@ -200,7 +195,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     for (let k = 0; k < reps; k++) {
       const order = k % 2 === 0 ? (['legacy', 'new'] as const) : (['new', 'legacy'] as const);
       for (const side of order) {
-        const s = await get(side === 'legacy' ? family.legacy : family.new, c).catch(() => undefined);
+        const s = await get(side, c).catch(() => undefined);
         if (s !== undefined) t[side].push(s.ms);
       }
     }
@@ -226,7 +221,11 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
         });
         noise.noteClassNoise(result.route, cmp.noise);
         result.noise = cmp.noise.length;
-        if (!cmp.equal) {
+        result.informational.push(...cmp.informational);
+        const hops = chainDifference(f.legacy.chain, f.candidateChain ?? []);
+        if (hops && f.rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
+        else if (hops) result.informational.push(hops);
+        if (cmp.differences.length > 0) {
           const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
           result.failures.push({
             kind: 'parity',
@@ -257,8 +256,56 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     for (const f of fetched) judgeOne(f);
   }
 
+  /** Marks the cases of a file whose setup failed: they are not sent. */
+  function skipFile(indices: readonly number[], why: string): void {
+    for (const i of indices) {
+      const f = begin(cases[i]!, i);
+      f.result.failures.push({ kind: 'setup', message: `not run: ${why}` });
+      judgeOne(f);
+    }
+  }
+
+  /** A case's result, before anything is sent. */
+  function begin(c: LoadedCase, i: number): Fetched {
+    // A captured value in the path stands for an id: it names the route like one.
+    const path = c.request.path.replace(VARIABLE, '0');
+    const m = matcher.match(c.request.method, path);
+    const endpoint = m
+      ? m.route.includes(' ')
+        ? m.route
+        : `${c.request.method} ${m.route}`
+      : `${c.request.method} ${c.request.path}`;
+    const result: CaseResult = {
+      file: c.file,
+      name: c.name,
+      endpoint,
+      route: m ? keys.keyFor(m.route, c.request.method, path) : endpoint,
+      method: c.request.method,
+      target: requestTarget(c),
+      source: c.source,
+      passed: false,
+      durationMs: 0,
+      failures: [],
+      adapted: false,
+      noise: 0,
+      status: {},
+      informational: [],
+    };
+    results[i] = result;
+    return { c, result, started: performance.now(), rules: (m && rulesByRoute.get(m.route)) ?? base };
+  }
+
+  const ordered = batches(cases, concurrency * SAFE_BATCH_ROUNDS);
   try {
-    for (const batch of batches(cases, concurrency * SAFE_BATCH_ROUNDS)) await runBatch(batch);
+    for (const file of fileSteps) {
+      const mine = ordered.filter((b) => cases[b[0]!]!.file === file.file);
+      const setup = await runSteps(file.file, 'setup', file.setup, sides, dispatcher, timeoutMs);
+      stepResults.push(...setup);
+      const failed = setup.find((x) => !x.ok);
+      if (failed) skipFile(mine.flat(), describeStep(failed));
+      else for (const batch of mine) await runBatch(batch);
+      stepResults.push(...(await runSteps(file.file, 'teardown', file.teardown, sides, dispatcher, timeoutMs)));
+    }
   } finally {
     await dispatcher.close();
   }
@@ -289,25 +336,6 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     cases: results,
     latency: latency.sort((a, b) => a.route.localeCompare(b.route)),
     noise: noise.snapshot(),
+    steps: stepResults,
   };
-}
-
-/**
- * Cases in file order, cut into batches: runs of safe cases (sent concurrently, at most
- * `maxSafe` per batch so progress is reported, and heartbeats sent, every few seconds) and each
- * unsafe case alone, so a stateful API sees its writes in the order the files give.
- */
-export function batches(cases: readonly Pick<LoadedCase, 'request'>[], maxSafe = Infinity): number[][] {
-  const out: number[][] = [];
-  let safeRun: number[] | undefined;
-  cases.forEach((c, i) => {
-    if (SAFE_METHODS.has(c.request.method)) {
-      if (safeRun === undefined || safeRun.length >= maxSafe) out.push((safeRun = []));
-      safeRun.push(i);
-    } else {
-      safeRun = undefined;
-      out.push([i]);
-    }
-  });
-  return out;
 }

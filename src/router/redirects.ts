@@ -7,7 +7,7 @@
  * thread only; the client's own answer is never changed.
  */
 import type { Dispatcher } from 'undici';
-import type { Difference, HttpSnapshot } from '../parity/index.js';
+import type { HttpSnapshot } from '../parity/index.js';
 
 /** Redirects followed per side at most. */
 export const MAX_HOPS = 5;
@@ -123,8 +123,5 @@ export async function follow(
   return { final: answer, url: at, chain };
 }
 
-/** The `redirect` difference between two chains, or undefined when they are the same. */
-export function chainDifference(legacy: string[], candidate: string[]): Difference | undefined {
-  if (legacy.length === candidate.length && legacy.every((hop, i) => hop === candidate[i])) return undefined;
-  return { path: '$redirect', kind: 'redirect', legacy, candidate };
-}
+/** Pure, shared with the contract runner. */
+export { chainDifference } from '../parity/redirect-chain.js';

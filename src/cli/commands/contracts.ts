@@ -1,24 +1,20 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { familyArg } from '../flags.js';
-import { readInputFile, readJsonInput, readOpenApi } from '../input.js';
+import { readJsonInput, readOpenApi } from '../input.js';
 import { computeCoverage, matrixHtml, matrixMarkdown } from '../../contracts/coverage.js';
 import { toJUnit, toTable } from '../../contracts/report.js';
-import {
-  caseFileText,
-  fromSamples,
-  parseRequestList,
-  toCases,
-  withLegacyStatus,
-  type RecordedRequest,
-} from '../../contracts/record.js';
+import { caseFileText } from '../../contracts/record.js';
+import { registerRecord } from './contracts-record.js';
 import { loadFamilyCases } from '../../contracts/cases.js';
 import { generateCases } from '../../contracts/generate.js';
-import { createRouterAdminClient } from '../../router/client.js';
 import { runContractSuite, type ContractSuiteResult } from '../../contracts/runner.js';
 import { loadPlan, type Plan } from '../../plan/index.js';
 import { CliError, ExitCode, print, writeOutputFile } from '../output.js';
 
-function familiesOf(plan: Plan, family: string | undefined): Plan['families'] {
+/** The plan's families, or the one named (unknown: `PHX_ERR_UNKNOWN_FAMILY`, exit 4). */
+export function familiesOf(plan: Plan, family: string | undefined): Plan['families'] {
   if (!family) return plan.families;
   const f = plan.families.find((x) => x.name === family);
   if (!f)
@@ -37,6 +33,36 @@ function percent(value: string): number {
   return n;
 }
 
+/** Where `contracts run` writes its results by default: next to the plan, in `.phoenix/`. */
+export function lastResultsFile(planFile: string): string {
+  return join(dirname(planFile), '.phoenix', 'contract-results.json');
+}
+
+/**
+ * The suites a report is built from: the results of a previous `contracts run` (`--from-results`,
+ * without a file: the last one written next to the plan), so writes are not sent again; otherwise
+ * a fresh run.
+ */
+async function suitesFor(
+  plan: Plan,
+  planFile: string,
+  family: string | undefined,
+  fromResults: string | boolean | undefined,
+): Promise<ContractSuiteResult[]> {
+  if (fromResults === undefined || fromResults === false) return runAll(plan, family, 'parity', 8);
+  const file = fromResults === true ? lastResultsFile(planFile) : fromResults;
+  const doc = await readJsonInput(file, 'the contract results (--from-results; written by `phoenix contracts run`)');
+  const suites = (Array.isArray(doc) ? doc : (doc as { suites?: unknown }).suites) as ContractSuiteResult[] | undefined;
+  if (!Array.isArray(suites) || suites.some((x) => typeof x?.family !== 'string' || !Array.isArray(x.cases)))
+    throw new CliError(
+      'PHX_ERR_INPUT_INVALID',
+      `${file} is not a contract results file (expected the JSON \`phoenix contracts run\` writes)`,
+      ExitCode.Failed,
+    );
+  const names = new Set(familiesOf(plan, family).map((f) => f.name));
+  return suites.filter((x) => names.has(x.family));
+}
+
 async function runAll(
   plan: Plan,
   family: string | undefined,
@@ -47,6 +73,10 @@ async function runAll(
   for (const f of familiesOf(plan, family)) out.push(await runContractSuite({ family: f, mode, concurrency }));
   return out;
 }
+
+const FROM_RESULTS = '--from-results [file]';
+const FROM_RESULTS_HELP =
+  'use the results of a previous `contracts run` instead of running the cases again (default file: the last one it wrote)';
 
 /** `phoenix contracts run|coverage|matrix`. */
 export function register(program: Command): void {
@@ -59,8 +89,17 @@ export function register(program: Command): void {
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--family <name>', 'only this family (default: every family)', familyArg)
     .option('--mode <mode>', 'parity (legacy and new, compared) or new-only', 'parity')
-    .option('--concurrency <n>', 'cases in flight at once', (v) => Number(v), 8)
+    .option(
+      '--concurrency <n>',
+      'safe cases in flight at once (unsafe ones always run alone, in file order)',
+      (v) => Number(v),
+      8,
+    )
     .option('--junit <file>', 'also write JUnit XML')
+    .option(
+      '--results <file>',
+      'where to write the results JSON (default: .phoenix/contract-results.json next to the plan)',
+    )
     .option('--json', 'print the results as JSON')
     .action(
       async (o: {
@@ -69,6 +108,7 @@ export function register(program: Command): void {
         mode: string;
         concurrency: number;
         junit?: string;
+        results?: string;
         json?: boolean;
       }) => {
         if (o.mode !== 'parity' && o.mode !== 'new-only')
@@ -81,66 +121,14 @@ export function register(program: Command): void {
           throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--concurrency expects a whole number ≥ 1', ExitCode.Usage);
         const suites = await runAll(await loadPlan(o.plan), o.family, o.mode, o.concurrency);
         if (o.junit) await writeOutputFile(o.junit, toJUnit(suites));
+        const resultsFile = o.results ?? lastResultsFile(o.plan);
+        await mkdir(dirname(resultsFile), { recursive: true });
+        await writeOutputFile(resultsFile, `${JSON.stringify({ plan: o.plan, suites }, null, 2)}\n`);
         print(!!o.json, suites, () => toTable(suites));
-        if (suites.some((s) => s.failed > 0)) process.exitCode = ExitCode.Failed;
+        if (suites.some((s) => s.failed > 0 || s.steps.some((x) => !x.ok))) process.exitCode = ExitCode.Failed;
       },
     );
-  contracts
-    .command('record')
-    .description(
-      "Capture contract cases from real traffic: the router's recent sampled requests, or a list of requests replayed against legacy.",
-    )
-    .requiredOption('--plan <file>', 'plan file (YAML)')
-    .requiredOption('--family <name>', 'family to record for', familyArg)
-    .option('--from-router', "use the router's recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)")
-    .option('--from-requests <file>', 'a list of requests: "GET /path?x=1" per line, or JSON lines')
-    .option('--limit <n>', 'most sampled requests read from the router', (v) => Number(v), 200)
-    .requiredOption('--out <file>', 'case file to write (YAML)')
-    .action(
-      async (o: {
-        plan: string;
-        family: string;
-        fromRouter?: boolean;
-        fromRequests?: string;
-        limit: number;
-        out: string;
-      }) => {
-        if (!o.fromRouter === !o.fromRequests)
-          throw new CliError(
-            'PHX_ERR_CLI_BAD_FLAG',
-            'pass exactly one of --from-router or --from-requests <file>',
-            ExitCode.Usage,
-          );
-        const plan = await loadPlan(o.plan);
-        const [family] = familiesOf(plan, o.family);
-        let requests: RecordedRequest[];
-        if (o.fromRouter) {
-          const admin = createRouterAdminClient({
-            baseUrl: plan.router.adminUrl,
-            token: process.env.PHOENIX_ADMIN_TOKEN,
-          });
-          try {
-            requests = fromSamples(await admin.getSamples(family!.name, o.limit));
-          } finally {
-            await admin.close();
-          }
-        } else {
-          requests = await withLegacyStatus(
-            parseRequestList(
-              await readInputFile(o.fromRequests!, 'the request list (--from-requests)'),
-              o.fromRequests!,
-            ),
-            family!.legacy,
-          );
-        }
-        const existing = new Set((await loadFamilyCases(family!.contractFiles, family!.name)).map((c) => c.name));
-        const cases = toCases(requests, existing);
-        await writeOutputFile(o.out, caseFileText(family!.name, cases));
-        process.stdout.write(
-          `wrote ${cases.length} recorded case${cases.length === 1 ? '' : 's'} to ${o.out} (${requests.length - cases.length} already covered or repeated)\n`,
-        );
-      },
-    );
+  registerRecord(contracts, familiesOf);
   contracts
     .command('generate')
     .description(
@@ -181,6 +169,7 @@ export function register(program: Command): void {
     .option('--family <name>', 'only this family', familyArg)
     .option('--min <percent>', 'exit 1 when overall coverage is below this', percent)
     .option('--source <source...>', 'count only cases of these sources (hand, recorded, generated)')
+    .option(FROM_RESULTS, FROM_RESULTS_HELP)
     .option('--json', 'print the report as JSON')
     .action(
       async (o: {
@@ -188,11 +177,13 @@ export function register(program: Command): void {
         family?: string;
         min?: number;
         source?: ('hand' | 'recorded' | 'generated')[];
+        fromResults?: string | boolean;
         json?: boolean;
       }) => {
         const plan = await loadPlan(o.plan);
         const families = familiesOf(plan, o.family);
-        const report = computeCoverage(families, await runAll(plan, o.family, 'parity', 8), { sources: o.source });
+        const suites = await suitesFor(plan, o.plan, o.family, o.fromResults);
+        const report = computeCoverage(families, suites, { sources: o.source });
         print(!!o.json, report, () =>
           [
             ...report.families.map(
@@ -220,25 +211,29 @@ export function register(program: Command): void {
       '--openapi <url|file>',
       'the new service\'s openapi.json: endpoints it has no operation for are "missing" (otherwise inferred from 404/405 answers)',
     )
-    .action(async (o: { plan: string; format: string; out?: string; openapi?: string }) => {
-      if (!['md', 'json', 'html'].includes(o.format))
-        throw new CliError(
-          'PHX_ERR_CLI_BAD_FLAG',
-          `--format expects md, json or html, got "${o.format}"`,
-          ExitCode.Usage,
-        );
-      const plan = await loadPlan(o.plan);
-      const newOperations = o.openapi ? await readOpenApi(o.openapi) : undefined;
-      const report = computeCoverage(plan.families, await runAll(plan, undefined, 'parity', 8), { newOperations });
-      const text =
-        o.format === 'json'
-          ? `${JSON.stringify(report, null, 2)}\n`
-          : o.format === 'html'
-            ? matrixHtml(report, `Compatibility matrix — ${plan.name}`)
-            : `${matrixMarkdown(report)}\n`;
-      if (o.out) {
-        await writeOutputFile(o.out, text);
-        process.stdout.write(`wrote ${o.out}\n`);
-      } else process.stdout.write(text);
-    });
+    .option(FROM_RESULTS, FROM_RESULTS_HELP)
+    .action(
+      async (o: { plan: string; format: string; out?: string; openapi?: string; fromResults?: string | boolean }) => {
+        if (!['md', 'json', 'html'].includes(o.format))
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            `--format expects md, json or html, got "${o.format}"`,
+            ExitCode.Usage,
+          );
+        const plan = await loadPlan(o.plan);
+        const newOperations = o.openapi ? await readOpenApi(o.openapi) : undefined;
+        const suites = await suitesFor(plan, o.plan, undefined, o.fromResults);
+        const report = computeCoverage(plan.families, suites, { newOperations });
+        const text =
+          o.format === 'json'
+            ? `${JSON.stringify(report, null, 2)}\n`
+            : o.format === 'html'
+              ? matrixHtml(report, `Compatibility matrix — ${plan.name}`)
+              : `${matrixMarkdown(report)}\n`;
+        if (o.out) {
+          await writeOutputFile(o.out, text);
+          process.stdout.write(`wrote ${o.out}\n`);
+        } else process.stdout.write(text);
+      },
+    );
 }

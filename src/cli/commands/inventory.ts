@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isMap, isSeq, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
 import {
@@ -10,7 +12,7 @@ import {
 } from '../../contracts/inventory.js';
 import { loadPlan, migrationOrder, parseRoutePattern, patternsCover } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
-import { readInputFile, readOpenApi } from '../input.js';
+import { readInputFile, readOpenApi, readOpenApiWithServer } from '../input.js';
 
 /** The families already in the plan text (name and routes), read leniently: the plan may be a draft. */
 function planFamilies(text: string): { name: string; routes: string[] }[] {
@@ -37,12 +39,14 @@ function planFamilies(text: string): { name: string; routes: string[] }[] {
 export function mergeIntoPlan(
   text: string,
   proposed: readonly ProposedFamily[],
-  newUrl: string,
+  newUrl: string | undefined,
 ): { text: string; addedFamilies: string[]; addedRoutes: number } {
   const doc = parseDocument(text);
   const families = doc.get('families', true);
   if (!isSeq(families))
     throw new CliError('PHX_ERR_PLAN_INVALID', 'the plan has no "families" list to update', ExitCode.Failed);
+  // A stub `families: []` is a flow sequence: what is added is written block-style all the same.
+  families.flow = false;
   const byName = new Map<string, YAMLMap>();
   for (const item of families.items) if (isMap(item)) byName.set(String(item.get('name')), item);
   const addedFamilies: string[] = [];
@@ -50,6 +54,12 @@ export function mergeIntoPlan(
   for (const p of proposed) {
     const existing = byName.get(p.name);
     if (!existing) {
+      if (newUrl === undefined)
+        throw new CliError(
+          'PHX_ERR_INVENTORY_NEW_REQUIRED',
+          `family "${p.name}" is added and needs the new service's URL: pass --new <url>, or --openapi with a URL or a document whose servers[0].url is absolute`,
+          ExitCode.Usage,
+        );
       families.add(doc.createNode({ name: p.name, routes: p.routes, new: newUrl }));
       addedFamilies.push(p.name);
       continue;
@@ -64,6 +74,34 @@ export function mergeIntoPlan(
     }
   }
   return { text: doc.toString(), addedFamilies, addedRoutes };
+}
+
+/** The text of a plan that does not exist yet: what `plan validate` needs, families to be added. */
+export function newPlanText(planFile: string, legacy: string, approvers: readonly string[]): string {
+  const base = basename(dirname(resolve(planFile)))
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  const name = /^[a-z]/.test(base) ? base.slice(0, 63) : 'migration';
+  return `# Written by \`phoenix inventory import\`; edit freely (docs/plan-reference.md).\nversion: 1\nname: ${name}\nlegacy: ${legacy}\n# Who may approve ramps and cutovers.\napprovers:\n${approvers.map((a) => `  - ${JSON.stringify(a)}\n`).join('')}families: []\n`;
+}
+
+/** The user running the command (a container user may have no name: then `$USER` or "owner"). */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'owner';
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `phoenix inventory import|order`. */
@@ -84,7 +122,12 @@ export function register(program: Command): void {
       "how endpoints no plan family covers are grouped: blueprint, prefix, or plan (only the plan's families; the rest are listed as unassigned)",
       'blueprint',
     )
-    .option('--new <url>', 'new service URL for families that are added', 'http://127.0.0.1:8001')
+    .option(
+      '--new <url>',
+      "new service URL for families that are added (default: the OpenAPI's servers[0].url, or the URL --openapi was read from)",
+    )
+    .option('--legacy <url>', 'legacy service URL, when the plan does not exist yet and is created')
+    .option('--approver <name...>', 'who may approve, when the plan is created (default: the current user)')
     .option('--write', 'write the merged plan (keeps comments and hand edits; only adds)')
     .option('--json', 'print the inventory as JSON')
     .action(
@@ -93,7 +136,9 @@ export function register(program: Command): void {
         plan: string;
         openapi?: string;
         groupBy: string;
-        new: string;
+        new?: string;
+        legacy?: string;
+        approver?: string[];
         write?: boolean;
         json?: boolean;
       }) => {
@@ -105,13 +150,31 @@ export function register(program: Command): void {
           );
         }
         const legacy = parseFlaskInventory(await readInputFile(o.flask, 'the Flask inventory (--flask)'), o.flask);
-        const planText = await readInputFile(o.plan, 'the plan (--plan)');
+        const created = !(await exists(o.plan));
+        if (created && o.legacy === undefined)
+          throw new CliError(
+            'PHX_ERR_INVENTORY_LEGACY_REQUIRED',
+            `the plan ${o.plan} does not exist yet: pass --legacy <url> (the legacy service) to create it`,
+            ExitCode.Usage,
+          );
+        for (const [flag, v] of [
+          ['--new', o.new],
+          ['--legacy', o.legacy],
+        ] as const)
+          if (v !== undefined && !/^https?:\/\/[^/]/.test(v))
+            throw new CliError('PHX_ERR_CLI_BAD_FLAG', `${flag} expects an http(s) URL, got "${v}"`, ExitCode.Usage);
+        const planText = created
+          ? newPlanText(o.plan, o.legacy!, o.approver ?? [currentUser()])
+          : await readInputFile(o.plan, 'the plan (--plan)');
         // The plan's own families are the explicit mapping; only what they do not cover is grouped.
         const { mapped, unmapped } = mapByPlan(legacy, planFamilies(planText));
         const proposed = o.groupBy === 'plan' ? [] : groupIntoFamilies(unmapped, o.groupBy);
         const unassigned = o.groupBy === 'plan' ? unmapped : [];
-        const missing = o.openapi ? missingInNew(legacy, await readOpenApi(o.openapi)) : [];
-        const merged = mergeIntoPlan(planText, proposed, o.new);
+        const fresh = o.openapi ? await readOpenApiWithServer(o.openapi) : undefined;
+        const missing = fresh ? missingInNew(legacy, fresh.endpoints) : [];
+        // Only a write needs the URL: a preview of what would be added does not write it anywhere.
+        const newUrl = o.new ?? fresh?.serverUrl ?? (o.write ? undefined : 'http://new.invalid');
+        const merged = mergeIntoPlan(planText, proposed, newUrl);
         if (o.write) await writeFile(o.plan, merged.text);
         const byPlan = Object.fromEntries(
           [...mapped].map(([name, es]) => [name, es.map((e) => `${e.method} ${e.path}`)]),
@@ -126,6 +189,7 @@ export function register(program: Command): void {
             missingInNew: missing,
             added: { families: merged.addedFamilies, routes: merged.addedRoutes },
             written: !!o.write,
+            created: created && !!o.write,
           },
           () =>
             [
@@ -148,7 +212,7 @@ export function register(program: Command): void {
                     ...missing.map((e) => `  ${e.method} ${e.path}`),
                   ]
                 : []),
-              `${o.write ? 'wrote' : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
+              `${o.write ? (created ? `created ${o.plan} with` : 'wrote') : 'would add (pass --write)'}: ${merged.addedFamilies.length} families${merged.addedFamilies.length ? ` (${merged.addedFamilies.join(', ')})` : ''}, ${merged.addedRoutes} routes to existing families`,
             ].join('\n'),
         );
       },

@@ -1,0 +1,50 @@
+/** What a contract run reports: per case, per family. Types only. */
+import type { Difference, NoisePath } from '../parity/index.js';
+import type { RouteLatency } from './latency.js';
+import type { StepResult } from './steps.js';
+
+export interface CaseFailure {
+  kind: 'status' | 'header' | 'schema' | 'parity' | 'latency' | 'error' | 'timeout' | 'setup' | 'capture';
+  message: string;
+  differences?: Difference[];
+}
+
+export interface CaseResult {
+  file: string;
+  name: string;
+  /** The family route pattern the case matched (`GET /api/users/:id`), or `METHOD /path`. */
+  endpoint: string;
+  method: string;
+  /** Path with query string, as sent. */
+  target: string;
+  source: 'hand' | 'recorded' | 'generated';
+  passed: boolean;
+  durationMs: number;
+  failures: CaseFailure[];
+  /** An adapter was applied to the new answer. */
+  adapted: boolean;
+  /** Differences ignored as noise (learned from two legacy answers, or two values of one class). */
+  noise: number;
+  /** The route template the case's noise and latency are keyed by (`GET /api/things/:id/history`). */
+  route: string;
+  /** Final statuses (after redirects were followed). */
+  status: { legacy?: number; new?: number };
+  /** Differences reported but not counted (`redirect` chains that differ, `format`), unless `diff.blocking` lists them. */
+  informational: Difference[];
+}
+
+export interface ContractSuiteResult {
+  family: string;
+  mode: 'parity' | 'new-only';
+  total: number;
+  passed: number;
+  failed: number;
+  durationMs: number;
+  cases: CaseResult[];
+  /** Per-route latency verdicts (parity mode, safe cases), by route template. */
+  latency: RouteLatency[];
+  /** Noise seen per route template, with its reason (`resampled` or `value-class`). */
+  noise: Record<string, NoisePath[]>;
+  /** Every setup and teardown step run, per file and side, in order. */
+  steps: StepResult[];
+}
