@@ -63,20 +63,17 @@ function sameOriginTarget(
   return target.pathname + target.search;
 }
 
-async function fetchOnce(
-  side: FollowSide,
-  method: string,
-  path: string,
+/**
+ * Sends one request from the shadow thread and keeps the whole answer; undefined (the body
+ * destroyed) when it is larger than `maxBytes`. Also used for noise learning's second legacy request.
+ */
+export async function fetchWhole(
+  pool: Dispatcher,
+  req: Pick<Dispatcher.RequestOptions, 'path' | 'method' | 'headers' | 'body'>,
   timeoutMs: number,
   maxBytes: number,
 ): Promise<HttpSnapshot | undefined> {
-  const r = await side.pool.request({
-    path,
-    method,
-    headers: side.headers,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const r = await pool.request({ ...req, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of r.body as AsyncIterable<Buffer>) {
@@ -112,7 +109,7 @@ export async function follow(
     chain.push(`${answer.status} ${next}`);
     const m = answer.status === 303 && method !== 'HEAD' ? 'GET' : method;
     try {
-      const got = await fetchOnce(side, m, next, timeoutMs, maxBytes);
+      const got = await fetchWhole(side.pool, { path: next, method: m, headers: side.headers }, timeoutMs, maxBytes);
       if (!got) return undefined;
       answer = got;
     } catch {

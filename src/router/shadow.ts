@@ -22,7 +22,7 @@ import {
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
-import { chainDifference, follow, isRedirect, type Followed } from './redirects.js';
+import { chainDifference, fetchWhole, follow, isRedirect, type Followed } from './redirects.js';
 import { withHost } from './upstream-host.js';
 import { dropSecretHeaders, isSecretHeader, redactHeaders, redactQuery } from './redact.js';
 
@@ -213,25 +213,14 @@ async function fetchAgain(
   timeoutMs: number,
   maxBytes: number,
 ): Promise<HttpSnapshot | 'too-large'> {
-  const r = await pool.request({
-    path: job.url,
-    method: job.method,
-    headers: withHost(job.headers, job.host, preserveHost),
-    body: job.body,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of r.body as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > maxBytes) {
-      r.body.destroy();
-      return 'too-large';
-    }
-    chunks.push(c);
-  }
-  return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) };
+  const headers = withHost(job.headers, job.host, preserveHost);
+  const got = await fetchWhole(
+    pool,
+    { path: job.url, method: job.method, headers, body: job.body },
+    timeoutMs,
+    maxBytes,
+  );
+  return got ?? 'too-large';
 }
 
 function queryOf(url: string): Record<string, string> {
