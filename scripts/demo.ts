@@ -257,7 +257,7 @@ async function stories(
       `  ${MIGRATED} p95     legacy ${p1.legacyP95 ?? '—'} ms vs new ${p1.newP95 ?? '—'} ms over the same shadowed requests`,
     );
   say(
-    `  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped ${guard.tripMs ?? '—'} ms after the first failure)` : " (the workflow's analysis caught it before the router guard had to trip)"}`,
+    `  regression → 100% legacy: ${toLegacy !== undefined ? `${toLegacy} ms` : 'not observed'}${guard.tripped || guard.trips > 0 ? ` (router guard tripped${guard.tripMs !== undefined ? ` ${guard.tripMs} ms after the first failure` : ''})` : " (the workflow's analysis caught it before the router guard had to trip)"}`,
   );
   say(`  workflow rollback: compensations done ${two.result.progress.rollback?.durationMs ?? '—'} ms after detection`);
   say(`  reports       ${one.result.report?.markdown ?? '—'}, ${two.result.report?.markdown ?? '—'}`);
