@@ -13,7 +13,13 @@ import {
   type RateVerdict,
 } from './evidence.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
-import type { ParityGate, ParityVerdict, SloThresholds, SloVerdict } from './thresholds.js';
+import {
+  latencyRatio,
+  type ParityGate,
+  type ParityVerdict,
+  type SloThresholds,
+  type SloVerdict,
+} from './thresholds.js';
 
 /** A latency tolerance as the plan writes it (`parity.latency`, `slo.latency`). */
 export interface LatencyPlan {
@@ -88,13 +94,6 @@ export function pText(p: number): string {
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 const conf = (c: number): string => `${Math.round(c * 1000) / 10}%`;
-const LATENCY_FLOOR_MS = 5;
-
-function ratio(candidate: number | null, legacy: number | null): number | null {
-  if (candidate === null || legacy === null) return null;
-  if (candidate <= LATENCY_FLOOR_MS && legacy <= LATENCY_FLOOR_MS) return 1;
-  return candidate / Math.max(legacy, LATENCY_FLOOR_MS);
-}
 
 /**
  * A rate judged by its Wilson bounds. A threshold of 0 is a rule, not a rate (no bound on a
@@ -148,7 +147,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     maxShiftMs: gate.latency.maxShiftMs,
     confidence: gate.confidence,
   });
-  const p95Ratio = ratio(p.latency.new.p95, p.latency.legacy.p95);
+  const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
   const slowRoutes: SlowRoute[] = p.routes
     .filter((r) => r.latency.flagged)
     .map((r) => ({
@@ -248,7 +247,7 @@ export function evaluateStep(
     maxShiftMs: slo.latency.maxShiftMs,
     confidence: slo.confidence,
   });
-  const p95Ratio = ratio(n.p95, s.backends.legacy.p95);
+  const p95Ratio = latencyRatio(n.p95, s.backends.legacy.p95);
   const partial = percent > 0 && percent < 100;
   const total = legacyN + n.requests;
   const split: ObservedSplit = {

@@ -49,7 +49,8 @@ export interface SloVerdict {
 /** Ignore latency ratios when both p95s are this small (ms): timer noise dominates. */
 const LATENCY_FLOOR_MS = 5;
 
-function ratio(candidate: number | null, legacy: number | null): number | null {
+/** New p95 ÷ legacy p95, 1 when both are under the timer-noise floor; null when either is unknown. */
+export function latencyRatio(candidate: number | null, legacy: number | null): number | null {
   if (candidate === null || legacy === null) return null;
   if (candidate <= LATENCY_FLOOR_MS && legacy <= LATENCY_FLOOR_MS) return 1;
   return candidate / Math.max(legacy, LATENCY_FLOOR_MS);
@@ -60,7 +61,7 @@ const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 /** Judges the parity gate: enough samples, few enough mismatches, new p95 within the ratio. */
 export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {
   const p = s.parity;
-  const p95Ratio = ratio(p.latency.new.p95, p.latency.legacy.p95);
+  const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
   const base = {
     samples: p.samples,
     mismatchRate: p.mismatchRate,
@@ -98,7 +99,7 @@ export function evaluateSlo(
   guard?: { tripped: boolean; reason?: string | null },
 ): SloVerdict {
   const n = s.backends.new;
-  const p95Ratio = ratio(n.p95, s.backends.legacy.p95);
+  const p95Ratio = latencyRatio(n.p95, s.backends.legacy.p95);
   const judged = n.requests >= slo.minRequests;
   const reasons: string[] = [];
   if (guard?.tripped) reasons.push(`router guard tripped: ${guard.reason ?? 'no reason given'}`);
