@@ -173,17 +173,44 @@ export async function validatePlan(
       ]);
   }
   const families: FamilyPlan[] = [];
-  for (const f of data.families) {
+  for (const [i, f] of data.families.entries()) {
+    const contractFiles = await contractFilesOf(f.contracts, dir, (j, message) =>
+      problem(['families', i, 'contracts', j], message),
+    );
     families.push({
       ...f,
       legacy: f.legacy ?? data.legacy,
       approval: { ...f.approval, approvers: f.approval.approvers ?? data.approvers },
       slackChannel: f.slackChannel ?? data.slack?.channel,
-      contractFiles: await expandGlobs(f.contracts, dir),
+      contractFiles,
       triage: baseline.get(f.name) ?? [],
     });
   }
   return { ...data, file, baselineFile, families, warnings: slashVariantClaims(data, problem) };
+}
+
+/** Expands a family's contract globs; a pattern the glob library refuses (`a//b`) is a plan error at its entry. */
+async function contractFilesOf(
+  globs: readonly string[],
+  dir: string,
+  problem: (index: number, message: string) => PlanProblem,
+): Promise<string[]> {
+  const refused: PlanProblem[] = [];
+  const files = new Set<string>();
+  for (const [j, g] of globs.entries()) {
+    try {
+      for (const f of await expandGlobs([g], dir)) files.add(f);
+    } catch (err) {
+      refused.push(
+        problem(
+          j,
+          `"${g}" is not a usable file pattern (${(err as Error).message}); expected a path or glob such as contracts/users/*.yaml`,
+        ),
+      );
+    }
+  }
+  if (refused.length > 0) throw new PlanError(refused);
+  return [...files].sort();
 }
 
 /**

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expandGlobs } from '../../src/plan/glob.js';
+import { PlanError, validatePlan } from '../../src/plan/load.js';
 
 let dir: string;
 
@@ -42,4 +43,22 @@ test('plain paths, absolute globs and overlapping globs give each file once; fol
   );
   assert.deepEqual(rel(files), ['contracts/users/a.yaml']);
   assert.deepEqual(await expandGlobs([], dir), []);
+});
+
+test('a contract pattern the glob library refuses is a plan error naming its entry, not a crash', async () => {
+  const plan = {
+    version: 1,
+    name: 'p',
+    approvers: ['U1'],
+    legacy: 'http://127.0.0.1:1',
+    families: [
+      { name: 'a', routes: ['/a/*'], new: 'http://127.0.0.1:2', contracts: ['contracts/users/*.yaml', 'a//'] },
+    ],
+  };
+  await assert.rejects(validatePlan(plan, path.join(dir, 'plan.yaml'), 'plan.yaml'), (err: unknown) => {
+    assert.ok(err instanceof PlanError);
+    assert.match(err.message, /^PHX_ERR_PLAN_INVALID/);
+    assert.match(err.message, /families\[0\]\.contracts\[1\]: "a\/\/" is not a usable file pattern/);
+    return true;
+  });
 });
