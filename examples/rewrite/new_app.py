@@ -5,6 +5,10 @@ timestamps ending in "Z", and `available` fixed to count only loans still out.
 
 Run: python examples/rewrite/new_app.py --port 8200
 Its JWT secret comes from LIBRARY_NEW_SECRET (default "new-dev-secret").
+
+A regression can be switched on at run time, to show triage catching what nobody accepted:
+POST /__admin/regression {"mode": "off"|"no-author"} (initial mode from LIBRARY_REGRESSION).
+`no-author` drops `author` from books, a field both sides answered the same way before.
 """
 import argparse
 import os
@@ -25,6 +29,10 @@ MEMBERS = {m["username"]: m for m in DATA["members"]}
 LOANS = DATA["loans"]
 LOCK = threading.Lock()
 REPORT_DAY = T0 + timedelta(days=20)
+REGRESSIONS = ("off", "no-author")
+state = {"regression": os.environ.get("LIBRARY_REGRESSION", "off")}
+if state["regression"] not in REGRESSIONS:
+    state["regression"] = "off"
 
 app = FastAPI(title="lending library")
 
@@ -35,7 +43,7 @@ def iso(t):
 
 def book_json(b):
     out = sum(1 for l in LOANS if l["isbn"] == b["isbn"] and l["returned_at"] is None)
-    return {
+    book = {
         "id": b["id"],
         "isbn": b["isbn"],
         "title": b["title"],
@@ -44,6 +52,9 @@ def book_json(b):
         "copies": b["copies"],
         "available": b["copies"] - out,
     }
+    if state["regression"] == "no-author":
+        del book["author"]
+    return book
 
 
 def loan_json(l):
@@ -137,6 +148,24 @@ def overdue(u=Depends(user)):
     with LOCK:
         late = [loan_json(l) for l in LOANS if l["returned_at"] is None and l["due_at"] < REPORT_DAY]
     return {"as_of": iso(REPORT_DAY), "loans": late}
+
+
+@app.get("/__admin/regression")
+def get_regression():
+    return {"mode": state["regression"]}
+
+
+@app.post("/__admin/regression")
+async def set_regression(request: Request):
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    mode = body.get("mode") if isinstance(body, dict) else None
+    if mode not in REGRESSIONS:
+        raise HTTPException(400, f"mode must be one of {', '.join(REGRESSIONS)}")
+    state["regression"] = mode
+    return {"mode": mode}
 
 
 @app.get("/healthz")

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ let worker: Worker;
 let running: Promise<void>;
 let planFile: string;
 let traffic: ReturnType<typeof driveTraffic>;
+let unusedPort: number;
 const tq = taskQueue('cli');
 const family = `cli-${process.pid % 100000}-${Date.now() % 100000}`;
 
@@ -59,6 +60,7 @@ before(async () => {
     'cases:\n  - name: one user\n    request: { path: /api/users/7 }\n    expect: { status: 200 }\n',
   );
   const adminPort = await freePort();
+  unusedPort = await freePort();
   planFile = path.join(dir, 'plan.yaml');
   await writeFile(
     planFile,
@@ -200,6 +202,28 @@ describe('phoenix CLI', () => {
       assert.equal(r.code, 5, `${decide[0]} on a finished migration`);
       assert.match(r.stderr, /^PHX_ERR_MIGRATION_NOT_RUNNING: the migration of .* is (completed|failed), not running/);
     }
+  });
+
+  test('a triage decision is kept in the baseline when Temporal cannot be reached, and the exit says so', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [
+          ...[path.join(ROOT, 'bin/phoenix.mjs'), 'parity', 'noise', family, 'aaaaaaaaaaaa', 'bbbbbbbbbbbb'],
+          ...['--as', 'alice', '--plan', planFile],
+        ],
+        { env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${unusedPort}` }, timeout: 60_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+      ),
+    );
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stderr,
+      /^PHX_ERR_TEMPORAL_UNREACHABLE: written to \S+plan\.baseline\.yaml, but the running migration was not told/,
+    );
+    const baseline = await readFile(path.join(path.dirname(planFile), 'plan.baseline.yaml'), 'utf8');
+    assert.match(baseline, /- id: aaaaaaaaaaaa\n\s+decision: noise/);
+    assert.match(baseline, /- id: bbbbbbbbbbbb\n\s+decision: noise/);
   });
 
   test('an unknown migration exits 4', async () => {

@@ -59,22 +59,31 @@ export async function startRewriteApps(): Promise<RewriteApps> {
 
 /** The plan as written, pointed at the running apps, its exchange command run by the apps' Python. */
 export async function loadRewritePlan(apps: RewriteApps, stateDir: string): Promise<Plan> {
-  const text = (await readFile(PLAN_FILE, 'utf8'))
+  const plan = await parsePlan(await rewritePlanText(apps), PLAN_FILE);
+  plan.router.stateFile = path.join(stateDir, 'state.json');
+  return plan;
+}
+
+/** The plan's text, pointed at the running apps (to write next to a baseline of a test's own). */
+export async function rewritePlanText(apps: RewriteApps): Promise<string> {
+  return (await readFile(PLAN_FILE, 'utf8'))
     .replaceAll('http://127.0.0.1:5200', apps.legacy.url)
     .replaceAll('http://127.0.0.1:8200', apps.fresh.url)
     .replace(
       'command: [python3, examples/rewrite/exchange_token.py]',
       `command: [${JSON.stringify(apps.python)}, ${JSON.stringify(path.join(FIXTURE, 'exchange_token.py'))}]`,
     );
-  const plan = await parsePlan(text, PLAN_FILE);
-  plan.router.stateFile = path.join(stateDir, 'state.json');
-  return plan;
 }
 
 /** A library user talking to `base` (the router) with the token legacy gave it at login. */
 export interface Client {
   user: string;
-  call(method: string, p: string, body?: unknown): Promise<{ status: number; body: string }>;
+  call(
+    method: string,
+    p: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: string }>;
 }
 
 export async function login(base: string, user: string): Promise<Client> {
@@ -88,10 +97,11 @@ export async function login(base: string, user: string): Promise<Client> {
     throw new Error(`login of ${user} failed: ${res.statusCode}`);
   return {
     user,
-    async call(method, p, body) {
+    async call(method, p, body, headers = {}) {
       const r = await request(`${base}${p}`, {
         method: method as 'GET',
         headers: {
+          ...headers,
           authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -110,6 +120,17 @@ export const ISBNS = [
   '9780316769488',
   '9780060935467',
 ];
+
+/** Switches new's regression (`no-author` drops `author` from books) on or off. */
+export async function setRegression(apps: RewriteApps, mode: 'off' | 'no-author'): Promise<void> {
+  const r = await request(`${apps.fresh.url}/__admin/regression`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode }),
+  });
+  if (r.statusCode !== 200) throw new Error(`new refused regression ${mode}: ${r.statusCode} ${await r.body.text()}`);
+  await r.body.dump();
+}
 
 /** Reads every user may make: nothing here changes either side's data. */
 export async function reads(c: Client): Promise<void> {

@@ -5,19 +5,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { WebClient } from '@slack/web-api';
-import { request } from 'undici';
 import type { Worker } from '@temporalio/worker';
-import { WebSocketServer, type WebSocket } from 'ws';
 import { startSocketMode } from '../../src/slack/socket-mode.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks.js';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/messages.js';
+import { clickButton, fakeSlack, SECRET, signed, type Call } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForPending, type MigrationHandle } from '../workflows/harness.js';
@@ -31,111 +29,7 @@ import {
   type Stack,
 } from '../workflows/support.js';
 
-const SECRET = 'test-signing-secret';
 const TOKEN = 'xoxb-test-token';
-
-interface Call {
-  method: string;
-  token: string | undefined;
-  body: Record<string, unknown>;
-}
-
-interface FakeSlack {
-  url: string;
-  calls: Call[];
-  failPosts: number;
-  /** Sends a Socket Mode envelope down the open WebSocket; resolves with the client's ack payload. */
-  envelope(type: 'interactive' | 'slash_commands', payload: unknown): Promise<Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/**
- * Slack's Web API, played by a local server: records calls, can fail the first N postMessage
- * calls, and plays Socket Mode (`apps.connections.open` hands out its own WebSocket URL, which
- * says hello and carries envelopes and acks as Slack's does).
- */
-async function fakeSlack(): Promise<FakeSlack> {
-  const state = { calls: [] as Call[], failPosts: 0, ts: 1000 };
-  let socket: WebSocket | undefined;
-  const acks = new Map<string, (payload: Record<string, unknown>) => void>();
-  let envelopes = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const method = (req.url ?? '').replace(/^\/api\//, '');
-      const body: Record<string, unknown> = String(req.headers['content-type']).includes('json')
-        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
-        : Object.fromEntries(new URLSearchParams(raw));
-      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k]);
-      const send = (status: number, json: unknown): void => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(json));
-      };
-      if (method === 'chat.postMessage' && state.failPosts > 0) {
-        state.failPosts--;
-        state.calls.push({ method: `${method} (failed)`, token: req.headers.authorization, body });
-        return send(500, { ok: false, error: 'internal_error' });
-      }
-      state.calls.push({ method, token: req.headers.authorization, body });
-      if (method === 'chat.postMessage') return send(200, { ok: true, channel: body.channel, ts: String(++state.ts) });
-      if (method === 'apps.connections.open')
-        return send(200, { ok: true, url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/link` });
-      if (method === 'users.lookupByEmail')
-        return send(
-          200,
-          body.email === 'carol@example.com'
-            ? { ok: true, user: { id: 'UCAROL' } }
-            : { ok: false, error: 'users_not_found' },
-        );
-      send(200, { ok: true });
-    });
-  });
-  const wss = new WebSocketServer({ server, path: '/link' });
-  wss.on('connection', (ws) => {
-    socket = ws;
-    ws.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString('utf8')) as { envelope_id?: string; payload?: Record<string, unknown> };
-      if (m.envelope_id) acks.get(m.envelope_id)?.(m.payload ?? {});
-    });
-    ws.send(
-      JSON.stringify({
-        type: 'hello',
-        num_connections: 1,
-        connection_info: { app_id: 'A1' },
-        debug_info: { host: 'fake' },
-      }),
-    );
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`,
-    envelope(type, payload) {
-      const id = `env-${++envelopes}`;
-      return new Promise((resolve, reject) => {
-        if (!socket) return reject(new Error('no Socket Mode connection'));
-        acks.set(id, resolve);
-        socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: true }));
-      });
-    },
-    get calls() {
-      return state.calls;
-    },
-    get failPosts() {
-      return state.failPosts;
-    },
-    set failPosts(n: number) {
-      state.failPosts = n;
-    },
-    async close() {
-      for (const c of wss.clients) c.terminate();
-      wss.close();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
 
 let t: TestTemporal;
 let slack: Awaited<ReturnType<typeof fakeSlack>>;
@@ -151,41 +45,13 @@ after(async () => {
   await t?.close();
 });
 
-function signed(
-  receiver: RunningSlackReceiver,
-  path: string,
-  form: Record<string, string>,
-  o: { secret?: string; ageSeconds?: number } = {},
-) {
-  const body = new URLSearchParams(form).toString();
-  const ts = String(Math.floor(Date.now() / 1000) - (o.ageSeconds ?? 0));
-  return request(`${receiver.url}${path}`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': ts,
-      'x-slack-signature': slackSignature(o.secret ?? SECRET, ts, body),
-    },
-  });
-}
-
-function click(
+const click = (
   receiver: RunningSlackReceiver,
   user: string,
   action: 'phoenix_approve' | 'phoenix_reject',
   value: string,
   o: { secret?: string; ageSeconds?: number } = {},
-) {
-  const payload = {
-    type: 'block_actions',
-    user: { id: user },
-    trigger_id: 'trig-1',
-    channel: { id: 'C123' },
-    actions: [{ action_id: action, value }],
-  };
-  return signed(receiver, '/slack/interactivity', { payload: JSON.stringify(payload) }, o);
-}
+) => clickButton(receiver, user, action, value, o);
 
 const family = (approval: string) =>
   `${defaultFamily.replace('    approval: { timeout: 30s, remindBefore: 10s }\n', '')}    slackChannel: C123

@@ -5,82 +5,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { WebClient } from '@slack/web-api';
-import { request } from 'undici';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
-import { slackSignature } from '../../src/slack/verify.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { abortSignal } from '../../src/workflows/messages.js';
+import { clickButton, fakeSlack, interaction, SECRET } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { waitForPending } from '../workflows/harness.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
 
-const SECRET = 'test-signing-secret';
-
-interface Call {
-  method: string;
-  body: Record<string, unknown>;
-}
-
-/** Slack's Web API played by a local server that records every call. */
-async function fakeSlack(): Promise<{ url: string; calls: Call[]; close(): Promise<void> }> {
-  const calls: Call[] = [];
-  let ts = 1000;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const method = (req.url ?? '').replace(/^\/api\//, '');
-      const body: Record<string, unknown> = String(req.headers['content-type']).includes('json')
-        ? (JSON.parse(raw || '{}') as Record<string, unknown>)
-        : Object.fromEntries(new URLSearchParams(raw));
-      for (const k of ['blocks', 'view']) if (typeof body[k] === 'string') body[k] = JSON.parse(body[k]);
-      calls.push({ method, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify(
-          method === 'chat.postMessage' ? { ok: true, channel: body.channel, ts: String(++ts) } : { ok: true },
-        ),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/api/`,
-    calls,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
-
-function signed(receiver: RunningSlackReceiver, payload: unknown) {
-  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-  const ts = String(Math.floor(Date.now() / 1000));
-  return request(`${receiver.url}/slack/interactivity`, {
-    method: 'POST',
-    body,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': ts,
-      'x-slack-signature': slackSignature(SECRET, ts, body),
-    },
-  });
-}
-
+const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
 const click = (receiver: RunningSlackReceiver, user: string, action: string, value: string) =>
-  signed(receiver, {
-    type: 'block_actions',
-    user: { id: user },
-    trigger_id: 'trig-1',
-    channel: { id: 'C123' },
-    actions: [{ action_id: action, value }],
-  });
+  clickButton(receiver, user, action, value);
 
 let t: TestTemporal;
 let slack: Awaited<ReturnType<typeof fakeSlack>>;

@@ -16,6 +16,10 @@ interface RouterFlags {
   plan?: string;
 }
 
+function collectSignature(value: string, previous: string[] = []): string[] {
+  return [...previous, signatureArg(value)];
+}
+
 function signatureArg(value: string): string {
   if (!/^[0-9a-f]{12}$/.test(value))
     throw new CliError(
@@ -110,19 +114,23 @@ function registerDecision(parity: Command, decision: TriageDecision, description
   parity
     .command(decision)
     .description(description)
-    .argument('<family>', 'family the signature was seen in', familyArg)
-    .argument('<signature-id>', 'the id `phoenix parity diffs` lists', signatureArg)
+    .argument('<family>', 'family the signatures were seen in', familyArg)
+    .argument(
+      '<signature-id...>',
+      'one or more ids `phoenix parity diffs` lists (one reason for all)',
+      collectSignature,
+    )
     .requiredOption('--as <user>', "who decides (a name from the plan's approvers)", nonEmpty('--as'))
     .requiredOption('--plan <file>', 'plan file (YAML); its baseline file gets the decision')
     .option('--reason <text>', `why${decision === 'accept' ? ' (required)' : ''}`)
     .option('--router-url <url>', "router admin API, for the signature's text (default: the plan's router.adminUrl)")
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--no-migration', 'only write the baseline; do not send the decision to a running migration')
-    .option('--json', 'print the decision as JSON')
+    .option('--json', 'print the decisions as JSON')
     .action(
       async (
         family: string,
-        id: string,
+        ids: string[],
         o: RouterFlags & { as: string; plan: string; reason?: string; migration: boolean; json?: boolean },
       ) => {
         const reason = o.reason?.trim() || undefined;
@@ -148,28 +156,47 @@ function registerDecision(parity: Command, decision: TriageDecision, description
             ExitCode.Conflict,
           );
         // The text makes the baseline readable in review; without a router the id alone is kept.
-        let text: string | undefined;
+        let known: SignaturesResponse['signatures'] = [];
         try {
-          text = (
-            await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? plan.router.adminUrl }, 1500)
-          ).signatures.find((s) => s.id === id)?.text;
+          known = (await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? plan.router.adminUrl }, 1500))
+            .signatures;
         } catch {
-          text = fam.triage?.find((e) => e.id === id)?.text;
+          // The router is not reachable: the baseline's own texts are the next best.
         }
-        const entry: TriageEntry = {
-          id,
-          decision,
-          ...(reason ? { reason } : {}),
-          by: o.as,
-          at: new Date().toISOString(),
-          ...(text ? { text } : {}),
-        };
-        await writeDecision(plan.baselineFile!, family, entry);
-        const sent = o.migration ? await sendToMigration(family, entry) : 'not sent (--no-migration)';
+        const at = new Date().toISOString();
+        const entries: TriageEntry[] = [...new Set(ids)].map((id) => {
+          const text = known.find((s) => s.id === id)?.text ?? fam.triage?.find((e) => e.id === id)?.text;
+          return { id, decision, ...(reason ? { reason } : {}), by: o.as, at, ...(text ? { text } : {}) };
+        });
+        for (const entry of entries) await writeDecision(plan.baselineFile!, family, entry);
+        const sent: string[] = [];
+        try {
+          for (const entry of entries)
+            sent.push(o.migration ? await sendToMigration(family, entry) : 'not sent (--no-migration)');
+        } catch (err) {
+          if (err instanceof CliError && err.code === 'PHX_ERR_TEMPORAL_UNREACHABLE')
+            throw new CliError(
+              err.code,
+              `written to ${plan.baselineFile}, but the running migration was not told: ${err.message}. ` +
+                'Run the same command again once Temporal is reachable (the baseline write is idempotent), or pass --no-migration.',
+              err.exitCode,
+            );
+          throw err;
+        }
         print(
           !!o.json,
-          { family, entry, baseline: plan.baselineFile, migration: sent },
-          () => `${decision} ${id}${text ? ` (${text})` : ''} for ${family}: written to ${plan.baselineFile}; ${sent}`,
+          {
+            family,
+            baseline: plan.baselineFile,
+            decisions: entries.map((entry, i) => ({ entry, migration: sent[i] })),
+          },
+          () =>
+            entries
+              .map(
+                (e, i) =>
+                  `${decision} ${e.id}${e.text ? ` (${e.text})` : ''} for ${family}: written to ${plan.baselineFile}; ${sent[i]}`,
+              )
+              .join('\n'),
         );
       },
     );
