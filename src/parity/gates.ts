@@ -43,6 +43,8 @@ export interface EvidenceSlo extends SloThresholds {
 /** A route whose new side is slower than the tolerance, with evidence. */
 export interface SlowRoute {
   route: string;
+  /** The route's latency signature, for triage (absent in figures from routers before triage). */
+  signature?: string;
   samples: number;
   legacyP50: number | null;
   newP50: number | null;
@@ -148,10 +150,12 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     confidence: gate.confidence,
   });
   const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
+  // A slowdown accepted (or called noise) in triage is intended: it does not fail the gate.
   const slowRoutes: SlowRoute[] = p.routes
-    .filter((r) => r.latency.flagged)
+    .filter((r) => r.latency.flagged && r.latency.decision !== 'accept' && r.latency.decision !== 'noise')
     .map((r) => ({
       route: r.route,
+      signature: r.latency.signature,
       samples: r.samples,
       legacyP50: r.latency.legacy.p50,
       newP50: r.latency.new.p50,
@@ -178,7 +182,8 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     );
   for (const r of slowRoutes)
     failures.push(
-      `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, ${pText(r.pValue)}`,
+      `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, ${pText(r.pValue)}` +
+        (r.signature ? ` (signature ${r.signature}; \`phoenix parity accept\` it if the slowdown is intended)` : ''),
     );
   const base = {
     samples: p.samples,

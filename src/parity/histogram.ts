@@ -12,6 +12,12 @@ export class LatencyHistogram {
   private readonly counts = new Uint32Array(BUCKETS);
   private total = 0;
 
+  /** Adds every latency `other` holds (a family's figures from some of its routes). */
+  add(other: LatencyHistogram): void {
+    for (let i = 0; i < BUCKETS; i++) this.counts[i]! += other.counts[i]!;
+    this.total += other.total;
+  }
+
   /** Records one latency in milliseconds. */
   record(ms: number): void {
     const i = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / LOG_GROWTH));

@@ -76,6 +76,11 @@ export class SignatureTally {
     for (const s of this.seen.values()) s.decision = this.decisions.get(s.id);
   }
 
+  /** The decision in force on signature `id`; undefined while untriaged. */
+  decisionOf(id: string): TriageDecision | undefined {
+    return this.decisions.get(id);
+  }
+
   get decisionCount(): number {
     return this.decisions.size;
   }
@@ -130,15 +135,20 @@ export class SignatureTally {
     return out;
   }
 
-  /** Every signature seen in the window, most frequent first. */
-  list(): SignatureCount[] {
-    return [...this.seen.values()]
+  /**
+   * Every signature seen in the window, most frequent first.
+   * @param judged signatures found on the window's figures rather than on one comparison (a
+   *   route's latency), with their decisions already applied
+   */
+  list(judged: readonly SignatureCount[] = []): SignatureCount[] {
+    return [...this.seen.values(), ...judged]
       .map((s) => ({ ...s, examples: s.examples.map((e) => ({ ...e })) }))
       .sort((a, b) => b.count - a.count || a.text.localeCompare(b.text));
   }
 
-  figures(): TriageFigures {
-    const all = this.list();
+  /** What the window says about triage; `judged` as for {@link list}. */
+  figures(judged: readonly SignatureCount[] = []): TriageFigures {
+    const all = this.list(judged);
     return {
       decided: this.decisions.size,
       untriaged: all.filter((s) => s.decision === undefined).length,

@@ -4,6 +4,7 @@
  */
 import { emptyRankTest, type RankTest } from './evidence.js';
 import type { TriageFigures } from './signature-stats.js';
+import type { TriageDecision } from './signature.js';
 
 /** What counts as "new is slower" for compared latency (the plan's `parity.latency` and `confidence`). */
 export interface LatencyTolerance {
@@ -23,6 +24,10 @@ export interface RouteLatency {
   test: RankTest;
   /** New is slower than the tolerance with evidence: a difference of kind `latency` at `$latency`. */
   flagged: boolean;
+  /** The flagged route's signature (`GET /x latency`), which triage can accept, call noise or block. */
+  signature?: string;
+  /** The triage decision in force on that signature; absent while untriaged. */
+  decision?: TriageDecision;
 }
 
 /** Figures for one backend over the stats window. Latencies in milliseconds. */

@@ -16,7 +16,7 @@ import {
   type RouteParity,
 } from './snapshot.js';
 import { SignatureTally, type SignatureCount } from './signature-stats.js';
-import type { TriageEntry } from './signature.js';
+import { signatureOf, type TriageDecision, type TriageEntry } from './signature.js';
 import type { Difference } from './types.js';
 
 /** Distinct differing paths remembered between resets; later ones are counted by kind only. */
@@ -95,6 +95,11 @@ function example(v: unknown): unknown {
   const text = JSON.stringify(v);
   if (text === undefined || text.length <= EXAMPLE_CHARS) return v;
   return `${text.slice(0, EXAMPLE_CHARS)}… (${text.length} chars)`;
+}
+
+/** A decision that takes a signature out of the count. */
+function setAside(d: TriageDecision | undefined): boolean {
+  return d === 'accept' || d === 'noise';
 }
 
 export class FamilyStats {
@@ -204,7 +209,35 @@ export class FamilyStats {
 
   /** Every signature seen since the last reset, most frequent first, with examples. */
   signatureCounts(): SignatureCount[] {
-    return this.signatures.list();
+    const routes = [...this.routes].map(([route, r]) => r.parity(route, this.tolerance));
+    return this.signatures.list(this.latencySignatures(routes));
+  }
+
+  /**
+   * A route flagged slower is a difference of the window, not of one comparison: its signature
+   * (`GET /x latency`) is judged here, with the decision in force written onto the route.
+   */
+  private latencySignatures(routes: RouteParity[]): SignatureCount[] {
+    const out: SignatureCount[] = [];
+    for (const r of routes) {
+      if (!r.latency.flagged) continue;
+      // The example is the route's medians ("example p50: legacy 12 ms → new 160 ms").
+      const legacy = `${r.latency.legacy.p50} ms`;
+      const candidate = `${r.latency.new.p50} ms`;
+      const s = signatureOf(r.route, { kind: 'latency', path: LATENCY_PATH, legacy, candidate });
+      const decision = this.signatures.decisionOf(s.id);
+      r.latency.signature = s.id;
+      if (decision !== undefined) r.latency.decision = decision;
+      out.push({
+        ...s,
+        count: r.samples,
+        firstSeen: this.since,
+        lastSeen: this.since,
+        decision,
+        examples: [{ requestId: 'p50', path: LATENCY_PATH, legacy, candidate }],
+      });
+    }
+    return out;
   }
 
   recordShadow(event: ShadowEvent): void {
@@ -217,10 +250,11 @@ export class FamilyStats {
 
   snapshot(now: number): FamilyStatsSnapshot {
     const routes = [...this.routes].map(([route, r]) => r.parity(route, this.tolerance));
+    const latencySignatures = this.latencySignatures(routes);
     const byKind = { ...this.byKind };
     const paths = [...this.paths.values()].map((p) => ({ ...p }));
     for (const r of routes) {
-      if (!r.latency.flagged) continue;
+      if (!r.latency.flagged || setAside(r.latency.decision)) continue;
       byKind.latency = (byKind.latency ?? 0) + r.samples;
       paths.push({
         path: LATENCY_PATH,
@@ -244,19 +278,39 @@ export class FamilyStats {
         noiseIgnored: this.noiseIgnored,
         accepted: this.accepted,
         ignored: this.ignored,
-        triage: this.signatures.figures(),
+        triage: this.signatures.figures(latencySignatures),
         routes,
-        latency: {
-          legacy: { p50: this.comparedLegacy.percentile(0.5), p95: this.comparedLegacy.percentile(0.95) },
-          new: { p50: this.comparedNew.percentile(0.5), p95: this.comparedNew.percentile(0.95) },
-          test: rankTest(this.comparedLegacy.distribution(), this.comparedNew.distribution()),
-        },
+        latency: this.comparedLatency(routes),
         latencyTolerance: { ...this.tolerance },
       },
       shadow: { ...this.shadow },
       fallbacks: this.fallbacks,
       canary: { distinctUsers: this.distinctBuckets },
       clientLatency: rankTest(this.legacy.latency.distribution(), this.candidate.latency.distribution()),
+    };
+  }
+
+  /**
+   * The family's compared latency; routes whose slowness was accepted (or called noise) are left
+   * out, so an intended slowdown on one route does not fail the family's latency either.
+   */
+  private comparedLatency(routes: readonly RouteParity[]): FamilyStatsSnapshot['parity']['latency'] {
+    let legacy = this.comparedLegacy;
+    let candidate = this.comparedNew;
+    if (routes.some((r) => setAside(r.latency.decision))) {
+      legacy = new LatencyHistogram();
+      candidate = new LatencyHistogram();
+      for (const r of routes) {
+        if (setAside(r.latency.decision)) continue;
+        const f = this.routes.get(r.route)!;
+        legacy.add(f.legacy);
+        candidate.add(f.candidate);
+      }
+    }
+    return {
+      legacy: { p50: legacy.percentile(0.5), p95: legacy.percentile(0.95) },
+      new: { p50: candidate.percentile(0.5), p95: candidate.percentile(0.95) },
+      test: rankTest(legacy.distribution(), candidate.distribution()),
     };
   }
 

@@ -22,7 +22,9 @@ import {
   rejectUpdate,
   triageUpdate,
 } from '../workflows/messages.js';
-import type { TriageDecision } from '../parity/signature.js';
+import type { TriageDecision, TriageEntry } from '../parity/signature.js';
+import { writeDecision } from '../plan/baseline.js';
+import { createRouterAdminClient } from '../router/client.js';
 import {
   APPROVE_ACTION,
   REJECT_ACTION,
@@ -148,11 +150,12 @@ export function createInteractionHandler(
     const handle = o.temporal.workflow.getHandle(button.workflowId);
     const signature = triageSignatureOf(button);
     try {
-      if (signature !== undefined && kind !== 'approve' && kind !== 'reject')
-        await handle.executeUpdate(triageUpdate, {
+      if (signature !== undefined && kind !== 'approve' && kind !== 'reject') {
+        const r = await handle.executeUpdate(triageUpdate, {
           args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
         });
-      else if (kind === 'approve')
+        await keepInBaseline(button.family, r.entry);
+      } else if (kind === 'approve')
         await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
       else
         await handle.executeUpdate(rejectUpdate, {
@@ -167,6 +170,43 @@ export function createInteractionHandler(
         return { ok: false, reason: `the migration of ${button.family} has finished; this button is stale` };
       }
       throw err;
+    }
+  }
+
+  /**
+   * A decision from Slack goes into the plan's baseline file too (when this receiver can write
+   * it), so the next migration starts from it and it is reviewed with the plan like the CLI's.
+   */
+  async function keepInBaseline(family: string, entry: TriageEntry): Promise<void> {
+    if (!o.plan.baselineFile) return;
+    try {
+      await writeDecision(
+        o.plan.baselineFile,
+        family,
+        entry.text ? entry : { ...entry, ...(await textOf(family, entry.id)) },
+      );
+    } catch (err) {
+      log.warn(
+        { family, signature: entry.id, file: o.plan.baselineFile, err: (err as Error).message },
+        'the triage decision is in force but not in the baseline file; record it with `phoenix parity <decision> --no-migration`',
+      );
+    }
+  }
+
+  /** The signature's text from the router, for readers of the baseline; nothing when it cannot say. */
+  async function textOf(family: string, id: string): Promise<{ text?: string }> {
+    const admin = createRouterAdminClient({
+      baseUrl: o.plan.router.adminUrl,
+      token: process.env.PHOENIX_ADMIN_TOKEN,
+      timeoutMs: 1500,
+    });
+    try {
+      const text = (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
+      return text ? { text } : {};
+    } catch {
+      return {};
+    } finally {
+      await admin.close();
     }
   }
 

@@ -122,4 +122,44 @@ describe('signatures in the family statistics', () => {
     assert.equal(st.signatureCounts()[0]?.decision, 'accept');
     assert.equal(st.snapshot(200).parity.accepted, 5);
   });
+
+  test('a slow route is a latency signature: untriaged it fails the gate, accepted the gate passes', () => {
+    const st = new FamilyStats(0);
+    // READ is 150 ms slower on new with identical answers; CREATE is as fast on both.
+    for (let i = 0; i < 400; i++) {
+      const slow = i % 2 === 0;
+      st.recordComparison(
+        slow ? READ : CREATE,
+        { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+        20 + (i % 7),
+        20 + (i % 7) + (slow ? 150 : 0),
+        1000 + i,
+      );
+    }
+    const before = evaluateParityEvidence(st.snapshot(9000), gate);
+    assert.equal(before.outcome, 'fail');
+    const latency = st.signatureCounts().find((s) => s.kind === 'latency');
+    assert.ok(latency, JSON.stringify(st.signatureCounts()));
+    assert.equal(latency.text, `${READ} latency`);
+    assert.equal(latency.decision, undefined);
+    assert.match(latency.examples[0]!.candidate as string, /^\d+(\.\d+)? ms$/);
+    assert.ok(before.reasons.some((r) => r.includes(`on ${READ}`) && r.includes(`signature ${latency.id}`)));
+    assert.equal(st.snapshot(9000).parity.triage?.untriaged, 1);
+
+    st.setTriage([{ id: latency.id, decision: 'accept' }]);
+    const after = evaluateParityEvidence(st.snapshot(9500), gate);
+    assert.equal(after.outcome, 'pass', after.reasons.join('; '));
+    assert.deepEqual(after.slowRoutes, []);
+    // The family's compared latency leaves the accepted route out, so it passes too.
+    assert.equal(after.latency.outcome, 'pass');
+    assert.equal(st.signatureCounts().find((s) => s.id === latency.id)?.decision, 'accept');
+
+    st.setTriage([{ id: latency.id, decision: 'block' }]);
+    const blocked = evaluateParityEvidence(st.snapshot(9600), gate);
+    assert.equal(blocked.outcome, 'fail');
+    assert.ok(
+      blocked.reasons.some((r) => r.includes(`blocked signature ${latency.id}`)),
+      blocked.reasons.join('; '),
+    );
+  });
 });

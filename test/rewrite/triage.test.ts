@@ -119,6 +119,7 @@ describe('triaging the library rewrite', () => {
     };
     const router = await startRouter({ plan, port: 0, adminPort: 0, insecureAdmin: true });
     const admin = createRouterAdminClient({ baseUrl: router.adminUrl });
+    plan.router.adminUrl = router.adminUrl;
     const clients = await Promise.all(['ana', 'bo', 'cy'].map((u) => login(router.url, u)));
     const load = readers(clients);
     const web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
@@ -232,6 +233,12 @@ describe('triaging the library rewrite', () => {
           [...fromCli.map(() => ['accept', 'alice']), ['accept', 'UALICE']].sort(),
         );
         assert.ok(((await admin.getStats('library')).stats.parity.accepted ?? 0) > 0);
+        // The receiver kept the Slack decision in the baseline beside the CLI's, with its text.
+        assert.ok(
+          (await readFile(path.join(dir, 'plan.baseline.yaml'), 'utf8')).includes(
+            `- id: ${status}\n      text: GET /api/reports/overdue status 401→403\n      decision: accept\n      reason: members get 403`,
+          ),
+        );
 
         // 4. New drops a field both sides answered alike: a new signature, and no further ramp.
         await setRegression(apps, 'no-author');

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { WebClient } from '@slack/web-api';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
@@ -139,6 +140,11 @@ describe('triage from Slack', () => {
           [['accept', 'UALICE', 'zip codes are numbers in the rewrite']],
         );
         assert.ok(passed.decisions.some((r) => r.kind === 'triaged' && /^slack: accept/.test(r.detail ?? '')));
+        // Kept in the plan's baseline file as well, for review and for the next migration.
+        assert.match(
+          await readFile(stack.plan.baselineFile!, 'utf8'),
+          /- id: [0-9a-f]{12}\n(\s+text: .*\n)?\s+decision: accept\n\s+reason: zip codes are numbers in the rewrite\n\s+by: UALICE/,
+        );
         await handle.signal(abortSignal, { reason: 'test done' });
         await handle.result();
       });
