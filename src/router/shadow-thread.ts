@@ -113,7 +113,7 @@ export class ShadowThread {
   /** Jobs handed to the thread (wrapping int32); what a crashed thread had not done is `posted - done`. */
   private posted = 0;
   private readonly mirrors: MirrorQueue;
-  private pending: { x: CapturedExchange; candidate: Collected }[] = [];
+  private pending: { x: CapturedExchange; candidate: Collected; newHeaders: CompareJob['headers'] | undefined }[] = [];
   private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private crashedAt = -Infinity;
@@ -279,7 +279,7 @@ export class ShadowThread {
       fam.stats.recordShadow('skippedTooLarge');
       return;
     }
-    this.pending.push({ x, candidate });
+    this.pending.push({ x, candidate, newHeaders: headers === x.headers ? undefined : headers });
     this.pendingBytes += x.legacy.size + candidate.size + (x.body?.length ?? 0);
     if (this.pending.length >= BATCH_JOBS || this.pendingBytes >= BATCH_BYTES) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
@@ -369,7 +369,7 @@ export class ShadowThread {
       headers: a.headers,
       body: place(a.chunks, a.size),
     });
-    const jobs = batch.map(({ x, candidate }): WireJob => ({
+    const jobs = batch.map(({ x, candidate, newHeaders }): WireJob => ({
       family: x.family,
       method: x.method,
       url: x.url,
@@ -382,6 +382,7 @@ export class ShadowThread {
       legacyMs: x.legacy.ms,
       newMs: candidate.ms,
       ...(x.host !== undefined ? { host: x.host } : {}),
+      ...(newHeaders !== undefined ? { newHeaders } : {}),
     }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);

@@ -47,6 +47,8 @@ export interface CompareJob {
   newMs: number;
   /** The client's `Host` header (sent to an upstream with `preserveHost`, and same-origin for redirects). */
   host?: string;
+  /** The headers new got, when new's identity replaced some of the client's: its redirect hops carry them too. */
+  newHeaders?: Record<string, string | string[]>;
 }
 
 /** One comparison's outcome, enough for the statistics. */
@@ -161,7 +163,7 @@ export class ShadowFamily {
         {
           pool: this.candidate,
           origin: this.newOrigin,
-          headers: withHost(job.headers, host, this.plan.preserveHost.new),
+          headers: withHost(job.newHeaders ?? job.headers, host, this.plan.preserveHost.new),
         },
         job.method,
         job.url,

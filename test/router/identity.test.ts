@@ -28,8 +28,13 @@ function checker(accepted: Map<string, string>): (req: http.IncomingMessage, res
   return (req, res) => {
     const user = accepted.get(String(req.headers.authorization));
     if (user === undefined) return json(res, 401, { error: 'bad token' });
+    // New moved /api/users/moved to /api/users/moved/; legacy answers it where it is.
+    if (accepted === NEW_TOKENS && req.url === '/api/users/moved') {
+      res.writeHead(308, { location: '/api/users/moved/', 'content-length': 0 });
+      return res.end();
+    }
     // The body does not depend on who asked, so an identity that works compares equal.
-    json(res, 200, { path: req.url, ok: true });
+    json(res, 200, { path: req.url?.replace(/(.)\/$/, '$1'), ok: true });
   };
 }
 
@@ -170,6 +175,37 @@ describe('identity per side', () => {
       const p = await shadowRun(r, admin, 3);
       assert.deepEqual(p, { samples: 6, mismatches: 0 });
       assert.equal(newSawLegacyToken(), false);
+    } finally {
+      await closeAll(admin, r);
+    }
+  });
+
+  test("new's redirect hops carry new's credential, so a moved route compares equal", async () => {
+    candidate.seen.length = 0;
+    const { r, admin } = await start(
+      `    identity:
+      new:
+        headers:
+          Authorization: { env: PHX_TEST_NEW_TOKEN, prefix: "Bearer " }
+`,
+      { PHX_TEST_NEW_TOKEN: 'N-service' },
+    );
+    try {
+      await admin.setRoute('users', { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
+      await admin.resetStats('users');
+      for (let i = 0; i < 5; i++) {
+        const res = await request(`${r.url}/api/users/moved`, { headers: { authorization: 'Bearer L-ana' } });
+        assert.equal(res.statusCode, 200);
+        await res.body.dump();
+      }
+      await admin.waitForComparisons('users');
+      const p = (await admin.getStats('users')).stats.parity;
+      assert.deepEqual({ samples: p.samples, mismatches: p.mismatches }, { samples: 5, mismatches: 0 });
+      assert.ok(
+        candidate.seen.some((s) => s.url === '/api/users/moved/'),
+        'the hop was followed',
+      );
+      assert.equal(newSawLegacyToken(), false, "no hop carried the client's credential to new");
     } finally {
       await closeAll(admin, r);
     }
