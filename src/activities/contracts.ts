@@ -4,6 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { FamilyPlan } from '../plan/schema.js';
+import path from 'node:path';
 import { runContractSuite } from '../contracts/runner.js';
 import { PhoenixError } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
@@ -18,6 +19,8 @@ export interface ContractGateSummary {
   failed: number;
   durationMs: number;
   failures: { name: string; file: string; endpoint: string; messages: string[] }[];
+  /** Teardown steps that failed (a failed setup fails its file's cases instead). */
+  failedSteps?: string[];
 }
 
 export function createContractActivities() {
@@ -39,6 +42,9 @@ export function createContractActivities() {
         throw err;
       }
       const failing = result.cases.filter((c) => !c.passed);
+      // A failed setup already fails its file's cases; a failed teardown leaves a side's data
+      // in an unknown state for what follows, so it fails the gate as `phoenix contracts run` does.
+      const teardowns = result.steps.filter((x) => !x.ok && x.phase === 'teardown');
       return {
         mode: input.mode,
         total: result.total,
@@ -51,6 +57,13 @@ export function createContractActivities() {
           endpoint: c.endpoint,
           messages: c.failures.map((f) => f.message).slice(0, 5),
         })),
+        ...(teardowns.length > 0
+          ? {
+              failedSteps: teardowns
+                .slice(0, MAX_FAILURES_REPORTED)
+                .map((x) => `teardown of ${path.basename(x.file)} on ${x.side}: ${x.step} ${x.message ?? 'failed'}`),
+            }
+          : {}),
       };
     },
   };

@@ -80,10 +80,17 @@ async function runContractGate(m: Migration): Promise<void> {
     mode: 'parity',
   });
   m.record({ kind: 'stage', step: 'contract-gate', detail: `${s.passed}/${s.total} cases passed` });
-  if (s.failed > 0) {
+  const steps = s.failedSteps ?? [];
+  if (s.failed > 0 || steps.length > 0) {
     const cases = s.failures.map((f) => `${f.name} (${f.endpoint}): ${f.messages.join('; ')}`).join(' | ');
+    const what = [
+      ...(s.failed > 0 ? [`${s.failed}/${s.total} cases fail — ${cases}`] : []),
+      ...(steps.length > 0
+        ? [`${steps.length} step${steps.length === 1 ? '' : 's'} failed — ${steps.join(' | ')}`]
+        : []),
+    ];
     throw ApplicationFailure.nonRetryable(
-      `contract gate failed: ${s.failed}/${s.total} cases fail — ${cases}`,
+      `contract gate failed: ${what.join('; ')}`,
       FailureType.ContractGateFailed,
       s,
     );

@@ -30,9 +30,9 @@ after(async () => {
 
 const longFamily = `    parity: { minSamples: 10, maxMismatchRate: 0, sampleRate: 1, timeout: 2h, pollInterval: 1s }
     ramp:
-      analysisInterval: 1m
+      analysisInterval: 2m
       steps:
-        - { percent: 25, bake: 6h }
+        - { percent: 25, bake: 3h }
         - { percent: 100, bake: 1h, approval: true }
     slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 }
     approval: { timeout: 24h, remindBefore: 1h, onTimeout: reject }
@@ -40,7 +40,7 @@ const longFamily = `    parity: { minSamples: 10, maxMismatchRate: 0, sampleRate
 `;
 
 describe('migrateFamily over hours of plan time (time-skipping server)', () => {
-  test('a 6-hour bake continues as new to stay lean, and a 24-hour approval timeout rolls back', async () => {
+  test('a 3-hour bake continues as new to stay lean, and a 24-hour approval timeout rolls back', async () => {
     const stack: Stack = await startStack({ family: longFamily });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('long');
@@ -76,8 +76,9 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
         );
         // Traffic goes on: a bake without requests on new is not evidence and would never pass.
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
-        // Waiting on the result lets the server skip: 6 h of bake with an analysis a minute
-        // (360 analyses), then 24 h waiting for the 100% approval, which times out.
+        // Waiting on the result lets the server skip: 3 h of bake with an analysis every 2 minutes
+        // (90 analyses, each a real request to the router), then 24 h waiting for the 100%
+        // approval, which times out.
         const result = await handle.result();
         assert.equal(result.outcome, 'rolled-back');
         assert.equal(result.type, 'ApprovalTimedOut');
@@ -100,7 +101,7 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
           runs.push(events.length);
           runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
         }
-        assert.ok(runs.length >= 2, `expected continue-as-new during the 6 h bake, got ${runs.length} run(s)`);
+        assert.ok(runs.length >= 2, `expected continue-as-new during the 3 h bake, got ${runs.length} run(s)`);
         for (const n of runs) assert.ok(n < 2000, `a run has ${n} events`);
       });
     } finally {

@@ -137,6 +137,28 @@ describe('migrateFamily', { concurrency: 1 }, () => {
     });
   });
 
+  test('a teardown step that fails stops the migration too: the sides may no longer hold the same data', async () => {
+    const cases = {
+      'users.yaml': `teardown:
+  - request: { method: POST, path: /api/no-such-reset }
+    side: new
+cases:
+  - name: get one user
+    request: { method: GET, path: /api/users/7 }
+`,
+    };
+    await scenario('teardown-fail', { cases, traffic: false }, async ({ stack, start }) => {
+      const result = await (await start()).result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'ContractGateFailed');
+      assert.match(
+        result.reason ?? '',
+        /^contract gate failed: 1 step failed — teardown of users\.yaml on new: POST \/api\/no-such-reset answered 404/,
+      );
+      assert.equal((await routeOf(stack)).mode, 'legacy');
+    });
+  });
+
   test('after a rollback the plan can wait for a retry, which starts again from the contract gate', async () => {
     const family = `${defaultFamily}    onRollback: wait-for-retry\n`;
     await scenario('retry', { family }, async ({ stack, start }) => {
