@@ -25,7 +25,7 @@ import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type 
 /** A sampled exchange once the client has its answer. */
 export interface CapturedExchange extends Pick<
   CompareJob,
-  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host'
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host' | 'replayed'
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
@@ -382,6 +382,7 @@ export class ShadowThread {
       legacyMs: x.legacy.ms,
       newMs: candidate.ms,
       ...(x.host !== undefined ? { host: x.host } : {}),
+      ...(x.replayed ? { replayed: true as const } : {}),
     }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
