@@ -166,6 +166,7 @@ export interface MigrationProgress {
     submitted: number;
     dropped: number;
     failed: number;
+    /** Recorded safe requests left out of the last round's pool (no credential, or a captured value). */
     skipped: number;
     /** Recorded requests fit for replay in the last round: contract cases, captured samples. */
     pool: { contracts: number; samples: number };
