@@ -1,6 +1,7 @@
 /**
  * The admin API, on its own port: read and set a family's route, clear a guard trip, read
- * statistics, learned noise, recent mismatches and sampled requests. Every call but `/healthz`
+ * statistics, learned noise, recent mismatches and sampled requests, replay recorded safe requests
+ * through the shadow comparison. Every call but `/healthz`
  * and `/metrics` needs the bearer token; bodies are validated and bounded.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -101,6 +101,8 @@ export interface FamilyCounters {
   /** Comparisons with an informational difference (`format`, `redirect`), by kind; not mismatches. */
   informational: Record<string, number>;
   comparisons: number;
+  /** Of `comparisons`, those of replayed requests (`POST /v1/families/:family/replay`). */
+  replayed: number;
   mirrorsDropped: number;
   mirrorErrors: number;
   fallbacks: number;
@@ -149,6 +151,7 @@ export class FamilyRuntime {
     mismatches: {},
     informational: {},
     comparisons: 0,
+    replayed: 0,
     mirrorsDropped: 0,
     mirrorErrors: 0,
     fallbacks: 0,

@@ -454,6 +454,7 @@ function merge(fam: FamilyRuntime, r: FamilyReport): void {
   for (const c of r.comparisons) {
     fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs, now);
     fam.counters.comparisons++;
+    if (c.replayed) fam.counters.replayed++;
     for (const k of new Set(c.informational.map((d) => d.kind)))
       fam.counters.informational[k] = (fam.counters.informational[k] ?? 0) + 1;
     if (c.equal) continue;

@@ -109,6 +109,8 @@ describe('replay of recorded safe requests', () => {
     assert.equal(p.samples, 8, 'live and replayed comparisons both count toward the gate');
     assert.deepEqual(p.replayed, { samples: 5, mismatches: 0 });
     assert.equal(p.mismatches, 0);
+    const metrics = await (await request(`${r.adminUrl}/metrics`)).body.text();
+    assert.match(metrics, /^phoenix_shadow_replayed_total\{family="users"\} 8$/m, '3 earlier replays and these 5');
     const replayedAtNew = candidate.seen.slice(seenBefore).filter((s) => s.headers['x-phoenix-replay'] === '1');
     assert.equal(replayedAtNew.length, 5, 'each replayed request reached new once, marked as a replay');
     assert.ok(
