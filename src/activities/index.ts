@@ -33,5 +33,6 @@ export function createActivities(deps: ActivityDeps = {}) {
 export type Activities = ReturnType<typeof createActivities>;
 export type { FamilyFigures, PreflightReport, RouteMode } from './router.js';
 export type { ContractGateSummary } from './contracts.js';
+export type { ReplayRoundResult } from './replay.js';
 export type { CheckResult, ChecklistCheck } from './checklist.js';
 export type { ReportPaths } from './report.js';

@@ -5,7 +5,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pText } from '../parity/gates.js';
-import { parityText, stepText } from '../parity/verdict-text.js';
+import { parityText, replayText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from '../workflows/messages.js';
 
 export interface ReportInput {
@@ -55,6 +55,7 @@ export function renderReportMarkdown(input: ReportInput): string {
         : `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`,
     );
     for (const r of p.parity.reasons) lines.push(`  - ${r}`);
+    if (p.replay) lines.push(`- Replay: ${replayText(p.replay)}`);
     if (p.parity.slowRoutes?.length) {
       lines.push('', '| slower route | samples | legacy p50 | new p50 | shift | p |', '|---|---|---|---|---|---|');
       for (const r of p.parity.slowRoutes)

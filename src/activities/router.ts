@@ -2,7 +2,7 @@
  * Activities that drive the router through its admin API. Each one sets or reads absolute state,
  * so a retry or a replay is harmless.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { request } from 'undici';
 import type { FamilyPlan } from '../plan/schema.js';
 import { createRouterAdminClient, type RouterAdminClient, type RouteState, type GuardState } from '../router/client.js';
@@ -10,6 +10,7 @@ import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import type { TriageEntry } from '../parity/signature.js';
 import { hasCode } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
+import { replayRound, type ReplayRoundInput, type ReplayRoundResult } from './replay.js';
 
 /** Router modes, as the workflow sets them. */
 export type RouteMode = RouteState['mode'];
@@ -154,6 +155,14 @@ export function createRouterActivities(deps: RouterActivityDeps) {
 
     async resetFamilyStats(input: { adminUrl: string; family: string }): Promise<void> {
       await client(input.adminUrl).resetStats(input.family);
+    },
+
+    /**
+     * A replay round of the parity gate (`parity.replay`): the router replays `count` recorded
+     * safe requests of the family through its shadow comparison, counted apart from live ones.
+     */
+    async replayForParity(input: ReplayRoundInput): Promise<ReplayRoundResult> {
+      return replayRound(input, client(input.adminUrl), (p) => Context.current().heartbeat(p));
     },
 
     /**

@@ -61,6 +61,11 @@ export interface ParityEvidenceFields {
   latency: LatencyVerdict;
   /** Routes flagged as a `latency` difference; any one fails the gate. */
   slowRoutes: SlowRoute[];
+  /**
+   * Of `samples`, those from replayed recorded requests (`parity.replay`), and their mismatches.
+   * Absent when nothing was replayed.
+   */
+  replayed?: { samples: number; mismatches: number };
 }
 export type ParityEvidence = ParityVerdict & ParityEvidenceFields;
 
@@ -194,6 +199,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     mismatch,
     latency,
     slowRoutes,
+    ...(p.replayed && p.replayed.samples > 0 ? { replayed: { ...p.replayed } } : {}),
   };
   if (failures.length > 0) return { status: 'not-met', outcome: 'fail', reasons: failures, ...base };
   const missing: string[] = [];

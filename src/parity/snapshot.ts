@@ -74,6 +74,11 @@ export interface ParityFigures {
   /** Differences ignored because they were learned as noise. */
   noiseIgnored: number;
   /**
+   * Of `samples` and `mismatches`, those from recorded requests the router replayed (`parity.replay`)
+   * rather than live traffic. Absent from routers without replay.
+   */
+  replayed?: { samples: number; mismatches: number };
+  /**
    * Comparisons counted as matches because every difference left had an accepted signature
    * (some may also have been noise). Absent from routers without triage.
    */
@@ -138,6 +143,7 @@ export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
       byKind: {},
       topPaths: [],
       noiseIgnored: 0,
+      replayed: { samples: 0, mismatches: 0 },
       routes: [],
       latency: { legacy: { p50: null, p95: null }, new: { p50: null, p95: null }, test: emptyRankTest() },
       latencyTolerance: { ...DEFAULT_LATENCY_TOLERANCE },

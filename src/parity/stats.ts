@@ -108,6 +108,9 @@ export class FamilyStats {
   private candidate = new Backend();
   private samples = 0;
   private mismatches = 0;
+  /** Of the above, replayed requests' comparisons. */
+  private replayedSamples = 0;
+  private replayedMismatches = 0;
   private noiseIgnored = 0;
   private accepted = 0;
   private ignored = 0;
@@ -141,19 +144,27 @@ export class FamilyStats {
   /**
    * One shadow comparison of the legacy and new answers to the same request. Differences whose
    * signature is accepted or noise do not count: a comparison left with none counts as a match
-   * (and as `accepted` or `ignored`).
+   * (and as `accepted` or `ignored`). A `replayed` comparison (a recorded request the router
+   * replayed) counts like a live one and is also counted apart.
    * @param legacyMs legacy time to response headers (ms)
    * @param newMs new time to response headers (ms), measured the same way
    * @param now epoch ms, for the signatures' first and last sighting
    */
   recordComparison(
     route: string,
-    result: { equal: boolean; differences: readonly Difference[]; noisy: boolean; requestId?: string },
+    result: {
+      equal: boolean;
+      differences: readonly Difference[];
+      noisy: boolean;
+      requestId?: string;
+      replayed?: boolean;
+    },
     legacyMs: number,
     newMs: number,
     now = this.since,
   ): void {
     this.samples++;
+    if (result.replayed === true) this.replayedSamples++;
     this.comparedLegacy.record(legacyMs);
     this.comparedNew.record(newMs);
     let r = this.routes.get(route);
@@ -170,6 +181,7 @@ export class FamilyStats {
       return;
     }
     this.mismatches++;
+    if (result.replayed === true) this.replayedMismatches++;
     r.mismatches++;
     const kinds = new Set<string>();
     for (const d of triaged.counted) {
@@ -276,6 +288,7 @@ export class FamilyStats {
         byKind,
         topPaths: paths.sort((a, b) => b.count - a.count || a.path.localeCompare(b.path)).slice(0, TOP_PATHS),
         noiseIgnored: this.noiseIgnored,
+        replayed: { samples: this.replayedSamples, mismatches: this.replayedMismatches },
         accepted: this.accepted,
         ignored: this.ignored,
         triage: this.signatures.figures(latencySignatures),
@@ -321,6 +334,8 @@ export class FamilyStats {
     this.candidate = new Backend();
     this.samples = 0;
     this.mismatches = 0;
+    this.replayedSamples = 0;
+    this.replayedMismatches = 0;
     this.noiseIgnored = 0;
     this.accepted = 0;
     this.ignored = 0;

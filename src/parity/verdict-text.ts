@@ -27,6 +27,27 @@ export function latencyText(v: LatencyVerdict): string {
   return `shift ${shift} (max ${v.maxShiftMs} ms), ${pText(v.pValue)}, n ${v.nLegacy}/${v.nNew}`;
 }
 
+/** "120 samples", or "120 samples (80 live, 40 replayed)" when some were replayed (`parity.replay`). */
+export function samplesText(v: { samples: number; replayed?: { samples: number } | undefined }): string {
+  const r = v.replayed?.samples ?? 0;
+  return r > 0 ? `${v.samples} samples (${v.samples - r} live, ${r} replayed)` : `${v.samples} samples`;
+}
+
+/** The parity gate's replay rounds so far, in one line (`parity.replay`). */
+export function replayText(r: {
+  rounds: number;
+  submitted: number;
+  dropped: number;
+  failed: number;
+  skipped: number;
+  pool: { contracts: number; samples: number };
+}): string {
+  return (
+    `${r.rounds} round${r.rounds === 1 ? '' : 's'}, ${r.submitted} requests replayed from ${r.pool.contracts} contract cases and ${r.pool.samples} samples` +
+    `; ${r.dropped} dropped, ${r.failed} failed, ${r.skipped} skipped (credentials or captured values)`
+  );
+}
+
 /** The parity gate in one line. */
 export function parityText(v: ParityVerdict & Partial<ParityEvidenceFields>): string {
   if (!v.outcome || !v.mismatch || !v.latency)
@@ -34,8 +55,9 @@ export function parityText(v: ParityVerdict & Partial<ParityEvidenceFields>): st
   const slow = v.slowRoutes?.length
     ? `; ${v.slowRoutes.length} route(s) slower: ${v.slowRoutes.map((r) => r.route).join(', ')}`
     : '';
+  const replayed = v.replayed && v.replayed.samples > 0 ? `${samplesText(v)}; ` : '';
   return (
-    `${outcomeText(v.outcome)} — mismatch ${rateText(v.mismatch)}; latency ${latencyText(v.latency)}; ` +
+    `${outcomeText(v.outcome)} — ${replayed}mismatch ${rateText(v.mismatch)}; latency ${latencyText(v.latency)}; ` +
     `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms (×${v.p95Ratio?.toFixed(2) ?? '—'})${slow}`
   );
 }

@@ -299,6 +299,32 @@ export const latencyToleranceSchema = z.strictObject({
   minSamples: z.number().int().min(2).default(20),
 });
 
+/**
+ * Replay of recorded safe requests through the shadow comparison while live traffic is too thin
+ * for the parity gate (see docs/verdicts.md, "Replay"). Only GET, HEAD and OPTIONS are replayed.
+ */
+export const parityReplaySchema = z.strictObject({
+  /** Where replayed requests come from: the family's safe contract cases, the router's captured samples. @default ["contracts", "samples"] */
+  from: z
+    .array(z.enum(['contracts', 'samples'], 'expected "contracts" or "samples"'))
+    .min(1, 'expected at least one source')
+    .default(['contracts', 'samples']),
+  /** Replay starts once the parity gate has waited this long without enough evidence. @default 5m */
+  after: duration.default(300_000),
+  /** Replayed requests sent per second at most. @default 5 (requests/s) */
+  maxPerSecond: z.number().positive('expected a number of requests per second above 0').max(1000).default(5),
+  /**
+   * Largest share of the samples the gate counts that may be replayed (1: replay alone may reach
+   * the sample size), so live traffic stays the main evidence. @default 0.5
+   */
+  maxShare: z
+    .number()
+    .gt(0, 'expected a ratio above 0 and at most 1')
+    .max(1, 'expected a ratio above 0 and at most 1')
+    .default(0.5),
+});
+export type ParityReplayPlan = z.output<typeof parityReplaySchema>;
+
 export const parityGateSchema = z.strictObject({
   /** Shadow comparisons needed before parity can be judged. @default 100 */
   minSamples: z.number().int().min(1).default(100),
@@ -324,6 +350,8 @@ export const parityGateSchema = z.strictObject({
   confidence: confidence.default(0.95),
   /** Compared latency (same requests on both) per family and per route. @default { maxShiftMs: 25, minSamples: 20 } */
   latency: latencyToleranceSchema.default(latencyToleranceSchema.parse({})),
+  /** Replay recorded safe requests when live traffic is too thin (see {@link parityReplaySchema}). @default off */
+  replay: parityReplaySchema.optional(),
 });
 
 export const rampStepSchema = z.strictObject({

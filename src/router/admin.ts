@@ -1,14 +1,19 @@
 /**
  * The admin API, on its own port: read and set a family's route, clear a guard trip, read
- * statistics, learned noise, recent mismatches and sampled requests. Every call but `/healthz`
+ * statistics, learned noise, recent mismatches and sampled requests, replay recorded safe requests
+ * through the shadow comparison. Every call but `/healthz`
  * and `/metrics` needs the bearer token; bodies are validated and bounded.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
+import { AdminError } from './admin-error.js';
 import type { FamilyRuntime, Ring } from './family.js';
+import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
 import type { RouteChange, RouteState } from './types.js';
+
+export { AdminError } from './admin-error.js';
 
 /** Largest admin request body, bytes. */
 export const MAX_ADMIN_BODY = 64 * 1024;
@@ -47,17 +52,6 @@ const triageSchema = z.strictObject({
     .max(10_000, 'expected at most 10000 decisions'),
 });
 
-/** A coded error the admin API answers with. */
-export class AdminError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 export interface AdminDeps {
   families: ReadonlyMap<string, FamilyRuntime>;
   /** Bearer token; undefined only when the admin API runs insecure on loopback. */
@@ -70,6 +64,8 @@ export interface AdminDeps {
   comparisons(family: FamilyRuntime): { pending: number; done: number };
   /** Resolves once the family has no shadow sample pending. */
   comparisonsIdle(family: FamilyRuntime): Promise<void>;
+  /** Replays recorded safe requests through the family's shadow comparison (see `replay.ts`). */
+  replay(family: FamilyRuntime, body: ReplayBody): Promise<ReplayResult>;
 }
 
 /** Longest `?wait=` on `GET /v1/families/:family/comparisons`, ms. */
@@ -228,7 +224,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       });
     }
     const m =
-      /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons|signatures|triage)$/.exec(
+      /^\/v1\/families\/([^/]+)\/(route|guard|stats|noise|mismatches|informational|samples|comparisons|signatures|triage|replay)$/.exec(
         url.pathname,
       );
     if (!m) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', `no admin endpoint ${method} ${url.pathname}`);
@@ -325,6 +321,25 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         f.triage = parsed.data.decisions;
         f.stats.setTriage(f.triage);
         return send(res, 200, { family: f.name, decisions: f.triage });
+      }
+      case 'POST replay': {
+        const text = await readBody(req);
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          throw new AdminError(
+            400,
+            'PHX_ERR_ADMIN_BAD_REQUEST',
+            'the body is not JSON; expected {"requests": [{"method", "path", "query"?, "headers"?}], "perSecond"?}',
+          );
+        }
+        const parsed = replayBodySchema.safeParse(json);
+        if (!parsed.success) {
+          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
+        }
+        return send(res, 200, await deps.replay(f, parsed.data));
       }
       default:
         throw new AdminError(405, 'PHX_ERR_ADMIN_METHOD', `${method} is not allowed on /v1/families/:family/${what}`);

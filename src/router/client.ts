@@ -9,10 +9,12 @@ import type { NoisePath } from '../parity/index.js';
 import type { SignatureCount } from '../parity/signature-stats.js';
 import type { TriageEntry } from '../parity/signature.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
+import type { ReplayRequest, ReplayResult } from './replay.js';
 import type { GuardState, RouteChange, RouteState } from './types.js';
 
 export type { GuardState, RouteChange, RouteMode, RouteState } from './types.js';
 export type { MismatchRecord, SampleRecord } from './family.js';
+export type { ReplayRequest, ReplayResult } from './replay.js';
 
 export interface RouterAdminClientOptions {
   /** Admin API base URL, e.g. `http://127.0.0.1:9090`. */
@@ -91,6 +93,12 @@ export interface RouterAdminClient {
    * @param timeoutMs @default 20000 (ms)
    */
   waitForComparisons(family: string, timeoutMs?: number): Promise<ComparisonsState>;
+  /**
+   * Replays recorded safe requests (GET, HEAD, OPTIONS of the family) through its shadow
+   * comparison, `perSecond` at most, and resolves once they are compared (or after a bound).
+   * The call lasts about `requests.length / perSecond` seconds; its timeout allows for that.
+   */
+  replay(family: string, requests: ReplayRequest[], perSecond?: number): Promise<ReplayResult>;
   health(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -109,7 +117,7 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
   const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 
   async function call<T>(
-    method: 'GET' | 'PUT' | 'DELETE',
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
     timeoutMs = timeout,
@@ -207,6 +215,14 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
           );
       }
     },
+    replay: (f, requests, perSecond = 5) =>
+      // Pacing, plus the router's bound on waiting for the comparisons (10 s).
+      call(
+        'POST',
+        `${fam(f)}/replay`,
+        { requests, perSecond },
+        timeout + 10_000 + (requests.length / perSecond) * 1000,
+      ),
     health: async () => {
       try {
         await call('GET', '/healthz');

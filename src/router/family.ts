@@ -74,6 +74,8 @@ export interface MismatchRecord {
   differences: Difference[];
   legacy: { status: number; headers: Record<string, string> };
   candidate: { status: number; headers: Record<string, string> };
+  /** A replayed recorded request (`parity.replay`), not live traffic. */
+  replayed?: true;
 }
 
 /** A request sampled for shadow comparison, as `phoenix contracts record` turns it into a case. */
@@ -88,6 +90,8 @@ export interface SampleRecord {
   body?: string;
   status: number;
   route: string;
+  /** The request carried credentials (dropped here): a replay needs identity per side to resend it. */
+  credentials?: true;
 }
 
 /** Cumulative counters since start, for `/metrics` (statistics windows are reset; these are not). */
@@ -97,6 +101,8 @@ export interface FamilyCounters {
   /** Comparisons with an informational difference (`format`, `redirect`), by kind; not mismatches. */
   informational: Record<string, number>;
   comparisons: number;
+  /** Of `comparisons`, those of replayed requests (`POST /v1/families/:family/replay`). */
+  replayed: number;
   mirrorsDropped: number;
   mirrorErrors: number;
   fallbacks: number;
@@ -145,6 +151,7 @@ export class FamilyRuntime {
     mismatches: {},
     informational: {},
     comparisons: 0,
+    replayed: 0,
     mirrorsDropped: 0,
     mirrorErrors: 0,
     fallbacks: 0,

@@ -62,6 +62,12 @@ export function renderMetrics(
     fams.map((f) => [`family="${esc(f.name)}"`, f.counters.comparisons]),
   );
   metric(
+    'phoenix_shadow_replayed_total',
+    'counter',
+    'Shadow comparisons of replayed recorded requests (included in phoenix_shadow_comparisons_total).',
+    fams.map((f) => [`family="${esc(f.name)}"`, f.counters.replayed]),
+  );
+  metric(
     'phoenix_shadow_mismatches_total',
     'counter',
     'Shadow comparisons that differed, by difference kind.',

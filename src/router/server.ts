@@ -17,6 +17,7 @@ import { renderMetrics } from './metrics.js';
 import { upstreamPools } from './pools.js';
 import { createHandler } from './proxy.js';
 import { ShadowThread } from './shadow-thread.js';
+import { checkReplay, Replayer } from './replay.js';
 import { StateFile, type SavedFamily } from './store.js';
 import type { RouteChange, RouteState } from './types.js';
 
@@ -153,9 +154,11 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   });
   shadow.warmUp();
   const counters = { refusedTargets: 0 };
+  const matcher = createMatcher(plan.families);
+  const replayer = new Replayer({ shadow, families, maxCompareBytes: plan.router.maxCompareBytes });
   const handler = createHandler({
     counters,
-    matcher: createMatcher(plan.families),
+    matcher,
     families,
     defaultLegacy: pools.pool(plan.legacy),
     defaultLegacyOrigin: new URL(plan.legacy).origin,
@@ -217,6 +220,16 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
       },
       comparisons: (f) => shadow.comparisons(families.indexOf(f)),
       comparisonsIdle: (f) => shadow.idle(families.indexOf(f)),
+      replay(f, body) {
+        const index = families.indexOf(f);
+        if (f.effectiveMode() !== 'shadow' && f.effectiveMode() !== 'canary')
+          throw new AdminError(
+            409,
+            'PHX_ERR_REPLAY_NOT_SHADOW',
+            `"${f.name}" is in ${f.effectiveMode()} mode${f.guard.state.tripped ? ' (guard tripped)' : ''}; requests are replayed in shadow or canary mode only`,
+          );
+        return replayer.replay(index, checkReplay(body, f, index, matcher), body.perSecond);
+      },
       metrics: () => renderMetrics(families, { shadow, stateFileCorrupt: loaded.corrupt, counters }),
     }),
   );

@@ -25,7 +25,7 @@ import { SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData, type 
 /** A sampled exchange once the client has its answer. */
 export interface CapturedExchange extends Pick<
   CompareJob,
-  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host'
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host' | 'replayed'
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
@@ -383,6 +383,7 @@ export class ShadowThread {
       newMs: candidate.ms,
       ...(x.host !== undefined ? { host: x.host } : {}),
       ...(newHeaders !== undefined ? { newHeaders } : {}),
+      ...(x.replayed ? { replayed: true as const } : {}),
     }));
     const buffer = packed.buffer as ArrayBuffer;
     this.worker.postMessage({ type: 'jobs', jobs, buffer } satisfies ShadowInbox, [buffer]);
@@ -454,6 +455,7 @@ function merge(fam: FamilyRuntime, r: FamilyReport): void {
   for (const c of r.comparisons) {
     fam.stats.recordComparison(c.route, c, c.legacyMs, c.newMs, now);
     fam.counters.comparisons++;
+    if (c.replayed) fam.counters.replayed++;
     for (const k of new Set(c.informational.map((d) => d.kind)))
       fam.counters.informational[k] = (fam.counters.informational[k] ?? 0) + 1;
     if (c.equal) continue;

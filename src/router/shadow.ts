@@ -49,6 +49,8 @@ export interface CompareJob {
   host?: string;
   /** The headers new got, when new's identity replaced some of the client's: its redirect hops carry them too. */
   newHeaders?: Record<string, string | string[]>;
+  /** A recorded request the router replayed (`POST /v1/families/:family/replay`), not live traffic. */
+  replayed?: true;
 }
 
 /** One comparison's outcome, enough for the statistics. */
@@ -65,6 +67,8 @@ export interface ComparisonRecord {
   informational: Difference[];
   legacyMs: number;
   newMs: number;
+  /** The comparison of a replayed request, counted apart from live ones. */
+  replayed?: true;
 }
 
 /** What the shadow thread found for one family since its last report. */
@@ -241,22 +245,14 @@ export async function judge(
   report: () => FamilyReport,
   maxBytes: number,
 ): Promise<void> {
-  const { method, url, headers, body, legacy } = job;
+  const { method, url, legacy } = job;
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   // Noise and comparisons are keyed by route template, so a wildcard pattern's routes do not
   // share noise; the diff rules stay those of the plan pattern.
   const route = fam.routeKeys.keyFor(job.route, method, path);
-  report().samples.push({
-    at: Date.now(),
-    method,
-    path,
-    query: queryOf(url),
-    headers: dropSecretHeaders(headers),
-    ...(body && body.length > 0 && body.length <= SAMPLE_BODY_BYTES ? { body: body.toString('utf8') } : {}),
-    status: legacy.status,
-    route: job.route,
-  });
+  // A replayed request is not a new sample: it would be replayed again and recorded as a case.
+  if (!job.replayed) recordSample(report(), job, path);
   // A client follows redirects: the final answers are compared, and the hops apart (see `redirects.ts`).
   const followed = await fam.followRedirects(job, maxBytes);
   const legacyFinal = followed ? followed.legacy.final : legacy;
@@ -302,11 +298,34 @@ export async function judge(
     informational: result.informational,
     legacyMs: job.legacyMs,
     newMs: job.newMs,
+    ...(job.replayed ? { replayed: true as const } : {}),
   });
   if (result.informational.length > 0)
     report().informational.push(recordOf(job, path, route, result.informational, legacyFinal, candidate));
   if (result.equal) return;
   report().mismatches.push(recordOf(job, path, route, result.differences, legacyFinal, candidate));
+}
+
+/** Keeps a sampled request without its credentials, noting when some were dropped (a replay needs them supplied). */
+function recordSample(report: FamilyReport, job: CompareJob, path: string): void {
+  let credentials = false;
+  for (const k in job.headers)
+    if (isSecretHeader(k.toLowerCase())) {
+      credentials = true;
+      break;
+    }
+  const body = job.body;
+  report.samples.push({
+    at: Date.now(),
+    method: job.method,
+    path,
+    query: queryOf(job.url),
+    headers: dropSecretHeaders(job.headers),
+    ...(body && body.length > 0 && body.length <= SAMPLE_BODY_BYTES ? { body: body.toString('utf8') } : {}),
+    status: job.legacy.status,
+    route: job.route,
+    ...(credentials ? { credentials: true as const } : {}),
+  });
 }
 
 /** A comparison's record for the rings, secrets masked. */
@@ -337,5 +356,6 @@ function recordOf(
       ),
     legacy: { status: legacy.status, headers: redactHeaders(legacy.headers) },
     candidate: { status: candidate.status, headers: redactHeaders(candidate.headers) },
+    ...(job.replayed ? { replayed: true as const } : {}),
   };
 }

@@ -155,6 +155,23 @@ export interface MigrationProgress {
     /** Signatures already posted to Slack for triage, so each is announced once. */
     announced?: string[];
   };
+  /**
+   * The parity gate's replay rounds so far (`parity.replay`): requests handed to the router's
+   * shadow comparison, not sent (no slot, legacy failed), recorded requests skipped for want of
+   * credentials or captured variables, and where the next round starts in the pool. Absent
+   * unless the plan sets `parity.replay` and a round ran.
+   */
+  replay?: {
+    rounds: number;
+    submitted: number;
+    dropped: number;
+    failed: number;
+    /** Recorded safe requests left out of the last round's pool (no credential, or a captured value). */
+    skipped: number;
+    /** Recorded requests fit for replay in the last round: contract cases, captured samples. */
+    pool: { contracts: number; samples: number };
+    next: number;
+  };
   /** The last analysis of the current percent, with its evidence (same caveat). */
   analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
   decisions: DecisionRecord[];

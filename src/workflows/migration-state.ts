@@ -111,6 +111,11 @@ export class Migration {
    * Runs recorded before triage existed replay without it.
    */
   readonly triage: boolean;
+  /**
+   * The parity gate may replay recorded safe requests (`parity.replay`). Runs recorded before
+   * replay existed replay without it.
+   */
+  readonly replay: boolean;
   /** Decisions changed since they were last pushed to the router. */
   triageDirty = false;
   private versionBase: number;
@@ -122,6 +127,7 @@ export class Migration {
     this.family = input.family;
     this.evidence = patched('evidence-gates');
     this.triage = patched('triage');
+    this.replay = patched('parity-replay');
     const c = input.carry;
     this.resuming = c !== undefined;
     const info = workflowInfo();

@@ -3,13 +3,14 @@
  * compared, until the gate passes or its timeout ends the migration. Workflow code only.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { evaluateParityEvidence, type EvidenceParityGate } from '../parity/gates.js';
+import { evaluateParityEvidence, type EvidenceParityGate, type ParityEvidence } from '../parity/gates.js';
 import { evaluateParity } from '../parity/thresholds.js';
 import { parityText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
+import { maybeReplay } from './parity-replay.js';
 import { announceTriage, maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
 
 /** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
@@ -72,6 +73,18 @@ export async function waitForParity(m: Migration): Promise<void> {
         FailureType.ParityNotReached,
         verdict,
       );
+    }
+    if (m.evidence && m.family.parity.replay) {
+      const from = Date.now();
+      const replayed = await maybeReplay(m, verdict as ParityEvidence, parityGateOf(m), waited);
+      m.throwIfAborted();
+      if (replayed) {
+        // Judge again at once: the replayed comparisons are in the router's figures.
+        waited += Date.now() - from;
+        m.enter('parity', 0, waited);
+        await maybeContinueAsNew(m);
+        continue;
+      }
     }
     m.setWaiting(`parity (${verdict.status}: ${verdict.reasons.join('; ') || 'waiting for samples'})`);
     const slice = Math.min(gate.pollInterval, gate.timeout - waited);

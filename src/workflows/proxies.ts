@@ -24,6 +24,15 @@ const PROFILES = {
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
   },
   /**
+   * The parity gate's replay rounds: a round lasts up to a minute of paced requests plus the
+   * router's wait for their comparisons; one retry, since the next poll plans a new round anyway.
+   */
+  replay: {
+    startToCloseTimeout: '3m',
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 2 },
+  },
+  /**
    * Compensations: run non-cancellable and never give up. Each attempt is one admin call, so a
    * short timeout lets an attempt lost with a dead worker be retried by the next one in seconds.
    */
@@ -44,6 +53,7 @@ const proxies = {
   control: proxyActivities<Activities>(PROFILES.control),
   analysis: proxyActivities<Activities>(PROFILES.analysis),
   suites: proxyActivities<Activities>(PROFILES.suites),
+  replay: proxyActivities<Activities>(PROFILES.replay),
   rollback: proxyActivities<Activities>(PROFILES.rollback),
   notify: proxyActivities<Activities>(PROFILES.notify),
 };

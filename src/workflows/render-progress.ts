@@ -2,7 +2,7 @@
  * A migration's progress as terminal text: stage, percent with a bar, parity and SLO figures,
  * what it waits for and the exact command to approve, decisions, and the rollback reason.
  */
-import { outcomeText, parityText, splitText, stepText } from '../parity/verdict-text.js';
+import { outcomeText, parityText, replayText, samplesText, splitText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from './messages.js';
 
 const BAR = 30;
@@ -19,7 +19,7 @@ const ms = (x: number | undefined | null): string => (x === undefined || x === n
 /** One line, for live views and lists. */
 export function progressLine(p: MigrationProgress): string {
   const parity = p.parity
-    ? ` parity ${p.parity.outcome ? outcomeText(p.parity.outcome) : p.parity.status} (${p.parity.samples} samples, mismatch ${pct(p.parity.mismatchRate)})`
+    ? ` parity ${p.parity.outcome ? outcomeText(p.parity.outcome) : p.parity.status} (${samplesText(p.parity)}, mismatch ${pct(p.parity.mismatchRate)})`
     : '';
   const analysis = p.analysis
     ? ` | ${p.analysis.outcome ? `${outcomeText(p.analysis.outcome)}, split ${splitText(p.analysis)}, ` : ''}new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}`
@@ -42,6 +42,7 @@ export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
     );
     for (const r of p.parity.reasons) lines.push(`    · ${r}`);
   }
+  if (p.replay) lines.push(`  parity replay: ${replayText(p.replay)}`);
   if (p.triage && (p.triage.waiting > 0 || p.triage.decisions.length > 0))
     lines.push(
       `  triage: ${p.triage.waiting} signature${p.triage.waiting === 1 ? '' : 's'} waiting, ${p.triage.decisions.length} decided — npx phoenix parity diffs ${p.family}`,
