@@ -19,10 +19,12 @@ import { register as registerContracts } from './commands/contracts.js';
 import { register as registerSlack } from './commands/slack.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerParity } from './commands/parity.js';
+import { register as registerSetup } from './commands/setup.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
   registerDev,
+  registerSetup,
   registerRouter,
   registerWorker,
   registerStart,
