@@ -22,7 +22,7 @@ function grpcCode(err: unknown): number | undefined {
 }
 
 /** gRPC status codes the operator service answers with. */
-const GRPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12 } as const;
+const GRPC = { NOT_FOUND: 5, ALREADY_EXISTS: 6 } as const;
 
 /** What the namespace holds of one Phoenix attribute. */
 export interface AttributeState {
@@ -79,8 +79,8 @@ export interface RegisteredAttribute {
  * it twice is safe.
  * @throws PhoenixError `PHX_ERR_SEARCH_ATTRIBUTE_CONFLICT` when one exists with another type
  * (nothing is registered then); `PHX_ERR_SEARCH_ATTRIBUTES_REFUSED` when the server does not let
- * this connection add them (Temporal Cloud without the right role, or a server without the
- * operator API).
+ * this connection add them (Temporal Cloud, where `tcld` or the Cloud UI adds them, or an account
+ * without the right role).
  */
 export async function registerSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<RegisteredAttribute[]> {
   const states = await searchAttributeStates(connection, namespace);
@@ -105,13 +105,14 @@ export async function registerSearchAttributes(connection: Pick<ConnectionLike, 
 }
 
 function refused(err: unknown, namespace: string, missing: AttributeState[]): unknown {
-  const code = grpcCode(err);
-  if (!isGrpcServiceError(err) || (code !== GRPC.PERMISSION_DENIED && code !== GRPC.UNIMPLEMENTED)) return err;
+  // Any server answer counts: Temporal Cloud manages attributes through its own API, and what it
+  // answers here (permission denied, unimplemented, invalid argument) differs by account and version.
+  if (!isGrpcServiceError(err)) return err;
   const list = missing.map((m) => `${m.name}=${m.type[0]}${m.type.slice(1).toLowerCase()}`);
   return new PhoenixError(
     'PHX_ERR_SEARCH_ATTRIBUTES_REFUSED',
     `Temporal refused to add search attributes to ${namespace} (${err.details || err.message}); ` +
-      `add ${list.join(', ')} with an account that may (Temporal Cloud: \`tcld namespace search-attributes add -n ${namespace} ${list.map((l) => `--sa ${l}`).join(' ')}\` or the Cloud UI), then run \`phoenix setup\` again`,
+      `add ${list.join(', ')} with an account that may (self-hosted: \`temporal operator search-attribute create\`; Temporal Cloud: \`tcld namespace search-attributes add -n ${namespace} ${list.map((l) => `--sa ${l}`).join(' ')}\` or the Cloud UI), then run \`phoenix setup\` again`,
     { missing: missing.map((m) => m.name) },
   );
 }
