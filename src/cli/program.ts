@@ -19,11 +19,15 @@ import { register as registerContracts } from './commands/contracts.js';
 import { register as registerSlack } from './commands/slack.js';
 import { register as registerInventory } from './commands/inventory.js';
 import { register as registerParity } from './commands/parity.js';
+import { register as registerSetup } from './commands/setup.js';
+import { register as registerRoute } from './commands/route.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerPlan,
   registerDev,
+  registerSetup,
   registerRouter,
+  registerRoute,
   registerWorker,
   registerStart,
   registerStatus,

@@ -10,6 +10,7 @@ import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows
 import { migrateFamily } from '../workflows/migrate-family.js';
 import { migrateProgram } from '../workflows/migrate-program.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from '../workflows/search-attributes.js';
+import { searchAttributeStates } from '../lib/search-attributes-setup.js';
 import { CliError, ExitCode } from './output.js';
 
 export interface StartOptions {
@@ -38,6 +39,34 @@ function alreadyRunning(what: string, workflowId: string, family?: string): CliE
     'PHX_ERR_MIGRATION_ALREADY_RUNNING',
     `a migration of ${what} is already running (workflow ${workflowId}); see it with \`phoenix status${family ? ` ${family}` : ''}\` or stop it with \`phoenix abort ${family ?? '<family>'} --reason …\``,
     ExitCode.Conflict,
+  );
+}
+
+/**
+ * When a start failed because the namespace lacks Phoenix's search attributes (or has one with
+ * another type), the error that says so and what to run; otherwise undefined.
+ */
+async function notSetUp(client: Client, namespace: string): Promise<CliError | undefined> {
+  let states;
+  try {
+    states = await searchAttributeStates(client.connection, namespace);
+  } catch {
+    return undefined;
+  }
+  const missing = states.filter((s) => s.state === 'missing').map((s) => s.name);
+  const conflicting = states.filter((s) => s.state === 'conflict').map((s) => `${s.name} (${s.actual}, not ${s.type})`);
+  if (missing.length === 0 && conflicting.length === 0) return undefined;
+  const what = [
+    missing.length ? `lacks Phoenix's search attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}` : '',
+    conflicting.length ? `has ${conflicting.join(', ')} with another type` : '',
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  return new CliError(
+    'PHX_ERR_SEARCH_ATTRIBUTES_MISSING',
+    `namespace ${namespace} ${what}; run \`phoenix setup\` once with the same TEMPORAL_* settings, then start again`,
+    ExitCode.Failed,
+    { missing, conflicting },
   );
 }
 
@@ -77,7 +106,7 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
       throw alreadyRunning(`"${family.name}"`, workflowId, family.name);
-    throw err;
+    throw (await notSetUp(o.client, o.namespace ?? o.client.options.namespace)) ?? err;
   }
 }
 
@@ -107,6 +136,6 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
     };
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`plan "${o.plan.name}"`, workflowId);
-    throw err;
+    throw (await notSetUp(o.client, o.namespace ?? o.client.options.namespace)) ?? err;
   }
 }

@@ -33,6 +33,8 @@ export interface DevServerOptions {
   headless?: boolean;
   /** Where the server's output goes. @default ignored */
   stdio?: 'inherit' | 'ignore' | 'pipe';
+  /** Register Phoenix's search attributes (off: a namespace as a fresh cluster has it, for `phoenix setup`). @default true */
+  searchAttributes?: boolean;
   /** How long to wait for the server to answer. @default 60000 (ms) */
   startTimeoutMs?: number;
 }
@@ -83,7 +85,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   }
   if (options.headless) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (options.searchAttributes !== false)
+    for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
   const child = spawn(options.cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'], detached: false });
   let exited: number | null | undefined;

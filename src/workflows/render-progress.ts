@@ -18,8 +18,9 @@ const ms = (x: number | undefined | null): string => (x === undefined || x === n
 
 /** One line, for live views and lists. */
 export function progressLine(p: MigrationProgress): string {
+  // In the parity stage the stage name already says what the figures are.
   const parity = p.parity
-    ? ` parity ${p.parity.outcome ? outcomeText(p.parity.outcome) : p.parity.status} (${samplesText(p.parity)}, mismatch ${pct(p.parity.mismatchRate)})`
+    ? `${p.stage === 'parity' ? '' : ' parity'} ${p.parity.outcome ? outcomeText(p.parity.outcome) : p.parity.status} (${samplesText(p.parity)}, mismatch ${pct(p.parity.mismatchRate)})`
     : '';
   const analysis = p.analysis
     ? ` | ${p.analysis.outcome ? `${outcomeText(p.analysis.outcome)}, split ${splitText(p.analysis)}, ` : ''}new errors ${pct(p.analysis.errorRate)}, p95 ${ms(p.analysis.legacyP95)} → ${ms(p.analysis.newP95)}`

@@ -111,7 +111,9 @@ describe('phoenix CLI', () => {
       '',
       'plan validate',
       'dev server',
+      'setup',
       'router',
+      'route set',
       'worker',
       'start',
       'status',
@@ -148,7 +150,7 @@ describe('phoenix CLI', () => {
   test('start, status, a refused duplicate, a refused approver, approval and abort', async () => {
     const started = await phoenix('start', family, '--plan', planFile, '--task-queue', tq, '--json');
     assert.equal(started.code, 0, started.stderr);
-    const info = JSON.parse(started.stdout) as { workflowId: string; uiUrl: string };
+    const info = JSON.parse(started.stdout) as { workflowId: string; runId: string; uiUrl: string };
     assert.equal(info.workflowId, `phoenix-${family}`);
     assert.match(info.uiUrl, new RegExp(`/namespaces/default/workflows/phoenix-${family}$`));
 
@@ -201,6 +203,48 @@ describe('phoenix CLI', () => {
       const r = await phoenix(...decide);
       assert.equal(r.code, 5, `${decide[0]} on a finished migration`);
       assert.match(r.stderr, /^PHX_ERR_MIGRATION_NOT_RUNNING: the migration of .* is (completed|failed), not running/);
+    }
+
+    // The list without a family: run id, start time and outcome (a rollback is not "completed"),
+    // newest first, the latest run per family unless --all-runs.
+    type Row = { family: string; runId: string; startedAt: string; outcome: string };
+    const runsOf = async (...flags: string[]): Promise<Row[]> => {
+      const r = await phoenix('status', ...flags, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as Row[]).filter((row) => row.family === family);
+    };
+    await waitFor('the rolled-back run in the list', async () => (await runsOf())[0]?.outcome === 'rolled-back', {
+      timeoutMs: 15_000,
+      intervalMs: 300,
+    });
+    const [first] = await runsOf();
+    assert.equal(first!.runId, info.runId);
+    assert.ok(Date.now() - Date.parse(first!.startedAt) < 10 * 60_000, first!.startedAt);
+    const restarted = await phoenix('start', family, '--plan', planFile, '--task-queue', tq, '--json');
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const second = (JSON.parse(restarted.stdout) as { runId: string }).runId;
+    try {
+      await waitFor('both runs in the list', async () => (await runsOf('--all-runs')).length === 2, {
+        timeoutMs: 15_000,
+        intervalMs: 300,
+      });
+      const all = await runsOf('--all-runs');
+      assert.deepEqual(
+        all.map((r) => [r.runId, r.outcome]),
+        [
+          [second, 'running'],
+          [info.runId, 'rolled-back'],
+        ],
+      );
+      const text = await phoenix('status');
+      const lines = text.stdout.split('\n').filter((l) => l.startsWith(`${family} `));
+      assert.equal(lines.length, 1, text.stdout);
+      assert.match(
+        lines[0]!,
+        new RegExp(`^${family}\\s+running\\s+.*\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+${second}$`),
+      );
+    } finally {
+      await t.client.workflow.getHandle(info.workflowId, second).terminate('test over');
     }
   });
 
