@@ -154,7 +154,8 @@ export function createInteractionHandler(
         const r = await handle.executeUpdate(triageUpdate, {
           args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
         });
-        await keepInBaseline(button.family, r.entry);
+        // In the background: Slack wants the modal's answer within 3 s, the router may be slow to list.
+        later(keepInBaseline(button.family, r.entry));
       } else if (kind === 'approve')
         await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
       else
@@ -198,7 +199,7 @@ export function createInteractionHandler(
     const admin = createRouterAdminClient({
       baseUrl: o.plan.router.adminUrl,
       token: process.env.PHOENIX_ADMIN_TOKEN,
-      timeoutMs: 1500,
+      timeoutMs: 5000,
     });
     try {
       const text = (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
@@ -217,14 +218,16 @@ export function createInteractionHandler(
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not post an ephemeral message'));
   }
 
+  /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
+  function later(p: Promise<unknown>): void {
+    const q = p
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed'))
+      .finally(() => pending.delete(q));
+    pending.add(q);
+  }
+
   return {
-    /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
-    later(this: void, p: Promise<unknown>): void {
-      const q = p
-        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed'))
-        .finally(() => pending.delete(q));
-      pending.add(q);
-    },
+    later,
 
     /** Waits for the work handed to `later` (on close). */
     async drain(): Promise<void> {
