@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pText } from '../parity/gates.js';
 import { parityText, replayText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from '../workflows/messages.js';
+import { percent as pct } from '../lib/format.js';
 
 export interface ReportInput {
   workflowId: string;
@@ -24,10 +25,6 @@ function ms(start: string, end?: string): string {
   if (!end) return '—';
   const d = Date.parse(end) - Date.parse(start);
   return d < 1000 ? `${d} ms` : `${(d / 1000).toFixed(1)} s`;
-}
-
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
 }
 
 /** Renders the Markdown report. */

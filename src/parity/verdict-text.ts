@@ -6,9 +6,7 @@
 import type { LatencyVerdict, RateVerdict } from './evidence.js';
 import { pText, type ParityEvidenceFields, type StepEvidenceFields } from './gates.js';
 import type { ParityVerdict, SloVerdict } from './thresholds.js';
-
-const pct = (x: number | null | undefined): string =>
-  x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
+import { percent as pct } from '../lib/format.js';
 
 /** "pass", "fail" or "not enough evidence". */
 export function outcomeText(outcome: string | undefined): string {

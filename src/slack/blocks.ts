@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KnownBlock } from '@slack/web-api';
+import { millis as ms, percent as pct, roughDuration as duration } from '../lib/format.js';
 
 /** Block Kit's limit on a section's text. */
 export const MAX_TEXT = 3000;
@@ -77,16 +78,6 @@ export interface ApprovalFigures {
    * shift, observed split): `parity` for the shadow gate, `step` for the current percent.
    */
   verdicts?: { parity?: string; step?: string };
-}
-
-const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
-const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${Math.round(x)} ms`);
-
-function duration(msValue: number): string {
-  const s = Math.round(msValue / 1000);
-  if (s < 90) return `${s}s`;
-  const m = Math.round(s / 60);
-  return m < 90 ? `${m}m` : `${(m / 60).toFixed(1)}h`;
 }
 
 export interface ApprovalRequest {
