@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
+import { readBody } from '../lib/read-body.js';
 import { AdminError } from './admin-error.js';
 import type { FamilyRuntime, Ring } from './family.js';
 import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
@@ -85,29 +86,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_ADMIN_BODY)
-      return reject(
-        new AdminError(
+/** Reads an admin request's body, refusing one over {@link MAX_ADMIN_BODY}. */
+function readAdminBody(req: IncomingMessage): Promise<string> {
+  return readBody(req, MAX_ADMIN_BODY, (declared) =>
+    declared === undefined
+      ? new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`)
+      : new AdminError(
           413,
           'PHX_ERR_ADMIN_BODY_TOO_LARGE',
           `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`,
         ),
-      );
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_ADMIN_BODY) {
-        reject(new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  );
 }
 
 function limitOf(url: URL, max: number): number {
@@ -245,7 +234,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       case 'GET route':
         return send(res, 200, f.route);
       case 'PUT route': {
-        const text = await readBody(req);
+        const text = await readAdminBody(req);
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -305,7 +294,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       case 'GET triage':
         return send(res, 200, { family: f.name, decisions: f.triage });
       case 'PUT triage': {
-        const text = await readBody(req);
+        const text = await readAdminBody(req);
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -323,7 +312,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         return send(res, 200, { family: f.name, decisions: f.triage });
       }
       case 'POST replay': {
-        const text = await readBody(req);
+        const text = await readAdminBody(req);
         let json: unknown;
         try {
           json = JSON.parse(text);
