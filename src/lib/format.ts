@@ -20,3 +20,8 @@ export function roughDuration(ms: number): string {
   const m = Math.round(s / 60);
   return m < 90 ? `${m}m` : `${(m / 60).toFixed(1)}h`;
 }
+
+/** A ratio with two decimals (`1.234` → `1.23`); `—` when there is none. */
+export function ratio(x: number | null | undefined): string {
+  return x === null || x === undefined ? '—' : x.toFixed(2);
+}
