@@ -20,6 +20,7 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Compensation, Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { holdOnBreach, holdsBreaches } from './breach-hold.js';
 
 const DEFAULT_HISTORY_LIMIT = 1500;
 
@@ -61,6 +62,8 @@ export async function analyse(m: Migration): Promise<void> {
   m.refreshDetails();
   if (v.breached) {
     const tripped = f.guard.tripped;
+    // A hard-error guard trip is never held: the router already serves legacy.
+    if (!tripped && holdsBreaches(m)) return holdOnBreach(m, v.reasons);
     throw ApplicationFailure.nonRetryable(
       `${tripped ? 'router guard tripped' : 'SLO breached'} at ${m.progress.percent}%: ${v.reasons.join('; ')}`,
       tripped ? FailureType.GuardTripped : FailureType.SloBreached,
@@ -181,7 +184,8 @@ export async function awaitApproval(
   return d;
 }
 
-async function postApprovalRequest(m: Migration, step: string, label: string): Promise<void> {
+/** Posts the Slack approval request for `step` (Approve / Reject buttons); best effort. */
+export async function postApprovalRequest(m: Migration, step: string, label: string): Promise<void> {
   if (!m.family.slackChannel) return;
   const f = m.progress;
   const ref = await quietly(m, () =>
@@ -214,7 +218,8 @@ async function postApprovalRequest(m: Migration, step: string, label: string): P
   if (ref) m.undo.unshift({ kind: 'close-approval', ref, step, label });
 }
 
-async function closeApproval(
+/** Closes the pending approval of `step` and rewrites its Slack message with the outcome. */
+export async function closeApproval(
   m: Migration,
   step: string,
   outcome: { outcome: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string },
@@ -252,7 +257,7 @@ export async function closeApprovalMessage(
 /** Posts a Slack notice in the migration's thread (the first one starts it). Never fails the migration. */
 export async function notice(
   m: Migration,
-  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed',
+  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed' | 'decommission',
   text: string,
 ): Promise<void> {
   if (!m.family.slackChannel) return;
@@ -264,7 +269,8 @@ export async function notice(
       thread: m.thread,
       kind,
       text,
-      alsoToChannel: kind === 'rollback',
+      alsoToChannel: kind === 'rollback' || kind === 'decommission',
+      ...(kind === 'decommission' ? { rollbackButton: true } : {}),
     }),
   );
   if (kind === 'started' && ref) m.thread = ref;
