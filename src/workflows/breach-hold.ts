@@ -20,9 +20,16 @@ export function holdsBreaches(m: Migration): boolean {
     m.holdOnBreach &&
     m.family.onBreach === 'hold' &&
     m.position.phase === 'ramp' &&
-    m.progress.stage === Stage.Ramp &&
-    (m.progress.pending === undefined || m.progress.pending.step.startsWith('hold:'))
+    ((m.progress.stage === Stage.Ramp && m.progress.pending === undefined) ||
+      m.progress.pending?.step.startsWith('hold:') === true)
   );
+}
+
+/** A hold carried through continue-as-new goes on before anything else is judged. */
+export function carriedHold(m: Migration): string[] | undefined {
+  const p = m.progress.pending;
+  if (!p?.step.startsWith('hold:') || m.position.approval?.step !== p.step || !holdsBreaches(m)) return undefined;
+  return [p.reason ?? 'breach'];
 }
 
 /**
@@ -46,6 +53,7 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
       approvers: m.allowedFor(step),
       since: since.toISOString(),
       deadline: new Date(since.getTime() + remaining).toISOString(),
+      reason: why,
     });
     m.record({ kind: 'stage', step, detail: `held: ${why}` });
     m.setStage(Stage.AwaitingApproval, `a decision on the breach at ${percent}% (${step})`);

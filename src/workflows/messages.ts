@@ -137,6 +137,8 @@ export interface PendingApproval {
   approvers: string[];
   since: string;
   deadline: string;
+  /** For a held breach (`hold:ramp:<percent>`): what breached. */
+  reason?: string;
 }
 
 /** A decommission checklist item and its state. */

@@ -20,7 +20,7 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Compensation, Migration } from './migration-state.js';
 import { act } from './proxies.js';
-import { holdOnBreach, holdsBreaches } from './breach-hold.js';
+import { carriedHold, holdOnBreach, holdsBreaches } from './breach-hold.js';
 
 const DEFAULT_HISTORY_LIMIT = 1500;
 
@@ -54,6 +54,8 @@ export function sloOf(m: Migration): EvidenceSlo {
 
 /** One analysis of the current percent against the plan's SLOs; a breach throws at once. */
 export async function analyse(m: Migration): Promise<void> {
+  const held = m.holdOnBreach ? carriedHold(m) : undefined;
+  if (held) return holdOnBreach(m, held);
   const f = await readFigures(m, `analyse ${m.progress.percent}%`);
   const v = m.evidence
     ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { abortSignal, pauseSignal, resumeSignal, retrySignal, rollbackUpdate } from '../../workflows/messages.js';
 import { nonEmpty, familyArg } from '../flags.js';
-import { print } from '../output.js';
+import { CliError, ExitCode, print } from '../output.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { onMigration } from '../temporal-client.js';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -61,7 +62,16 @@ export function register(program: Command): void {
       onMigration(
         family,
         async (h) => {
-          const r = await h.executeUpdate(rollbackUpdate, { args: [{ approver: o.as, reason: o.reason, via: 'cli' }] });
+          const r = await h
+            .executeUpdate(rollbackUpdate, { args: [{ approver: o.as, reason: o.reason, via: 'cli' }] })
+            .catch((err: unknown) => {
+              if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+              throw new CliError(
+                'PHX_ERR_ROLLBACK_REFUSED',
+                `refused: ${err.cause?.message ?? err.message}`,
+                ExitCode.Conflict,
+              );
+            });
           print(
             !!o.json,
             r,
