@@ -12,8 +12,6 @@ import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
 import { closeApproval, maybeContinueAsNew, notice, postApprovalRequest, readFigures } from './steps.js';
 
-const DEFAULT_DECISION = { timeout: 3_600_000, onTimeout: 'rollback' as const };
-
 /** True when a breach found now is held rather than rolled back: plan, patch, and a ramp step baking. */
 export function holdsBreaches(m: Migration): boolean {
   return (
@@ -40,7 +38,8 @@ export function carriedHold(m: Migration): string[] | undefined {
 export async function holdOnBreach(m: Migration, reasons: string[]): Promise<void> {
   const percent = m.progress.percent;
   const step = `hold:ramp:${percent}`;
-  const plan = m.family.breachDecision ?? DEFAULT_DECISION;
+  // Only plans with `onBreach: hold` get here, and those were parsed with `breachDecision`.
+  const plan = m.family.breachDecision;
   const why = reasons.join('; ');
   const description = `breach at ${percent}% (${why}); approve to continue the ramp, reject to roll back`;
   const carried = m.position.approval?.step === step ? m.position.approval : undefined;
