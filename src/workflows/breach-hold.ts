@@ -61,7 +61,7 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
       'stage',
       `:pause_button: *${m.family.name}* held at ${percent}% — ${why}. \`phoenix approve ${m.family.name} --step ${step}\` continues, \`phoenix reject\` rolls back; without a decision in ${formatDuration(remaining)} it will ${plan.onTimeout === 'continue' ? 'continue' : 'roll back'}.`,
     );
-    await postApprovalRequest(m, step, `held at ${percent}% after a breach: continue the ramp?`);
+    await postApprovalRequest(m, step, `continue the ramp at ${percent}% after a breach (${why})`);
   } else m.setStage(Stage.AwaitingApproval, `a decision on the breach at ${percent}% (${step})`);
   const interval = m.family.ramp.analysisInterval;
   while (m.decision === undefined && remaining > 0) {
