@@ -44,7 +44,8 @@ export interface ApprovalUpdateInput {
   family: string;
   step: string;
   stepLabel: string;
-  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded';
+  /** `closed`: the Rollback button once the decommission checklist completed. */
+  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded' | 'closed';
   by?: string;
   reason?: string;
   at: string;

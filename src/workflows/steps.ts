@@ -224,7 +224,7 @@ export async function postApprovalRequest(m: Migration, step: string, label: str
 export async function closeApproval(
   m: Migration,
   step: string,
-  outcome: { outcome: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string },
+  outcome: { outcome: 'approved' | 'rejected' | 'timed-out' | 'closed'; by?: string; reason?: string },
 ): Promise<void> {
   m.closeApproval();
   const i = m.undo.findIndex((c) => c.kind === 'close-approval' && c.step === step);
@@ -237,7 +237,7 @@ export async function closeApproval(
 export async function closeApprovalMessage(
   m: Migration,
   c: Extract<Compensation, { kind: 'close-approval' }>,
-  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded',
+  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded' | 'closed',
   by?: string,
   reason?: string,
 ): Promise<void> {
@@ -261,8 +261,8 @@ export async function notice(
   m: Migration,
   kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed' | 'decommission',
   text: string,
-): Promise<void> {
-  if (!m.family.slackChannel) return;
+): Promise<SlackMessageRef | undefined> {
+  if (!m.family.slackChannel) return undefined;
   const ref: SlackMessageRef | null | undefined = await quietly(m, () =>
     act('notify', 'postMigrationNotice', `Slack: ${kind}`, {
       workflowId: m.progress.workflowId,
@@ -276,6 +276,7 @@ export async function notice(
     }),
   );
   if (kind === 'started' && ref) m.thread = ref;
+  return ref ?? undefined;
 }
 
 /**
