@@ -223,6 +223,15 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.ok(took <= 1500, `legacy again ${took} ms after the click`);
       const result = await handle.result();
       assert.equal(result.type, 'RollbackRequested');
+      const closed = slack.calls
+        .slice(from)
+        .find(
+          (c) =>
+            c.method === 'chat.update' && JSON.stringify(c.body.blocks ?? '').includes('roll back to legacy until'),
+        );
+      assert.ok(closed, 'the Rollback message was rewritten');
+      assert.match(JSON.stringify(closed.body.blocks), /superseded/);
+      assert.doesNotMatch(JSON.stringify(closed.body.blocks), new RegExp(ROLLBACK_ACTION));
       assert.ok(
         result.progress.decisions.some(
           (d) => d.kind === 'rollback' && d.by === 'UALICE' && /^slack/.test(d.detail ?? ''),
