@@ -52,7 +52,10 @@ export function sloOf(m: Migration): EvidenceSlo {
   };
 }
 
-/** One analysis of the current percent against the plan's SLOs; a breach throws at once. */
+/**
+ * One analysis of the current percent against the plan's SLOs; a breach throws at once, unless
+ * the plan holds breaches (`onBreach: hold`) and a ramp step bakes: then it waits for a decision.
+ */
 export async function analyse(m: Migration): Promise<void> {
   const held = m.holdOnBreach ? carriedHold(m) : undefined;
   if (held) return holdOnBreach(m, held);
