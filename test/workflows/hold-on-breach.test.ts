@@ -200,7 +200,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
       await waitForPending(handle, 'hold:ramp:25');
       const result = await handle.result();
       assert.equal(result.type, 'SloBreached', result.reason);
-      assert.match(result.reason ?? '', /held, no decision within 1.5s/);
+      assert.match(result.reason ?? '', /held, no decision within 1s500ms/);
       assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'hold:ramp:25'));
       assert.equal((await routeOf(stack)).mode, 'legacy');
     });
