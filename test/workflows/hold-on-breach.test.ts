@@ -39,11 +39,12 @@ after(async () => {
   await t?.close();
 });
 
-/** The default family with a long 25% bake, a strict p95 and `onBreach: hold`. */
+/**
+ * The default family with `onBreach: hold` and a 25% bake of `bake`; a `slow` new service (150 ms)
+ * breaches its latency SLO (shift over 25 ms), well below the guard's hard errors.
+ */
 function holdFamily(bake: string, decision = '{ timeout: 30s }'): string {
-  return `${defaultFamily
-    .replace('{ percent: 25, bake: 1500ms }', `{ percent: 25, bake: ${bake} }`)
-    .replace('maxP95Ratio: 20', 'maxP95Ratio: 3')}    onBreach: hold
+  return `${defaultFamily.replace('{ percent: 25, bake: 1500ms }', `{ percent: 25, bake: ${bake} }`)}    onBreach: hold
     breachDecision: ${decision}
 `;
 }
