@@ -120,7 +120,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
     const from = slack.calls.length;
     await scenario(
       'hold-continue',
-      holdFamily('8s'),
+      holdFamily('3s'),
       async ({ stack, handle, click }) => {
         const before = await routeOf(stack);
         stack.candidate.behaviour = 'slow';
@@ -159,7 +159,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
         await click!('UALICE', 'phoenix_approve', value);
         await waitForProgress(handle, 'the ramp to go on at 25%', (p) => p.stage === 'ramp' && p.pending === undefined);
         assert.equal((await routeOf(stack)).percent, 25);
-        await waitForPending(handle, 'ramp:100');
+        await waitForPending(handle, 'ramp:100', 90_000);
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE' }] });
         const result = await handle.result();
         assert.equal(result.outcome, 'completed', result.reason);
