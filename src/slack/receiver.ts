@@ -13,6 +13,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { readBody } from '../lib/read-body.js';
 import type { FamilyPlan, Plan } from '../plan/schema.js';
 import { renderProgress } from '../workflows/render-progress.js';
 import {
@@ -309,22 +310,6 @@ export function createInteractionHandler(
   };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** Starts the HTTP receiver. */
 export async function startSlackReceiver(o: SlackReceiverOptions): Promise<RunningSlackReceiver> {
   const log = o.logger ?? createLogger('slack');
@@ -337,7 +322,7 @@ export async function startSlackReceiver(o: SlackReceiverOptions): Promise<Runni
     };
     if (req.method !== 'POST' || (req.url !== '/slack/interactivity' && req.url !== '/slack/commands'))
       return reply(404, { error: 'not found' });
-    readBody(req).then(
+    readBody(req, MAX_BODY, () => new Error('body too large')).then(
       async (raw) => {
         const v = verifySlackRequest(
           o.signingSecret,
