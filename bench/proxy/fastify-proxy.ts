@@ -6,19 +6,23 @@
 import Fastify from 'fastify';
 import proxy from '@fastify/http-proxy';
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
+const { values: args } = parseArgs({
+  options: {
+    origin: { type: 'string', default: 'http://127.0.0.1:3000' },
+    connections: { type: 'string', default: '32' },
+    port: { type: 'string', default: '0' },
+  },
+});
 
 async function run(): Promise<void> {
   const app = Fastify({ logger: false, keepAliveTimeout: 60_000 });
   await app.register(proxy, {
-    upstream: arg('origin', 'http://127.0.0.1:3000'),
-    undici: { connections: Number(arg('connections', '32')), pipelining: 1, keepAliveTimeout: 60_000 },
+    upstream: args.origin,
+    undici: { connections: Number(args.connections), pipelining: 1, keepAliveTimeout: 60_000 },
   });
-  await app.listen({ port: Number(arg('port', '0')), host: '127.0.0.1' });
+  await app.listen({ port: Number(args.port), host: '127.0.0.1' });
   process.stdout.write(`READY ${(app.server.address() as AddressInfo).port}\n`);
   process.on('SIGTERM', () => {
     void app.close().then(() => process.exit(0));

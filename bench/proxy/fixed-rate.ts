@@ -8,16 +8,22 @@
  * Prints one JSON line: `{ rate, sent, completed, errors, non2xx, p50Us, p90Us, p99Us, maxUs }`.
  */
 import { Pool } from 'undici';
+import { parseArgs } from 'node:util';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
-const url = new URL(arg('url', 'http://127.0.0.1:3000/'));
-const rate = Number(arg('rate', '1000'));
-const durationS = Number(arg('duration', '5'));
-const warmupS = Number(arg('warmup', '1'));
-const connections = Number(arg('connections', '32'));
+const { values: args } = parseArgs({
+  options: {
+    url: { type: 'string', default: 'http://127.0.0.1:3000/' },
+    rate: { type: 'string', default: '1000' },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '32' },
+  },
+});
+const url = new URL(args.url);
+const rate = Number(args.rate);
+const durationS = Number(args.duration);
+const warmupS = Number(args.warmup);
+const connections = Number(args.connections);
 
 const pool = new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
 const path = url.pathname + url.search;

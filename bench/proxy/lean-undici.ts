@@ -10,14 +10,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { parseArgs } from 'node:util';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
-const origin = arg('origin', 'http://127.0.0.1:3000');
+const { values: args } = parseArgs({
+  options: {
+    origin: { type: 'string', default: 'http://127.0.0.1:3000' },
+    connections: { type: 'string', default: '32' },
+    port: { type: 'string', default: '0' },
+  },
+});
+const origin = args.origin;
 const pool = new Pool(origin, {
-  connections: Number(arg('connections', '32')),
+  connections: Number(args.connections),
   pipelining: 1,
   keepAliveTimeout: 60_000,
 });
@@ -64,7 +68,7 @@ const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   );
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(arg('port', '0')), '127.0.0.1', () => {
+server.listen(Number(args.port), '127.0.0.1', () => {
   process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`);
 });
 process.on('SIGTERM', () => {

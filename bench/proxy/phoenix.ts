@@ -14,19 +14,24 @@ import type { DestinationStream } from 'pino';
 import { parsePlan } from '../../src/plan/load.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startRouter } from '../../src/router/server.js';
+import { parseArgs } from 'node:util';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
+const { values: args } = parseArgs({
+  options: {
+    legacy: { type: 'string', default: 'http://127.0.0.1:3000' },
+    new: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    'admin-port': { type: 'string', default: '0' },
+  },
+});
 
 // run.ts sets this family's route through the admin API.
 const BENCH_FAMILY = 'bench';
 
 async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'phx-router-'));
-  const legacy = arg('legacy', 'http://127.0.0.1:3000');
-  const candidate = arg('new', legacy);
+  const legacy = args.legacy;
+  const candidate = args.new ?? legacy;
   const text = `version: 1
 name: bench
 legacy: ${legacy}
@@ -50,8 +55,8 @@ families:
   );
   const router = await startRouter({
     plan,
-    port: Number(arg('port', '0')),
-    adminPort: Number(arg('admin-port', '0')),
+    port: Number(args.port),
+    adminPort: Number(args['admin-port']),
     insecureAdmin: true,
     stateFile: join(dir, 'state.json'),
     logger,

@@ -13,11 +13,16 @@ import { PATHS, type Size } from './bodies.js';
 import { runLoad } from './load.js';
 import { startNode, type Peer } from './peers.js';
 import { GLIBC_TUNABLES } from './tunables.js';
+import { parseArgs } from 'node:util';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
+const { values: flags } = parseArgs({
+  options: {
+    target: { type: 'string', default: 'phoenix' },
+    size: { type: 'string', default: 'small' },
+    duration: { type: 'string', default: '10' },
+    top: { type: 'string', default: '25' },
+  },
+});
 
 interface Node {
   id: number;
@@ -27,10 +32,10 @@ interface Node {
 }
 
 async function run(): Promise<void> {
-  const target = arg('target', 'phoenix');
-  const size = arg('size', 'small') as Size;
-  const durationS = Number(arg('duration', '10'));
-  const top = Number(arg('top', '25'));
+  const target = flags.target;
+  const size = flags.size as Size;
+  const durationS = Number(flags.duration);
+  const top = Number(flags.top);
   const env = { ...process.env, GLIBC_TUNABLES, NODE_ENV: 'production', PHOENIX_LOG_LEVEL: 'warn' };
   const dir = mkdtempSync(join(tmpdir(), 'phx-prof-'));
   const origin = await startNode('origin', 'origin.ts', [], '1', env);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pText } from '../parity/gates.js';
 import { parityText, replayText, stepText } from '../parity/verdict-text.js';
 import type { MigrationProgress } from '../workflows/messages.js';
+import { percent as pct, ratio } from '../lib/format.js';
 
 export interface ReportInput {
   workflowId: string;
@@ -24,10 +25,6 @@ function ms(start: string, end?: string): string {
   if (!end) return '—';
   const d = Date.parse(end) - Date.parse(start);
   return d < 1000 ? `${d} ms` : `${(d / 1000).toFixed(1)} s`;
-}
-
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
 }
 
 /** Renders the Markdown report. */
@@ -56,7 +53,7 @@ export function renderReportMarkdown(input: ReportInput): string {
       '',
       p.parity.outcome
         ? `- Verdict: ${parityText(p.parity)}`
-        : `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${p.parity.p95Ratio?.toFixed(2) ?? '—'})`,
+        : `- Verdict: ${p.parity.status} (${p.parity.samples} samples, mismatch rate ${pct(p.parity.mismatchRate)}, p95 ratio ${ratio(p.parity.p95Ratio)})`,
     );
     for (const r of p.parity.reasons) lines.push(`  - ${r}`);
     if (p.replay) lines.push(`- Replay: ${replayText(p.replay)}`);
@@ -75,7 +72,7 @@ export function renderReportMarkdown(input: ReportInput): string {
       '',
       p.analysis.outcome
         ? `- At ${p.analysis.at}: ${stepText(p.analysis)}`
-        : `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${p.analysis.p95Ratio?.toFixed(2) ?? '—'}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`,
+        : `- At ${p.analysis.at}: ${p.analysis.newRequests} requests on new, error rate ${pct(p.analysis.errorRate)}, p95 ratio ${ratio(p.analysis.p95Ratio)}, mismatch rate ${pct(p.analysis.mismatchRate)}${p.analysis.breached ? ' — **breached**' : ''}`,
     );
     for (const r of p.analysis.reasons) lines.push(`  - ${r}`);
   }

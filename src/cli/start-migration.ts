@@ -70,6 +70,26 @@ async function notSetUp(client: Client, namespace: string): Promise<CliError | u
   );
 }
 
+/** What a successful start returns. */
+function started<T>(
+  o: StartOptions,
+  handle: Started<T>['handle'] & { readonly firstExecutionRunId: string },
+  workflowId: string,
+): Started<T> {
+  return {
+    handle,
+    workflowId,
+    runId: handle.firstExecutionRunId,
+    uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId),
+  };
+}
+
+/** What a failed start throws: `alreadyRunning()`, the missing setup, or the error itself. */
+async function startError(o: StartOptions, err: unknown, alreadyRunning: () => CliError): Promise<unknown> {
+  if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyRunning();
+  return (await notSetUp(o.client, o.namespace ?? o.client.options.namespace)) ?? err;
+}
+
 /** Starts the migration of one family. A running one for the family is refused. */
 export async function startMigration(o: StartOptions & { family: string }): Promise<Started<'family'>> {
   const family = o.plan.families.find((f) => f.name === o.family);
@@ -97,16 +117,9 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
         { key: PhoenixPercent, value: 0 },
       ],
     });
-    return {
-      handle,
-      workflowId,
-      runId: handle.firstExecutionRunId,
-      uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId),
-    };
+    return started(o, handle, workflowId);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw alreadyRunning(`"${family.name}"`, workflowId, family.name);
-    throw (await notSetUp(o.client, o.namespace ?? o.client.options.namespace)) ?? err;
+    throw await startError(o, err, () => alreadyRunning(`"${family.name}"`, workflowId, family.name));
   }
 }
 
@@ -128,14 +141,8 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
       staticSummary: `Migrate plan ${o.plan.name}: ${o.plan.families.map((f) => f.name).join(', ')}`,
       typedSearchAttributes: [{ key: PhoenixPlan, value: o.plan.name }],
     });
-    return {
-      handle,
-      workflowId,
-      runId: handle.firstExecutionRunId,
-      uiUrl: uiUrl(o.plan, o.namespace ?? o.client.options.namespace, workflowId),
-    };
+    return started(o, handle, workflowId);
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw alreadyRunning(`plan "${o.plan.name}"`, workflowId);
-    throw (await notSetUp(o.client, o.namespace ?? o.client.options.namespace)) ?? err;
+    throw await startError(o, err, () => alreadyRunning(`plan "${o.plan.name}"`, workflowId));
   }
 }

@@ -3,8 +3,13 @@
  * environment names Phoenix handles, wherever they sit in a logged object.
  */
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { SECRET_HEADERS } from './secret-headers.js';
 
 export type { Logger };
+
+/** A pino redact path for `key` under `parent` (bracketed when the name is not an identifier). */
+const under = (parent: string, key: string): string =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? `${parent}.${key}` : `${parent}[${JSON.stringify(key)}]`;
 
 const REDACT = [
   'authorization',
@@ -13,10 +18,7 @@ const REDACT = [
   'token',
   'secret',
   'signingSecret',
-  'headers.authorization',
-  'headers.cookie',
-  'headers["set-cookie"]',
-  'headers["x-slack-signature"]',
+  ...[...SECRET_HEADERS, 'x-slack-signature'].map((h) => under('headers', h)),
   '*.authorization',
   '*.cookie',
   '*.token',

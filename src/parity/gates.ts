@@ -20,6 +20,7 @@ import {
   type SloThresholds,
   type SloVerdict,
 } from './thresholds.js';
+import { percent as pct } from '../lib/format.js';
 
 /** A latency tolerance as the plan writes it (`parity.latency`, `slo.latency`). */
 export interface LatencyPlan {
@@ -99,7 +100,6 @@ export function pText(p: number): string {
   return p < 0.0001 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`;
 }
 
-const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 const conf = (c: number): string => `${Math.round(c * 1000) / 10}%`;
 
 /**

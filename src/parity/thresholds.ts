@@ -3,6 +3,7 @@
  * ramp step within its SLOs. Imported by workflow code, so no I/O and no clock.
  */
 import type { FamilyStatsSnapshot } from './snapshot.js';
+import { percent as pct } from '../lib/format.js';
 
 /** The parity gate's thresholds (the plan's `parity` block). */
 export interface ParityGate {
@@ -55,8 +56,6 @@ export function latencyRatio(candidate: number | null, legacy: number | null): n
   if (candidate <= LATENCY_FLOOR_MS && legacy <= LATENCY_FLOOR_MS) return 1;
   return candidate / Math.max(legacy, LATENCY_FLOOR_MS);
 }
-
-const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
 
 /** Judges the parity gate: enough samples, few enough mismatches, new p95 within the ratio. */
 export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {

@@ -6,9 +6,7 @@
 import type { LatencyVerdict, RateVerdict } from './evidence.js';
 import { pText, type ParityEvidenceFields, type StepEvidenceFields } from './gates.js';
 import type { ParityVerdict, SloVerdict } from './thresholds.js';
-
-const pct = (x: number | null | undefined): string =>
-  x === null || x === undefined ? '—' : `${(x * 100).toFixed(2)}%`;
+import { percent as pct, ratio } from '../lib/format.js';
 
 /** "pass", "fail" or "not enough evidence". */
 export function outcomeText(outcome: string | undefined): string {
@@ -51,14 +49,14 @@ export function replayText(r: {
 /** The parity gate in one line. */
 export function parityText(v: ParityVerdict & Partial<ParityEvidenceFields>): string {
   if (!v.outcome || !v.mismatch || !v.latency)
-    return `${v.status}, ${v.samples} samples, mismatch ${pct(v.mismatchRate)}, p95 ratio ${v.p95Ratio?.toFixed(2) ?? '—'}`;
+    return `${v.status}, ${v.samples} samples, mismatch ${pct(v.mismatchRate)}, p95 ratio ${ratio(v.p95Ratio)}`;
   const slow = v.slowRoutes?.length
     ? `; ${v.slowRoutes.length} route(s) slower: ${v.slowRoutes.map((r) => r.route).join(', ')}`
     : '';
   const replayed = v.replayed && v.replayed.samples > 0 ? `${samplesText(v)}; ` : '';
   return (
     `${outcomeText(v.outcome)} — ${replayed}mismatch ${rateText(v.mismatch)}; latency ${latencyText(v.latency)}; ` +
-    `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms (×${v.p95Ratio?.toFixed(2) ?? '—'})${slow}`
+    `p95 ${v.legacyP95 ?? '—'} → ${v.newP95 ?? '—'} ms (×${ratio(v.p95Ratio)})${slow}`
   );
 }
 
@@ -71,7 +69,7 @@ export function splitText(v: Partial<StepEvidenceFields>): string {
 /** A ramp step's analysis in one line. */
 export function stepText(v: SloVerdict & Partial<StepEvidenceFields>): string {
   if (!v.outcome || !v.errors || !v.latency || !v.users)
-    return `${v.newRequests} new requests, errors ${pct(v.errorRate)}, p95 ratio ${v.p95Ratio?.toFixed(2) ?? '—'}${v.breached ? ' — BREACH' : ''}`;
+    return `${v.newRequests} new requests, errors ${pct(v.errorRate)}, p95 ratio ${ratio(v.p95Ratio)}${v.breached ? ' — BREACH' : ''}`;
   return (
     `${outcomeText(v.outcome)} — split ${splitText(v)}, ${v.users.distinct} users` +
     `${v.split && v.split.target > 0 && v.split.target < 100 ? ` (min ${v.users.min})` : ''}; ` +

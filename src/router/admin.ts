@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
+import { readBody } from '../lib/read-body.js';
 import { AdminError } from './admin-error.js';
 import type { FamilyRuntime, Ring } from './family.js';
 import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
@@ -85,29 +86,33 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_ADMIN_BODY)
-      return reject(
-        new AdminError(
+/**
+ * Reads an admin request's JSON body (at most {@link MAX_ADMIN_BODY}) and validates it;
+ * `expected` shows the body's shape in the error for a body that is not JSON.
+ * @throws AdminError 413 `PHX_ERR_ADMIN_BODY_TOO_LARGE`, 400 `PHX_ERR_ADMIN_BAD_REQUEST`
+ */
+async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, expected: string): Promise<T> {
+  const text = await readBody(req, MAX_ADMIN_BODY, (declared) =>
+    declared === undefined
+      ? new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`)
+      : new AdminError(
           413,
           'PHX_ERR_ADMIN_BODY_TOO_LARGE',
           `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`,
         ),
-      );
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_ADMIN_BODY) {
-        reject(new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+  );
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the body is not JSON; expected ${expected}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
+  }
+  return parsed.data;
 }
 
 function limitOf(url: URL, max: number): number {
@@ -245,23 +250,12 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       case 'GET route':
         return send(res, 200, f.route);
       case 'PUT route': {
-        const text = await readBody(req);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new AdminError(
-            400,
-            'PHX_ERR_ADMIN_BAD_REQUEST',
-            'the body is not JSON; expected {"mode", "percent", "version", "sampleRate"?, "updatedBy"?}',
-          );
-        }
-        const parsed = routeChangeSchema.safeParse(json);
-        if (!parsed.success) {
-          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
-        }
-        return send(res, 200, deps.setRoute(f, parsed.data));
+        const change = await readJsonBody(
+          req,
+          routeChangeSchema,
+          '{"mode", "percent", "version", "sampleRate"?, "updatedBy"?}',
+        );
+        return send(res, 200, deps.setRoute(f, change));
       }
       case 'GET guard':
         return send(res, 200, f.guard.state);
@@ -305,41 +299,19 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
       case 'GET triage':
         return send(res, 200, { family: f.name, decisions: f.triage });
       case 'PUT triage': {
-        const text = await readBody(req);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', 'the body is not JSON; expected {"decisions": [...]}');
-        }
-        const parsed = triageSchema.safeParse(json);
-        if (!parsed.success) {
-          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
-        }
+        const body = await readJsonBody(req, triageSchema, '{"decisions": [...]}');
         // The whole set replaces the last: pushing the same set again changes nothing.
-        f.triage = parsed.data.decisions;
+        f.triage = body.decisions;
         f.stats.setTriage(f.triage);
         return send(res, 200, { family: f.name, decisions: f.triage });
       }
       case 'POST replay': {
-        const text = await readBody(req);
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new AdminError(
-            400,
-            'PHX_ERR_ADMIN_BAD_REQUEST',
-            'the body is not JSON; expected {"requests": [{"method", "path", "query"?, "headers"?}], "perSecond"?}',
-          );
-        }
-        const parsed = replayBodySchema.safeParse(json);
-        if (!parsed.success) {
-          const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-          throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
-        }
-        return send(res, 200, await deps.replay(f, parsed.data));
+        const body = await readJsonBody(
+          req,
+          replayBodySchema,
+          '{"requests": [{"method", "path", "query"?, "headers"?}], "perSecond"?}',
+        );
+        return send(res, 200, await deps.replay(f, body));
       }
       default:
         throw new AdminError(405, 'PHX_ERR_ADMIN_METHOD', `${method} is not allowed on /v1/families/:family/${what}`);

@@ -20,7 +20,7 @@ import type { Matcher } from '../plan/route-match.js';
 import type { Collected } from './collect.js';
 import type { ShadowThread } from './shadow-thread.js';
 import { unsafeTarget } from './target.js';
-import type { Trust } from './client-address.js';
+import { peerTrusted, type Trust } from './client-address.js';
 import { rewriteLocations } from './location.js';
 import { withHost } from './upstream-host.js';
 import { identityFor, type FamilyIdentity } from './identity.js';
@@ -80,7 +80,16 @@ interface Captured extends Collected {
   tooLarge: boolean;
 }
 
-function upstreamHeaders(req: IncomingMessage, requestId: string): Record<string, string | string[]> {
+/**
+ * What goes upstream: the client's fields without hop-by-hop ones and `host`, plus forwarding
+ * fields. `X-Forwarded-Proto` and `-Host` from the client are kept only when its peer is a trusted
+ * proxy; anyone else could claim `https` or another host to an upstream that builds URLs from them.
+ */
+function upstreamHeaders(
+  req: IncomingMessage,
+  requestId: string,
+  trust: Trust | undefined,
+): Record<string, string | string[]> {
   const h = req.headers as HeaderMap;
   const drop = connectionTokens(h.connection);
   const out: Record<string, string | string[]> = {};
@@ -92,8 +101,13 @@ function upstreamHeaders(req: IncomingMessage, requestId: string): Record<string
   const addr = req.socket.remoteAddress ?? '';
   const xff = h['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${addr}` : addr;
-  if (out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
-  if (out['x-forwarded-host'] === undefined && h.host !== undefined) out['x-forwarded-host'] = h.host;
+  const relayed = trust !== undefined && peerTrusted(req.socket, trust);
+  if (!relayed || out['x-forwarded-proto'] === undefined)
+    out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
+  if (!relayed || out['x-forwarded-host'] === undefined) {
+    if (h.host !== undefined) out['x-forwarded-host'] = h.host;
+    else delete out['x-forwarded-host'];
+  }
   out['x-request-id'] = requestId;
   return out;
 }
@@ -482,7 +496,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
       method,
       url,
       requestId,
-      headers: upstreamHeaders(req, requestId),
+      headers: upstreamHeaders(req, requestId, ctx.trust),
       host: req.headers.host,
       body: null,
       family: fam,

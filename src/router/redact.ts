@@ -3,16 +3,9 @@
  * credentials are masked (mismatches) or dropped (recorded requests, which become case files).
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { SECRET_HEADERS } from '../lib/secret-headers.js';
 
-const SECRET_NAMES = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'x-auth-token',
-  'x-csrf-token',
-]);
+const SECRET_NAMES = new Set(SECRET_HEADERS);
 const SECRET_WORDS = /token|secret|key|password|session|auth/i;
 
 /** True when a header (lower-case name) may carry a credential. */

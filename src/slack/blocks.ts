@@ -5,6 +5,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { KnownBlock } from '@slack/web-api';
+import { millis as ms, percent as pct, roughDuration as duration } from '../lib/format.js';
 
 /** Block Kit's limit on a section's text. */
 export const MAX_TEXT = 3000;
@@ -77,16 +78,6 @@ export interface ApprovalFigures {
    * shift, observed split): `parity` for the shadow gate, `step` for the current percent.
    */
   verdicts?: { parity?: string; step?: string };
-}
-
-const pct = (x: number | undefined): string => (x === undefined ? '—' : `${(x * 100).toFixed(2)}%`);
-const ms = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${Math.round(x)} ms`);
-
-function duration(msValue: number): string {
-  const s = Math.round(msValue / 1000);
-  if (s < 90) return `${s}s`;
-  const m = Math.round(s / 60);
-  return m < 90 ? `${m}m` : `${(m / 60).toFixed(1)}h`;
 }
 
 export interface ApprovalRequest {
@@ -209,22 +200,39 @@ export function decidedBlocks(d: {
   ];
 }
 
-/** The modal that asks for a rejection's reason. */
-export function rejectModal(button: string): Record<string, unknown> {
+/** A modal that asks for a required reason (3–500 characters) in its `reason` input. */
+export function reasonModal(o: {
+  callbackId: string;
+  button: string;
+  title: string;
+  submit: string;
+  label: string;
+}): Record<string, unknown> {
   return {
     type: 'modal',
-    callback_id: REJECT_MODAL,
-    private_metadata: button,
-    title: { type: 'plain_text', text: 'Reject this step' },
-    submit: { type: 'plain_text', text: 'Reject' },
+    callback_id: o.callbackId,
+    private_metadata: o.button,
+    title: { type: 'plain_text', text: o.title },
+    submit: { type: 'plain_text', text: o.submit },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       {
         type: 'input',
         block_id: 'reason',
-        label: { type: 'plain_text', text: 'Why? (recorded in the migration and its report)' },
+        label: { type: 'plain_text', text: o.label },
         element: { type: 'plain_text_input', action_id: 'value', multiline: true, min_length: 3, max_length: 500 },
       },
     ],
   };
+}
+
+/** The modal that asks for a rejection's reason. */
+export function rejectModal(button: string): Record<string, unknown> {
+  return reasonModal({
+    callbackId: REJECT_MODAL,
+    button,
+    title: 'Reject this step',
+    submit: 'Reject',
+    label: 'Why? (recorded in the migration and its report)',
+  });
 }

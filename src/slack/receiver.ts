@@ -13,6 +13,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { readBody } from '../lib/read-body.js';
 import type { FamilyPlan, Plan } from '../plan/schema.js';
 import { renderProgress } from '../workflows/render-progress.js';
 import {
@@ -160,7 +161,8 @@ export function createInteractionHandler(
         const r = await handle.executeUpdate(triageUpdate, {
           args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
         });
-        await keepInBaseline(button.family, r.entry);
+        // In the background: Slack wants the modal's answer within 3 s, the router may be slow to list.
+        later(keepInBaseline(button.family, r.entry));
       } else if (kind === 'approve')
         await handle.executeUpdate(approveUpdate, { args: [{ step: button.step, approver, via: 'slack' }] });
       else
@@ -204,7 +206,7 @@ export function createInteractionHandler(
     const admin = createRouterAdminClient({
       baseUrl: o.plan.router.adminUrl,
       token: process.env.PHOENIX_ADMIN_TOKEN,
-      timeoutMs: 1500,
+      timeoutMs: 5000,
     });
     try {
       const text = (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
@@ -223,14 +225,16 @@ export function createInteractionHandler(
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'could not post an ephemeral message'));
   }
 
+  /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
+  function later(p: Promise<unknown>): void {
+    const q = p
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed'))
+      .finally(() => pending.delete(q));
+    pending.add(q);
+  }
+
   return {
-    /** Runs work after Slack has its answer; failures are logged, and `drain` waits for it. */
-    later(this: void, p: Promise<unknown>): void {
-      const q = p
-        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'Slack interaction failed'))
-        .finally(() => pending.delete(q));
-      pending.add(q);
-    },
+    later,
 
     /** Waits for the work handed to `later` (on close). */
     async drain(): Promise<void> {
@@ -319,22 +323,6 @@ export function createInteractionHandler(
   };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** Starts the HTTP receiver. */
 export async function startSlackReceiver(o: SlackReceiverOptions): Promise<RunningSlackReceiver> {
   const log = o.logger ?? createLogger('slack');
@@ -347,7 +335,7 @@ export async function startSlackReceiver(o: SlackReceiverOptions): Promise<Runni
     };
     if (req.method !== 'POST' || (req.url !== '/slack/interactivity' && req.url !== '/slack/commands'))
       return reply(404, { error: 'not found' });
-    readBody(req).then(
+    readBody(req, MAX_BODY, () => new Error('body too large')).then(
       async (raw) => {
         const v = verifySlackRequest(
           o.signingSecret,

@@ -3,7 +3,7 @@
  * Block / Noise buttons, and the modal that asks why when a signature is accepted. Button values
  * are signed like the approval buttons; their step is `triage:<signature id>`.
  */
-import { clip, encodeButtonValue, type Block, type ButtonValue } from './blocks.js';
+import { clip, encodeButtonValue, reasonModal, type Block, type ButtonValue } from './blocks.js';
 
 export const TRIAGE_ACCEPT_ACTION = 'phoenix_triage_accept';
 export const TRIAGE_BLOCK_ACTION = 'phoenix_triage_block';
@@ -93,20 +93,11 @@ export function triageBlocks(r: { workflowId: string; family: string; items: Tri
 
 /** The modal an Accept click opens: the reason is required, as for `phoenix parity accept`. */
 export function triageAcceptModal(button: string): Record<string, unknown> {
-  return {
-    type: 'modal',
-    callback_id: TRIAGE_ACCEPT_MODAL,
-    private_metadata: button,
-    title: { type: 'plain_text', text: 'Accept a difference' },
-    submit: { type: 'plain_text', text: 'Accept' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'reason',
-        label: { type: 'plain_text', text: 'Why is this change intended? (kept with the decision)' },
-        element: { type: 'plain_text_input', action_id: 'value', multiline: true, min_length: 3, max_length: 500 },
-      },
-    ],
-  };
+  return reasonModal({
+    callbackId: TRIAGE_ACCEPT_MODAL,
+    button,
+    title: 'Accept a difference',
+    submit: 'Accept',
+    label: 'Why is this change intended? (kept with the decision)',
+  });
 }

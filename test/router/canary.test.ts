@@ -92,6 +92,25 @@ describe('canary behind proxies', () => {
     }
   });
 
+  test("a client's own X-Forwarded-Proto and -Host reach legacy only through a trusted proxy", async () => {
+    const claimed = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'bank.example' };
+    for (const [proxies, expected] of [
+      [[], { proto: 'http', host: /^127\.0\.0\.1:\d+$/ }],
+      [['127.0.0.1'], { proto: 'https', host: /^bank\.example$/ }],
+    ] as const) {
+      const { r, admin } = await start([...proxies]);
+      try {
+        const res = await request(`${r.url}/api/users/1`, { headers: claimed, dispatcher: agent });
+        await res.body.dump();
+        const seen = legacy.seen.at(-1)!;
+        assert.equal(seen.headers['x-forwarded-proto'], expected.proto, `trusted: ${proxies.join(',') || 'none'}`);
+        assert.match(String(seen.headers['x-forwarded-host']), expected.host);
+      } finally {
+        await closeAll(admin, r);
+      }
+    }
+  });
+
   test('a bad CIDR in router.trustedProxies is refused, naming the field', async () => {
     const text = (proxies: string) => `version: 1
 name: p

@@ -141,9 +141,12 @@ describe('triage from Slack', () => {
         );
         assert.ok(passed.decisions.some((r) => r.kind === 'triaged' && /^slack: accept/.test(r.detail ?? '')));
         // Kept in the plan's baseline file as well, for review and for the next migration.
-        assert.match(
-          await readFile(stack.plan.baselineFile!, 'utf8'),
-          /- id: [0-9a-f]{12}\n(\s+text: .*\n)?\s+decision: accept\n\s+reason: zip codes are numbers in the rewrite\n\s+by: UALICE/,
+        const entry =
+          /- id: [0-9a-f]{12}\n(\s+text: .*\n)?\s+decision: accept\n\s+reason: zip codes are numbers in the rewrite\n\s+by: UALICE/;
+        await waitFor(
+          'the decision in the baseline file',
+          async () => entry.test(await readFile(stack.plan.baselineFile!, 'utf8')) || undefined,
+          { timeoutMs: 10_000, intervalMs: 100 },
         );
         await handle.signal(abortSignal, { reason: 'test done' });
         await handle.result();

@@ -1,0 +1,262 @@
+/**
+ * The structural walk over two parsed JSON documents under compiled diff rules: ignored paths,
+ * finer rules (`present`, `type`, `format`), numeric tolerance and array modes (ordered, set,
+ * keyed). It allocates nothing until it finds a difference: the current path lives in the
+ * {@link Walk}'s stacks and the rules' state for each child is one automaton lookup.
+ */
+import type { Difference, NoiseFilter } from './types.js';
+import { jsonType, sameInstant } from './relaxed-rules.js';
+import { classOptions, RELAX_PRESENT, RELAX_TYPE } from './diff-rules.js';
+import type { CompareOptions, CompiledRules, RuleState } from './diff-rules.js';
+import { hasOwn as sharedHasOwn, MAX_DEPTH as SHARED_MAX_DEPTH, sameTree, Walk } from './walk-state.js';
+// Module-local copies: an imported binding is re-read on every use, and these two are read for
+// every node of the walk (the diff benchmark lost a third of its speed to that).
+const MAX_DEPTH = SHARED_MAX_DEPTH;
+const hasOwn = sharedHasOwn;
+import { walkTypes } from './walk-types.js';
+import type { StepKind } from './walk-state.js';
+
+/** Above this many out-of-place items an ordered array is not checked for a pure reordering (O(n²)). */
+const ORDER_CHECK_LIMIT = 256;
+
+/**
+ * Compares two parsed JSON documents and lists every difference with its path and kind.
+ * Differences whose normalized path (or an ancestor) is in `noise` are returned in `noise`, and
+ * so is class noise when `options.classNoise` is on (those carry `valueClass`). Informational
+ * `format` differences are returned in `informational` unless the rules make them blocking.
+ */
+export function compareJson(
+  legacy: unknown,
+  candidate: unknown,
+  rules: CompiledRules,
+  noise?: NoiseFilter,
+  options?: CompareOptions,
+): { differences: Difference[]; noise: Difference[]; informational: Difference[] } {
+  const walk = new Walk(rules, noise, classOptions(rules, options));
+  if (rules.root.info?.ignore !== true) walkValue(walk, legacy, candidate, rules.root);
+  return { differences: walk.diffs, noise: walk.noiseOut, informational: walk.info };
+}
+
+function walkValue(walk: Walk, a: unknown, b: unknown, state: RuleState): boolean {
+  if (a === b) return true;
+  if (walk.depth >= MAX_DEPTH) return sameTree(a, b) || walk.emit('value', a, b);
+  const relax = state.info?.relax;
+  if (relax !== undefined && relax !== 0) {
+    if (relax === RELAX_PRESENT) return jsonType(a) === jsonType(b) || walk.emit('type', a, b);
+    if (relax === RELAX_TYPE) return walkTypes(walk, a, b, state);
+    if (typeof a === 'string' && typeof b === 'string' && sameInstant(a, b)) return true;
+  }
+  const ta = typeof a;
+  if (ta === 'number' && typeof b === 'number') {
+    const x = a as number;
+    const diff = Math.abs(x - b);
+    if (diff <= walk.absTol || diff <= walk.relTol * Math.max(Math.abs(x), Math.abs(b))) return true;
+    return walk.leaf(a, b);
+  }
+  if (ta !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    if (ta === 'string' && typeof b === 'string') return walk.leaf(a, b);
+    return walk.emit(ta === typeof b && a !== null && b !== null ? 'value' : 'type', a, b);
+  }
+  const aIsArray = Array.isArray(a);
+  if (aIsArray !== Array.isArray(b)) return walk.emit('type', a, b);
+  if (aIsArray) {
+    const rule = state.info?.array;
+    if (rule === undefined || rule.mode === 'ordered') return walkOrdered(walk, a as unknown[], b as unknown[], state);
+    if (rule.mode === 'set') return walkSet(walk, a as unknown[], b as unknown[], state);
+    return walkKeyed(walk, a as unknown[], b as unknown[], state, rule.key as string);
+  }
+  return walkObject(walk, a as Record<string, unknown>, b as Record<string, unknown>, state);
+}
+
+/** Walks `a` against `b` one step below the current path, under the child's rule state. */
+function walkChild(
+  walk: Walk,
+  step: StepKind,
+  value: unknown,
+  field: string,
+  a: unknown,
+  b: unknown,
+  child: RuleState,
+): boolean {
+  walk.push(step, value, field);
+  const ok = walkValue(walk, a, b, child);
+  walk.depth--;
+  return ok;
+}
+
+function walkObject(walk: Walk, a: Record<string, unknown>, b: Record<string, unknown>, state: RuleState): boolean {
+  let eq = true;
+  let found = 0;
+  for (const k in a) {
+    const inB = hasOwn.call(b, k);
+    if (inB) found++;
+    const child = state.key(k);
+    if (child.info?.ignore === true) continue;
+    walk.push('key', k, '');
+    const ok = inB ? walkValue(walk, a[k], b[k], child) : walk.emit('missing', a[k], undefined);
+    walk.depth--;
+    if (!ok && walk.probe > 0) return false;
+    eq &&= ok;
+  }
+  let keysInB = 0;
+  for (const _ in b) keysInB++;
+  if (keysInB === found) return eq;
+  for (const k in b) {
+    if (hasOwn.call(a, k)) continue;
+    if (state.key(k).info?.ignore === true) continue;
+    const ok = walk.emitAt('key', k, '', 'extra', undefined, b[k]);
+    if (!ok && walk.probe > 0) return false;
+    eq &&= ok;
+  }
+  return eq;
+}
+
+/** Compares `a[i]` with `b[j]` under the state for legacy index `i`, recording nothing. */
+function probeItem(walk: Walk, a: unknown, b: unknown, state: RuleState, i: number): boolean {
+  walk.probe++;
+  const ok = walkChild(walk, 'index', i, '', a, b, state.index(i));
+  walk.probe--;
+  return ok;
+}
+
+function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): boolean {
+  const n = Math.min(a.length, b.length);
+  const mark = walk.diffs.length;
+  const noiseMark = walk.noiseOut.length;
+  const infoMark = walk.info.length;
+  let outOfPlace: number[] | undefined;
+  let eq = true;
+  for (let i = 0; i < n; i++) {
+    const child = state.index(i);
+    if (child.info?.ignore === true) continue;
+    walk.push('index', i, '');
+    const ok = walkValue(walk, a[i], b[i], child);
+    walk.depth--;
+    if (ok) continue;
+    if (walk.probe > 0) return false;
+    (outOfPlace ??= []).push(i);
+    eq = false;
+  }
+  for (let i = n; i < a.length; i++) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
+  for (let i = n; i < b.length; i++) eq = emitItem(walk, state, i, 'extra', b[i]) && eq;
+  if (
+    walk.probe > 0 ||
+    outOfPlace === undefined ||
+    outOfPlace.length < 2 ||
+    outOfPlace.length > ORDER_CHECK_LIMIT ||
+    a.length !== b.length
+  )
+    return eq;
+  // Items out of place at two or more positions may be a pure reordering: one `order` difference
+  // then says more than a value difference per moved item.
+  const used = new Uint8Array(b.length);
+  for (const i of outOfPlace) {
+    let hit = false;
+    for (const j of outOfPlace) {
+      if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
+        used[j] = 1;
+        hit = true;
+        break;
+      }
+    }
+    if (!hit) return eq;
+  }
+  walk.diffs.length = mark;
+  walk.noiseOut.length = noiseMark;
+  walk.info.length = infoMark;
+  return walk.emit('order', a, b);
+}
+
+function emitItem(walk: Walk, state: RuleState, i: number, kind: 'missing' | 'extra', v: unknown): boolean {
+  if (state.index(i).info?.ignore === true) return true;
+  return kind === 'missing'
+    ? walk.emitAt('index', i, '', kind, v, undefined)
+    : walk.emitAt('index', i, '', kind, undefined, v);
+}
+
+function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): boolean {
+  const used = new Uint8Array(b.length);
+  let rest: number[] | undefined;
+  for (let i = 0; i < a.length; i++) {
+    if (i < b.length && probeItem(walk, a[i], b[i], state, i)) used[i] = 1;
+    else (rest ??= []).push(i);
+  }
+  if (rest === undefined && a.length === b.length) return true;
+  let eq = true;
+  for (const i of rest ?? []) {
+    let hit = false;
+    for (let j = 0; j < b.length; j++) {
+      if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
+        used[j] = 1;
+        hit = true;
+        break;
+      }
+    }
+    if (!hit) {
+      if (walk.probe > 0) return false;
+      eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
+    }
+  }
+  for (let j = 0; j < b.length; j++) {
+    if (used[j] === 1) continue;
+    if (walk.probe > 0) return false;
+    eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
+  }
+  return eq;
+}
+
+function itemKey(item: unknown, field: string): unknown {
+  if (typeof item !== 'object' || item === null || Array.isArray(item) || !hasOwn.call(item, field)) return undefined;
+  const v = (item as Record<string, unknown>)[field];
+  return typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+}
+
+function walkKeyed(walk: Walk, a: unknown[], b: unknown[], state: RuleState, field: string): boolean {
+  // First candidate index per key, and a chain to the next item with the same key, so duplicate
+  // keys pair up in order instead of all landing on the first.
+  const byKey = new Map<unknown, number>();
+  const next = new Int32Array(b.length);
+  for (let j = b.length - 1; j >= 0; j--) {
+    const k = itemKey(b[j], field);
+    if (k === undefined) continue;
+    next[j] = byKey.get(k) ?? -1;
+    byKey.set(k, j);
+  }
+  const used = new Uint8Array(b.length);
+  let eq = true;
+  for (let i = 0; i < a.length; i++) {
+    const k = itemKey(a[i], field);
+    const child = state.index(i);
+    if (child.info?.ignore === true) continue;
+    let j: number;
+    if (k === undefined) {
+      j = i < b.length && used[i] === 0 && itemKey(b[i], field) === undefined ? i : -1;
+    } else {
+      j = byKey.get(k) ?? -1;
+      while (j >= 0 && used[j] === 1) j = next[j] as number;
+    }
+    // Items without the key field are placed by position, the others by their key.
+    const step: StepKind = k === undefined ? 'index' : 'keyed';
+    const stepValue = k === undefined ? i : k;
+    let ok: boolean;
+    if (j >= 0) {
+      used[j] = 1;
+      ok = walkChild(walk, step, stepValue, field, a[i], b[j], child);
+    } else {
+      ok = walk.emitAt(step, stepValue, field, 'missing', a[i], undefined);
+    }
+    if (!ok && walk.probe > 0) return false;
+    eq &&= ok;
+  }
+  for (let j = 0; j < b.length; j++) {
+    if (used[j] === 1 || state.index(j).info?.ignore === true) continue;
+    const k = itemKey(b[j], field);
+    const ok =
+      k === undefined
+        ? walk.emitAt('index', j, '', 'extra', undefined, b[j])
+        : walk.emitAt('keyed', k, field, 'extra', undefined, b[j]);
+    if (!ok && walk.probe > 0) return false;
+    eq &&= ok;
+  }
+  return eq;
+}

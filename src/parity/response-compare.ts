@@ -1,0 +1,219 @@
+/**
+ * The HTTP side of parity: status, chosen headers and body of a legacy answer against a candidate
+ * answer. JSON bodies go to the structural walk (`json-walk.ts`); other bodies compare as text.
+ */
+import type { ComparisonResult, Difference, HttpSnapshot, NoiseFilter } from './types.js';
+import { statusMapped } from './relaxed-rules.js';
+import { classOptions } from './diff-rules.js';
+import type { CompareOptions, CompiledRules } from './diff-rules.js';
+import { compareJson } from './json-walk.js';
+import { record, Walk } from './walk-state.js';
+
+/** Text bodies longer than this are cut in the `$body` difference (characters). */
+const TEXT_EXAMPLE_CHARS = 1024;
+
+/**
+ * Compares two HTTP answers: status (`$status`, unless the rules' `status` mapping pairs the two),
+ * the rule's headers (`header:<name>`; for
+ * `content-type` only the media type counts, so a charset-only change is equal), and the body —
+ * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
+ * Byte-identical bodies are equal without being parsed.
+ *
+ * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
+ * instant in another format is an informational `format` difference; with `options.classNoise`,
+ * two generated values of one class are noise (see {@link judgeValues}).
+ */
+export function compareResponses(
+  legacy: HttpSnapshot,
+  candidate: HttpSnapshot,
+  rules: CompiledRules,
+  noise?: NoiseFilter,
+  options?: CompareOptions,
+): ComparisonResult {
+  const differences: Difference[] = [];
+  const noiseOut: Difference[] = [];
+  const informational: Difference[] = [];
+  if (legacy.status !== candidate.status && !statusMapped(rules.statusMap, legacy.status, candidate.status)) {
+    record(
+      { path: '$status', kind: 'status', legacy: legacy.status, candidate: candidate.status },
+      noise,
+      differences,
+      noiseOut,
+    );
+  }
+  let legacyType: string | undefined;
+  let candidateType: string | undefined;
+  for (const name of rules.headers) {
+    const lv = headerValue(legacy.headers, name);
+    const cv = headerValue(candidate.headers, name);
+    if (name === 'content-type') {
+      legacyType = lv;
+      candidateType = cv;
+    }
+    if (headersEqual(name, lv, cv)) continue;
+    const d: Difference = { path: 'header:' + name, kind: 'header' };
+    if (lv !== undefined) d.legacy = lv;
+    if (cv !== undefined) d.candidate = cv;
+    record(d, noise, differences, noiseOut);
+  }
+  if (!rules.headers.includes('content-type')) {
+    legacyType = headerValue(legacy.headers, 'content-type');
+    candidateType = headerValue(candidate.headers, 'content-type');
+  }
+  const jsonType = isJsonType(legacyType) || isJsonType(candidateType);
+  let text: boolean;
+  if (bodiesIdentical(legacy.body, candidate.body)) {
+    text = !jsonType && !startsLikeJson(legacy.body);
+  } else {
+    text = compareBodies(
+      bodyText(legacy.body),
+      bodyText(candidate.body),
+      jsonType,
+      rules,
+      noise,
+      { differences, noise: noiseOut, informational },
+      options,
+    );
+  }
+  return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
+}
+
+interface Found {
+  differences: Difference[];
+  noise: Difference[];
+  informational: Difference[];
+}
+
+/** Text bodies up to this length are judged by value class as a whole (an id answered as text). */
+const CLASSED_TEXT_CHARS = 4096;
+
+/** Compares decoded bodies into the given lists; returns true when they were compared as text. */
+function compareBodies(
+  ls: string,
+  cs: string,
+  jsonType: boolean,
+  rules: CompiledRules,
+  noise: NoiseFilter | undefined,
+  out: Found,
+  options: CompareOptions | undefined,
+): boolean {
+  const { differences, noise: noiseOut } = out;
+  if (jsonType || (looksLikeJson(ls) && looksLikeJson(cs))) {
+    const lp = parseJson(ls);
+    const cp = parseJson(cs);
+    if (lp !== INVALID && cp !== INVALID) {
+      const r = compareJson(lp, cp, rules, noise, options);
+      for (const d of r.differences) differences.push(d);
+      for (const d of r.noise) noiseOut.push(d);
+      for (const d of r.informational) out.informational.push(d);
+      return false;
+    }
+    if (jsonType && (lp !== INVALID || cp !== INVALID)) {
+      const d: Difference = {
+        path: '$',
+        kind: 'type',
+        legacy: lp === INVALID ? clip(ls) : lp,
+        candidate: cp === INVALID ? clip(cs) : cp,
+      };
+      record(d, noise, differences, noiseOut);
+      return false;
+    }
+  }
+  const equal = rules.rules.text === 'normalized' ? collapse(ls) === collapse(cs) : ls === cs;
+  if (equal) return true;
+  if (ls.length <= CLASSED_TEXT_CHARS && cs.length <= CLASSED_TEXT_CHARS) {
+    const walk = new Walk(rules, noise, classOptions(rules, options));
+    if (walk.classes !== undefined) {
+      walk.leaf(ls.trim(), cs.trim());
+      if (walk.diffs.length === 0 || walk.diffs[0]?.kind === 'format') {
+        for (const d of walk.diffs) differences.push({ ...d, path: '$body' });
+        for (const d of walk.noiseOut) noiseOut.push({ ...d, path: '$body' });
+        for (const d of walk.info) out.informational.push({ ...d, path: '$body' });
+        return true;
+      }
+    }
+  }
+  record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
+  return true;
+}
+
+const INVALID = Symbol('invalid-json');
+
+function parseJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return INVALID;
+  }
+}
+
+function looksLikeJson(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    return c === 0x7b || c === 0x5b;
+  }
+  return false;
+}
+
+/** {@link looksLikeJson} on raw bytes, so identical bodies are never decoded. */
+function startsLikeJson(body: Uint8Array | string): boolean {
+  if (typeof body === 'string') return looksLikeJson(body);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xef || c === 0xbb || c === 0xbf) continue;
+    return c === 0x7b || c === 0x5b;
+  }
+  return false;
+}
+
+function isJsonType(ct: string | undefined): boolean {
+  return ct !== undefined && ct.toLowerCase().includes('json');
+}
+
+function collapse(s: string): string {
+  return s.trim().replace(/\s+/g, ' ');
+}
+
+function clip(s: string): string {
+  return s.length > TEXT_EXAMPLE_CHARS ? s.slice(0, TEXT_EXAMPLE_CHARS) + '…' : s;
+}
+
+function bodyText(body: Uint8Array | string): string {
+  const s =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+}
+
+function bodiesIdentical(a: Uint8Array | string, b: Uint8Array | string): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  const x = typeof a === 'string' ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  const y = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return x.equals(y);
+}
+
+/** Reads a header by lower-case name from a record whose names may be in any case. */
+export function headerValue(headers: HttpSnapshot['headers'], name: string): string | undefined {
+  let v = headers[name];
+  if (v === undefined) {
+    for (const k in headers) {
+      if (k.length === name.length && k.toLowerCase() === name) {
+        v = headers[k];
+        break;
+      }
+    }
+  }
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function mediaType(v: string): string {
+  const semi = v.indexOf(';');
+  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+}
+
+function headersEqual(name: string, a: string | undefined, b: string | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if (name === 'content-type') return mediaType(a) === mediaType(b);
+  return a.trim() === b.trim();
+}

@@ -1,0 +1,48 @@
+/** The router's settings in a plan: its URLs, state file, shadow limits and trusted proxies. */
+import { z } from 'zod';
+import { cidr, url } from './primitives.js';
+
+/** How many recent records the router keeps per family (oldest dropped first). */
+const recordsSchema = z.strictObject({
+  /** Mismatch records kept per family. @default 100 */
+  mismatches: z.number().int().min(1).max(100_000).default(100),
+  /** Sampled requests kept per family. @default 200 */
+  samples: z.number().int().min(1).max(100_000).default(200),
+});
+
+/** The plan's `router` section; every field has a default, so the section may be left out. */
+export const routerSettingsSchema = z.strictObject({
+  /** Admin API the control plane uses. @default http://127.0.0.1:9090 */
+  adminUrl: url.default('http://127.0.0.1:9090'),
+  /** Public URL of the router (used by reports and the demo). @default http://127.0.0.1:8080 */
+  publicUrl: url.default('http://127.0.0.1:8080'),
+  /** Where the router keeps flag state. @default .phoenix/router-state.json */
+  stateFile: z.string().default('.phoenix/router-state.json'),
+  /** Shadow mirror queue bound; mirrors beyond it are dropped and counted. @default 1000 */
+  mirrorQueue: z.number().int().min(1).default(1000),
+  /** Mirrors in flight at once. @default 32 */
+  mirrorConcurrency: z.number().int().min(1).default(32),
+  /** Largest body buffered for a shadow comparison; larger ones are not compared. @default 1048576 (bytes) */
+  maxCompareBytes: z.number().int().min(1024).default(1_048_576),
+  /**
+   * Scheduling priority (nice) of the thread that mirrors and compares: 19 lets it use only
+   * CPU the proxy leaves idle, so under saturation samples are dropped instead of slowing
+   * clients; 0 gives it the proxy's own priority. @default 19
+   */
+  shadowNice: z.number().int().min(0).max(19).default(19),
+  /**
+   * Share of time the router's own thread may be busy before new shadow samples are dropped:
+   * mirrors are sent from that thread, so they only use the headroom below this. Measured
+   * over the last 100 ms; 1 never drops for load. @default 0.7
+   */
+  shadowMaxBusy: z.number().gt(0).max(1).default(0.7),
+  /**
+   * Proxies (CIDRs, IPv4 or IPv6) whose `X-Forwarded-For` / `Forwarded: for=` the router
+   * believes: from such a peer, the canary's client address is the rightmost forwarded
+   * address that is not itself a trusted proxy. From any other peer the headers are ignored.
+   * @default [] (the socket's address is the client address)
+   */
+  trustedProxies: z.array(cidr).default([]),
+  /** How many recent records the router keeps per family. @default { mismatches: 100, samples: 200 } */
+  records: recordsSchema.default(recordsSchema.parse({})),
+});
