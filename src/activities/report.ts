@@ -38,6 +38,10 @@ export function renderReportMarkdown(input: ReportInput): string {
     `- Outcome: **${input.outcome}**${p.rollback ? ` — ${p.rollback.type}: ${p.rollback.reason}` : ''}`,
     `- Started: ${p.startedAt}; final traffic on new: ${p.percent}%; attempts: ${p.attempt}`,
   ];
+  if (p.legacyRemovableFrom)
+    lines.push(`- Legacy handlers may be removed from ${p.legacyRemovableFrom} (the decommission checklist completed)`);
+  else if (p.checklist.length > 0 && input.outcome === 'rolled-back')
+    lines.push('- Legacy handlers stay: the family was rolled back before its decommission checklist completed');
   if (p.rollback?.durationMs !== undefined)
     lines.push(`- Rollback took ${p.rollback.durationMs} ms from detection to compensations complete`);
   lines.push('', '## Stages', '', '| stage | started | took |', '|---|---|---|');

@@ -7,6 +7,7 @@
 import type { ChatPostMessageArguments, WebClient } from '@slack/web-api';
 import type { Logger } from '../lib/logger.js';
 import { approvalBlocks, clip, decidedBlocks, type ApprovalFigures } from '../slack/blocks.js';
+import { rollbackBlocks } from '../slack/rollback-blocks.js';
 import { triageBlocks, type TriageItem } from '../slack/triage-blocks.js';
 
 /** Where a posted message is, so it can be updated or replied to. */
@@ -43,7 +44,8 @@ export interface ApprovalUpdateInput {
   family: string;
   step: string;
   stepLabel: string;
-  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded';
+  /** `closed`: the Rollback button once the decommission checklist completed. */
+  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded' | 'closed';
   by?: string;
   reason?: string;
   at: string;
@@ -54,10 +56,12 @@ export interface NoticeInput {
   family: string;
   channel: string | undefined;
   thread?: SlackMessageRef;
-  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed';
+  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed' | 'decommission';
   text: string;
   /** Also post to the channel, not only the thread (rollbacks). */
   alsoToChannel: boolean;
+  /** Add a Rollback button (the decommission notice). @default false */
+  rollbackButton?: boolean;
 }
 
 export interface TriageMessageInput {
@@ -136,6 +140,14 @@ export function createSlackActivities(deps: SlackActivityDeps) {
       const res = await slack.chat.postMessage({
         channel: input.channel,
         text: clip(input.text),
+        ...(input.rollbackButton
+          ? {
+              blocks: rollbackBlocks(
+                { workflowId: input.workflowId, family: input.family, text: input.text },
+                deps.buttonSecret,
+              ),
+            }
+          : {}),
         ...(input.thread
           ? { thread_ts: input.thread.ts, ...(input.alsoToChannel ? { reply_broadcast: true } : {}) }
           : {}),

@@ -178,7 +178,14 @@ export function decidedBlocks(d: {
   reason?: string;
   at: string;
 }): Block[] {
-  const icon = d.outcome === 'approved' ? ':white_check_mark:' : d.outcome === 'rejected' ? ':x:' : ':hourglass:';
+  const icon =
+    d.outcome === 'approved'
+      ? ':white_check_mark:'
+      : d.outcome === 'rejected'
+        ? ':x:'
+        : d.outcome === 'closed'
+          ? ':lock:'
+          : ':hourglass:';
   const who = d.by ? ` by ${/^[UW][A-Z0-9]+$/.test(d.by) ? `<@${d.by}>` : d.by}` : '';
   return [
     {

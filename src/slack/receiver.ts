@@ -21,6 +21,7 @@ import {
   migrationWorkflowId,
   progressQuery,
   rejectUpdate,
+  rollbackUpdate,
   triageUpdate,
 } from '../workflows/messages.js';
 import type { TriageDecision, TriageEntry } from '../parity/signature.js';
@@ -42,6 +43,7 @@ import {
   triageAcceptModal,
   triageSignatureOf,
 } from './triage-blocks.js';
+import { ROLLBACK_ACTION, ROLLBACK_STEP } from './rollback-blocks.js';
 import { verifySlackRequest } from './verify.js';
 
 const TRIAGE_ACTIONS: Record<string, TriageDecision> = {
@@ -143,7 +145,7 @@ export function createInteractionHandler(
   }
 
   async function decide(
-    kind: 'approve' | 'reject' | TriageDecision,
+    kind: 'approve' | 'reject' | 'rollback' | TriageDecision,
     button: ButtonValue,
     approver: string,
     reason?: string,
@@ -151,7 +153,11 @@ export function createInteractionHandler(
     const handle = o.temporal.workflow.getHandle(button.workflowId);
     const signature = triageSignatureOf(button);
     try {
-      if (signature !== undefined && kind !== 'approve' && kind !== 'reject') {
+      if (kind === 'rollback')
+        await handle.executeUpdate(rollbackUpdate, {
+          args: [{ approver, reason: 'Rollback button in Slack', via: 'slack' }],
+        });
+      else if (signature !== undefined && kind !== 'approve' && kind !== 'reject') {
         const r = await handle.executeUpdate(triageUpdate, {
           args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
         });
@@ -244,7 +250,8 @@ export function createInteractionHandler(
       }
       const action = p.data.actions[0]!;
       const triage = TRIAGE_ACTIONS[action.action_id];
-      if (action.action_id !== APPROVE_ACTION && action.action_id !== REJECT_ACTION && !triage) return;
+      const rollback = action.action_id === ROLLBACK_ACTION;
+      if (action.action_id !== APPROVE_ACTION && action.action_id !== REJECT_ACTION && !triage && !rollback) return;
       const auth = await authorize(action.value ?? '', p.data.user.id);
       if (!auth.ok) {
         log.warn({ user: p.data.user.id, reason: auth.reason }, 'refused a Slack approval');
@@ -262,6 +269,12 @@ export function createInteractionHandler(
           return;
         }
         const r = await decide(triage, auth.button, auth.approver);
+        if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
+        return;
+      }
+      if (rollback) {
+        if (auth.button.step !== ROLLBACK_STEP) return;
+        const r = await decide('rollback', auth.button, auth.approver);
         if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
         return;
       }

@@ -10,7 +10,10 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
-import { awaitApproval } from './steps.js';
+import { awaitApproval, closeApproval, notice } from './steps.js';
+
+/** The step name the Slack Rollback message is tracked under (as the button's value says). */
+const ROLLBACK_STEP = 'rollback';
 
 /** Pins the route to new and runs the decommission checklist; a failed check throws. */
 export async function decommission(m: Migration): Promise<void> {
@@ -37,6 +40,20 @@ export async function decommission(m: Migration): Promise<void> {
         status: 'pending' as const,
       })),
     ];
+    const ref = !m.holdOnBreach
+      ? undefined
+      : await notice(
+          m,
+          'decommission',
+          `*${m.family.name}*: 100% of traffic on the new service; the decommission checklist runs. Until it completes, \`phoenix rollback ${m.family.name}\` or the button below sends the family back to legacy.`,
+        );
+    if (ref)
+      m.undo.unshift({
+        kind: 'close-approval',
+        ref,
+        step: ROLLBACK_STEP,
+        label: 'roll back to legacy until the decommission checklist completes',
+      });
   }
   for (const item of m.progress.checklist) {
     if (item.status !== 'pending') continue;
@@ -83,5 +100,14 @@ export async function decommission(m: Migration): Promise<void> {
         `decommission check ${item.id} failed: ${r.detail}`,
         FailureType.ChecklistFailed,
       );
+    if (m.holdOnBreach) m.throwIfAborted();
+  }
+  if (m.holdOnBreach) {
+    // A rollback that arrived during the last check still wins; after this line it is refused.
+    m.throwIfAborted();
+    m.progress.legacyRemovableFrom = new Date().toISOString();
+    // The Rollback button goes; a rollback before this point marks the message superseded instead.
+    await closeApproval(m, ROLLBACK_STEP, { outcome: 'closed' });
+    m.record({ kind: 'stage', step: 'decommission', detail: 'checklist complete; legacy handlers may be removed' });
   }
 }

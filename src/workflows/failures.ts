@@ -17,6 +17,8 @@ export const FailureType = {
   ApprovalTimedOut: 'ApprovalTimedOut',
   ChecklistFailed: 'ChecklistFailed',
   Aborted: 'Aborted',
+  /** An approver rolled the family back (`phoenix rollback`, Slack), possibly at 100%. */
+  RollbackRequested: 'RollbackRequested',
   DependencyFailed: 'DependencyFailed',
   /** Activities: the router refused a route change because a newer one was applied. */
   StaleRouteVersion: 'StaleRouteVersion',

@@ -85,6 +85,28 @@ export interface AbortRequest {
   /** Recorded as the rollback reason. */
   reason: string;
 }
+/**
+ * A rollback asked for by an approver (`phoenix rollback`, the Slack Rollback button): allowed
+ * until the decommission checklist completes, including at 100%.
+ */
+export interface RollbackRequest {
+  /** Who asks: a name from the family's approvers. */
+  approver: string;
+  /** Why; recorded as the rollback reason. @default "rollback requested" */
+  reason?: string;
+  /** @default "api" */
+  via?: DecisionSource;
+}
+
+/** What a `rollback` update returns: accepted, the route goes to legacy next. */
+export interface RollbackResult {
+  by: string;
+  at: string;
+  /** The stage the migration was in when the rollback was accepted. */
+  stage: Stage;
+  percent: number;
+}
+
 export interface RetryRequest {
   by?: string;
 }
@@ -115,6 +137,8 @@ export interface PendingApproval {
   approvers: string[];
   since: string;
   deadline: string;
+  /** For a held breach (`hold:ramp:<percent>`): what breached. */
+  reason?: string;
 }
 
 /** A decommission checklist item and its state. */
@@ -177,6 +201,11 @@ export interface MigrationProgress {
   decisions: DecisionRecord[];
   checklist: ChecklistItemState[];
   rollback?: { reason: string; type: string; at: string; completedAt?: string; durationMs?: number };
+  /**
+   * When the decommission checklist completed: from then on the legacy handlers may be removed
+   * and `rollback` is refused. Absent until then, and for runs started before it existed.
+   */
+  legacyRemovableFrom?: string;
   /** Timings per stage (ms), for the report. */
   stageTimings: { stage: Stage; startedAt: string; endedAt?: string }[];
   attempt: number;
@@ -184,6 +213,7 @@ export interface MigrationProgress {
 
 export const approveUpdate = defineUpdate<ApprovalResult, [ApprovalDecision]>('approve');
 export const rejectUpdate = defineUpdate<ApprovalResult, [RejectionDecision]>('reject');
+export const rollbackUpdate = defineUpdate<RollbackResult, [RollbackRequest]>('rollback');
 export const triageUpdate = defineUpdate<TriageResult, [TriageRequest]>('triage');
 export const pauseSignal = defineSignal<[PauseRequest]>('pause');
 export const resumeSignal = defineSignal<[PauseRequest]>('resume');

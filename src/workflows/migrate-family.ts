@@ -256,10 +256,11 @@ async function waitForRetry(m: Migration): Promise<boolean> {
 async function finish(m: Migration, outcome: MigrationResult['outcome']): Promise<MigrationResult> {
   if (outcome === 'completed') {
     m.setStage(Stage.Completed);
+    const from = m.progress.legacyRemovableFrom;
     await notice(
       m,
       'completed',
-      `:white_check_mark: *${m.family.name}* is fully on the new service; legacy handlers can go.`,
+      `:white_check_mark: *${m.family.name}* is fully on the new service; legacy handlers can go${from ? ` (checklist completed ${from})` : ''}.`,
     );
   }
   const report = await writeReport(m, outcome);

@@ -21,11 +21,14 @@ import {
   progressQuery,
   rejectUpdate,
   resumeSignal,
+  rollbackUpdate,
   retrySignal,
   Stage,
   type ApprovalDecision,
   type ApprovalResult,
   type RejectionDecision,
+  type RollbackRequest,
+  type RollbackResult,
   type DecisionRecord,
   type MigrationProgress,
   type PendingApproval,
@@ -99,7 +102,7 @@ export class Migration {
   undo: Compensation[];
   thread: SlackMessageRef | undefined;
   decision: Decision | undefined;
-  abortRequested: { reason: string; by?: string } | undefined;
+  abortRequested: { reason: string; by?: string; type?: string } | undefined;
   retryRequested = false;
   /**
    * Gates decide on evidence (three outcomes, bake extended while evidence is missing). Runs
@@ -116,6 +119,11 @@ export class Migration {
    * replay existed replay without it.
    */
   readonly replay: boolean;
+  /**
+   * `onBreach: hold` and rollback after 100% (the `rollback` update). Runs recorded before they
+   * existed replay without them.
+   */
+  readonly holdOnBreach: boolean;
   /** Decisions changed since they were last pushed to the router. */
   triageDirty = false;
   private versionBase: number;
@@ -128,6 +136,7 @@ export class Migration {
     this.evidence = patched('evidence-gates');
     this.triage = patched('triage');
     this.replay = patched('parity-replay');
+    this.holdOnBreach = patched('hold-on-breach');
     const c = input.carry;
     this.resuming = c !== undefined;
     const info = workflowInfo();
@@ -295,6 +304,9 @@ export class Migration {
         },
       },
     );
+    setHandler(rollbackUpdate, (r) => this.requestRollback(r), {
+      validator: (r: RollbackRequest) => this.validateRollback(r),
+    });
     setHandler(triageUpdate, (r) => this.decideSignature(r), {
       validator: (r: TriageRequest) => this.validateTriage(r),
     });
@@ -321,6 +333,35 @@ export class Migration {
       this.record({ kind: 'retried', by: r.by });
     });
     setHandler(progressQuery, () => this.progress);
+  }
+
+  private validateRollback(r: RollbackRequest): void {
+    if (!this.holdOnBreach)
+      throw new Error('this migration started before `rollback` existed; use `phoenix abort` instead');
+    const allowed = this.family.approval.approvers;
+    if (!allowed.includes(r.approver))
+      throw new Error(`"${r.approver}" may not roll back ${this.family.name}; allowed: ${allowed.join(', ')}`);
+    if (this.progress.legacyRemovableFrom)
+      throw new Error(
+        `the decommission checklist of ${this.family.name} completed at ${this.progress.legacyRemovableFrom}; it can no longer be rolled back`,
+      );
+    const stage = this.progress.stage;
+    if (
+      stage === Stage.Completed ||
+      stage === Stage.RollingBack ||
+      stage === Stage.RolledBack ||
+      stage === Stage.WaitingForRetry
+    )
+      throw new Error(`${this.family.name} is ${stage}; there is nothing to roll back`);
+    if (this.abortRequested) throw new Error(`${this.family.name} is already rolling back`);
+  }
+
+  /** Rolls back through the abort path, whose waits all wake on it; route to legacy comes first. */
+  private requestRollback(r: RollbackRequest): RollbackResult {
+    const reason = r.reason?.trim() || 'rollback requested';
+    this.abortRequested = { reason, by: r.approver, type: FailureType.RollbackRequested };
+    this.record({ kind: 'rollback', by: r.approver, detail: `${r.via ?? 'api'}: requested — ${reason}` });
+    return { by: r.approver, at: new Date().toISOString(), stage: this.progress.stage, percent: this.progress.percent };
   }
 
   private validateTriage(r: TriageRequest): void {
@@ -367,9 +408,10 @@ export class Migration {
   /** Throws the abort as a migration-ending failure. */
   throwIfAborted(): void {
     if (this.abortRequested) {
+      const requested = this.abortRequested.type === FailureType.RollbackRequested;
       throw ApplicationFailure.nonRetryable(
-        `aborted${this.abortRequested.by ? ` by ${this.abortRequested.by}` : ''}: ${this.abortRequested.reason}`,
-        FailureType.Aborted,
+        `${requested ? 'rollback requested' : 'aborted'}${this.abortRequested.by ? ` by ${this.abortRequested.by}` : ''}: ${this.abortRequested.reason}`,
+        requested ? FailureType.RollbackRequested : FailureType.Aborted,
       );
     }
   }

@@ -69,6 +69,9 @@ export function renderProgress(p: MigrationProgress, uiUrl?: string): string {
       lines.push(
         `    [${c.status === 'passed' || c.status === 'signed-off' ? 'x' : c.status === 'failed' ? '!' : ' '}] ${c.id}${c.detail ? ` — ${c.detail}` : ''}${c.by ? ` (${c.by})` : ''}`,
       );
+    if (p.legacyRemovableFrom) lines.push(`  legacy handlers may be removed from ${p.legacyRemovableFrom}`);
+    else if (p.stage === 'decommission')
+      lines.push(`    until it completes: npx phoenix rollback ${p.family} --as <approver> sends it back to legacy`);
   }
   if (p.rollback) {
     lines.push(

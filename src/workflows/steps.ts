@@ -20,6 +20,7 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Compensation, Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { carriedHold, holdOnBreach, holdsBreaches } from './breach-hold.js';
 
 const DEFAULT_HISTORY_LIMIT = 1500;
 
@@ -51,8 +52,13 @@ export function sloOf(m: Migration): EvidenceSlo {
   };
 }
 
-/** One analysis of the current percent against the plan's SLOs; a breach throws at once. */
+/**
+ * One analysis of the current percent against the plan's SLOs; a breach throws at once, unless
+ * the plan holds breaches (`onBreach: hold`) and a ramp step bakes: then it waits for a decision.
+ */
 export async function analyse(m: Migration): Promise<void> {
+  const held = m.holdOnBreach ? carriedHold(m) : undefined;
+  if (held) return holdOnBreach(m, held);
   const f = await readFigures(m, `analyse ${m.progress.percent}%`);
   const v = m.evidence
     ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)
@@ -61,6 +67,8 @@ export async function analyse(m: Migration): Promise<void> {
   m.refreshDetails();
   if (v.breached) {
     const tripped = f.guard.tripped;
+    // A hard-error guard trip is never held: the router already serves legacy.
+    if (!tripped && holdsBreaches(m)) return holdOnBreach(m, v.reasons);
     throw ApplicationFailure.nonRetryable(
       `${tripped ? 'router guard tripped' : 'SLO breached'} at ${m.progress.percent}%: ${v.reasons.join('; ')}`,
       tripped ? FailureType.GuardTripped : FailureType.SloBreached,
@@ -181,7 +189,8 @@ export async function awaitApproval(
   return d;
 }
 
-async function postApprovalRequest(m: Migration, step: string, label: string): Promise<void> {
+/** Posts the Slack approval request for `step` (Approve / Reject buttons); best effort. */
+export async function postApprovalRequest(m: Migration, step: string, label: string): Promise<void> {
   if (!m.family.slackChannel) return;
   const f = m.progress;
   const ref = await quietly(m, () =>
@@ -214,10 +223,11 @@ async function postApprovalRequest(m: Migration, step: string, label: string): P
   if (ref) m.undo.unshift({ kind: 'close-approval', ref, step, label });
 }
 
-async function closeApproval(
+/** Closes the pending approval of `step` and rewrites its Slack message with the outcome. */
+export async function closeApproval(
   m: Migration,
   step: string,
-  outcome: { outcome: 'approved' | 'rejected' | 'timed-out'; by?: string; reason?: string },
+  outcome: { outcome: 'approved' | 'rejected' | 'timed-out' | 'closed'; by?: string; reason?: string },
 ): Promise<void> {
   m.closeApproval();
   const i = m.undo.findIndex((c) => c.kind === 'close-approval' && c.step === step);
@@ -230,7 +240,7 @@ async function closeApproval(
 export async function closeApprovalMessage(
   m: Migration,
   c: Extract<Compensation, { kind: 'close-approval' }>,
-  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded',
+  outcome: 'approved' | 'rejected' | 'timed-out' | 'superseded' | 'closed',
   by?: string,
   reason?: string,
 ): Promise<void> {
@@ -252,10 +262,10 @@ export async function closeApprovalMessage(
 /** Posts a Slack notice in the migration's thread (the first one starts it). Never fails the migration. */
 export async function notice(
   m: Migration,
-  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed',
+  kind: 'started' | 'stage' | 'rollback' | 'reminder' | 'completed' | 'decommission',
   text: string,
-): Promise<void> {
-  if (!m.family.slackChannel) return;
+): Promise<SlackMessageRef | undefined> {
+  if (!m.family.slackChannel) return undefined;
   const ref: SlackMessageRef | null | undefined = await quietly(m, () =>
     act('notify', 'postMigrationNotice', `Slack: ${kind}`, {
       workflowId: m.progress.workflowId,
@@ -264,10 +274,12 @@ export async function notice(
       thread: m.thread,
       kind,
       text,
-      alsoToChannel: kind === 'rollback',
+      alsoToChannel: kind === 'rollback' || kind === 'decommission',
+      ...(kind === 'decommission' ? { rollbackButton: true } : {}),
     }),
   );
   if (kind === 'started' && ref) m.thread = ref;
+  return ref ?? undefined;
 }
 
 /**

@@ -91,6 +91,22 @@ export const familySchema = z.strictObject({
   approveRampStart: z.boolean().default(true),
   /** After a rollback: `end` the workflow, or `wait-for-retry` (signal `retry`). @default end */
   onRollback: z.enum(['end', 'wait-for-retry']).default('end'),
+  /**
+   * What an SLO breach or a parity regression found by a ramp step's analysis does: `rollback`
+   * at once, or `hold` the route at the current step and ask for a decision (pending step
+   * `hold:ramp:<percent>`: approve continues, reject rolls back). A tripped router guard (hard
+   * errors) always rolls back at once. @default rollback
+   */
+  onBreach: z.enum(['rollback', 'hold']).default('rollback'),
+  /** A held breach's decision: how long it waits (duration) and what the timeout decides. @default { timeout: 1h, onTimeout: rollback } */
+  breachDecision: z
+    .strictObject({
+      /** How long a held breach waits for a decision. @default 1h */
+      timeout: duration.default(3_600_000),
+      /** What the timeout decides: `rollback`, or `continue` the ramp. @default rollback */
+      onTimeout: z.enum(['rollback', 'continue']).default('rollback'),
+    })
+    .prefault({}),
   decommission: decommissionSchema.default(decommissionSchema.parse({})),
   /** Slack channel for this family. @default the plan's `slack.channel` */
   slackChannel: z.string().optional(),

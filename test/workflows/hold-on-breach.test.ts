@@ -1,0 +1,231 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import { WebClient } from '@slack/web-api';
+import { startSlackReceiver } from '../../src/slack/receiver.js';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { approveUpdate, progressQuery, rejectUpdate } from '../../src/workflows/messages.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { renderProgress } from '../../src/workflows/render-progress.js';
+import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
+import {
+  recordHistory,
+  routeOf,
+  startMigration,
+  waitForPending,
+  waitForProgress,
+  type MigrationHandle,
+} from './harness.js';
+
+let t: TestTemporal;
+let reportDir: string;
+let slack: FakeSlack;
+let web: WebClient;
+
+before(async () => {
+  t = await testTemporal();
+  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-hold-'));
+  slack = await fakeSlack();
+  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+});
+after(async () => {
+  await slack?.close();
+  await t?.close();
+});
+
+/**
+ * The default family with `onBreach: hold` and a 25% bake of `bake`; a `slow` new service (150 ms)
+ * breaches its latency SLO (shift over 25 ms), well below the guard's hard errors.
+ */
+function holdFamily(bake: string, decision = '{ timeout: 30s }'): string {
+  return `${defaultFamily.replace('{ percent: 25, bake: 1500ms }', `{ percent: 25, bake: ${bake} }`)}    onBreach: hold
+    breachDecision: ${decision}
+`;
+}
+
+/**
+ * A migration baking 25% with `family`. With `withSlack`, approvers are Slack ids, the worker
+ * posts to the Slack stand-in and a receiver takes clicks; the workflow id is then the real
+ * `phoenix-users`, which the receiver insists on.
+ */
+async function scenario(
+  name: string,
+  family: string,
+  body: (ctx: {
+    stack: Stack;
+    handle: MigrationHandle;
+    approver: string;
+    click?: (user: string, action: string, value: string) => Promise<unknown>;
+  }) => Promise<void>,
+  withSlack = false,
+): Promise<void> {
+  const approver = withSlack ? 'UALICE' : 'alice';
+  const stack = await startStack({
+    family: withSlack ? `${family}    slackChannel: C123\n` : family,
+    approvers: [approver],
+  });
+  const traffic = driveTraffic(stack.router.url);
+  const tq = taskQueue(name);
+  const receiver = withSlack
+    ? await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan: stack.plan })
+    : undefined;
+  try {
+    const worker: Worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { reportDir, ...(withSlack ? { slack: { slack: web, buttonSecret: SECRET } } : {}) },
+    });
+    await worker.runUntil(async () => {
+      const handle = withSlack
+        ? await t.client.workflow.start(migrateFamily, {
+            taskQueue: tq,
+            workflowId: 'phoenix-users',
+            workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+            args: [
+              {
+                plan: stack.plan.name,
+                routerAdminUrl: stack.router.adminUrl,
+                temporalUiUrl: 'http://localhost:8233',
+                family: stack.plan.families[0]!,
+              },
+            ],
+          })
+        : await startMigration(t.client, stack, tq);
+      await waitForPending(handle, 'ramp-start');
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver }] });
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
+      await body({
+        stack,
+        handle,
+        approver,
+        click: receiver ? (user, action, value) => clickButton(receiver, user, action, value) : undefined,
+      });
+    });
+  } finally {
+    await receiver?.close();
+    await traffic.stop();
+    await stack.close();
+  }
+}
+
+describe('onBreach: hold', { concurrency: 1 }, () => {
+  test('a breach holds the route at its step and asks in Slack; Approve there continues the ramp', async () => {
+    const from = slack.calls.length;
+    await scenario(
+      'hold-continue',
+      holdFamily('3s'),
+      async ({ stack, handle, click }) => {
+        const before = await routeOf(stack);
+        stack.candidate.behaviour = 'slow';
+        const held = await waitForPending(handle, 'hold:ramp:25');
+        assert.equal(held.stage, 'awaiting-approval');
+        assert.equal(held.percent, 25);
+        assert.match(
+          held.pending!.description,
+          /^breach at 25% \(.+\); approve to continue the ramp, reject to roll back$/,
+        );
+        assert.deepEqual(held.pending!.approvers, ['UALICE']);
+        const shown = renderProgress(held);
+        assert.match(shown, /npx phoenix approve users --step hold:ramp:25 --as UALICE/);
+        assert.match(shown, /npx phoenix reject users --step hold:ramp:25/);
+        // Held, not rolled back: the route stays canary 25% while the decision waits.
+        await new Promise((r) => setTimeout(r, 1000));
+        const during = await routeOf(stack);
+        assert.equal(during.mode, 'canary');
+        assert.equal(during.percent, 25);
+        assert.equal(during.version, before.version, 'the route was not touched');
+        assert.equal((await handle.query(progressQuery)).pending?.step, 'hold:ramp:25');
+
+        const ask = await waitFor('the Slack request for a decision on the hold', () =>
+          slack.calls
+            .slice(from)
+            .find(
+              (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes('hold:ramp:25'),
+            ),
+        );
+        assert.match(String(ask.body.text), /^Approve users: continue the ramp at 25% after a breach \(.+\)\?$/);
+        const value = (ask.body.blocks as { type: string; elements?: { action_id: string; value?: string }[] }[])
+          .find((b) => b.type === 'actions')!
+          .elements!.find((e) => e.action_id === 'phoenix_approve')!.value!;
+
+        stack.candidate.behaviour = 'same';
+        await click!('UALICE', 'phoenix_approve', value);
+        await waitForProgress(handle, 'the ramp to go on at 25%', (p) => p.stage === 'ramp' && p.pending === undefined);
+        assert.equal((await routeOf(stack)).percent, 25);
+        await waitForPending(handle, 'ramp:100', 90_000);
+        await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE' }] });
+        const result = await handle.result();
+        assert.equal(result.outcome, 'completed', result.reason);
+        assert.ok(
+          result.progress.decisions.some(
+            (d) => d.kind === 'approved' && d.step === 'hold:ramp:25' && d.by === 'UALICE' && d.detail === 'slack',
+          ),
+        );
+        assert.ok(result.progress.decisions.some((d) => d.step === 'hold:ramp:25' && /^held: .+/.test(d.detail ?? '')));
+        await recordHistory(handle, 'held-continued');
+      },
+      true,
+    );
+  });
+
+  test('rejecting a held breach rolls back to legacy with the breach as the reason', async () => {
+    await scenario('hold-reject', holdFamily('5m'), async ({ stack, handle }) => {
+      stack.candidate.behaviour = 'slow';
+      await waitForPending(handle, 'hold:ramp:25');
+      assert.equal((await routeOf(stack)).percent, 25);
+      await handle.executeUpdate(rejectUpdate, {
+        args: [{ step: 'hold:ramp:25', approver: 'alice', reason: 'too slow for checkout' }],
+      });
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'SloBreached');
+      assert.match(
+        result.reason ?? '',
+        /^SLO breached at 25%: .+ — held, rolled back by alice: too slow for checkout$/,
+      );
+      assert.equal((await routeOf(stack)).mode, 'legacy');
+      await recordHistory(handle, 'held-rejected');
+    });
+  });
+
+  test('without a decision the timeout rolls back (the default)', async () => {
+    await scenario('hold-timeout', holdFamily('5m', '{ timeout: 1500ms }'), async ({ stack, handle }) => {
+      stack.candidate.behaviour = 'slow';
+      await waitForPending(handle, 'hold:ramp:25');
+      const result = await handle.result();
+      assert.equal(result.type, 'SloBreached', result.reason);
+      assert.match(result.reason ?? '', /held, no decision within 1s500ms/);
+      assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'hold:ramp:25'));
+      assert.equal((await routeOf(stack)).mode, 'legacy');
+    });
+  });
+
+  test('a tripped router guard is never held: it rolls back at once', async () => {
+    await scenario('hold-guard', holdFamily('5m'), async ({ stack, handle }) => {
+      stack.candidate.behaviour = 'errors';
+      const result = await handle.result();
+      assert.equal(result.type, 'GuardTripped', result.reason);
+      assert.ok(!result.progress.decisions.some((d) => d.step?.startsWith('hold:')), 'nothing was held');
+      assert.equal((await routeOf(stack)).mode, 'legacy');
+    });
+  });
+
+  test('the guard tripping while a breach is held rolls back without waiting for the decision', async () => {
+    await scenario('hold-then-guard', holdFamily('5m', '{ timeout: 5m }'), async ({ stack, handle }) => {
+      stack.candidate.behaviour = 'slow';
+      await waitForPending(handle, 'hold:ramp:25');
+      stack.candidate.behaviour = 'errors';
+      const result = await handle.result();
+      assert.equal(result.type, 'GuardTripped', result.reason);
+      assert.match(result.reason ?? '', /while held/);
+      assert.equal((await routeOf(stack)).mode, 'legacy');
+    });
+  });
+});

@@ -1,0 +1,242 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebClient } from '@slack/web-api';
+import type { Worker } from '@temporalio/worker';
+import { createPhoenixWorker } from '../../src/worker/worker.js';
+import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
+import { ROLLBACK_ACTION } from '../../src/slack/rollback-blocks.js';
+import type { FamilyPlan } from '../../src/plan/index.js';
+import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { approveUpdate } from '../../src/workflows/messages.js';
+import { renderProgress } from '../../src/workflows/render-progress.js';
+import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
+import { routeOf, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+let t: TestTemporal;
+let reportDir: string;
+let slack: FakeSlack;
+let web: WebClient;
+
+before(async () => {
+  t = await testTemporal();
+  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-rb100-'));
+  slack = await fakeSlack();
+  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+});
+after(async () => {
+  await slack?.close();
+  await t?.close();
+});
+
+function phoenix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), ...args],
+      { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const longWindow = defaultFamily.replace('noLegacyTrafficFor: 1s', 'noLegacyTrafficFor: 5m');
+
+/**
+ * A stack, traffic and a worker; the CLI and the Slack receiver address `phoenix-<family>`, so
+ * migrations here use that id (one at a time).
+ */
+async function world(
+  o: { family: string; approvers?: string[]; slack?: boolean },
+  body: (w: {
+    stack: Stack;
+    start: (f?: Partial<FamilyPlan>) => Promise<MigrationHandle>;
+    receiver?: RunningSlackReceiver;
+  }) => Promise<void>,
+): Promise<void> {
+  const stack = await startStack({ family: o.family, approvers: o.approvers });
+  const traffic = driveTraffic(stack.router.url);
+  const tq = taskQueue('rb100');
+  let receiver: RunningSlackReceiver | undefined;
+  try {
+    const worker: Worker = await createPhoenixWorker({
+      connection: t.nativeConnection,
+      taskQueue: tq,
+      workflowBundle: await workflowBundle(),
+      activities: { reportDir, ...(o.slack ? { slack: { slack: web, buttonSecret: SECRET } } : {}) },
+    });
+    if (o.slack)
+      receiver = await startSlackReceiver({
+        port: 0,
+        signingSecret: SECRET,
+        temporal: t.client,
+        web,
+        plan: stack.plan,
+      });
+    const start = (f: Partial<FamilyPlan> = {}): Promise<MigrationHandle> =>
+      t.client.workflow.start(migrateFamily, {
+        taskQueue: tq,
+        workflowId: 'phoenix-users',
+        workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+        args: [
+          {
+            plan: stack.plan.name,
+            routerAdminUrl: stack.router.adminUrl,
+            temporalUiUrl: 'http://localhost:8233',
+            family: { ...stack.plan.families[0]!, ...f },
+          },
+        ],
+      });
+    await worker.runUntil(body({ stack, start, receiver }));
+  } finally {
+    await receiver?.close();
+    await traffic.stop();
+    await stack.close();
+  }
+}
+
+/** Approves the ramp through to 100% and waits in the decommission checklist with the route on new. */
+async function toDecommission(handle: MigrationHandle, stack: Stack, approver: string): Promise<void> {
+  await waitForPending(handle, 'ramp-start');
+  await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver }] });
+  await waitForPending(handle, 'ramp:100');
+  await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver }] });
+  await waitForProgress(
+    handle,
+    'the decommission checklist at 100%',
+    (p) => p.stage === 'decommission' && p.percent === 100,
+  );
+  assert.equal((await routeOf(stack)).mode, 'new');
+}
+
+/** Polls the router until the family is on legacy; returns how long that took. */
+async function msUntilLegacy(stack: Stack, from: number): Promise<number> {
+  await waitFor('the route back on legacy', async () => (await routeOf(stack)).mode === 'legacy', {
+    timeoutMs: 10_000,
+    intervalMs: 10,
+  });
+  return Date.now() - from;
+}
+
+describe('rollback after 100%', { concurrency: 1 }, () => {
+  test('phoenix rollback in the decommission stage sends the family to legacy within a second', async () => {
+    await world({ family: longWindow }, async ({ stack, start }) => {
+      const handle = await start();
+      await toDecommission(handle, stack, 'alice');
+      const p = await waitForProgress(handle, 'the no-legacy window', (x) => x.checklist.length > 0);
+      assert.match(renderProgress(p), /npx phoenix rollback users --as <approver>/);
+
+      const refused = await phoenix('rollback', 'users', '--as', 'mallory');
+      assert.equal(refused.code, 5, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /PHX_ERR_ROLLBACK_REFUSED: refused: "mallory" may not roll back users; allowed: alice/,
+      );
+      assert.equal((await routeOf(stack)).mode, 'new');
+
+      const r = await phoenix('rollback', 'users', '--as', 'alice', '--reason', 'orders missing on new', '--json');
+      const accepted = Date.now();
+      assert.equal(r.code, 0, r.stderr);
+      const body = JSON.parse(r.stdout) as { by: string; stage: string; percent: number };
+      assert.deepEqual([body.by, body.stage, body.percent], ['alice', 'decommission', 100]);
+      const took = await msUntilLegacy(stack, accepted);
+      assert.ok(took <= 1000, `legacy again ${took} ms after the rollback was accepted`);
+
+      const result = await handle.result();
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'RollbackRequested');
+      assert.match(result.reason ?? '', /rollback requested by alice: orders missing on new/);
+      assert.equal(result.progress.legacyRemovableFrom, undefined);
+      assert.equal(result.progress.percent, 0);
+      const report = await readFile(result.report!.markdown, 'utf8');
+      assert.match(
+        report,
+        /Legacy handlers stay: the family was rolled back before its decommission checklist completed/,
+      );
+
+      const after = await phoenix('rollback', 'users', '--as', 'alice');
+      assert.equal(after.code, 5);
+      assert.match(after.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
+    });
+  });
+
+  test('a completed checklist states from when legacy may go, and rollback is then refused', async () => {
+    await world({ family: defaultFamily }, async ({ stack, start }) => {
+      const handle = await start();
+      await toDecommission(handle, stack, 'alice');
+      const result = await handle.result();
+      assert.equal(result.outcome, 'completed', result.reason);
+      const from = result.progress.legacyRemovableFrom;
+      assert.ok(from, 'the time the checklist completed');
+      const done = result.progress.stageTimings.find((s) => s.stage === 'completed')!.startedAt;
+      assert.ok(Date.parse(from) <= Date.parse(done));
+      assert.ok(result.progress.checklist.every((c) => c.status === 'passed'));
+      const report = await readFile(result.report!.markdown, 'utf8');
+      assert.match(report, new RegExp(`Legacy handlers may be removed from ${from.replace(/[.]/g, '\\.')}`));
+      const late = await phoenix('rollback', 'users', '--as', 'alice');
+      assert.equal(late.code, 5);
+      assert.match(late.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
+      assert.equal((await routeOf(stack)).mode, 'new');
+    });
+  });
+
+  test("the decommission message's Rollback button rolls back for an approver only", async () => {
+    const family = `${longWindow}    slackChannel: C123\n`;
+    await world({ family, approvers: ['UALICE'], slack: true }, async ({ stack, start, receiver }) => {
+      const from = slack.calls.length;
+      const handle = await start();
+      await toDecommission(handle, stack, 'UALICE');
+      const post = await waitFor('the decommission message with a Rollback button', () =>
+        slack.calls
+          .slice(from)
+          .find(
+            (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes(ROLLBACK_ACTION),
+          ),
+      );
+      const button = (post.body.blocks as { type: string; elements?: { action_id: string; value: string }[] }[])
+        .find((b) => b.type === 'actions')!
+        .elements!.find((e) => e.action_id === ROLLBACK_ACTION)!.value;
+      assert.match(String(post.body.text), /100% of traffic on the new service/);
+
+      assert.equal(
+        (await clickButton(receiver!, 'UALICE', ROLLBACK_ACTION, button, { secret: 'forged' })).statusCode,
+        401,
+      );
+      await clickButton(receiver!, 'UBOB', ROLLBACK_ACTION, button);
+      const refusal = await waitFor('a refusal for UBOB', () =>
+        slack.calls.slice(from).find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'UBOB'),
+      );
+      assert.match(String(refusal.body.text), /not an approver of rollback for users/);
+      assert.equal((await routeOf(stack)).mode, 'new');
+
+      const clicked = Date.now();
+      await clickButton(receiver!, 'UALICE', ROLLBACK_ACTION, button);
+      const took = await msUntilLegacy(stack, clicked);
+      assert.ok(took <= 1500, `legacy again ${took} ms after the click`);
+      const result = await handle.result();
+      assert.equal(result.type, 'RollbackRequested');
+      const closed = slack.calls
+        .slice(from)
+        .find(
+          (c) =>
+            c.method === 'chat.update' && JSON.stringify(c.body.blocks ?? '').includes('roll back to legacy until'),
+        );
+      assert.ok(closed, 'the Rollback message was rewritten');
+      assert.match(JSON.stringify(closed.body.blocks), /superseded/);
+      assert.doesNotMatch(JSON.stringify(closed.body.blocks), new RegExp(ROLLBACK_ACTION));
+      assert.ok(
+        result.progress.decisions.some(
+          (d) => d.kind === 'rollback' && d.by === 'UALICE' && /^slack/.test(d.detail ?? ''),
+        ),
+      );
+    });
+  });
+});
