@@ -31,15 +31,25 @@ export function samplesText(v: { samples: number; replayed?: { samples: number }
   return r > 0 ? `${v.samples} samples (${v.samples - r} live, ${r} replayed)` : `${v.samples} samples`;
 }
 
-/** The parity gate's replay rounds so far, in one line (`parity.replay`). */
-export function replayText(r: {
+/**
+ * The parity gate's replay rounds so far (`parity.replay`): requests handed to the router's
+ * shadow comparison, not sent (no slot, legacy failed), recorded requests skipped for want of
+ * credentials or captured variables, and where the next round starts in the pool.
+ */
+export interface ReplayRounds {
   rounds: number;
   submitted: number;
   dropped: number;
   failed: number;
+  /** Recorded safe requests left out of the last round's pool (no credential, or a captured value). */
   skipped: number;
+  /** Recorded requests fit for replay in the last round: contract cases, captured samples. */
   pool: { contracts: number; samples: number };
-}): string {
+  next: number;
+}
+
+/** The parity gate's replay rounds so far, in one line (`parity.replay`). */
+export function replayText(r: Omit<ReplayRounds, 'next'>): string {
   return (
     `${r.rounds} round${r.rounds === 1 ? '' : 's'}, ${r.submitted} requests replayed from ${r.pool.contracts} contract cases and ${r.pool.samples} samples` +
     `; ${r.dropped} dropped, ${r.failed} failed, ${r.skipped} skipped (credentials or captured values)`

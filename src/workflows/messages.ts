@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ParityEvidenceFields, StepEvidenceFields } from '../parity/gates.js';
 import type { TriageDecision, TriageEntry } from '../parity/signature.js';
 import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
+import type { ReplayRounds } from '../parity/verdict-text.js';
 
 /** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
 export const Stage = {
@@ -180,22 +181,10 @@ export interface MigrationProgress {
     announced?: string[];
   };
   /**
-   * The parity gate's replay rounds so far (`parity.replay`): requests handed to the router's
-   * shadow comparison, not sent (no slot, legacy failed), recorded requests skipped for want of
-   * credentials or captured variables, and where the next round starts in the pool. Absent
-   * unless the plan sets `parity.replay` and a round ran.
+   * The parity gate's replay rounds so far (`parity.replay`). Absent unless the plan sets
+   * `parity.replay` and a round ran.
    */
-  replay?: {
-    rounds: number;
-    submitted: number;
-    dropped: number;
-    failed: number;
-    /** Recorded safe requests left out of the last round's pool (no credential, or a captured value). */
-    skipped: number;
-    /** Recorded requests fit for replay in the last round: contract cases, captured samples. */
-    pool: { contracts: number; samples: number };
-    next: number;
-  };
+  replay?: ReplayRounds;
   /** The last analysis of the current percent, with its evidence (same caveat). */
   analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
   decisions: DecisionRecord[];

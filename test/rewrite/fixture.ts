@@ -25,7 +25,11 @@ export interface RewriteApps {
   stop(): Promise<void>;
 }
 
-/** Starts both apps with freshly seeded data and a new secret each. */
+/**
+ * Starts both apps with freshly seeded data and a new secret each. The secrets are also put in
+ * this process's environment until `stop()`: a router started in the test process runs the
+ * token exchange command, which inherits them.
+ */
 export async function startRewriteApps(): Promise<RewriteApps> {
   const { python } = await ensurePythonEnv({ root: ROOT });
   const logs = await mkdtemp(path.join(os.tmpdir(), 'phx-rewrite-'));
@@ -45,12 +49,18 @@ export async function startRewriteApps(): Promise<RewriteApps> {
     for (const s of started) if (s.status === 'fulfilled') await s.value.stop();
     throw (legacy.status === 'rejected' ? legacy.reason : (fresh as PromiseRejectedResult).reason) as Error;
   }
+  const saved = Object.fromEntries(Object.keys(secrets).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, secrets);
   return {
     legacy: legacy.value,
     fresh: fresh.value,
     python,
     secrets,
     async stop() {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
       await Promise.all([legacy.value.stop(), fresh.value.stop()]);
       await rm(logs, { recursive: true, force: true });
     },

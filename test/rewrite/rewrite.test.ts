@@ -11,22 +11,12 @@ import { loadRewritePlan, login, reads, startRewriteApps, type RewriteApps } fro
 
 let apps: RewriteApps;
 let dir: string;
-const saved: Record<string, string | undefined> = {};
 
 before(async () => {
   apps = await startRewriteApps();
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-rewrite-router-'));
-  // The router runs in this process; the exchange command inherits its environment.
-  for (const [k, v] of Object.entries(apps.secrets)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
 });
 after(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
   await apps?.stop();
   await rm(dir, { recursive: true, force: true });
 });

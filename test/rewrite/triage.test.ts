@@ -44,22 +44,12 @@ let apps: RewriteApps;
 let t: TestTemporal;
 let slack: FakeSlack;
 let dir: string;
-const saved: Record<string, string | undefined> = {};
 
 before(async () => {
   [apps, t, slack] = await Promise.all([startRewriteApps(), testTemporal(), fakeSlack()]);
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-rewrite-triage-'));
-  // The router runs in this process; the token exchange it runs inherits these.
-  for (const [k, v] of Object.entries(apps.secrets)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
 });
 after(async () => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
   await apps?.stop();
   await slack?.close();
   await t?.close();

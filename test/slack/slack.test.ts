@@ -18,8 +18,7 @@ import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/m
 import { clickButton, fakeSlack, SECRET, signed, type Call } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { waitForPending, type MigrationHandle } from '../workflows/harness.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import { startMigration, waitForPending, type MigrationHandle } from '../workflows/harness.js';
 import {
   defaultFamily,
   driveTraffic,
@@ -92,20 +91,8 @@ async function world(
 }
 
 /** The receiver accepts buttons of `phoenix-<family>` workflows only, so these tests use the real id. */
-function startMigration(client: TestTemporal['client'], stack: Stack, tq: string): Promise<MigrationHandle> {
-  return client.workflow.start(migrateFamily, {
-    taskQueue: tq,
-    workflowId: 'phoenix-users',
-    workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-    args: [
-      {
-        plan: stack.plan.name,
-        routerAdminUrl: stack.router.adminUrl,
-        temporalUiUrl: 'http://localhost:8233',
-        family: stack.plan.families[0]!,
-      },
-    ],
-  });
+function startAddressable(client: TestTemporal['client'], stack: Stack, tq: string): Promise<MigrationHandle> {
+  return startMigration(client, stack, tq, {}, { addressable: true });
 }
 
 const approvalPosts = (from = 0) =>
@@ -153,7 +140,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
   test('a signed click approves; forged, old, unknown, other-family, tampered and stale clicks are refused; a CLI approval updates the message; Slack failing then recovering still posts', async () => {
     slack.failPosts = 2;
     await world('{ timeout: 30s, remindBefore: 10s }', async ({ stack, receiver, tq }) => {
-      const handle = await startMigration(t.client, stack, tq);
+      const handle = await startAddressable(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start');
       const post = await waitFor('the approval request in Slack', () => approvalPosts()[0]);
       assert.ok(
@@ -235,7 +222,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
     await world(
       '{ approvers: [carol@example.com], timeout: 20s, remindBefore: 19s }',
       async ({ stack, receiver, tq }) => {
-        const handle = await startMigration(t.client, stack, tq);
+        const handle = await startAddressable(t.client, stack, tq);
         await waitForPending(handle, 'ramp-start');
         const post = await waitFor('the approval request', () => approvalPosts(from)[0]);
         await waitFor('a reminder', () =>
@@ -308,7 +295,7 @@ describe('Slack Socket Mode', () => {
       await worker.runUntil(async () => {
         const open = slack.calls.slice(from).find((c) => c.method === 'apps.connections.open');
         assert.equal(open?.token, `Bearer ${APP_TOKEN}`, 'the socket was opened with the app-level token');
-        const handle = await startMigration(t.client, stack, tq);
+        const handle = await startAddressable(t.client, stack, tq);
         await waitForPending(handle, 'ramp-start');
         const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
         const click = (user: string, v = value) =>
@@ -411,7 +398,7 @@ describe('Slack Socket Mode', () => {
         () => slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'),
         { timeoutMs: 60_000 },
       );
-      const handle = await startMigration(t.client, stack, tq);
+      const handle = await startAddressable(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start', 60_000);
       const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
       await slack.envelope('interactive', {

@@ -9,12 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { WebClient } from '@slack/web-api';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { abortSignal } from '../../src/workflows/messages.js';
 import { clickButton, fakeSlack, interaction, SECRET } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { waitForPending } from '../workflows/harness.js';
+import { startMigration, waitForPending } from '../workflows/harness.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
 
 const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
@@ -59,19 +58,7 @@ describe('triage from Slack', () => {
     });
     try {
       await worker.runUntil(async () => {
-        const handle = await t.client.workflow.start(migrateFamily, {
-          taskQueue: tq,
-          workflowId: 'phoenix-users',
-          workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-          args: [
-            {
-              plan: stack.plan.name,
-              routerAdminUrl: stack.router.adminUrl,
-              temporalUiUrl: 'http://localhost:8233',
-              family: stack.plan.families[0]!,
-            },
-          ],
-        });
+        const handle = await startMigration(t.client, stack, tq, {}, { addressable: true });
         const post = await waitFor(
           'a triage message',
           () =>

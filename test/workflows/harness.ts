@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
-import { progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
+import { migrationWorkflowId, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Stack } from './support.js';
@@ -18,17 +18,23 @@ const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 export type MigrationHandle = WorkflowHandle<typeof migrateFamily>;
 
-/** Starts `migrateFamily` for the stack's family with a unique workflow id. */
+/**
+ * Starts `migrateFamily` for the stack's family with a unique workflow id, or (`addressable`)
+ * with the id the CLI and Slack address (`phoenix-<family>`), ending any earlier run of it.
+ */
 export async function startMigration(
   client: Client,
   stack: Stack,
   taskQueue: string,
   family: Partial<FamilyPlan> = {},
+  o: { addressable?: boolean } = {},
 ): Promise<MigrationHandle> {
   const f = { ...stack.plan.families[0]!, ...family };
   return client.workflow.start(migrateFamily, {
     taskQueue,
-    workflowId: `phoenix-${f.name}-${taskQueue}`,
+    ...(o.addressable
+      ? { workflowId: migrationWorkflowId(f.name), workflowIdConflictPolicy: 'TERMINATE_EXISTING' as const }
+      : { workflowId: `phoenix-${f.name}-${taskQueue}` }),
     args: [
       {
         plan: stack.plan.name,

@@ -8,7 +8,6 @@ import { WebClient } from '@slack/web-api';
 import { startSlackReceiver } from '../../src/slack/receiver.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, rejectUpdate } from '../../src/workflows/messages.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { renderProgress } from '../../src/workflows/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
@@ -84,19 +83,7 @@ async function scenario(
     });
     await worker.runUntil(async () => {
       const handle = withSlack
-        ? await t.client.workflow.start(migrateFamily, {
-            taskQueue: tq,
-            workflowId: 'phoenix-users',
-            workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-            args: [
-              {
-                plan: stack.plan.name,
-                routerAdminUrl: stack.router.adminUrl,
-                temporalUiUrl: 'http://localhost:8233',
-                family: stack.plan.families[0]!,
-              },
-            ],
-          })
+        ? await startMigration(t.client, stack, tq, {}, { addressable: true })
         : await startMigration(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver }] });

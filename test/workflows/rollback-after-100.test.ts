@@ -11,14 +11,13 @@ import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { ROLLBACK_ACTION } from '../../src/slack/rollback-blocks.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/workflows/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
-import { routeOf, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let t: TestTemporal;
@@ -82,19 +81,7 @@ async function world(
         plan: stack.plan,
       });
     const start = (f: Partial<FamilyPlan> = {}): Promise<MigrationHandle> =>
-      t.client.workflow.start(migrateFamily, {
-        taskQueue: tq,
-        workflowId: 'phoenix-users',
-        workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-        args: [
-          {
-            plan: stack.plan.name,
-            routerAdminUrl: stack.router.adminUrl,
-            temporalUiUrl: 'http://localhost:8233',
-            family: { ...stack.plan.families[0]!, ...f },
-          },
-        ],
-      });
+      startMigration(t.client, stack, tq, f, { addressable: true });
     await worker.runUntil(body({ stack, start, receiver }));
   } finally {
     await receiver?.close();
