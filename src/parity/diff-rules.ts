@@ -3,13 +3,13 @@
  * route's overrides merged, compiled once into a path automaton so the walk answers "what do the
  * rules say about this node" with a state lookup instead of parsing paths.
  */
-import type { DiffRules } from '../plan/schema.js';
+import { diffRulesSchema, type DiffRules } from '../plan/schema.js';
 import { PhoenixError } from '../lib/errors.js';
 import { parsePath } from './json-path.js';
 import type { PathSegment } from './json-path.js';
 import { PathAutomaton } from './path-automaton.js';
 import type { MatchState } from './path-automaton.js';
-import { classMask, DEFAULT_NOW_WINDOW_MS, VALUE_CLASSES } from './value-classes.js';
+import { classMask, DEFAULT_NOW_WINDOW_MS } from './value-classes.js';
 import { compileStatusMap } from './relaxed-rules.js';
 import type { StatusMap } from './relaxed-rules.js';
 import type { ClassOptions, ValueClass } from './value-classes.js';
@@ -89,24 +89,8 @@ export interface CompiledRules {
   readonly statusMap: StatusMap | undefined;
 }
 
-const DEFAULTS: ResolvedDiffRules = {
-  headers: ['content-type'],
-  ignore: [],
-  numericTolerance: 0,
-  relativeTolerance: 0,
-  arrays: {},
-  text: 'exact',
-  learnNoise: true,
-  noiseSampleRate: 0.1,
-  blocking: [],
-  present: [],
-  type: [],
-  format: [],
-  status: {},
-  valueClasses: [...VALUE_CLASSES],
-  resampleGapMs: 1100,
-  latency: { maxShiftMs: 50, repetitions: 5, confidence: 0.95 },
-};
+/** The plan's own defaults (`diff` with nothing set), so rules compiled from a partial object match a parsed plan. */
+const DEFAULTS: ResolvedDiffRules = diffRulesSchema.parse({});
 
 /**
  * Merges a route's overrides over the family's rules (each given field replaces the family's)
