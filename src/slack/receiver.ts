@@ -188,16 +188,35 @@ export function createInteractionHandler(
   async function keepInBaseline(family: string, entry: TriageEntry): Promise<void> {
     if (!o.plan.baselineFile) return;
     try {
-      await writeDecision(
-        o.plan.baselineFile,
-        family,
-        entry.text ? entry : { ...entry, ...(await textOf(family, entry.id)) },
-      );
+      // The router restarts its window once a decision is in force, so the text read before the
+      // decision (when the button was clicked) is the one to trust; the router is the fallback.
+      await reading.get(entry.id);
+      const text = entry.text ?? texts.get(entry.id) ?? (await textOf(family, entry.id)).text;
+      texts.delete(entry.id);
+      await writeDecision(o.plan.baselineFile, family, text ? { ...entry, text } : entry);
     } catch (err) {
       log.warn(
         { family, signature: entry.id, file: o.plan.baselineFile, err: (err as Error).message },
         'the triage decision is in force but not in the baseline file; record it with `phoenix parity <decision> --no-migration`',
       );
+    }
+  }
+
+  /** Signature texts read when a triage button was clicked, by signature id (bounded). */
+  const texts = new Map<string, string>();
+  /** Lookups under way, so a decision that arrives meanwhile waits for its text. */
+  const reading = new Map<string, Promise<void>>();
+  async function rememberText(family: string, id: string): Promise<void> {
+    const p = textOf(family, id).then(({ text }) => {
+      if (text === undefined) return;
+      if (texts.size >= 1000) texts.delete(texts.keys().next().value as string);
+      texts.set(id, text);
+    });
+    reading.set(id, p);
+    try {
+      await p;
+    } finally {
+      if (reading.get(id) === p) reading.delete(id);
     }
   }
 
@@ -259,15 +278,19 @@ export function createInteractionHandler(
         return;
       }
       if (triage) {
-        if (triageSignatureOf(auth.button) === undefined) return;
+        const signature = triageSignatureOf(auth.button);
+        if (signature === undefined) return;
+        // The modal first: its trigger expires in 3 s. The text is read while the reason is typed.
         if (triage === 'accept') {
           if (p.data.trigger_id)
             await o.web.views.open({
               trigger_id: p.data.trigger_id,
               view: triageAcceptModal(action.value ?? '') as never,
             });
+          if (o.plan.baselineFile) await rememberText(auth.button.family, signature);
           return;
         }
+        if (o.plan.baselineFile) await rememberText(auth.button.family, signature);
         const r = await decide(triage, auth.button, auth.approver);
         if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
         return;

@@ -240,7 +240,9 @@ describe('triaging the library rewrite', () => {
           'the Slack decision in the baseline file',
           async () => (await readFile(path.join(dir, 'plan.baseline.yaml'), 'utf8')).includes(slackEntry) || undefined,
           { timeoutMs: 10_000, intervalMs: 100 },
-        );
+        ).catch(async (err: Error) => {
+          throw new Error(`${err.message}:\n${await readFile(path.join(dir, 'plan.baseline.yaml'), 'utf8')}`);
+        });
 
         // 4. New drops a field both sides answered alike: a new signature, and no further ramp.
         await setRegression(apps, 'no-author');
