@@ -17,6 +17,7 @@ import { msToTs } from '@temporalio/common';
 import { ensurePythonEnv, startPythonApp, type RunningPythonApp } from '../../scripts/python-env.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { progressQuery, Stage } from '../../src/workflows/messages.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOC = path.join(ROOT, 'docs/own-app.md');
@@ -113,12 +114,36 @@ after(async () => {
 test('docs/own-app.md: its commands take the example apps from nothing to a shadow comparison and an accepted start', async () => {
   const blocks = ownAppBlocks(await readFile(DOC, 'utf8'));
   assert.ok(blocks.length >= 5, `expected the doc's sh own-app blocks, found ${blocks.length}`);
+  let compared = false;
   for (const [i, block] of blocks.entries()) {
     const r = await runBlock(block);
     assert.equal(r.code, 0, `block ${i + 1} of docs/own-app.md failed:\n${block}\n--- output ---\n${r.out}`);
+    if (block.includes('route set users shadow')) {
+      await assertShadowCompared();
+      compared = true;
+    }
   }
+  assert.ok(compared, 'the doc has no block that puts users in shadow');
 
-  // The first shadow comparison: the router counted compared requests for the family.
+  // `phoenix start` was accepted, and with the doc's worker the migration gets past preflight and
+  // the contract gate to its own shadow and parity gate.
+  const handle = inNamespace().workflow.getHandle('phoenix-users');
+  assert.equal((await handle.describe()).status.name, 'RUNNING');
+  let stage = '';
+  const deadline = Date.now() + 90_000;
+  while (stage !== Stage.Parity && stage !== Stage.AwaitingApproval && Date.now() < deadline) {
+    stage = (await handle.query(progressQuery).catch(() => ({ stage: '' }))).stage;
+    assert.ok(
+      stage !== Stage.RollingBack && stage !== Stage.RolledBack,
+      `the migration rolled back: ${JSON.stringify(await handle.query(progressQuery))}`,
+    );
+    if (stage !== Stage.Parity) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.ok(stage === Stage.Parity || stage === Stage.AwaitingApproval, `the migration is still at "${stage}"`);
+});
+
+/** The first shadow comparison: the router counted compared requests for the family. */
+async function assertShadowCompared(): Promise<void> {
   const res = await fetch(`${env.ADMIN_URL}/v1/families/users/stats`, {
     headers: { authorization: `Bearer ${TOKEN}` },
   });
@@ -126,9 +151,4 @@ test('docs/own-app.md: its commands take the example apps from nothing to a shad
   const stats = (await res.json()) as { route: { mode: string }; stats: { parity: { samples: number } } };
   assert.equal(stats.route.mode, 'shadow');
   assert.ok(stats.stats.parity.samples >= 1, `no shadow comparison: ${JSON.stringify(stats.stats.parity)}`);
-
-  // `phoenix start` was accepted: the migration workflow exists in the namespace and runs.
-  const described = await inNamespace().workflow.getHandle('phoenix-users').describe();
-  assert.equal(described.status.name, 'RUNNING');
-  assert.equal(described.workflowId, 'phoenix-users');
-});
+}
