@@ -63,7 +63,13 @@ export async function readFlaskUrlMap(source: FlaskAppSource): Promise<Inventory
     execFile(
       source.python,
       args,
-      { cwd, timeout: source.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd,
+        // `package.module:app` is imported as from the app's folder, as `flask --app` would.
+        env: { ...process.env, PYTHONPATH: [cwd, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter) },
+        timeout: source.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, out, stderr) => {
         if (!err) return resolve(out);
         const e = err as NodeJS.ErrnoException & { killed?: boolean };

@@ -303,3 +303,62 @@ test('bad input names what to fix: usage, an unreachable OpenAPI, a missing app,
   assert.match(noPython.stderr, /^PHX_ERR_PYTHON_UNAVAILABLE: cannot run the Python .*no-python.*--python/);
   assert.deepEqual((await readdir(dir)).sort(), ['broken.py'], 'no plan is written on bad input');
 });
+
+test('an app never seen, imported as module:app: a family the new service lacks stays on legacy, a missing route is a comment', async () => {
+  const dir = await emptyDir();
+  await writeFile(
+    path.join(dir, 'greenhouse.py'),
+    [
+      'from flask import Blueprint, Flask',
+      'plants = Blueprint("plants", __name__)',
+      '@plants.get("/v1/plants")',
+      'def all_plants(): return []',
+      '@plants.get("/v1/plants/<int:plant_id>")',
+      'def one_plant(plant_id): return {}',
+      'def make():',
+      '    a = Flask(__name__)',
+      '    a.register_blueprint(plants)',
+      '    a.add_url_rule("/v1/admin/stats", "stats", lambda: {})',
+      '    return a',
+      'application = make()',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(
+    path.join(dir, 'openapi.json'),
+    JSON.stringify({
+      openapi: '3.1.0',
+      servers: [{ url: 'http://new.internal:9000/' }],
+      paths: { '/v1/plants': { get: {} } },
+    }),
+  );
+  const r = await phoenix(
+    dir,
+    'init',
+    '--flask-app',
+    'greenhouse:application',
+    '--python',
+    python,
+    '--openapi',
+    'openapi.json',
+    '--legacy',
+    'http://legacy.internal:5000',
+    '--approver',
+    'alice',
+    '--json',
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { new: string; families: unknown[]; notInNew: string[] };
+  assert.equal(out.new, 'http://new.internal:9000');
+  assert.deepEqual(out.families, [
+    { name: 'plants', routes: ['GET /v1/plants'], missingInNew: ['GET /v1/plants/:plant_id'] },
+  ]);
+  assert.deepEqual(out.notInNew, ['GET /v1/admin/stats']);
+  const text = await readFile(path.join(dir, 'phoenix.yaml'), 'utf8');
+  assert.match(text, /#\s+GET \/v1\/admin\/stats\n/);
+  const plan = await loadPlan(path.join(dir, 'phoenix.yaml'));
+  assert.deepEqual(
+    plan.families.map((f) => [f.name, f.routes, f.new]),
+    [['plants', ['GET /v1/plants'], 'http://new.internal:9000']],
+  );
+});
