@@ -7,11 +7,13 @@
  * Temporal server, no Python apps and no child processes (see {@link isUnit}).
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
+import { bundleWorkflows } from '../src/worker/worker.js';
 import { freePort } from '../test/helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,7 +60,14 @@ async function main(): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
-  const server = await startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' });
+  // One workflow bundle for every worker of the run, in-process or child: bundling costs each
+  // about 3 s of CPU, which the suite's two dozen workers would otherwise pay again and again.
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
+  const bundleFile = path.join(tmp, 'workflow-bundle.js');
+  const [server] = await Promise.all([
+    startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' }),
+    bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),
+  ]);
   process.stderr.write(`Temporal dev server for this run on ${server.address}\n`);
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
@@ -67,6 +76,7 @@ async function main(): Promise<number> {
       env: {
         ...process.env,
         PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+        PHOENIX_WORKFLOW_BUNDLE: bundleFile,
         PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn',
       },
     });
@@ -78,6 +88,7 @@ async function main(): Promise<number> {
     );
   } finally {
     await server.stop();
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 

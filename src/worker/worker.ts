@@ -2,13 +2,9 @@
  * Builds the Phoenix worker: the migration workflows plus the activities, on task queue
  * `phoenix`. Shared by `phoenix worker`, the demo and the tests.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  Worker,
-  bundleWorkflowCode,
-  type NativeConnection,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 import { TASK_QUEUE } from '../workflows/messages.js';
@@ -25,15 +21,21 @@ export interface PhoenixWorkerOptions {
   /** @default "phoenix" */
   taskQueue?: string;
   activities?: ActivityDeps;
-  /** A prebuilt bundle (tests build one per file); built from WORKFLOWS_PATH when absent. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A prebuilt bundle; {@link bundleWorkflows} when absent. */
+  workflowBundle?: WorkflowBundle;
   /** Cached workflows; 0 forces a replay on every task. @default SDK default */
   maxCachedWorkflows?: number;
   identity?: string;
 }
 
-/** Bundles the workflow code once (a few seconds); pass the result to every worker of a process. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflow code (about 3 s of CPU); pass the result to every worker of a process.
+ * With `PHOENIX_WORKFLOW_BUNDLE` set, reads that file instead: a bundle built once for many
+ * processes (the test runner does this), which must come from the same source as this process.
+ */
+export async function bundleWorkflows(): Promise<WorkflowBundle> {
+  const prebuilt = process.env.PHOENIX_WORKFLOW_BUNDLE;
+  if (prebuilt) return { code: await readFile(prebuilt, 'utf8') };
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
@@ -46,7 +48,7 @@ export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<W
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities: createActivities(opts.activities),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     // When a worker dies, its sticky queue holds the next workflow task until this times out; a
     // short wait lets another worker finish a rollback in seconds (the cost is a replay when a
