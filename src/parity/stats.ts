@@ -32,7 +32,8 @@ const USER_BUCKETS = 10_000;
 /** The path a per-route latency difference is reported at. */
 export const LATENCY_PATH = '$latency';
 
-export type ShadowEvent = 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
+/** `sampled` counts every request the sample rate picked; the others say what became of some of them. */
+export type ShadowEvent = 'sampled' | 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
 
 class Backend {
   requests = 0;
@@ -120,7 +121,7 @@ export class FamilyStats {
   private routes = new Map<string, RouteFigures>();
   private comparedLegacy = new LatencyHistogram();
   private comparedNew = new LatencyHistogram();
-  private shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
+  private shadow = { sampled: 0, mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
   private fallbacks = 0;
   private buckets = new Uint8Array(USER_BUCKETS);
   private distinctBuckets = 0;
@@ -345,7 +346,7 @@ export class FamilyStats {
     this.routes = new Map();
     this.comparedLegacy = new LatencyHistogram();
     this.comparedNew = new LatencyHistogram();
-    this.shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
+    this.shadow = { sampled: 0, mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
     this.fallbacks = 0;
     this.buckets = new Uint8Array(USER_BUCKETS);
     this.distinctBuckets = 0;
