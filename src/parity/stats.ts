@@ -98,6 +98,18 @@ function example(v: unknown): unknown {
   return `${text.slice(0, EXAMPLE_CHARS)}… (${text.length} chars)`;
 }
 
+/** A route flagged slower than the tolerance, untriaged or blocked (see {@link FamilyStats.slowRoutes}). Ms. */
+export interface SlowRoute {
+  route: string;
+  legacy: { p50: number | null; p95: number | null };
+  new: { p50: number | null; p95: number | null };
+  /** Hodges–Lehmann shift of new against legacy. */
+  shiftMs: number | null;
+  pValue: number;
+  /** The route's latency signature (`GET /x latency`). */
+  signature?: string;
+}
+
 /** A decision that takes a signature out of the count. */
 function setAside(d: TriageDecision | undefined): boolean {
   return d === 'accept' || d === 'noise';
@@ -248,6 +260,31 @@ export class FamilyStats {
         lastSeen: this.since,
         decision,
         examples: [{ requestId: 'p50', path: LATENCY_PATH, legacy, candidate }],
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Routes flagged slower whose latency signature is not accepted or called noise, with their
+   * figures: the router marks their comparisons' records with a `latency` difference. Judging
+   * costs O(buckets) per route with new samples, so callers ask a few times a second, not per
+   * comparison.
+   */
+  slowRoutes(): SlowRoute[] {
+    const routes = [...this.routes].map(([route, r]) => r.parity(route, this.tolerance));
+    this.latencySignatures(routes);
+    const out: SlowRoute[] = [];
+    for (const r of routes) {
+      if (!r.latency.flagged || setAside(r.latency.decision)) continue;
+      const { legacy, new: candidate, test } = r.latency;
+      out.push({
+        route: r.route,
+        legacy: { ...legacy },
+        new: { ...candidate },
+        shiftMs: test.shiftMs,
+        pValue: test.pValue,
+        ...(r.latency.signature !== undefined ? { signature: r.latency.signature } : {}),
       });
     }
     return out;
