@@ -371,6 +371,7 @@ async function main(): Promise<void> {
     const m = medians(rows);
     const proxies = s.targets.filter((t) => t !== 'direct');
     const results: SampledResult[] = [];
+    const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
     for (const size of SIZES) {
       const slowest = Math.min(...proxies.map((t) => m[size]?.[t]?.rps ?? Infinity));
       if (!Number.isFinite(slowest)) continue;
@@ -395,7 +396,8 @@ async function main(): Promise<void> {
     shadowSampled = {
       method:
         'fixed-rate open loop at the half-load rate; phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = median of per-round shadow ÷ legacy',
-      loadavgBefore: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      loadavgBefore,
+      loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
       sizes: results,
     };
   }
