@@ -98,15 +98,17 @@ const r3 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 10
 export async function measureSampledShadow(o: SampledOptions): Promise<SampledResult> {
   const fam = `/v1/families/${o.family}`;
   const rounds: SampledRound[] = [];
-  const run = (port: number): Promise<RateResult> =>
-    runFixedRate({
-      url: `http://127.0.0.1:${port}${PATHS[o.size]}`,
-      durationS: o.durationS,
-      warmupS: o.warmupS,
-      connections: o.connections,
-      cpu: o.cpu,
-      rate: o.rate,
-    });
+  const opts = (port: number) => ({
+    url: `http://127.0.0.1:${port}${PATHS[o.size]}`,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    connections: o.connections,
+    cpu: o.cpu,
+    rate: o.rate,
+  });
+  const run = (port: number): Promise<RateResult> => runFixedRate(opts(port));
+  // One unrecorded run each first: in `--only sampled` the shadow router has served nothing yet.
+  for (const port of [o.legacyPort, o.shadowPort]) await runFixedRate({ ...opts(port), durationS: 2 });
   for (let round = 1; round <= o.rounds; round++) {
     let legacy: RateResult | undefined;
     if (round % 2 === 1) legacy = await run(o.legacyPort);
