@@ -17,6 +17,7 @@ import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
 import { ShadowProgress } from './shadow-progress.js';
+import { SlowRoutes } from './slow-routes.js';
 import { withHost } from './upstream-host.js';
 import { identityFor, type SideIdentity } from './identity.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
@@ -87,12 +88,6 @@ const LOAD_EVERY_MS = 100;
  * busy family does not take a quiet one's share.
  */
 const TRICKLE_EVERY_MS = 200;
-/**
- * A family's routes are judged for latency (O(buckets) per route with new samples) at most this
- * often (ms) as reports arrive, and the routes flagged slower are sent to the shadow thread when
- * they change, so comparisons on them are recorded with a `latency` difference.
- */
-const LATENCY_EVERY_MS = 250;
 
 function spawn(data: ShadowWorkerData): Worker {
   const here = import.meta.url;
@@ -137,10 +132,7 @@ export class ShadowThread {
   private readonly progress: ShadowProgress;
   /** Unsafe mirrors waiting behind the one under way, by partition (see {@link submit}). */
   private readonly lanes = new Map<string, CapturedExchange[]>();
-  /** Per family: when its slow routes were last judged (`performance.now()`), what the thread was last told, a pending check. */
-  private readonly latencyAt: Float64Array;
-  private latencySent: (string | undefined)[] = [];
-  private readonly latencyTimers: (NodeJS.Timeout | undefined)[] = [];
+  private readonly slowRoutes: SlowRoutes;
 
   constructor(o: ShadowThreadOptions) {
     // First, so a missing credential variable stops the router before anything starts.
@@ -148,7 +140,7 @@ export class ShadowThread {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
-    this.latencyAt = new Float64Array(o.families.length).fill(-Infinity);
+    this.slowRoutes = new SlowRoutes(o.families);
     this.progress = new ShadowProgress(o.families.length);
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
@@ -301,24 +293,13 @@ export class ShadowThread {
    * triage decision (an accepted latency signature stops marking records) or a statistics reset.
    */
   latencyChanged(family: number): void {
-    clearTimeout(this.latencyTimers[family]);
-    this.latencyTimers[family] = undefined;
-    this.latencyAt[family] = performance.now();
-    const w = this.worker;
-    const fam = this.o.families[family];
-    if (!w || !fam) return;
-    const routes = fam.stats.slowRoutes();
-    const key = JSON.stringify(routes);
-    if (key === (this.latencySent[family] ?? '[]')) return;
-    this.latencySent[family] = key;
-    w.postMessage({ type: 'latency', family, routes } satisfies ShadowInbox);
+    this.slowRoutes.judge(family, this.post());
   }
 
-  /** After new comparisons of `family`: judges its slow routes now, or once {@link LATENCY_EVERY_MS} has passed. */
-  private checkLatency(family: number): void {
-    const wait = LATENCY_EVERY_MS - (performance.now() - this.latencyAt[family]!);
-    if (wait <= 0) return this.latencyChanged(family);
-    this.latencyTimers[family] ??= setTimeout(() => this.latencyChanged(family), wait).unref();
+  /** Sends to the shadow thread; undefined while it is down. */
+  private post(): ((m: ShadowInbox) => void) | undefined {
+    const w = this.worker;
+    return w && ((m) => w.postMessage(m));
   }
 
   /** Resolves once every submitted mirror has finished and its report was merged. */
@@ -338,7 +319,7 @@ export class ShadowThread {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.loadTimer);
-    for (const t of this.latencyTimers) clearTimeout(t);
+    this.slowRoutes.close();
     const w = this.worker;
     if (!w) return;
     await this.drained();
@@ -359,9 +340,7 @@ export class ShadowThread {
       counters: this.counters.buffer,
     });
     w.unref();
-    // A new thread knows no slow route yet.
-    this.latencySent = [];
-    this.latencyAt.fill(-Infinity);
+    this.slowRoutes.restarted();
     w.on('message', (m: ShadowOutbox) => this.receive(m));
     w.on('error', (err) =>
       this.o.log.error({ err }, 'the shadow thread failed; samples are dropped until it restarts'),
@@ -470,7 +449,7 @@ export class ShadowThread {
         for (const [i, report] of m.families) {
           const fam = this.o.families[i];
           if (fam) merge(fam, report);
-          if (fam && report.comparisons.length > 0) this.checkLatency(i);
+          if (fam && report.comparisons.length > 0) this.slowRoutes.compared(i, () => this.post());
           this.progress.reported(i, report.finished);
         }
         return;
