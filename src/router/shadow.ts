@@ -312,7 +312,8 @@ export async function judge(
   // difference is not in the comparison above, so it never counts as a mismatch.
   const slow = fam.slowRoutes.size === 0 ? undefined : fam.slowRoutes.get(route);
   if (result.equal && slow === undefined) return;
-  const differences = slow ? [latencyDifference(job, slow), ...result.differences] : result.differences;
+  const found = result.equal ? [] : result.differences;
+  const differences = slow ? [latencyDifference(job, slow), ...found] : found;
   report().mismatches.push(recordOf(job, path, route, differences, legacyFinal, candidate));
 }
 
