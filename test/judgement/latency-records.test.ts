@@ -144,7 +144,8 @@ describe('mismatch records of a latency-only regression', () => {
       const candidate = d.candidate as { ms: number; p50: number; p95: number; shiftMs: number; pValue: number };
       assert.equal(legacy.ms, m.legacyMs, "the record's legacy time");
       assert.equal(candidate.ms, m.newMs, "the record's new time");
-      assert.ok(candidate.ms - legacy.ms > 100, `new ${candidate.ms} ms vs legacy ${legacy.ms} ms`);
+      // New sleeps 150 ms on this route; one request's legacy time depends on the machine's load.
+      assert.ok(candidate.ms >= 150, `new ${candidate.ms} ms`);
       assert.ok(candidate.p50 - legacy.p50 > 100, `route p50 ${legacy.p50} → ${candidate.p50} ms`);
       assert.ok(candidate.shiftMs > 100 && candidate.pValue < 0.05, JSON.stringify(candidate));
     }
