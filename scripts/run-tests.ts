@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
 import { bundleWorkflows } from '../src/worker/worker.js';
+import { buildCompiled } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +65,8 @@ async function main(): Promise<number> {
   // about 3 s of CPU, which the suite's two dozen workers would otherwise pay again and again.
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   const bundleFile = path.join(tmp, 'workflow-bundle.js');
+  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
+  await buildCompiled();
   const [server] = await Promise.all([
     startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' }),
     bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),

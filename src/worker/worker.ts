@@ -11,8 +11,10 @@ import { TASK_QUEUE } from '../workflows/messages.js';
 
 export { TASK_QUEUE };
 
-/** Entry of the workflow bundle. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Entry of the workflow bundle: the TypeScript source, or its compiled copy next to this module. */
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../workflows/index.ts' : '../workflows/index.js', import.meta.url),
+);
 
 export interface PhoenixWorkerOptions {
   connection: NativeConnection;
