@@ -4,7 +4,7 @@
 // runs from source through tsx instead, so it never runs stale code.
 import { readdirSync, statSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = path.join(ROOT, 'src');
@@ -49,5 +49,8 @@ export async function buildCompiled() {
     sourcemap: 'linked',
     logLevel: 'warning',
   });
+  // `phoenix --help` prints this instead of loading every command to render it.
+  const { buildProgram, TOP_HELP } = await import(pathToFileURL(path.join(DIST, 'cli', 'program.js')).href);
+  writeFileSync(TOP_HELP, (await buildProgram()).helpInformation());
   writeFileSync(STAMP, stamp);
 }

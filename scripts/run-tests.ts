@@ -58,6 +58,8 @@ async function main(): Promise<number> {
     process.stderr.write(`no test files match ${filters.join(' ')}\n`);
     return 1;
   }
+  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
+  await buildCompiled();
   if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -65,8 +67,6 @@ async function main(): Promise<number> {
   // about 3 s of CPU, which the suite's two dozen workers would otherwise pay again and again.
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   const bundleFile = path.join(tmp, 'workflow-bundle.js');
-  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
-  await buildCompiled();
   const [server] = await Promise.all([
     startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' }),
     bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),

@@ -2,44 +2,38 @@
  * The `phoenix` program. Each command lives in `commands/<verb>.ts` and exports
  * `register(program)`; this file only wires them and turns errors into exit codes.
  */
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { CliError, ExitCode } from './output.js';
 import { PhoenixError } from '../lib/errors.js';
-import { register as registerInit } from './commands/init.js';
-import { register as registerPlan } from './commands/plan.js';
-import { register as registerDev } from './commands/dev.js';
-import { register as registerRouter } from './commands/router.js';
-import { register as registerWorker } from './commands/worker.js';
-import { register as registerStart } from './commands/start.js';
-import { register as registerStatus } from './commands/status.js';
-import { register as registerApprove } from './commands/approve.js';
-import { register as registerControl } from './commands/control.js';
-import { register as registerReport } from './commands/report.js';
-import { register as registerContracts } from './commands/contracts.js';
-import { register as registerSlack } from './commands/slack.js';
-import { register as registerInventory } from './commands/inventory.js';
-import { register as registerParity } from './commands/parity.js';
-import { register as registerSetup } from './commands/setup.js';
-import { register as registerRoute } from './commands/route.js';
 
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [
-  registerInit,
-  registerPlan,
-  registerDev,
-  registerSetup,
-  registerRouter,
-  registerRoute,
-  registerWorker,
-  registerStart,
-  registerStatus,
-  registerApprove,
-  registerControl,
-  registerReport,
-  registerContracts,
-  registerSlack,
-  registerInventory,
-  registerParity,
+/** A module under `commands/`: it adds its commands to the program. */
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+/**
+ * Every command module and the top-level commands it adds. A command line loads only the module of
+ * its command, so `phoenix status` does not pay for the worker, Slack and the router.
+ */
+export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<CommandModule> }> = [
+  { names: ['init'], load: () => import('./commands/init.js') },
+  { names: ['plan'], load: () => import('./commands/plan.js') },
+  { names: ['dev'], load: () => import('./commands/dev.js') },
+  { names: ['setup'], load: () => import('./commands/setup.js') },
+  { names: ['router'], load: () => import('./commands/router.js') },
+  { names: ['route'], load: () => import('./commands/route.js') },
+  { names: ['worker'], load: () => import('./commands/worker.js') },
+  { names: ['start'], load: () => import('./commands/start.js') },
+  { names: ['status'], load: () => import('./commands/status.js') },
+  { names: ['approve', 'reject'], load: () => import('./commands/approve.js') },
+  { names: ['pause', 'resume', 'abort', 'rollback', 'retry'], load: () => import('./commands/control.js') },
+  { names: ['report'], load: () => import('./commands/report.js') },
+  { names: ['contracts'], load: () => import('./commands/contracts.js') },
+  { names: ['slack'], load: () => import('./commands/slack.js') },
+  { names: ['inventory'], load: () => import('./commands/inventory.js') },
+  { names: ['parity'], load: () => import('./commands/parity.js') },
 ];
 
 /** Stable codes of usage errors, by commander's error code. */
@@ -54,7 +48,8 @@ const USAGE_CODES: Readonly<Record<string, string>> = {
   'commander.conflictingOption': 'PHX_ERR_USAGE_CONFLICTING_OPTIONS',
 };
 
-export function buildProgram(): Command {
+/** The program with the commands of `modules` (all of them by default). */
+export async function buildProgram(modules = COMMANDS): Promise<Command> {
   const program = new Command('phoenix')
     .description('Migrate a legacy HTTP monolith to new services one endpoint family at a time.')
     .version(pkg.version, '-V, --version', 'print the version')
@@ -62,7 +57,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: () => {} })
     .showSuggestionAfterError(false)
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  for (const m of await Promise.all(modules.map((c) => c.load()))) m.register(program);
   return program;
 }
 
@@ -99,11 +94,36 @@ function usageMessage(err: CommanderError, program: Command): string {
 }
 
 /**
+ * The top-level help, rendered when the CLI is compiled (`scripts/build.mjs`), so `phoenix --help`
+ * loads no command module. Absent when running from source.
+ */
+export const TOP_HELP = new URL('./help.txt', import.meta.url);
+
+/**
+ * The command modules a command line needs: only its command's, when the line starts with a known
+ * command; all of them for help, the version, and unknown commands (their suggestions).
+ */
+function modulesFor(args: readonly string[]): typeof COMMANDS {
+  const first = args[0];
+  if (args.length === 1 && (first === '-V' || first === '--version')) return [];
+  const entry = first === undefined ? undefined : COMMANDS.find((c) => c.names.includes(first));
+  return entry ? [entry] : COMMANDS;
+}
+
+/**
  * Runs one command line (`argv` as in `process.argv`, node and script first) and returns its exit
  * code; errors are printed to stderr with their `PHX_ERR_*` code, never thrown.
  */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const args = argv.slice(2);
+  if (args.length === 1 && ['--help', '-h', 'help'].includes(args[0]!)) {
+    const prebuilt = await readFile(TOP_HELP, 'utf8').catch(() => undefined);
+    if (prebuilt !== undefined) {
+      process.stdout.write(prebuilt);
+      return ExitCode.Ok;
+    }
+  }
+  const program = await buildProgram(modulesFor(args));
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? ExitCode.Ok : Number(process.exitCode);

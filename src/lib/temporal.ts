@@ -6,7 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { PhoenixError } from './errors.js';
 
 /** Resolved connection settings. */
@@ -23,7 +23,10 @@ export function temporalSettings(overrides: { address?: string; namespace?: stri
   try {
     config = loadClientConnectConfig();
   } catch (err) {
-    throw new PhoenixError('PHX_ERR_TEMPORAL_CONFIG', `cannot read the Temporal client configuration: ${(err as Error).message}`);
+    throw new PhoenixError(
+      'PHX_ERR_TEMPORAL_CONFIG',
+      `cannot read the Temporal client configuration: ${(err as Error).message}`,
+    );
   }
   const address = overrides.address ?? config.connectionOptions.address ?? 'localhost:7233';
   return {
@@ -59,8 +62,12 @@ export async function connectClient(overrides: { address?: string; namespace?: s
  * Connects a worker connection.
  * @throws PhoenixError `PHX_ERR_TEMPORAL_UNREACHABLE`
  */
-export async function connectWorkerConnection(overrides: { address?: string; namespace?: string } = {}): Promise<{ connection: NativeConnection; namespace: string }> {
+export async function connectWorkerConnection(
+  overrides: { address?: string; namespace?: string } = {},
+): Promise<{ connection: NativeConnection; namespace: string }> {
   const s = temporalSettings(overrides);
+  // Loaded here, not with the module: the worker package costs a CLI command that only needs a client.
+  const { NativeConnection } = await import('@temporalio/worker');
   try {
     return { connection: await NativeConnection.connect(s.connectionOptions), namespace: s.namespace };
   } catch (err) {

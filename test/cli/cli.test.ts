@@ -124,7 +124,7 @@ describe('phoenix CLI', () => {
         walk(sub, `${name} `);
       }
     };
-    walk(buildProgram(), '');
+    walk(await buildProgram(), '');
     for (const expected of ['setup', 'route set', 'parity accept', 'contracts run', 'worker', 'dev server'])
       assert.ok(all.includes(expected), `${expected} is missing from ${all.join(', ')}`);
     // ...and the installed entry answers --help with exit 0, at the top and for a nested command.

@@ -483,7 +483,7 @@ describe('CLI arguments', () => {
   const saved = { cwd: process.cwd(), address: process.env.TEMPORAL_ADDRESS };
 
   before(async () => {
-    const walk = (c: ReturnType<typeof buildProgram>, at: string[]): void => {
+    const walk = (c: Awaited<ReturnType<typeof buildProgram>>, at: string[]): void => {
       for (const sub of c.commands) {
         const p = [...at, sub.name()];
         if (sub.commands.length > 0) walk(sub, p);
@@ -498,7 +498,7 @@ describe('CLI arguments', () => {
         }
       }
     };
-    walk(buildProgram(), []);
+    walk(await buildProgram(), []);
     dir = await mkdtemp(path.join(os.tmpdir(), 'phx-fuzz-cli-'));
     badPlan = path.join(dir, 'bad-plan.yaml');
     await writeFile(badPlan, 'version: 1\nfamilies: [ {name: x} ]\n');
