@@ -8,12 +8,12 @@ import { pino } from 'pino';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { createWriteStream } from 'node:fs';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { startDevServer, portAnswers, type RunningDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { connectClient, connectWorkerConnection } from '../../src/lib/temporal.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { bundlerLogger, installSdkLogging } from '../../src/lib/sdk-logger.js';
 import { parsePlan, type Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { bundleWorkflows, createPhoenixWorker } from '../../src/worker/worker.js';
@@ -135,20 +135,19 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
     stops.push(() => router.close());
 
     o.say('• worker (task queue "phoenix") …');
-    // The worker's own log goes to a file so the terminal shows the story, not SDK chatter.
-    const workerLog = createWriteStream(path.join(logDir, 'worker.log'), { flags: 'a' });
-    Runtime.install({
-      logger: new DefaultLogger('INFO', (e) =>
-        workerLog.write(
-          `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`,
-        ),
-      ),
-    });
+    // The worker's log (pino JSON, the SDK's and the workflows' included) goes to a file so the
+    // terminal shows the story, not SDK chatter.
+    const workerLog = createLogger(
+      'worker',
+      {},
+      pino.destination({ dest: path.join(logDir, 'worker.log'), sync: false }),
+    );
+    installSdkLogging(workerLog);
     const { connection } = await connectWorkerConnection({ address: temporal.address });
     stops.push(() => connection.close());
     const worker: Worker = await createPhoenixWorker({
       connection,
-      workflowBundle: await bundleWorkflows(),
+      workflowBundle: await bundleWorkflows(bundlerLogger(workerLog, false)),
       activities: {
         adminToken,
         reportDir: path.join(ROOT, '.phoenix', 'reports'),

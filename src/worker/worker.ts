@@ -3,6 +3,7 @@
  * `phoenix`. Shared by `phoenix worker`, the demo and the tests.
  */
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '@temporalio/common';
 import {
   Worker,
   bundleWorkflowCode,
@@ -32,11 +33,15 @@ export interface PhoenixWorkerOptions {
   identity?: string;
 }
 
-/** Bundles the workflow code once (a few seconds); pass the result to every worker of a process. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+/**
+ * Bundles the workflow code once (a few seconds); pass the result to every worker of a process.
+ * webpack's report goes to `logger` at info level; without one, only its warnings and errors are
+ * shown (on stderr).
+ */
+export function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
+    logger: logger ?? { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
   });
 }
 
