@@ -5,6 +5,9 @@
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
  * Temporal server, no Python apps and no child processes (see {@link isUnit}).
+ *
+ * Either way the run fails when the tests wrote into the checkout (see checkout-writes.ts): files
+ * they need go to the OS temp folder.
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -13,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
 import { freePort } from '../test/helpers/ports.js';
+import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -48,6 +52,16 @@ async function runUnit(files: string[]): Promise<number> {
   return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
+/** The run's exit code, failed when the tests left files in the checkout. */
+async function checked(code: number, before: CheckoutListing): Promise<number> {
+  const writes = await checkoutWrites(ROOT, before);
+  if (writes.length === 0) return code;
+  process.stderr.write(
+    `\nthe tests wrote into the checkout (they must write under the OS temp folder):\n${writes.map((w) => `  ${w}\n`).join('')}`,
+  );
+  return code || 1;
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const files = await testFiles(filters);
@@ -55,6 +69,11 @@ async function main(): Promise<number> {
     process.stderr.write(`no test files match ${filters.join(' ')}\n`);
     return 1;
   }
+  const before = await listCheckout(ROOT);
+  return checked(await runFiles(files), before);
+}
+
+async function runFiles(files: string[]): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
