@@ -20,6 +20,12 @@ import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-w
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * For every test process and what it starts: quieter logs, and no `__pycache__` next to the
+ * example apps' modules (they import each other from examples/).
+ */
+const TEST_ENV = { PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn', PYTHONDONTWRITEBYTECODE: '1' };
+
 async function testFiles(filters: string[]): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, 'test'), { recursive: true, withFileTypes: true });
   return entries
@@ -47,7 +53,7 @@ async function runUnit(files: string[]): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...TEST_ENV },
   });
   return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
@@ -86,7 +92,7 @@ async function runFiles(files: string[]): Promise<number> {
       env: {
         ...process.env,
         PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
-        PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn',
+        ...TEST_ENV,
       },
     });
     const stop = (): void => void child.kill('SIGINT');
