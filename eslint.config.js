@@ -38,7 +38,7 @@ const NODE_BUILTINS = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'bench/node_modules/', 'lib/', '.tools/', '.phoenix/', 'bench/results/', 'examples/'] },
+  { ignores: ['node_modules/', 'bench/node_modules/', 'dist/', '.tools/', '.phoenix/', 'bench/results/', 'examples/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

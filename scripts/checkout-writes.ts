@@ -4,7 +4,8 @@
  * reports, logs, state and plans under the OS temp folder instead.
  *
  * Left out: the dependency and tool caches a run may fill on a fresh clone (`node_modules`,
- * `.tools` with the Temporal CLI, `.phoenix/venv` with the example apps' Python), `.git`, and
+ * `.tools` with the Temporal CLI, `.phoenix/venv` with the example apps' Python), the compiled CLI
+ * the runner rebuilds (`dist/`), `.git`, and
  * files git tracks (edited by hand while the suite runs; a test that changed one would show in
  * `git status` anyway).
  */
@@ -14,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 /** Paths (relative, `/`-separated) not listed, with everything under them. */
-const CACHES = new Set(['.git', 'node_modules', 'bench/node_modules', '.tools', '.phoenix/venv']);
+const CACHES = new Set(['.git', 'node_modules', 'bench/node_modules', '.tools', '.phoenix/venv', 'dist']);
 
 /** Relative path → "size:mtime" of every file and symlink in the checkout outside the caches. */
 export type CheckoutListing = Map<string, string>;

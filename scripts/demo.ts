@@ -6,11 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { groupIntoFamilies, missingInNew, parseFlaskInventory, parseOpenApi } from '../src/contracts/inventory.js';
+import { groupIntoFamilies, missingInNew, parseOpenApi } from '../src/contracts/inventory.js';
+import { readFlaskUrlMap } from '../src/contracts/flask-url-map.js';
 import { migrationOrder } from '../src/plan/index.js';
 import { computeCoverage, matrixHtml } from '../src/contracts/coverage.js';
 import { runContractSuite } from '../src/contracts/runner.js';
@@ -176,11 +175,9 @@ async function stories(
   const approver = stack.plan.approvers[0] ?? 'demo';
 
   say('Inventory of the legacy monolith (scripts/flask-url-map.py) and the migration order');
-  const { stdout: urlMap } = await promisify(execFile)(stack.python, [
-    path.join(ROOT, 'scripts', 'flask-url-map.py'),
-    path.join(ROOT, 'examples', 'legacy-flask', 'app.py'),
-  ]);
-  const endpoints = parseFlaskInventory(urlMap, 'url map').filter((e) => e.path !== '/healthz');
+  const endpoints = (
+    await readFlaskUrlMap({ app: path.join(ROOT, 'examples', 'legacy-flask', 'app.py'), python: stack.python })
+  ).filter((e) => e.path !== '/healthz');
   const groups = groupIntoFamilies(endpoints);
   const openapi = await request(`${stack.newServiceUrl}/openapi.json`);
   const missing = missingInNew(endpoints, parseOpenApi(await openapi.body.json(), 'openapi.json'));

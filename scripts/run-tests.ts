@@ -10,11 +10,14 @@
  * they need go to the OS temp folder.
  */
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
+import { bundleWorkflows } from '../src/worker/worker.js';
+import { buildCompiled } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
 import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
 
@@ -83,7 +86,16 @@ async function runFiles(files: string[]): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
-  const server = await startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' });
+  // One workflow bundle for every worker of the run, in-process or child: bundling costs each
+  // about 3 s of CPU, which the suite's two dozen workers would otherwise pay again and again.
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
+  const bundleFile = path.join(tmp, 'workflow-bundle.js');
+  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
+  await buildCompiled();
+  const [server] = await Promise.all([
+    startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' }),
+    bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),
+  ]);
   process.stderr.write(`Temporal dev server for this run on ${server.address}\n`);
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
@@ -92,6 +104,7 @@ async function runFiles(files: string[]): Promise<number> {
       env: {
         ...process.env,
         PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+        PHOENIX_WORKFLOW_BUNDLE: bundleFile,
         ...TEST_ENV,
       },
     });
@@ -103,6 +116,7 @@ async function runFiles(files: string[]): Promise<number> {
     );
   } finally {
     await server.stop();
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 

@@ -2,11 +2,16 @@
  * Router macro-benchmark: direct, nginx, a lean undici proxy, @fastify/http-proxy and the Phoenix
  * router (legacy mode, and shadow mode at 100% sampling), interleaved round-robin, both body
  * sizes, following TARGETS.md: proxy pinned to core 0, origin and a one-thread wrk on core 1,
- * keep-alive, c=32. Writes bench/results/router.json and prints a table.
+ * keep-alive, c=32. Then, at the same half-load rate, the router in shadow mode with 10% sampling
+ * against legacy mode (`sampled-shadow.ts`). Writes bench/results/router.json and prints a table.
  *
  * Run: `npm run bench:router [-- --quick] [--rounds 5] [--duration 6] [--connections 32]
  *       [--targets direct,nginx,lean-undici,fastify-proxy,phoenix,phoenix-shadow]
- *       [--warmup 3] [--half-load 4 | --no-half-load] [--no-malloc-check] [--load wrk|autocannon] [--out FILE]`
+ *       [--warmup 3] [--half-load 4 | --no-half-load] [--sampled-rounds 3 | --no-sampled]
+ *       [--no-malloc-check] [--load wrk|autocannon] [--out FILE]`
+ * Only the 10% shadow bar, in about two minutes: `npm run bench:router -- --only sampled`
+ * (saturated rounds of fastify-proxy and phoenix for the rate, 1 × 3 s unless given, then
+ * `--sampled-rounds` (3) fixed-rate rounds of `--half-load` (4) s per side and size).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +23,7 @@ import { ensureCommand, has, killAll, startNginx, startNode, version, type Peer 
 import { sampleTree } from './proc.js';
 import { TARGETS, medians, printReport, ratios, verdicts, REFERENCE, type RunRow, type Target } from './report.js';
 import { mallocCheck, type MallocCheck } from './malloc-check.js';
+import { measureSampledShadow, printSampled, useSampleRate, type SampledResult } from './sampled-shadow.js';
 import { GLIBC_TUNABLES } from './tunables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +40,10 @@ interface Settings {
   connections: number;
   warmupS: number;
   halfLoadS: number;
+  /** Rounds of the 10% shadow measurement; 0 skips it. */
+  sampledRounds: number;
+  /** Only the saturated rounds the rate needs and the 10% shadow measurement. */
+  onlySampled: boolean;
   mallocCheck: boolean;
   targets: Target[];
   load: LoadTool;
@@ -46,22 +56,30 @@ function parseArgs(argv: string[]): Settings {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const quick = argv.includes('--quick');
-  const targets = (get('targets')?.split(',') ?? [...TARGETS]) as Target[];
+  const only = get('only');
+  if (only !== undefined && only !== 'sampled') throw new Error(`unknown --only "${only}" (only: sampled)`);
+  const onlySampled = only === 'sampled';
+  const targets = (get('targets')?.split(',') ??
+    (onlySampled ? ['fastify-proxy', 'phoenix'] : [...TARGETS])) as Target[];
   for (const t of targets)
     if (!TARGETS.includes(t)) throw new Error(`unknown target "${t}" (targets: ${TARGETS.join(', ')})`);
   return {
     quick,
-    rounds: Number(get('rounds') ?? (quick ? 3 : 5)),
-    durationS: Number(get('duration') ?? (quick ? 2 : 6)),
+    rounds: Number(get('rounds') ?? (onlySampled ? 1 : quick ? 3 : 5)),
+    durationS: Number(get('duration') ?? (onlySampled ? 3 : quick ? 2 : 6)),
     connections: Number(get('connections') ?? 32),
-    warmupS: Number(get('warmup') ?? (quick ? 1 : 3)),
-    halfLoadS: argv.includes('--no-half-load') ? 0 : Number(get('half-load') ?? (quick ? 2 : 4)),
-    mallocCheck: !argv.includes('--no-malloc-check'),
+    warmupS: Number(get('warmup') ?? (quick || onlySampled ? 1 : 3)),
+    halfLoadS: argv.includes('--no-half-load') && !onlySampled ? 0 : Number(get('half-load') ?? (quick ? 2 : 4)),
+    sampledRounds: argv.includes('--no-sampled') ? 0 : Number(get('sampled-rounds') ?? 3),
+    onlySampled,
+    mallocCheck: !argv.includes('--no-malloc-check') && !onlySampled,
     targets,
     load: (get('load') as LoadTool | undefined) ?? 'wrk',
     out:
       get('out') ??
-      (quick ? join(os.tmpdir(), 'phoenix-router-quick.json') : join(root, 'bench', 'results', 'router.json')),
+      (quick || onlySampled
+        ? join(os.tmpdir(), `phoenix-router-${onlySampled ? 'sampled' : 'quick'}.json`)
+        : join(root, 'bench', 'results', 'router.json')),
   };
 }
 
@@ -142,9 +160,13 @@ async function main(): Promise<void> {
     startNode('fastify-proxy', 'fastify-proxy.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv),
   );
   await start('phoenix', () => startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv));
-  if (s.targets.includes('phoenix-shadow')) {
+  // The 10% measurement needs both routers even when the saturated rounds leave them out.
+  const sampledToo = s.sampledRounds > 0 && s.halfLoadS > 0;
+  if (sampledToo && !s.targets.includes('phoenix'))
+    peers.phoenix = await startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv);
+  if (s.targets.includes('phoenix-shadow') || sampledToo) {
     mirror = await startNode('mirror-origin', 'origin.ts', [], LOAD_CPU, nodeEnv);
-    await start('phoenix-shadow', async () => {
+    const startShadow = async (): Promise<Peer> => {
       const p = await startNode(
         'phoenix-shadow',
         'phoenix.ts',
@@ -154,7 +176,9 @@ async function main(): Promise<void> {
       );
       await setRoute(String(p.info.adminUrl), { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
       return p;
-    });
+    };
+    if (s.targets.includes('phoenix-shadow')) await start('phoenix-shadow', startShadow);
+    else peers['phoenix-shadow'] = await startShadow();
   }
   const portOf = (t: Target): number => (t === 'direct' ? origin.port : (peers[t] as Peer).port);
 
@@ -219,7 +243,7 @@ async function main(): Promise<void> {
   };
   const write = (
     complete: boolean,
-    extra: { halfLoad?: unknown; mallocCheck?: MallocCheck | { skipped: string } } = {},
+    extra: { halfLoad?: unknown; shadowSampled?: unknown; mallocCheck?: MallocCheck | { skipped: string } } = {},
   ): void => {
     const m = medians(rows);
     const rt = ratios(rows, SIZES, s.targets);
@@ -291,7 +315,7 @@ async function main(): Promise<void> {
   }
 
   let halfLoad: Record<string, unknown> | undefined;
-  if (s.halfLoadS > 0) {
+  if (s.halfLoadS > 0 && !s.onlySampled) {
     halfLoad = {
       method:
         "open-loop fixed-rate generator (bench/proxy/fixed-rate.ts, undici Pool, c connections) on the load core; latency from the scheduled send time; rate = half the slowest proxy's median saturated req/s, the same rate for every target",
@@ -338,6 +362,47 @@ async function main(): Promise<void> {
   }
   write(false, { halfLoad });
 
+  let shadowSampled: Record<string, unknown> | undefined;
+  const legacyPeer = peers.phoenix;
+  const shadowPeer = peers['phoenix-shadow'];
+  if (sampledToo && legacyPeer && shadowPeer) {
+    const adminUrl = String(shadowPeer.info.adminUrl);
+    await useSampleRate(adminUrl, FAMILY, 2);
+    const m = medians(rows);
+    const proxies = s.targets.filter((t) => t !== 'direct');
+    const results: SampledResult[] = [];
+    const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    for (const size of SIZES) {
+      const slowest = Math.min(...proxies.map((t) => m[size]?.[t]?.rps ?? Infinity));
+      if (!Number.isFinite(slowest)) continue;
+      results.push(
+        await measureSampledShadow({
+          size,
+          rate: Math.round(slowest / 2),
+          rateBasis: `half the slowest of ${proxies.join(', ')} (median saturated req/s of this run)`,
+          rounds: s.sampledRounds,
+          durationS: s.halfLoadS,
+          warmupS: 1,
+          connections: s.connections,
+          cpu: LOAD_CPU,
+          legacyPort: legacyPeer.port,
+          shadowPort: shadowPeer.port,
+          shadowAdminUrl: adminUrl,
+          family: FAMILY,
+          log,
+        }),
+      );
+    }
+    shadowSampled = {
+      method:
+        'fixed-rate open loop at the half-load rate; phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = median of per-round shadow ÷ legacy',
+      loadavgBefore,
+      loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
+      sizes: results,
+    };
+  }
+  write(false, { halfLoad, shadowSampled });
+
   let malloc: MallocCheck | { skipped: string } = { skipped: 'disabled (--no-malloc-check)' };
   if (s.mallocCheck) {
     malloc = await mallocCheck({
@@ -360,10 +425,11 @@ async function main(): Promise<void> {
   }
   for (const p of [...Object.values(peers), mirror, origin]) if (p) await p.stop();
 
-  write(true, { halfLoad, mallocCheck: malloc });
+  write(true, { halfLoad, shadowSampled, mallocCheck: malloc });
   const m = medians(rows);
   const rt = ratios(rows, SIZES, s.targets);
   printReport(m, rt, verdicts(rt, bytesOk, s.targets), SIZES, s.targets);
+  if (shadowSampled) printSampled(shadowSampled.sizes as SampledResult[]);
   if (halfLoad) {
     process.stdout.write('\np99 added vs direct at a fixed half-saturation rate (open loop):\n');
     for (const size of SIZES) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Medians, Ratios, Target, Verdict } from './report.js';
+import type { SampledResult } from './sampled-shadow.js';
 
 const file = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'results', 'router.json');
 const r = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -20,6 +21,7 @@ const r = JSON.parse(readFileSync(file, 'utf8')) as {
     { rate: number; addedVsDirect?: Record<string, { p50Us: number; p99Us: number }> } & Record<string, unknown>
   >;
   mallocCheck?: { rows?: Array<Record<string, number | string>> };
+  shadowSampled?: { loadavgBefore?: number[]; loadavgAfter?: number[]; sizes: SampledResult[] };
 };
 const out: string[] = [];
 const f = (x: number | undefined | null, d = 0): string =>
@@ -32,6 +34,7 @@ for (const [size, label] of [
   ['small', '≈300 B'],
   ['large', '64 KB'],
 ] as const) {
+  if (!r.medians[size]) continue;
   out.push(`**${label} JSON** (medians; "vs direct" is the median of per-round ratios)`, '');
   out.push(
     '| target | req/s | vs direct | p50 ms | p99 ms | CPU µs/req | faults/req | RSS MB |',
@@ -87,6 +90,25 @@ if (r.halfLoad) {
           )
           .join(' | ') +
         ' |',
+    );
+  }
+}
+if (r.shadowSampled?.sizes.length) {
+  const { loadavgBefore: before, loadavgAfter: after } = r.shadowSampled;
+  const load = before && `load average ${before.join(', ')} before it${after ? `, ${after.join(', ')} after` : ''}`;
+  out.push(
+    '',
+    `Shadow at 10% sampling, half load, against the same router in legacy mode${load ? ` (${load})` : ''}:`,
+    '',
+    '| size | rate | compared of sampled (per round) | legacy p99 ms | shadow p99 ms | p99 ratio (per round) | compared ≥ 95% | p99 ≤ 1.3× |',
+    '|---|---:|---|---:|---:|---|---|---|',
+  );
+  const verdict = (p: boolean | null | undefined): string => (p == null ? 'n/a' : p ? 'PASS' : '**FAIL**');
+  for (const x of r.shadowSampled.sizes) {
+    const shares = x.rounds.map((k) => `${k.compared}/${k.sampled}`).join(', ');
+    const ratios = x.rounds.map((k) => f(k.p99Ratio, 2)).join(', ');
+    out.push(
+      `| ${x.size} | ${x.rate}/s | ${f((x.comparedShare ?? NaN) * 100, 1)}% (${shares}) | ${f(x.legacyP99Us / 1000, 1)} | ${f(x.shadowP99Us / 1000, 1)} | ${f(x.p99Ratio, 2)}× (${ratios}) | ${verdict(x.verdicts[0]?.pass)} | ${verdict(x.verdicts[1]?.pass)} |`,
     );
   }
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
 import { CliError, ExitCode } from './output.js';
 import { PhoenixError } from '../lib/errors.js';
+import { register as registerInit } from './commands/init.js';
 import { register as registerPlan } from './commands/plan.js';
 import { register as registerDev } from './commands/dev.js';
 import { register as registerRouter } from './commands/router.js';
@@ -23,6 +24,7 @@ import { register as registerSetup } from './commands/setup.js';
 import { register as registerRoute } from './commands/route.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerInit,
   registerPlan,
   registerDev,
   registerSetup,

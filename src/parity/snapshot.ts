@@ -110,7 +110,19 @@ export interface FamilyStatsSnapshot {
   at: number;
   backends: { legacy: BackendFigures; new: BackendFigures };
   parity: ParityFigures;
-  shadow: { mirrored: number; dropped: number; errors: number; skippedUnsafe: number; skippedTooLarge: number };
+  /**
+   * What became of the requests picked for shadow comparison. `sampled` counts every request the
+   * sample rate picked (absent from routers before it was counted); `parity.samples ÷ sampled` is
+   * the share compared.
+   */
+  shadow: {
+    sampled?: number;
+    mirrored: number;
+    dropped: number;
+    errors: number;
+    skippedUnsafe: number;
+    skippedTooLarge: number;
+  };
   /** Safe requests answered by legacy after the new backend failed. */
   fallbacks: number;
   /**
@@ -148,7 +160,7 @@ export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
       latency: { legacy: { p50: null, p95: null }, new: { p50: null, p95: null }, test: emptyRankTest() },
       latencyTolerance: { ...DEFAULT_LATENCY_TOLERANCE },
     },
-    shadow: { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 },
+    shadow: { sampled: 0, mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 },
     fallbacks: 0,
     canary: { distinctUsers: 0 },
     clientLatency: emptyRankTest(),

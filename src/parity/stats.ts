@@ -32,7 +32,8 @@ const USER_BUCKETS = 10_000;
 /** The path a per-route latency difference is reported at. */
 export const LATENCY_PATH = '$latency';
 
-export type ShadowEvent = 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
+/** `sampled` counts every request the sample rate picked; the others say what became of some of them. */
+export type ShadowEvent = 'sampled' | 'mirrored' | 'dropped' | 'errors' | 'skippedUnsafe' | 'skippedTooLarge';
 
 class Backend {
   requests = 0;
@@ -97,6 +98,18 @@ function example(v: unknown): unknown {
   return `${text.slice(0, EXAMPLE_CHARS)}… (${text.length} chars)`;
 }
 
+/** A route flagged slower than the tolerance, untriaged or blocked (see {@link FamilyStats.slowRoutes}). Ms. */
+export interface SlowRoute {
+  route: string;
+  legacy: { p50: number | null; p95: number | null };
+  new: { p50: number | null; p95: number | null };
+  /** Hodges–Lehmann shift of new against legacy. */
+  shiftMs: number | null;
+  pValue: number;
+  /** The route's latency signature (`GET /x latency`). */
+  signature?: string;
+}
+
 /** A decision that takes a signature out of the count. */
 function setAside(d: TriageDecision | undefined): boolean {
   return d === 'accept' || d === 'noise';
@@ -120,7 +133,7 @@ export class FamilyStats {
   private routes = new Map<string, RouteFigures>();
   private comparedLegacy = new LatencyHistogram();
   private comparedNew = new LatencyHistogram();
-  private shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
+  private shadow = { sampled: 0, mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
   private fallbacks = 0;
   private buckets = new Uint8Array(USER_BUCKETS);
   private distinctBuckets = 0;
@@ -252,6 +265,31 @@ export class FamilyStats {
     return out;
   }
 
+  /**
+   * Routes flagged slower whose latency signature is not accepted or called noise, with their
+   * figures: the router marks their comparisons' records with a `latency` difference. Judging
+   * costs O(buckets) per route with new samples, so callers ask a few times a second, not per
+   * comparison.
+   */
+  slowRoutes(): SlowRoute[] {
+    const routes = [...this.routes].map(([route, r]) => r.parity(route, this.tolerance));
+    this.latencySignatures(routes);
+    const out: SlowRoute[] = [];
+    for (const r of routes) {
+      if (!r.latency.flagged || setAside(r.latency.decision)) continue;
+      const { legacy, new: candidate, test } = r.latency;
+      out.push({
+        route: r.route,
+        legacy: { ...legacy },
+        new: { ...candidate },
+        shiftMs: test.shiftMs,
+        pValue: test.pValue,
+        ...(r.latency.signature !== undefined ? { signature: r.latency.signature } : {}),
+      });
+    }
+    return out;
+  }
+
   recordShadow(event: ShadowEvent): void {
     this.shadow[event]++;
   }
@@ -345,7 +383,7 @@ export class FamilyStats {
     this.routes = new Map();
     this.comparedLegacy = new LatencyHistogram();
     this.comparedNew = new LatencyHistogram();
-    this.shadow = { mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
+    this.shadow = { sampled: 0, mirrored: 0, dropped: 0, errors: 0, skippedUnsafe: 0, skippedTooLarge: 0 };
     this.fallbacks = 0;
     this.buckets = new Uint8Array(USER_BUCKETS);
     this.distinctBuckets = 0;

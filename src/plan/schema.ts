@@ -6,7 +6,7 @@
  * Durations are written as `30s`, `10m`, `1h30m` or milliseconds and resolved to milliseconds.
  * The schema lives in `schema/`, one file per part of the plan; this module is its public face.
  */
-export { FAMILY_NAME } from './schema/primitives.js';
+export { APPROVER_PLACEHOLDER, FAMILY_NAME } from './schema/primitives.js';
 export { arrayRuleSchema, diffRulesSchema } from './schema/diff-rules.js';
 export type { DiffRules, DiffRulesInput } from './schema/diff-rules.js';
 export { adapterOpSchema, adapterSchema, STATUS_CONDITION } from './schema/adapters.js';

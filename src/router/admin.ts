@@ -65,6 +65,8 @@ export interface AdminDeps {
   comparisons(family: FamilyRuntime): { pending: number; done: number };
   /** Resolves once the family has no shadow sample pending. */
   comparisonsIdle(family: FamilyRuntime): Promise<void>;
+  /** The family's statistics were reset or its triage changed: which routes count as slow may have too. */
+  latencyChanged(family: FamilyRuntime): void;
   /** Replays recorded safe requests through the family's shadow comparison (see `replay.ts`). */
   replay(family: FamilyRuntime, body: ReplayBody): Promise<ReplayResult>;
 }
@@ -272,6 +274,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         });
       case 'DELETE stats':
         f.stats.reset(now);
+        deps.latencyChanged(f);
         return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
       case 'GET noise':
         return send(res, 200, { family: f.name, routes: f.noise.snapshot() });
@@ -303,6 +306,7 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         // The whole set replaces the last: pushing the same set again changes nothing.
         f.triage = body.decisions;
         f.stats.setTriage(f.triage);
+        deps.latencyChanged(f);
         return send(res, 200, { family: f.name, decisions: f.triage });
       }
       case 'POST replay': {

@@ -58,7 +58,10 @@ export class Ring<T> {
   }
 }
 
-/** A shadow comparison that differed, with secrets masked. */
+/**
+ * A shadow comparison that differed, or any comparison on a route flagged slower (its first
+ * difference is then of kind `latency`, and it is not counted as a mismatch), with secrets masked.
+ */
 export interface MismatchRecord {
   at: number;
   method: string;

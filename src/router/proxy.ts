@@ -426,6 +426,7 @@ export function createHandler(ctx: ProxyContext): (req: IncomingMessage, res: Se
   function legacyWithShadow(x: Exchange, fam: FamilyRuntime): void {
     const rate = fam.route.sampleRate;
     if (rate <= 0 || (rate < 1 && Math.random() >= rate)) return toLegacy(x, undefined);
+    fam.stats.recordShadow('sampled');
     const unsafe = !SAFE_METHODS.has(x.method);
     if (unsafe && !fam.plan.parity.mirrorUnsafe) {
       fam.stats.recordShadow('skippedUnsafe');

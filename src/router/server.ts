@@ -220,6 +220,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
       },
       comparisons: (f) => shadow.comparisons(families.indexOf(f)),
       comparisonsIdle: (f) => shadow.idle(families.indexOf(f)),
+      latencyChanged: (f) => shadow.latencyChanged(families.indexOf(f)),
       replay(f, body) {
         const index = families.indexOf(f);
         if (f.effectiveMode() !== 'shadow' && f.effectiveMode() !== 'canary')

@@ -3,6 +3,7 @@
  * transferred `ArrayBuffer` per batch: one copy, and no cloning of the socket buffers undici's
  * chunks are slices of.
  */
+import type { SlowRoute } from '../parity/stats.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
 
@@ -33,7 +34,11 @@ export interface WireJob extends Omit<CompareJob, 'body' | 'legacy' | 'candidate
 
 export type ShadowInbox =
   /** `buffer` is the transferred buffer the jobs' bodies are views into; it comes back in a `recycle` message. */
-  { type: 'jobs'; jobs: WireJob[]; buffer: ArrayBuffer } | { type: 'drain'; id: number } | { type: 'close' };
+  | { type: 'jobs'; jobs: WireJob[]; buffer: ArrayBuffer }
+  /** The family's routes flagged slower now (all of them; an empty list clears the flags). */
+  | { type: 'latency'; family: number; routes: SlowRoute[] }
+  | { type: 'drain'; id: number }
+  | { type: 'close' };
 
 export type ShadowOutbox =
   | { type: 'ready'; warning?: string }

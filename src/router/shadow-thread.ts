@@ -17,6 +17,7 @@ import { collect, type Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { MirrorQueue } from './mirror-queue.js';
 import { ShadowProgress } from './shadow-progress.js';
+import { SlowRoutes } from './slow-routes.js';
 import { withHost } from './upstream-host.js';
 import { identityFor, type SideIdentity } from './identity.js';
 import type { CompareJob, FamilyReport } from './shadow.js';
@@ -131,6 +132,7 @@ export class ShadowThread {
   private readonly progress: ShadowProgress;
   /** Unsafe mirrors waiting behind the one under way, by partition (see {@link submit}). */
   private readonly lanes = new Map<string, CapturedExchange[]>();
+  private readonly slowRoutes: SlowRoutes;
 
   constructor(o: ShadowThreadOptions) {
     // First, so a missing credential variable stops the router before anything starts.
@@ -138,6 +140,7 @@ export class ShadowThread {
     this.o = o;
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
     this.trickledAt = new Float64Array(o.families.length).fill(-Infinity);
+    this.slowRoutes = new SlowRoutes(o.families);
     this.progress = new ShadowProgress(o.families.length);
     if (o.maxBusy < 1) {
       let last = performance.eventLoopUtilization();
@@ -285,6 +288,20 @@ export class ShadowThread {
     else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
   }
 
+  /**
+   * Judges family `family`'s slow routes now and tells the shadow thread if they changed: after a
+   * triage decision (an accepted latency signature stops marking records) or a statistics reset.
+   */
+  latencyChanged(family: number): void {
+    this.slowRoutes.judge(family, this.post());
+  }
+
+  /** Sends to the shadow thread; undefined while it is down. */
+  private post(): ((m: ShadowInbox) => void) | undefined {
+    const w = this.worker;
+    return w && ((m) => w.postMessage(m));
+  }
+
   /** Resolves once every submitted mirror has finished and its report was merged. */
   async drained(): Promise<void> {
     await this.mirrors.drained();
@@ -302,6 +319,7 @@ export class ShadowThread {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.loadTimer);
+    this.slowRoutes.close();
     const w = this.worker;
     if (!w) return;
     await this.drained();
@@ -322,6 +340,7 @@ export class ShadowThread {
       counters: this.counters.buffer,
     });
     w.unref();
+    this.slowRoutes.restarted();
     w.on('message', (m: ShadowOutbox) => this.receive(m));
     w.on('error', (err) =>
       this.o.log.error({ err }, 'the shadow thread failed; samples are dropped until it restarts'),
@@ -430,6 +449,7 @@ export class ShadowThread {
         for (const [i, report] of m.families) {
           const fam = this.o.families[i];
           if (fam) merge(fam, report);
+          if (fam && report.comparisons.length > 0) this.slowRoutes.compared(i, () => this.post());
           this.progress.reported(i, report.finished);
         }
         return;

@@ -68,6 +68,11 @@ port.on('message', (msg: ShadowInbox) => {
       }
       return;
     }
+    case 'latency': {
+      const fam = families[msg.family];
+      if (fam) fam.slowRoutes = new Map(msg.routes.map((r) => [r.route, r]));
+      return;
+    }
     case 'drain':
       void queue.drained().then(() => {
         if (timer) clearTimeout(timer);

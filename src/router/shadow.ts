@@ -19,6 +19,7 @@ import {
   type HttpSnapshot,
   type NoisePath,
 } from '../parity/index.js';
+import { LATENCY_PATH, type SlowRoute } from '../parity/stats.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
@@ -110,6 +111,11 @@ export class ShadowFamily {
   readonly routeKeys = new RouteKeys();
   /** Noise changed since the last report. */
   noiseChanged = false;
+  /**
+   * Routes the router thread flagged slower (untriaged or blocked), by route key: their
+   * comparisons are recorded with a `latency` difference. Replaced whole by each `latency` message.
+   */
+  slowRoutes = new Map<string, SlowRoute>();
   private readonly noiseWarmup = new Map<string, number>();
   /** Second legacy requests under way, by route. */
   private readonly lessons = new Map<string, Set<Promise<void>>>();
@@ -302,8 +308,23 @@ export async function judge(
   });
   if (result.informational.length > 0)
     report().informational.push(recordOf(job, path, route, result.informational, legacyFinal, candidate));
-  if (result.equal) return;
-  report().mismatches.push(recordOf(job, path, route, result.differences, legacyFinal, candidate));
+  // A slow route's comparisons are kept as records even when the answers agree; the latency
+  // difference is not in the comparison above, so it never counts as a mismatch.
+  const slow = fam.slowRoutes.size === 0 ? undefined : fam.slowRoutes.get(route);
+  if (result.equal && slow === undefined) return;
+  const found = result.equal ? [] : result.differences;
+  const differences = slow ? [latencyDifference(job, slow), ...found] : found;
+  report().mismatches.push(recordOf(job, path, route, differences, legacyFinal, candidate));
+}
+
+/** The `latency` difference of a comparison on a route flagged slower: this request's times and the route's figures. */
+function latencyDifference(job: CompareJob, slow: SlowRoute): Difference {
+  return {
+    path: LATENCY_PATH,
+    kind: 'latency',
+    legacy: { ms: job.legacyMs, p50: slow.legacy.p50, p95: slow.legacy.p95 },
+    candidate: { ms: job.newMs, p50: slow.new.p50, p95: slow.new.p95, shiftMs: slow.shiftMs, pValue: slow.pValue },
+  };
 }
 
 /** Keeps a sampled request without its credentials, noting when some were dropped (a replay needs them supplied). */

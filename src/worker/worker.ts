@@ -2,22 +2,20 @@
  * Builds the Phoenix worker: the migration workflows plus the activities, on task queue
  * `phoenix`. Shared by `phoenix worker`, the demo and the tests.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@temporalio/common';
-import {
-  Worker,
-  bundleWorkflowCode,
-  type NativeConnection,
-  type WorkflowBundleWithSourceMap,
-} from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 export { TASK_QUEUE };
 
-/** Entry of the workflow bundle. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Entry of the workflow bundle: the TypeScript source, or its compiled copy next to this module. */
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../workflows/index.ts' : '../workflows/index.js', import.meta.url),
+);
 
 export interface PhoenixWorkerOptions {
   connection: NativeConnection;
@@ -26,19 +24,23 @@ export interface PhoenixWorkerOptions {
   /** @default "phoenix" */
   taskQueue?: string;
   activities?: ActivityDeps;
-  /** A prebuilt bundle (tests build one per file); built from WORKFLOWS_PATH when absent. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** A prebuilt bundle; {@link bundleWorkflows} when absent. */
+  workflowBundle?: WorkflowBundle;
   /** Cached workflows; 0 forces a replay on every task. @default SDK default */
   maxCachedWorkflows?: number;
   identity?: string;
 }
 
 /**
- * Bundles the workflow code once (a few seconds); pass the result to every worker of a process.
+ * Bundles the workflow code (about 3 s of CPU); pass the result to every worker of a process.
+ * With `PHOENIX_WORKFLOW_BUNDLE` set, reads that file instead: a bundle built once for many
+ * processes (the test runner does this), which must come from the same source as this process.
  * webpack's report goes to `logger` at info level; without one, only its warnings and errors are
  * shown (on stderr).
  */
-export function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundle> {
+  const prebuilt = process.env.PHOENIX_WORKFLOW_BUNDLE;
+  if (prebuilt) return { code: await readFile(prebuilt, 'utf8') };
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: logger ?? { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
@@ -51,7 +53,7 @@ export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<W
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
     activities: createActivities(opts.activities),
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflows()),
     ...(opts.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     // When a worker dies, its sticky queue holds the next workflow task until this times out; a
     // short wait lets another worker finish a rollback in seconds (the cost is a replay when a

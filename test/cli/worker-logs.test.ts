@@ -37,7 +37,7 @@ interface RunningWorker {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startWorker(taskQueue: string, ...extra: string[]): RunningWorker {
+function startWorker(taskQueue: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): RunningWorker {
   let out = '';
   let err = '';
   const child = spawn(
@@ -52,7 +52,13 @@ function startWorker(taskQueue: string, ...extra: string[]): RunningWorker {
       ...extra,
     ],
     {
-      env: { ...process.env, TEMPORAL_ADDRESS: t.address, PHOENIX_LOG_LEVEL: 'info', PHOENIX_ADMIN_TOKEN: 'unused' },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: t.address,
+        PHOENIX_LOG_LEVEL: 'info',
+        PHOENIX_ADMIN_TOKEN: 'unused',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -138,7 +144,10 @@ families:
 });
 
 test("--verbose adds webpack's report on the workflow bundle, as a pino record", async () => {
-  const w = startWorker(`worker-logs-v-${process.pid}-${Date.now()}`, '--verbose');
+  // It bundles the workflows itself, rather than loading the test run's prebuilt bundle.
+  const w = startWorker(`worker-logs-v-${process.pid}-${Date.now()}`, ['--verbose'], {
+    PHOENIX_WORKFLOW_BUNDLE: undefined,
+  });
   try {
     await waitFor('the worker to run', () => w.stdout().includes('"worker running"'), { timeoutMs: 60_000 });
   } finally {

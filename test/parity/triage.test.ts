@@ -162,4 +162,40 @@ describe('signatures in the family statistics', () => {
       blocked.reasons.join('; '),
     );
   });
+
+  test('the routes whose comparisons are recorded with a latency difference: flagged, not accepted or noise', () => {
+    const st = new FamilyStats(0);
+    for (let i = 0; i < 400; i++) {
+      const slow = i % 2 === 0;
+      st.recordComparison(
+        slow ? READ : CREATE,
+        { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+        20 + (i % 7),
+        20 + (i % 7) + (slow ? 150 : 0),
+        1000 + i,
+      );
+    }
+    const [slow, ...others] = st.slowRoutes();
+    assert.deepEqual(others, [], 'the route as fast on both is not slow');
+    assert.equal(slow?.route, READ);
+    assert.ok(slow.new.p50! - slow.legacy.p50! > 140, JSON.stringify(slow));
+    assert.ok(slow.shiftMs! > 140 && slow.pValue < 0.05, JSON.stringify(slow));
+    const id = st.signatureCounts().find((s) => s.kind === 'latency')!.id;
+    assert.equal(slow.signature, id);
+    assert.equal(st.snapshot(9000).parity.mismatches, 0, 'a slow route adds no mismatch');
+
+    st.setTriage([{ id, decision: 'block' }]);
+    assert.deepEqual(
+      st.slowRoutes().map((r) => r.route),
+      [READ],
+      'blocked: still recorded',
+    );
+    for (const decision of ['accept', 'noise'] as const) {
+      st.setTriage([{ id, decision }]);
+      assert.deepEqual(st.slowRoutes(), [], `${decision}: no longer recorded`);
+    }
+    st.reset(10_000);
+    st.setTriage([]);
+    assert.deepEqual(st.slowRoutes(), [], 'a new window starts with no slow route');
+  });
 });

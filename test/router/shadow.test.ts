@@ -296,9 +296,9 @@ describe('shadow', () => {
       }
       const s = (await a4.getStats('users')).stats.shadow;
       assert.deepEqual(
-        [s.mirrored, s.dropped],
-        [1, 2],
-        'one sample let through while busy (the trickle), the others dropped',
+        [s.sampled, s.mirrored, s.dropped],
+        [3, 1, 2],
+        'every request sampled; one let through while busy (the trickle), the others dropped',
       );
       const o = (await a4.getStats('orders')).stats.shadow;
       assert.deepEqual([o.mirrored, o.dropped], [1, 1], 'the other family has a trickle of its own');
@@ -328,6 +328,7 @@ describe('shadow', () => {
       for (let i = 0; i < 6; i++) await (await request(`${r2.url}/api/users/7`)).body.dump();
       assert.ok(Date.now() - t0 < 2000, 'clients were answered while mirrors were stuck');
       const s = (await a2.getStats('users')).stats.shadow;
+      assert.equal(s.sampled, 6, 'every request was sampled');
       assert.equal(s.mirrored, 2, 'one running and one waiting');
       assert.equal(s.dropped, 4);
     } finally {

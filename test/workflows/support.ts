@@ -7,8 +7,9 @@ import http from 'node:http';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { loadPlan, type Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 
@@ -78,16 +79,22 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
   };
 }
 
-/** Sends GETs for the family through the router until stopped. */
+/**
+ * Sends GETs for the family through the router until stopped, at a steady `rate` (requests per
+ * second, all loops together). A bounded rate gives the gates their evidence without spending the
+ * machine's CPU on traffic the worker and the Temporal server need. @default rate 200
+ */
 export function driveTraffic(
   routerUrl: string,
-  { concurrency = 2, withList = false } = {},
+  { concurrency = 2, withList = false, rate = 200 } = {},
 ): { stop(): Promise<void>; sent: () => number; failed: () => number } {
   let running = true;
   let sent = 0;
   let failed = 0;
+  const gapMs = (1000 * concurrency) / rate;
   const loop = async (worker: number): Promise<void> => {
     let i = worker;
+    let due = performance.now();
     while (running) {
       i = (i + 1) % 50;
       try {
@@ -99,6 +106,10 @@ export function driveTraffic(
         failed += 1;
       }
       sent += 1;
+      due += gapMs;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      else due = performance.now();
     }
   };
   const loops = Array.from({ length: concurrency }, (_, k) => loop(k));
@@ -207,9 +218,9 @@ export async function startStack(o: PlanOverrides = {}): Promise<Stack> {
   };
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** The workflow bundle, built once per test file. */
-export async function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+let bundle: Promise<WorkflowBundle> | undefined;
+/** The workflow bundle: the test run's prebuilt one (`npm test`), else built once per test file. */
+export async function workflowBundle(): Promise<WorkflowBundle> {
   const { bundleWorkflows } = await import('../../src/worker/worker.js');
   bundle ??= bundleWorkflows();
   return bundle;

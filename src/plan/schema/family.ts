@@ -4,7 +4,7 @@ import { diffOverrideSchema, diffRulesSchema } from './diff-rules.js';
 import { adapterSchema } from './adapters.js';
 import { identitySchema, preserveHostSchema } from './identity.js';
 import { guardSchema, parityGateSchema, rampSchema, sloSchema } from './gates.js';
-import { duration, familyName, routePattern, url } from './primitives.js';
+import { approverName, duration, familyName, routePattern, url } from './primitives.js';
 
 export const stickySchema = z.union([
   z.strictObject({ header: z.string().min(1) }),
@@ -15,7 +15,7 @@ export type StickyKey = z.infer<typeof stickySchema>;
 
 export const approvalSchema = z.strictObject({
   /** Who may approve or reject (CLI user names, Slack user ids `U…`, or emails). Falls back to the plan's. */
-  approvers: z.array(z.string().min(1)).optional(),
+  approvers: z.array(approverName).optional(),
   /** How long an approval may wait. @default 24h */
   timeout: duration.default(86_400_000),
   /** What an approval timeout does: `reject` rolls back, `wait` keeps waiting and reminds. @default reject */

@@ -3,7 +3,7 @@ import type { TriageEntry } from '../../parity/signature.js';
 import { z } from 'zod';
 import { diffOverrideSchema } from './diff-rules.js';
 import { familySchema } from './family.js';
-import { familyName, url } from './primitives.js';
+import { approverName, familyName, url } from './primitives.js';
 import { routerSettingsSchema } from './router.js';
 
 const planObjectSchema = z.strictObject({
@@ -16,7 +16,7 @@ const planObjectSchema = z.strictObject({
   /** The router's settings. @default every field's own default */
   router: routerSettingsSchema.default(routerSettingsSchema.parse({})),
   /** Who may approve for every family (families may name their own). @default [] */
-  approvers: z.array(z.string().min(1)).default([]),
+  approvers: z.array(approverName).default([]),
   slack: z
     .strictObject({
       /** Channel for approval requests and notices. */

@@ -70,3 +70,18 @@ export const confidence = z
   .number()
   .min(0.5, 'expected a confidence between 0.5 and 0.9999 (0.95 = 95%)')
   .max(0.9999, 'expected a confidence between 0.5 and 0.9999 (0.95 = 95%)');
+
+/**
+ * What `phoenix init` writes where the approvers belong, so the plan cannot be used until someone
+ * names them: an approver equal to it is refused with a message saying what to write instead.
+ */
+export const APPROVER_PLACEHOLDER = 'REPLACE-ME (who may approve)';
+
+/** Someone who may approve: a CLI user name, a Slack user id (`U…`) or an email. */
+export const approverName = z
+  .string()
+  .min(1)
+  .refine(
+    (v) => v !== APPROVER_PLACEHOLDER,
+    'replace the placeholder written by `phoenix init` with who may approve ramps and cutovers: CLI user names, Slack user ids (U…) or emails',
+  );

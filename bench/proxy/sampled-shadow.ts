@@ -1,0 +1,185 @@
+/**
+ * The TARGETS.md shadow bar at half load: with 10% sampling, the router compares ≥ 95% of the
+ * requests it sampled, and the client's p99 stays ≤ 1.3× the p99 of the same router in legacy
+ * mode. Each round runs the open-loop fixed-rate generator at one rate against the Phoenix router
+ * in legacy mode and against a second Phoenix router in shadow mode (the order alternates by
+ * round); the shadow router's statistics window is reset before its run, and once its comparisons
+ * have drained, `stats.parity.samples ÷ stats.shadow.sampled` is the share compared.
+ */
+import { PATHS, type Size } from './bodies.js';
+import { runFixedRate, type RateResult } from './load.js';
+import { median } from './report.js';
+
+/** The bar's sample rate. */
+export const SAMPLE_RATE = 0.1;
+/** Share of sampled requests that must be compared. */
+export const MIN_COMPARED = 0.95;
+/** Largest client p99 in shadow mode, as a multiple of legacy mode's. */
+export const MAX_P99_RATIO = 1.3;
+
+export interface SampledRound {
+  round: number;
+  legacy: RateResult;
+  shadow: RateResult;
+  /** From the shadow router's `stats.shadow` and `stats.parity` over its run (warm-up included). */
+  sampled: number;
+  compared: number;
+  dropped: number;
+  skippedTooLarge: number;
+  errors: number;
+  comparedShare: number | null;
+  p99Ratio: number | null;
+}
+
+export interface SampledResult {
+  size: Size;
+  rate: number;
+  /** How `rate` was chosen. */
+  rateBasis: string;
+  sampleRate: number;
+  rounds: SampledRound[];
+  /** Medians over rounds. */
+  comparedShare: number | null;
+  p99Ratio: number | null;
+  legacyP99Us: number;
+  shadowP99Us: number;
+  verdicts: { bar: string; value: number | null; threshold: string; pass: boolean | null }[];
+}
+
+export interface SampledOptions {
+  size: Size;
+  rate: number;
+  rateBasis: string;
+  rounds: number;
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  cpu: string;
+  /** The router in legacy mode. */
+  legacyPort: number;
+  /** The router in shadow mode and its admin API. */
+  shadowPort: number;
+  shadowAdminUrl: string;
+  family: string;
+  log: (m: string) => void;
+}
+
+async function admin(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(`${base.replace(/\/$/, '')}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status >= 300) throw new Error(`${method} ${path} → ${r.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+/** Puts the shadow router's family in shadow mode at {@link SAMPLE_RATE}. */
+export async function useSampleRate(adminUrl: string, family: string, version: number): Promise<void> {
+  await admin(adminUrl, 'PUT', `/v1/families/${family}/route`, {
+    mode: 'shadow',
+    percent: 0,
+    version,
+    sampleRate: SAMPLE_RATE,
+  });
+}
+
+interface StatsAnswer {
+  stats: {
+    shadow: { sampled?: number; dropped: number; skippedTooLarge: number; errors: number };
+    parity: { samples: number };
+  };
+}
+
+const r3 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+
+/** Runs the rounds at one size and judges them against the bar. */
+export async function measureSampledShadow(o: SampledOptions): Promise<SampledResult> {
+  const fam = `/v1/families/${o.family}`;
+  const rounds: SampledRound[] = [];
+  const opts = (port: number) => ({
+    url: `http://127.0.0.1:${port}${PATHS[o.size]}`,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    connections: o.connections,
+    cpu: o.cpu,
+    rate: o.rate,
+  });
+  const run = (port: number): Promise<RateResult> => runFixedRate(opts(port));
+  // One unrecorded run each first: in `--only sampled` the shadow router has served nothing yet.
+  for (const port of [o.legacyPort, o.shadowPort]) await runFixedRate({ ...opts(port), durationS: 2 });
+  for (let round = 1; round <= o.rounds; round++) {
+    let legacy: RateResult | undefined;
+    if (round % 2 === 1) legacy = await run(o.legacyPort);
+    await admin(o.shadowAdminUrl, 'DELETE', `${fam}/stats`);
+    const shadow = await run(o.shadowPort);
+    // Comparisons still under way belong to this run; the admin API waits for them (at most 30 s).
+    await admin(o.shadowAdminUrl, 'GET', `${fam}/comparisons?wait=30000`);
+    const { stats } = (await admin(o.shadowAdminUrl, 'GET', `${fam}/stats`)) as StatsAnswer;
+    legacy ??= await run(o.legacyPort);
+    const sampled = stats.shadow.sampled ?? NaN;
+    const row: SampledRound = {
+      round,
+      legacy,
+      shadow,
+      sampled,
+      compared: stats.parity.samples,
+      dropped: stats.shadow.dropped,
+      skippedTooLarge: stats.shadow.skippedTooLarge,
+      errors: stats.shadow.errors,
+      comparedShare: r3(sampled > 0 ? stats.parity.samples / sampled : NaN),
+      p99Ratio: r3(legacy.p99Us > 0 ? shadow.p99Us / legacy.p99Us : NaN),
+    };
+    rounds.push(row);
+    o.log(
+      `10% shadow ${o.size} @ ${o.rate}/s round ${round}: p99 legacy ${(legacy.p99Us / 1000).toFixed(2)} ms, ` +
+        `shadow ${(shadow.p99Us / 1000).toFixed(2)} ms (${row.p99Ratio}×); compared ${row.compared} of ${sampled} sampled` +
+        ` (${row.comparedShare === null ? '-' : (row.comparedShare * 100).toFixed(1)}%), dropped ${row.dropped}`,
+    );
+  }
+  const med = (xs: (number | null)[]): number | null =>
+    r3(median(xs.filter((x): x is number => x !== null && Number.isFinite(x))));
+  const comparedShare = med(rounds.map((r) => r.comparedShare));
+  const p99Ratio = med(rounds.map((r) => r.p99Ratio));
+  const label = o.size === 'small' ? '≈300 B' : '64 KB';
+  return {
+    size: o.size,
+    rate: o.rate,
+    rateBasis: o.rateBasis,
+    sampleRate: SAMPLE_RATE,
+    rounds,
+    comparedShare,
+    p99Ratio,
+    legacyP99Us: median(rounds.map((r) => r.legacy.p99Us)),
+    shadowP99Us: median(rounds.map((r) => r.shadow.p99Us)),
+    verdicts: [
+      {
+        bar: `shadow 10% at half load compares ≥ 95% of sampled requests (${label})`,
+        value: comparedShare,
+        threshold: `>= ${MIN_COMPARED}`,
+        pass: comparedShare === null ? null : comparedShare >= MIN_COMPARED,
+      },
+      {
+        bar: `shadow 10% at half load: client p99 ≤ 1.3× legacy mode's (${label})`,
+        value: p99Ratio,
+        threshold: `<= ${MAX_P99_RATIO}`,
+        pass: p99Ratio === null ? null : p99Ratio <= MAX_P99_RATIO,
+      },
+    ],
+  };
+}
+
+/** Prints the measurement and its verdicts. */
+export function printSampled(results: readonly SampledResult[]): void {
+  const log = (s = ''): void => void process.stdout.write(`${s}\n`);
+  log('\nshadow at 10% sampling, half load (open loop), vs the same router in legacy mode:');
+  for (const r of results) {
+    log(
+      `  ${r.size} @ ${r.rate}/s: compared ${r.comparedShare === null ? '-' : (r.comparedShare * 100).toFixed(1)}% of sampled; ` +
+        `client p99 ${(r.shadowP99Us / 1000).toFixed(2)} ms vs legacy ${(r.legacyP99Us / 1000).toFixed(2)} ms (${r.p99Ratio ?? '-'}×)`,
+    );
+    for (const v of r.verdicts)
+      log(`    ${v.pass === null ? 'n/a ' : v.pass ? 'PASS' : 'FAIL'}  ${v.bar}: ${v.value ?? '-'} (${v.threshold})`);
+  }
+}
