@@ -15,7 +15,8 @@ import { computeCoverage, matrixHtml } from '../src/contracts/coverage.js';
 import { runContractSuite } from '../src/contracts/runner.js';
 import { createRouterAdminClient } from '../src/router/client.js';
 import type { MigrationProgress } from '../src/workflows/messages.js';
-import { ROOT, startDemoStack, type DemoStack } from './demo/stack.js';
+import { keepInstructions, planForRunningStack, writeRunningPlan } from './demo/running-stack.js';
+import { DEMO_PLAN, ROOT, startDemoStack, type DemoStack } from './demo/stack.js';
 import { runStory } from './demo/story.js';
 import { startTraffic, type TrafficRoute } from './demo/traffic.js';
 
@@ -27,7 +28,9 @@ after a regression at 25%. Everything it starts is stopped on exit or Ctrl-C.
 Options:
   --yes               approve every step automatically (after --approve-after) so the demo runs unattended
   --approve-after MS  pause before an automatic approval (default 1500)
-  --keep              leave everything running at the end to explore the Temporal UI; Ctrl-C stops it
+  --keep              leave everything running at the end; prints every address, the admin token
+                      (unless PHOENIX_ADMIN_TOKEN is set) and commands to go on with, and writes
+                      .phoenix/demo/plan.yaml with the ports in use; Ctrl-C stops it
   --temporal-port N   Temporal gRPC port (default 7233; an existing server there is reused)
   --ui-port N         Temporal Web UI port (default 8233)
   --router-port N     router port (default 8080)
@@ -43,6 +46,8 @@ user listed in PHOENIX_DEMO_SLACK_APPROVERS (Slack ids or emails, comma-separate
 
 const MIGRATED = 'users';
 const REGRESSED = 'reports';
+/** A family the stories leave on legacy: `--keep` suggests trying it by hand. */
+const UNTOUCHED = 'orders';
 
 const TRAFFIC: TrafficRoute[] = [
   { method: 'GET', path: '/api/users?page={page}', weight: 2 },
@@ -121,13 +126,39 @@ async function main(): Promise<number> {
       `\nTotal demo time ${((Date.now() - started) / 1000).toFixed(0)} s. Requests sent ${traffic.stats.sent}; GETs that failed for users: ${traffic.stats.failedGets}. Logs: ${stack.logDir}`,
     );
     if (values.keep) {
-      say(`--keep: everything stays up. Temporal UI ${stack.uiUrl}, router ${stack.routerUrl}. Ctrl-C to stop.`);
+      await keep(stack);
       await new Promise(() => {});
     }
   } finally {
     await shutdown();
   }
   return ok ? 0 : 1;
+}
+
+/** `--keep`: the plan for the running stack, then every address and the commands that work on it. */
+async function keep(stack: DemoStack): Promise<void> {
+  const planFile = path.join(ROOT, '.phoenix', 'demo', 'plan.yaml');
+  await writeRunningPlan(planFile, planForRunningStack(stack.planText, path.dirname(DEMO_PLAN), stack.stateFile));
+  const k = keepInstructions(
+    {
+      routerUrl: stack.routerUrl,
+      adminUrl: stack.adminUrl,
+      legacyUrl: stack.legacyUrl,
+      newUrl: stack.newServiceUrl,
+      temporalAddress: stack.temporalAddress,
+      uiUrl: stack.uiUrl,
+      adminToken: stack.adminToken,
+      tokenFromEnv: stack.tokenFromEnv,
+    },
+    planFile,
+    process.cwd(),
+    { shadow: UNTOUCHED, migrate: UNTOUCHED },
+  );
+  // On stdout for the user, never through a logger: the token is a secret.
+  say('\n--keep: everything stays up until Ctrl-C.');
+  for (const line of k.summary) say(`  ${line}`);
+  say('\nIn another terminal, from this folder:');
+  for (const line of [...k.env, ...k.commands]) say(`  ${line}`);
 }
 
 async function stories(

@@ -5,6 +5,9 @@
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
  * Temporal server, no Python apps and no child processes (see {@link isUnit}).
+ *
+ * Either way the run fails when the tests wrote into the checkout (see checkout-writes.ts): files
+ * they need go to the OS temp folder.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,8 +19,15 @@ import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.j
 import { bundleWorkflows } from '../src/worker/worker.js';
 import { buildCompiled } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
+import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * For every test process and what it starts: quieter logs, and no `__pycache__` next to the
+ * example apps' modules (they import each other from examples/).
+ */
+const TEST_ENV = { PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn', PYTHONDONTWRITEBYTECODE: '1' };
 
 async function testFiles(filters: string[]): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, 'test'), { recursive: true, withFileTypes: true });
@@ -46,9 +56,19 @@ async function runUnit(files: string[]): Promise<number> {
   const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit], {
     cwd: ROOT,
     stdio: 'inherit',
-    env: { ...process.env, PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn' },
+    env: { ...process.env, ...TEST_ENV },
   });
   return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+/** The run's exit code, failed when the tests left files in the checkout. */
+async function checked(code: number, before: CheckoutListing): Promise<number> {
+  const writes = await checkoutWrites(ROOT, before);
+  if (writes.length === 0) return code;
+  process.stderr.write(
+    `\nthe tests wrote into the checkout (they must write under the OS temp folder):\n${writes.map((w) => `  ${w}\n`).join('')}`,
+  );
+  return code || 1;
 }
 
 async function main(): Promise<number> {
@@ -60,6 +80,11 @@ async function main(): Promise<number> {
   }
   // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
   await buildCompiled();
+  const before = await listCheckout(ROOT);
+  return checked(await runFiles(files), before);
+}
+
+async function runFiles(files: string[]): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -80,7 +105,7 @@ async function main(): Promise<number> {
         ...process.env,
         PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
         PHOENIX_WORKFLOW_BUNDLE: bundleFile,
-        PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn',
+        ...TEST_ENV,
       },
     });
     const stop = (): void => void child.kill('SIGINT');

@@ -16,8 +16,13 @@ if (!Number.isInteger(families) || families < 1) {
   process.stderr.write(`--families: expected a whole number ≥ 1, got "${values.families}"\n`);
   process.exit(2);
 }
-const result = await runScale({ families, log: (l) => process.stderr.write(`${l}\n`) });
-const out = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'results', 'scale.json');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const result = await runScale({
+  families,
+  workerLog: path.join(root, '.phoenix', 'logs', 'bench-scale-worker.log'),
+  log: (l) => process.stderr.write(`${l}\n`),
+});
+const out = path.join(root, 'bench', 'results', 'scale.json');
 await writeFile(
   out,
   `${JSON.stringify({ measuredAt: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, ...result }, null, 2)}\n`,

@@ -28,6 +28,8 @@ export interface ScaleOptions {
   temporalAddress?: string;
   /** Give up after this long (ms). @default 600000 */
   timeoutMs?: number;
+  /** File for the worker's output. @default worker.log in the run's temp folder, removed with it */
+  workerLog?: string;
   log?: (line: string) => void;
 }
 
@@ -146,7 +148,7 @@ ${families.join('\n')}
       address = server.address;
     }
     const taskQueue = `scale-${process.pid}-${Date.now()}`;
-    const logFile = path.join(ROOT, '.phoenix', 'logs', 'bench-scale-worker.log');
+    const logFile = o.workerLog ?? path.join(dir, 'worker.log');
     await mkdir(path.dirname(logFile), { recursive: true });
     const logFd = await open(logFile, 'w');
     cleanups.push(() => logFd.close());

@@ -8,21 +8,22 @@ import { pino } from 'pino';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { createWriteStream } from 'node:fs';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { startDevServer, portAnswers, type RunningDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { connectClient, connectWorkerConnection } from '../../src/lib/temporal.js';
 import { createLogger } from '../../src/lib/logger.js';
+import { bundlerLogger, installSdkLogging } from '../../src/lib/sdk-logger.js';
 import { parsePlan, type Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { bundleWorkflows, createPhoenixWorker } from '../../src/worker/worker.js';
 import { ensurePythonEnv, startPythonApp } from '../python-env.js';
+import { withPorts } from './running-stack.js';
 import { slackFromEnv } from '../../src/slack/env.js';
 import { startSlackInbound } from '../../src/slack/inbound.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEMO_PLAN = path.join(ROOT, 'examples', 'demo-plan.yaml');
+export const DEMO_PLAN = path.join(ROOT, 'examples', 'demo-plan.yaml');
 
 export interface DemoOptions {
   temporalPort: number;
@@ -36,10 +37,19 @@ export interface DemoOptions {
 
 export interface DemoStack {
   plan: Plan;
+  /** The demo plan's text with the ports in use (read from {@link DEMO_PLAN}). */
+  planText: string;
+  /** The router's flag state file. */
+  stateFile: string;
+  legacyUrl: string;
+  /** Temporal's gRPC address. */
+  temporalAddress: string;
   client: Client;
   routerUrl: string;
   adminUrl: string;
   adminToken: string;
+  /** The token is the caller's `PHOENIX_ADMIN_TOKEN` (else one made up for this run). */
+  tokenFromEnv: boolean;
   uiUrl: string;
   newServiceUrl: string;
   /** Approvals go to Slack. */
@@ -92,12 +102,13 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
 
     if (await portAnswers('127.0.0.1', o.routerPort))
       throw new Error(`port ${o.routerPort} is taken; pass --router-port`);
-    const text = (await readFile(DEMO_PLAN, 'utf8'))
-      .replaceAll('http://127.0.0.1:5000', legacy.url)
-      .replaceAll('http://127.0.0.1:8001', fresh.url)
-      .replaceAll('http://127.0.0.1:8080', `http://127.0.0.1:${o.routerPort}`)
-      .replaceAll('http://127.0.0.1:9090', `http://127.0.0.1:${o.adminPort}`)
-      .replaceAll('http://localhost:8233', `http://localhost:${o.uiPort}`);
+    const text = withPorts(await readFile(DEMO_PLAN, 'utf8'), {
+      legacyUrl: legacy.url,
+      newUrl: fresh.url,
+      routerPort: o.routerPort,
+      adminPort: o.adminPort,
+      uiPort: o.uiPort,
+    });
     const plan = await parsePlan(text, DEMO_PLAN);
     // With Slack configured (SLACK_BOT_TOKEN, SLACK_APP_TOKEN or SLACK_SIGNING_SECRET, and a
     // channel), approvals go to Slack: over Socket Mode when there is an app token.
@@ -120,35 +131,36 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
       );
 
     o.say(`• router on :${o.routerPort} (admin :${o.adminPort}) …`);
-    const adminToken = process.env.PHOENIX_ADMIN_TOKEN ?? `demo-${randomBytes(12).toString('hex')}`;
+    const tokenFromEnv = !!process.env.PHOENIX_ADMIN_TOKEN;
+    const adminToken = process.env.PHOENIX_ADMIN_TOKEN || `demo-${randomBytes(12).toString('hex')}`;
     // Every demo run starts with all families on legacy, whatever an earlier run left behind.
-    await rm(path.join(ROOT, '.phoenix', 'demo-router-state.json'), { force: true });
+    const stateFile = path.join(ROOT, '.phoenix', 'demo-router-state.json');
+    await rm(stateFile, { force: true });
     const router = await startRouter({
       // This process also runs the worker and the traffic; its busy time is not the router's.
       plan: { ...plan, router: { ...plan.router, shadowMaxBusy: 1 } },
       port: o.routerPort,
       adminPort: o.adminPort,
       adminToken,
-      stateFile: path.join(ROOT, '.phoenix', 'demo-router-state.json'),
+      stateFile,
       logger: createLogger('router', {}, pino.destination({ dest: path.join(logDir, 'router.log'), sync: false })),
     });
     stops.push(() => router.close());
 
     o.say('• worker (task queue "phoenix") …');
-    // The worker's own log goes to a file so the terminal shows the story, not SDK chatter.
-    const workerLog = createWriteStream(path.join(logDir, 'worker.log'), { flags: 'a' });
-    Runtime.install({
-      logger: new DefaultLogger('INFO', (e) =>
-        workerLog.write(
-          `${new Date(Number(e.timestampNanos / 1_000_000n)).toISOString()} ${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}\n`,
-        ),
-      ),
-    });
+    // The worker's log (pino JSON, the SDK's and the workflows' included) goes to a file so the
+    // terminal shows the story, not SDK chatter.
+    const workerLog = createLogger(
+      'worker',
+      {},
+      pino.destination({ dest: path.join(logDir, 'worker.log'), sync: false }),
+    );
+    installSdkLogging(workerLog);
     const { connection } = await connectWorkerConnection({ address: temporal.address });
     stops.push(() => connection.close());
     const worker: Worker = await createPhoenixWorker({
       connection,
-      workflowBundle: await bundleWorkflows(),
+      workflowBundle: await bundleWorkflows(bundlerLogger(workerLog, false)),
       activities: {
         adminToken,
         reportDir: path.join(ROOT, '.phoenix', 'reports'),
@@ -178,10 +190,15 @@ export async function startDemoStack(o: DemoOptions): Promise<DemoStack> {
 
     return {
       plan,
+      planText: text,
+      stateFile,
+      legacyUrl: legacy.url,
+      temporalAddress: temporal.address,
       client,
       routerUrl: router.url,
       adminUrl: router.adminUrl,
       adminToken,
+      tokenFromEnv,
       uiUrl: `http://localhost:${o.uiPort}`,
       newServiceUrl: fresh.url,
       python,

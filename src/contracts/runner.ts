@@ -18,6 +18,7 @@
  * - safe cases are timed on both sides over a few repetitions and judged per route template with
  *   a rank test, so a route that became slower is a `latency` failure.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
@@ -72,6 +73,12 @@ export interface RunContractSuiteOptions {
   latencyRepetitions?: number;
 }
 
+/**
+ * Cancellation listeners one case in flight can hold: its legacy and new requests each listen
+ * twice (the request, then its body), and it may wait out the resample gap.
+ */
+const ABORT_LISTENERS_PER_CASE = 5;
+
 /** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
 const SAFE_BATCH_ROUNDS = 4;
 
@@ -121,6 +128,15 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const timings = new Map<string, RouteTimings & { cases: CaseResult[]; rules: CompiledRules }>();
   const concurrency = o.concurrency ?? 8;
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
+  // Every request in flight listens for cancellation, so a run legitimately holds more listeners
+  // than Node's warning threshold (10), bounded by `concurrency`. They go on a signal of the run's
+  // own, sized for that bound; the caller's signal gets one listener, removed when the run ends.
+  const cancel = new AbortController();
+  setMaxListeners(concurrency * ABORT_LISTENERS_PER_CASE + 1, cancel.signal);
+  const onAbort = (): void => cancel.abort(o.signal?.reason);
+  if (o.signal?.aborted) onAbort();
+  else o.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = cancel.signal;
   const results = new Array<CaseResult>(cases.length);
   let done = 0;
   const get = (side: Side, c: LoadedCase): Promise<Sample> =>
@@ -129,7 +145,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       side === 'legacy' ? family.legacy : family.new,
       prepareRequest(c, vars[side], c.credential, side),
       timeoutMs,
-      o.signal,
+      signal,
     );
 
   /** Sends the case's requests: see the module comment for the order and the repetitions. */
@@ -164,11 +180,11 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
         if (reps > 0) await time(c, route, rules, result, reps);
         const gap = o.noiseGapMs ?? rules.rules.resampleGapMs;
         const wait = gap - (performance.now() - legacyDone);
-        if (wait > 0) await sleep(wait, undefined, { signal: o.signal });
+        if (wait > 0) await sleep(wait, undefined, { signal });
         f.legacyAgain = await get('legacy', c).catch(() => undefined);
       }
     } catch (err) {
-      if (o.signal?.aborted) throw err;
+      if (signal.aborted) throw err;
       if (err instanceof UncapturedVariable) {
         result.failures.push({ kind: 'capture', message: err.message });
         return f;
@@ -245,7 +261,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < batch.length) {
-        if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted');
+        if (signal.aborted) throw signal.reason ?? new Error('aborted');
         const k = next++;
         fetched[k] = await fetchOne(cases[batch[k]!]!, batch[k]!);
       }
@@ -307,6 +323,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       stepResults.push(...(await runSteps(file.file, 'teardown', file.teardown, sides, dispatcher, timeoutMs)));
     }
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await dispatcher.close();
   }
   const latency: RouteLatency[] = [];

@@ -6,11 +6,12 @@
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createLogger } from '../lib/logger.js';
+import { bundlerLogger, installSdkLogging } from '../lib/sdk-logger.js';
 import { connectClient, connectWorkerConnection } from '../lib/temporal.js';
 import { loadPlan } from '../plan/index.js';
 import { startSlackInbound, type RunningSlackInbound } from '../slack/inbound.js';
 import { slackFromEnv } from '../slack/env.js';
-import { createPhoenixWorker, TASK_QUEUE } from './worker.js';
+import { bundleWorkflows, createPhoenixWorker, TASK_QUEUE } from './worker.js';
 
 export interface RunWorkerOptions {
   /** @default "phoenix" */
@@ -22,10 +23,14 @@ export interface RunWorkerOptions {
    * HTTP receiver on `port`. @default off (run `phoenix slack serve` separately, or use the CLI)
    */
   slack?: { plan: string; port?: number; host?: string };
+  /** Also log webpack's report on the workflow bundle (info level). @default false */
+  verbose?: boolean;
 }
 
 export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
   const log = createLogger('worker');
+  // Before any connection: the SDK's runtime is created once per process, with its logger.
+  installSdkLogging(log);
   const slack = slackFromEnv();
   if (!slack.enabled) log.info(`Slack is off: ${slack.reason}; approvals by CLI (phoenix approve)`);
   if (!process.env.PHOENIX_ADMIN_TOKEN)
@@ -37,6 +42,7 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
     connection,
     namespace,
     taskQueue: o.taskQueue ?? TASK_QUEUE,
+    workflowBundle: await bundleWorkflows(bundlerLogger(log, o.verbose ?? false)),
     activities: {
       adminToken: process.env.PHOENIX_ADMIN_TOKEN,
       reportDir: path.resolve(o.reportDir ?? '.phoenix/reports'),

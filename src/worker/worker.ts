@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { Logger } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -34,13 +35,15 @@ export interface PhoenixWorkerOptions {
  * Bundles the workflow code (about 3 s of CPU); pass the result to every worker of a process.
  * With `PHOENIX_WORKFLOW_BUNDLE` set, reads that file instead: a bundle built once for many
  * processes (the test runner does this), which must come from the same source as this process.
+ * webpack's report goes to `logger` at info level; without one, only its warnings and errors are
+ * shown (on stderr).
  */
-export async function bundleWorkflows(): Promise<WorkflowBundle> {
+export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundle> {
   const prebuilt = process.env.PHOENIX_WORKFLOW_BUNDLE;
   if (prebuilt) return { code: await readFile(prebuilt, 'utf8') };
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
+    logger: logger ?? { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
   });
 }
 

@@ -196,6 +196,38 @@ describe('contract runner', () => {
     }
   });
 
+  test("a run on the caller's cancellation signal with every case in flight raises no process warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const r = await runContractSuite({
+        family,
+        mode: 'parity',
+        timeoutMs: 800,
+        concurrency: 8,
+        signal: controller.signal,
+      });
+      assert.equal(r.total, 8);
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(
+        warnings.map((w) => `${w.name}: ${w.message}`),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  test("aborting the caller's signal stops the run with the abort reason", async () => {
+    const controller = new AbortController();
+    const run = runContractSuite({ family, mode: 'parity', timeoutMs: 5000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('cancelled by the test')), 100);
+    await assert.rejects(run, /cancelled by the test|aborted/i);
+  });
+
   test('new-only mode checks expectations on the new service alone', async () => {
     const r = await runContractSuite({ family, mode: 'new-only', timeoutMs: 800 });
     assert.equal(r.cases.find((c) => c.name === 'changed type')!.passed, true);

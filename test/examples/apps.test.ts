@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { generateCases } from '../../src/contracts/generate.js';
 import { loadFamilyCases, parseCaseFile } from '../../src/contracts/cases.js';
@@ -162,12 +162,14 @@ describe('example apps', () => {
   });
 
   test('`phoenix contracts coverage --min` fails below the threshold', async () => {
-    const file = path.join(ROOT, 'examples', `.coverage-test-${process.pid}.yaml`);
+    // A copy of the example plan outside the checkout, its case globs pointing back at examples/.
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'phx-coverage-')), 'plan.yaml');
     await writeFile(
       file,
       (await readFile(path.join(ROOT, 'examples/plan.yaml'), 'utf8'))
         .replaceAll('http://127.0.0.1:5000', legacy.url)
-        .replaceAll('http://127.0.0.1:8001', fresh.url),
+        .replaceAll('http://127.0.0.1:8001', fresh.url)
+        .replaceAll('["contracts/', `["${path.join(ROOT, 'examples', 'contracts')}/`),
     );
     const cli = (...args: string[]) =>
       promisify(execFile)(process.execPath, [
@@ -189,7 +191,7 @@ describe('example apps', () => {
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal((JSON.parse(ok.stdout) as { coverage: number }).coverage, 1);
     } finally {
-      await rm(file, { force: true });
+      await rm(path.dirname(file), { recursive: true, force: true });
     }
   });
 });

@@ -4,16 +4,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { runScale } from '../../bench/scale/scale.js';
 
 const FAMILIES = Number(process.env.PHOENIX_SCALE_FAMILIES ?? 100);
 
 test(`${FAMILIES} migrations at once on one worker all complete, with bounded histories and no failed request`, async (ctx) => {
+  // Outside the run's own temp folder, so it is still there to read when the test fails.
+  const workerLog = path.join(await mkdtemp(path.join(os.tmpdir(), 'phx-scale-log-')), 'worker.log');
   const r = await runScale({
     families: FAMILIES,
     temporalAddress: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS,
     timeoutMs: 300_000,
+    workerLog,
   });
+  ctx.diagnostic(`worker log: ${workerLog}`);
   ctx.diagnostic(
     `${r.completed}/${r.families} completed in ${(r.wallMs / 1000).toFixed(1)} s; worker CPU ${r.workerCpuS.toFixed(1)} s, peak RSS ${r.workerPeakRssMb} MB; ` +
       `events per history ${r.events.min}–${r.events.max} (median ${r.events.median}); ${r.requestsSent} requests, ${r.requestsFailed} failed`,

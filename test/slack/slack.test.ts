@@ -72,7 +72,7 @@ async function world(
     connection: t.nativeConnection,
     taskQueue: tq,
     workflowBundle: await workflowBundle(),
-    activities: { slack: { slack: web, buttonSecret: SECRET } },
+    activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
   });
   const receiver = await startSlackReceiver({
     port: 0,
@@ -281,7 +281,7 @@ describe('Slack Socket Mode', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
-      activities: { slack: { slack: web, buttonSecret: APP_TOKEN } },
+      activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: APP_TOKEN } },
     });
     const sm = await startSocketMode({
       appToken: APP_TOKEN,

@@ -47,7 +47,7 @@ describe('triage from Slack', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
-      activities: { slack: { slack: web, buttonSecret: SECRET } },
+      activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
     });
     const receiver = await startSlackReceiver({
       port: 0,

@@ -16,6 +16,7 @@ export function register(program: Command): void {
     )
     .option('--slack-port <port>', 'HTTP receiver port with --slack-plan', portFlag, 3000)
     .option('--slack-host <address>', 'HTTP receiver bind address with --slack-plan', '127.0.0.1')
+    .option('--verbose', "also log webpack's report on the workflow bundle")
     .action(
       async (opts: {
         taskQueue: string;
@@ -23,12 +24,14 @@ export function register(program: Command): void {
         slackPlan?: string;
         slackPort: number;
         slackHost: string;
+        verbose?: boolean;
       }) => {
         // Loaded on use: the worker SDK is heavy and other commands should start fast.
         const { runWorker } = await import('../../worker/main.js');
         await runWorker({
           taskQueue: opts.taskQueue,
           reportDir: opts.reportDir,
+          verbose: opts.verbose ?? false,
           ...(opts.slackPlan ? { slack: { plan: opts.slackPlan, port: opts.slackPort, host: opts.slackHost } } : {}),
         });
       },
