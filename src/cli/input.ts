@@ -1,8 +1,18 @@
 /** Files and URLs a command reads, with errors that name what could not be read and why. */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import { openApiServerUrl, parseOpenApi, type InventoryEndpoint } from '../contracts/inventory.js';
 import { CliError, ExitCode } from './output.js';
+
+/** Whether a file the command would write is already there. */
+export async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Reads a text file the user named.

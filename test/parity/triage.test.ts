@@ -31,6 +31,22 @@ function feed(st: FamilyStats, n: number, diffs: (i: number) => Difference[], ro
   }
 }
 
+/** 400 comparisons with identical answers, READ 150 ms slower on new and CREATE as fast on both. */
+function withSlowRead(): FamilyStats {
+  const st = new FamilyStats(0);
+  for (let i = 0; i < 400; i++) {
+    const slow = i % 2 === 0;
+    st.recordComparison(
+      slow ? READ : CREATE,
+      { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+      20 + (i % 7),
+      20 + (i % 7) + (slow ? 150 : 0),
+      1000 + i,
+    );
+  }
+  return st;
+}
+
 describe('signatures in the family statistics', () => {
   test('group across requests with counts, first/last seen and a few example request ids', () => {
     const st = new FamilyStats(0);
@@ -124,18 +140,7 @@ describe('signatures in the family statistics', () => {
   });
 
   test('a slow route is a latency signature: untriaged it fails the gate, accepted the gate passes', () => {
-    const st = new FamilyStats(0);
-    // READ is 150 ms slower on new with identical answers; CREATE is as fast on both.
-    for (let i = 0; i < 400; i++) {
-      const slow = i % 2 === 0;
-      st.recordComparison(
-        slow ? READ : CREATE,
-        { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
-        20 + (i % 7),
-        20 + (i % 7) + (slow ? 150 : 0),
-        1000 + i,
-      );
-    }
+    const st = withSlowRead();
     const before = evaluateParityEvidence(st.snapshot(9000), gate);
     assert.equal(before.outcome, 'fail');
     const latency = st.signatureCounts().find((s) => s.kind === 'latency');
@@ -164,17 +169,7 @@ describe('signatures in the family statistics', () => {
   });
 
   test('the routes whose comparisons are recorded with a latency difference: flagged, not accepted or noise', () => {
-    const st = new FamilyStats(0);
-    for (let i = 0; i < 400; i++) {
-      const slow = i % 2 === 0;
-      st.recordComparison(
-        slow ? READ : CREATE,
-        { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
-        20 + (i % 7),
-        20 + (i % 7) + (slow ? 150 : 0),
-        1000 + i,
-      );
-    }
+    const st = withSlowRead();
     const [slow, ...others] = st.slowRoutes();
     assert.deepEqual(others, [], 'the route as fast on both is not slow');
     assert.equal(slow?.route, READ);

@@ -1,4 +1,4 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { groupIntoFamilies, missingInNew, parseFlaskInventory } from '../../contracts/inventory.js';
@@ -6,7 +6,7 @@ import { readFlaskUrlMap } from '../../contracts/flask-url-map.js';
 import { FAMILY_NAME } from '../../plan/schema.js';
 import { routerSettingsSchema } from '../../plan/schema/router.js';
 import { CliError, ExitCode, print } from '../output.js';
-import { readInputFile, readOpenApiWithServer } from '../input.js';
+import { exists, readInputFile, readOpenApiWithServer } from '../input.js';
 import { caseSkeletonText, initPlanText, type InitFamily } from '../init-plan.js';
 
 interface InitOptions {
@@ -25,15 +25,6 @@ interface InitOptions {
   routerAdmin?: string;
   force?: boolean;
   json?: boolean;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function badFlag(message: string): CliError {

@@ -1,4 +1,4 @@
-import { access, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -12,7 +12,7 @@ import {
 } from '../../contracts/inventory.js';
 import { loadPlan, migrationOrder, parseRoutePattern, patternsCover } from '../../plan/index.js';
 import { CliError, ExitCode, print } from '../output.js';
-import { readInputFile, readOpenApi, readOpenApiWithServer } from '../input.js';
+import { exists, readInputFile, readOpenApi, readOpenApiWithServer } from '../input.js';
 
 /** The families already in the plan text (name and routes), read leniently: the plan may be a draft. */
 function planFamilies(text: string): { name: string; routes: string[] }[] {
@@ -92,15 +92,6 @@ function currentUser(): string {
     return userInfo().username;
   } catch {
     return process.env.USER ?? 'owner';
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
