@@ -22,6 +22,7 @@ import { register as registerInventory } from './commands/inventory.js';
 import { register as registerParity } from './commands/parity.js';
 import { register as registerSetup } from './commands/setup.js';
 import { register as registerRoute } from './commands/route.js';
+import { register as registerComparator } from './commands/comparator.js';
 
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerInit,
@@ -40,6 +41,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerSlack,
   registerInventory,
   registerParity,
+  registerComparator,
 ];
 
 /** Stable codes of usage errors, by commander's error code. */
