@@ -162,6 +162,17 @@ function verdictText(v: RequestVerdict): string[] {
   return lines;
 }
 
+/** Unsafe methods change state on both sides: refused before anything is read or sent, unless allowed. */
+function refuseUnsafe(o: Options, requests: ReadonlyArray<{ method: string; target: string }>): void {
+  const unsafe = requests.filter((r) => !SAFE_METHODS.has(r.method));
+  if (unsafe.length > 0 && !o.allowUnsafe)
+    throw new CliError(
+      'PHX_ERR_COMPARATOR_UNSAFE_METHOD',
+      `${unsafe[0]!.method} ${unsafe[0]!.target}${unsafe.length > 1 ? ` (and ${unsafe.length - 1} more)` : ''} would change state on both legacy and new; pass --allow-unsafe to send it anyway`,
+      ExitCode.Usage,
+    );
+}
+
 async function requestsOf(o: Options, method: string | undefined, path: string | undefined) {
   if (o.fromRequests !== undefined) {
     if (method !== undefined) throw usage('give either [METHOD] <path> or --from-requests <file>, not both');
@@ -181,6 +192,7 @@ async function requestsOf(o: Options, method: string | undefined, path: string |
     });
   }
   const { method: m, target } = requestArgs(method, path);
+  refuseUnsafe(o, [{ method: m, target }]);
   const body = o.body === undefined ? undefined : readBody(o.body, 'the request body (--body)');
   const headers = headersOf(o.header);
   if (body !== undefined && headers['content-type'] === undefined && /^\s*[[{]/.test(body))
@@ -218,13 +230,7 @@ export function register(program: Command): void {
       if (offline && (o.fromRequests !== undefined || o.body !== undefined))
         throw usage('--legacy-body/--new-body compare saved answers; they do not go with --from-requests or --body');
       const requests = offline ? [] : await requestsOf(o, method, path);
-      const unsafe = requests.filter((r) => !SAFE_METHODS.has(r.method));
-      if (unsafe.length > 0 && !o.allowUnsafe)
-        throw new CliError(
-          'PHX_ERR_COMPARATOR_UNSAFE_METHOD',
-          `${unsafe[0]!.method} ${unsafe[0]!.target}${unsafe.length > 1 ? ` (and ${unsafe.length - 1} more)` : ''} would change state on both legacy and new; pass --allow-unsafe to send it anyway`,
-          ExitCode.Usage,
-        );
+      refuseUnsafe(o, requests);
       const plan = await loadPlan(o.plan);
       const fam = familiesOf(plan, family)[0]!;
       const comparator = new RequestComparator(fam, { timeoutMs: o.timeout, learnNoise: o.resample });
