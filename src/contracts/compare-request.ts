@@ -92,14 +92,10 @@ interface Fetched {
   legacyAgain?: Sample;
 }
 
-/**
- * Compares requests on one family's two upstreams.
- * @throws PhoenixError `PHX_ERR_IDENTITY_ENV_MISSING` at construction when an identity header's
- *   variable is not set.
- */
+/** Compares requests on one family's two upstreams, or two saved answers (no identity needed then). */
 export class RequestComparator {
   private readonly family: FamilyPlan;
-  private readonly identity: FamilyIdentity;
+  private identity: FamilyIdentity | undefined;
   private readonly matcher: Matcher;
   private readonly keys = new RouteKeys();
   private readonly base: CompiledRules;
@@ -112,7 +108,6 @@ export class RequestComparator {
 
   constructor(family: FamilyPlan, options: ComparatorOptions = {}) {
     this.family = family;
-    this.identity = buildIdentity(family);
     this.matcher = createMatcher([family]);
     this.base = compileRules(family.diff);
     this.byRoute = new Map(Object.entries(family.routeDiff).map(([r, ov]) => [r, compileRules(family.diff, ov)]));
@@ -137,9 +132,11 @@ export class RequestComparator {
   /**
    * Sends each request once to each side (in order, both sides at once), then resamples legacy
    * for the safe ones after one gap, then judges them all with what was learned.
-   * @throws UpstreamUnreachable when a side does not answer.
+   * @throws UpstreamUnreachable when a side does not answer; PhoenixError
+   *   `PHX_ERR_IDENTITY_ENV_MISSING` before any request when an identity header's variable is not set.
    */
   async compare(requests: readonly ComparedRequestInput[]): Promise<RequestVerdict[]> {
+    this.identity ??= buildIdentity(this.family);
     this.dispatcher ??= new Agent({ connections: 4, keepAliveTimeout: 5000 });
     const fetched: Fetched[] = [];
     for (const input of requests) {
@@ -206,7 +203,7 @@ export class RequestComparator {
 
   private async send(which: 'legacy' | 'new', r: ComparedRequestInput): Promise<Sample> {
     const base = which === 'legacy' ? this.family.legacy : this.family.new;
-    const identity: SideIdentity | undefined = this.identity[which];
+    const identity: SideIdentity | undefined = this.identity![which];
     const client = r.headers ?? {};
     const headers = identity === undefined ? client : await identity.headers(client);
     try {

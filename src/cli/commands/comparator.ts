@@ -12,11 +12,11 @@ import {
   type RequestVerdict,
 } from '../../contracts/compare-request.js';
 import { parseRequestList } from '../../contracts/record.js';
-import type { Difference } from '../../parity/index.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import { loadPlan } from '../../plan/index.js';
 import { familyArg } from '../flags.js';
 import { readInputFile } from '../input.js';
+import { comparatorText, summarizeByRoute, verdictJson } from '../comparator-output.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { familiesOf } from './contracts.js';
 
@@ -34,15 +34,6 @@ interface Options {
   resample: boolean;
   timeout: number;
   json?: boolean;
-}
-
-/** Per route template: how many requests were compared and how many differed, by kind. */
-export interface RouteSummary {
-  route: string;
-  total: number;
-  equal: number;
-  differing: number;
-  kinds: Record<string, number>;
 }
 
 const METHOD = /^[A-Za-z]+$/;
@@ -99,67 +90,14 @@ function readBody(file: string, what: string): string {
   }
 }
 
-/** The verdict's JSON shape (see docs/cli.md): `candidate` is called `new` as everywhere in the CLI. */
-function differenceJson(d: Difference): Record<string, unknown> {
-  return {
-    kind: d.kind,
-    path: d.path,
-    ...(d.legacy !== undefined ? { legacy: d.legacy } : {}),
-    ...(d.candidate !== undefined ? { new: d.candidate } : {}),
-    ...(d.valueClass !== undefined ? { valueClass: d.valueClass } : {}),
-  };
+function lower(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-function verdictJson(v: RequestVerdict): Record<string, unknown> {
-  return {
-    method: v.method,
-    target: v.target,
-    route: v.route,
-    equal: v.equal,
-    adapted: v.adapted,
-    legacy: v.legacy,
-    new: v.new,
-    differences: v.differences.map(differenceJson),
-    informational: v.informational.map(differenceJson),
-    noise: v.noise.map((d) => d.path),
-  };
-}
-
-/** Verdicts grouped by route template, in first-seen order. */
-export function summarizeByRoute(verdicts: readonly RequestVerdict[]): RouteSummary[] {
-  const out = new Map<string, RouteSummary>();
-  for (const v of verdicts) {
-    let s = out.get(v.route);
-    if (s === undefined) out.set(v.route, (s = { route: v.route, total: 0, equal: 0, differing: 0, kinds: {} }));
-    s.total++;
-    if (v.equal) s.equal++;
-    else s.differing++;
-    for (const d of v.differences) s.kinds[d.kind] = (s.kinds[d.kind] ?? 0) + 1;
-  }
-  return [...out.values()];
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? '(absent)' : s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-function side(a: RequestVerdict['legacy']): string {
-  const hops = a.chain.length > 0 ? ` after ${a.chain.join(' → ')}` : '';
-  return `${a.status}${a.ms === null ? '' : ` in ${a.ms} ms`}${hops}`;
-}
-
-function verdictText(v: RequestVerdict): string[] {
-  const lines = [
-    `${v.method} ${v.target} (${v.route}): ${v.equal ? 'equal' : `${v.differences.length} difference${v.differences.length === 1 ? '' : 's'}`}`,
-    `  legacy ${side(v.legacy)}; new ${side(v.new)}${v.adapted ? ' (adapted)' : ''}`,
-  ];
-  for (const d of v.differences)
-    lines.push(`  ${d.kind} at ${d.path}: legacy ${show(d.legacy)}, new ${show(d.candidate)}`);
-  for (const d of v.informational)
-    lines.push(`  (informational) ${d.kind} at ${d.path}: legacy ${show(d.legacy)}, new ${show(d.candidate)}`);
-  if (v.noise.length > 0) lines.push(`  noise ignored at ${[...new Set(v.noise.map((d) => d.path))].join(', ')}`);
-  return lines;
+/** A body that starts like JSON is sent as JSON unless a content type was given. */
+function withJsonType(headers: Record<string, string>, body: string | undefined): Record<string, string> {
+  if (body === undefined || headers['content-type'] !== undefined || !/^\s*[[{]/.test(body)) return headers;
+  return { ...headers, 'content-type': 'application/json' };
 }
 
 /** Unsafe methods change state on both sides: refused before anything is read or sent, unless allowed. */
@@ -176,6 +114,7 @@ function refuseUnsafe(o: Options, requests: ReadonlyArray<{ method: string; targ
 async function requestsOf(o: Options, method: string | undefined, path: string | undefined) {
   if (o.fromRequests !== undefined) {
     if (method !== undefined) throw usage('give either [METHOD] <path> or --from-requests <file>, not both');
+    if (o.body !== undefined) throw usage('--body goes with one request; a request list carries its own bodies');
     const listed = parseRequestList(
       await readInputFile(o.fromRequests, 'the request list (--from-requests)'),
       o.fromRequests,
@@ -183,21 +122,19 @@ async function requestsOf(o: Options, method: string | undefined, path: string |
     const extra = headersOf(o.header);
     return listed.map((r): ComparedRequestInput => {
       const qs = new URLSearchParams(r.query ?? {}).toString();
+      const body = typeof r.body === 'string' || r.body === undefined ? r.body : JSON.stringify(r.body);
       return {
         method: r.method,
         target: `${r.path}${qs ? `?${qs}` : ''}`,
-        headers: { ...(r.headers ?? {}), ...extra },
-        body: typeof r.body === 'string' || r.body === undefined ? r.body : JSON.stringify(r.body),
+        headers: withJsonType({ ...lower(r.headers ?? {}), ...extra }, body),
+        body,
       };
     });
   }
   const { method: m, target } = requestArgs(method, path);
   refuseUnsafe(o, [{ method: m, target }]);
   const body = o.body === undefined ? undefined : readBody(o.body, 'the request body (--body)');
-  const headers = headersOf(o.header);
-  if (body !== undefined && headers['content-type'] === undefined && /^\s*[[{]/.test(body))
-    headers['content-type'] = 'application/json';
-  return [{ method: m, target, headers, body }];
+  return [{ method: m, target, headers: withJsonType(headersOf(o.header), body), body }];
 }
 
 /** Registers `comparator`. */
@@ -280,19 +217,7 @@ export function register(program: Command): void {
           routes,
           skipped: skipped.map((r) => ({ method: r.method, target: r.target, reason: 'not a route of the family' })),
         },
-        () => {
-          const lines = verdicts.flatMap(verdictText);
-          for (const r of skipped) lines.push(`skipped ${r.method} ${r.target}: not a route of family "${fam.name}"`);
-          if (verdicts.length > 1) {
-            lines.push('', 'by route:');
-            for (const s of routes) {
-              const kinds = Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`);
-              lines.push(`  ${s.route}: ${s.equal}/${s.total} equal${kinds.length ? ` (${kinds.join(', ')})` : ''}`);
-            }
-          }
-          lines.push(differing === 0 ? 'all equal' : `${differing} of ${verdicts.length} differ`);
-          return lines.join('\n');
-        },
+        () => comparatorText(fam.name, verdicts, routes, skipped),
       );
       if (differing > 0) process.exitCode = ExitCode.Failed;
     });
