@@ -1,7 +1,7 @@
 /**
  * `phoenix comparator` as a child process against two real local HTTP upstreams (legacy and new,
  * started here on free ports): equal up to an ignored field, a changed type at a nested path,
- * redirects followed, the new side's identity header, unsafe methods refused, a request list
+ * redirects followed, the family's adapter, the new side's identity header, unsafe methods refused, a request list
  * summarized by route, two saved answers compared offline, and an unreachable upstream.
  */
 import { after, before, describe, test } from 'node:test';
@@ -77,14 +77,15 @@ function legacyHandler(req: http.IncomingMessage, res: http.ServerResponse): voi
   json(res, 404, { error: 'not found' });
 }
 
-/** New: needs its own bearer token; user 8's zip became a number. */
+/** New: needs its own bearer token; user 8's zip became a number; lists come wrapped in `data`. */
 function newHandler(req: http.IncomingMessage, res: http.ServerResponse): void {
   seen.new.push(`${req.method} ${req.url}`);
   if (req.headers.authorization !== `Bearer ${NEW_TOKEN}`) return json(res, 401, { error: 'unauthorized' });
   if (req.method === 'POST') return created(req, res, posts.new);
   const m = /^\/api\/users\/(\d+)$/.exec(req.url ?? '');
   if (m) return json(res, 200, user(Number(m[1]), 'fastapi', m[1] === '8' ? 69001 : '69001'));
-  if (req.url === '/api/items' || req.url === '/api/items/') return json(res, 200, { items: [1, 2] });
+  // The new service wraps lists in `data`; the family's adapter renames it back.
+  if (req.url === '/api/items' || req.url === '/api/items/') return json(res, 200, { data: [1, 2] });
   json(res, 404, { error: 'not found' });
 }
 
@@ -108,6 +109,9 @@ families:
       new:
         headers:
           Authorization: { env: PHOENIX_NEW_TOKEN, prefix: "Bearer " }
+    adapters:
+      - route: GET /api/items
+        ops: [{ op: rename, from: $.data, to: $.items }]
     diff:
       ignore: ["$.server"]
       resampleGapMs: 20
@@ -160,13 +164,15 @@ describe('phoenix comparator', { concurrency: 2 }, () => {
     ]);
   });
 
-  test('redirects are followed as a client would and the differing chain is only informational', async () => {
+  test('redirects are followed as a client would, the differing chain is only informational, and the adapter applies', async () => {
     const r = await phoenix(['users', '--plan', planFile, 'GET', '/api/items', '--json', '--no-resample']);
     assert.equal(r.code, 0, r.stderr);
     const [v] = JSON.parse(r.stdout).results;
     assert.deepEqual(v.legacy.chain, ['308 /api/items/']);
     assert.deepEqual(v.new.chain, []);
     assert.equal(v.legacy.status, 200);
+    assert.equal(v.adapted, true);
+    assert.deepEqual(v.differences, []);
     assert.equal(v.informational[0].kind, 'redirect');
     assert.ok(seen.legacy.includes('GET /api/items/'));
   });
