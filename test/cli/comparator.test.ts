@@ -1,8 +1,9 @@
 /**
  * `phoenix comparator` as a child process against two real local HTTP upstreams (legacy and new,
  * started here on free ports): equal up to an ignored field, a changed type at a nested path,
- * redirects followed, the family's adapter, the new side's identity header, unsafe methods refused, a request list
- * summarized by route, two saved answers compared offline, and an unreachable upstream.
+ * redirects followed, the family's adapter, the new side's identity header, unsafe methods
+ * refused, a request list summarized by route, two saved answers compared offline, and an
+ * unreachable upstream.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
