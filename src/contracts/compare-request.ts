@@ -178,8 +178,9 @@ export class RequestComparator {
     let candidate = fresh.snapshot;
     const adapter = this.adapters.find(input.method, input.target);
     if (adapter) candidate = applyAdapter(adapter, candidate);
-    // Resampled routes judge only "now" timestamps by class, as the shadow path does after a lesson.
-    const classNoise = this.noise.lessonsFor(route) === 0 ? true : 'time';
+    // As on the shadow path: requests legacy cannot be asked again about (unsafe, or a route with
+    // no lesson yet) judge generated values by class; after a lesson only "now" timestamps.
+    const classNoise = !SAFE_METHODS.has(input.method) || this.noise.lessonsFor(route) === 0 ? true : 'time';
     const cmp = compareResponses(legacy.snapshot, candidate, rules, this.noise.filterFor(route), {
       classNoise,
       now: Date.now(),
