@@ -34,6 +34,7 @@ export const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Pro
   { names: ['slack'], load: () => import('./commands/slack.js') },
   { names: ['inventory'], load: () => import('./commands/inventory.js') },
   { names: ['parity'], load: () => import('./commands/parity.js') },
+  { names: ['comparator'], load: () => import('./commands/comparator.js') },
 ];
 
 /** Stable codes of usage errors, by commander's error code. */
