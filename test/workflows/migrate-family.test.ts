@@ -29,6 +29,8 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
+import { assertDescribedMessages, assertNoRepeatedUpserts } from './history-checks.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -91,7 +93,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       await waitForPending(handle, 'ramp:100');
       assert.equal((await routeOf(stack)).percent, 25);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice', via: 'cli' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       assert.equal(result.progress.stage, 'completed');
       assert.equal(result.progress.percent, 100);
@@ -113,6 +115,11 @@ describe('migrateFamily', { concurrency: 1 }, () => {
         ['ramp-start', 'alice'],
         ['ramp:100', 'alice'],
       ]);
+      // A completed migration still completes, and its history is as tidy as a rolled-back one's.
+      assert.equal((await handle.describe()).status.name, 'COMPLETED');
+      assert.deepEqual((await handle.describe()).memo?.report, result.report);
+      await assertDescribedMessages(handle);
+      await assertNoRepeatedUpserts(handle);
       const events = await recordHistory(handle, 'happy-path');
       assert.ok(events < 2000, `history has ${events} events`);
       const summaries = (await scheduledActivities(handle)).map((a) => a.summary);
@@ -126,7 +133,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       const before = await routeOf(stack);
       stack.candidate.behaviour = 'different';
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'ContractGateFailed');
       assert.match(result.reason ?? '', /get one user/);
@@ -148,7 +155,7 @@ cases:
 `,
     };
     await scenario('teardown-fail', { cases, traffic: false }, async ({ stack, start }) => {
-      const result = await (await start()).result();
+      const result = await migrationResult(await start());
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'ContractGateFailed');
       assert.match(
@@ -174,7 +181,7 @@ cases:
       await handle.signal(abortSignal, { by: 'alice', reason: 'enough for today' });
       await waitForProgress(handle, 'the second rollback', (p) => p.stage === 'waiting-for-retry' && p.attempt === 2);
       await handle.signal(abortSignal, { by: 'alice', reason: 'giving up' });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
       assert.equal((await routeOf(stack)).mode, 'legacy');
     });
@@ -185,7 +192,7 @@ cases:
     await scenario('parity-fail', { family, cases: {} }, async ({ stack, start }) => {
       stack.candidate.behaviour = 'different';
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ParityNotReached', result.reason);
       assert.match(result.reason ?? '', /\$\.address\.zip/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -197,7 +204,7 @@ cases:
     const family = defaultFamily.replace('timeout: 20s', 'timeout: 2s');
     await scenario('no-traffic', { family, cases: {}, traffic: false }, async ({ start }) => {
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence');
       assert.match(result.reason ?? '', /not enough evidence for parity within 2s: no shadow samples/);
       assert.equal(result.progress.parity?.status, 'no-samples');
@@ -216,7 +223,7 @@ cases:
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       stack.candidate.behaviour = 'slow';
       const flipped = Date.now();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       const took = Date.now() - flipped;
       assert.equal(result.type, 'SloBreached', result.reason);
       assert.match(result.reason ?? '', /p95/);
@@ -238,7 +245,7 @@ cases:
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       stack.candidate.behaviour = 'errors';
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'GuardTripped', result.reason);
       const route = await routeOf(stack);
       assert.equal(route.mode, 'legacy');
@@ -270,7 +277,7 @@ cases:
       await handle.executeUpdate(rejectUpdate, {
         args: [{ step: 'ramp-start', approver: 'alice', reason: 'p95 looks odd' }],
       });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ApprovalRejected');
       assert.match(result.reason ?? '', /p95 looks odd/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -286,7 +293,7 @@ cases:
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       await handle.signal(abortSignal, { reason: 'customer incident', by: 'bob' });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'Aborted');
       assert.match(result.reason ?? '', /customer incident/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -302,7 +309,7 @@ cases:
     );
     await scenario('approval-timeout', { family }, async ({ stack, start }) => {
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ApprovalTimedOut', result.reason);
       assert.equal((await routeOf(stack)).mode, 'legacy');
       assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'ramp-start'));
@@ -328,7 +335,7 @@ cases:
       await handle.signal(resumeSignal, { by: 'bob' });
       await waitForPending(handle, 'ramp:100');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       assert.deepEqual(
         result.progress.decisions.filter((d) => d.kind === 'paused' || d.kind === 'resumed').map((d) => d.kind),
@@ -356,7 +363,7 @@ describe('migrateFamily with a worker killed mid-ramp', () => {
       worker = await spawnWorker();
       await waitForPending(handle, 'ramp:100', 60_000);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
       assert.equal(canary.length, 1, 'the 25% step was applied once');
