@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp } from 'node:fs/promises';
+import { access, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -12,6 +12,7 @@ import { withoutCredentials } from '../../src/workflows/memo.js';
 import { abortSignal, rejectUpdate } from '../../src/workflows/messages.js';
 import type { MigrationResult } from '../../src/workflows/migration-state.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
 import { recordHistory, routeOf, startMigration, waitForPending, type MigrationHandle } from './harness.js';
 import { assertDescribedMessages, assertNoRepeatedUpserts } from './history-checks.js';
@@ -49,6 +50,27 @@ async function scenario(
   }
 }
 
+/** The saved views' queries in docs/temporal-ui.md, by heading. */
+async function savedViews(): Promise<Record<string, string>> {
+  const text = await readFile(path.join(import.meta.dirname, '..', '..', 'docs', 'temporal-ui.md'), 'utf8');
+  const views: Record<string, string> = {};
+  for (const m of text.matchAll(/^### (.+)\n(?:(?!###)[\s\S])*?```text\n(.+)\n```/gm)) views[m[1]!] = m[2]!;
+  return views;
+}
+
+/** Waits until the list filter `query`, narrowed to `handle`'s run, finds it (visibility lags a little). */
+async function listedBy(handle: MigrationHandle, query: string): Promise<void> {
+  const q = `(${query}) AND WorkflowId = '${handle.workflowId}'`;
+  await waitFor(
+    `the run listed by ${query}`,
+    async () => {
+      for await (const w of t.client.workflow.list({ query: q })) if (w.workflowId === handle.workflowId) return true;
+      return false;
+    },
+    { timeoutMs: 15_000, intervalMs: 300 },
+  );
+}
+
 /** The failure a finished migration ended with; fails the test if it completed. */
 async function failureOf(handle: MigrationHandle): Promise<ApplicationFailure> {
   const err = await handle.result().then(
@@ -63,7 +85,12 @@ async function failureOf(handle: MigrationHandle): Promise<ApplicationFailure> {
 describe('a migration that does not go through ends as a failed workflow', { concurrency: 1 }, () => {
   test('a rejection rolls back, then fails as MigrationRolledBack with the result in its details', async () => {
     await scenario('rolled-back-fails', async ({ stack, handle }) => {
+      const views = await savedViews();
+      assert.deepEqual(Object.keys(views), ['In progress', 'Waiting for approval', 'Rolled back this week']);
       await waitForPending(handle, 'ramp-start');
+      // The documented saved views find the run while it waits, and after it rolled back.
+      await listedBy(handle, views['In progress']!);
+      await listedBy(handle, views['Waiting for approval']!);
       await handle.executeUpdate(rejectUpdate, {
         args: [{ step: 'ramp-start', approver: 'alice', reason: 'p95 looks odd' }],
       });
@@ -97,6 +124,8 @@ describe('a migration that does not go through ends as a failed workflow', { con
       await assertDescribedMessages(handle);
       const upserts = await assertNoRepeatedUpserts(handle);
       assert.match(upserts.at(-1)!, /PhoenixStage="rolled-back"/);
+      const weekAgo = new Date(Date.now() - 7 * 24 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      await listedBy(handle, views['Rolled back this week']!.replace(/'\d{4}-\d\d-\d\dT[\d:]+Z'/, `'${weekAgo}'`));
       await recordHistory(handle, 'rolled-back-fails');
     });
   });
