@@ -20,7 +20,7 @@ export function rolledBackResult(err: unknown): MigrationResult | undefined {
   if (!(cause instanceof ApplicationFailure) || !ENDINGS.includes(cause.type ?? '')) return undefined;
   const result = cause.details?.[0] as MigrationResult | undefined;
   // An abort during the wait for retry ends a run rolled back for another reason: the abort is how it ended.
-  if (result && cause.type === FailureType.MigrationAborted && result.type !== FailureType.Aborted)
+  if (result && cause.type === FailureType.MigrationAborted && result.reason !== cause.message)
     return { ...result, type: FailureType.Aborted, reason: cause.message };
   return result;
 }

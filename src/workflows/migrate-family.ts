@@ -287,13 +287,14 @@ async function finish(m: Migration, outcome: MigrationResult['outcome']): Promis
 async function endRolledBack(m: Migration): Promise<MigrationResult> {
   const result = await finish(m, 'rolled-back');
   if (!m.failsOnRollback) return result;
-  const aborted =
-    result.type === FailureType.Aborted ||
-    (m.family.onRollback === 'wait-for-retry' && m.abortRequested !== undefined && m.abortRequested.type === undefined);
-  const reason =
-    aborted && result.type !== FailureType.Aborted
-      ? `aborted${m.abortRequested?.by ? ` by ${m.abortRequested.by}` : ''} while waiting for retry: ${m.abortRequested?.reason ?? ''} (rolled back earlier — ${result.type}: ${result.reason})`
-      : (result.reason ?? 'rolled back');
+  // With wait-for-retry, an abort is what ends the wait; it is the reason the run ends.
+  const abortedWaiting =
+    m.family.onRollback === 'wait-for-retry' && m.abortRequested !== undefined && m.abortRequested.type === undefined;
+  const aborted = abortedWaiting || result.type === FailureType.Aborted;
+  const by = m.abortRequested?.by ? ` by ${m.abortRequested.by}` : '';
+  const reason = abortedWaiting
+    ? `aborted${by} while waiting for retry: ${m.abortRequested?.reason ?? ''} (rolled back — ${result.type}: ${result.reason})`
+    : (result.reason ?? 'rolled back');
   throw ApplicationFailure.create({
     type: aborted ? FailureType.MigrationAborted : FailureType.MigrationRolledBack,
     message: reason,

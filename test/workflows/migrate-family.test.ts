@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { access, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import {
@@ -180,9 +181,23 @@ cases:
       assert.equal(again.parity?.status, 'met');
       await handle.signal(abortSignal, { by: 'alice', reason: 'enough for today' });
       await waitForProgress(handle, 'the second rollback', (p) => p.stage === 'waiting-for-retry' && p.attempt === 2);
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'a migration waiting for retry is still running');
       await handle.signal(abortSignal, { by: 'alice', reason: 'giving up' });
+      // The abort that ends the wait is how the run ends: a failure of its own type.
+      const failure = await handle.result().then(
+        () => assert.fail('the migration completed'),
+        (err: unknown) => err,
+      );
+      assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure, String(failure));
+      assert.equal(failure.cause.type, 'MigrationAborted');
+      assert.match(
+        failure.cause.message,
+        /^aborted by alice while waiting for retry: giving up \(rolled back — Aborted: /,
+      );
       const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'Aborted');
+      assert.equal(result.reason, failure.cause.message);
       assert.equal((await routeOf(stack)).mode, 'legacy');
     });
   });
