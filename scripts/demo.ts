@@ -19,6 +19,7 @@ import { keepInstructions, planForRunningStack, writeRunningPlan } from './demo/
 import { DEMO_PLAN, ROOT, startDemoStack, type DemoStack } from './demo/stack.js';
 import { runStory } from './demo/story.js';
 import { startTraffic, type TrafficRoute } from './demo/traffic.js';
+import { outcomeOf } from '../src/lib/migration-outcome.js';
 
 const HELP = `npm run demo -- [options]
 
@@ -229,7 +230,7 @@ async function stories(
     say,
   });
   say(
-    `  → ${one.result.outcome}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`,
+    `  → ${outcomeOf(one.result)}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`,
   );
 
   say(`\nStory 2 — migrate "${REGRESSED}"; a regression is switched on in the new service at 25%`);
@@ -268,7 +269,7 @@ async function stories(
   clearInterval(watch);
   const guard = await admin.getGuard(REGRESSED);
   const toLegacy = flippedAt !== undefined && legacyAt !== undefined ? legacyAt - flippedAt : undefined;
-  say(`  → ${two.result.outcome}: ${two.result.type ?? ''} ${two.result.reason ?? ''}`);
+  say(`  → ${outcomeOf(two.result)}: ${two.result.type ?? ''} ${two.result.reason ?? ''}`);
 
   say('\nSummary');
   say(`  migrated      ${one.result.outcome === 'completed' ? MIGRATED : '—'}`);

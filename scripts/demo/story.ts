@@ -14,6 +14,7 @@ import {
   type MigrationProgress,
 } from '../../src/workflows/messages.js';
 import type { MigrationResult } from '../../src/workflows/migration-state.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 export interface StoryOptions {
   client: Client;
@@ -41,7 +42,8 @@ export async function runStory(
     .catch(() => undefined);
   const { handle, uiUrl } = await startMigration({ client: o.client, plan: o.plan, family: o.family.name });
   o.say(`  workflow ${workflowId}: ${uiUrl}`);
-  const resultPromise = handle.result();
+  // A rolled-back run ends as a failed workflow carrying its result.
+  const resultPromise = migrationResult(handle);
   let done = false;
   void resultPromise.then(
     () => (done = true),

@@ -3,7 +3,7 @@
  * id, start time and outcome, newest first, the latest run per family unless all are asked for.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import type { MigrationResult } from '../workflows/migration-state.js';
+import { migrationResult, outcomeOf as endingOf } from '../lib/migration-outcome.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixStage } from '../workflows/search-attributes.js';
 
 /** One migration run. */
@@ -16,9 +16,9 @@ export interface MigrationRow {
   /** ISO 8601; null while running. */
   closedAt: string | null;
   /**
-   * `running`, `completed` or `rolled-back` (read from the run's stage, or its result when the stage
-   * is not final), else Temporal's status for a run that ended otherwise: `failed`, `terminated`,
-   * `canceled`, `timed_out`.
+   * `running`, `completed`, `rolled-back` or `aborted` (read from the run's result, which a
+   * rolled-back run carries in its failure), else Temporal's status for a run that ended otherwise:
+   * `failed`, `terminated`, `canceled`, `timed_out`.
    */
   outcome: string;
   /** Temporal's status of the run, lower case. */
@@ -33,12 +33,12 @@ const MAX_ROWS = 500;
 async function outcomeOf(client: Client, w: WorkflowExecutionInfo, stage: string | undefined): Promise<string> {
   const status = w.status.name.toLowerCase();
   if (status === 'running') return 'running';
-  // A rolled-back migration completes too; its last stage (or result) tells the two apart.
-  if (status !== 'completed') return status;
-  if (stage === 'completed' || stage === 'rolled-back') return stage;
+  if (status === 'completed' && stage === 'completed') return 'completed';
+  // A rolled-back run fails (older ones completed); its result, in the failure's details, says
+  // whether it was rolled back or aborted.
+  if (status !== 'completed' && status !== 'failed') return status;
   try {
-    const result = (await client.workflow.getHandle(w.workflowId, w.runId).result()) as MigrationResult;
-    return result.outcome;
+    return endingOf(await migrationResult(client.workflow.getHandle(w.workflowId, w.runId)));
   } catch {
     return status;
   }

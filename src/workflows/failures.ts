@@ -20,6 +20,15 @@ export const FailureType = {
   /** An approver rolled the family back (`phoenix rollback`, Slack), possibly at 100%. */
   RollbackRequested: 'RollbackRequested',
   DependencyFailed: 'DependencyFailed',
+  /**
+   * How a rolled-back migration ends (after its compensations): the message is the reason, the
+   * first detail the `MigrationResult` (report paths, progress).
+   */
+  MigrationRolledBack: 'MigrationRolledBack',
+  /** How an aborted migration ends (after its compensations); details as for `MigrationRolledBack`. */
+  MigrationAborted: 'MigrationAborted',
+  /** How a program ends when a family did not complete; the first detail is its `ProgramProgress`. */
+  ProgramFailed: 'ProgramFailed',
   /** Activities: the router refused a route change because a newer one was applied. */
   StaleRouteVersion: 'StaleRouteVersion',
   /** Activities: the plan or case files are invalid. */

@@ -210,6 +210,22 @@ export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const retrySignal = defineSignal<[RetryRequest]>('retry');
 export const progressQuery = defineQuery<MigrationProgress>('progress');
 
+/**
+ * What each message does, in words: the workflow registers its handlers with these, and the
+ * Temporal UI shows them beside the query, signal and update names.
+ */
+export const MessageDescription = {
+  progress: 'Where the migration is: stage, percent on new, pending approval, gate verdicts, decisions.',
+  approve: 'Approve the pending step (ramp-start, ramp:<percent>, decommission:<item>) as one of its approvers.',
+  reject: 'Reject the pending step with a reason; the family rolls back to legacy.',
+  rollback: 'An approver rolls the family back to legacy, at any percent until the decommission checklist completes.',
+  triage: 'Accept, mark as noise or block a difference signature; the router gets the decisions in force.',
+  pause: 'Hold the migration where it is; bakes and gates stop counting until resume.',
+  resume: 'Continue a paused migration.',
+  abort: 'Stop the migration: route to legacy, undo what was done, end as MigrationAborted.',
+  retry: 'Start a rolled-back migration again from the contract gate (onRollback: wait-for-retry).',
+} as const;
+
 /** Task queue the workers poll and clients start migrations on. */
 export const TASK_QUEUE = 'phoenix';
 

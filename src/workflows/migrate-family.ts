@@ -5,6 +5,10 @@
  *   approvals) → decommission checklist → report
  *   failure, breach, rejection, abort or timeout → rollback (route to legacy first, then the
  *   rest of the undo stack, LIFO) → end, or wait for `retry`
+ *
+ * A rolled-back run ends as a failed workflow (`MigrationRolledBack`, or `MigrationAborted` for an
+ * abort) whose details hold the `MigrationResult`, so the Temporal UI shows it as Failed; runs
+ * recorded before the `rolled-back-fails` patch replay as completed with the result.
  */
 import {
   ApplicationFailure,
@@ -43,7 +47,7 @@ export async function migrateFamily(input: MigrateFamilyInput): Promise<Migratio
     } catch (err) {
       if (err instanceof ContinueAsNew) throw err;
       await rollbackMigration(m, describeFailure(err));
-      if (!(await waitForRetry(m))) return await finish(m, 'rolled-back');
+      if (!(await waitForRetry(m))) return await endRolledBack(m);
     }
   }
 }
@@ -264,6 +268,7 @@ async function finish(m: Migration, outcome: MigrationResult['outcome']): Promis
     );
   }
   const report = await writeReport(m, outcome);
+  if (report) m.memoReport(report);
   await condition(allHandlersFinished);
   return {
     family: m.family.name,
@@ -273,4 +278,27 @@ async function finish(m: Migration, outcome: MigrationResult['outcome']): Promis
     report: report ?? undefined,
     progress: m.progress,
   };
+}
+
+/**
+ * The end of a rolled-back run: the result, and (patched runs) a non-retryable failure carrying
+ * it, typed `MigrationAborted` when an abort caused the rollback or ended the wait for retry.
+ */
+async function endRolledBack(m: Migration): Promise<MigrationResult> {
+  const result = await finish(m, 'rolled-back');
+  if (!m.failsOnRollback) return result;
+  // With wait-for-retry, an abort is what ends the wait; it is the reason the run ends.
+  const abortedWaiting =
+    m.family.onRollback === 'wait-for-retry' && m.abortRequested !== undefined && m.abortRequested.type === undefined;
+  const aborted = abortedWaiting || result.type === FailureType.Aborted;
+  const by = m.abortRequested?.by ? ` by ${m.abortRequested.by}` : '';
+  const reason = abortedWaiting
+    ? `aborted${by} while waiting for retry: ${m.abortRequested?.reason ?? ''} (rolled back — ${result.type}: ${result.reason})`
+    : (result.reason ?? 'rolled back');
+  throw ApplicationFailure.create({
+    type: aborted ? FailureType.MigrationAborted : FailureType.MigrationRolledBack,
+    message: reason,
+    nonRetryable: true,
+    details: [result],
+  });
 }

@@ -1,20 +1,26 @@
 /**
  * `migrateProgram`: a plan's families as child migrations, each started only once every family
- * it depends on has completed; a family that rolls back stops its dependents.
+ * it depends on has completed; a family that rolls back stops its dependents. When a family did
+ * not complete, the program ends as a failed workflow (`ProgramFailed`) naming the child, with
+ * its progress in the details (runs recorded before `rolled-back-fails` complete instead).
  */
 import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
   ParentClosePolicy,
   condition,
   defineQuery,
   executeChild,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FamilyPlan } from '../plan/schema.js';
 import { migrateFamily } from './migrate-family.js';
 import type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
-import { migrationWorkflowId, Stage, type MigrationProgress } from './messages.js';
+import { migrationWorkflowId } from './messages.js';
+import { FailureType } from './failures.js';
 
 export interface MigrateProgramInput {
   plan: string;
@@ -25,40 +31,47 @@ export interface MigrateProgramInput {
   historyLimit?: number;
 }
 
-export type FamilyOutcome = 'pending' | 'running' | 'completed' | 'rolled-back' | 'skipped';
+export type FamilyOutcome = 'pending' | 'running' | 'completed' | 'rolled-back' | 'aborted' | 'skipped';
 
 export interface ProgramProgress {
   plan: string;
-  families: { family: string; outcome: FamilyOutcome; reason?: string }[];
+  /** `failureType`: the type the child failed with (`MigrationRolledBack`, `MigrationAborted`, …). */
+  families: { family: string; outcome: FamilyOutcome; reason?: string; workflowId?: string; failureType?: string }[];
 }
 
 export const programProgressQuery = defineQuery<ProgramProgress>('programProgress');
+const NOT_COMPLETED: readonly FamilyOutcome[] = ['rolled-back', 'aborted', 'skipped'];
 
 export async function migrateProgram(input: MigrateProgramInput): Promise<ProgramProgress> {
-  const outcome = new Map<string, { outcome: FamilyOutcome; reason?: string }>(
-    input.families.map((f) => [f.name, { outcome: 'pending' }]),
-  );
+  const fails = patched('rolled-back-fails');
+  type State = Omit<ProgramProgress['families'][number], 'family'>;
+  const outcome = new Map<string, State>(input.families.map((f) => [f.name, { outcome: 'pending' }]));
   const snapshot = (): ProgramProgress => ({
     plan: input.plan,
     families: input.families.map((f) => ({ family: f.name, ...outcome.get(f.name)! })),
   });
-  setHandler(programProgressQuery, snapshot);
+  setHandler(programProgressQuery, snapshot, {
+    description: "Each family's outcome so far: pending, running, completed, rolled-back, aborted or skipped.",
+  });
 
   const running = new Set<Promise<void>>();
-  const settled = (name: string): boolean =>
-    ['completed', 'rolled-back', 'skipped'].includes(outcome.get(name)!.outcome);
+  const settled = (name: string): boolean => ['completed', ...NOT_COMPLETED].includes(outcome.get(name)!.outcome);
   for (;;) {
     for (const f of input.families) {
       if (outcome.get(f.name)!.outcome !== 'pending') continue;
-      const failedDep = f.dependsOn.find((d) => ['rolled-back', 'skipped'].includes(outcome.get(d)?.outcome ?? ''));
+      const failedDep = f.dependsOn.find((d) => NOT_COMPLETED.includes(outcome.get(d)?.outcome ?? 'pending'));
       if (failedDep) {
-        outcome.set(f.name, { outcome: 'skipped', reason: `dependency ${failedDep} did not complete` });
+        const dep = outcome.get(failedDep)!;
+        outcome.set(f.name, {
+          outcome: 'skipped',
+          reason: `dependency ${failedDep} did not complete (${dep.outcome}${dep.workflowId ? ` in ${dep.workflowId}` : ''})`,
+        });
         continue;
       }
       if (!f.dependsOn.every((d) => outcome.get(d)?.outcome === 'completed')) continue;
       outcome.set(f.name, { outcome: 'running' });
       const p = runFamily(input, f).then((r) => {
-        outcome.set(f.name, { outcome: r.outcome, reason: r.reason });
+        outcome.set(f.name, r);
         running.delete(p);
       });
       running.add(p);
@@ -68,10 +81,27 @@ export async function migrateProgram(input: MigrateProgramInput): Promise<Progra
     await condition(() => running.size < before);
   }
   log.info('program finished', { plan: input.plan, workflowId: workflowInfo().workflowId });
-  return snapshot();
+  const result = snapshot();
+  const failed = result.families.filter((f) => f.outcome === 'rolled-back' || f.outcome === 'aborted');
+  if (fails && failed.length > 0) {
+    const skipped = result.families.filter((f) => f.outcome === 'skipped').map((f) => f.family);
+    throw ApplicationFailure.create({
+      type: FailureType.ProgramFailed,
+      message: [
+        ...failed.map((f) => `${f.family} ${f.outcome} (${f.workflowId ?? '?'}): ${f.reason ?? ''}`),
+        ...(skipped.length > 0 ? [`not started: ${skipped.join(', ')}`] : []),
+      ].join('; '),
+      nonRetryable: true,
+      details: [result],
+    });
+  }
+  return result;
 }
 
-async function runFamily(input: MigrateProgramInput, family: FamilyPlan): Promise<MigrationResult> {
+async function runFamily(
+  input: MigrateProgramInput,
+  family: FamilyPlan,
+): Promise<Omit<ProgramProgress['families'][number], 'family'>> {
   const childInput: MigrateFamilyInput = {
     plan: input.plan,
     routerAdminUrl: input.routerAdminUrl,
@@ -79,36 +109,24 @@ async function runFamily(input: MigrateProgramInput, family: FamilyPlan): Promis
     family,
     historyLimit: input.historyLimit,
   };
+  const workflowId = migrationWorkflowId(family.name);
   try {
-    return await executeChild(migrateFamily, {
-      workflowId: migrationWorkflowId(family.name),
+    const r: MigrationResult = await executeChild(migrateFamily, {
+      workflowId,
       args: [childInput],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `Migrate ${family.name}: legacy → ${family.new}`,
     });
+    return { outcome: r.outcome, reason: r.reason, workflowId, ...(r.type ? { failureType: r.type } : {}) };
   } catch (err) {
+    // The child's own failure (`MigrationRolledBack`, `MigrationAborted`) says what happened to it.
+    const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
     return {
-      family: family.name,
-      outcome: 'rolled-back',
-      reason: (err as Error).message,
-      progress: emptyProgress(input),
+      outcome: type === FailureType.MigrationAborted ? 'aborted' : 'rolled-back',
+      reason: cause instanceof Error ? cause.message : String(cause),
+      workflowId,
+      failureType: type ?? (cause instanceof Error ? cause.name : 'UnknownFailure'),
     };
   }
-}
-
-function emptyProgress(input: MigrateProgramInput): MigrationProgress {
-  return {
-    workflowId: workflowInfo().workflowId,
-    family: '',
-    plan: input.plan,
-    stage: Stage.Preflight,
-    percent: 0,
-    paused: false,
-    startedAt: '',
-    stageStartedAt: '',
-    decisions: [],
-    checklist: [],
-    stageTimings: [],
-    attempt: 1,
-  };
 }

@@ -7,6 +7,7 @@ import {
   patched,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -23,6 +24,7 @@ import {
   resumeSignal,
   rollbackUpdate,
   retrySignal,
+  MessageDescription,
   Stage,
   type ApprovalDecision,
   type ApprovalResult,
@@ -37,6 +39,7 @@ import {
 import { TRIAGE_DECISIONS, type TriageEntry } from '../parity/signature.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from './search-attributes.js';
 import { renderDetails } from './details.js';
+import { migrationMemo } from './memo.js';
 
 /** Where the migration resumes after continue-as-new or a retry. */
 export type Phase = 'contract-gate' | 'shadow' | 'parity' | 'ramp-start' | 'ramp' | 'decommission';
@@ -124,11 +127,19 @@ export class Migration {
    * existed replay without them.
    */
   readonly holdOnBreach: boolean;
+  /**
+   * A rollback or abort ends the run as a failed workflow (`MigrationRolledBack`,
+   * `MigrationAborted`) after its compensations; the memo is filled and a search-attribute
+   * upsert equal to the last one is skipped. Runs recorded before replay as completed.
+   */
+  readonly failsOnRollback: boolean;
   /** Decisions changed since they were last pushed to the router. */
   triageDirty = false;
   private versionBase: number;
   private versionCounter: number;
   private lastVersion: number;
+  /** The search attributes last upserted by this run, to skip an identical upsert. */
+  private lastPublished: string | undefined;
 
   constructor(input: MigrateFamilyInput) {
     this.input = input;
@@ -137,6 +148,7 @@ export class Migration {
     this.triage = patched('triage');
     this.replay = patched('parity-replay');
     this.holdOnBreach = patched('hold-on-breach');
+    this.failsOnRollback = patched('rolled-back-fails');
     const c = input.carry;
     this.resuming = c !== undefined;
     const info = workflowInfo();
@@ -165,6 +177,7 @@ export class Migration {
     this.versionCounter = c?.versionCounter ?? 0;
     this.lastVersion = c?.lastVersion ?? 0;
     this.installHandlers();
+    if (this.failsOnRollback) upsertMemo(migrationMemo(input.plan, input.family));
   }
 
   /** True when the run should (re)enter `phase`, given where it resumes. */
@@ -218,13 +231,24 @@ export class Migration {
 
   /** Search attributes and the UI details follow stage and percent. */
   publish(): void {
-    upsertSearchAttributes([
-      { key: PhoenixFamily, value: this.family.name },
-      { key: PhoenixPlan, value: this.input.plan },
-      { key: PhoenixStage, value: this.progress.stage },
-      { key: PhoenixPercent, value: Math.round(this.progress.percent) },
-    ]);
+    const percent = Math.round(this.progress.percent);
+    // One upsert per state change: the same values again would only add an event to the history.
+    const key = `${this.progress.stage}|${percent}`;
+    if (!this.failsOnRollback || key !== this.lastPublished) {
+      this.lastPublished = key;
+      upsertSearchAttributes([
+        { key: PhoenixFamily, value: this.family.name },
+        { key: PhoenixPlan, value: this.input.plan },
+        { key: PhoenixStage, value: this.progress.stage },
+        { key: PhoenixPercent, value: percent },
+      ]);
+    }
     this.refreshDetails();
+  }
+
+  /** Adds the report's location to the memo, where the Temporal UI shows it. */
+  memoReport(report: { json: string; markdown: string }): void {
+    if (this.failsOnRollback) upsertMemo({ report });
   }
 
   refreshDetails(): void {
@@ -289,7 +313,10 @@ export class Migration {
         });
         return decided({ outcome: 'approved', step: d.step, by: d.approver });
       },
-      { validator: (d: ApprovalDecision) => this.validateDecision(d.step, d.approver) },
+      {
+        validator: (d: ApprovalDecision) => this.validateDecision(d.step, d.approver),
+        description: MessageDescription.approve,
+      },
     );
     setHandler(
       rejectUpdate,
@@ -302,37 +329,56 @@ export class Migration {
           if (!d.reason || d.reason.trim() === '') throw new Error('a rejection needs a reason');
           this.validateDecision(d.step, d.approver);
         },
+        description: MessageDescription.reject,
       },
     );
     setHandler(rollbackUpdate, (r) => this.requestRollback(r), {
       validator: (r: RollbackRequest) => this.validateRollback(r),
+      description: MessageDescription.rollback,
     });
     setHandler(triageUpdate, (r) => this.decideSignature(r), {
       validator: (r: TriageRequest) => this.validateTriage(r),
+      description: MessageDescription.triage,
     });
-    setHandler(pauseSignal, (r) => {
-      if (this.progress.paused) return;
-      this.progress.paused = true;
-      this.record({ kind: 'paused', by: r.by, detail: r.reason });
-      this.refreshDetails();
-    });
-    setHandler(resumeSignal, (r) => {
-      if (!this.progress.paused) return;
-      this.progress.paused = false;
-      this.record({ kind: 'resumed', by: r.by, detail: r.reason });
-      this.refreshDetails();
-    });
-    setHandler(abortSignal, (r) => {
-      if (this.abortRequested) return;
-      this.abortRequested = { reason: r.reason || 'aborted', by: r.by };
-      this.record({ kind: 'aborted', by: r.by, detail: r.reason });
-    });
-    setHandler(retrySignal, (r) => {
-      if (this.progress.stage !== Stage.WaitingForRetry) return;
-      this.retryRequested = true;
-      this.record({ kind: 'retried', by: r.by });
-    });
-    setHandler(progressQuery, () => this.progress);
+    setHandler(
+      pauseSignal,
+      (r) => {
+        if (this.progress.paused) return;
+        this.progress.paused = true;
+        this.record({ kind: 'paused', by: r.by, detail: r.reason });
+        this.refreshDetails();
+      },
+      { description: MessageDescription.pause },
+    );
+    setHandler(
+      resumeSignal,
+      (r) => {
+        if (!this.progress.paused) return;
+        this.progress.paused = false;
+        this.record({ kind: 'resumed', by: r.by, detail: r.reason });
+        this.refreshDetails();
+      },
+      { description: MessageDescription.resume },
+    );
+    setHandler(
+      abortSignal,
+      (r) => {
+        if (this.abortRequested) return;
+        this.abortRequested = { reason: r.reason || 'aborted', by: r.by };
+        this.record({ kind: 'aborted', by: r.by, detail: r.reason });
+      },
+      { description: MessageDescription.abort },
+    );
+    setHandler(
+      retrySignal,
+      (r) => {
+        if (this.progress.stage !== Stage.WaitingForRetry) return;
+        this.retryRequested = true;
+        this.record({ kind: 'retried', by: r.by });
+      },
+      { description: MessageDescription.retry },
+    );
+    setHandler(progressQuery, () => this.progress, { description: MessageDescription.progress });
   }
 
   private validateRollback(r: RollbackRequest): void {

@@ -18,6 +18,7 @@ import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
+import { progressQuery } from '../../src/workflows/messages.js';
 import {
   driveTraffic,
   startUpstream,
@@ -205,20 +206,21 @@ describe('phoenix CLI', () => {
       assert.match(r.stderr, /^PHX_ERR_MIGRATION_NOT_RUNNING: the migration of .* is (completed|failed), not running/);
     }
 
-    // The list without a family: run id, start time and outcome (a rollback is not "completed"),
-    // newest first, the latest run per family unless --all-runs.
-    type Row = { family: string; runId: string; startedAt: string; outcome: string };
+    // The list without a family: run id, start time and outcome (an abort is neither "completed"
+    // nor "rolled-back"), newest first, the latest run per family unless --all-runs.
+    type Row = { family: string; runId: string; startedAt: string; outcome: string; status: string };
     const runsOf = async (...flags: string[]): Promise<Row[]> => {
       const r = await phoenix('status', ...flags, '--json');
       assert.equal(r.code, 0, r.stderr);
       return (JSON.parse(r.stdout) as Row[]).filter((row) => row.family === family);
     };
-    await waitFor('the rolled-back run in the list', async () => (await runsOf())[0]?.outcome === 'rolled-back', {
+    await waitFor('the aborted run in the list', async () => (await runsOf())[0]?.outcome === 'aborted', {
       timeoutMs: 15_000,
       intervalMs: 300,
     });
     const [first] = await runsOf();
     assert.equal(first!.runId, info.runId);
+    assert.equal(first!.status, 'failed', 'an aborted migration is a failed workflow');
     assert.ok(Date.now() - Date.parse(first!.startedAt) < 10 * 60_000, first!.startedAt);
     const restarted = await phoenix('start', family, '--plan', planFile, '--task-queue', tq, '--json');
     assert.equal(restarted.code, 0, restarted.stderr);
@@ -233,7 +235,7 @@ describe('phoenix CLI', () => {
         all.map((r) => [r.runId, r.outcome]),
         [
           [second, 'running'],
-          [info.runId, 'rolled-back'],
+          [info.runId, 'aborted'],
         ],
       );
       const text = await phoenix('status');
@@ -246,6 +248,40 @@ describe('phoenix CLI', () => {
     } finally {
       await t.client.workflow.getHandle(info.workflowId, second).terminate('test over');
     }
+  });
+
+  test('start --wait on a migration that is rejected exits 1 and says rolled back; status and report read the failed run', async () => {
+    // The run the previous test terminated may have left the family in shadow; preflight wants legacy.
+    const reset = await phoenix('route', 'set', family, 'legacy', '--plan', planFile);
+    assert.equal(reset.code, 0, reset.stderr);
+    const waiting = phoenix('start', family, '--plan', planFile, '--task-queue', tq, '--wait');
+    await waitFor(
+      'the ramp-start approval of the new run',
+      async () => {
+        // The latest run, once it is the new one: the terminated run before it had the same step pending.
+        const h = t.client.workflow.getHandle(`phoenix-${family}`);
+        if ((await h.describe()).status.name !== 'RUNNING') return false;
+        return (await h.query(progressQuery)).pending?.step === 'ramp-start';
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const rejected = await phoenix('reject', family, '--step', 'ramp-start', '--as', 'alice', '--reason', 'too slow');
+    assert.equal(rejected.code, 0, rejected.stderr);
+    const ended = await waiting;
+    assert.equal(ended.code, 1, ended.stderr);
+    assert.match(ended.stdout, new RegExp(`^${family}: rolled-back — ApprovalRejected: .*too slow`, 'm'));
+
+    const s = await phoenix('status', family, '--json');
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal((JSON.parse(s.stdout) as { stage: string }).stage, 'rolled-back');
+    const list = await phoenix('status', '--json');
+    const row = (JSON.parse(list.stdout) as { family: string; outcome: string; status: string }[]).find(
+      (r) => r.family === family,
+    );
+    assert.deepEqual([row?.outcome, row?.status], ['rolled-back', 'failed']);
+    const report = await phoenix('report', family);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /rolled-back\*\* — ApprovalRejected/);
   });
 
   test('a triage decision is kept in the baseline when Temporal cannot be reached, and the exit says so', async () => {

@@ -16,6 +16,7 @@ import { loadPlan } from '../../src/plan/index.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let t: TestTemporal;
@@ -123,7 +124,7 @@ families:
   try {
     await waitFor('the worker to run', () => w.stdout().includes('"worker running"'), { timeoutMs: 60_000 });
     const { handle } = await startMigration({ client: t.client, plan, family, taskQueue: tq });
-    const result = await handle.result();
+    const result = await migrationResult(handle);
     assert.equal(result.outcome, 'rolled-back');
     const rollingBack = await waitFor('the workflow log line', () =>
       records(w.stdout()).find((r) => r.msg === 'rolling back' && r.workflowId === handle.workflowId),

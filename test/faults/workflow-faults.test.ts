@@ -30,6 +30,7 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from '../workflows/harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -64,7 +65,7 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
       assert.equal((await routeOf(stack)).mode, 'shadow', 'the router keeps shadowing with no worker');
       worker = await spawnWorker(t.address, tq, reportDir);
       await approveThrough(handle, ['ramp-start', 'ramp:100']);
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       assert.ok(
         (result.progress.parity?.samples ?? 0) >= 800,
@@ -113,7 +114,7 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
         timeoutMs: 30_000,
       });
       const legacyMs = Date.now() - restartedAt;
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       ctx.diagnostic(
         `after a new worker polled (the router was back before): family on legacy in ${legacyMs} ms, workflow rolled back in ${Date.now() - restartedAt} ms`,
       );
@@ -163,7 +164,7 @@ describe('the Temporal dev server restarted mid-migration', () => {
         `Temporal down ${downMs} ms; the worker had the bake done and the next approval pending ${Date.now() - restartedAt} ms after the restart (bake 8 s)`,
       );
       await approveThrough(handle, ['ramp:100']);
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
       assert.equal(canary.length, 1, 'the 25% step was applied once');
@@ -202,7 +203,7 @@ describe('Slack unreachable', () => {
         await approveThrough(handle, ['ramp-start']);
         await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
         stack.candidate.behaviour = 'errors';
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.progress.stage, 'rolled-back');
         assert.ok(
           (result.progress.rollback?.durationMs ?? Infinity) < 5000,

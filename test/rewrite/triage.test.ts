@@ -36,6 +36,7 @@ import {
   type Client,
   type RewriteApps,
 } from './fixture.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const run = promisify(execFile);
@@ -247,7 +248,7 @@ describe('triaging the library rewrite', () => {
         // 4. New drops a field both sides answered alike: a new signature, and no further ramp.
         await setRegression(apps, 'no-author');
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.outcome, 'rolled-back');
         assert.match(
           result.reason ?? '',

@@ -27,6 +27,7 @@ import {
   workflowBundle,
   type Stack,
 } from '../workflows/support.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const TOKEN = 'xoxb-test-token';
 
@@ -212,7 +213,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       assert.ok(JSON.stringify(update.body.blocks).includes('approved'));
       assert.ok(!JSON.stringify(update.body.blocks).includes('phoenix_approve'), 'buttons removed');
       void second;
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
     });
   });
@@ -247,7 +248,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
         };
         const res = await signed(receiver, '/slack/interactivity', { payload: JSON.stringify(submit) });
         assert.equal(res.statusCode, 200);
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.outcome, 'rolled-back');
         assert.equal(result.type, 'ApprovalRejected');
         const rejected = result.progress.decisions.find((d) => d.kind === 'rejected')!;
@@ -349,7 +350,7 @@ describe('Slack Socket Mode', () => {
           },
         });
         assert.deepEqual(ack, {}, 'the modal closes');
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.outcome, 'rolled-back');
         assert.match(result.progress.decisions.find((d) => d.kind === 'rejected')?.detail ?? '', /p95 too high/);
       });
@@ -412,7 +413,7 @@ describe('Slack Socket Mode', () => {
         (await handle.query(progressQuery)).decisions.find((d) => d.kind === 'approved' && d.step === 'ramp-start'),
       );
       await handle.signal(abortSignal, { reason: 'test done', by: 'UALICE' });
-      assert.equal((await handle.result()).outcome, 'rolled-back');
+      assert.equal((await migrationResult(handle)).outcome, 'rolled-back');
       worker.kill('SIGTERM');
       assert.equal(await exited, 0, `the worker stops cleanly on SIGTERM:\n${stderr}`);
       assert.ok(!stderr.includes(APP_TOKEN) && !stderr.includes(TOKEN), 'no token in the logs');

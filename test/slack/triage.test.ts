@@ -15,6 +15,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending } from '../workflows/harness.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
 const click = (receiver: RunningSlackReceiver, user: string, action: string, value: string) =>
@@ -136,7 +137,7 @@ describe('triage from Slack', () => {
           { timeoutMs: 10_000, intervalMs: 100 },
         );
         await handle.signal(abortSignal, { reason: 'test done' });
-        await handle.result();
+        await migrationResult(handle);
       });
     } finally {
       await receiver.close();

@@ -25,6 +25,7 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -99,7 +100,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
       assert.match(renderProgress(at25), /pass — split .* on new \(target 25%\), \d+ users \(min 20\)/);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
 
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       const step = result.progress.decisions.find((d) => d.step === 'ramp:25');
       assert.match(step?.detail ?? '', /^pass — split/);
@@ -117,7 +118,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
     await scenario('latency-regression', { family, withList: true }, async ({ stack, start }) => {
       stack.candidate.behaviour = 'slow-list';
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ParityNotReached', result.reason);
       assert.match(result.reason ?? '', /latency at \$latency on GET \/api\/users: p50/);
       const p = result.progress.parity!;
@@ -156,7 +157,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence', result.reason);
       assert.match(result.reason ?? '', /^not enough traffic at 25%: .*1 user \(min 20\); observed split/);
       assert.match(result.reason ?? '', /still lacking after 3s/);
@@ -205,7 +206,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
         const res = await request(`${stack.router.url}/api/users/${(i % 50) + 1}`, { headers: { 'x-user': `u${i}` } });
         await res.body.dump();
       }
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence', result.reason);
       assert.match(
         result.reason ?? '',

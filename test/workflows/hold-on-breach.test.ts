@@ -21,6 +21,7 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -148,7 +149,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
         assert.equal((await routeOf(stack)).percent, 25);
         await waitForPending(handle, 'ramp:100', 90_000);
         await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE' }] });
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.outcome, 'completed', result.reason);
         assert.ok(
           result.progress.decisions.some(
@@ -170,7 +171,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
       await handle.executeUpdate(rejectUpdate, {
         args: [{ step: 'hold:ramp:25', approver: 'alice', reason: 'too slow for checkout' }],
       });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'SloBreached');
       assert.match(
@@ -186,7 +187,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
     await scenario('hold-timeout', holdFamily('5m', '{ timeout: 1500ms }'), async ({ stack, handle }) => {
       stack.candidate.behaviour = 'slow';
       await waitForPending(handle, 'hold:ramp:25');
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'SloBreached', result.reason);
       assert.match(result.reason ?? '', /held, no decision within 1s500ms/);
       assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'hold:ramp:25'));
@@ -197,7 +198,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
   test('a tripped router guard is never held: it rolls back at once', async () => {
     await scenario('hold-guard', holdFamily('5m'), async ({ stack, handle }) => {
       stack.candidate.behaviour = 'errors';
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'GuardTripped', result.reason);
       assert.ok(!result.progress.decisions.some((d) => d.step?.startsWith('hold:')), 'nothing was held');
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -209,7 +210,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
       stack.candidate.behaviour = 'slow';
       await waitForPending(handle, 'hold:ramp:25');
       stack.candidate.behaviour = 'errors';
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'GuardTripped', result.reason);
       assert.match(result.reason ?? '', /while held/);
       assert.equal((await routeOf(stack)).mode, 'legacy');

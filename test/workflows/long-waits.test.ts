@@ -16,6 +16,7 @@ import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let env: TestWorkflowEnvironment;
 let reportDir: string;
@@ -79,7 +80,7 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
         // Waiting on the result lets the server skip: 3 h of bake with an analysis every 2 minutes
         // (90 analyses, each a real request to the router), then 24 h waiting for the 100%
         // approval, which times out.
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         assert.equal(result.outcome, 'rolled-back');
         assert.equal(result.type, 'ApprovalTimedOut');
         assert.equal(result.progress.percent, 0);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { access, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import {
@@ -29,6 +30,8 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
+import { assertDescribedMessages, assertNoRepeatedUpserts } from './history-checks.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -91,7 +94,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       await waitForPending(handle, 'ramp:100');
       assert.equal((await routeOf(stack)).percent, 25);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice', via: 'cli' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       assert.equal(result.progress.stage, 'completed');
       assert.equal(result.progress.percent, 100);
@@ -113,6 +116,11 @@ describe('migrateFamily', { concurrency: 1 }, () => {
         ['ramp-start', 'alice'],
         ['ramp:100', 'alice'],
       ]);
+      // A completed migration still completes, and its history is as tidy as a rolled-back one's.
+      assert.equal((await handle.describe()).status.name, 'COMPLETED');
+      assert.deepEqual((await handle.describe()).memo?.report, result.report);
+      await assertDescribedMessages(handle);
+      await assertNoRepeatedUpserts(handle);
       const events = await recordHistory(handle, 'happy-path');
       assert.ok(events < 2000, `history has ${events} events`);
       const summaries = (await scheduledActivities(handle)).map((a) => a.summary);
@@ -126,7 +134,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       const before = await routeOf(stack);
       stack.candidate.behaviour = 'different';
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'ContractGateFailed');
       assert.match(result.reason ?? '', /get one user/);
@@ -148,7 +156,7 @@ cases:
 `,
     };
     await scenario('teardown-fail', { cases, traffic: false }, async ({ stack, start }) => {
-      const result = await (await start()).result();
+      const result = await migrationResult(await start());
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'ContractGateFailed');
       assert.match(
@@ -173,9 +181,23 @@ cases:
       assert.equal(again.parity?.status, 'met');
       await handle.signal(abortSignal, { by: 'alice', reason: 'enough for today' });
       await waitForProgress(handle, 'the second rollback', (p) => p.stage === 'waiting-for-retry' && p.attempt === 2);
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'a migration waiting for retry is still running');
       await handle.signal(abortSignal, { by: 'alice', reason: 'giving up' });
-      const result = await handle.result();
+      // The abort that ends the wait is how the run ends: a failure of its own type.
+      const failure = await handle.result().then(
+        () => assert.fail('the migration completed'),
+        (err: unknown) => err,
+      );
+      assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure, String(failure));
+      assert.equal(failure.cause.type, 'MigrationAborted');
+      assert.match(
+        failure.cause.message,
+        /^aborted by alice while waiting for retry: giving up \(rolled back — Aborted: /,
+      );
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'Aborted');
+      assert.equal(result.reason, failure.cause.message);
       assert.equal((await routeOf(stack)).mode, 'legacy');
     });
   });
@@ -185,7 +207,7 @@ cases:
     await scenario('parity-fail', { family, cases: {} }, async ({ stack, start }) => {
       stack.candidate.behaviour = 'different';
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ParityNotReached', result.reason);
       assert.match(result.reason ?? '', /\$\.address\.zip/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -197,7 +219,7 @@ cases:
     const family = defaultFamily.replace('timeout: 20s', 'timeout: 2s');
     await scenario('no-traffic', { family, cases: {}, traffic: false }, async ({ start }) => {
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence');
       assert.match(result.reason ?? '', /not enough evidence for parity within 2s: no shadow samples/);
       assert.equal(result.progress.parity?.status, 'no-samples');
@@ -216,7 +238,7 @@ cases:
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       stack.candidate.behaviour = 'slow';
       const flipped = Date.now();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       const took = Date.now() - flipped;
       assert.equal(result.type, 'SloBreached', result.reason);
       assert.match(result.reason ?? '', /p95/);
@@ -238,7 +260,7 @@ cases:
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       stack.candidate.behaviour = 'errors';
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'GuardTripped', result.reason);
       const route = await routeOf(stack);
       assert.equal(route.mode, 'legacy');
@@ -270,7 +292,7 @@ cases:
       await handle.executeUpdate(rejectUpdate, {
         args: [{ step: 'ramp-start', approver: 'alice', reason: 'p95 looks odd' }],
       });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ApprovalRejected');
       assert.match(result.reason ?? '', /p95 looks odd/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -286,7 +308,7 @@ cases:
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       await handle.signal(abortSignal, { reason: 'customer incident', by: 'bob' });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'Aborted');
       assert.match(result.reason ?? '', /customer incident/);
       assert.equal((await routeOf(stack)).mode, 'legacy');
@@ -302,7 +324,7 @@ cases:
     );
     await scenario('approval-timeout', { family }, async ({ stack, start }) => {
       const handle = await start();
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'ApprovalTimedOut', result.reason);
       assert.equal((await routeOf(stack)).mode, 'legacy');
       assert.ok(result.progress.decisions.some((d) => d.kind === 'timed-out' && d.step === 'ramp-start'));
@@ -328,7 +350,7 @@ cases:
       await handle.signal(resumeSignal, { by: 'bob' });
       await waitForPending(handle, 'ramp:100');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       assert.deepEqual(
         result.progress.decisions.filter((d) => d.kind === 'paused' || d.kind === 'resumed').map((d) => d.kind),
@@ -356,7 +378,7 @@ describe('migrateFamily with a worker killed mid-ramp', () => {
       worker = await spawnWorker();
       await waitForPending(handle, 'ramp:100', 60_000);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
       assert.equal(canary.length, 1, 'the 25% step was applied once');

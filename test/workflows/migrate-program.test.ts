@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { migrationResult, programResult } from '../../src/lib/migration-outcome.js';
 import { loadPlan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
-import { migrateProgram } from '../../src/workflows/migrate-program.js';
+import { migrateProgram, type ProgramProgress } from '../../src/workflows/migrate-program.js';
 import { type migrateFamily } from '../../src/workflows/migrate-family.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startUpstream, taskQueue, workflowBundle } from './support.js';
@@ -21,7 +23,7 @@ after(async () => {
 });
 
 describe('migrateProgram', () => {
-  test('a family that rolls back stops its dependents; a second start of a running migration is refused', async () => {
+  test('a family that rolls back stops its dependents and fails the program naming it; a second start of a running migration is refused', async () => {
     const legacy = await startUpstream('legacy');
     const candidate = await startUpstream('new');
     candidate.behaviour = 'different';
@@ -93,7 +95,18 @@ families:
           }),
           WorkflowExecutionAlreadyStartedError,
         );
-        const result = await handle.result();
+        // The program fails naming the child that failed; its progress is in the details.
+        const failure = await handle.result().then(
+          () => assert.fail('the program completed although a family rolled back'),
+          (err: unknown) => err,
+        );
+        assert.ok(failure instanceof WorkflowFailedError, String(failure));
+        assert.ok(failure.cause instanceof ApplicationFailure, String(failure.cause));
+        assert.equal(failure.cause.type, 'ProgramFailed');
+        assert.equal(failure.cause.nonRetryable, true);
+        assert.match(failure.cause.message, new RegExp(`${a} rolled-back \\(phoenix-${a}\\)`));
+        assert.match(failure.cause.message, new RegExp(`not started: ${b}, ${c}`));
+        const result = failure.cause.details?.[0] as ProgramProgress;
         assert.deepEqual(
           result.families.map((f) => [f.family, f.outcome]),
           [
@@ -102,9 +115,13 @@ families:
             [c, 'skipped'],
           ],
         );
-        assert.match(result.families[0]!.reason ?? '', new RegExp(`dependency ${a}`));
+        assert.equal(result.families[1]!.failureType, 'MigrationRolledBack');
+        assert.equal(result.families[1]!.workflowId, `phoenix-${a}`);
+        assert.match(result.families[0]!.reason ?? '', new RegExp(`dependency ${a} did not complete \\(rolled-back`));
+        assert.match(result.families[2]!.reason ?? '', new RegExp(`dependency ${b}`));
+        assert.deepEqual(await programResult(handle), result);
         // Only the first family ever ran: its dependents were never started.
-        const child = await t.client.workflow.getHandle<typeof migrateFamily>(`phoenix-${a}`).result();
+        const child = await migrationResult(t.client.workflow.getHandle<typeof migrateFamily>(`phoenix-${a}`));
         assert.equal(child.type, 'ContractGateFailed');
         await assert.rejects(t.client.workflow.getHandle(`phoenix-${b}`).describe(), /not found/i);
       });

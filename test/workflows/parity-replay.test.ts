@@ -19,6 +19,7 @@ import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
 import { recordHistory, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -134,7 +135,7 @@ describe('replay when live traffic is too thin', { concurrency: 1 }, () => {
       }
 
       await handle.signal(abortSignal, { by: 'alice', reason: 'replay checked' });
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back', result.reason);
       assert.equal(result.type, 'Aborted');
       assert.ok(result.report, 'a report was written');
@@ -149,7 +150,7 @@ describe('replay when live traffic is too thin', { concurrency: 1 }, () => {
 
   test('without parity.replay the same thin traffic ends NotEnoughEvidence', async () => {
     await scenario('parity-no-replay', familyWith('', '3s'), async ({ handle }) => {
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence', result.reason);
       const parity = result.progress.parity!;
       assert.equal(parity.outcome, 'insufficient');

@@ -18,6 +18,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
 import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 let t: TestTemporal;
@@ -137,7 +138,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       const took = await msUntilLegacy(stack, accepted);
       assert.ok(took <= 1000, `legacy again ${took} ms after the rollback was accepted`);
 
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'RollbackRequested');
       assert.match(result.reason ?? '', /rollback requested by alice: orders missing on new/);
@@ -159,7 +160,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
     await world({ family: defaultFamily }, async ({ stack, start }) => {
       const handle = await start();
       await toDecommission(handle, stack, 'alice');
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
       const from = result.progress.legacyRemovableFrom;
       assert.ok(from, 'the time the checklist completed');
@@ -208,7 +209,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       await clickButton(receiver!, 'UALICE', ROLLBACK_ACTION, button);
       const took = await msUntilLegacy(stack, clicked);
       assert.ok(took <= 1500, `legacy again ${took} ms after the click`);
-      const result = await handle.result();
+      const result = await migrationResult(handle);
       assert.equal(result.type, 'RollbackRequested');
       const closed = slack.calls
         .slice(from)

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { familyArg } from '../flags.js';
 import { readInputFile } from '../input.js';
 import { CliError, ExitCode, print } from '../output.js';
+import { migrationResult, outcomeOf } from '../../lib/migration-outcome.js';
 import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
 
 /** `phoenix report <family>`: the final report of a finished migration. */
@@ -22,12 +23,12 @@ export function register(program: Command): void {
             ExitCode.Conflict,
           );
         }
-        const result = await handle.result();
+        const result = await migrationResult(handle);
         if (!result.report) {
           if (opts.json) return print(true, result, () => '');
           throw new CliError(
             'PHX_ERR_REPORT_MISSING',
-            `the migration of "${family}" ended (${result.outcome}) but no report was written; see the worker's logs`,
+            `the migration of "${family}" ended (${outcomeOf(result)}) but no report was written; see the worker's logs`,
             ExitCode.NotFound,
           );
         }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { familyArg } from '../flags.js';
 import { loadPlan } from '../../plan/index.js';
-import type { MigrationResult } from '../../workflows/migration-state.js';
+import { migrationResult, outcomeOf, programResult } from '../../lib/migration-outcome.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { startMigration, startProgram } from '../start-migration.js';
 import { closeTemporalClient, temporalClient } from '../temporal-client.js';
@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--all', 'migrate every family of the plan in dependency order')
     .option('--task-queue <name>', 'task queue the worker polls', 'phoenix')
-    .option('--wait', 'follow the migration until it ends (exit 0 completed, 1 rolled back)')
+    .option('--wait', 'follow the migration until it ends (exit 0 completed, 1 rolled back or aborted)')
     .option('--json', 'print {workflowId, runId, family, uiUrl} as JSON')
     .action(
       async (
@@ -53,16 +53,20 @@ export function register(program: Command): void {
               ].join('\n'),
           );
           if (!opts.wait) return;
-          const result = (await started.handle.result()) as
-            MigrationResult | { families: { family: string; outcome: string }[] };
-          if ('outcome' in result) {
+          // A rolled-back or aborted run fails; its result is in the failure's details.
+          if (family) {
+            const result = await migrationResult(started.handle);
+            const outcome = outcomeOf(result);
             if (!opts.json)
               process.stdout.write(
-                `${result.family}: ${result.outcome}${result.reason ? ` — ${result.type}: ${result.reason}` : ''}\n`,
+                `${result.family}: ${outcome}${result.reason ? ` — ${result.type}: ${result.reason}` : ''}\n`,
               );
-            if (result.outcome !== 'completed') process.exitCode = ExitCode.Failed;
+            if (outcome !== 'completed') process.exitCode = ExitCode.Failed;
           } else {
-            if (!opts.json) for (const f of result.families) process.stdout.write(`${f.family}: ${f.outcome}\n`);
+            const result = await programResult(started.handle);
+            if (!opts.json)
+              for (const f of result.families)
+                process.stdout.write(`${f.family}: ${f.outcome}${f.reason ? ` — ${f.reason}` : ''}\n`);
             if (result.families.some((f) => f.outcome !== 'completed')) process.exitCode = ExitCode.Failed;
           }
         } finally {

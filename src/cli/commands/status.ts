@@ -5,6 +5,7 @@ import type { migrateFamily } from '../../workflows/migrate-family.js';
 import { durationFlag, familyArg } from '../flags.js';
 import { listMigrations, renderMigrationList } from '../migration-list.js';
 import { print } from '../output.js';
+import { migrationResult } from '../../lib/migration-outcome.js';
 import { progressLine, renderProgress } from '../../workflows/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
 
@@ -14,7 +15,9 @@ async function progressOf(
 ): Promise<{ progress: MigrationProgress; running: boolean }> {
   const d = await handle.describe();
   if (d.status.name === 'RUNNING') return { progress: await handle.query(progressQuery), running: true };
-  if (d.status.name === 'COMPLETED') return { progress: (await handle.result()).progress, running: false };
+  // A rolled-back or aborted run has failed; its result, progress included, is in the failure.
+  if (d.status.name === 'COMPLETED' || d.status.name === 'FAILED')
+    return { progress: (await migrationResult(handle)).progress, running: false };
   return { progress: await handle.query(progressQuery), running: false };
 }
 
