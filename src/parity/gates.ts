@@ -145,6 +145,24 @@ function untriagedClause(p: FamilyStatsSnapshot['parity']): string {
   return t ? `; most frequent untriaged signature ${t.id}: ${t.text}` : '';
 }
 
+/**
+ * A regression in the tail: with evidence that new is slower (the rank test's p under its alpha),
+ * new's p95 is over `maxRatio` times legacy's **and** more than the latency tolerance
+ * (`maxShiftMs`) above it. Without the absolute part, a loaded machine's 2 ms of jitter on 6 ms
+ * answers reads as a 1.3× regression.
+ */
+function tailSlower(
+  latency: LatencyVerdict,
+  ratio: number | null,
+  maxRatio: number,
+  newP95: number | null,
+  legacyP95: number | null,
+): boolean {
+  if (latency.outcome === 'insufficient' || !(latency.pValue < latency.alpha)) return false;
+  if (ratio === null || ratio <= maxRatio || newP95 === null || legacyP95 === null) return false;
+  return newP95 - legacyP95 > latency.maxShiftMs;
+}
+
 /** Judges the parity gate on evidence: mismatch rate, compared latency and every route's latency. */
 export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidenceParityGate): ParityEvidence {
   const p = s.parity;
@@ -179,9 +197,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
   if (latency.outcome === 'fail') failures.push(describeLatency(latency));
   // A blocked signature is a known regression: seen once in the window is enough to fail.
   for (const b of p.triage?.blocked ?? []) failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
-  const tailSlow =
-    latency.outcome !== 'insufficient' && latency.pValue < latency.alpha && (p95Ratio ?? 0) > gate.maxP95Ratio;
-  if (tailSlow)
+  if (tailSlower(latency, p95Ratio, gate.maxP95Ratio, p.latency.new.p95, p.latency.legacy.p95))
     failures.push(
       `new p95 ${p.latency.new.p95} ms is ${p95Ratio!.toFixed(2)}× legacy ${p.latency.legacy.p95} ms (max ${gate.maxP95Ratio}×)`,
     );
@@ -277,7 +293,7 @@ export function evaluateStep(
   for (const b of s.parity.triage?.blocked ?? [])
     failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
   if (latency.outcome === 'fail') failures.push(describeLatency(latency));
-  if (latency.outcome !== 'insufficient' && latency.pValue < latency.alpha && (p95Ratio ?? 0) > slo.maxP95Ratio)
+  if (tailSlower(latency, p95Ratio, slo.maxP95Ratio, n.p95, s.backends.legacy.p95))
     failures.push(
       `new p95 ${n.p95} ms is ${p95Ratio!.toFixed(2)}× legacy ${s.backends.legacy.p95} ms (max ${slo.maxP95Ratio}×)`,
     );

@@ -41,7 +41,7 @@ export const parityGateSchema = z.strictObject({
   minSamples: z.number().int().min(1).default(100),
   /** Largest share of compared requests that may differ. @default 0.01 */
   maxMismatchRate: ratio.default(0.01),
-  /** Largest new p95 ÷ legacy p95. @default 1.2 */
+  /** Largest new p95 ÷ legacy p95; a ratio over it fails only with new's p95 also more than `latency.maxShiftMs` above. @default 1.2 */
   maxP95Ratio: z.number().positive().default(1.2),
   /** Share of requests mirrored in shadow mode. @default 1 */
   sampleRate: ratio.default(1),
@@ -98,7 +98,7 @@ export const rampSchema = z.strictObject({
 export const sloSchema = z.strictObject({
   /** Largest share of new-backend requests that may fail (5xx, timeouts, connection errors). @default 0.01 */
   maxErrorRate: ratio.default(0.01),
-  /** Largest new p95 ÷ legacy p95 while ramping. @default 1.5 */
+  /** Largest new p95 ÷ legacy p95 while ramping; a ratio over it fails only with new's p95 also more than `latency.maxShiftMs` above. @default 1.5 */
   maxP95Ratio: z.number().positive().default(1.5),
   /** Largest share of shadow comparisons that may differ while ramping. @default 0.02 */
   maxMismatchRate: ratio.default(0.02),
