@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parsePlan, PlanError, migrationOrder } from '../../src/plan/index.js';
+import { planProblems } from '../helpers/plan-text.js';
 
 const run = promisify(execFile);
 
@@ -23,20 +24,9 @@ families:
 approvers: [alice]
 `;
 
-async function problems(text: string): Promise<{ path: string; message: string; line?: number }[]> {
-  try {
-    await parsePlan(text, '/tmp/plan.yaml', 'plan.yaml');
-  } catch (err) {
-    assert.ok(err instanceof PlanError, `expected a PlanError, got ${String(err)}`);
-    assert.equal(err.code, 'PHX_ERR_PLAN_INVALID');
-    return err.problems;
-  }
-  assert.fail('the plan was accepted');
-}
-
 describe('plan validation', () => {
   test('approval steps without anyone allowed to approve are refused', async () => {
-    const found = await problems(base.replace('approvers: [alice]\n', ''));
+    const found = await planProblems(base.replace('approvers: [alice]\n', ''));
     assert.deepEqual(
       found.map((p) => p.path),
       ['families[0].approval.approvers', 'families[1].approval.approvers'],
@@ -62,7 +52,7 @@ describe('plan validation', () => {
   });
 
   test('an unknown key is named with its line', async () => {
-    const p = await problems(
+    const p = await planProblems(
       base.replace('    new: http://127.0.0.1:8001', '    new: http://127.0.0.1:8001\n    nwe: oops'),
     );
     assert.equal(p.length, 1);
@@ -72,7 +62,7 @@ describe('plan validation', () => {
   });
 
   test('a dependency cycle is named', async () => {
-    const p = await problems(
+    const p = await planProblems(
       base.replace('    new: http://127.0.0.1:8001', '    new: http://127.0.0.1:8001\n    dependsOn: [orders]'),
     );
     assert.ok(
@@ -82,7 +72,7 @@ describe('plan validation', () => {
   });
 
   test('duplicate family names are refused', async () => {
-    const p = await problems(
+    const p = await planProblems(
       base.replace('name: orders', 'name: users').replace('dependsOn: [users]', 'dependsOn: []'),
     );
     assert.ok(
@@ -97,7 +87,7 @@ describe('plan validation', () => {
       '/tmp/plan.yaml',
     );
     assert.equal(nested.families.length, 2, 'a strictly more specific pattern is allowed');
-    const q = await problems(base.replace('routes: ["/api/orders/*"]', 'routes: ["GET /api/:kind/1"]'));
+    const q = await planProblems(base.replace('routes: ["/api/orders/*"]', 'routes: ["GET /api/:kind/1"]'));
     assert.ok(
       q.some((x) => x.path === 'families[1].routes[0]' && /overlaps "GET \/api\/users\/\*"/.test(x.message)),
       JSON.stringify(q),
@@ -105,7 +95,7 @@ describe('plan validation', () => {
   });
 
   test('percentages outside 0–100 are refused', async () => {
-    const p = await problems(
+    const p = await planProblems(
       base.replace(
         '    dependsOn: [users]',
         '    dependsOn: [users]\n    ramp: { steps: [{ percent: 10 }, { percent: 150 }] }',
@@ -118,7 +108,7 @@ describe('plan validation', () => {
   });
 
   test('percentages that do not increase are refused', async () => {
-    const p = await problems(
+    const p = await planProblems(
       base.replace(
         '    dependsOn: [users]',
         '    dependsOn: [users]\n    ramp: { steps: [{ percent: 50 }, { percent: 25 }] }',
@@ -131,7 +121,9 @@ describe('plan validation', () => {
   });
 
   test('a bad duration and a bad URL say what was expected', async () => {
-    const p = await problems(base.replace('new: http://127.0.0.1:8002', 'new: ftp://x\n    parity: { timeout: soon }'));
+    const p = await planProblems(
+      base.replace('new: http://127.0.0.1:8002', 'new: ftp://x\n    parity: { timeout: soon }'),
+    );
     assert.ok(
       p.some((x) => x.path === 'families[1].new' && /http\(s\) URL/.test(x.message)),
       JSON.stringify(p),
@@ -143,7 +135,7 @@ describe('plan validation', () => {
   });
 
   test('an unknown dependency is named', async () => {
-    const p = await problems(base.replace('dependsOn: [users]', 'dependsOn: [billing]'));
+    const p = await planProblems(base.replace('dependsOn: [users]', 'dependsOn: [billing]'));
     assert.ok(
       p.some((x) => x.path === 'families[1].dependsOn[0]' && /unknown family "billing"/.test(x.message)),
       JSON.stringify(p),
