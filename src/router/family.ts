@@ -12,6 +12,7 @@ import type { Trust } from './client-address.js';
 import { stickyExtractor, type StickyExtractor } from './decide.js';
 import { Guard } from './guard.js';
 import type { RouteMode, RouteState } from './types.js';
+import { failureCounts, type FailureCounts } from './upstream-errors.js';
 
 /** A fixed-size ring, newest last. Every item gets a sequence number (1, 2, …) for cursor paging. */
 export class Ring<T> {
@@ -111,6 +112,8 @@ export interface FamilyCounters {
   fallbacks: number;
   /** New-backend answers cut off after their headers reached the client (nothing left to fall back to). */
   newAborted: number;
+  /** Attempts that failed before their answer started, per backend and kind (`upstream-errors.ts`). */
+  upstreamFailures: Record<'legacy' | 'new', FailureCounts>;
 }
 
 /** Labels of the status classes counted per backend, by index. */
@@ -159,6 +162,7 @@ export class FamilyRuntime {
     mirrorErrors: 0,
     fallbacks: 0,
     newAborted: 0,
+    upstreamFailures: { legacy: failureCounts(), new: failureCounts() },
   };
 
   constructor(plan: FamilyPlan, pools: { legacy: Pool; candidate: Pool }, now: number, o: FamilyRuntimeOptions = {}) {

@@ -2,54 +2,11 @@
  * Streams one upstream answer into the client's response as an undici dispatch handler: headers
  * are read once from undici's raw list straight into what the client gets, chunks go to the
  * response as they arrive (undici's socket pauses while the client is slow), and a client that
- * hangs up aborts the upstream request. Subclasses in `proxy.ts` decide what an answer means
- * (statistics, guard, fallback, shadow capture).
+ * hangs up aborts the upstream request. Subclasses in `answers.ts` decide what an answer means
+ * (statistics, guard, fallback, shadow capture). Which header fields cross is `forward-headers.ts`.
  */
 import type { ServerResponse } from 'node:http';
-import { util, type Dispatcher } from 'undici';
-
-/** RFC 9110 §7.6.1: connection-specific fields are never forwarded. */
-export const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-export type HeaderMap = Record<string, string | string[] | undefined>;
-
-/** The fields a `Connection` header names, which are hop-by-hop too; undefined for the common values. */
-export function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (typeof value !== 'string' || value === 'keep-alive' || value === 'close') return undefined;
-  return new Set(value.split(',').map((t) => t.trim().toLowerCase()));
-}
-
-/** An upstream answer's raw header list as the client gets it: hop-by-hop fields dropped, `x-request-id` set. */
-export function responseHeaders(raw: Buffer[], requestId: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  let connection: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const key = util.headerNameToString(raw[i]!);
-    const value = raw[i + 1]!.toString('latin1');
-    if (HOP_BY_HOP.has(key)) {
-      if (key === 'connection') connection = value;
-      continue;
-    }
-    const seen = out[key];
-    if (seen === undefined) out[key] = value;
-    else if (typeof seen === 'string') out[key] = [seen, value];
-    else seen.push(value);
-  }
-  const drop = connectionTokens(connection);
-  if (drop) for (const k of drop) delete out[k];
-  if (out['x-request-id'] === undefined) out['x-request-id'] = requestId;
-  return out;
-}
+import type { Dispatcher } from 'undici';
 
 const kForward = Symbol('phoenix.forward');
 type TrackedResponse = ServerResponse & { [kForward]?: Forward };

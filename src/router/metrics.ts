@@ -5,7 +5,15 @@
  */
 import { STATUS_CLASSES, type FamilyRuntime } from './family.js';
 import type { ShadowThread } from './shadow-thread.js';
-import type { RouterCounters } from './proxy.js';
+import type { RouterCounters } from './exchange.js';
+import { UPSTREAM_FAILURES, type UpstreamFailure } from './upstream-errors.js';
+
+const FAILURE_KINDS = Object.keys(UPSTREAM_FAILURES) as UpstreamFailure[];
+
+/** Label set of one failure kind: the status and code the router answers it with. */
+function failureLabels(failure: UpstreamFailure): string {
+  return `status="${UPSTREAM_FAILURES[failure].status}",code="${UPSTREAM_FAILURES[failure].code}"`;
+}
 
 function esc(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -112,6 +120,25 @@ export function renderMetrics(
     'counter',
     'New-backend answers cut off after their headers were sent (truncated body, body timeout); each counts against the guard.',
     fams.map((f) => [`family="${esc(f.name)}"`, f.counters.newAborted]),
+  );
+  metric(
+    'phoenix_upstream_failures_total',
+    'counter',
+    'Upstream attempts that failed before their answer started, by the status and code the router answers them with; a safe request on new is answered by legacy instead (also in phoenix_fallbacks_total). family="" is the default legacy.',
+    [
+      ...fams.flatMap((f) =>
+        (['legacy', 'new'] as const).flatMap((b) =>
+          FAILURE_KINDS.filter((k) => b === 'new' || k !== 'adapterTooLarge').map((k): [string, number] => [
+            `family="${esc(f.name)}",backend="${b}",${failureLabels(k)}`,
+            f.counters.upstreamFailures[b][k],
+          ]),
+        ),
+      ),
+      ...FAILURE_KINDS.filter((k) => k !== 'adapterTooLarge').map((k): [string, number] => [
+        `family="",backend="legacy",${failureLabels(k)}`,
+        router.counters.upstreamFailures[k],
+      ]),
+    ],
   );
   metric(
     'phoenix_guard_trips_total',

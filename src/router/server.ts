@@ -16,6 +16,7 @@ import { createMatcher } from '../plan/route-match.js';
 import { renderMetrics } from './metrics.js';
 import { upstreamPools } from './pools.js';
 import { createHandler } from './proxy.js';
+import { failureCounts } from './upstream-errors.js';
 import { ShadowThread } from './shadow-thread.js';
 import { checkReplay, Replayer } from './replay.js';
 import { StateFile, type SavedFamily } from './store.js';
@@ -153,7 +154,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     log,
   });
   shadow.warmUp();
-  const counters = { refusedTargets: 0 };
+  const counters = { refusedTargets: 0, upstreamFailures: failureCounts() };
   const matcher = createMatcher(plan.families);
   const replayer = new Replayer({ shadow, families, maxCompareBytes: plan.router.maxCompareBytes });
   const handler = createHandler({
@@ -165,6 +166,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     trust,
     shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
+    maxAdaptBytes: plan.router.maxAdaptBytes,
     log,
     onTrip(f) {
       log.warn(

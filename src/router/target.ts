@@ -4,6 +4,7 @@
  * an encoded slash could make a request match one family here and reach another endpoint there
  * (for instance a legacy-only admin route on the new service). Such targets get a 400.
  */
+import type { ServerResponse } from 'node:http';
 
 /**
  * Why a request target is refused, or undefined when it is safe to route. Takes the target's path
@@ -28,4 +29,11 @@ export function unsafeTarget(path: string): string | undefined {
     if (seg === '.' || seg === '..') return 'the path has a "." or ".." segment; send the resolved path';
   }
   return undefined;
+}
+
+/** Answers a refused target: 400 `PHX_ERR_BAD_REQUEST_TARGET` with the reason. */
+export function refuseTarget(res: ServerResponse, reason: string): void {
+  const body = JSON.stringify({ error: { code: 'PHX_ERR_BAD_REQUEST_TARGET', message: reason } });
+  res.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }

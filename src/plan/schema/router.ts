@@ -25,6 +25,12 @@ export const routerSettingsSchema = z.strictObject({
   /** Largest body buffered for a shadow comparison; larger ones are not compared. @default 1048576 (bytes) */
   maxCompareBytes: z.number().int().min(1024).default(1_048_576),
   /**
+   * Largest new-service answer the router buffers to apply a response adapter (bytes). A larger
+   * answer is not sent unadapted: a safe request is answered by legacy, any other gets 502
+   * `PHX_ERR_ADAPTER_BODY_TOO_LARGE`. @default 8388608 (bytes, 8 MiB)
+   */
+  maxAdaptBytes: z.number().int().min(1024).default(8_388_608),
+  /**
    * Scheduling priority (nice) of the thread that mirrors and compares: 19 lets it use only
    * CPU the proxy leaves idle, so under saturation samples are dropped instead of slowing
    * clients; 0 gives it the proxy's own priority. @default 19
