@@ -15,6 +15,9 @@ import { clientHeaders } from './forward-headers.js';
 import { rewriteLocations } from './location.js';
 import { classifyUpstreamError, type UpstreamFailure } from './upstream-errors.js';
 
+/** Swallows the error undici raises on a body given up below (its request is aborted). */
+function ignore(): void {}
+
 /** The whole body, or undefined (and the upstream request aborted) once it passes `max` bytes. */
 async function readBounded(
   body: Readable,
@@ -22,15 +25,18 @@ async function readBounded(
   max: number,
 ): Promise<Buffer | undefined> {
   if (typeof length === 'string' && Number(length) > max) {
-    body.destroy();
+    body.on('error', ignore).destroy();
     return undefined;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    // Leaving the loop destroys the body, which aborts the upstream request.
-    if (size > max) return undefined;
+    if (size > max) {
+      // Leaving the loop destroys the body, which aborts the upstream request.
+      body.on('error', ignore);
+      return undefined;
+    }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
