@@ -22,8 +22,6 @@ import { refuseTarget, unsafeTarget } from './target.js';
 import { answerFailure, logFailure, type UpstreamFailure } from './upstream-errors.js';
 import { withHost } from './upstream-host.js';
 
-export type { ProxyContext, RouterCounters } from './exchange.js';
-
 /** The request as sent to the new backend (with its identity's `headers`), with the guard's timeout. */
 function newRequest(
   x: Exchange,
