@@ -18,7 +18,7 @@ import { connectionTokens, Forward, HOP_BY_HOP, responseHeaders, type HeaderMap 
 import type { FamilyRuntime } from './family.js';
 import type { Matcher } from '../plan/route-match.js';
 import type { Collected } from './collect.js';
-import type { ShadowThread } from './shadow-thread.js';
+import type { ShadowPipeline } from './shadow/pipeline.js';
 import { unsafeTarget } from './target.js';
 import { peerTrusted, type Trust } from './client-address.js';
 import { rewriteLocations } from './location.js';
@@ -35,7 +35,7 @@ export interface ProxyContext {
   defaultLegacyOrigin: string;
   /** Trusted proxies (`router.trustedProxies`). */
   trust: Trust | undefined;
-  shadow: ShadowThread;
+  shadow: ShadowPipeline;
   /** Largest body buffered for a comparison, bytes. */
   maxCompareBytes: number;
   log: Logger;
