@@ -61,7 +61,7 @@ export interface AdminDeps {
   setRoute(family: FamilyRuntime, change: RouteChange): RouteState;
   clearGuard(family: FamilyRuntime): void;
   metrics(): string;
-  /** The family's shadow samples pending and done (see `ShadowThread.comparisons`). */
+  /** The family's shadow samples pending and done (see `ShadowPipeline.comparisons`). */
   comparisons(family: FamilyRuntime): { pending: number; done: number };
   /** Resolves once the family has no shadow sample pending. */
   comparisonsIdle(family: FamilyRuntime): Promise<void>;

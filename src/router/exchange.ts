@@ -11,7 +11,7 @@ import type { Matcher } from '../plan/route-match.js';
 import type { Trust } from './client-address.js';
 import type { Collected } from './collect.js';
 import type { FamilyRuntime } from './family.js';
-import type { ShadowThread } from './shadow-thread.js';
+import type { ShadowPipeline } from './shadow/pipeline.js';
 import type { FailureCounts, UpstreamFailure } from './upstream-errors.js';
 
 /** Router-wide cumulative counters. */
@@ -32,7 +32,7 @@ export interface ProxyContext {
   defaultLegacyOrigin: string;
   /** Trusted proxies (`router.trustedProxies`). */
   trust: Trust | undefined;
-  shadow: ShadowThread;
+  shadow: ShadowPipeline;
   /** Largest body buffered for a comparison, bytes. */
   maxCompareBytes: number;
   /** Largest new-service answer buffered to apply an adapter, bytes (`router.maxAdaptBytes`). */

@@ -4,7 +4,7 @@
  * the current statistics window's latency quantiles, and router-wide gauges.
  */
 import { STATUS_CLASSES, type FamilyRuntime } from './family.js';
-import type { ShadowThread } from './shadow-thread.js';
+import type { ShadowPipeline } from './shadow/pipeline.js';
 import type { RouterCounters } from './exchange.js';
 import { UPSTREAM_FAILURES, type UpstreamFailure } from './upstream-errors.js';
 
@@ -21,7 +21,7 @@ function esc(v: string): string {
 
 export function renderMetrics(
   families: Iterable<FamilyRuntime>,
-  router: { shadow: ShadowThread; stateFileCorrupt: boolean; counters: RouterCounters },
+  router: { shadow: ShadowPipeline; stateFileCorrupt: boolean; counters: RouterCounters },
 ): string {
   const fams = [...families];
   const out: string[] = [];

@@ -15,7 +15,7 @@ import { AdminError } from './admin-error.js';
 import { collect } from './collect.js';
 import type { FamilyRuntime } from './family.js';
 import { identityFor, type SideIdentity } from './identity.js';
-import type { ShadowThread } from './shadow-thread.js';
+import type { ShadowPipeline } from './shadow/pipeline.js';
 import { unsafeTarget } from './target.js';
 
 /** Requests in one replay call at most. */
@@ -111,12 +111,12 @@ export function checkReplay(
 
 /** Replays checked requests of one family, paced at `perSecond`. */
 export class Replayer {
-  private readonly shadow: ShadowThread;
+  private readonly shadow: ShadowPipeline;
   private readonly families: readonly FamilyRuntime[];
   private readonly legacyIdentity: (SideIdentity | undefined)[];
   private readonly maxCompareBytes: number;
 
-  constructor(o: { shadow: ShadowThread; families: readonly FamilyRuntime[]; maxCompareBytes: number }) {
+  constructor(o: { shadow: ShadowPipeline; families: readonly FamilyRuntime[]; maxCompareBytes: number }) {
     this.shadow = o.shadow;
     this.families = o.families;
     this.legacyIdentity = o.families.map((f) => identityFor(f.plan).legacy);

@@ -17,7 +17,7 @@ import { renderMetrics } from './metrics.js';
 import { upstreamPools } from './pools.js';
 import { createHandler } from './proxy.js';
 import { failureCounts } from './upstream-errors.js';
-import { ShadowThread } from './shadow-thread.js';
+import { ShadowPipeline } from './shadow/pipeline.js';
 import { checkReplay, Replayer } from './replay.js';
 import { StateFile, type SavedFamily } from './store.js';
 import type { RouteChange, RouteState } from './types.js';
@@ -144,7 +144,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     );
   const save = (): void => store.save(snapshot);
 
-  const shadow = new ShadowThread({
+  const shadow = new ShadowPipeline({
     families,
     queue: plan.router.mirrorQueue,
     concurrency: plan.router.mirrorConcurrency,

@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { WebClient } from '@slack/web-api';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
-import { createInteractionHandler } from './receiver.js';
+import { createInteractionHandler } from './interactions.js';
 
 export interface SocketModeOptions {
   /** App-level token (`xapp-…`, scope `connections:write`). */

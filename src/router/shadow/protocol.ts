@@ -3,9 +3,9 @@
  * transferred `ArrayBuffer` per batch: one copy, and no cloning of the socket buffers undici's
  * chunks are slices of.
  */
-import type { SlowRoute } from '../parity/stats.js';
-import type { FamilyPlan } from '../plan/schema.js';
-import type { CompareJob, FamilyReport } from './shadow.js';
+import type { SlowRoute } from '../../parity/stats.js';
+import type { FamilyPlan } from '../../plan/schema.js';
+import type { CompareJob, FamilyReport } from './report.js';
 
 /** Slots of the shared counters. */
 export const SLOT = {

@@ -7,10 +7,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { MirrorQueue } from './mirror-queue.js';
-import { upstreamPools } from './pools.js';
-import { emptyReport, judge, ShadowFamily, type FamilyReport } from './shadow.js';
-import { lowerThreadPriority } from './thread-priority.js';
-import { fromWire, SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData } from './shadow-protocol.js';
+import { upstreamPools } from '../pools.js';
+import { judge } from './judge.js';
+import { emptyReport, type FamilyReport } from './report.js';
+import { ShadowFamily } from './shadow-family.js';
+import { lowerThreadPriority } from '../thread-priority.js';
+import { fromWire, SLOT, type ShadowInbox, type ShadowOutbox, type ShadowWorkerData } from './protocol.js';
 
 /** Reports are sent at most this often, ms: the router thread merges a batch at a time. */
 const REPORT_EVERY_MS = 20;

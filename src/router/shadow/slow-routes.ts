@@ -1,12 +1,12 @@
 /**
  * Keeps the shadow thread told which routes are flagged slower, so it records their comparisons
- * with a `latency` difference (see `shadow.ts`). The flags live in the router thread's statistics
+ * with a `latency` difference (see `judge.ts`). The flags live in the router thread's statistics
  * and judging them costs O(buckets) per route with new samples, so a family is judged at most
  * every {@link SLOW_ROUTES_EVERY_MS} as reports arrive (and at once after a triage change or a
  * statistics reset), and the thread hears only of changes.
  */
-import type { FamilyRuntime } from './family.js';
-import type { ShadowInbox } from './shadow-protocol.js';
+import type { FamilyRuntime } from '../family.js';
+import type { ShadowInbox } from './protocol.js';
 
 /** Least time between two judgements of one family's slow routes as reports arrive, ms. */
 export const SLOW_ROUTES_EVERY_MS = 250;

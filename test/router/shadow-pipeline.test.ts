@@ -6,7 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import { createLogger } from '../../src/lib/logger.js';
 import { FamilyRuntime } from '../../src/router/family.js';
 import { upstreamPools } from '../../src/router/pools.js';
-import { ShadowThread, type CapturedExchange } from '../../src/router/shadow-thread.js';
+import { ShadowPipeline, type CapturedExchange } from '../../src/router/shadow/pipeline.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, planFor, upstream, type TestUpstream } from './support.js';
 
@@ -66,7 +66,7 @@ describe('shadow thread', () => {
       },
     });
     const log = createLogger('router', { level: 'warn' }, sink);
-    const thread = new ShadowThread({
+    const thread = new ShadowPipeline({
       families,
       queue: 4,
       concurrency: 2,
@@ -84,7 +84,7 @@ describe('shadow thread', () => {
       await waitFor('the noise lesson to reach legacy', () => legacy.seen.length === 1);
       assert.equal(thread.outstanding, 1);
 
-      await (thread as unknown as { worker: Worker }).worker.terminate();
+      await (thread as unknown as { thread: { worker: Worker } }).thread.worker.terminate();
       await waitFor('the lost comparison to give its slot back', () => thread.outstanding === 0);
       const stopped = logged.find((l) => l.msg.startsWith('the shadow thread stopped'));
       assert.equal(stopped?.level, 50);

@@ -1,0 +1,83 @@
+/**
+ * A triage decision taken in Slack goes into the plan's baseline file too (when this process can
+ * write it), so the next migration starts from it and it is reviewed with the plan like the CLI's.
+ * The signature's text is read from the router when the button is clicked: once the decision is
+ * in force the router restarts its window and may no longer list it.
+ */
+import type { Logger } from '../lib/logger.js';
+import type { TriageEntry } from '../parity/signature.js';
+import { writeDecision } from '../plan/baseline.js';
+import type { Plan } from '../plan/schema.js';
+import { createRouterAdminClient } from '../router/client.js';
+
+/** Signature texts kept at most (the oldest is forgotten first). */
+const TEXTS_KEPT = 1000;
+
+export class TriageBaseline {
+  private readonly plan: Plan;
+  private readonly log: Logger;
+  /** Signature texts read when a triage button was clicked, by signature id. */
+  private readonly texts = new Map<string, string>();
+  /** Lookups under way, so a decision that arrives meanwhile waits for its text. */
+  private readonly reading = new Map<string, Promise<void>>();
+
+  constructor(o: { plan: Plan; log: Logger }) {
+    this.plan = o.plan;
+    this.log = o.log;
+  }
+
+  /** Whether decisions are written anywhere (the plan names a baseline file). */
+  get enabled(): boolean {
+    return this.plan.baselineFile !== undefined;
+  }
+
+  /** Reads and keeps signature `id`'s text as the router lists it now. */
+  async remember(family: string, id: string): Promise<void> {
+    const p = this.textOf(family, id).then(({ text }) => {
+      if (text === undefined) return;
+      if (this.texts.size >= TEXTS_KEPT) this.texts.delete(this.texts.keys().next().value as string);
+      this.texts.set(id, text);
+    });
+    this.reading.set(id, p);
+    try {
+      await p;
+    } finally {
+      if (this.reading.get(id) === p) this.reading.delete(id);
+    }
+  }
+
+  /** Writes a decision in force into the baseline file; a failure is logged with what to run instead. */
+  async keep(family: string, entry: TriageEntry): Promise<void> {
+    const file = this.plan.baselineFile;
+    if (!file) return;
+    try {
+      // The text read before the decision (when the button was clicked) is the one to trust; the router is the fallback.
+      await this.reading.get(entry.id);
+      const text = entry.text ?? this.texts.get(entry.id) ?? (await this.textOf(family, entry.id)).text;
+      this.texts.delete(entry.id);
+      await writeDecision(file, family, text ? { ...entry, text } : entry);
+    } catch (err) {
+      this.log.warn(
+        { family, signature: entry.id, file, err: (err as Error).message },
+        'the triage decision is in force but not in the baseline file; record it with `phoenix parity <decision> --no-migration`',
+      );
+    }
+  }
+
+  /** The signature's text from the router; nothing when it cannot say. */
+  private async textOf(family: string, id: string): Promise<{ text?: string }> {
+    const admin = createRouterAdminClient({
+      baseUrl: this.plan.router.adminUrl,
+      token: process.env.PHOENIX_ADMIN_TOKEN,
+      timeoutMs: 5000,
+    });
+    try {
+      const text = (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
+      return text ? { text } : {};
+    } catch {
+      return {};
+    } finally {
+      await admin.close();
+    }
+  }
+}
