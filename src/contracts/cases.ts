@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
-import { formatPath } from '../plan/load.js';
+import { formatPath } from '../plan/problems.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 

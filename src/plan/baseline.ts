@@ -20,7 +20,7 @@ import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type YAMLMap, type YAMLSeq } from 'yaml';
 import { z } from 'zod';
 import type { TriageEntry } from '../parity/signature.js';
-import { formatPath, PlanError, type PlanProblem } from './load.js';
+import { formatPath, PlanError, type PlanProblem } from './problems.js';
 
 const entrySchema = z
   .strictObject({

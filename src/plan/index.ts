@@ -1,4 +1,6 @@
 export * from './schema.js';
+export * from './problems.js';
 export * from './load.js';
+export * from './migration-order.js';
 export * from './duration.js';
 export * from './route-pattern.js';

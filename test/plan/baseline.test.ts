@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hasCode } from '../../src/lib/errors.js';
 import { baselinePath, loadBaseline, writeDecision } from '../../src/plan/baseline.js';
-import { loadPlan, PlanError } from '../../src/plan/load.js';
+import { loadPlan, PlanError } from '../../src/plan/index.js';
 
 const dirs: string[] = [];
 after(async () => {

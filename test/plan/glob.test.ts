@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expandGlobs } from '../../src/plan/glob.js';
-import { PlanError, validatePlan } from '../../src/plan/load.js';
+import { PlanError, validatePlan } from '../../src/plan/index.js';
 
 let dir: string;
 
