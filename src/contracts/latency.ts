@@ -5,7 +5,9 @@
  * difference on every case of the route. Pure.
  */
 import { distributionOf, judgeLatency, type Outcome } from '../parity/evidence.js';
+import type { CompiledRules } from '../parity/index.js';
 import type { Difference } from '../parity/types.js';
+import type { CaseResult } from './results.js';
 
 /** The latency verdict of one route in a contract run. */
 export interface RouteLatency {
@@ -72,4 +74,34 @@ export function latencyFinding(v: RouteLatency): { message: string; difference: 
       `median ${v.legacyMedianMs} ms on legacy, ${v.newMedianMs} ms on new; p = ${v.pValue}, ${v.nLegacy}/${v.nNew} timings)`,
     difference: { path: '$latency', kind: 'latency', legacy: v.legacyMedianMs, candidate: v.newMedianMs },
   };
+}
+
+/** A route's timings in a run, with the cases they came from and the rules they are judged by. */
+export interface TimedRoute extends RouteTimings {
+  cases: CaseResult[];
+  rules: CompiledRules;
+}
+
+/**
+ * Judges every timed route and fails each case of a route judged slower; sorted by route.
+ * @param repetitions timings needed on each side; @default the route's `diff.latency.repetitions`
+ */
+export function judgeTimings(timings: ReadonlyMap<string, TimedRoute>, repetitions?: number): RouteLatency[] {
+  const out: RouteLatency[] = [];
+  for (const [route, t] of timings) {
+    const l = t.rules.rules.latency;
+    const v = judgeRouteLatency(route, t, {
+      minN: repetitions ?? l.repetitions,
+      maxShiftMs: l.maxShiftMs,
+      confidence: l.confidence,
+    });
+    out.push(v);
+    if (v.outcome !== 'fail') continue;
+    const { message, difference } = latencyFinding(v);
+    for (const r of t.cases) {
+      r.failures.push({ kind: 'latency', message, differences: [difference] });
+      r.passed = false;
+    }
+  }
+  return out.sort((a, b) => a.route.localeCompare(b.route));
 }

@@ -1,5 +1,7 @@
-/** What a contract run reports: per case, per family. Types only. */
-import type { Difference, NoisePath } from '../parity/index.js';
+/** What a contract run reports: per case, per family. */
+import type { Difference, NoisePath, RouteKeys } from '../parity/index.js';
+import type { Matcher } from '../plan/route-match.js';
+import { requestTarget, type LoadedCase } from './cases.js';
 import type { RouteLatency } from './latency.js';
 import type { StepResult } from './steps.js';
 
@@ -47,4 +49,43 @@ export interface ContractSuiteResult {
   noise: Record<string, NoisePath[]>;
   /** Every setup and teardown step run, per file and side, in order. */
   steps: StepResult[];
+}
+
+/** A `${name}` reference to a captured value. */
+const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+
+/**
+ * A case's result before anything is sent, named by the family pattern it matches (`pattern`,
+ * undefined when none does) and keyed by its route template.
+ */
+export function newCaseResult(
+  c: LoadedCase,
+  matcher: Matcher,
+  keys: RouteKeys,
+): { result: CaseResult; pattern: string | undefined } {
+  // A captured value in the path stands for an id: it names the route like one.
+  const path = c.request.path.replace(VARIABLE, '0');
+  const m = matcher.match(c.request.method, path);
+  const endpoint = m
+    ? m.route.includes(' ')
+      ? m.route
+      : `${c.request.method} ${m.route}`
+    : `${c.request.method} ${c.request.path}`;
+  const result: CaseResult = {
+    file: c.file,
+    name: c.name,
+    endpoint,
+    route: m ? keys.keyFor(m.route, c.request.method, path) : endpoint,
+    method: c.request.method,
+    target: requestTarget(c),
+    source: c.source,
+    passed: false,
+    durationMs: 0,
+    failures: [],
+    adapted: false,
+    noise: 0,
+    status: {},
+    informational: [],
+  };
+  return { result, pattern: m?.route };
 }

@@ -24,7 +24,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import {
   applyAdapter,
-  compareResponses,
   compileAdapters,
   compileRules,
   NoiseLearner,
@@ -46,16 +45,16 @@ import {
   type Side,
   type Variables,
 } from './variables.js';
-import { chainDifference } from '../parity/redirect-chain.js';
-import { describeDifference, expectations, fetchCase, type Sample } from './exchange.js';
-import { judgeRouteLatency, latencyFinding, type RouteLatency, type RouteTimings } from './latency.js';
+import { expectations, fetchCase, type Sample } from './exchange.js';
+import { judgeParity } from './judge-parity.js';
+import { judgeTimings, type TimedRoute } from './latency.js';
 
 export type { RouteLatency } from './latency.js';
 export { describeDifference } from './exchange.js';
 export { batches } from './order.js';
 export type { StepResult } from './steps.js';
 export type { CaseFailure, CaseResult, ContractSuiteResult } from './results.js';
-import type { CaseResult, ContractSuiteResult } from './results.js';
+import { newCaseResult, type CaseResult, type ContractSuiteResult } from './results.js';
 
 export interface RunContractSuiteOptions {
   family: FamilyPlan;
@@ -81,12 +80,6 @@ const ABORT_LISTENERS_PER_CASE = 5;
 
 /** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
 const SAFE_BATCH_ROUNDS = 4;
-
-/** A `${name}` reference to a captured value. */
-const VARIABLE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
-
-/** Differences shown per failing case. */
-const DIFFERENCES_SHOWN = 10;
 
 /** A case's answers, fetched; compared once its batch has learned its noise. */
 interface Fetched {
@@ -125,7 +118,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   );
   const noise = new NoiseLearner();
   const keys = new RouteKeys();
-  const timings = new Map<string, RouteTimings & { cases: CaseResult[]; rules: CompiledRules }>();
+  const timings = new Map<string, TimedRoute>();
   const concurrency = o.concurrency ?? 8;
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
   // Every request in flight listens for cancellation, so a run legitimately holds more listeners
@@ -230,26 +223,8 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       result.status = { legacy: f.legacy?.snapshot.status, new: candidate.status };
       if (f.legacy) result.failures.push(...expectations(c, 'legacy', f.legacy.snapshot));
       result.failures.push(...expectations(c, 'new', candidate));
-      if (f.legacy && c.expect.parity) {
-        const cmp = compareResponses(f.legacy.snapshot, candidate, f.rules, noise.filterFor(result.route), {
-          classNoise: true,
-          now: Date.now(),
-        });
-        noise.noteClassNoise(result.route, cmp.noise);
-        result.noise = cmp.noise.length;
-        result.informational.push(...cmp.informational);
-        const hops = chainDifference(f.legacy.chain, f.candidateChain ?? []);
-        if (hops && f.rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
-        else if (hops) result.informational.push(hops);
-        if (cmp.differences.length > 0) {
-          const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
-          result.failures.push({
-            kind: 'parity',
-            message: `new differs from legacy: ${shown.map(describeDifference).join('; ')}${cmp.differences.length > shown.length ? ` (+${cmp.differences.length - shown.length} more)` : ''}`,
-            differences: cmp.differences,
-          });
-        }
-      }
+      if (f.legacy && c.expect.parity)
+        judgeParity(result, f.legacy, { snapshot: candidate, chain: f.candidateChain ?? [] }, f.rules, noise);
     }
     result.passed = result.failures.length === 0;
     result.durationMs = Math.round(performance.now() - f.started);
@@ -283,32 +258,14 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
 
   /** A case's result, before anything is sent. */
   function begin(c: LoadedCase, i: number): Fetched {
-    // A captured value in the path stands for an id: it names the route like one.
-    const path = c.request.path.replace(VARIABLE, '0');
-    const m = matcher.match(c.request.method, path);
-    const endpoint = m
-      ? m.route.includes(' ')
-        ? m.route
-        : `${c.request.method} ${m.route}`
-      : `${c.request.method} ${c.request.path}`;
-    const result: CaseResult = {
-      file: c.file,
-      name: c.name,
-      endpoint,
-      route: m ? keys.keyFor(m.route, c.request.method, path) : endpoint,
-      method: c.request.method,
-      target: requestTarget(c),
-      source: c.source,
-      passed: false,
-      durationMs: 0,
-      failures: [],
-      adapted: false,
-      noise: 0,
-      status: {},
-      informational: [],
-    };
+    const { result, pattern } = newCaseResult(c, matcher, keys);
     results[i] = result;
-    return { c, result, started: performance.now(), rules: (m && rulesByRoute.get(m.route)) ?? base };
+    return {
+      c,
+      result,
+      started: performance.now(),
+      rules: (pattern === undefined ? undefined : rulesByRoute.get(pattern)) ?? base,
+    };
   }
 
   const ordered = batches(cases, concurrency * SAFE_BATCH_ROUNDS);
@@ -326,22 +283,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     o.signal?.removeEventListener('abort', onAbort);
     await dispatcher.close();
   }
-  const latency: RouteLatency[] = [];
-  for (const [route, t] of timings) {
-    const l = t.rules.rules.latency;
-    const v = judgeRouteLatency(route, t, {
-      minN: o.latencyRepetitions ?? l.repetitions,
-      maxShiftMs: l.maxShiftMs,
-      confidence: l.confidence,
-    });
-    latency.push(v);
-    if (v.outcome !== 'fail') continue;
-    const { message, difference } = latencyFinding(v);
-    for (const r of t.cases) {
-      r.failures.push({ kind: 'latency', message, differences: [difference] });
-      r.passed = false;
-    }
-  }
+  const latency = judgeTimings(timings, o.latencyRepetitions);
   const passed = results.filter((r) => r.passed).length;
   return {
     family: family.name,
@@ -351,7 +293,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     failed: results.length - passed,
     durationMs: Math.round(performance.now() - started),
     cases: results,
-    latency: latency.sort((a, b) => a.route.localeCompare(b.route)),
+    latency,
     noise: noise.snapshot(),
     steps: stepResults,
   };

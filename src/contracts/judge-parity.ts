@@ -1,0 +1,40 @@
+/**
+ * A case's new answer compared with legacy's under the family's rules, once its batch has learned
+ * its noise: value classes count as noise (a contract run cannot resample reliably), a differing
+ * redirect chain is informational unless `diff.blocking` lists `redirect`.
+ */
+import { compareResponses, type CompiledRules, type HttpSnapshot, type NoiseLearner } from '../parity/index.js';
+import { chainDifference } from '../parity/redirect-chain.js';
+import { describeDifference, type Sample } from './exchange.js';
+import type { CaseResult } from './results.js';
+
+/** Differences shown per failing case. */
+const DIFFERENCES_SHOWN = 10;
+
+/** Adds the comparison's failure, noise count and informational differences to `result`. */
+export function judgeParity(
+  result: CaseResult,
+  legacy: Sample,
+  candidate: { snapshot: HttpSnapshot; chain: readonly string[] },
+  rules: CompiledRules,
+  noise: NoiseLearner,
+): void {
+  const cmp = compareResponses(legacy.snapshot, candidate.snapshot, rules, noise.filterFor(result.route), {
+    classNoise: true,
+    now: Date.now(),
+  });
+  noise.noteClassNoise(result.route, cmp.noise);
+  result.noise = cmp.noise.length;
+  result.informational.push(...cmp.informational);
+  const hops = chainDifference(legacy.chain, [...candidate.chain]);
+  if (hops && rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
+  else if (hops) result.informational.push(hops);
+  if (cmp.differences.length === 0) return;
+  const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
+  const more = cmp.differences.length - shown.length;
+  result.failures.push({
+    kind: 'parity',
+    message: `new differs from legacy: ${shown.map(describeDifference).join('; ')}${more > 0 ? ` (+${more} more)` : ''}`,
+    differences: cmp.differences,
+  });
+}
