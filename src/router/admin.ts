@@ -6,52 +6,16 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
-import { readBody } from '../lib/read-body.js';
+import { readJsonBody, routeChangeSchema, triageSchema } from './admin-bodies.js';
 import { AdminError } from './admin-error.js';
-import type { FamilyRuntime, Ring } from './family.js';
+import { page, wholeParam } from './admin-paging.js';
+import type { FamilyRuntime } from './family.js';
 import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
 import type { RouteChange, RouteState } from './types.js';
 
 export { AdminError } from './admin-error.js';
-
-/** Largest admin request body, bytes. */
-export const MAX_ADMIN_BODY = 64 * 1024;
-
-const routeChangeSchema = z.strictObject({
-  mode: z.enum(['legacy', 'shadow', 'canary', 'new'], 'expected one of "legacy", "shadow", "canary", "new"'),
-  percent: z
-    .number('expected a number between 0 and 100')
-    .min(0, 'expected a number between 0 and 100')
-    .max(100, 'expected a number between 0 and 100'),
-  version: z
-    .number('expected a whole number ≥ 0')
-    .int('expected a whole number ≥ 0')
-    .min(0, 'expected a whole number ≥ 0'),
-  sampleRate: z
-    .number('expected a number between 0 and 1')
-    .min(0, 'expected a number between 0 and 1')
-    .max(1, 'expected a number between 0 and 1')
-    .optional(),
-  updatedBy: z.string('expected a string').max(200, 'expected at most 200 characters').optional(),
-});
-
-const triageSchema = z.strictObject({
-  decisions: z
-    .array(
-      z.strictObject({
-        id: z.string('expected a signature id').regex(/^[0-9a-f]{12}$/, 'expected a 12-hex-digit signature id'),
-        decision: z.enum(['accept', 'noise', 'block'], 'expected one of "accept", "noise", "block"'),
-        reason: z.string().max(2000, 'expected at most 2000 characters').optional(),
-        by: z.string('expected who decided').max(200, 'expected at most 200 characters'),
-        at: z.string('expected when, ISO 8601').max(64, 'expected at most 64 characters'),
-        text: z.string().max(2000, 'expected at most 2000 characters').optional(),
-      }),
-      'expected a list of decisions',
-    )
-    .max(10_000, 'expected at most 10000 decisions'),
-});
+export { MAX_ADMIN_BODY } from './admin-bodies.js';
 
 export interface AdminDeps {
   families: ReadonlyMap<string, FamilyRuntime>;
@@ -86,70 +50,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     'cache-control': 'no-store',
   });
   res.end(text);
-}
-
-/**
- * Reads an admin request's JSON body (at most {@link MAX_ADMIN_BODY}) and validates it;
- * `expected` shows the body's shape in the error for a body that is not JSON.
- * @throws AdminError 413 `PHX_ERR_ADMIN_BODY_TOO_LARGE`, 400 `PHX_ERR_ADMIN_BAD_REQUEST`
- */
-async function readJsonBody<T>(req: IncomingMessage, schema: z.ZodType<T>, expected: string): Promise<T> {
-  const text = await readBody(req, MAX_ADMIN_BODY, (declared) =>
-    declared === undefined
-      ? new AdminError(413, 'PHX_ERR_ADMIN_BODY_TOO_LARGE', `body over ${MAX_ADMIN_BODY} bytes`)
-      : new AdminError(
-          413,
-          'PHX_ERR_ADMIN_BODY_TOO_LARGE',
-          `body of ${declared} bytes; at most ${MAX_ADMIN_BODY} accepted`,
-        ),
-  );
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `the body is not JSON; expected ${expected}`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', msg);
-  }
-  return parsed.data;
-}
-
-function limitOf(url: URL, max: number): number {
-  const raw = url.searchParams.get('limit');
-  if (raw === null) return max;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1)
-    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `limit: expected a whole number ≥ 1, got "${raw}"`);
-  return Math.min(n, max);
-}
-
-function wholeParam(url: URL, name: string, min: number): number | undefined {
-  const raw = url.searchParams.get(name);
-  if (raw === null) return undefined;
-  const n = Number(raw);
-  if (raw === '' || !Number.isInteger(n) || n < min)
-    throw new AdminError(400, 'PHX_ERR_ADMIN_BAD_REQUEST', `${name}: expected a whole number ≥ ${min}, got "${raw}"`);
-  return n;
-}
-
-/**
- * One page of a record ring. Without `after`: the newest `limit`, newest first. With `after`
- * (a `seq` from an earlier page, 0 for the start): up to `limit` records after it, oldest first.
- * `next` is the cursor for the following page; `first` is the oldest `seq` still held, so a gap
- * (`after + 1 < first`) tells the caller records were overwritten before it read them.
- */
-function page<T>(ring: Ring<T>, url: URL): { items: T[]; next: number; first: number; capacity: number } {
-  const limit = Math.min(limitOf(url, ring.capacity), ring.capacity);
-  let after = wholeParam(url, 'after', 0);
-  // A cursor past the newest record comes from before a router restart: start over.
-  if (after !== undefined && after > ring.newest) after = 0;
-  const meta = { first: ring.oldest, capacity: ring.capacity };
-  if (after === undefined) return { items: ring.latest(limit), next: ring.newest, ...meta };
-  const items = ring.after(after, limit);
-  return { items, next: items.length > 0 ? items[items.length - 1]!.seq : Math.max(after, ring.oldest - 1), ...meta };
 }
 
 async function comparisonsAfterWait(deps: AdminDeps, f: FamilyRuntime, url: URL): Promise<unknown> {
