@@ -21,6 +21,7 @@ import { Stage } from './messages.js';
 import type { Compensation, Migration } from './migration-state.js';
 import { act } from './proxies.js';
 import { carriedHold, holdOnBreach, holdsBreaches } from './breach-hold.js';
+import { emptyHistory, recordStep } from './evidence-history.js';
 
 const DEFAULT_HISTORY_LIMIT = 1500;
 
@@ -64,6 +65,7 @@ export async function analyse(m: Migration): Promise<void> {
     ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)
     : evaluateSlo(f.stats, m.family.slo, f.guard);
   m.progress.analysis = { ...v, at: new Date().toISOString() };
+  recordStep((m.progress.history ??= emptyHistory()), f.stats, v, m.progress.percent, Date.now());
   m.refreshDetails();
   if (v.breached) {
     const tripped = f.guard.tripped;
