@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
+import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { evaluateStep, type EvidenceSlo } from '../parity/gates.js';
 import { evaluateSlo } from '../parity/thresholds.js';
@@ -313,7 +314,7 @@ export async function announceTriage(m: Migration, f: FamilyFigures): Promise<vo
 export async function writeReport(
   m: Migration,
   outcome: 'completed' | 'rolled-back',
-): Promise<{ json: string; markdown: string } | undefined> {
+): Promise<ReportPaths | undefined> {
   return quietly(m, () =>
     act('notify', 'writeReport', 'write the report', {
       workflowId: m.progress.workflowId,
