@@ -160,6 +160,13 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.equal(ramp.split('<circle').length - 1, seen, 'one dot per analysis with traffic');
       assert.match(ramp, /class="phx-rollback"[^>]*><line /);
       assert.match(ramp, /rollback — RollbackRequested/);
+      // The CLI points at it: `report --html` prints its path, `status --json` lists the report's paths.
+      const printed = await phoenix('report', 'users', '--html');
+      assert.equal(printed.code, 0, printed.stderr);
+      assert.equal(printed.stdout.trim(), result.report!.html);
+      const status = await phoenix('status', 'users', '--json');
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual((JSON.parse(status.stdout) as { report: unknown }).report, result.report);
 
       const after = await phoenix('rollback', 'users', '--as', 'alice');
       assert.equal(after.code, 5);
