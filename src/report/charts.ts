@@ -24,7 +24,9 @@ export function timeFrame(p: MigrationProgress): TimeFrame {
     ...(p.history?.parity ?? []).map((s) => s.t),
     ...(p.rollback ? [Date.parse(p.rollback.at), Date.parse(p.rollback.completedAt ?? p.rollback.at)] : []),
   ].filter((t) => Number.isFinite(t));
-  const to = Math.max(...times, from + 1000);
+  const last = Math.max(...times, from + 1000);
+  // A little room past the last event, so the final stage shows as a bar and not a hairline.
+  const to = last + Math.max(500, (last - from) * 0.03);
   return {
     from: new Date(from),
     to: new Date(to),
