@@ -230,7 +230,7 @@ async function stories(
     say,
   });
   say(
-    `  → ${outcomeOf(one.result)}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.markdown ?? '—'}`,
+    `  → ${outcomeOf(one.result)}${one.result.reason ? ` (${one.result.reason})` : ''}; report ${one.result.report?.html ?? one.result.report?.markdown ?? '—'}`,
   );
 
   say(`\nStory 2 — migrate "${REGRESSED}"; a regression is switched on in the new service at 25%`);
@@ -270,6 +270,7 @@ async function stories(
   const guard = await admin.getGuard(REGRESSED);
   const toLegacy = flippedAt !== undefined && legacyAt !== undefined ? legacyAt - flippedAt : undefined;
   say(`  → ${outcomeOf(two.result)}: ${two.result.type ?? ''} ${two.result.reason ?? ''}`);
+  say(`    report ${two.result.report?.html ?? two.result.report?.markdown ?? '—'}`);
 
   say('\nSummary');
   say(`  migrated      ${one.result.outcome === 'completed' ? MIGRATED : '—'}`);
@@ -290,6 +291,9 @@ async function stories(
   );
   say(`  workflow rollback: compensations done ${two.result.progress.rollback?.durationMs ?? '—'} ms after detection`);
   say(`  reports       ${one.result.report?.markdown ?? '—'}, ${two.result.report?.markdown ?? '—'}`);
+  // The HTML reports hold the charts: the ramp against what new served, and the rollback.
+  for (const r of [one.result, two.result])
+    say(`  ${`${r.family} HTML`.padEnd(13)} ${r.report?.html ?? '— (no HTML report was written)'}`);
   void traffic;
   return one.result.outcome === 'completed' && two.result.outcome === 'rolled-back';
 }

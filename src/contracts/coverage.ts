@@ -11,6 +11,7 @@
 import { parseRoutePattern, patternContains, patternsCover, patternsOverlap } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import type { CaseResult, ContractSuiteResult } from './runner.js';
+import { esc, page } from '../report/page.js';
 
 /** One endpoint of a family, as a route pattern (`GET /api/users/:id`). */
 export interface Endpoint {
@@ -129,39 +130,27 @@ export function matrixMarkdown(r: CoverageReport): string {
   return lines.join('\n');
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
-
-/** A self-contained HTML page: overall and per-family coverage bars, then the matrix. */
+/** A self-contained page in the reports' look: overall and per-family coverage bars, then the matrix. */
 export function matrixHtml(r: CoverageReport, title = 'Phoenix compatibility matrix'): string {
-  const colour: Record<Compatibility, string> = {
-    unchanged: '#2e7d32',
-    adapted: '#1565c0',
-    deprecated: '#757575',
-    missing: '#ef6c00',
-    failing: '#c62828',
-    untested: '#9e9e9e',
-  };
   const bars = r.families
     .map(
       (f) =>
-        `<div class="row"><span class="name">${esc(f.family)}</span><span class="bar"><span style="width:${(f.coverage * 100).toFixed(1)}%"></span></span><span>${pct(f.coverage)} (${f.covered}/${f.endpoints})</span></div>`,
+        `<div class="phx-bar-row"><span class="name">${esc(f.family)}</span><span class="phx-bar"><span style="width:${(f.coverage * 100).toFixed(1)}%"></span></span><span>${pct(f.coverage)} (${f.covered}/${f.endpoints})</span></div>`,
     )
     .join('\n');
   const rows = r.rows
     .map(
       (x) =>
-        `<tr><td>${esc(x.family)}</td><td><code>${esc(x.pattern)}</code></td><td><b style="color:${colour[x.status]}">${x.status}</b></td><td>${x.passing}/${x.cases}</td></tr>`,
+        `<tr><td>${esc(x.family)}</td><td><code>${esc(x.pattern)}</code></td><td><span class="phx-badge ${x.status}">${x.status}</span></td><td class="num">${x.passing}/${x.cases}</td></tr>`,
     )
     .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title><style>
-body{font:14px system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}
-.row{display:flex;gap:1rem;align-items:center;margin:.3rem 0}.name{width:8rem}.bar{display:inline-block;width:20rem;height:.8rem;background:#eee;border-radius:.4rem;overflow:hidden}.bar span{display:block;height:100%;background:#2e7d32}
-</style></head><body><h1>${esc(title)}</h1><p>Contract coverage <b>${pct(r.coverage)}</b> (${r.covered}/${r.endpoints} endpoints)</p>
+  return page(
+    title,
+    `<h1>${esc(title)}</h1>
+<p class="phx-sub">Contract coverage <b>${pct(r.coverage)}</b> (${r.covered}/${r.endpoints} endpoints)</p>
 ${bars}
-<table><thead><tr><th>family</th><th>endpoint</th><th>status</th><th>passing cases</th></tr></thead><tbody>
+<table class="phx-matrix"><thead><tr><th>family</th><th>endpoint</th><th>status</th><th>passing cases</th></tr></thead><tbody>
 ${rows}
-</tbody></table></body></html>
-`;
+</tbody></table>`,
+  );
 }

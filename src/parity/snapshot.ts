@@ -38,6 +38,8 @@ export interface BackendFigures {
   /** failures ÷ requests; 0 when there were no requests. */
   errorRate: number;
   p50: number | null;
+  /** Absent from routers before it was reported. */
+  p90?: number | null;
   p95: number | null;
   p99: number | null;
 }
@@ -142,7 +144,15 @@ export const DEFAULT_LATENCY_TOLERANCE: LatencyTolerance = { maxShiftMs: 25, min
 
 /** A snapshot with nothing in it, for a family that has seen no traffic. */
 export function emptySnapshot(since: number, at = since): FamilyStatsSnapshot {
-  const backend = (): BackendFigures => ({ requests: 0, failures: 0, errorRate: 0, p50: null, p95: null, p99: null });
+  const backend = (): BackendFigures => ({
+    requests: 0,
+    failures: 0,
+    errorRate: 0,
+    p50: null,
+    p90: null,
+    p95: null,
+    p99: null,
+  });
   return {
     since,
     at,

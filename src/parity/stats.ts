@@ -46,6 +46,7 @@ class Backend {
       failures: this.failures,
       errorRate: this.requests === 0 ? 0 : this.failures / this.requests,
       p50: this.latency.percentile(0.5),
+      p90: this.latency.percentile(0.9),
       p95: this.latency.percentile(0.95),
       p99: this.latency.percentile(0.99),
     };

@@ -2,6 +2,7 @@
  * What a migration keeps in its memo, for the Temporal UI's Memo tab: the plan, the family, its
  * routes and upstreams. Upstream URLs lose any user info and query, which may carry credentials.
  */
+import type { ReportPaths } from '../activities/report.js';
 import type { FamilyPlan } from '../plan/schema.js';
 
 /** The memo of a family's migration (the report's location is added once it is written). */
@@ -10,7 +11,7 @@ export type MigrationMemo = {
   family: string;
   routes: string[];
   upstreams: { legacy: string; new: string };
-  report?: { json: string; markdown: string };
+  report?: ReportPaths;
 };
 
 /** `url` without `user:password@`, query or fragment; pure string work, as the workflow sandbox needs. */

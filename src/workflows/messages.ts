@@ -7,6 +7,7 @@ import type { ParityEvidenceFields, StepEvidenceFields } from '../parity/gates.j
 import type { TriageDecision, TriageEntry } from '../parity/signature.js';
 import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
 import type { ReplayRounds } from '../parity/verdict-text.js';
+import type { EvidenceHistory } from './evidence-history.js';
 
 /** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
 export const Stage = {
@@ -187,6 +188,12 @@ export interface MigrationProgress {
   replay?: ReplayRounds;
   /** The last analysis of the current percent, with its evidence (same caveat). */
   analysis?: SloVerdict & Partial<StepEvidenceFields> & { at: string };
+  /**
+   * Every ramp-step analysis and parity-gate evaluation so far, as small points (bounded, the
+   * oldest dropped and counted), and the top differing paths: the report's charts. Kept across
+   * retries. Absent for runs started before it existed, until their next analysis.
+   */
+  history?: EvidenceHistory;
   decisions: DecisionRecord[];
   checklist: ChecklistItemState[];
   rollback?: { reason: string; type: string; at: string; completedAt?: string; durationMs?: number };

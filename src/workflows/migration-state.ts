@@ -12,6 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FamilyPlan } from '../plan/schema.js';
+import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { FailureType } from './failures.js';
 import {
@@ -89,7 +90,7 @@ export interface MigrationResult {
   outcome: 'completed' | 'rolled-back';
   reason?: string;
   type?: string;
-  report?: { json: string; markdown: string };
+  report?: ReportPaths;
   progress: MigrationProgress;
 }
 
@@ -247,7 +248,7 @@ export class Migration {
   }
 
   /** Adds the report's location to the memo, where the Temporal UI shows it. */
-  memoReport(report: { json: string; markdown: string }): void {
+  memoReport(report: ReportPaths): void {
     if (this.failsOnRollback) upsertMemo({ report });
   }
 

@@ -11,6 +11,7 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
 import { maybeReplay } from './parity-replay.js';
+import { emptyHistory, recordParity } from './evidence-history.js';
 import { announceTriage, maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
 
 /** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
@@ -36,6 +37,7 @@ export async function waitForParity(m: Migration): Promise<void> {
       ? evaluateParityEvidence(f.stats, parityGateOf(m))
       : evaluateParity(f.stats, gate);
     m.progress.parity = verdict;
+    recordParity((m.progress.history ??= emptyHistory()), f.stats, verdict, Date.now());
     if (f.guard.tripped)
       throw ApplicationFailure.nonRetryable(
         `router guard tripped during shadow: ${f.guard.reason ?? ''}`,

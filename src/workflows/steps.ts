@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
+import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { evaluateStep, type EvidenceSlo } from '../parity/gates.js';
 import { evaluateSlo } from '../parity/thresholds.js';
@@ -21,6 +22,7 @@ import { Stage } from './messages.js';
 import type { Compensation, Migration } from './migration-state.js';
 import { act } from './proxies.js';
 import { carriedHold, holdOnBreach, holdsBreaches } from './breach-hold.js';
+import { emptyHistory, recordStep } from './evidence-history.js';
 
 const DEFAULT_HISTORY_LIMIT = 1500;
 
@@ -64,6 +66,7 @@ export async function analyse(m: Migration): Promise<void> {
     ? evaluateStep(f.stats, sloOf(m), m.progress.percent, f.guard)
     : evaluateSlo(f.stats, m.family.slo, f.guard);
   m.progress.analysis = { ...v, at: new Date().toISOString() };
+  recordStep((m.progress.history ??= emptyHistory()), f.stats, v, m.progress.percent, Date.now());
   m.refreshDetails();
   if (v.breached) {
     const tripped = f.guard.tripped;
@@ -311,7 +314,7 @@ export async function announceTriage(m: Migration, f: FamilyFigures): Promise<vo
 export async function writeReport(
   m: Migration,
   outcome: 'completed' | 'rolled-back',
-): Promise<{ json: string; markdown: string } | undefined> {
+): Promise<ReportPaths | undefined> {
   return quietly(m, () =>
     act('notify', 'writeReport', 'write the report', {
       workflowId: m.progress.workflowId,

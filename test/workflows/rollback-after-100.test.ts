@@ -149,6 +149,24 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
         report,
         /Legacy handlers stay: the family was rolled back before its decommission checklist completed/,
       );
+      // The HTML report beside it: the ramp chart has a dot per analysis that saw client traffic,
+      // at 25% and at 100%, and the time charts mark the rollback.
+      const html = await readFile(result.report!.html!, 'utf8');
+      const steps = result.progress.history!.steps;
+      assert.deepEqual([...new Set(steps.map((s) => s.percent))], [25, 100]);
+      const ramp = html.match(/<figure class="phx-chart" data-chart="ramp">([\s\S]*?)<\/figure>/)?.[1] ?? '';
+      const seen = steps.filter((s) => s.totalRequests > 0).length;
+      assert.ok(seen > 0, 'analyses saw client traffic');
+      assert.equal(ramp.split('<circle').length - 1, seen, 'one dot per analysis with traffic');
+      assert.match(ramp, /class="phx-rollback"[^>]*><line /);
+      assert.match(ramp, /rollback — RollbackRequested/);
+      // The CLI points at it: `report --html` prints its path, `status --json` lists the report's paths.
+      const printed = await phoenix('report', 'users', '--html');
+      assert.equal(printed.code, 0, printed.stderr);
+      assert.equal(printed.stdout.trim(), result.report!.html);
+      const status = await phoenix('status', 'users', '--json');
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual((JSON.parse(status.stdout) as { report: unknown }).report, result.report);
 
       const after = await phoenix('rollback', 'users', '--as', 'alice');
       assert.equal(after.code, 5);

@@ -106,6 +106,7 @@ describe('a migration that does not go through ends as a failed workflow', { con
       assert.ok(result.report, 'the details carry the report paths');
       await access(result.report.json);
       await access(result.report.markdown);
+      await access(result.report.html!);
       assert.equal((await routeOf(stack)).mode, 'legacy', 'compensations ran before the failure');
       assert.deepEqual(await migrationResult(handle), result);
       assert.equal(outcomeOf(result), 'rolled-back');

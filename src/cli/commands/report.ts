@@ -9,10 +9,13 @@ import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-cl
 export function register(program: Command): void {
   program
     .command('report')
-    .description('Print the final report of a finished migration (Markdown, or JSON with --json).')
+    .description(
+      'Print the final report of a finished migration (Markdown, JSON with --json, or the path of the HTML page with charts with --html).',
+    )
     .argument('<family>', 'family name', familyArg)
     .option('--json', 'print the JSON report')
-    .action(async (family: string, opts: { json?: boolean }) => {
+    .option('--html', 'print the path of the HTML report (charts), to open in a browser')
+    .action(async (family: string, opts: { json?: boolean; html?: boolean }) => {
       try {
         const handle = await migrationHandle(family);
         const d = await handle.describe();
@@ -31,6 +34,16 @@ export function register(program: Command): void {
             `the migration of "${family}" ended (${outcomeOf(result)}) but no report was written; see the worker's logs`,
             ExitCode.NotFound,
           );
+        }
+        if (opts.html) {
+          if (!result.report.html)
+            throw new CliError(
+              'PHX_ERR_REPORT_MISSING',
+              `the migration of "${family}" was reported before HTML reports existed; see ${result.report.markdown}`,
+              ExitCode.NotFound,
+            );
+          process.stdout.write(`${result.report.html}\n`);
+          return;
         }
         const file = opts.json ? result.report.json : result.report.markdown;
         process.stdout.write(await readInputFile(file, 'the report written by the worker'));

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { ReportPaths } from '../../activities/report.js';
 import { progressQuery, type MigrationProgress } from '../../workflows/messages.js';
 import type { migrateFamily } from '../../workflows/migrate-family.js';
 import { durationFlag, familyArg } from '../flags.js';
@@ -9,15 +10,17 @@ import { migrationResult } from '../../lib/migration-outcome.js';
 import { progressLine, renderProgress } from '../../workflows/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
 
-/** The progress of a running migration (query) or of a finished one (its result). */
+/** The progress of a running migration (query) or of a finished one (its result, with the report's paths). */
 async function progressOf(
   handle: WorkflowHandle<typeof migrateFamily>,
-): Promise<{ progress: MigrationProgress; running: boolean }> {
+): Promise<{ progress: MigrationProgress; running: boolean; report?: ReportPaths }> {
   const d = await handle.describe();
   if (d.status.name === 'RUNNING') return { progress: await handle.query(progressQuery), running: true };
   // A rolled-back or aborted run has failed; its result, progress included, is in the failure.
-  if (d.status.name === 'COMPLETED' || d.status.name === 'FAILED')
-    return { progress: (await migrationResult(handle)).progress, running: false };
+  if (d.status.name === 'COMPLETED' || d.status.name === 'FAILED') {
+    const result = await migrationResult(handle);
+    return { progress: result.progress, running: false, ...(result.report ? { report: result.report } : {}) };
+  }
   return { progress: await handle.query(progressQuery), running: false };
 }
 
@@ -46,11 +49,16 @@ export function register(program: Command): void {
           }
           const handle = await migrationHandle(family);
           for (;;) {
-            const { progress, running } = await progressOf(handle);
-            if (opts.json) print(true, progress, () => '');
+            const { progress, running, report } = await progressOf(handle);
+            // A finished run's report paths come with it: `report` in JSON, a line in text.
+            const reportLine = report
+              ? `\nreport: ${report.html ?? report.markdown} (also ${report.markdown}, ${report.json})`
+              : '';
+            if (opts.json) print(true, report ? { ...progress, report } : progress, () => '');
             else if (opts.watch && process.stdout.isTTY)
-              process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}\n`);
-            else process.stdout.write(`${opts.watch ? progressLine(progress) : renderProgress(progress)}\n`);
+              process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}${reportLine}\n`);
+            else
+              process.stdout.write(`${opts.watch ? progressLine(progress) : renderProgress(progress)}${reportLine}\n`);
             if (!opts.watch || !running) return;
             await new Promise((r) => setTimeout(r, opts.interval));
           }
