@@ -259,6 +259,7 @@ cases:
         (result.progress.rollback?.durationMs ?? Infinity) <= 5000,
         `compensations took ${result.progress.rollback?.durationMs} ms`,
       );
+      await assertNoRepeatedUpserts(handle);
       await recordHistory(handle, 'slo-breach');
     });
   });
@@ -275,6 +276,9 @@ cases:
       assert.equal(result.type, 'GuardTripped', result.reason);
       const route = await routeOf(stack);
       assert.equal(route.mode, 'legacy');
+      // The demo's rollback: one upsert per change through ramp, trip and compensations.
+      const upserts = await assertNoRepeatedUpserts(handle);
+      assert.match(upserts.at(-1)!, /PhoenixPercent=0 .*PhoenixStage="rolled-back"/);
       await recordHistory(handle, 'guard-tripped');
     });
   });
