@@ -3,7 +3,7 @@
  * playwright-core through `executablePath`. Playwright's own browser downloads are never used, so
  * the check needs nothing from the network.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { PhoenixError } from '../../src/lib/errors.js';
 
@@ -17,18 +17,16 @@ export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export async function resolveChromium(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const fromEnv = env.PHOENIX_CHROMIUM;
   const file = fromEnv || SYSTEM_CHROMIUM;
-  try {
-    await access(file, constants.X_OK);
-    return file;
-  } catch {
-    throw new PhoenixError(
-      'PHX_ERR_BROWSER_NOT_FOUND',
-      fromEnv
-        ? `PHOENIX_CHROMIUM is ${fromEnv}, which is not an executable file; point it at a Chromium binary or unset it to use ${SYSTEM_CHROMIUM}`
-        : `the browser check needs Chromium at ${SYSTEM_CHROMIUM}: install the package with \`apt-get install chromium\` (Debian/Ubuntu), or set PHOENIX_CHROMIUM to a Chromium binary`,
-      { file },
-    );
-  }
+  const runnable = await access(file, constants.X_OK).then(
+    async () => (await stat(file)).isFile(),
+    () => false,
+  );
+  if (runnable) return file;
+  throw new PhoenixError(
+    'PHX_ERR_BROWSER_NOT_FOUND',
+    `the browser check needs Chromium and ${file}${fromEnv ? ' (PHOENIX_CHROMIUM)' : ''} is not an executable file: install it with \`apt-get install chromium\` (Debian/Ubuntu), or set PHOENIX_CHROMIUM to a Chromium binary`,
+    { file },
+  );
 }
 
 /** Launches headless Chromium (see {@link resolveChromium}). */

@@ -77,10 +77,12 @@ export function renderedCharts(page: Page): Promise<RenderedChart[]> {
       const svgs = [...f.querySelectorAll('svg')].filter(
         (s) => !s.closest('[class*="swatch"]') && !s.parentElement?.closest('svg'),
       );
-      const shapes = svgs.flatMap((s) => [...s.querySelectorAll('circle, path, rect, line, polyline, polygon, text')]);
-      const isChrome = (el: DomElement): boolean =>
-        /axis|grid|frame/i.test(el.closest('[aria-label]')?.getAttribute('aria-label') ?? '');
-      const marks = shapes.filter((el) => el.tagName !== 'text' && !isChrome(el));
+      const shapes = svgs.flatMap((s) => [...s.querySelectorAll('circle, path, rect, line, polyline, polygon')]);
+      // Plot labels each mark's group; axes, grid and frame are not data. (No named helper
+      // functions in here: the page runs this code without the bundler's helpers.)
+      const marks = shapes.filter(
+        (el) => !/axis|grid|frame/i.test(el.closest('[aria-label]')?.getAttribute('aria-label') ?? ''),
+      );
       const box = svgs[0]?.getBoundingClientRect();
       return {
         name: f.dataset.chart ?? '',
