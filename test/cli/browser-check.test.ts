@@ -118,7 +118,7 @@ describe(
       await access(shot);
     });
 
-    test('a chart with axes but no data marks fails, and so does a ramp without the rollback', async () => {
+    test('a chart with axes but no data marks fails, and so do a ramp without the observed share and one without the rollback', async () => {
       const file = path.join(dir, 'axes.html');
       await writeFile(file, chartPage(axesOnly));
       const shot = path.join(dir, 'axes.png');
@@ -126,8 +126,15 @@ describe(
         checkReport(browser, file, { family: 'reports', rolledBack: false, screenshot: shot }),
         /"ramp" chart has axes but no data marks/,
       );
+      const oneSeries = path.join(dir, 'one-series.html');
+      const target = Plot.lineY(steps, { x: 'at', y: 'target' });
+      await writeFile(oneSeries, chartPage({ timeline: drawn.timeline!, ramp: { marks: [target] } }));
+      await assert.rejects(
+        checkReport(browser, oneSeries, { family: 'users', rolledBack: false, screenshot: shot }),
+        /the ramp chart draws line, not target and observed/,
+      );
       const unmarked = path.join(dir, 'unmarked.html');
-      const ramp = { marks: [Plot.lineY(steps, { x: 'at', y: 'target' })] };
+      const ramp = { marks: [target, Plot.dot(steps, { x: 'at', y: 'observed' })] };
       await writeFile(unmarked, chartPage({ timeline: drawn.timeline!, ramp }));
       await assert.rejects(
         checkReport(browser, unmarked, { family: 'reports', rolledBack: true, screenshot: shot }),
