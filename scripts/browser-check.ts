@@ -54,9 +54,18 @@ async function runDemo(): Promise<number> {
     cwd: ROOT,
     stdio: 'inherit',
   });
-  const stop = (): void => void child.kill('SIGINT');
-  process.once('SIGINT', stop);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  // Ctrl-C reaches the demo too (same process group) and it stops what it started: wait for that.
+  // A SIGTERM sent to this process alone is passed on.
+  const wait = (): void => {};
+  const pass = (): void => void child.kill('SIGTERM');
+  process.on('SIGINT', wait);
+  process.on('SIGTERM', pass);
+  try {
+    return await new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    process.off('SIGINT', wait);
+    process.off('SIGTERM', pass);
+  }
 }
 
 /** The checks, each run whatever the others did; returns the failures. */
