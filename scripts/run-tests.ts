@@ -93,7 +93,8 @@ async function runFiles(files: string[]): Promise<number> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   const bundleFile = path.join(tmp, 'workflow-bundle.js');
   const [server] = await Promise.all([
-    startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' }),
+    // With its Web UI: tests assert what the UI shows through the UI's own HTTP API (costs no measurable CPU).
+    startDevServer({ cli, port: await freePort(), uiPort: await freePort(), dbFile: ':memory:' }),
     bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),
   ]);
   process.stderr.write(`Temporal dev server for this run on ${server.address}\n`);
@@ -104,6 +105,7 @@ async function runFiles(files: string[]): Promise<number> {
       env: {
         ...process.env,
         PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+        PHOENIX_TEST_TEMPORAL_UI: server.uiUrl,
         PHOENIX_WORKFLOW_BUNDLE: bundleFile,
         ...TEST_ENV,
       },

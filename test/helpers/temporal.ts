@@ -14,6 +14,8 @@ import { freePort } from './ports.js';
 export interface TestTemporal {
   address: string;
   namespace: string;
+  /** The server's Web UI, whose HTTP API (`/api/v1/…`) tests read what the UI shows from. */
+  uiUrl: string;
   client: Client;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
@@ -23,20 +25,23 @@ export interface TestTemporal {
 export async function testTemporal(): Promise<TestTemporal> {
   let server: RunningDevServer | undefined;
   let address = process.env.PHOENIX_TEST_TEMPORAL_ADDRESS;
-  if (!address) {
+  let uiUrl = process.env.PHOENIX_TEST_TEMPORAL_UI;
+  if (!address || !uiUrl) {
     server = await startDevServer({
       cli: await resolveTemporalCli(),
       port: await freePort(),
-      headless: true,
+      uiPort: await freePort(),
       dbFile: ':memory:',
     });
     address = server.address;
+    uiUrl = server.uiUrl!;
   }
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
     address,
     namespace: 'default',
+    uiUrl,
     client: new Client({ connection, namespace: 'default' }),
     nativeConnection,
     async close() {

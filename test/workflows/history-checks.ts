@@ -1,5 +1,7 @@
 /** Checks on a finished migration's history: what the Temporal UI shows of it. */
 import assert from 'node:assert/strict';
+import { closeOf, latestRun, type UiRun } from '../../scripts/browser/ui-api.js';
+import { waitFor } from '../helpers/wait.js';
 import type { MigrationHandle } from './harness.js';
 
 interface Definition {
@@ -57,4 +59,32 @@ export async function assertNoRepeatedUpserts(handle: MigrationHandle): Promise<
   for (let i = 1; i < upserts.length; i++)
     assert.notEqual(upserts[i], upserts[i - 1], `upserts ${i - 1} and ${i} are identical: ${upserts[i]}`);
   return upserts;
+}
+
+/**
+ * What the Temporal Web UI shows of a finished run, read through the UI server's own HTTP API
+ * (the calls its pages make): the list row's status and memo, and a failed run's failure as its
+ * page shows it. Waits for the list, which follows the run's close with a little lag.
+ */
+export async function assertUiShows(
+  uiUrl: string,
+  handle: MigrationHandle,
+  expected: { status: 'COMPLETED' | 'FAILED'; memo: unknown; failure?: { type: string; message: string } },
+): Promise<UiRun> {
+  const { runId } = await handle.describe();
+  const row = await waitFor(
+    `the UI to list ${handle.workflowId} as ${expected.status}`,
+    async () => {
+      const r = await latestRun(uiUrl, handle.workflowId);
+      return r?.runId === runId && r.status !== 'RUNNING' ? r : undefined;
+    },
+    { timeoutMs: 15_000, intervalMs: 200 },
+  );
+  assert.equal(row.status, expected.status, `the UI's list shows ${handle.workflowId} as ${row.status}`);
+  assert.equal(row.type, 'migrateFamily');
+  assert.deepEqual(row.memo, expected.memo, "the UI's Memo");
+  const close = await closeOf(uiUrl, row);
+  assert.equal(close.status, expected.status);
+  assert.deepEqual(close.failure, expected.failure, "the failure the run's page shows");
+  return row;
 }

@@ -31,7 +31,7 @@ import {
   type MigrationHandle,
 } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
-import { assertDescribedMessages, assertNoRepeatedUpserts } from './history-checks.js';
+import { assertDescribedMessages, assertNoRepeatedUpserts, assertUiShows } from './history-checks.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -119,6 +119,17 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       // A completed migration still completes, and its history is as tidy as a rolled-back one's.
       assert.equal((await handle.describe()).status.name, 'COMPLETED');
       assert.deepEqual((await handle.describe()).memo?.report, result.report);
+      const family = stack.plan.families[0]!;
+      await assertUiShows(t.uiUrl, handle, {
+        status: 'COMPLETED',
+        memo: {
+          plan: stack.plan.name,
+          family: family.name,
+          routes: family.routes,
+          upstreams: { legacy: family.legacy, new: family.new },
+          report: result.report,
+        },
+      });
       await assertDescribedMessages(handle);
       await assertNoRepeatedUpserts(handle);
       const events = await recordHistory(handle, 'happy-path');
@@ -248,6 +259,7 @@ cases:
         (result.progress.rollback?.durationMs ?? Infinity) <= 5000,
         `compensations took ${result.progress.rollback?.durationMs} ms`,
       );
+      await assertNoRepeatedUpserts(handle);
       await recordHistory(handle, 'slo-breach');
     });
   });
@@ -264,6 +276,9 @@ cases:
       assert.equal(result.type, 'GuardTripped', result.reason);
       const route = await routeOf(stack);
       assert.equal(route.mode, 'legacy');
+      // The demo's rollback: one upsert per change through ramp, trip and compensations.
+      const upserts = await assertNoRepeatedUpserts(handle);
+      assert.match(upserts.at(-1)!, /PhoenixPercent=0 .*PhoenixStage="rolled-back"/);
       await recordHistory(handle, 'guard-tripped');
     });
   });

@@ -15,7 +15,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
 import { recordHistory, routeOf, startMigration, waitForPending, type MigrationHandle } from './harness.js';
-import { assertDescribedMessages, assertNoRepeatedUpserts } from './history-checks.js';
+import { assertDescribedMessages, assertNoRepeatedUpserts, assertUiShows } from './history-checks.js';
 
 let t: TestTemporal;
 let reportDir: string;
@@ -115,12 +115,19 @@ describe('a migration that does not go through ends as a failed workflow', { con
       assert.equal(d.status.name, 'FAILED');
       // The memo: what the UI's Memo tab shows, the report's location included once written.
       const family = stack.plan.families[0]!;
-      assert.deepEqual(d.memo, {
+      const memo = {
         plan: stack.plan.name,
         family: family.name,
         routes: family.routes,
         upstreams: { legacy: family.legacy, new: family.new },
         report: result.report,
+      };
+      assert.deepEqual(d.memo, memo);
+      // What the Temporal UI shows, through its own HTTP API: a Failed row, the reason, the memo.
+      await assertUiShows(t.uiUrl, handle, {
+        status: 'FAILED',
+        memo,
+        failure: { type: 'MigrationRolledBack', message: result.reason },
       });
       await assertDescribedMessages(handle);
       const upserts = await assertNoRepeatedUpserts(handle);
