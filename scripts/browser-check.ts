@@ -19,7 +19,7 @@ import { freePort } from '../test/helpers/ports.js';
 import { launchChromium, resolveChromium } from './browser/chromium.js';
 import { checkMatrix, checkReport } from './browser/page-checks.js';
 import { checkWorkflowList } from './browser/temporal-ui-page.js';
-import { closeOf, latestRun, type UiRun } from './browser/ui-api.js';
+import { closeOf, latestRun, uiReady, type UiRun } from './browser/ui-api.js';
 
 const HELP = `npm run test:browser -- [options]
 
@@ -167,6 +167,7 @@ async function main(): Promise<number> {
     });
     uiUrl = server.uiUrl!;
   }
+  await uiReady(uiUrl);
   const browser = await launchChromium();
   try {
     const failures = await check(browser, uiUrl);

@@ -98,3 +98,24 @@ export async function closeOf(
     ? { status, failure: { message: failure.message ?? '', type: failure.applicationFailureInfo?.type } }
     : { status };
 }
+
+/**
+ * Resolves once the UI's API answers a list request; the UI server starts before its connection
+ * to the Temporal frontend is up, and answers 503 until then.
+ * @param timeoutMs @default 30000
+ */
+export async function uiReady(uiUrl: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await listRuns(uiUrl, `WorkflowId = 'phoenix-ui-ready'`);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`the Temporal UI's API did not answer within ${timeoutMs} ms: ${(err as Error).message}`, {
+          cause: err,
+        });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
