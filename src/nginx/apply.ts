@@ -42,6 +42,14 @@ function run(bin: string, args: string[]): Promise<{ ok: boolean; output: string
   });
 }
 
+/**
+ * nginx's version line (`nginx version: nginx/1.22.1`).
+ * @throws `PHX_ERR_NGINX_MISSING` naming the package when `bin` is not there
+ */
+export async function nginxVersion(bin: string): Promise<string> {
+  return (await run(bin, ['-v'])).output;
+}
+
 const common = (s: Settings, conf: string): string[] => [...(s.prefix ? ['-p', s.prefix] : []), '-c', conf];
 
 /** The control server's base URL from its listen address (a wildcard address is reached on loopback). */

@@ -1,6 +1,7 @@
 /**
  * The nginx traffic provider against a real nginx and real upstreams: every route change goes
- * render → nginx -t → atomic write → reload, and requests land where the route says.
+ * render → nginx -t → atomic write → reload, and requests land where the route says. It runs
+ * nginx (node:child_process, in ./support.ts), so it is not a unit test.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';

@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { readServedState } from '../../src/nginx/apply.js';
+import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
 import { renderNginx, type RenderInput } from '../../src/nginx/render.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,6 +23,8 @@ export interface TestNginx {
 
 /** Starts nginx with `first` rendered as the include file (nginx needs one to start). */
 export async function startNginx(first: Omit<RenderInput, 'routes'>): Promise<TestNginx> {
+  // Fails with PHX_ERR_NGINX_MISSING (naming the package) on a machine without nginx.
+  await nginxVersion('nginx');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-test-'));
   for (const d of ['logs', 'tmp']) mkdirSync(path.join(dir, d));
   // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs.
