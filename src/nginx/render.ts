@@ -147,6 +147,10 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('}', ...lines);
   out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
+  if (mirror.length > 0) {
+    // Family names as the comparator knows them (map keys use ids: a family may be named "default").
+    out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
+  }
   out.push('map "$phx_family $phx_side $phx_safe" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
   out.push('map $phx_upstream $phx_host {');
   for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
@@ -186,7 +190,7 @@ export function renderNginx(input: RenderInput): Rendered {
       '    proxy_pass http://phx_comparator$request_uri;',
       '    proxy_http_version 1.1;',
       '    proxy_set_header Connection "";',
-      '    proxy_set_header X-Phoenix-Family $phx_family_on;',
+      '    proxy_set_header X-Phoenix-Family $phx_family_name;',
       '    proxy_set_header X-Request-Id $request_id;',
       '  }',
     );
