@@ -128,10 +128,11 @@ export async function testNginx(s: Settings, text: string, candidate: string): P
 }
 
 /**
- * Tests, installs and reloads `text`, then waits until nginx serves `digest`.
- * @throws the errors of {@link testNginx}, `PHX_ERR_NGINX_RELOAD`, `PHX_ERR_NGINX_RELOAD_TIMEOUT`
+ * Tests `text` and renames it over the include file, without touching a running nginx (the
+ * file nginx needs before its first start).
+ * @throws the errors of {@link testNginx}
  */
-export async function applyNginx(s: Settings, text: string, digest: string): Promise<void> {
+export async function installNginx(s: Settings, text: string): Promise<void> {
   const candidate = `${s.includeFile}.phoenix-new`;
   try {
     await testNginx(s, text, candidate);
@@ -139,6 +140,14 @@ export async function applyNginx(s: Settings, text: string, digest: string): Pro
   } finally {
     await rm(candidate, { force: true });
   }
+}
+
+/**
+ * Tests, installs and reloads `text`, then waits until nginx serves `digest`.
+ * @throws the errors of {@link testNginx}, `PHX_ERR_NGINX_RELOAD`, `PHX_ERR_NGINX_RELOAD_TIMEOUT`
+ */
+export async function applyNginx(s: Settings, text: string, digest: string): Promise<void> {
+  await installNginx(s, text);
   const master = await masterPid(s.mainConfig, s.prefix);
   const old = master === undefined ? new Set<number>() : await acceptingWorkers(master);
   const r = await run(s.nginxBinary, ['-s', 'reload', ...common(s, s.mainConfig)]);

@@ -9,7 +9,7 @@ import { PhoenixError } from '../lib/errors.js';
 import type { NginxDataPlane } from '../plan/schema.js';
 import type { TrafficProvider } from '../provider/traffic-provider.js';
 import type { RouteChange, RouteState } from '../router/types.js';
-import { applyNginx, readServedState } from './apply.js';
+import { applyNginx, installNginx, readServedState } from './apply.js';
 import { renderNginx, STATE_PREFIX, type AppliedState, type RenderFamily } from './render.js';
 
 /** A family as the provider needs it: what is rendered, and the default shadow sampling. */
@@ -27,6 +27,8 @@ export interface NginxProviderOptions {
 export interface NginxProvider extends TrafficProvider {
   /** Renders and applies the current routes (every family on legacy the first time). */
   apply(): Promise<void>;
+  /** Renders, tests and writes the include file without reloading: before nginx's first start. */
+  install(): Promise<void>;
 }
 
 /** The routes saved in an include file Phoenix rendered before, if any. */
@@ -74,14 +76,16 @@ export async function createNginxProvider(o: NginxProviderOptions): Promise<Ngin
     return f;
   };
 
+  const render = () => renderNginx({ legacy: o.legacy, families: o.families, routes, dataPlane: o.dataPlane });
   async function applyRoutes(): Promise<void> {
-    const r = renderNginx({ legacy: o.legacy, families: o.families, routes, dataPlane: o.dataPlane });
+    const r = render();
     await applyNginx(o.dataPlane, r.text, r.state.digest);
   }
 
   return {
     kind: 'nginx',
     apply: () => serial(applyRoutes),
+    install: () => serial(() => installNginx(o.dataPlane, render().text)),
     setRoute: (name, change: RouteChange) =>
       serial(async () => {
         const f = family(name);

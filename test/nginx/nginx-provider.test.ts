@@ -9,10 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
 import { createNginxProvider, type NginxFamily, type NginxProvider } from '../../src/nginx/provider.js';
-import { nginxDataPlaneSchema, type NginxDataPlane } from '../../src/plan/schema.js';
+import { parsePlan } from '../../src/plan/index.js';
+import type { NginxDataPlane } from '../../src/plan/schema.js';
+import { trafficProviderFor } from '../../src/provider/select.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
-import { startNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
+import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
 
 let nginx: TestNginx;
 let legacy: Upstream;
@@ -50,32 +52,38 @@ before(async () => {
   fresh = await startUpstream('new');
   comparator = await startUpstream('comparator');
   dead = `http://127.0.0.1:${await freePort()}`;
+  nginx = await prepareNginx();
   const listen = await freePort();
-  dataPlane = nginxDataPlaneSchema.parse({
-    kind: 'nginx',
-    includeFile: '/placeholder',
-    mainConfig: '/placeholder',
-    listen: `127.0.0.1:${listen}`,
-    controlListen: `127.0.0.1:${await freePort()}`,
-    comparatorUrl: comparator.url,
-  });
-  const fam = (name: string, routes: string[], newUrl = fresh.url): NginxFamily => ({
-    name,
-    routes,
-    legacy: legacy.url,
-    new: newUrl,
-    sticky: { header: 'X-User' },
-    parity: { sampleRate: 1 },
-  });
-  families = [
-    fam('users', ['GET /api/users/:id', 'POST /api/users']),
-    fam('me', ['GET /api/users/me']),
-    fam('orders', ['/api/orders/*']),
-    fam('reports', ['/api/reports/*'], dead),
-  ];
-  nginx = await startNginx({ legacy: legacy.url, families, dataPlane });
-  dataPlane = { ...dataPlane, includeFile: nginx.includeFile, mainConfig: nginx.mainConfig, prefix: nginx.dir };
-  provider = await createNginxProvider({ legacy: legacy.url, families, dataPlane });
+  const controlListen = `127.0.0.1:${await freePort()}`;
+  // The plan as a team writes it, through the schema and the provider selection.
+  const fam = (name: string, routes: string[], newUrl = fresh.url): string =>
+    `  - name: ${name}\n    routes: ${JSON.stringify(routes)}\n    new: ${newUrl}\n    sticky: {header: X-User}\n    parity: {sampleRate: 1}\n`;
+  const plan = await parsePlan(
+    `version: 1
+name: shop
+legacy: ${legacy.url}
+approvers: [alice]
+dataPlane:
+  kind: nginx
+  includeFile: ${nginx.includeFile}
+  mainConfig: ${nginx.mainConfig}
+  prefix: ${nginx.dir}
+  listen: 127.0.0.1:${listen}
+  controlListen: ${controlListen}
+  comparatorUrl: ${comparator.url}
+families:
+${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}`,
+    '/tmp/plan.yaml',
+    'plan.yaml',
+  );
+  assert.equal(plan.dataPlane.kind, 'nginx');
+  dataPlane = plan.dataPlane;
+  families = plan.families;
+  provider = (await trafficProviderFor(plan, () => assert.fail('no router for an nginx plan'))) as NginxProvider;
+  assert.equal(provider.kind, 'nginx');
+  // nginx needs the file before it starts; every family starts on legacy.
+  await provider.install();
+  await nginx.start(controlListen);
   listenUrl = `http://127.0.0.1:${listen}`;
   client = new Pool(listenUrl, { connections: 16 });
 });

@@ -11,18 +11,19 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
-import { renderNginx, type RenderInput } from '../../src/nginx/render.js';
 import { waitFor } from '../helpers/wait.js';
 
 export interface TestNginx {
   dir: string;
   mainConfig: string;
   includeFile: string;
+  /** Starts nginx (the include file must be in place) and waits for its control server. */
+  start(controlListen: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts nginx with `first` rendered as the include file (nginx needs one to start). */
-export async function startNginx(first: Omit<RenderInput, 'routes'>): Promise<TestNginx> {
+/** A temp prefix with a main config that includes Phoenix's file; nginx is not started yet. */
+export async function prepareNginx(): Promise<TestNginx> {
   // Fails with PHX_ERR_NGINX_MISSING (naming the package) on a machine without nginx.
   await nginxVersion('nginx');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-test-'));
@@ -51,24 +52,28 @@ http {
 }
 `,
   );
-  await writeFile(includeFile, renderNginx({ ...first, routes: new Map() }).text);
-  const child: ChildProcess = spawn('nginx', ['-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.once('error', (err) => (stderr += String(err)));
-  await waitFor(`nginx to serve its control server (${stderr})`, async () => {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
-    return (await readServedState(first.dataPlane.controlListen)) !== undefined;
-  });
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
   return {
     dir,
     mainConfig,
     includeFile,
+    start: async (controlListen) => {
+      const c = spawn('nginx', ['-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child = c;
+      let stderr = '';
+      c.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.once('error', (err) => (stderr += String(err)));
+      await waitFor('nginx to serve its control server', async () => {
+        if (c.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+        return (await readServedState(controlListen)) !== undefined;
+      });
+    },
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child && child.exitCode === null) {
         child.kill('SIGQUIT');
         await exited;
       }
