@@ -71,8 +71,13 @@ dataPlane:
   listen: 127.0.0.1:${listen}
   controlListen: ${controlListen}
   comparatorUrl: ${comparator.url}
+  trustedProxies: [127.0.0.1/32]
 families:
-${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}`,
+${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}  - name: geo
+    routes: ["GET /api/geo/*"]
+    new: ${fresh.url}
+    sticky: ip
+`,
     '/tmp/plan.yaml',
     'plan.yaml',
   );
@@ -130,6 +135,20 @@ describe('nginx provider', () => {
     assert.ok(onNew > 250 && onNew < 350, `${onNew} of 1000 keys on new`);
     for (let i = 0; i < 200; i++) {
       assert.equal(await get(`/api/orders/x${i}`, { 'x-user': `u${i}` }), sides.get(`u${i}`), `key u${i} moved`);
+    }
+  });
+
+  it('splits a canary on the client address that a trusted proxy forwards', async () => {
+    await set('geo', 'canary', 50);
+    const sides = new Map<string, string>();
+    for (let i = 0; i < 400; i++) {
+      const ip = `10.1.${i >> 8}.${i & 255}`;
+      sides.set(ip, await get('/api/geo/x', { 'x-forwarded-for': `${ip}, 127.0.0.1` }));
+    }
+    const onNew = [...sides.values()].filter((s) => s === 'new').length;
+    assert.ok(onNew > 160 && onNew < 240, `${onNew} of 400 addresses on new`);
+    for (const [ip, side] of [...sides].slice(0, 50)) {
+      assert.equal(await get('/api/geo/y', { 'x-forwarded-for': ip }), side, `address ${ip} moved`);
     }
   });
 
@@ -232,7 +251,9 @@ describe('nginx provider', () => {
         try {
           res = await load.request({ path, method: 'GET', headers: { 'x-user': key } });
         } catch (err) {
-          if (attempt === 0 && (err as { code?: string }).code === 'UND_ERR_SOCKET') {
+          // Closed (FIN), or reset because nginx closed it with the request unread (RST).
+          const code = (err as { code?: string }).code;
+          if (attempt === 0 && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')) {
             retried++;
             continue;
           }
@@ -266,5 +287,9 @@ describe('nginx provider', () => {
     console.log(`# ${ok} requests during 10 reloads, ${failures.length} failed, ${retried} resent after an idle close`);
     assert.deepEqual(failures, [], `${failures.length} failed of ${ok + failures.length}`);
     assert.ok(ok > 100, `only ${ok} requests during the reloads`);
+    // A resent request had not reached an upstream the first time: no load path was served twice.
+    const served = [...legacy.seen, ...fresh.seen].map((r) => r.url).filter((u) => /^\/api\/users\/\d+-\d+$/.test(u));
+    assert.equal(new Set(served).size, served.length, 'a resent request had already been served');
+    assert.equal(served.length, ok);
   });
 });
