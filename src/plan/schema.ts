@@ -33,3 +33,5 @@ export { approvalSchema, decommissionSchema, familySchema, stickySchema } from '
 export type { FamilyPlanInput, StickyKey } from './schema/family.js';
 export { planSchema } from './schema/plan.js';
 export type { FamilyPlan, Plan, PlanInput } from './schema/plan.js';
+export { dataPlaneSchema, nginxDataPlaneSchema } from './schema/data-plane.js';
+export type { DataPlane, NginxDataPlane } from './schema/data-plane.js';

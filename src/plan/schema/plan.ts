@@ -5,6 +5,7 @@ import { diffOverrideSchema } from './diff-rules.js';
 import { familySchema } from './family.js';
 import { approverName, familyName, url } from './primitives.js';
 import { routerSettingsSchema } from './router.js';
+import { dataPlaneSchema } from './data-plane.js';
 
 const planObjectSchema = z.strictObject({
   /** Plan format version. */
@@ -15,6 +16,11 @@ const planObjectSchema = z.strictObject({
   legacy: url,
   /** The router's settings. @default every field's own default */
   router: routerSettingsSchema.default(routerSettingsSchema.parse({})),
+  /**
+   * Which traffic provider carries the families' requests: the built-in router (`phoenix`) or
+   * the operator's nginx (`nginx`, see docs/nginx.md). @default { kind: "phoenix" }
+   */
+  dataPlane: dataPlaneSchema.default({ kind: 'phoenix' }),
   /** Who may approve for every family (families may name their own). @default [] */
   approvers: z.array(approverName).default([]),
   slack: z

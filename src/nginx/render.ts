@@ -1,0 +1,228 @@
+/**
+ * Renders the one include file Phoenix owns in the operator's nginx (inside `http {}`): upstream
+ * groups with keepalive, the family match as an ordered regex `map`, the canary split on each
+ * family's sticky key, the fallback to legacy for safe methods, the shadow mirror sampled in
+ * nginx, and a control server that reads back what is applied. Pure; see docs/nginx.md.
+ */
+import { createHash } from 'node:crypto';
+import { PhoenixError } from '../lib/errors.js';
+import type { NginxDataPlane, StickyKey } from '../plan/schema.js';
+import type { RouteState } from '../router/types.js';
+import { routeRegexes } from './route-regex.js';
+
+/** What the renderer needs of a family. */
+export interface RenderFamily {
+  name: string;
+  routes: readonly string[];
+  strictSlashes?: boolean;
+  legacy: string;
+  new: string;
+  sticky: StickyKey;
+}
+
+export interface RenderInput {
+  /** The plan's legacy upstream: where requests matching no family go. */
+  legacy: string;
+  families: readonly RenderFamily[];
+  /** Each family's route; a family without one is on legacy. */
+  routes: ReadonlyMap<string, RouteState>;
+  dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies'>;
+}
+
+/** What the control server serves at `/__phoenix/state`, and the file's first state line holds. */
+export interface AppliedState {
+  /** sha256 of everything rendered except this state (ties a served answer to one rendering). */
+  digest: string;
+  routes: RouteState[];
+}
+
+export interface Rendered {
+  text: string;
+  state: AppliedState;
+}
+
+/** The comment line the rendered file starts its state with (read back at start-up). */
+export const STATE_PREFIX = '# phoenix-state: ';
+/** Where the control server answers with the applied state. */
+export const STATE_PATH = '/__phoenix/state';
+
+/** `host:port` of a plain-HTTP upstream URL without a path. */
+function upstreamServer(family: string, side: string, raw: string): string {
+  const u = new URL(raw);
+  if (u.protocol !== 'http:' || (u.pathname !== '/' && u.pathname !== '') || u.search !== '') {
+    throw new PhoenixError(
+      'PHX_ERR_NGINX_UPSTREAM',
+      `family "${family}": ${side} upstream "${raw}" cannot be rendered for nginx yet: only http:// URLs without a path are supported`,
+      { family, side, url: raw },
+    );
+  }
+  return u.port === '' ? `${u.hostname}:80` : u.host;
+}
+
+function stickyVariable(s: StickyKey): string | undefined {
+  if (s === 'ip') return undefined;
+  const name = 'header' in s ? s.header : s.cookie;
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) {
+    throw new PhoenixError(
+      'PHX_ERR_NGINX_STICKY',
+      `sticky key "${name}" cannot be read by nginx (letters, digits, "_", "-" only)`,
+    );
+  }
+  const v = name.toLowerCase().replace(/-/g, '_');
+  return 'header' in s ? `$http_${v}` : `$cookie_${v}`;
+}
+
+/** nginx's split_clients takes percentages with at most two decimals. */
+const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
+
+/** Renders the include file for the families' current routes. */
+export function renderNginx(input: RenderInput): Rendered {
+  const dp = input.dataPlane;
+  const upstreams = new Map<string, string>(); // server → group name
+  const fallbacks = new Map<string, string>(); // "new legacy" → group name
+  const group = (server: string): string => {
+    let g = upstreams.get(server);
+    if (g === undefined) upstreams.set(server, (g = `phx_u${upstreams.size}`));
+    return g;
+  };
+  const defaultLegacy = group(upstreamServer('(plan)', 'legacy', input.legacy));
+  const lines: string[] = [];
+  const side: string[] = [];
+  const mirror: string[] = [];
+  const pick: string[] = [];
+  const routes: RouteState[] = [];
+  input.families.forEach((f, i) => {
+    const route = input.routes.get(f.name) ?? { family: f.name, mode: 'legacy', percent: 0, version: 0, sampleRate: 0 };
+    routes.push(route);
+    const legacy = group(upstreamServer(f.name, 'legacy', f.legacy));
+    const newServer = upstreamServer(f.name, 'new', f.new);
+    const fresh = group(newServer);
+    const fbKey = `${newServer} ${upstreamServer(f.name, 'legacy', f.legacy)}`;
+    let fb = fallbacks.get(fbKey);
+    if (fb === undefined) fallbacks.set(fbKey, (fb = `phx_fb${fallbacks.size}`));
+    const id = `f${i}`;
+    if (route.mode === 'new' || (route.mode === 'canary' && route.percent >= 100)) side.push(`  ${id} new;`);
+    else if (route.mode === 'canary' && route.percent > 0) {
+      const key = stickyVariable(f.sticky);
+      let keyVar = '$remote_addr';
+      if (key !== undefined) {
+        // A request without the header or cookie falls back to the client address, as in the router.
+        keyVar = `$phx_key_${id}`;
+        lines.push(`map ${key} ${keyVar} { "" $remote_addr; default ${key}; }`);
+      }
+      lines.push(`split_clients "${keyVar}" $phx_canary_${id} { ${pct(route.percent)} new; * legacy; }`);
+      side.push(`  ${id} $phx_canary_${id};`);
+    }
+    if (route.mode === 'shadow' && route.sampleRate > 0) {
+      if (dp.comparatorUrl === undefined) {
+        throw new PhoenixError(
+          'PHX_ERR_NGINX_NO_COMPARATOR',
+          `family "${f.name}" cannot enter shadow through nginx: dataPlane.comparatorUrl is not set (where nginx mirrors sampled requests)`,
+          { family: f.name },
+        );
+      }
+      const rate = route.sampleRate >= 1 ? '*' : pct(route.sampleRate * 100);
+      lines.push(`split_clients "$request_id" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
+      mirror.push(`  ${id} $phx_sample_${id};`);
+    }
+    pick.push(`  "${id} legacy 0" ${legacy};`, `  "${id} legacy 1" ${legacy};`);
+    pick.push(`  "${id} new 0" ${fresh};`, `  "${id} new 1" ${fb};`);
+  });
+
+  const out: string[] = [];
+  for (const [server, name] of upstreams) out.push(`upstream ${name} { server ${server}; keepalive 32; }`);
+  for (const [key, name] of fallbacks) {
+    const [n, l] = key.split(' ');
+    out.push(`upstream ${name} { server ${n}; server ${l} backup; keepalive 32; }`);
+  }
+  if (mirror.length > 0) {
+    out.push(
+      `upstream phx_comparator { server ${upstreamServer('(plan)', 'comparator', dp.comparatorUrl as string)}; keepalive 8; }`,
+    );
+  }
+  out.push('map $request_method $phx_safe { GET 1; HEAD 1; OPTIONS 1; default 0; }');
+  out.push('map "$request_method $uri" $phx_family {', '  default "";');
+  for (const r of routeRegexes(input.families))
+    out.push(`  "~${r.regex}" f${r.family}; # ${input.families[r.family]?.name} ${r.route}`);
+  out.push('}', ...lines);
+  out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
+  out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
+  if (mirror.length > 0) {
+    // Family names as the comparator knows them (map keys use ids: a family may be named "default").
+    out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
+  }
+  out.push('map "$phx_family $phx_side $phx_safe" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
+  out.push('map $phx_upstream $phx_host {');
+  for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
+  for (const [key, name] of fallbacks) out.push(`  ${name} "${key.split(' ')[0]}";`);
+  out.push('}');
+  out.push('server {', `  listen ${dp.listen};`);
+  if (dp.trustedProxies.length > 0) {
+    for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
+    out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
+  }
+  out.push(
+    '  location / {',
+    ...(mirror.length > 0
+      ? [
+          '    # Shared with the mirror subrequest, which matches its own $uri.',
+          '    set $phx_mirror_on $phx_mirror;',
+          '    set $phx_family_on $phx_family;',
+          '    mirror /__phoenix_mirror;',
+        ]
+      : []),
+    '    proxy_pass http://$phx_upstream;',
+    '    proxy_http_version 1.1;',
+    '    proxy_set_header Connection "";',
+    '    proxy_set_header Host $phx_host;',
+    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '    proxy_set_header X-Forwarded-Proto $scheme;',
+    '    proxy_set_header X-Request-Id $request_id;',
+    '    # Only the phx_fb groups (safe methods on new) have a second server: legacy, as backup.',
+    '    proxy_next_upstream error timeout http_502 http_503 http_504;',
+    '  }',
+  );
+  if (mirror.length > 0) {
+    out.push(
+      '  location = /__phoenix_mirror {',
+      '    internal;',
+      '    if ($phx_mirror_on = "") { return 204; }',
+      '    proxy_pass http://phx_comparator$request_uri;',
+      '    proxy_http_version 1.1;',
+      '    proxy_set_header Connection "";',
+      '    proxy_set_header X-Phoenix-Family $phx_family_name;',
+      '    proxy_set_header X-Request-Id $request_id;',
+      '  }',
+    );
+  }
+  out.push('}');
+  const body = out.join('\n');
+  const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const state: AppliedState = { digest, routes };
+  // Served JSON holds only names, numbers and the digest: nothing nginx would read as `$var` or a quote.
+  const served = JSON.stringify({
+    digest,
+    routes: routes.map((r) => ({
+      family: r.family,
+      mode: r.mode,
+      percent: r.percent,
+      version: r.version,
+      sampleRate: r.sampleRate,
+    })),
+  });
+  const control = [
+    'server {',
+    `  listen ${dp.controlListen};`,
+    `  location = ${STATE_PATH} { default_type application/json; return 200 '${served}'; }`,
+    '  location / { return 404; }',
+    '}',
+  ];
+  const text = [
+    '# Rendered by Phoenix on every route change; do not edit (docs/nginx.md).',
+    `${STATE_PREFIX}${JSON.stringify(state)}`,
+    body,
+    ...control,
+    '',
+  ].join('\n');
+  return { text, state };
+}

@@ -1,0 +1,47 @@
+/** The plan's `dataPlane`: which traffic provider carries the families' requests. */
+import { z } from 'zod';
+import { cidr, url } from './primitives.js';
+
+/** An nginx `listen` address: `host:port` (IPv4, `[IPv6]` or a name) or a bare port. */
+const listenAddress = z
+  .string()
+  .regex(/^(?:(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):)?\d{1,5}$/, 'expected host:port or a port');
+
+/** An absolute file path (nginx resolves relative ones against its own prefix, so Phoenix asks for absolute ones). */
+const absolutePath = z
+  .string()
+  .regex(/^\/[^\s;'"{}$]*$/, 'expected an absolute path without spaces, quotes, ";", "{}" or "$"');
+
+/** Phoenix's built-in router (the default). */
+export const phoenixDataPlaneSchema = z.strictObject({ kind: z.literal('phoenix') });
+
+/** The operator's nginx, driven through one include file Phoenix owns (see docs/nginx.md). */
+export const nginxDataPlaneSchema = z.strictObject({
+  kind: z.literal('nginx'),
+  /** The file Phoenix renders and replaces; the main config must `include` it inside `http {}`. */
+  includeFile: absolutePath,
+  /** nginx's main configuration file (tested with `nginx -t -c` before each change). */
+  mainConfig: absolutePath,
+  /** The nginx executable. @default "nginx" (found on PATH) */
+  nginxBinary: z.string().min(1).default('nginx'),
+  /** nginx's prefix (`-p`), when it is not the compiled-in one. @default none */
+  prefix: absolutePath.optional(),
+  /** Where the rendered server takes client traffic. @default "127.0.0.1:8080" */
+  listen: listenAddress.default('127.0.0.1:8080'),
+  /** Where the rendered control server answers `GET /__phoenix/state` (keep it private). @default "127.0.0.1:9091" */
+  controlListen: listenAddress.default('127.0.0.1:9091'),
+  /** Where nginx mirrors shadow-sampled requests (a comparator). Required before a family enters shadow. @default none */
+  comparatorUrl: url.optional(),
+  /**
+   * Proxies whose `X-Forwarded-For` nginx's realip module believes for the client address
+   * (`sticky: ip`). @default [] (the socket's address)
+   */
+  trustedProxies: z.array(cidr).default([]),
+  /** How long to wait for nginx to serve a change after the reload. @default 10000 (ms) */
+  reloadTimeoutMs: z.number().int().min(100).default(10_000),
+});
+
+/** `dataPlane`: the built-in router (`phoenix`) or the operator's nginx (`nginx`). */
+export const dataPlaneSchema = z.discriminatedUnion('kind', [phoenixDataPlaneSchema, nginxDataPlaneSchema]);
+export type DataPlane = z.infer<typeof dataPlaneSchema>;
+export type NginxDataPlane = z.infer<typeof nginxDataPlaneSchema>;

@@ -1,0 +1,18 @@
+/**
+ * Picks the traffic provider a plan asks for: the built-in router through its admin client, or
+ * the operator's nginx (see docs/nginx.md).
+ */
+import { createNginxProvider } from '../nginx/provider.js';
+import type { Plan } from '../plan/schema.js';
+import type { RouterAdminClient } from '../router/client.js';
+import { routerTrafficProvider, type TrafficProvider } from './traffic-provider.js';
+
+/** The plan's `dataPlane` as a provider; `router` is used only for `kind: phoenix`. */
+export async function trafficProviderFor(
+  plan: Pick<Plan, 'legacy' | 'families' | 'dataPlane'>,
+  router: () => RouterAdminClient,
+): Promise<TrafficProvider> {
+  const dp = plan.dataPlane;
+  if (dp.kind === 'phoenix') return routerTrafficProvider(router());
+  return createNginxProvider({ legacy: plan.legacy, families: plan.families, dataPlane: dp });
+}

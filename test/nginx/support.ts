@@ -1,0 +1,120 @@
+/**
+ * A private nginx for tests: a temp prefix, a main config that includes Phoenix's file, started
+ * in the foreground (master + one worker) and stopped in `after`. Plus small upstreams that say
+ * who answered.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
+import { waitFor } from '../helpers/wait.js';
+
+export interface TestNginx {
+  dir: string;
+  mainConfig: string;
+  includeFile: string;
+  /** Starts nginx (the include file must be in place) and waits for its control server. */
+  start(controlListen: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A temp prefix with a main config that includes Phoenix's file; nginx is not started yet. */
+export async function prepareNginx(): Promise<TestNginx> {
+  // Fails with PHX_ERR_NGINX_MISSING (naming the package) on a machine without nginx.
+  await nginxVersion('nginx');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-test-'));
+  for (const d of ['logs', 'tmp']) mkdirSync(path.join(dir, d));
+  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs.
+  chmodSync(dir, 0o777);
+  chmodSync(path.join(dir, 'tmp'), 0o777);
+  const mainConfig = path.join(dir, 'nginx.conf');
+  const includeFile = path.join(dir, 'phoenix.conf');
+  await writeFile(
+    mainConfig,
+    `daemon off;
+master_process on;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/tmp/body;
+  proxy_temp_path ${dir}/tmp/proxy;
+  fastcgi_temp_path ${dir}/tmp/fastcgi;
+  uwsgi_temp_path ${dir}/tmp/uwsgi;
+  scgi_temp_path ${dir}/tmp/scgi;
+  include ${includeFile};
+}
+`,
+  );
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  return {
+    dir,
+    mainConfig,
+    includeFile,
+    start: async (controlListen) => {
+      const c = spawn('nginx', ['-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child = c;
+      let stderr = '';
+      c.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+      exited = new Promise<void>((r) => c.once('exit', () => r()));
+      c.once('error', (err) => (stderr += String(err)));
+      await waitFor('nginx to serve its control server', async () => {
+        if (c.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
+        return (await readServedState(controlListen)) !== undefined;
+      });
+    },
+    stop: async () => {
+      if (child && child.exitCode === null) {
+        child.kill('SIGQUIT');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Upstream {
+  url: string;
+  /** Requests seen: method, url and selected headers. */
+  seen: { method: string; url: string; family?: string }[];
+  close(): Promise<void>;
+}
+
+/** An HTTP server answering `{"side": <name>}` to everything (reading the body first). */
+export async function startUpstream(name: string): Promise<Upstream> {
+  const seen: Upstream['seen'] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      family: req.headers['x-phoenix-family'] as string | undefined,
+    });
+    req.resume();
+    req.on('end', () => {
+      const body = JSON.stringify({ side: name });
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
