@@ -6,6 +6,10 @@
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
  * Temporal server, no Python apps and no child processes (see {@link isUnit}).
  *
+ * Files run several at a time (see {@link concurrency}): most of a file's time is waiting on
+ * Temporal timers, bakes and traffic, not CPU. The few files in {@link SERIAL} run afterwards, one
+ * at a time, because what they measure would be skewed by other files' load.
+ *
  * Either way the run fails when the tests wrote into the checkout (see checkout-writes.ts): files
  * they need go to the OS temp folder.
  */
@@ -28,6 +32,28 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * example apps' modules (they import each other from examples/).
  */
 const TEST_ENV = { PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn', PYTHONDONTWRITEBYTECODE: '1' };
+
+/**
+ * Test files run alone after the others, each with the reason: they measure time, memory or
+ * throughput on the machine, so other files' load would make them fail (or pass) for the wrong reason.
+ */
+const SERIAL: Record<string, string> = {
+  'test/faults/soak.test.ts': 'judges the RSS and request rate of a router process under 15 s of load',
+  'test/faults/scale.test.ts': 'a hundred migrations on one worker, within a time and memory budget',
+};
+
+/**
+ * How many test files run at once: `PHOENIX_TEST_CONCURRENCY`, else 3. Node's own default is one
+ * fewer than the cores (1 on a 2-core CI machine), which leaves the machine idle while files wait.
+ */
+function concurrency(): number {
+  const raw = process.env.PHOENIX_TEST_CONCURRENCY;
+  if (raw === undefined || raw === '') return 3;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`PHOENIX_TEST_CONCURRENCY: expected a whole number ≥ 1, got "${raw}"`);
+  return n;
+}
 
 async function testFiles(filters: string[]): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, 'test'), { recursive: true, withFileTypes: true });
@@ -86,6 +112,7 @@ async function main(): Promise<number> {
 
 async function runFiles(files: string[]): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
+  const n = concurrency();
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
   // One workflow bundle for every worker of the run, in-process or child: bundling costs each
@@ -97,26 +124,50 @@ async function runFiles(files: string[]): Promise<number> {
     bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),
   ]);
   process.stderr.write(`Temporal dev server for this run on ${server.address}\n`);
+  const env = {
+    ...process.env,
+    PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+    PHOENIX_WORKFLOW_BUNDLE: bundleFile,
+    ...TEST_ENV,
+  };
+  const serial = files.filter((f) => f.split(path.sep).join('/') in SERIAL);
+  const parallel = files.filter((f) => !serial.includes(f));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
-        PHOENIX_WORKFLOW_BUNDLE: bundleFile,
-        ...TEST_ENV,
-      },
-    });
-    const stop = (): void => void child.kill('SIGINT');
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    let code = parallel.length > 0 ? await runNodeTest(parallel, n, env) : 0;
+    if (serial.length > 0 && !interrupted) {
+      process.stderr.write(`\nnow one at a time: ${serial.join(', ')}\n`);
+      code = (await runNodeTest(serial, 1, env)) || code;
+    }
+    return code;
+  } finally {
+    await server.stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Set on Ctrl-C (or SIGTERM): the serial files then do not start. */
+let interrupted = false;
+
+/** One `node --test` over `files`, `n` at a time; its exit code. Ctrl-C stops it. */
+async function runNodeTest(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...files],
+    { cwd: ROOT, stdio: 'inherit', env },
+  );
+  const stop = (): void => {
+    interrupted = true;
+    child.kill('SIGINT');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
     return await new Promise<number>((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
     );
   } finally {
-    await server.stop();
-    await rm(tmp, { recursive: true, force: true });
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 

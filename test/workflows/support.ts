@@ -131,9 +131,17 @@ export interface PlanOverrides {
   approvers?: string[];
   /** The family's sticky key as YAML. @default "{ header: x-user }" (50 users in driveTraffic) */
   sticky?: string;
+  /** The family's name. @default "users" */
+  name?: string;
 }
 
-/** Writes a plan for family `users` and its case files into a temp dir and loads it. */
+/**
+ * A family name no other test file uses, for migrations started with the id the CLI and Slack
+ * address (`phoenix-<family>`): test files run at the same time on one Temporal server.
+ */
+export const addressableFamily = `users-p${process.pid}`;
+
+/** Writes a plan for family `users` (or `o.name`) and its case files into a temp dir and loads it. */
 export async function writePlan(
   legacy: string,
   candidate: string,
@@ -156,7 +164,7 @@ name: wf-test
 legacy: ${legacy}
 approvers: [${(o.approvers ?? ['alice']).join(', ')}]
 families:
-  - name: users
+  - name: ${o.name ?? 'users'}
     routes: ["GET /api/users", "GET /api/users/:id"]
     new: ${candidate}
     contracts: ["contracts/*.yaml"]
