@@ -34,13 +34,20 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TEST_ENV = { PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn', PYTHONDONTWRITEBYTECODE: '1' };
 
 /**
- * Test files run alone after the others, each with the reason: they measure time, memory or
- * throughput on the machine, so other files' load would make them fail (or pass) for the wrong reason.
+ * Test files run one at a time after the others, each with the reason: they judge timing, memory or
+ * throughput on the machine, so other files' load would make them fail (or pass) for the wrong
+ * reason (shadow-verdicts and runner-stability were seen to, on a loaded 2-core machine).
  */
 const SERIAL: Record<string, string> = {
   'test/faults/soak.test.ts': 'judges the RSS and request rate of a router process under 15 s of load',
-  'test/faults/scale.test.ts':
-    'a hundred migrations and 60,000 requests take the whole machine; beside them other files time out',
+  'test/judgement/contract-verdicts.test.ts':
+    'the same verdicts on repeated runs, latency regressions included, from the Python apps: timing under load shifts them',
+  'test/judgement/shadow-verdicts.test.ts':
+    'the same shadow verdicts on repeated runs from the Python apps; under load their answers time out and latency blurs',
+  'test/judgement/latency-records.test.ts': 'flags a latency-only regression of the Python apps by its timing',
+  'test/contracts/runner-stability.test.ts':
+    'ten runs must flag the same slow route; the load of other files hides its latency',
+  'test/faults/scale.test.ts': 'a hundred migrations and 60,000 requests: it loads the whole machine by design',
 };
 
 /**
@@ -56,7 +63,6 @@ const SLOW_FIRST = [
   'test/workflows/migrate-family-rollbacks.test.ts',
   'test/cli/cli.test.ts',
   'test/slack/slack.test.ts',
-  'test/judgement/contract-verdicts.test.ts',
   'test/faults/worker-killed.test.ts',
   'test/workflows/migrate-family.test.ts',
   'test/workflows/long-waits.test.ts',
