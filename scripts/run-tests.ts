@@ -187,11 +187,14 @@ async function runFiles(files: string[]): Promise<number> {
 /** Set on Ctrl-C (or SIGTERM): the serial files then do not start. */
 let interrupted = false;
 
-/** One `node --test` over `files`, `n` at a time; its exit code. Ctrl-C stops it. */
+/**
+ * Node's test runner over `files`, `n` at a time and in the order given (run-node-tests.ts: `node
+ * --test` would sort them by name); its exit code. Ctrl-C stops it.
+ */
 async function runNodeTest(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--test', `--test-concurrency=${n}`, '--test-reporter=spec', ...files],
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'run-node-tests.ts'), String(n), ...files],
     { cwd: ROOT, stdio: 'inherit', env },
   );
   const stop = (): void => {
