@@ -33,12 +33,13 @@ describe('migrateFamily', { concurrency: 1 }, () => {
   test('walks every stage to decommission, writes the report and stays under 2,000 events', async () => {
     await scenario(t, reportDir, 'happy', { maxCachedWorkflows: 0 }, async ({ stack, start }) => {
       const handle = await start();
-      await waitForPending(handle, 'ramp-start');
+      // No workflow cache: every task replays the history, slow on a loaded machine.
+      await waitForPending(handle, 'ramp-start', 90_000);
       const p = await handle.query(progressQuery);
       assert.equal(p.parity?.status, 'met');
       assert.ok((p.parity?.samples ?? 0) >= 20);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
-      await waitForPending(handle, 'ramp:100');
+      await waitForPending(handle, 'ramp:100', 90_000);
       assert.equal((await routeOf(stack)).percent, 25);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice', via: 'cli' }] });
       const result = await migrationResult(handle);
