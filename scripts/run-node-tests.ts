@@ -11,4 +11,4 @@ const stream = run({ files, concurrency: Number(n) });
 stream.on('test:fail', () => {
   process.exitCode = 1;
 });
-stream.compose(new spec()).pipe(process.stdout);
+stream.pipe(new spec()).pipe(process.stdout);
