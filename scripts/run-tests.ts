@@ -6,6 +6,10 @@
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
  * Temporal server, no Python apps and no child processes (see {@link isUnit}).
  *
+ * Files run several at a time (see {@link concurrency}): most of a file's time is waiting on
+ * Temporal timers, bakes and traffic, not CPU. The few files in {@link SERIAL} run afterwards, one
+ * at a time, because what they measure would be skewed by other files' load.
+ *
  * Either way the run fails when the tests wrote into the checkout (see checkout-writes.ts): files
  * they need go to the OS temp folder.
  */
@@ -28,6 +32,67 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  * example apps' modules (they import each other from examples/).
  */
 const TEST_ENV = { PHOENIX_LOG_LEVEL: process.env.PHOENIX_LOG_LEVEL ?? 'warn', PYTHONDONTWRITEBYTECODE: '1' };
+
+/**
+ * Test files run one at a time after the others, each with the reason: they judge timing, memory or
+ * throughput on the machine, so other files' load would make them fail (or pass) for the wrong
+ * reason (shadow-verdicts and runner-stability were seen to, on a loaded 2-core machine).
+ */
+const SERIAL: Record<string, string> = {
+  'test/faults/soak.test.ts': 'judges the RSS and request rate of a router process under 15 s of load',
+  'test/judgement/contract-verdicts.test.ts':
+    'the same verdicts on repeated runs, latency regressions included, from the Python apps: timing under load shifts them',
+  'test/judgement/shadow-verdicts.test.ts':
+    'the same shadow verdicts on repeated runs from the Python apps; under load their answers time out and latency blurs',
+  'test/judgement/latency-records.test.ts': 'flags a latency-only regression of the Python apps by its timing',
+  'test/contracts/runner-stability.test.ts':
+    'ten runs must flag the same slow route; the load of other files hides its latency',
+  'test/faults/scale.test.ts': 'a hundred migrations and 60,000 requests: it loads the whole machine by design',
+};
+
+/**
+ * The files that take longest (over 25 s each in a CI run, slowest first), started first: with
+ * files running side by side, a long file started last would run on alone at the end.
+ */
+const SLOW_FIRST = [
+  'test/workflows/evidence-gates.test.ts',
+  'test/faults/workflow-faults.test.ts',
+  'test/workflows/migrate-family-interrupted.test.ts',
+  'test/workflows/hold-on-breach.test.ts',
+  'test/workflows/rollback-after-100.test.ts',
+  'test/workflows/migrate-family-rollbacks.test.ts',
+  'test/cli/cli.test.ts',
+  'test/slack/slack.test.ts',
+  'test/faults/worker-killed.test.ts',
+  'test/workflows/migrate-family.test.ts',
+  'test/workflows/long-waits.test.ts',
+  'test/examples/apps.test.ts',
+];
+
+/** `files` with the {@link SLOW_FIRST} ones first, in that order. */
+function slowFirst(files: string[]): string[] {
+  const rank = (f: string): number => {
+    const i = SLOW_FIRST.indexOf(f.split(path.sep).join('/'));
+    return i === -1 ? SLOW_FIRST.length : i;
+  };
+  return files
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map((x) => x.f);
+}
+
+/**
+ * How many test files run at once: `PHOENIX_TEST_CONCURRENCY`, else 3. Node's own default is one
+ * fewer than the cores (1 on a 2-core CI machine), which leaves the machine idle while files wait.
+ */
+function concurrency(): number {
+  const raw = process.env.PHOENIX_TEST_CONCURRENCY;
+  if (raw === undefined || raw === '') return 3;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`PHOENIX_TEST_CONCURRENCY: expected a whole number ≥ 1, got "${raw}"`);
+  return n;
+}
 
 async function testFiles(filters: string[]): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, 'test'), { recursive: true, withFileTypes: true });
@@ -86,6 +151,7 @@ async function main(): Promise<number> {
 
 async function runFiles(files: string[]): Promise<number> {
   if (process.argv.includes('--unit')) return runUnit(files);
+  const n = concurrency();
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
   // One workflow bundle for every worker of the run, in-process or child: bundling costs each
@@ -98,27 +164,54 @@ async function runFiles(files: string[]): Promise<number> {
     bundleWorkflows().then((b) => writeFile(bundleFile, b.code)),
   ]);
   process.stderr.write(`Temporal dev server for this run on ${server.address}\n`);
+  const env = {
+    ...process.env,
+    PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
+    PHOENIX_TEST_TEMPORAL_UI: server.uiUrl,
+    PHOENIX_WORKFLOW_BUNDLE: bundleFile,
+    ...TEST_ENV,
+  };
+  const serial = files.filter((f) => f.split(path.sep).join('/') in SERIAL);
+  const parallel = slowFirst(files.filter((f) => !serial.includes(f)));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
-        PHOENIX_TEST_TEMPORAL_UI: server.uiUrl,
-        PHOENIX_WORKFLOW_BUNDLE: bundleFile,
-        ...TEST_ENV,
-      },
-    });
-    const stop = (): void => void child.kill('SIGINT');
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    let code = parallel.length > 0 ? await runNodeTest(parallel, n, env) : 0;
+    if (serial.length > 0 && !interrupted) {
+      process.stderr.write(`\nnow one at a time: ${serial.join(', ')}\n`);
+      code = (await runNodeTest(serial, 1, env)) || code;
+    }
+    return code;
+  } finally {
+    await server.stop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Set on Ctrl-C (or SIGTERM): the serial files then do not start. */
+let interrupted = false;
+
+/**
+ * Node's test runner over `files`, `n` at a time and in the order given (run-node-tests.ts: `node
+ * --test` would sort them by name); its exit code. Ctrl-C stops it.
+ */
+async function runNodeTest(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'run-node-tests.ts'), String(n), ...files],
+    { cwd: ROOT, stdio: 'inherit', env },
+  );
+  const stop = (): void => {
+    interrupted = true;
+    child.kill('SIGINT');
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
     return await new Promise<number>((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))),
     );
   } finally {
-    await server.stop();
-    await rm(tmp, { recursive: true, force: true });
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
 

@@ -20,6 +20,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending, type MigrationHandle } from '../workflows/harness.js';
 import {
+  addressableFamily as F,
   defaultFamily,
   driveTraffic,
   startStack,
@@ -66,7 +67,7 @@ async function world(
   approval: string,
   body: (s: { stack: Stack; receiver: RunningSlackReceiver; tq: string }) => Promise<void>,
 ): Promise<void> {
-  const stack = await startStack({ family: family(approval), approvers: ['UALICE'] });
+  const stack = await startStack({ family: family(approval), approvers: ['UALICE'], name: F });
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue('slack');
   const worker: Worker = await createPhoenixWorker({
@@ -168,11 +169,11 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       await refusals(1);
       await click(receiver, 'UBOB', 'phoenix_approve', value);
       await refusals(2);
-      const tampered = `${Buffer.from(JSON.stringify({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' })).toString('base64url')}.AAAA`;
+      const tampered = `${Buffer.from(JSON.stringify({ workflowId: handle.workflowId, family: F, step: 'ramp-start' })).toString('base64url')}.AAAA`;
       await click(receiver, 'UALICE', 'phoenix_approve', tampered);
       await refusals(3);
       const texts = slack.calls.filter((c) => c.method === 'chat.postEphemeral').map((c) => String(c.body.text));
-      assert.match(texts[0]!, /not an approver of ramp-start for users/);
+      assert.match(texts[0]!, new RegExp(`not an approver of ramp-start for ${F}`));
       assert.match(texts[1]!, /not an approver/);
       assert.match(texts[2]!, /altered/);
       assert.equal(
@@ -260,7 +261,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
         );
         const status = await signed(receiver, '/slack/commands', {
           command: '/phoenix',
-          text: 'status users',
+          text: `status ${F}`,
           user_id: 'UCAROL',
         });
         assert.equal(status.statusCode, 200);
@@ -274,7 +275,11 @@ describe('Slack Socket Mode', () => {
 
   test('over the socket: the same approver checks, an approval, a status command answered in the ack, and a rejection through the modal', async () => {
     const from = slack.calls.length;
-    const stack = await startStack({ family: family('{ timeout: 30s, remindBefore: 10s }'), approvers: ['UALICE'] });
+    const stack = await startStack({
+      family: family('{ timeout: 30s, remindBefore: 10s }'),
+      approvers: ['UALICE'],
+      name: F,
+    });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('socket-mode');
     // Without a signing secret the worker and the socket both sign buttons with the app token.
@@ -311,10 +316,10 @@ describe('Slack Socket Mode', () => {
         const ephemerals = () => slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
         await click('UBOB');
         await waitFor('a refusal', () => ephemerals().length === 1);
-        assert.match(String(ephemerals()[0]!.body.text), /not an approver of ramp-start for users/);
+        assert.match(String(ephemerals()[0]!.body.text), new RegExp(`not an approver of ramp-start for ${F}`));
         await click(
           'UALICE',
-          encodeButtonValue({ workflowId: handle.workflowId, family: 'users', step: 'ramp-start' }, 'another-secret'),
+          encodeButtonValue({ workflowId: handle.workflowId, family: F, step: 'ramp-start' }, 'another-secret'),
         );
         await waitFor('a second refusal', () => ephemerals().length === 2);
         assert.match(String(ephemerals()[1]!.body.text), /altered/);
@@ -332,11 +337,11 @@ describe('Slack Socket Mode', () => {
 
         const status = await slack.envelope('slash_commands', {
           command: '/phoenix',
-          text: 'status users',
+          text: `status ${F}`,
           user_id: 'UALICE',
         });
         assert.equal(status.response_type, 'ephemeral');
-        assert.match(String(status.text), /users/);
+        assert.match(String(status.text), new RegExp(F));
 
         await waitForPending(handle, 'ramp:100');
         const second = buttonOf(await waitFor('the 100% approval request', () => approvalPosts(from)[1]));
@@ -363,7 +368,11 @@ describe('Slack Socket Mode', () => {
 
   test('`phoenix worker --slack-plan` takes approvals over Socket Mode in the worker process, configured from the environment only', async () => {
     const from = slack.calls.length;
-    const stack = await startStack({ family: family('{ timeout: 30s, remindBefore: 10s }'), approvers: ['UALICE'] });
+    const stack = await startStack({
+      family: family('{ timeout: 30s, remindBefore: 10s }'),
+      approvers: ['UALICE'],
+      name: F,
+    });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('worker-socket');
     const worker = spawn(

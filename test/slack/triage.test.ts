@@ -14,7 +14,14 @@ import { clickButton, fakeSlack, interaction, SECRET } from '../helpers/slack.js
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending } from '../workflows/harness.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+import {
+  addressableFamily,
+  defaultFamily,
+  driveTraffic,
+  startStack,
+  taskQueue,
+  workflowBundle,
+} from '../workflows/support.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
@@ -40,6 +47,7 @@ describe('triage from Slack', () => {
       family: `${defaultFamily.replace('timeout: 20s', 'timeout: 60s')}    slackChannel: C123\n`,
       approvers: ['UALICE'],
       cases: {},
+      name: addressableFamily,
     });
     stack.candidate.behaviour = 'different';
     const traffic = driveTraffic(stack.router.url);

@@ -49,7 +49,7 @@ async function scenario(
 ): Promise<void> {
   // Without contract cases (the pass scenario keeps them: the decommission checklist runs them).
   const stack = await startStack({ family: o.family, sticky: o.sticky, cases: o.withCases ? undefined : {} });
-  const traffic = driveTraffic(stack.router.url, { withList: o.withList ?? false });
+  const traffic = driveTraffic(stack.router.url, { withList: o.withList ?? false, rate: 200 });
   const tq = taskQueue(name);
   let worker: Worker | undefined;
   try {

@@ -7,7 +7,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
-import { migrationWorkflowId, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
+import {
+  approveUpdate,
+  migrationWorkflowId,
+  progressQuery,
+  type MigrationProgress,
+} from '../../src/workflows/messages.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { waitFor } from '../helpers/wait.js';
 import type { Stack } from './support.js';
@@ -69,6 +74,14 @@ export async function waitForProgress(
       ? JSON.stringify({ stage: last.stage, pending: last.pending, parity: last.parity, analysis: last.analysis })
       : 'no progress answered';
     throw new Error(`${(err as Error).message}; last progress: ${seen}`, { cause: err });
+  }
+}
+
+/** Approves `steps` as alice, each once it is pending (waiting up to 90 s, for loaded machines). */
+export async function approveThrough(handle: MigrationHandle, steps: string[]): Promise<void> {
+  for (const step of steps) {
+    await waitForPending(handle, step, 90_000);
+    await handle.executeUpdate(approveUpdate, { args: [{ step, approver: 'alice' }] });
   }
 }
 
@@ -140,11 +153,11 @@ export async function killWorker(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-/** The `users` family's route as the stack's router serves it now. */
+/** The stack's family's route as the stack's router serves it now. */
 export async function routeOf(stack: Stack): Promise<RouteState> {
   const admin = createRouterAdminClient({ baseUrl: stack.router.adminUrl });
   try {
-    return await admin.getRoute('users');
+    return await admin.getRoute(stack.plan.families[0]!.name);
   } finally {
     await admin.close();
   }

@@ -12,7 +12,15 @@ import { renderProgress } from '../../src/workflows/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
+import {
+  addressableFamily,
+  defaultFamily,
+  driveTraffic,
+  startStack,
+  taskQueue,
+  workflowBundle,
+  type Stack,
+} from './support.js';
 import {
   recordHistory,
   routeOf,
@@ -52,7 +60,7 @@ function holdFamily(bake: string, decision = '{ timeout: 30s }'): string {
 /**
  * A migration baking 25% with `family`. With `withSlack`, approvers are Slack ids, the worker
  * posts to the Slack stand-in and a receiver takes clicks; the workflow id is then the real
- * `phoenix-users`, which the receiver insists on.
+ * `phoenix-<family>` (of a family no other test file uses), which the receiver insists on.
  */
 async function scenario(
   name: string,
@@ -69,6 +77,7 @@ async function scenario(
   const stack = await startStack({
     family: withSlack ? `${family}    slackChannel: C123\n` : family,
     approvers: [approver],
+    ...(withSlack ? { name: addressableFamily } : {}),
   });
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue(name);
@@ -121,8 +130,8 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
         );
         assert.deepEqual(held.pending!.approvers, ['UALICE']);
         const shown = renderProgress(held);
-        assert.match(shown, /npx phoenix approve users --step hold:ramp:25 --as UALICE/);
-        assert.match(shown, /npx phoenix reject users --step hold:ramp:25/);
+        assert.match(shown, new RegExp(`npx phoenix approve ${addressableFamily} --step hold:ramp:25 --as UALICE`));
+        assert.match(shown, new RegExp(`npx phoenix reject ${addressableFamily} --step hold:ramp:25`));
         // Held, not rolled back: the route stays canary 25% while the decision waits.
         await new Promise((r) => setTimeout(r, 1000));
         const during = await routeOf(stack);
@@ -138,7 +147,10 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
               (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes('hold:ramp:25'),
             ),
         );
-        assert.match(String(ask.body.text), /^Approve users: continue the ramp at 25% after a breach \(.+\)\?$/);
+        assert.match(
+          String(ask.body.text),
+          new RegExp(`^Approve ${addressableFamily}: continue the ramp at 25% after a breach \\(.+\\)\\?$`),
+        );
         const value = (ask.body.blocks as { type: string; elements?: { action_id: string; value?: string }[] }[])
           .find((b) => b.type === 'actions')!
           .elements!.find((e) => e.action_id === 'phoenix_approve')!.value!;

@@ -16,7 +16,15 @@ import { renderProgress } from '../../src/workflows/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
+import {
+  addressableFamily as F,
+  defaultFamily,
+  driveTraffic,
+  startStack,
+  taskQueue,
+  workflowBundle,
+  type Stack,
+} from './support.js';
 import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
@@ -62,7 +70,7 @@ async function world(
     receiver?: RunningSlackReceiver;
   }) => Promise<void>,
 ): Promise<void> {
-  const stack = await startStack({ family: o.family, approvers: o.approvers });
+  const stack = await startStack({ family: o.family, approvers: o.approvers, name: F });
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue('rb100');
   let receiver: RunningSlackReceiver | undefined;
@@ -120,17 +128,17 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       const handle = await start();
       await toDecommission(handle, stack, 'alice');
       const p = await waitForProgress(handle, 'the no-legacy window', (x) => x.checklist.length > 0);
-      assert.match(renderProgress(p), /npx phoenix rollback users --as <approver>/);
+      assert.match(renderProgress(p), new RegExp(`npx phoenix rollback ${F} --as <approver>`));
 
-      const refused = await phoenix('rollback', 'users', '--as', 'mallory');
+      const refused = await phoenix('rollback', F, '--as', 'mallory');
       assert.equal(refused.code, 5, refused.stderr);
       assert.match(
         refused.stderr,
-        /PHX_ERR_ROLLBACK_REFUSED: refused: "mallory" may not roll back users; allowed: alice/,
+        new RegExp(`PHX_ERR_ROLLBACK_REFUSED: refused: "mallory" may not roll back ${F}; allowed: alice`),
       );
       assert.equal((await routeOf(stack)).mode, 'new');
 
-      const r = await phoenix('rollback', 'users', '--as', 'alice', '--reason', 'orders missing on new', '--json');
+      const r = await phoenix('rollback', F, '--as', 'alice', '--reason', 'orders missing on new', '--json');
       const accepted = Date.now();
       assert.equal(r.code, 0, r.stderr);
       const body = JSON.parse(r.stdout) as { by: string; stage: string; percent: number };
@@ -168,7 +176,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.equal(status.code, 0, status.stderr);
       assert.deepEqual((JSON.parse(status.stdout) as { report: unknown }).report, result.report);
 
-      const after = await phoenix('rollback', 'users', '--as', 'alice');
+      const after = await phoenix('rollback', F, '--as', 'alice');
       assert.equal(after.code, 5);
       assert.match(after.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
     });
@@ -187,7 +195,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.ok(result.progress.checklist.every((c) => c.status === 'passed'));
       const report = await readFile(result.report!.markdown, 'utf8');
       assert.match(report, new RegExp(`Legacy handlers may be removed from ${from.replace(/[.]/g, '\\.')}`));
-      const late = await phoenix('rollback', 'users', '--as', 'alice');
+      const late = await phoenix('rollback', F, '--as', 'alice');
       assert.equal(late.code, 5);
       assert.match(late.stderr, /PHX_ERR_MIGRATION_NOT_RUNNING/);
       assert.equal((await routeOf(stack)).mode, 'new');
@@ -220,7 +228,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       const refusal = await waitFor('a refusal for UBOB', () =>
         slack.calls.slice(from).find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'UBOB'),
       );
-      assert.match(String(refusal.body.text), /not an approver of rollback for users/);
+      assert.match(String(refusal.body.text), new RegExp(`not an approver of rollback for ${F}`));
       assert.equal((await routeOf(stack)).mode, 'new');
 
       const clicked = Date.now();

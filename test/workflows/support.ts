@@ -82,11 +82,13 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
 /**
  * Sends GETs for the family through the router until stopped, at a steady `rate` (requests per
  * second, all loops together). A bounded rate gives the gates their evidence without spending the
- * machine's CPU on traffic the worker and the Temporal server need. @default rate 200
+ * machine's CPU on traffic the worker and the Temporal server need: each request through the
+ * shadowing router costs about 2 ms of CPU, and test files run side by side. Tests that judge
+ * counts (hundreds of samples, requests per bake) ask for more. @default rate 50
  */
 export function driveTraffic(
   routerUrl: string,
-  { concurrency = 2, withList = false, rate = 200 } = {},
+  { concurrency = 2, withList = false, rate = 50 } = {},
 ): { stop(): Promise<void>; sent: () => number; failed: () => number } {
   let running = true;
   let sent = 0;
@@ -131,9 +133,17 @@ export interface PlanOverrides {
   approvers?: string[];
   /** The family's sticky key as YAML. @default "{ header: x-user }" (50 users in driveTraffic) */
   sticky?: string;
+  /** The family's name. @default "users" */
+  name?: string;
 }
 
-/** Writes a plan for family `users` and its case files into a temp dir and loads it. */
+/**
+ * A family name no other test file uses, for migrations started with the id the CLI and Slack
+ * address (`phoenix-<family>`): test files run at the same time on one Temporal server.
+ */
+export const addressableFamily = `users-p${process.pid}`;
+
+/** Writes a plan for family `users` (or `o.name`) and its case files into a temp dir and loads it. */
 export async function writePlan(
   legacy: string,
   candidate: string,
@@ -156,7 +166,7 @@ name: wf-test
 legacy: ${legacy}
 approvers: [${(o.approvers ?? ['alice']).join(', ')}]
 families:
-  - name: users
+  - name: ${o.name ?? 'users'}
     routes: ["GET /api/users", "GET /api/users/:id"]
     new: ${candidate}
     contracts: ["contracts/*.yaml"]

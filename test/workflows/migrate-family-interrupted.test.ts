@@ -1,0 +1,94 @@
+/** `migrateFamily` interrupted mid-ramp: paused and resumed, and its worker killed and restarted. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { defaultFamily, driveTraffic, startStack, taskQueue } from './support.js';
+import {
+  killWorker,
+  recordHistory,
+  routeOf,
+  scheduledActivities,
+  spawnWorker as spawnHarnessWorker,
+  startMigration,
+  waitForPending,
+  waitForProgress,
+} from './harness.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
+import { scenario } from './family-scenario.js';
+
+let t: TestTemporal;
+let reportDir: string;
+
+before(async () => {
+  t = await testTemporal();
+  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-reports-'));
+});
+after(async () => {
+  await t?.close();
+});
+
+describe('migrateFamily paused', () => {
+  test('pause holds the current percent past the bake; resume continues', async () => {
+    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 2s }');
+    await scenario(t, reportDir, 'pause', { family }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start');
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
+      await handle.signal(pauseSignal, { by: 'bob', reason: 'watching dashboards' });
+      await waitForProgress(handle, 'paused', (p) => p.paused);
+      // Held well past the 2 s bake: still at 25% and not asking for the next step.
+      const pausedAt = Date.now();
+      await waitFor('4 s of pause', () => Date.now() - pausedAt > 4000, { timeoutMs: 10_000, intervalMs: 200 });
+      const held = await handle.query(progressQuery);
+      assert.equal(held.percent, 25);
+      assert.equal(held.pending, undefined);
+      assert.equal((await routeOf(stack)).percent, 25);
+      await handle.signal(resumeSignal, { by: 'bob' });
+      await waitForPending(handle, 'ramp:100');
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'completed', result.reason);
+      assert.deepEqual(
+        result.progress.decisions.filter((d) => d.kind === 'paused' || d.kind === 'resumed').map((d) => d.kind),
+        ['paused', 'resumed'],
+      );
+      await recordHistory(handle, 'pause-resume');
+    });
+  });
+});
+
+describe('migrateFamily with a worker killed mid-ramp', () => {
+  test('a restarted worker continues from the same step without ramping twice', async () => {
+    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 4s }');
+    const stack = await startStack({ family });
+    const traffic = driveTraffic(stack.router.url);
+    const tq = taskQueue('kill');
+    const spawnWorker = () => spawnHarnessWorker(t.address, tq, reportDir);
+    let worker = await spawnWorker();
+    try {
+      const handle = await startMigration(t.client, stack, tq);
+      await waitForPending(handle, 'ramp-start', 60_000);
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
+      await killWorker(worker);
+      worker = await spawnWorker();
+      await waitForPending(handle, 'ramp:100', 60_000);
+      await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] });
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'completed', result.reason);
+      const canary = (await scheduledActivities(handle)).filter((a) => a.summary === 'canary 25%');
+      assert.equal(canary.length, 1, 'the 25% step was applied once');
+      await recordHistory(handle, 'worker-killed');
+    } finally {
+      await killWorker(worker);
+      await traffic.stop();
+      await stack.close();
+    }
+  });
+});
