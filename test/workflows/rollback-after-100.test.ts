@@ -169,10 +169,10 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.match(ramp, /class="phx-rollback"[^>]*><line /);
       assert.match(ramp, /rollback — RollbackRequested/);
       // The CLI points at it: `report --html` prints its path, `status --json` lists the report's paths.
-      const printed = await phoenix('report', 'users', '--html');
+      const printed = await phoenix('report', F, '--html');
       assert.equal(printed.code, 0, printed.stderr);
       assert.equal(printed.stdout.trim(), result.report!.html);
-      const status = await phoenix('status', 'users', '--json');
+      const status = await phoenix('status', F, '--json');
       assert.equal(status.code, 0, status.stderr);
       assert.deepEqual((JSON.parse(status.stdout) as { report: unknown }).report, result.report);
 
