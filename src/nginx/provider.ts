@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { PhoenixError } from '../lib/errors.js';
 import type { NginxDataPlane } from '../plan/schema.js';
 import type { TrafficProvider } from '../provider/traffic-provider.js';
+import { judgeRouteChange } from '../router/route-change.js';
 import type { RouteChange, RouteState } from '../router/types.js';
 import { applyNginx, installNginx, readServedState } from './apply.js';
 import { renderNginx, STATE_PREFIX, type AppliedState, type RenderFamily } from './render.js';
@@ -90,27 +91,11 @@ export async function createNginxProvider(o: NginxProviderOptions): Promise<Ngin
       serial(async () => {
         const f = family(name);
         const cur = routes.get(name) as RouteState;
-        const sampleRate = change.sampleRate ?? f.parity.sampleRate;
-        const percent =
-          change.mode === 'legacy' || change.mode === 'shadow' ? 0 : change.mode === 'new' ? 100 : change.percent;
-        const same = cur.mode === change.mode && cur.percent === percent && cur.sampleRate === sampleRate;
-        if (change.version < cur.version || (change.version === cur.version && !same)) {
-          throw new PhoenixError(
-            'PHX_ERR_ROUTE_STALE_VERSION',
-            `version ${change.version} is stale: "${name}" is at version ${cur.version} (${cur.mode} ${cur.percent}%, set by ${cur.updatedBy ?? 'unknown'}); read the route and send a newer version`,
-            { family: name, version: cur.version },
-          );
-        }
-        if (change.version === cur.version) return cur;
-        const next: RouteState = {
-          family: name,
-          mode: change.mode,
-          percent,
-          version: change.version,
-          sampleRate,
-          updatedBy: change.updatedBy,
-          updatedAt: Date.now(),
-        };
+        const judged = judgeRouteChange(cur, change, f.parity.sampleRate, Date.now());
+        if (judged.kind === 'stale')
+          throw new PhoenixError('PHX_ERR_ROUTE_STALE_VERSION', judged.message, { family: name, version: cur.version });
+        if (judged.kind === 'repeat') return cur;
+        const next = judged.state;
         routes.set(name, next);
         try {
           await applyRoutes();

@@ -20,6 +20,7 @@ import { failureCounts } from './upstream-errors.js';
 import { ShadowPipeline } from './shadow/pipeline.js';
 import { checkReplay, Replayer } from './replay.js';
 import { StateFile, type SavedFamily } from './store.js';
+import { judgeRouteChange } from './route-change.js';
 import type { RouteChange, RouteState } from './types.js';
 
 export interface StartRouterOptions {
@@ -178,28 +179,11 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   });
 
   function setRoute(f: FamilyRuntime, change: RouteChange): RouteState {
-    const cur = f.route;
-    const sampleRate = change.sampleRate ?? f.plan.parity.sampleRate;
-    const percent =
-      change.mode === 'legacy' || change.mode === 'shadow' ? 0 : change.mode === 'new' ? 100 : change.percent;
-    const same = cur.mode === change.mode && cur.percent === percent && cur.sampleRate === sampleRate;
-    if (change.version < cur.version || (change.version === cur.version && !same)) {
-      throw new AdminError(
-        409,
-        'PHX_ERR_ROUTE_STALE_VERSION',
-        `version ${change.version} is stale: "${f.name}" is at version ${cur.version} (${cur.mode} ${cur.percent}%, set by ${cur.updatedBy ?? 'unknown'}); read the route and send a newer version`,
-      );
-    }
-    if (change.version === cur.version) return cur;
-    f.route = {
-      family: f.name,
-      mode: change.mode,
-      percent,
-      version: change.version,
-      sampleRate,
-      updatedBy: change.updatedBy,
-      updatedAt: Date.now(),
-    };
+    const judged = judgeRouteChange(f.route, change, f.plan.parity.sampleRate, Date.now());
+    if (judged.kind === 'stale') throw new AdminError(409, 'PHX_ERR_ROUTE_STALE_VERSION', judged.message);
+    if (judged.kind === 'repeat') return judged.state;
+    f.route = judged.state;
+    const { percent } = judged.state;
     log.info(
       { family: f.name, mode: change.mode, percent, version: change.version, by: change.updatedBy },
       'route changed',
