@@ -1,25 +1,13 @@
 /**
- * The gates that decide on evidence, with three outcomes (pass, fail, not enough evidence): the
- * parity gate over shadow comparisons and each ramp step's analysis over the client path. Rates
- * are judged by their Wilson bounds, latency by a rank test with its shift; too little evidence
- * never passes. Pure: workflow code imports it. `docs/verdicts.md` gives the formulas.
+ * What the gates that decide on evidence share: their inputs and verdict shapes, a rate judged by
+ * its Wilson bounds, and the clauses their reasons are written with. The gates themselves are the
+ * parity gate over shadow comparisons (`parity-evidence.ts`) and each ramp step's analysis over
+ * the client path (`step-evidence.ts`). Pure: workflow code imports them. `docs/verdicts.md`
+ * gives the formulas.
  */
-import {
-  judgeRankTest,
-  judgeRate,
-  normalQuantile,
-  type LatencyVerdict,
-  type Outcome,
-  type RateVerdict,
-} from './evidence.js';
+import { judgeRate, normalQuantile, type LatencyVerdict, type Outcome, type RateVerdict } from './evidence.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
-import {
-  latencyRatio,
-  type ParityGate,
-  type ParityVerdict,
-  type SloThresholds,
-  type SloVerdict,
-} from './thresholds.js';
+import type { ParityGate, ParityVerdict, SloThresholds, SloVerdict } from './thresholds.js';
 import { percent as pct } from '../lib/format.js';
 
 /** A latency tolerance as the plan writes it (`parity.latency`, `slo.latency`). */
@@ -125,14 +113,14 @@ export function cleanSamplesNeeded(threshold: number, confidence: number, minN: 
   return Math.max(minN, Math.ceil((z * z * (1 - threshold)) / threshold));
 }
 
-function describeRate(what: string, v: RateVerdict, unit: string): string {
+export function describeRate(what: string, v: RateVerdict, unit: string): string {
   return (
     `${what} ${pct(v.observed)} (${v.events} of ${v.n} ${unit}), ${conf(v.confidence)} bounds ` +
     `${pct(v.lower)}–${pct(v.upper)} against ${pct(v.threshold)}`
   );
 }
 
-function describeLatency(v: LatencyVerdict): string {
+export function describeLatency(v: LatencyVerdict): string {
   return (
     `new is ${v.shiftMs === null ? '—' : `${v.shiftMs} ms`} slower than legacy (Hodges–Lehmann; max ${v.maxShiftMs} ms), ` +
     `${pText(v.pValue)} over ${v.nLegacy}/${v.nNew} requests`
@@ -140,7 +128,7 @@ function describeLatency(v: LatencyVerdict): string {
 }
 
 /** The most frequent signature nobody decided yet, as a clause for a failure ("; untriaged …"). */
-function untriagedClause(p: FamilyStatsSnapshot['parity']): string {
+export function untriagedClause(p: FamilyStatsSnapshot['parity']): string {
   const t = p.triage?.top.find((x) => x.decision === undefined);
   return t ? `; most frequent untriaged signature ${t.id}: ${t.text}` : '';
 }
@@ -151,7 +139,7 @@ function untriagedClause(p: FamilyStatsSnapshot['parity']): string {
  * (`maxShiftMs`) above it. Without the absolute part, a loaded machine's 2 ms of jitter on 6 ms
  * answers reads as a 1.3× regression.
  */
-function tailSlower(
+export function tailSlower(
   latency: LatencyVerdict,
   ratio: number | null,
   maxRatio: number,
@@ -161,179 +149,4 @@ function tailSlower(
   if (latency.outcome === 'insufficient' || !(latency.pValue < latency.alpha)) return false;
   if (ratio === null || ratio <= maxRatio || newP95 === null || legacyP95 === null) return false;
   return newP95 - legacyP95 > latency.maxShiftMs;
-}
-
-/** Judges the parity gate on evidence: mismatch rate, compared latency and every route's latency. */
-export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidenceParityGate): ParityEvidence {
-  const p = s.parity;
-  const mismatch = judgeThreshold(p.mismatches, p.samples, gate.maxMismatchRate, gate.confidence, gate.minSamples);
-  const latency = judgeRankTest(p.latency.test, {
-    minN: gate.latency.minSamples,
-    maxShiftMs: gate.latency.maxShiftMs,
-    confidence: gate.confidence,
-  });
-  const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
-  // A slowdown accepted (or called noise) in triage is intended: it does not fail the gate.
-  const slowRoutes: SlowRoute[] = p.routes
-    .filter((r) => r.latency.flagged && r.latency.decision !== 'accept' && r.latency.decision !== 'noise')
-    .map((r) => ({
-      route: r.route,
-      signature: r.latency.signature,
-      samples: r.samples,
-      legacyP50: r.latency.legacy.p50,
-      newP50: r.latency.new.p50,
-      shiftMs: r.latency.test.shiftMs,
-      pValue: r.latency.test.pValue,
-    }));
-  const failures: string[] = [];
-  if (mismatch.outcome === 'fail') {
-    const top = p.topPaths.find((t) => t.kind !== 'latency') ?? p.topPaths[0];
-    failures.push(
-      `${describeRate('mismatch rate', mismatch, 'samples')}` +
-        (top ? ` (most often ${top.kind} at ${top.path} on ${top.route})` : '') +
-        untriagedClause(p),
-    );
-  }
-  if (latency.outcome === 'fail') failures.push(describeLatency(latency));
-  // A blocked signature is a known regression: seen once in the window is enough to fail.
-  for (const b of p.triage?.blocked ?? []) failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
-  if (tailSlower(latency, p95Ratio, gate.maxP95Ratio, p.latency.new.p95, p.latency.legacy.p95))
-    failures.push(
-      `new p95 ${p.latency.new.p95} ms is ${p95Ratio!.toFixed(2)}× legacy ${p.latency.legacy.p95} ms (max ${gate.maxP95Ratio}×)`,
-    );
-  for (const r of slowRoutes)
-    failures.push(
-      `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, ${pText(r.pValue)}` +
-        (r.signature ? ` (signature ${r.signature}; \`phoenix parity accept\` it if the slowdown is intended)` : ''),
-    );
-  const base = {
-    samples: p.samples,
-    mismatchRate: p.mismatchRate,
-    p95Ratio,
-    legacyP95: p.latency.legacy.p95,
-    newP95: p.latency.new.p95,
-    mismatch,
-    latency,
-    slowRoutes,
-    ...(p.replayed && p.replayed.samples > 0 ? { replayed: { ...p.replayed } } : {}),
-  };
-  if (failures.length > 0) return { status: 'not-met', outcome: 'fail', reasons: failures, ...base };
-  const missing: string[] = [];
-  if (p.samples === 0) missing.push('no shadow samples yet');
-  else if (mismatch.outcome === 'insufficient') {
-    const need = cleanSamplesNeeded(gate.maxMismatchRate, gate.confidence, gate.minSamples);
-    missing.push(
-      `not enough evidence: ${describeRate('mismatch rate', mismatch, 'samples')}` +
-        (mismatch.events === 0 ? `; about ${need} clean samples needed` : ''),
-    );
-  }
-  // Once a team triages, a signature nobody has decided yet holds the gate until someone does,
-  // even when it is too rare to move the mismatch rate.
-  const waiting = p.triage && p.triage.decided > 0 ? p.triage.untriaged : 0;
-  if (waiting > 0)
-    missing.push(
-      `${waiting} difference signature${waiting === 1 ? '' : 's'} wait${waiting === 1 ? 's' : ''} for triage (phoenix parity diffs)`,
-    );
-  if (p.samples > 0 && latency.outcome === 'insufficient')
-    missing.push(`latency: ${Math.min(latency.nLegacy, latency.nNew)} of ${latency.minN} compared latencies`);
-  if (missing.length > 0)
-    return {
-      status: p.samples === 0 ? 'no-samples' : 'insufficient-samples',
-      outcome: 'insufficient',
-      reasons: missing,
-      ...base,
-    };
-  return { status: 'met', outcome: 'pass', reasons: [], ...base };
-}
-
-/**
- * Judges one analysis of a ramp step. `fail` (a breach: roll back at once) when the guard
- * tripped, or the error rate, the canary mismatch rate or the latency is beyond the plan with
- * evidence. `insufficient` when the step cannot yet pass: fewer than `minRequests` on new, fewer
- * than `minUsers` users at a percent strictly between 0 and 100, an error-rate bound still above
- * the threshold, or (below 100%) too few latencies on a side. Otherwise `pass`.
- */
-export function evaluateStep(
-  s: FamilyStatsSnapshot,
-  slo: EvidenceSlo,
-  percent: number,
-  guard?: { tripped: boolean; reason?: string | null },
-): StepVerdict {
-  const n = s.backends.new;
-  const legacyN = s.backends.legacy.requests;
-  const errors = judgeThreshold(n.failures, n.requests, slo.maxErrorRate, slo.confidence, slo.minRequests);
-  const mismatch = judgeThreshold(
-    s.parity.mismatches,
-    s.parity.samples,
-    slo.maxMismatchRate,
-    slo.confidence,
-    slo.minRequests,
-  );
-  const latency = judgeRankTest(s.clientLatency, {
-    minN: slo.latency.minSamples,
-    maxShiftMs: slo.latency.maxShiftMs,
-    confidence: slo.confidence,
-  });
-  const p95Ratio = latencyRatio(n.p95, s.backends.legacy.p95);
-  const partial = percent > 0 && percent < 100;
-  const total = legacyN + n.requests;
-  const split: ObservedSplit = {
-    target: percent,
-    observed: total === 0 ? null : n.requests / total,
-    newRequests: n.requests,
-    totalRequests: total,
-  };
-  const users = { distinct: s.canary.distinctUsers, min: slo.minUsers };
-
-  const failures: string[] = [];
-  if (guard?.tripped) failures.push(`router guard tripped: ${guard.reason ?? 'no reason given'}`);
-  if (errors.outcome === 'fail') failures.push(describeRate('new error rate', errors, 'requests'));
-  if (mismatch.outcome === 'fail')
-    failures.push(describeRate('mismatch rate', mismatch, 'comparisons') + untriagedClause(s.parity));
-  for (const b of s.parity.triage?.blocked ?? [])
-    failures.push(`blocked signature ${b.id} seen ${b.count}× — ${b.text}`);
-  if (latency.outcome === 'fail') failures.push(describeLatency(latency));
-  if (tailSlower(latency, p95Ratio, slo.maxP95Ratio, n.p95, s.backends.legacy.p95))
-    failures.push(
-      `new p95 ${n.p95} ms is ${p95Ratio!.toFixed(2)}× legacy ${s.backends.legacy.p95} ms (max ${slo.maxP95Ratio}×)`,
-    );
-
-  const missing: string[] = [];
-  if (failures.length === 0) {
-    const traffic: string[] = [];
-    if (n.requests < slo.minRequests) traffic.push(`${n.requests} requests on new (min ${slo.minRequests})`);
-    if (partial && users.distinct < users.min)
-      traffic.push(`${users.distinct} user${users.distinct === 1 ? '' : 's'} (min ${users.min})`);
-    if (traffic.length > 0)
-      missing.push(
-        `not enough traffic at ${percent}%: ${traffic.join(', ')}; observed split ${split.observed === null ? '—' : pct(split.observed)} of ${total} requests`,
-      );
-    else if (errors.outcome === 'insufficient') {
-      const need = cleanSamplesNeeded(slo.maxErrorRate, slo.confidence, slo.minRequests);
-      missing.push(
-        `not enough evidence: ${describeRate('new error rate', errors, 'requests')}` +
-          (errors.events === 0 ? `; about ${need} requests on new needed` : ''),
-      );
-    }
-    if (partial && latency.outcome === 'insufficient')
-      missing.push(`latency: ${latency.nLegacy} legacy and ${latency.nNew} new requests (min ${latency.minN} each)`);
-  }
-  const outcome: Outcome = failures.length > 0 ? 'fail' : missing.length > 0 ? 'insufficient' : 'pass';
-  return {
-    outcome,
-    breached: outcome === 'fail',
-    judged: n.requests >= slo.minRequests,
-    reasons: outcome === 'fail' ? failures : missing,
-    newRequests: n.requests,
-    errorRate: n.errorRate,
-    p95Ratio,
-    legacyP95: s.backends.legacy.p95,
-    newP95: n.p95,
-    mismatchRate: s.parity.mismatchRate,
-    errors,
-    mismatch,
-    latency,
-    split,
-    users,
-  };
 }

@@ -3,7 +3,8 @@
  * compared, until the gate passes or its timeout ends the migration. Workflow code only.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { evaluateParityEvidence, type EvidenceParityGate, type ParityEvidence } from '../parity/gates.js';
+import type { EvidenceParityGate, ParityEvidence } from '../parity/gates.js';
+import { evaluateParityEvidence } from '../parity/parity-evidence.js';
 import { evaluateParity } from '../parity/thresholds.js';
 import { parityText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';

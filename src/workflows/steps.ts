@@ -13,7 +13,8 @@ import {
 import type { FamilyFigures } from '../activities/index.js';
 import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
-import { evaluateStep, type EvidenceSlo } from '../parity/gates.js';
+import type { EvidenceSlo } from '../parity/gates.js';
+import { evaluateStep } from '../parity/step-evidence.js';
 import { evaluateSlo } from '../parity/thresholds.js';
 import { parityText, stepText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateParityEvidence, type EvidenceParityGate } from '../../src/parity/gates.js';
+import type { EvidenceParityGate } from '../../src/parity/gates.js';
+import { evaluateParityEvidence } from '../../src/parity/parity-evidence.js';
 import { FamilyStats } from '../../src/parity/stats.js';
 
 const gate: EvidenceParityGate = {

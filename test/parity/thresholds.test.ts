@@ -2,7 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptySnapshot, type FamilyStatsSnapshot } from '../../src/parity/snapshot.js';
 import { evaluateParity, evaluateSlo } from '../../src/parity/thresholds.js';
-import { cleanSamplesNeeded, evaluateParityEvidence, evaluateStep, judgeThreshold } from '../../src/parity/gates.js';
+import { cleanSamplesNeeded, judgeThreshold } from '../../src/parity/gates.js';
+import { evaluateParityEvidence } from '../../src/parity/parity-evidence.js';
+import { evaluateStep } from '../../src/parity/step-evidence.js';
 import { FamilyStats } from '../../src/parity/stats.js';
 
 const gate = { minSamples: 100, maxMismatchRate: 0.01, maxP95Ratio: 1.2 };

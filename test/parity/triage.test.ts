@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateParityEvidence, type EvidenceParityGate } from '../../src/parity/gates.js';
+import type { EvidenceParityGate } from '../../src/parity/gates.js';
+import { evaluateParityEvidence } from '../../src/parity/parity-evidence.js';
 import { signatureOf } from '../../src/parity/signature.js';
 import { FamilyStats } from '../../src/parity/stats.js';
 import type { Difference } from '../../src/parity/types.js';

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FamilyStats } from '../../src/parity/stats.js';
-import { evaluateParityEvidence, evaluateStep, type EvidenceSlo } from '../../src/parity/gates.js';
+import type { EvidenceSlo } from '../../src/parity/gates.js';
+import { evaluateParityEvidence } from '../../src/parity/parity-evidence.js';
+import { evaluateStep } from '../../src/parity/step-evidence.js';
 import { compareJson, compileRules } from '../../src/parity/diff.js';
 import {
   emptyHistory,
