@@ -10,6 +10,9 @@ import { writeDecision } from '../plan/baseline.js';
 import type { Plan } from '../plan/schema.js';
 import { createRouterAdminClient } from '../router/client.js';
 
+/** How long a decision waits for the router to list its signature's text before it is written without, ms. */
+const TEXT_WAIT_MS = 5000;
+const TEXT_POLL_MS = 250;
 /** Signature texts kept at most (the oldest is forgotten first). */
 const TEXTS_KEPT = 1000;
 
@@ -53,7 +56,7 @@ export class TriageBaseline {
     try {
       // The text read before the decision (when the button was clicked) is the one to trust; the router is the fallback.
       await this.reading.get(entry.id);
-      const text = entry.text ?? this.texts.get(entry.id) ?? (await this.textOf(family, entry.id)).text;
+      const text = entry.text ?? this.texts.get(entry.id) ?? (await this.textOnceListed(family, entry.id));
       this.texts.delete(entry.id);
       await writeDecision(file, family, text ? { ...entry, text } : entry);
     } catch (err) {
@@ -61,6 +64,19 @@ export class TriageBaseline {
         { family, signature: entry.id, file, err: (err as Error).message },
         'the triage decision is in force but not in the baseline file; record it with `phoenix parity <decision> --no-migration`',
       );
+    }
+  }
+
+  /**
+   * The signature's text once the router lists it again: a decision in force restarts the
+   * router's window, and the signature reappears with the next comparison that shows it.
+   */
+  private async textOnceListed(family: string, id: string): Promise<string | undefined> {
+    const deadline = Date.now() + TEXT_WAIT_MS;
+    for (;;) {
+      const { text } = await this.textOf(family, id);
+      if (text !== undefined || Date.now() >= deadline) return text;
+      await new Promise((resolve) => setTimeout(resolve, TEXT_POLL_MS));
     }
   }
 
