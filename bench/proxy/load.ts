@@ -3,11 +3,12 @@
  * wrk is not installed. Both run pinned to the origin's core, as TARGETS.md describes.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { findVegeta, pooledPercentiles, runVegeta } from './vegeta.js';
 
 /** One closed-loop run. Latencies in microseconds. */
 export interface LoadResult {
@@ -132,9 +133,11 @@ export function runLoad(tool: LoadTool, o: LoadOptions): Promise<LoadResult> {
   return tool === 'wrk' ? wrk(o) : autocannon(o);
 }
 
-/** Fixed-rate latency (see fixed-rate.ts). */
+/** Fixed-rate latency (see fixed-rate.ts and vegeta.ts). */
 export interface RateResult {
   rate: number;
+  /** Which open-loop generator measured it. */
+  generator: 'vegeta' | 'node';
   completed: number;
   errors: number;
   non2xx: number;
@@ -146,8 +149,16 @@ export interface RateResult {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Runs the fixed-rate generator pinned to `cpu`. */
-export async function runFixedRate(o: LoadOptions & { rate: number; warmupS: number }): Promise<RateResult> {
+/**
+ * Runs the fixed-rate generator pinned to `cpu`: vegeta when installed, else fixed-rate.ts
+ * (`PHOENIX_BENCH_GENERATOR=node` forces it).
+ */
+export async function runFixedRate(
+  o: LoadOptions & { rate: number; warmupS: number; saveAs?: string },
+): Promise<RateResult> {
+  const bin = process.env.PHOENIX_BENCH_GENERATOR === 'node' ? undefined : findVegeta();
+  if (bin) return runVegeta({ ...o, bin, capture: (cmd, args) => capture(cmd, args) });
+  // fixed-rate.ts keeps no raw results: `saveAs` stays unwritten and pooled figures are not given.
   const out = await capture('taskset', [
     '-c',
     o.cpu,
@@ -166,5 +177,14 @@ export async function runFixedRate(o: LoadOptions & { rate: number; warmupS: num
     '--connections',
     String(o.connections),
   ]);
-  return JSON.parse(out.trim().split('\n').pop() as string) as RateResult;
+  return { ...(JSON.parse(out.trim().split('\n').pop() as string) as RateResult), generator: 'node' };
+}
+
+/** Pooled p50/p90/p99 over runs saved with `saveAs`; undefined when vegeta did not measure them. */
+export async function pooledRates(
+  files: string[],
+): Promise<{ requests: number; p50Us: number; p90Us: number; p99Us: number } | undefined> {
+  const bin = findVegeta();
+  if (!bin || files.length === 0 || !files.every((f) => existsSync(f))) return undefined;
+  return pooledPercentiles(bin, files, (cmd, args) => capture(cmd, args));
 }

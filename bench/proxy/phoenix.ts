@@ -39,7 +39,8 @@ approvers: [bench]
 router:
   stateFile: ${join(dir, 'state.json')}
   shadowNice: ${Number(process.env.PHOENIX_BENCH_SHADOW_NICE ?? 19)}
-  shadowMaxBusy: ${Number(process.env.PHOENIX_BENCH_SHADOW_MAX_BUSY ?? 0.7)}
+  shadowMaxBusy: ${Number(process.env.PHOENIX_BENCH_SHADOW_MAX_BUSY ?? 0.9)}
+  shadowBusyWindowMs: ${Number(process.env.PHOENIX_BENCH_SHADOW_BUSY_WINDOW_MS ?? 1000)}
 families:
   - name: ${BENCH_FAMILY}
     routes: ["GET /api/bench/*"]

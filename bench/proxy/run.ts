@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PATHS, SIZES, makeBodies, type Size } from './bodies.js';
 import { runFixedRate, runLoad, type LoadTool, type RateResult } from './load.js';
+import { findVegeta } from './vegeta.js';
 import { ensureCommand, has, killAll, startNginx, startNode, version, type Peer } from './peers.js';
 import { sampleTree } from './proc.js';
 import { TARGETS, medians, printReport, ratios, verdicts, REFERENCE, type RunRow, type Target } from './report.js';
@@ -317,8 +318,7 @@ async function main(): Promise<void> {
   let halfLoad: Record<string, unknown> | undefined;
   if (s.halfLoadS > 0 && !s.onlySampled) {
     halfLoad = {
-      method:
-        "open-loop fixed-rate generator (bench/proxy/fixed-rate.ts, undici Pool, c connections) on the load core; latency from the scheduled send time; rate = half the slowest proxy's median saturated req/s, the same rate for every target",
+      method: `open-loop fixed-rate generator (${findVegeta() ? 'vegeta' : 'bench/proxy/fixed-rate.ts, undici Pool, latency from the scheduled send time'}, c connections) on the load core; rate = half the slowest proxy's median saturated req/s, the same rate for every target`,
     };
     const m = medians(rows);
     for (const size of SIZES) {
@@ -394,8 +394,7 @@ async function main(): Promise<void> {
       );
     }
     shadowSampled = {
-      method:
-        'fixed-rate open loop at the half-load rate; phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = median of per-round shadow ÷ legacy',
+      method: `fixed-rate open loop (${findVegeta() ? 'vegeta' : 'fixed-rate.ts'}) at the half-load rate; phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = shadow ÷ legacy of each mode's p99 over all its rounds' requests (vegeta), else the median of per-round ratios`,
       loadavgBefore,
       loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
       sizes: results,

@@ -152,6 +152,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     maxCompareBytes: plan.router.maxCompareBytes,
     nice: plan.router.shadowNice,
     maxBusy: plan.router.shadowMaxBusy,
+    busyWindowMs: plan.router.shadowBusyWindowMs,
     log,
   });
   shadow.warmUp();

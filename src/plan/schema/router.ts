@@ -39,9 +39,15 @@ export const routerSettingsSchema = z.strictObject({
   /**
    * Share of time the router's own thread may be busy before new shadow samples are dropped:
    * mirrors are sent from that thread, so they only use the headroom below this. Measured
-   * over the last 100 ms; 1 never drops for load. @default 0.7
+   * over the last `shadowBusyWindowMs`; 1 never drops for load. @default 0.9
    */
-  shadowMaxBusy: z.number().gt(0).max(1).default(0.7),
+  shadowMaxBusy: z.number().gt(0).max(1).default(0.9),
+  /**
+   * The window `shadowMaxBusy` is measured over (ms), sliding every 100 ms. Shorter sheds
+   * samples on brief stalls at moderate load; longer reacts later when load rises.
+   * @default 1000
+   */
+  shadowBusyWindowMs: z.number().int().min(100).max(10_000).default(1000),
   /**
    * Proxies (CIDRs, IPv4 or IPv6) whose `X-Forwarded-For` / `Forwarded: for=` the router
    * believes: from such a peer, the canary's client address is the rightmost forwarded

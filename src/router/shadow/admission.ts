@@ -5,7 +5,7 @@
  * trickle per family is taken: mirrors are sent from the router thread and would take the time
  * clients need.
  */
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { SLOT } from './protocol.js';
 
 /** How often the router thread's utilization is taken (ms). */
@@ -23,6 +23,12 @@ export interface AdmissionOptions {
   slots: number;
   /** Event-loop utilization of the router thread (0–1) above which only the trickle is taken. */
   maxBusy: number;
+  /**
+   * The window `maxBusy` is judged over (ms), sliding by {@link LOAD_EVERY_MS}. A short window
+   * sheds on every scheduling hiccup at half load; a long one is slow to protect clients when
+   * load rises.
+   */
+  busyWindowMs: number;
   /** The counters shared with the shadow thread, which counts finished jobs in {@link SLOT.done}. */
   counters: Int32Array;
 }
@@ -31,7 +37,7 @@ export class Admission {
   private readonly o: AdmissionOptions;
   /** Slots taken (wrapping int32, like the thread's `done`). */
   private taken = 0;
-  /** Event-loop utilization of the router thread over the last {@link LOAD_EVERY_MS}. */
+  /** Event-loop utilization of the router thread over the last `busyWindowMs`. */
   private busy = 0;
   private readonly loadTimer: NodeJS.Timeout | undefined;
   /** When each family last had a sample let through past `maxBusy` (ms, `performance.now()`). */
@@ -41,11 +47,15 @@ export class Admission {
     this.o = o;
     this.trickledAt = new Float64Array(o.families).fill(-Infinity);
     if (o.maxBusy < 1) {
-      let last = performance.eventLoopUtilization();
+      // The readings of the last window, oldest first at `next`: utilization since the oldest.
+      const ring = new Array<EventLoopUtilization>(Math.max(1, Math.round(o.busyWindowMs / LOAD_EVERY_MS)));
+      ring.fill(performance.eventLoopUtilization());
+      let next = 0;
       this.loadTimer = setInterval(() => {
         const now = performance.eventLoopUtilization();
-        this.busy = performance.eventLoopUtilization(now, last).utilization;
-        last = now;
+        this.busy = performance.eventLoopUtilization(now, ring[next]).utilization;
+        ring[next] = now;
+        next = (next + 1) % ring.length;
       }, LOAD_EVERY_MS).unref();
     }
   }

@@ -36,6 +36,8 @@ export interface ShadowPipelineOptions {
   nice: number;
   /** Event-loop utilization of the router thread (0–1) above which samples are dropped. */
   maxBusy: number;
+  /** The window `maxBusy` is measured over (ms). @default 1000 */
+  busyWindowMs?: number;
   /**
    * After the thread stops unexpectedly, samples are dropped for this long (ms) before it is
    * restarted on the next one, so a thread that keeps crashing does not take the router with it.
@@ -67,6 +69,7 @@ export class ShadowPipeline {
       families: o.families.length,
       slots: o.queue + o.concurrency,
       maxBusy: o.maxBusy,
+      busyWindowMs: o.busyWindowMs ?? 1000,
       counters,
     });
     this.mirrors = new MirrorQueue(o.queue, o.concurrency);
