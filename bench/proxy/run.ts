@@ -140,6 +140,8 @@ async function main(): Promise<void> {
   if (os.cpus().length < 2) notes.push('fewer than 2 CPUs: pinning cannot separate proxy from load');
 
   const nodeEnv = { ...process.env, GLIBC_TUNABLES, NODE_ENV: 'production', PHOENIX_LOG_LEVEL: 'warn' };
+  // Node/V8 flags for both Phoenix routers only, to compare settings (e.g. `--single-threaded-gc`).
+  const routerFlags = (process.env.PHOENIX_BENCH_ROUTER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const bodies = makeBodies();
   const peers: Partial<Record<Target, Peer>> = {};
   const origin = await startNode('origin', 'origin.ts', [], LOAD_CPU, nodeEnv);
@@ -160,11 +162,13 @@ async function main(): Promise<void> {
   await start('fastify-proxy', () =>
     startNode('fastify-proxy', 'fastify-proxy.ts', ['--origin', originUrl], PROXY_CPU, nodeEnv),
   );
-  await start('phoenix', () => startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv));
+  await start('phoenix', () =>
+    startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv, routerFlags),
+  );
   // The 10% measurement needs both routers even when the saturated rounds leave them out.
   const sampledToo = s.sampledRounds > 0 && s.halfLoadS > 0;
   if (sampledToo && !s.targets.includes('phoenix'))
-    peers.phoenix = await startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv);
+    peers.phoenix = await startNode('phoenix', 'phoenix.ts', ['--legacy', originUrl], PROXY_CPU, nodeEnv, routerFlags);
   if (s.targets.includes('phoenix-shadow') || sampledToo) {
     mirror = await startNode('mirror-origin', 'origin.ts', [], LOAD_CPU, nodeEnv);
     const startShadow = async (): Promise<Peer> => {
@@ -174,6 +178,7 @@ async function main(): Promise<void> {
         ['--legacy', originUrl, '--new', `http://127.0.0.1:${mirror!.port}`],
         PROXY_CPU,
         nodeEnv,
+        routerFlags,
       );
       await setRoute(String(p.info.adminUrl), { mode: 'shadow', percent: 0, version: 1, sampleRate: 1 });
       return p;
