@@ -5,7 +5,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { FamilyPlan, Plan } from '../../src/plan/index.js';
 import { startMigration } from '../../src/cli/start-migration.js';
-import { progressLine } from '../../src/workflows/render-progress.js';
+import { progressLine } from '../../src/report/render-progress.js';
 import type { migrateFamily } from '../../src/workflows/migrate-family.js';
 import {
   approveUpdate,

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { TriageDecision } from '../parity/signature.js';
 import type { Plan } from '../plan/schema.js';
-import { renderProgress } from '../workflows/render-progress.js';
+import { renderProgress } from '../report/render-progress.js';
 import {
   approveUpdate,
   migrationWorkflowId,

@@ -6,7 +6,9 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import type { Migration } from './migration-state.js';
-import { analyse, maybeContinueAsNew, pushTriage, waitOrAbort } from './steps.js';
+import { analyse } from './analysis.js';
+import { pushTriage } from './triage.js';
+import { maybeContinueAsNew, waitOrAbort } from './waits.js';
 
 /**
  * What a hold needs before it may end: `enough` judges the last analysis; while it says no, the
@@ -48,7 +50,7 @@ export async function hold(
     );
     await waitOrAbort(m, slice, paused ? 'paused' : summary);
     if (!paused && !m.progress.paused) held += slice;
-    await pushTriage(m, false);
+    await pushTriage(m, { resetWindow: false });
     await analyse(m);
     onProgress(held);
     await maybeContinueAsNew(m);

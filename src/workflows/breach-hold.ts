@@ -10,14 +10,17 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
-import { closeApproval, maybeContinueAsNew, notice, postApprovalRequest, readFigures } from './steps.js';
+import { closeApproval, postApprovalRequest } from './approval-messages.js';
+import { readFigures } from './figures.js';
+import { notice } from './notices.js';
+import { maybeContinueAsNew } from './waits.js';
 
 /** True when a breach found now is held rather than rolled back: plan, patch, and a ramp step baking. */
 export function holdsBreaches(m: Migration): boolean {
   return (
     m.holdOnBreach &&
     m.family.onBreach === 'hold' &&
-    m.position.phase === 'ramp' &&
+    m.position.stage === Stage.Ramp &&
     ((m.progress.stage === Stage.Ramp && m.progress.pending === undefined) ||
       m.progress.pending?.step.startsWith('hold:') === true)
   );
@@ -78,12 +81,10 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
         `router guard tripped at ${percent}% while held: ${f.guard.reason ?? 'hard errors'}`,
         FailureType.GuardTripped,
       );
-    m.position = { ...m.position, approval: { step, remainingMs: remaining, reminded: true } };
+    m.holdingBreach({ step, remainingMs: remaining, reminded: true });
     await maybeContinueAsNew(m);
   }
-  const d = m.decision;
-  m.decision = undefined;
-  m.position.approval = undefined;
+  const d = m.takeDecision();
   if (d === undefined) {
     m.record({
       kind: 'timed-out',
@@ -109,6 +110,6 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
   });
-  if (m.evidence) m.progress.analysis = undefined;
+  if (m.evidence) m.clearAnalysis();
   m.setStage(Stage.Ramp, `the ramp at ${percent}% to go on`);
 }

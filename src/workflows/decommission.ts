@@ -8,9 +8,12 @@ import { formatDuration } from '../plan/duration.js';
 import { hold } from './bake.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
+import type { ChecklistCheck } from '../activities/index.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
-import { awaitApproval, closeApproval, notice } from './steps.js';
+import { closeApproval } from './approval-messages.js';
+import { awaitApproval } from './approvals.js';
+import { notice } from './notices.js';
 
 /** The step name the Slack Rollback message is tracked under (as the button's value says). */
 const ROLLBACK_STEP = 'rollback';
@@ -30,7 +33,7 @@ export async function decommission(m: Migration): Promise<void> {
     });
     m.sawVersion(state.version);
     m.setPercent(100);
-    m.progress.checklist = [
+    m.startChecklist([
       ...d.checks.map((id) => ({ id, kind: 'automated' as const, description: id, status: 'pending' as const })),
       ...d.manual.map((x) => ({
         id: x.id,
@@ -39,7 +42,7 @@ export async function decommission(m: Migration): Promise<void> {
         owner: x.owner,
         status: 'pending' as const,
       })),
-    ];
+    ]);
     const ref = !m.holdOnBreach
       ? undefined
       : await notice(
@@ -48,7 +51,7 @@ export async function decommission(m: Migration): Promise<void> {
           `*${m.family.name}*: 100% of traffic on the new service; the decommission checklist runs. Until it completes, \`phoenix rollback ${m.family.name}\` or the button below sends the family back to legacy.`,
         );
     if (ref)
-      m.undo.unshift({
+      m.pushUndo({
         kind: 'close-approval',
         ref,
         step: ROLLBACK_STEP,
@@ -58,25 +61,34 @@ export async function decommission(m: Migration): Promise<void> {
   for (const item of m.progress.checklist) {
     if (item.status !== 'pending') continue;
     if (item.kind === 'manual') {
-      const decision = await awaitApproval(m, `decommission:${item.id}`, item.description, true);
-      Object.assign(item, { status: 'signed-off', by: decision.by, at: new Date().toISOString() });
+      const decision = await awaitApproval(m, `decommission:${item.id}`, item.description, {
+        analyseWhileWaiting: true,
+      });
+      m.signOff(item, decision.by);
       continue;
     }
-    if (item.id === 'no-legacy-traffic') {
-      const resuming = m.position.phase === 'decommission' && m.position.bakedMs > 0;
+    const check = item.id;
+    // The checklist was built from the plan's checks; anything else is a carried state this code cannot run.
+    if (!isPlannedCheck(m, check))
+      throw ApplicationFailure.nonRetryable(
+        `decommission check ${check} is not one of the plan's checks (${d.checks.join(', ')})`,
+        FailureType.ChecklistFailed,
+      );
+    if (check === 'no-legacy-traffic') {
+      const resuming = m.position.stage === Stage.Decommission && m.position.bakedMs > 0;
       if (!resuming) {
         await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
           adminUrl: m.input.routerAdminUrl,
           family: m.family.name,
         });
-        if (m.evidence) m.progress.analysis = undefined;
+        if (m.evidence) m.clearAnalysis();
       }
       // No traffic at all is not evidence that legacy is unused: the window needs requests on new.
       await hold(
         m,
         d.noLegacyTrafficFor,
         `no legacy traffic for ${formatDuration(d.noLegacyTrafficFor)}`,
-        (baked) => m.enter('decommission', 0, baked),
+        (baked) => m.resumeAt(Stage.Decommission, { heldMs: baked }),
         m.evidence
           ? {
               extendMs: d.evidenceTimeout ?? d.noLegacyTrafficFor,
@@ -91,10 +103,9 @@ export async function decommission(m: Migration): Promise<void> {
     const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
       adminUrl: m.input.routerAdminUrl,
       family: m.family,
-      check: item.id as 'no-legacy-traffic',
+      check,
     });
-    Object.assign(item, { status: r.status, detail: r.detail, at: new Date().toISOString() });
-    m.refreshDetails();
+    m.recordCheck(item, r);
     if (r.status === 'failed')
       throw ApplicationFailure.nonRetryable(
         `decommission check ${item.id} failed: ${r.detail}`,
@@ -105,9 +116,14 @@ export async function decommission(m: Migration): Promise<void> {
   if (m.holdOnBreach) {
     // A rollback that arrived during the last check still wins; after this line it is refused.
     m.throwIfAborted();
-    m.progress.legacyRemovableFrom = new Date().toISOString();
+    m.markLegacyRemovable();
     // The Rollback button goes; a rollback before this point marks the message superseded instead.
     await closeApproval(m, ROLLBACK_STEP, { outcome: 'closed' });
     m.record({ kind: 'stage', step: 'decommission', detail: 'checklist complete; legacy handlers may be removed' });
   }
+}
+
+/** An automated item of this family's checklist: one of the checks its plan lists. */
+function isPlannedCheck(m: Migration, id: string): id is ChecklistCheck {
+  return (m.family.decommission.checks as readonly string[]).includes(id);
 }

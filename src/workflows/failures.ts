@@ -35,3 +35,26 @@ export const FailureType = {
   InvalidInput: 'InvalidInput',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/**
+ * Stable `type`s of an update refused by its validator (the update leaves no trace in the
+ * history). Clients receive them as the `ApplicationFailure` cause of `WorkflowUpdateFailedError`
+ * and match on these; the message says the same for people.
+ */
+export const UpdateRefusal = {
+  /** No approval is pending, or the named step is not the pending one. */
+  NotPending: 'NotPending',
+  /** The person is not among the approvers (or the item's owner) for this decision. */
+  NotAllowed: 'NotAllowed',
+  /** The pending step was already approved or rejected. */
+  AlreadyDecided: 'AlreadyDecided',
+  /** A rejection, or accepting a signature, without a reason. */
+  ReasonRequired: 'ReasonRequired',
+  /** A field of the request is malformed (signature id, triage decision). */
+  InvalidRequest: 'InvalidRequest',
+  /** The run started before this update existed; its recorded logic cannot honour it. */
+  NotSupportedByRun: 'NotSupportedByRun',
+  /** A rollback now would undo nothing or is no longer allowed (finished, already rolling back). */
+  NothingToRollBack: 'NothingToRollBack',
+} as const;
+export type UpdateRefusal = (typeof UpdateRefusal)[keyof typeof UpdateRefusal];

@@ -9,7 +9,11 @@ import type { ParityVerdict, SloVerdict } from '../parity/thresholds.js';
 import type { ReplayRounds } from '../parity/verdict-text.js';
 import type { EvidenceHistory } from './evidence-history.js';
 
-/** Where a migration is. Also the value of the `PhoenixStage` search attribute. */
+/**
+ * Where a migration is: the one vocabulary for its position, shown by the `progress` query, the
+ * CLI and Slack, and the value of the `PhoenixStage` search attribute. Where a run resumes after
+ * continue-as-new or a retry is named with these too (resume-point.ts).
+ */
 export const Stage = {
   Preflight: 'preflight',
   ContractGate: 'contract-gate',

@@ -27,7 +27,10 @@ import { Stage } from './messages.js';
 import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
 import { waitForParity } from './parity-gate.js';
 import { act } from './proxies.js';
-import { awaitApproval, closeApprovalMessage, notice, pushTriage, writeReport } from './steps.js';
+import { closeApprovalMessage } from './approval-messages.js';
+import { awaitApproval } from './approvals.js';
+import { notice, writeReport } from './notices.js';
+import { pushTriage } from './triage.js';
 
 export type { MigrateFamilyInput, MigrationResult } from './migration-state.js';
 
@@ -36,11 +39,12 @@ export async function migrateFamily(input: MigrateFamilyInput): Promise<Migratio
   m.publish();
   for (;;) {
     try {
-      if (!m.resuming && m.progress.attempt === 1 && m.reaches('contract-gate')) await preflight(m);
-      if (m.reaches('contract-gate')) await runContractGate(m);
-      if (m.reaches('shadow')) await startShadow(m);
-      if (m.reaches('parity')) await waitForParity(m);
-      if (m.reaches('ramp-start') && m.family.approveRampStart) await awaitRampStart(m);
+      if (!m.resuming && m.progress.attempt === 1 && m.reaches(Stage.ContractGate)) await preflight(m);
+      if (m.reaches(Stage.ContractGate)) await runContractGate(m);
+      if (m.reaches(Stage.Shadow)) await startShadow(m);
+      if (m.reaches(Stage.Parity)) await waitForParity(m);
+      // The approval that opens the ramp, when the plan asks for one.
+      if (m.reaches(Stage.AwaitingApproval) && m.family.approveRampStart) await awaitRampStart(m);
       await ramp(m);
       await decommission(m);
       return await finish(m, 'completed');
@@ -78,7 +82,7 @@ async function preflight(m: Migration): Promise<void> {
 
 async function runContractGate(m: Migration): Promise<void> {
   m.setStage(Stage.ContractGate, 'the contract suite against legacy and new');
-  m.enter('contract-gate');
+  m.resumeAt(Stage.ContractGate);
   const s = await act('suites', 'runContractSuite', `contract suite: ${m.family.contractFiles.length} case files`, {
     family: m.family,
     mode: 'parity',
@@ -109,8 +113,8 @@ async function startShadow(m: Migration): Promise<void> {
   });
   // The plan's baseline goes to the router before the first comparison is counted.
   if (m.triage) {
-    m.triageDirty = true;
-    await pushTriage(m, false);
+    m.markTriageChanged();
+    await pushTriage(m, { resetWindow: false });
   }
   const state = await act('control', 'setRoute', `shadow at ${m.family.parity.sampleRate * 100}% sampling`, {
     adminUrl: m.input.routerAdminUrl,
@@ -122,27 +126,29 @@ async function startShadow(m: Migration): Promise<void> {
     updatedBy: m.progress.workflowId,
   });
   m.sawVersion(state.version);
-  m.undo.unshift({ kind: 'route-legacy' });
-  m.enter('parity');
+  m.pushUndo({ kind: 'route-legacy' });
+  m.resumeAt(Stage.Parity);
 }
 
 async function awaitRampStart(m: Migration): Promise<void> {
-  await awaitApproval(m, 'ramp-start', `start the ramp to ${m.family.ramp.steps[0]?.percent ?? 0}%`, false);
-  m.enter('ramp');
+  await awaitApproval(m, 'ramp-start', `start the ramp to ${m.family.ramp.steps[0]?.percent ?? 0}%`, {
+    analyseWhileWaiting: false,
+  });
+  m.resumeAt(Stage.Ramp);
 }
 
 async function ramp(m: Migration): Promise<void> {
   const steps = m.family.ramp.steps;
-  const from = m.position.phase === 'ramp' ? m.position.stepIndex : 0;
+  const from = m.position.stage === Stage.Ramp ? m.position.stepIndex : 0;
   for (let i = from; i < steps.length; i++) {
-    const resumingBake = m.position.phase === 'ramp' && m.position.stepIndex === i && m.position.applied === true;
+    const resumingBake = m.position.stage === Stage.Ramp && m.position.stepIndex === i && m.position.applied === true;
     if (!resumingBake) await rampTo(m, i);
     const step = steps[i]!;
     await hold(
       m,
       step.bake,
       `bake ${step.percent}% for ${formatDuration(step.bake)}`,
-      (baked) => m.enter('ramp', i, baked, true),
+      (baked) => m.resumeAt(Stage.Ramp, { stepIndex: i, heldMs: baked, applied: true }),
       m.evidence
         ? {
             extendMs: m.family.ramp.evidenceTimeout ?? step.bake,
@@ -154,19 +160,16 @@ async function ramp(m: Migration): Promise<void> {
     const a = m.progress.analysis;
     if (m.evidence && a) m.record({ kind: 'stage', step: `ramp:${step.percent}`, detail: stepText(a) });
   }
-  m.enter('decommission');
+  m.resumeAt(Stage.Decommission);
 }
 
 async function rampTo(m: Migration, i: number): Promise<void> {
   const step = m.family.ramp.steps[i]!;
   if (step.approval) {
-    await awaitApproval(
-      m,
-      `ramp:${step.percent}`,
-      `ramp ${m.progress.percent}% → ${step.percent}%`,
-      m.progress.percent > 0,
-      i,
-    );
+    await awaitApproval(m, `ramp:${step.percent}`, `ramp ${m.progress.percent}% → ${step.percent}%`, {
+      analyseWhileWaiting: m.progress.percent > 0,
+      stepIndex: i,
+    });
   }
   m.setStage(Stage.Ramp, `route ${step.percent}% to new`);
   await act('control', 'resetFamilyStats', `reset figures for ${step.percent}%`, {
@@ -174,7 +177,7 @@ async function rampTo(m: Migration, i: number): Promise<void> {
     family: m.family.name,
   });
   // The last analysis judged the previous percent; this step starts without evidence.
-  if (m.evidence) m.progress.analysis = undefined;
+  if (m.evidence) m.clearAnalysis();
   const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
     adminUrl: m.input.routerAdminUrl,
     family: m.family.name,
@@ -184,9 +187,9 @@ async function rampTo(m: Migration, i: number): Promise<void> {
     updatedBy: m.progress.workflowId,
   });
   m.sawVersion(state.version);
-  if (!m.undo.some((c) => c.kind === 'route-legacy')) m.undo.unshift({ kind: 'route-legacy' });
+  if (!m.undo.some((c) => c.kind === 'route-legacy')) m.pushUndo({ kind: 'route-legacy' });
   m.setPercent(step.percent);
-  m.enter('ramp', i, 0, true);
+  m.resumeAt(Stage.Ramp, { stepIndex: i, applied: true });
   await notice(m, 'stage', `*${m.family.name}*: ${step.percent}% of traffic on the new service`);
 }
 
@@ -207,12 +210,11 @@ function describeFailure(err: unknown): FailureInfo {
 async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<void> {
   const detectedAt = Date.now();
   log.warn('rolling back', { family: m.family.name, type: failure.type, reason: failure.reason });
-  m.progress.rollback = { reason: failure.reason, type: failure.type, at: new Date(detectedAt).toISOString() };
+  m.beginRollback(failure, detectedAt);
   m.closeApproval();
   m.setStage(Stage.RollingBack, 'compensations to finish');
   await CancellationScope.nonCancellable(async () => {
-    const stack = m.undo;
-    m.undo = [];
+    const stack = m.takeUndo();
     if (stack.some((c) => c.kind === 'route-legacy')) {
       const state = await act('rollback', 'routeToLegacy', 'route to legacy', {
         adminUrl: m.input.routerAdminUrl,
@@ -228,11 +230,7 @@ async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<vo
     }
   });
   const done = Date.now();
-  m.progress.rollback = {
-    ...m.progress.rollback,
-    completedAt: new Date(done).toISOString(),
-    durationMs: done - detectedAt,
-  };
+  m.recordRollback(done, detectedAt);
   m.record({ kind: 'rollback', detail: `${failure.type}: ${failure.reason}` });
   m.setStage(Stage.RolledBack);
   await notice(
@@ -245,15 +243,10 @@ async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<vo
 async function waitForRetry(m: Migration): Promise<boolean> {
   if (m.family.onRollback !== 'wait-for-retry') return false;
   m.setStage(Stage.WaitingForRetry, `a retry (phoenix retry ${m.family.name}) or an abort`);
-  m.abortRequested = undefined;
+  m.clearAbort();
   await condition(() => m.retryRequested || m.abortRequested !== undefined);
   if (!m.retryRequested) return false;
-  m.retryRequested = false;
-  m.progress.attempt += 1;
-  m.progress.parity = undefined;
-  m.progress.analysis = undefined;
-  m.progress.checklist = [];
-  m.enter('contract-gate');
+  m.resetForRetry();
   return true;
 }
 

@@ -1,113 +1,44 @@
 /**
- * The migration's state and its message handlers. Handlers only change state; the workflow body
- * waits on it with `condition`. All of it is plain data so it can travel through continue-as-new.
+ * The migration's live state. Only its methods change it: message handlers (message-handlers.ts)
+ * and the workflow's stages call them, and the workflow body waits on the state with `condition`.
+ * What it carries through continue-as-new is plain data (carried-state.ts).
  */
-import {
-  ApplicationFailure,
-  patched,
-  setCurrentDetails,
-  setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { FamilyPlan } from '../plan/schema.js';
+import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { FailureType } from './failures.js';
-import {
-  abortSignal,
-  approveUpdate,
-  triageUpdate,
-  pauseSignal,
-  progressQuery,
-  rejectUpdate,
-  resumeSignal,
-  rollbackUpdate,
-  retrySignal,
-  MessageDescription,
-  Stage,
-  type ApprovalDecision,
-  type ApprovalResult,
-  type RejectionDecision,
-  type RollbackRequest,
-  type RollbackResult,
-  type DecisionRecord,
-  type MigrationProgress,
-  type PendingApproval,
-  type TriageRequest,
-} from './messages.js';
-import { TRIAGE_DECISIONS, type TriageEntry } from '../parity/signature.js';
+import { Stage, type PendingApproval } from './messages.js';
+import type { CarriedState, CloseApproval, Compensation, Decision, MigrateFamilyInput } from './carried-state.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from './search-attributes.js';
-import { renderDetails } from './details.js';
 import { migrationMemo } from './memo.js';
+import { installHandlers } from './message-handlers.js';
+import { MigrationRecords } from './migration-records.js';
+import {
+  carryPosition,
+  reaches,
+  resumePosition,
+  type ApprovalWait,
+  type Position,
+  type ResumeStage,
+} from './resume-point.js';
 
-/** Where the migration resumes after continue-as-new or a retry. */
-export type Phase = 'contract-gate' | 'shadow' | 'parity' | 'ramp-start' | 'ramp' | 'decommission';
-const PHASES: readonly Phase[] = ['contract-gate', 'shadow', 'parity', 'ramp-start', 'ramp', 'decommission'];
+export type { CarriedState, Compensation, Decision, MigrateFamilyInput, MigrationResult } from './carried-state.js';
+export type { Position, ResumeStage } from './resume-point.js';
 
-/** An undo, as data so it survives continue-as-new. */
-export type Compensation =
-  { kind: 'route-legacy' } | { kind: 'close-approval'; ref: SlackMessageRef; step: string; label: string };
-
-export interface MigrateFamilyInput {
-  /** Plan name (`PhoenixPlan`). */
-  plan: string;
-  routerAdminUrl: string;
-  temporalUiUrl: string;
-  family: FamilyPlan;
-  /** History length past which long waits continue as new. @default 1500 (events) */
-  historyLimit?: number;
-  /** @internal State carried across continue-as-new. */
-  carry?: CarriedState;
-}
-
-/** Where in the plan the migration stands, precisely enough to resume there. */
-export interface Position {
-  phase: Phase;
-  stepIndex: number;
-  /** Time already held at this step (bake, parity wait, no-legacy window), ms. */
-  bakedMs: number;
-  /** The step's route change has been applied. */
+/** Where the run resumes at within a stage: the step, the time held there, its route change applied. */
+export interface ResumeOptions {
+  /** The ramp step (index into `ramp.steps`). @default 0 */
+  stepIndex?: number;
+  /** Time already held at this step (bake, parity wait, no-legacy window), ms. @default 0 */
+  heldMs?: number;
+  /** The step's route change has been applied. @default false */
   applied?: boolean;
-  /** An approval being waited for. */
-  approval?: { step: string; remainingMs: number; reminded: boolean };
 }
-
-export interface CarriedState {
-  progress: MigrationProgress;
-  position: Position;
-  undo: Compensation[];
-  versionBase: number;
-  versionCounter: number;
-  lastVersion: number;
-  thread?: SlackMessageRef;
-  paused: boolean;
-}
-
-export interface MigrationResult {
-  family: string;
-  outcome: 'completed' | 'rolled-back';
-  reason?: string;
-  type?: string;
-  report?: ReportPaths;
-  progress: MigrationProgress;
-}
-
-type Decision = { outcome: 'approved' | 'rejected'; step: string; by: string; reason?: string };
 
 /** Live state of one migration run. */
-export class Migration {
+export class Migration extends MigrationRecords {
   readonly input: MigrateFamilyInput;
-  readonly family: FamilyPlan;
   readonly resuming: boolean;
-  progress: MigrationProgress;
-  position: Position;
-  undo: Compensation[];
-  thread: SlackMessageRef | undefined;
-  decision: Decision | undefined;
-  abortRequested: { reason: string; by?: string; type?: string } | undefined;
-  retryRequested = false;
   /**
    * Gates decide on evidence (three outcomes, bake extended while evidence is missing). Runs
    * recorded before this logic existed replay with the earlier gates.
@@ -134,8 +65,9 @@ export class Migration {
    * upsert equal to the last one is skipped. Runs recorded before replay as completed.
    */
   readonly failsOnRollback: boolean;
-  /** Decisions changed since they were last pushed to the router. */
-  triageDirty = false;
+  private where: Position;
+  private undoStack: Compensation[];
+  private slackThread: SlackMessageRef | undefined;
   private versionBase: number;
   private versionCounter: number;
   private lastVersion: number;
@@ -143,52 +75,84 @@ export class Migration {
   private lastPublished: string | undefined;
 
   constructor(input: MigrateFamilyInput) {
+    const c = input.carry;
+    const info = workflowInfo();
+    // Workflow time is deterministic in the sandbox; it only seeds versions that must grow run to run.
+    const now = new Date().toISOString();
+    super(
+      input.family,
+      c?.progress ?? {
+        workflowId: info.workflowId,
+        family: input.family.name,
+        plan: input.plan,
+        stage: Stage.Preflight,
+        percent: 0,
+        paused: false,
+        startedAt: now,
+        stageStartedAt: now,
+        decisions: [],
+        checklist: [],
+        stageTimings: [{ stage: Stage.Preflight, startedAt: now }],
+        attempt: 1,
+      },
+    );
     this.input = input;
-    this.family = input.family;
     this.evidence = patched('evidence-gates');
     this.triage = patched('triage');
     this.replay = patched('parity-replay');
     this.holdOnBreach = patched('hold-on-breach');
     this.failsOnRollback = patched('rolled-back-fails');
-    const c = input.carry;
     this.resuming = c !== undefined;
-    const info = workflowInfo();
-    // Workflow time is deterministic in the sandbox; it only seeds versions that must grow run to run.
-    const now = new Date().toISOString();
-    this.progress = c?.progress ?? {
-      workflowId: info.workflowId,
-      family: input.family.name,
-      plan: input.plan,
-      stage: Stage.Preflight,
-      percent: 0,
-      paused: false,
-      startedAt: now,
-      stageStartedAt: now,
-      decisions: [],
-      checklist: [],
-      stageTimings: [{ stage: Stage.Preflight, startedAt: now }],
-      attempt: 1,
-    };
     if (this.triage && !this.progress.triage)
       this.progress.triage = { decisions: (input.family.triage ?? []).map((e) => ({ ...e })), waiting: 0 };
-    this.position = c?.position ?? { phase: 'contract-gate', stepIndex: 0, bakedMs: 0 };
-    this.undo = c?.undo ?? [];
-    this.thread = c?.thread;
+    this.where = c ? resumePosition(c.position) : { stage: Stage.ContractGate, stepIndex: 0, bakedMs: 0 };
+    this.undoStack = c?.undo ?? [];
+    this.slackThread = c?.thread;
     this.versionBase = c?.versionBase ?? info.startTime.getTime() * 1000;
     this.versionCounter = c?.versionCounter ?? 0;
     this.lastVersion = c?.lastVersion ?? 0;
-    this.installHandlers();
+    installHandlers(this);
     if (this.failsOnRollback) upsertMemo(migrationMemo(input.plan, input.family));
   }
 
-  /** True when the run should (re)enter `phase`, given where it resumes. */
-  reaches(phase: Phase): boolean {
-    return PHASES.indexOf(phase) >= PHASES.indexOf(this.position.phase);
+  /** Where the run resumes after continue-as-new or a retry. */
+  get position(): Readonly<Position> {
+    return this.where;
+  }
+  /** The undo stack, newest first. */
+  get undo(): readonly Compensation[] {
+    return this.undoStack;
+  }
+  /** The Slack thread of this migration's notices, once the first one is posted. */
+  get thread(): SlackMessageRef | undefined {
+    return this.slackThread;
+  }
+  /** True when the run should (re)enter `stage`, given where it resumes. */
+  reaches(stage: ResumeStage): boolean {
+    return reaches(stage, this.where.stage);
   }
 
-  /** Marks `phase` as the resume point. */
-  enter(phase: Phase, stepIndex = 0, bakedMs = 0, applied = false): void {
-    this.position = { phase, stepIndex, bakedMs, applied };
+  /** Marks `stage` (and within it, the step and time held) as the resume point. */
+  resumeAt(stage: ResumeStage, o: ResumeOptions = {}): void {
+    this.where = { stage, stepIndex: o.stepIndex ?? 0, bakedMs: o.heldMs ?? 0, applied: o.applied ?? false };
+  }
+
+  /** Resumes an approval wait of the current stage at step `stepIndex` with the time it has left. */
+  awaitingApproval(approval: ApprovalWait, stepIndex: number): void {
+    this.where = { stage: this.where.stage, stepIndex, bakedMs: 0, applied: false, approval };
+  }
+
+  /** Resumes a held breach with the time it has left, keeping the step's bake. */
+  holdingBreach(approval: ApprovalWait): void {
+    this.where = { ...this.where, approval };
+  }
+
+  /** The decision on the pending step, cleared together with the approval wait. */
+  takeDecision(): Decision | undefined {
+    const d = this.decided;
+    this.decided = undefined;
+    this.where.approval = undefined;
+    return d;
   }
 
   /** A route version newer than any this family has seen. */
@@ -200,6 +164,32 @@ export class Migration {
 
   sawVersion(v: number): void {
     this.lastVersion = Math.max(this.lastVersion, v);
+  }
+
+  /** Adds an undo on top of the stack. */
+  pushUndo(c: Compensation): void {
+    this.undoStack.unshift(c);
+  }
+
+  /** Empties the undo stack and returns it, newest first. */
+  takeUndo(): Compensation[] {
+    const stack = this.undoStack;
+    this.undoStack = [];
+    return stack;
+  }
+
+  /** Removes and returns the undo that would rewrite `step`'s approval request, if any. */
+  takeApprovalUndo(step: string): CloseApproval | undefined {
+    const i = this.undoStack.findIndex((c) => c.kind === 'close-approval' && c.step === step);
+    const c = this.undoStack[i];
+    if (c?.kind !== 'close-approval') return undefined;
+    this.undoStack.splice(i, 1);
+    return c;
+  }
+
+  /** The first notice posted starts the thread later notices reply in. */
+  startThread(ref: SlackMessageRef): void {
+    this.slackThread = ref;
   }
 
   setStage(stage: Stage, waitingFor?: string): void {
@@ -219,15 +209,6 @@ export class Migration {
   setPercent(percent: number): void {
     this.progress.percent = percent;
     this.publish();
-  }
-
-  setWaiting(waitingFor: string | undefined): void {
-    this.progress.waitingFor = waitingFor;
-    this.refreshDetails();
-  }
-
-  record(d: Omit<DecisionRecord, 'at'>): void {
-    this.progress.decisions.push({ at: new Date().toISOString(), ...d });
   }
 
   /** Search attributes and the UI details follow stage and percent. */
@@ -252,212 +233,58 @@ export class Migration {
     if (this.failsOnRollback) upsertMemo({ report });
   }
 
-  refreshDetails(): void {
-    setCurrentDetails(renderDetails(this.progress, this.family));
-  }
-
   openApproval(pending: PendingApproval): void {
-    this.decision = undefined;
+    this.decided = undefined;
     this.progress.pending = pending;
-  }
-
-  closeApproval(): void {
-    this.progress.pending = undefined;
   }
 
   carry(): CarriedState {
     return {
       progress: this.progress,
-      position: this.position,
-      undo: this.undo,
+      position: carryPosition(this.where),
+      undo: this.undoStack,
       versionBase: this.versionBase,
       versionCounter: this.versionCounter,
       lastVersion: this.lastVersion,
-      thread: this.thread,
+      thread: this.slackThread,
       paused: this.progress.paused,
     };
   }
 
-  /** Who may decide `step`: the item's owner for manual checklist items, else the family's approvers. */
-  allowedFor(step: string): string[] {
-    if (step.startsWith('decommission:')) {
-      const item = this.family.decommission.manual.find((m) => `decommission:${m.id}` === step);
-      return item ? [item.owner] : [];
-    }
-    return this.family.approval.approvers;
+  /** Triage decisions changed and must reach the router before the next judgement. */
+  markTriageChanged(): void {
+    this.triageChanged = true;
   }
 
-  private validateDecision(step: string, approver: string): void {
-    const pending = this.progress.pending;
-    if (!pending) throw new Error(`nothing is waiting for approval (stage ${this.progress.stage})`);
-    if (step !== pending.step) throw new Error(`step "${step}" is not pending; the pending step is "${pending.step}"`);
-    const allowed = this.allowedFor(step);
-    if (!allowed.includes(approver)) {
-      throw new Error(`"${approver}" may not decide "${step}" for ${this.family.name}; allowed: ${allowed.join(', ')}`);
-    }
-    if (this.decision) throw new Error(`step "${step}" was already ${this.decision.outcome} by ${this.decision.by}`);
+  /** True once per change of the triage decisions: the caller pushes them to the router. */
+  takeTriageChange(): boolean {
+    const changed = this.triageChanged;
+    this.triageChanged = false;
+    return changed;
   }
 
-  private installHandlers(): void {
-    const decided = (d: Decision): ApprovalResult => {
-      this.decision = d;
-      return { step: d.step, outcome: d.outcome, by: d.by, at: new Date().toISOString() };
-    };
-    setHandler(
-      approveUpdate,
-      (d) => {
-        this.record({
-          kind: 'approved',
-          step: d.step,
-          by: d.approver,
-          detail: [d.via ?? 'api', d.comment].filter(Boolean).join(': '),
-        });
-        return decided({ outcome: 'approved', step: d.step, by: d.approver });
-      },
-      {
-        validator: (d: ApprovalDecision) => this.validateDecision(d.step, d.approver),
-        description: MessageDescription.approve,
-      },
-    );
-    setHandler(
-      rejectUpdate,
-      (d) => {
-        this.record({ kind: 'rejected', step: d.step, by: d.approver, detail: `${d.via ?? 'api'}: ${d.reason}` });
-        return decided({ outcome: 'rejected', step: d.step, by: d.approver, reason: d.reason });
-      },
-      {
-        validator: (d: RejectionDecision) => {
-          if (!d.reason || d.reason.trim() === '') throw new Error('a rejection needs a reason');
-          this.validateDecision(d.step, d.approver);
-        },
-        description: MessageDescription.reject,
-      },
-    );
-    setHandler(rollbackUpdate, (r) => this.requestRollback(r), {
-      validator: (r: RollbackRequest) => this.validateRollback(r),
-      description: MessageDescription.rollback,
-    });
-    setHandler(triageUpdate, (r) => this.decideSignature(r), {
-      validator: (r: TriageRequest) => this.validateTriage(r),
-      description: MessageDescription.triage,
-    });
-    setHandler(
-      pauseSignal,
-      (r) => {
-        if (this.progress.paused) return;
-        this.progress.paused = true;
-        this.record({ kind: 'paused', by: r.by, detail: r.reason });
-        this.refreshDetails();
-      },
-      { description: MessageDescription.pause },
-    );
-    setHandler(
-      resumeSignal,
-      (r) => {
-        if (!this.progress.paused) return;
-        this.progress.paused = false;
-        this.record({ kind: 'resumed', by: r.by, detail: r.reason });
-        this.refreshDetails();
-      },
-      { description: MessageDescription.resume },
-    );
-    setHandler(
-      abortSignal,
-      (r) => {
-        if (this.abortRequested) return;
-        this.abortRequested = { reason: r.reason || 'aborted', by: r.by };
-        this.record({ kind: 'aborted', by: r.by, detail: r.reason });
-      },
-      { description: MessageDescription.abort },
-    );
-    setHandler(
-      retrySignal,
-      (r) => {
-        if (this.progress.stage !== Stage.WaitingForRetry) return;
-        this.retryRequested = true;
-        this.record({ kind: 'retried', by: r.by });
-      },
-      { description: MessageDescription.retry },
-    );
-    setHandler(progressQuery, () => this.progress, { description: MessageDescription.progress });
+  /** Waiting for a retry: an abort from before the rollback no longer counts; a new one ends the wait. */
+  clearAbort(): void {
+    this.stop = undefined;
   }
 
-  private validateRollback(r: RollbackRequest): void {
-    if (!this.holdOnBreach)
-      throw new Error('this migration started before `rollback` existed; use `phoenix abort` instead');
-    const allowed = this.family.approval.approvers;
-    if (!allowed.includes(r.approver))
-      throw new Error(`"${r.approver}" may not roll back ${this.family.name}; allowed: ${allowed.join(', ')}`);
-    if (this.progress.legacyRemovableFrom)
-      throw new Error(
-        `the decommission checklist of ${this.family.name} completed at ${this.progress.legacyRemovableFrom}; it can no longer be rolled back`,
-      );
-    const stage = this.progress.stage;
-    if (
-      stage === Stage.Completed ||
-      stage === Stage.RollingBack ||
-      stage === Stage.RolledBack ||
-      stage === Stage.WaitingForRetry
-    )
-      throw new Error(`${this.family.name} is ${stage}; there is nothing to roll back`);
-    if (this.abortRequested) throw new Error(`${this.family.name} is already rolling back`);
-  }
-
-  /** Rolls back through the abort path, whose waits all wake on it; route to legacy comes first. */
-  private requestRollback(r: RollbackRequest): RollbackResult {
-    const reason = r.reason?.trim() || 'rollback requested';
-    this.abortRequested = { reason, by: r.approver, type: FailureType.RollbackRequested };
-    this.record({ kind: 'rollback', by: r.approver, detail: `${r.via ?? 'api'}: requested — ${reason}` });
-    return { by: r.approver, at: new Date().toISOString(), stage: this.progress.stage, percent: this.progress.percent };
-  }
-
-  private validateTriage(r: TriageRequest): void {
-    if (!this.triage || !this.progress.triage)
-      throw new Error('this migration started before triage existed; restart it to triage signatures');
-    if (typeof r.signature !== 'string' || !/^[0-9a-f]{12}$/.test(r.signature))
-      throw new Error(
-        `signature: expected the 12 hex digits \`phoenix parity diffs\` lists, got ${JSON.stringify(r.signature)}`,
-      );
-    if (!TRIAGE_DECISIONS.includes(r.decision))
-      throw new Error(`decision: expected one of ${TRIAGE_DECISIONS.join(', ')}, got ${JSON.stringify(r.decision)}`);
-    const allowed = this.family.approval.approvers;
-    if (!allowed.includes(r.approver))
-      throw new Error(`"${r.approver}" may not triage ${this.family.name}; allowed: ${allowed.join(', ')}`);
-    if (r.decision === 'accept' && (!r.reason || r.reason.trim() === ''))
-      throw new Error('accepting a signature needs a reason');
-  }
-
-  /** Records a signature's decision; the workflow pushes the set to the router. */
-  private decideSignature(r: TriageRequest): { entry: TriageEntry; decisions: number } {
-    const t = this.progress.triage!;
-    const entry: TriageEntry = {
-      id: r.signature,
-      decision: r.decision,
-      ...(r.reason?.trim() ? { reason: r.reason.trim() } : {}),
-      by: r.approver,
-      at: new Date().toISOString(),
-      ...(r.text ? { text: r.text } : {}),
-    };
-    const i = t.decisions.findIndex((e) => e.id === entry.id);
-    if (i >= 0) t.decisions[i] = entry;
-    else t.decisions.push(entry);
-    this.triageDirty = true;
-    this.record({
-      kind: 'triaged',
-      step: entry.id,
-      by: entry.by,
-      detail: [`${r.via ?? 'api'}: ${entry.decision}`, entry.reason, entry.text].filter(Boolean).join(' — '),
-    });
-    this.refreshDetails();
-    return { entry, decisions: t.decisions.length };
+  /** A retry starts the next attempt at the contract gate, without the last attempt's verdicts. */
+  resetForRetry(): void {
+    this.retryAsked = false;
+    this.progress.attempt += 1;
+    this.progress.parity = undefined;
+    this.progress.analysis = undefined;
+    this.progress.checklist = [];
+    this.resumeAt(Stage.ContractGate);
   }
 
   /** Throws the abort as a migration-ending failure. */
   throwIfAborted(): void {
-    if (this.abortRequested) {
-      const requested = this.abortRequested.type === FailureType.RollbackRequested;
+    const stop = this.stop;
+    if (stop) {
+      const requested = stop.type === FailureType.RollbackRequested;
       throw ApplicationFailure.nonRetryable(
-        `${requested ? 'rollback requested' : 'aborted'}${this.abortRequested.by ? ` by ${this.abortRequested.by}` : ''}: ${this.abortRequested.reason}`,
+        `${requested ? 'rollback requested' : 'aborted'}${stop.by ? ` by ${stop.by}` : ''}: ${stop.reason}`,
         requested ? FailureType.RollbackRequested : FailureType.Aborted,
       );
     }

@@ -10,10 +10,12 @@ import { parityText } from '../parity/verdict-text.js';
 import { formatDuration } from '../plan/duration.js';
 import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
+import type { ParityGateVerdict } from './migration-records.js';
 import type { Migration } from './migration-state.js';
 import { maybeReplay } from './parity-replay.js';
-import { emptyHistory, recordParity } from './evidence-history.js';
-import { announceTriage, maybeContinueAsNew, pushTriage, readFigures, waitOrAbort } from './steps.js';
+import { readFigures } from './figures.js';
+import { announceTriage, pushTriage } from './triage.js';
+import { maybeContinueAsNew, waitOrAbort } from './waits.js';
 
 /** The plan's parity gate with its evidence settings (defaults for plans written before they existed). */
 function parityGateOf(m: Migration): EvidenceParityGate {
@@ -28,17 +30,16 @@ function parityGateOf(m: Migration): EvidenceParityGate {
 export async function waitForParity(m: Migration): Promise<void> {
   const gate = m.family.parity;
   m.setStage(Stage.Parity, `parity: ≥ ${gate.minSamples} samples, mismatch ≤ ${gate.maxMismatchRate * 100}%`);
-  let waited = m.position.phase === 'parity' ? m.position.bakedMs : 0;
+  let waited = m.position.stage === Stage.Parity ? m.position.bakedMs : 0;
   for (;;) {
-    await pushTriage(m, true);
+    await pushTriage(m, { resetWindow: true });
     const f = await readFigures(m, 'read parity figures');
-    if (m.progress.triage) m.progress.triage.waiting = f.stats.parity.triage?.untriaged ?? 0;
+    m.setTriageWaiting(f.stats.parity.triage?.untriaged ?? 0);
     await announceTriage(m, f);
-    const verdict: NonNullable<typeof m.progress.parity> = m.evidence
+    const verdict: ParityGateVerdict = m.evidence
       ? evaluateParityEvidence(f.stats, parityGateOf(m))
       : evaluateParity(f.stats, gate);
-    m.progress.parity = verdict;
-    recordParity((m.progress.history ??= emptyHistory()), f.stats, verdict, Date.now());
+    m.recordParity(verdict, f.stats);
     if (f.guard.tripped)
       throw ApplicationFailure.nonRetryable(
         `router guard tripped during shadow: ${f.guard.reason ?? ''}`,
@@ -52,7 +53,7 @@ export async function waitForParity(m: Migration): Promise<void> {
           ? parityText(verdict)
           : `met: ${verdict.samples} samples, mismatch ${(verdict.mismatchRate * 100).toFixed(2)}%`,
       });
-      m.enter('ramp-start');
+      m.resumeAt(Stage.AwaitingApproval);
       return;
     }
     if (waited >= gate.timeout && m.evidence && verdict.outcome === 'insufficient') {
@@ -84,7 +85,7 @@ export async function waitForParity(m: Migration): Promise<void> {
       if (replayed) {
         // Judge again at once: the replayed comparisons are in the router's figures.
         waited += Date.now() - from;
-        m.enter('parity', 0, waited);
+        m.resumeAt(Stage.Parity, { heldMs: waited });
         await maybeContinueAsNew(m);
         continue;
       }
@@ -103,7 +104,7 @@ export async function waitForParity(m: Migration): Promise<void> {
       await waitOrAbort(m, slice, 'wait for parity');
       waited += slice;
     }
-    m.enter('parity', 0, waited);
+    m.resumeAt(Stage.Parity, { heldMs: waited });
     await maybeContinueAsNew(m);
   }
 }

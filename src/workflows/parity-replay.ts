@@ -25,36 +25,22 @@ export async function maybeReplay(
   if (!m.replay || !plan || verdict.outcome !== 'insufficient' || waited < plan.after) return false;
   const budget = replayBudget(verdict, gate, plan, Math.min(m.family.parity.pollInterval, ROUND_MS));
   if (budget.count === 0) return false;
-  const state = (m.progress.replay ??= {
-    rounds: 0,
-    submitted: 0,
-    dropped: 0,
-    failed: 0,
-    skipped: 0,
-    pool: { contracts: 0, samples: 0 },
-    next: 0,
-  });
+  const before = m.openReplay();
   let r;
   try {
     r = await act('replay', 'replayForParity', `replay ${budget.count} recorded requests`, {
       adminUrl: m.input.routerAdminUrl,
       family: m.family,
       count: budget.count,
-      offset: state.next,
+      offset: before.next,
     });
   } catch (err) {
     // A failed round costs nothing but time: live traffic and the next round can still bring the evidence.
     m.record({ kind: 'stage', step: 'parity', detail: `replay round failed: ${(err as Error).message}` });
     return false;
   }
-  state.rounds++;
-  state.submitted += r.submitted;
-  state.dropped += r.dropped;
-  state.failed += r.failed;
-  state.skipped = r.skipped.credentials + r.skipped.variables;
-  state.pool = r.pool;
+  const state = m.recordReplayRound(r, budget.count);
   const size = r.pool.contracts + r.pool.samples;
-  state.next = size === 0 ? 0 : (state.next + budget.count) % size;
   // The first round is kept in the decisions; later ones only add to the totals in `progress.replay`.
   if (state.rounds === 1)
     m.record({

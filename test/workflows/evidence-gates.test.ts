@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
 import { renderDetails } from '../../src/workflows/details.js';
-import { renderProgress } from '../../src/workflows/render-progress.js';
+import { renderProgress } from '../../src/report/render-progress.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';

@@ -8,7 +8,7 @@ import { WebClient } from '@slack/web-api';
 import { startSlackReceiver } from '../../src/slack/receiver.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, rejectUpdate } from '../../src/workflows/messages.js';
-import { renderProgress } from '../../src/workflows/render-progress.js';
+import { renderProgress } from '../../src/report/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { abortSignal, approveUpdate, rejectUpdate } from '../../src/workflows/messages.js';
+import { UpdateRefusal } from '../../src/workflows/failures.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily } from './support.js';
 import { recordHistory, routeOf, waitForPending, waitForProgress } from './harness.js';
@@ -102,13 +103,11 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
       const beforeEvents = (await handle.fetchHistory()).events?.length ?? 0;
       await assert.rejects(
         handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'mallory' }] }),
-        (err: unknown) =>
-          err instanceof WorkflowUpdateFailedError && /may not decide/.test(String((err.cause as Error)?.message)),
+        (err: unknown) => refusedAs(err, UpdateRefusal.NotAllowed),
       );
       await assert.rejects(
         handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice' }] }),
-        (err: unknown) =>
-          err instanceof WorkflowUpdateFailedError && /not pending/.test(String((err.cause as Error)?.message)),
+        (err: unknown) => refusedAs(err, UpdateRefusal.NotPending),
       );
       const history = await handle.fetchHistory();
       assert.ok(
@@ -158,3 +157,8 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
     });
   });
 });
+
+/** An update refused by its validator with the given type. */
+function refusedAs(err: unknown, type: UpdateRefusal): boolean {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === type;
+}

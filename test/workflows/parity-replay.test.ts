@@ -14,7 +14,7 @@ import { request } from 'undici';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, type MigrationProgress } from '../../src/workflows/messages.js';
 import { renderDetails, renderPlanDetails } from '../../src/workflows/details.js';
-import { progressLine, renderProgress } from '../../src/workflows/render-progress.js';
+import { progressLine, renderProgress } from '../../src/report/render-progress.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { defaultFamily, startStack, taskQueue, workflowBundle, type Stack } from './support.js';

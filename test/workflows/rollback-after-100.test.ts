@@ -12,7 +12,7 @@ import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/r
 import { ROLLBACK_ACTION } from '../../src/slack/rollback-blocks.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
-import { renderProgress } from '../../src/workflows/render-progress.js';
+import { renderProgress } from '../../src/report/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';

@@ -7,7 +7,7 @@ import { durationFlag, familyArg } from '../flags.js';
 import { listMigrations, renderMigrationList } from '../migration-list.js';
 import { print } from '../output.js';
 import { migrationResult } from '../../lib/migration-outcome.js';
-import { progressLine, renderProgress } from '../../workflows/render-progress.js';
+import { progressLine, renderProgress } from '../../report/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
 
 /** The progress of a running migration (query) or of a finished one (its result, with the report's paths). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MigrationProgress } from '../../src/workflows/messages.js';
-import { progressLine } from '../../src/workflows/render-progress.js';
+import { progressLine } from '../../src/report/render-progress.js';
 
 function progress(stage: MigrationProgress['stage'], percent: number): MigrationProgress {
   return {

@@ -3,7 +3,7 @@
  * what it waits for and the exact command to approve, decisions, and the rollback reason.
  */
 import { outcomeText, parityText, replayText, samplesText, splitText, stepText } from '../parity/verdict-text.js';
-import type { MigrationProgress } from './messages.js';
+import type { MigrationProgress } from '../workflows/messages.js';
 
 const BAR = 30;
 
