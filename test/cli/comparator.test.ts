@@ -241,6 +241,15 @@ describe('phoenix comparator', { concurrency: 2 }, () => {
     assert.match(same.stdout, /^all equal$/m);
   });
 
+  test('without a family exits 2 as before; --serve takes no family or request', async () => {
+    const missing = await phoenix(['--plan', planFile]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^PHX_ERR_USAGE_MISSING_ARGUMENT: missing required argument 'family'/);
+    const serve = await phoenix(['--serve', '--plan', planFile, 'users']);
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /^PHX_ERR_CLI_BAD_FLAG: --serve compares what nginx mirrors .*"users"/);
+  });
+
   test('an unreachable upstream exits 3 naming the side', async () => {
     const r = await phoenix(['users', '--plan', deadPlanFile, '/api/users/5']);
     assert.equal(r.code, 3);
