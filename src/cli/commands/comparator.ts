@@ -153,7 +153,10 @@ export function register(program: Command): void {
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--header <name:value>', 'request header, repeatable (sent to both sides)', headerFlag, [])
     .option('--body <file|->', 'request body from a file or stdin (unsafe methods)')
-    .option('--allow-unsafe', 'send unsafe methods (POST, PUT, PATCH, DELETE): they change state on both sides')
+    .option(
+      '--allow-unsafe',
+      'send unsafe methods (POST, PUT, PATCH, DELETE): they change state on both sides; with --serve, for families with parity.mirrorUnsafe (each reaches legacy a second time)',
+    )
     .option('--from-requests <file>', 'a request list as `contracts record` reads it; prints a summary by route')
     .option('--legacy-body <file>', "offline: legacy's saved answer body (with --new-body; sends nothing)")
     .option('--new-body <file>', "offline: new's saved answer body")
