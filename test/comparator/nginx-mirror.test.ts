@@ -1,7 +1,7 @@
 /**
  * `phoenix comparator --serve` behind a real nginx: nginx (from Debian) runs Phoenix's rendered
- * include file with three families in shadow, mirroring every request to the comparator, run as
- * the real command. Clients get legacy's answers; the comparator sends each mirrored request to
+ * include file with four families in shadow (one with `mirrorUnsafe`), mirroring every request to
+ * the comparator, run as the real command with `--allow-unsafe`. Clients get legacy's answers; the comparator sends each mirrored request to
  * legacy and new and compares them with the router's engine, and its admin API is read with the
  * router's own admin client and `phoenix parity diffs`.
  */
@@ -39,7 +39,8 @@ let admin: RouterAdminClient;
 
 /** The answers both sides give: equal on catalog, a changed amount on new's prices, a fresh stamp each time. */
 function answer(side: 'legacy' | 'new'): Parameters<typeof upstream>[0] {
-  return (req, res) => {
+  return (req, res, body) => {
+    if (req.method === 'POST' && req.url === '/api/orders') return json(res, 201, JSON.parse(body.toString()));
     const id = Number(/\/(\d+)$/.exec(req.url ?? '')?.[1] ?? 0);
     if (req.url?.startsWith('/api/catalog/')) return json(res, 200, { id, title: `item ${id}`, tags: ['a', 'b'] });
     if (req.url?.startsWith('/api/prices/'))
@@ -96,7 +97,11 @@ dataPlane:
   controlListen: 127.0.0.1:${control}
   comparatorUrl: http://127.0.0.1:${mirrorPort}
 families:
-${family('catalog')}${family('prices')}${family('stamps')}`;
+${family('catalog')}${family('prices')}${family('stamps')}  - name: orders
+    routes: ["POST /api/orders"]
+    new: ${fresh.url}
+    parity: {sampleRate: 1, mirrorUnsafe: true}
+`;
   const planFile = path.join(dir, 'plan.yaml');
   await writeFile(planFile, text);
   const plan = await parsePlan(text, planFile, 'plan.yaml');
@@ -105,13 +110,13 @@ ${family('catalog')}${family('prices')}${family('stamps')}`;
   await provider.install();
   await nginx.start(`127.0.0.1:${control}`);
   listenUrl = `http://127.0.0.1:${listen}`;
-  for (const [i, name] of ['catalog', 'prices', 'stamps'].entries())
+  for (const [i, name] of ['catalog', 'prices', 'stamps', 'orders'].entries())
     await provider.setRoute(name, { mode: 'shadow', percent: 0, version: i + 1, sampleRate: 1, updatedBy: 'test' });
 
   // Ports come from the plan: the mirror port from dataPlane.comparatorUrl, the admin API from router.adminUrl.
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/phoenix.mjs'), 'comparator', '--serve', '--plan', planFile],
+    [path.join(ROOT, 'bin/phoenix.mjs'), 'comparator', '--serve', '--plan', planFile, '--allow-unsafe'],
     {
       cwd: dir,
       env: { ...process.env, PHOENIX_ADMIN_TOKEN: TOKEN },
@@ -206,6 +211,25 @@ describe('phoenix comparator --serve behind nginx', () => {
     assert.ok(s.parity.mismatches <= 1, `only a comparison before the first lesson may count (${s.parity.mismatches})`);
   });
 
+  it("with --allow-unsafe, sends a mirrorUnsafe family's writes to legacy a second time and to new, in order, bodies intact", async () => {
+    for (let n = 1; n <= 3; n++) {
+      const res = await request(`${listenUrl}/api/orders`, {
+        method: 'POST',
+        body: JSON.stringify({ n }),
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.equal(res.statusCode, 201);
+      await res.body.dump();
+    }
+    await waitFor('3 orders comparisons', async () => (await admin.getStats('orders')).stats.parity.samples >= 3);
+    const posts = (u: TestUpstream) => u.seen.filter((x) => x.method === 'POST').map((x) => x.body);
+    // Each client write reaches legacy twice: from nginx for the client, and from the comparator.
+    assert.deepEqual(posts(legacy).sort(), ['{"n":1}', '{"n":1}', '{"n":2}', '{"n":2}', '{"n":3}', '{"n":3}']);
+    assert.deepEqual(posts(fresh), ['{"n":1}', '{"n":2}', '{"n":3}']);
+    assert.ok(fresh.seen.filter((x) => x.method === 'POST').every((x) => x.headers['x-phoenix-shadow'] === '1'));
+    assert.equal((await admin.getStats('orders')).stats.parity.mismatches, 0);
+  });
+
   it('serves its admin API only with the admin token, logs a refusal, and exports its counters', async () => {
     const refused = await request(`${adminUrl}/v1/families/catalog/stats`);
     assert.equal(refused.statusCode, 401);
@@ -223,7 +247,7 @@ describe('phoenix comparator --serve behind nginx', () => {
     assert.equal(ok.statusCode, 200);
     await ok.body.dump();
     const m = await readMetrics(adminUrl);
-    assert.ok((m.get('phoenix_comparator_mirrors_received_total') ?? 0) >= 26);
+    assert.ok((m.get('phoenix_comparator_mirrors_received_total') ?? 0) >= 29);
     assert.equal(m.get('phoenix_comparator_mirrors_unmatched_total'), 0);
     assert.equal(m.get('phoenix_shadow_mirrors_dropped_total{family="catalog"}'), 0);
     assert.ok((m.get('phoenix_shadow_mismatches_total{family="prices",kind="value"}') ?? 0) >= 4);
