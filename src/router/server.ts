@@ -3,12 +3,13 @@
  * state restored from the state file. The router never needs Temporal to serve traffic.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
 import { createAdminHandler } from './admin.js';
+import { resolveAdminToken } from './admin-token.js';
+import { hostForUrl, listen, portOf } from './listen.js';
 import { compileTrust } from './client-address.js';
 import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
@@ -54,47 +55,12 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-function portOf(url: string): number {
-  const u = new URL(url);
-  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startRouter(o: StartRouterOptions): Promise<RunningRouter> {
   const plan = o.plan;
   const log = o.logger ?? createLogger('router');
   const host = o.host ?? '127.0.0.1';
   const adminHost = o.adminHost ?? '127.0.0.1';
-  const token = o.adminToken ?? process.env.PHOENIX_ADMIN_TOKEN;
-  if (!token) {
-    if (!o.insecureAdmin) {
-      throw new PhoenixError(
-        'PHX_ERR_ADMIN_TOKEN_MISSING',
-        'no admin token: set PHOENIX_ADMIN_TOKEN (or pass --insecure-admin to run the admin API without a token on loopback only)',
-      );
-    }
-    if (!LOOPBACK.has(adminHost)) {
-      throw new PhoenixError(
-        'PHX_ERR_ADMIN_INSECURE_NOT_LOOPBACK',
-        `--insecure-admin is only allowed on a loopback admin host, not "${adminHost}"; set PHOENIX_ADMIN_TOKEN instead`,
-      );
-    }
-  }
+  const token = resolveAdminToken({ adminToken: o.adminToken, insecureAdmin: o.insecureAdmin, adminHost });
 
   const pools = upstreamPools(256);
   const now = Date.now();

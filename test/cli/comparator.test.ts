@@ -2,8 +2,8 @@
  * `phoenix comparator` as a child process against two real local HTTP upstreams (legacy and new,
  * started here on free ports): equal up to an ignored field, a changed type at a nested path,
  * redirects followed, the family's adapter, the new side's identity header, unsafe methods
- * refused, a request list summarized by route, two saved answers compared offline, and an
- * unreachable upstream.
+ * refused, a request list summarized by route, two saved answers compared offline, an
+ * unreachable upstream, and what `--serve` refuses to start with.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -239,6 +239,22 @@ describe('phoenix comparator', { concurrency: 2 }, () => {
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /^GET \/ \(GET \/\): equal$/m);
     assert.match(same.stdout, /^all equal$/m);
+  });
+
+  test('without a family exits 2 as before; --serve takes no family or request, and needs a token and a port', async () => {
+    const missing = await phoenix(['--plan', planFile]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^PHX_ERR_USAGE_MISSING_ARGUMENT: missing required argument 'family'/);
+    const serve = await phoenix(['--serve', '--plan', planFile, 'users']);
+    assert.equal(serve.code, 2);
+    assert.match(serve.stderr, /^PHX_ERR_CLI_BAD_FLAG: --serve compares what nginx mirrors .*"users"/);
+    const noToken = await phoenix(['--serve', '--plan', planFile, '--port', '0'], { PHOENIX_ADMIN_TOKEN: '' });
+    assert.equal(noToken.code, 1);
+    assert.match(noToken.stderr, /^PHX_ERR_ADMIN_TOKEN_MISSING: no admin token: set PHOENIX_ADMIN_TOKEN/);
+    // This plan has no dataPlane.comparatorUrl to take the port from.
+    const noPort = await phoenix(['--serve', '--plan', planFile], { PHOENIX_ADMIN_TOKEN: 'x' });
+    assert.equal(noPort.code, 1);
+    assert.match(noPort.stderr, /^PHX_ERR_COMPARATOR_NO_PORT: .*--port.*dataPlane\.comparatorUrl/);
   });
 
   test('an unreachable upstream exits 3 naming the side', async () => {

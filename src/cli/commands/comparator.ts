@@ -1,7 +1,8 @@
 /**
  * `phoenix comparator`: the parity diff engine by hand. Sends one request (or a request list) to a
  * family's legacy and new upstreams, or reads two saved answers, and prints the verdict under the
- * family's own rules. Exit 0 when everything is equal, 1 when a difference is found.
+ * family's own rules. Exit 0 when everything is equal, 1 when a difference is found. With
+ * `--serve`, runs the shadow comparator nginx mirrors to instead (`../comparator-serve.ts`).
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
@@ -14,13 +15,15 @@ import {
 import { parseRequestList } from '../../contracts/record.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import { loadPlan } from '../../plan/index.js';
-import { familyArg } from '../flags.js';
+import { familyArg, portFlag } from '../flags.js';
 import { readInputFile } from '../input.js';
 import { comparatorText, summarizeByRoute, verdictJson } from '../comparator-output.js';
 import { CliError, ExitCode, print } from '../output.js';
+import { countFlag, serveComparator, type ServeFlags } from '../comparator-serve.js';
 import { familiesOf } from './contracts.js';
 
-interface Options {
+interface Options extends ServeFlags {
+  serve?: boolean;
   plan: string;
   header: string[];
   body?: string;
@@ -142,15 +145,18 @@ export function register(program: Command): void {
   program
     .command('comparator')
     .description(
-      "Compare one request (or a list) on a family's legacy and new upstreams under the family's diff rules, or two saved answers offline. Exit 0: all equal; 1: differences found.",
+      "Compare one request (or a list) on a family's legacy and new upstreams under the family's diff rules, or two saved answers offline. Exit 0: all equal; 1: differences found. With --serve: the shadow comparator nginx mirrors to, serving the router's admin API.",
     )
-    .argument('<family>', 'family whose upstreams, identity and rules apply', familyArg)
+    .argument('[family]', 'family whose upstreams, identity and rules apply (required without --serve)', familyArg)
     .argument('[method]', 'HTTP method (default GET)')
     .argument('[path]', 'path with query string, e.g. /api/users/7?expand=1')
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .option('--header <name:value>', 'request header, repeatable (sent to both sides)', headerFlag, [])
     .option('--body <file|->', 'request body from a file or stdin (unsafe methods)')
-    .option('--allow-unsafe', 'send unsafe methods (POST, PUT, PATCH, DELETE): they change state on both sides')
+    .option(
+      '--allow-unsafe',
+      'send unsafe methods (POST, PUT, PATCH, DELETE): they change state on both sides; with --serve, for families with parity.mirrorUnsafe (each reaches legacy a second time)',
+    )
     .option('--from-requests <file>', 'a request list as `contracts record` reads it; prints a summary by route')
     .option('--legacy-body <file>', "offline: legacy's saved answer body (with --new-body; sends nothing)")
     .option('--new-body <file>', "offline: new's saved answer body")
@@ -160,7 +166,40 @@ export function register(program: Command): void {
     .option('--no-resample', 'do not resend safe requests to legacy to learn noise')
     .option('--timeout <ms>', 'per request, ms', msFlag, 10_000)
     .option('--json', 'print the verdicts as JSON')
-    .action(async (family: string, method: string | undefined, path: string | undefined, o: Options) => {
+    .option(
+      '--serve',
+      "run as a server for nginx's mirrored requests: each one is sent to legacy and new and compared, with the router's admin API (token from PHOENIX_ADMIN_TOKEN)",
+    )
+    .option('--port <port>', 'serve: port nginx mirrors to (default: the port of dataPlane.comparatorUrl)', portFlag)
+    .option('--host <address>', 'serve: bind address of the mirror port', '127.0.0.1')
+    .option('--admin-port <port>', 'serve: admin API port (default: the port of router.adminUrl)', portFlag)
+    .option('--admin-host <address>', 'serve: admin API bind address', '127.0.0.1')
+    .option(
+      '--queue <n>',
+      'serve: samples waiting at most before new ones are shed (default: router.mirrorQueue)',
+      countFlag,
+    )
+    .option(
+      '--concurrency <n>',
+      'serve: requests in flight at once per side (default: router.mirrorConcurrency)',
+      countFlag,
+    )
+    .option('--insecure-admin', 'serve: run the admin API without a token (loopback admin host only)')
+    .action(async (family: string | undefined, method: string | undefined, path: string | undefined, o: Options) => {
+      if (o.serve) {
+        const extra = family ?? o.fromRequests ?? o.legacyBody ?? o.newBody ?? o.body;
+        if (extra !== undefined)
+          throw usage(
+            `--serve compares what nginx mirrors for every family of the plan; it takes no family, request or saved answers (got "${extra}")`,
+          );
+        return serveComparator(o);
+      }
+      if (family === undefined)
+        throw new CliError(
+          'PHX_ERR_USAGE_MISSING_ARGUMENT',
+          "missing required argument 'family' (run with --help for usage)",
+          ExitCode.Usage,
+        );
       const offline = o.legacyBody !== undefined || o.newBody !== undefined;
       if (offline && (o.legacyBody === undefined || o.newBody === undefined))
         throw usage('offline comparison needs both --legacy-body and --new-body');

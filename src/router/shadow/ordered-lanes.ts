@@ -38,7 +38,7 @@ export class OrderedLanes<T> {
 }
 
 /** The ordering partition of an unsafe mirror: the family, or the family and a header's value. */
-export function partitionOf(fam: FamilyRuntime, x: CapturedExchange): string {
+export function partitionOf(fam: FamilyRuntime, x: Pick<CapturedExchange, 'family' | 'headers'>): string {
   const by = fam.plan.parity.mirrorPartition;
   if (by === undefined) return String(x.family);
   const v = x.headers[by.header.toLowerCase()];

@@ -1,0 +1,51 @@
+/**
+ * `phoenix comparator --serve`: runs the shadow comparator nginx mirrors to, until a signal stops
+ * it (see `src/comparator/server.ts` and docs/nginx.md).
+ */
+import { loadPlan } from '../plan/index.js';
+import { CliError, ExitCode } from './output.js';
+
+/** The flags `--serve` takes. */
+export interface ServeFlags {
+  plan: string;
+  port?: number;
+  host: string;
+  adminPort?: number;
+  adminHost: string;
+  queue?: number;
+  concurrency?: number;
+  allowUnsafe?: boolean;
+  insecureAdmin?: boolean;
+}
+
+/** A whole number ≥ 1, for `--queue` and `--concurrency`. */
+export function countFlag(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new CliError('PHX_ERR_CLI_BAD_FLAG', `expected a whole number ≥ 1, got "${value}"`, ExitCode.Usage);
+  return n;
+}
+
+/** Starts the comparator and resolves once a signal has stopped it. */
+export async function serveComparator(o: ServeFlags): Promise<void> {
+  const plan = await loadPlan(o.plan);
+  const { startComparator } = await import('../comparator/server.js');
+  const comparator = await startComparator({
+    plan,
+    port: o.port,
+    host: o.host,
+    adminPort: o.adminPort,
+    adminHost: o.adminHost,
+    queue: o.queue,
+    concurrency: o.concurrency,
+    allowUnsafe: o.allowUnsafe,
+    insecureAdmin: o.insecureAdmin,
+  });
+  process.stdout.write(
+    `comparator taking nginx's mirrors on ${comparator.url} (admin ${comparator.adminUrl}); Ctrl-C stops it\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void comparator.close().then(resolve);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
+  });
+}
