@@ -1,7 +1,7 @@
 /**
  * Follows a file nginx appends to, line by line: from its end at start, woken by inotify
  * (`fs.watch`) with a slow poll beside it for what inotify misses (rotation, network file
- * systems). A rotated or truncated file is read again from its start.
+ * systems). A rotated-in or truncated file is read from its start.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -67,8 +67,10 @@ export async function tailLog(file: string, o: LogTailOptions): Promise<LogTail>
 
   async function readOnce(): Promise<void> {
     // A new file under the name (rotation) or a shorter one (truncation): start it from the top.
+    // A rotated-in file is taken once it has data: until nginx reopens its logs (USR1, `nginx -s
+    // reopen`), it keeps writing to the old one, which is read to its end first.
     const s = await stat(file).catch(() => undefined);
-    if (s !== undefined && s.ino !== ino) {
+    if (s !== undefined && s.ino !== ino && s.size > 0) {
       const next = await open(file, 'r');
       // Finish the old file first: nginx wrote to it until it reopened its logs.
       await readAvailable();
@@ -78,7 +80,7 @@ export async function tailLog(file: string, o: LogTailOptions): Promise<LogTail>
       pos = 0;
       rest = '';
       rewatch();
-    } else if (s !== undefined && s.size < pos) {
+    } else if (s !== undefined && s.ino === ino && s.size < pos) {
       pos = 0;
       rest = '';
     }

@@ -118,10 +118,14 @@ describe('nginx access log', () => {
       await waitFor('the second line, whole', () => seen.length === 2);
       assert.deepEqual(seen, ['one', 'two'], 'lines before the start are not read; a partial line waits for its end');
       await appendFile(file, 'three\n');
+      // logrotate: rename, create an empty file; nginx writes to the old one until it reopens.
       await rename(file, `${file}.1`);
-      await writeFile(file, 'four\n');
-      await waitFor('the rotated file', () => seen.length === 4);
-      assert.deepEqual(seen, ['one', 'two', 'three', 'four']);
+      await writeFile(file, '');
+      await appendFile(`${file}.1`, 'three-b\n');
+      await waitFor('the old file read to its end', () => seen.length === 4);
+      await appendFile(file, 'four\n');
+      await waitFor('the rotated-in file', () => seen.length === 5);
+      assert.deepEqual(seen, ['one', 'two', 'three', 'three-b', 'four']);
     } finally {
       await tail.close();
     }
