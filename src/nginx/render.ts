@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { PhoenixError } from '../lib/errors.js';
 import type { NginxDataPlane, StickyKey } from '../plan/schema.js';
 import type { RouteState } from '../router/types.js';
+import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE } from './access-log.js';
+import type { SavedTrip } from './agent.js';
 import { routeRegexes } from './route-regex.js';
 
 /** What the renderer needs of a family. */
@@ -26,7 +28,9 @@ export interface RenderInput {
   families: readonly RenderFamily[];
   /** Each family's route; a family without one is on legacy. */
   routes: ReadonlyMap<string, RouteState>;
-  dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies'>;
+  /** Families whose guard tripped: served by legacy whatever their route says, until cleared. */
+  trips?: readonly SavedTrip[];
+  dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies' | 'accessLog'>;
 }
 
 /** What the control server serves at `/__phoenix/state`, and the file's first state line holds. */
@@ -34,6 +38,8 @@ export interface AppliedState {
   /** sha256 of everything rendered except this state (ties a served answer to one rendering). */
   digest: string;
   routes: RouteState[];
+  /** Tripped guards (absent from files rendered before the guard existed). */
+  trips?: SavedTrip[];
 }
 
 export interface Rendered {
@@ -91,9 +97,19 @@ export function renderNginx(input: RenderInput): Rendered {
   const mirror: string[] = [];
   const pick: string[] = [];
   const routes: RouteState[] = [];
+  const trips = input.trips ?? [];
+  const tripped = new Set(trips.map((t) => t.family));
   input.families.forEach((f, i) => {
-    const route = input.routes.get(f.name) ?? { family: f.name, mode: 'legacy', percent: 0, version: 0, sampleRate: 0 };
-    routes.push(route);
+    const applied = input.routes.get(f.name) ?? {
+      family: f.name,
+      mode: 'legacy',
+      percent: 0,
+      version: 0,
+      sampleRate: 0,
+    };
+    routes.push(applied);
+    // A tripped family is rendered on legacy, as the router's effective mode; its route is kept.
+    const route: RouteState = tripped.has(f.name) ? { ...applied, mode: 'legacy', percent: 0 } : applied;
     const legacy = group(upstreamServer(f.name, 'legacy', f.legacy));
     const newServer = upstreamServer(f.name, 'new', f.new);
     const fresh = group(newServer);
@@ -133,7 +149,9 @@ export function renderNginx(input: RenderInput): Rendered {
   for (const [server, name] of upstreams) out.push(`upstream ${name} { server ${server}; keepalive 32; }`);
   for (const [key, name] of fallbacks) {
     const [n, l] = key.split(' ');
-    out.push(`upstream ${name} { server ${n}; server ${l} backup; keepalive 32; }`);
+    // max_fails=0: new is tried first on every safe request (as in the router), so the guard
+    // sees each of its failures instead of nginx hiding them behind the backup for a while.
+    out.push(`upstream ${name} { server ${n} max_fails=0; server ${l} backup; keepalive 32; }`);
   }
   if (mirror.length > 0) {
     out.push(
@@ -141,6 +159,13 @@ export function renderNginx(input: RenderInput): Rendered {
     );
   }
   out.push('map $request_method $phx_safe { GET 1; HEAD 1; OPTIONS 1; default 0; }');
+  out.push(LOG_FORMAT_DIRECTIVE);
+  out.push(
+    'map $phx_family $phx_log_family {',
+    '  default "";',
+    ...input.families.map((f, i) => `  f${i} ${f.name};`),
+    '}',
+  );
   out.push('map "$request_method $uri" $phx_family {', '  default "";');
   for (const r of routeRegexes(input.families))
     out.push(`  "~${r.regex}" f${r.family}; # ${input.families[r.family]?.name} ${r.route}`);
@@ -157,6 +182,8 @@ export function renderNginx(input: RenderInput): Rendered {
   for (const [key, name] of fallbacks) out.push(`  ${name} "${key.split(' ')[0]}";`);
   out.push('}');
   out.push('server {', `  listen ${dp.listen};`);
+  // Unbuffered, so the agent reads each request as it ends (the guard's trip time depends on it).
+  out.push(`  access_log ${dp.accessLog} ${LOG_FORMAT};`);
   if (dp.trustedProxies.length > 0) {
     for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
     out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
@@ -198,7 +225,7 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('}');
   const body = out.join('\n');
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  const state: AppliedState = { digest, routes };
+  const state: AppliedState = { digest, routes, ...(trips.length > 0 ? { trips: [...trips] } : {}) };
   // Served JSON holds only names, numbers and the digest: nothing nginx would read as `$var` or a quote.
   const served = JSON.stringify({
     digest,

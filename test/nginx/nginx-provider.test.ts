@@ -72,6 +72,7 @@ dataPlane:
   controlListen: ${controlListen}
   comparatorUrl: ${comparator.url}
   trustedProxies: [127.0.0.1/32]
+  accessLog: ${nginx.dir}/logs/phoenix.json.log
 families:
 ${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}  - name: geo
     routes: ["GET /api/geo/*"]

@@ -73,6 +73,7 @@ describe('plan dataPlane', () => {
     if (plan.dataPlane.kind === 'nginx') {
       assert.equal(plan.dataPlane.nginxBinary, 'nginx');
       assert.equal(plan.dataPlane.controlListen, '127.0.0.1:9091');
+      assert.equal(plan.dataPlane.accessLog, '/var/log/nginx/phoenix-access.log');
     }
   });
 

@@ -15,13 +15,15 @@ import { closeAll, json, planFor, router, upstream, type TestUpstream } from '..
 
 let legacy: TestUpstream;
 let fresh: TestUpstream;
+/** new answers 500 while set. */
+let failing = false;
 let running: RunningRouter;
 let provider: TrafficProvider;
 let dir: string;
 
 before(async () => {
   legacy = await upstream((_req, res) => json(res, 200, { side: 'legacy' }));
-  fresh = await upstream((_req, res) => json(res, 200, { side: 'new' }));
+  fresh = await upstream((_req, res) => json(res, failing ? 500 : 200, { side: 'new' }));
   const p = await planFor(legacy.url, fresh.url);
   dir = p.dir;
   assert.deepEqual(p.plan.dataPlane, { kind: 'phoenix' });
@@ -48,5 +50,28 @@ describe('built-in router provider', () => {
     await assert.rejects(provider.setRoute('users', { mode: 'legacy', percent: 0, version: 2 }), (err) =>
       hasCode(err, 'PHX_ERR_ROUTE_STALE_VERSION'),
     );
+  });
+
+  it('reads figures in the admin API shapes, with the share on new, and clears a guard trip', async () => {
+    await provider.setRoute('users', { mode: 'new', percent: 100, version: 4 });
+    const empty = await provider.resetFigures('users');
+    assert.equal(empty.observedShareOnNew, null);
+    for (let i = 0; i < 4; i++) await (await request(`${running.url}/api/users/${i}`)).body.dump();
+    let f = await provider.figures('users');
+    assert.equal(f.stats.backends.new.requests, 4);
+    assert.equal(f.observedShareOnNew, 1);
+    assert.equal(f.route.version, 4);
+    assert.ok(f.stats.backends.new.p50 !== null);
+    // POSTs are not answered by legacy instead: three 500s in a row trip the family's guard.
+    failing = true;
+    for (let i = 0; i < 3; i++)
+      await (await request(`${running.url}/api/users/${i}`, { method: 'POST', body: '{}' })).body.dump();
+    f = await provider.figures('users');
+    assert.equal(f.guard.tripped, true);
+    assert.match(f.guard.reason ?? '', /consecutive failures/);
+    assert.deepEqual(await (await request(`${running.url}/api/users/1`)).body.json(), { side: 'legacy' });
+    failing = false;
+    assert.equal((await provider.clearTrip('users')).tripped, false);
+    assert.deepEqual(await (await request(`${running.url}/api/users/1`)).body.json(), { side: 'new' });
   });
 });

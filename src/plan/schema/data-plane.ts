@@ -37,6 +37,12 @@ export const nginxDataPlaneSchema = z.strictObject({
    * (`sticky: ip`). @default [] (the socket's address)
    */
   trustedProxies: z.array(cidr).default([]),
+  /**
+   * The JSON access log the rendered server writes (one line per request) and Phoenix's agent
+   * reads for the figures and the guard; nginx creates it, Phoenix must be able to read it.
+   * @default "/var/log/nginx/phoenix-access.log"
+   */
+  accessLog: absolutePath.default('/var/log/nginx/phoenix-access.log'),
   /** How long to wait for nginx to serve a change after the reload. @default 10000 (ms) */
   reloadTimeoutMs: z.number().int().min(100).default(10_000),
 });

@@ -1,0 +1,91 @@
+/**
+ * The JSON access log nginx writes for Phoenix's agent: the `log_format` the include file
+ * declares, and the parse of one line into what the figures and the guard need (which side the
+ * route chose, and each upstream attempt with its status and time to headers). Pure.
+ */
+
+/** The `log_format` name the rendered include declares (prefixed, so it cannot clash with the operator's). */
+export const LOG_FORMAT = 'phoenix_json';
+
+/**
+ * The `log_format` directive: one JSON object per request, values escaped by nginx
+ * (`escape=json`). The upstream fields hold one value per attempt, comma-separated (`502, 200`
+ * when a safe request fell back to legacy), or `-` where nginx had none.
+ */
+export const LOG_FORMAT_DIRECTIVE =
+  `log_format ${LOG_FORMAT} escape=json '{"time":$msec,"family":"$phx_log_family","backend":"$phx_side",` +
+  `"status":$status,"request_time":$request_time,"method":"$request_method",` +
+  `"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",` +
+  `"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time"}';`;
+
+/** One upstream attempt of a request. */
+export interface Attempt {
+  /** The upstream's status; 0 when it gave none (connection refused, timeout, reset). */
+  status: number;
+  /** Time to the upstream's response headers, or to the attempt's end when there were none; ms. */
+  ms: number;
+}
+
+/** One request as the agent reads it. */
+export interface LogEntry {
+  /** When nginx finished the request (epoch ms). */
+  time: number;
+  /** The family's name; empty for requests matching no family. */
+  family: string;
+  /** The side the route chose: `legacy` or `new` (a safe request on new may still be answered by legacy). */
+  backend: 'legacy' | 'new';
+  /** The status sent to the client. */
+  status: number;
+  method: string;
+  /** Whole request time, ms. */
+  requestMs: number;
+  /** Upstream attempts in order; empty when nginx answered by itself. */
+  attempts: Attempt[];
+}
+
+/** nginx's per-attempt list (`"0.001, 0.002"`; a `:` separates internal redirects) as strings. */
+function split(v: unknown): string[] {
+  if (typeof v !== 'string' || v === '' || v === '-') return [];
+  return v.split(/[,:]\s*/);
+}
+
+const seconds = (s: string | undefined): number | undefined => {
+  if (s === undefined) return undefined;
+  const n = Number.parseFloat(s);
+  return Number.isFinite(n) ? n * 1000 : undefined;
+};
+
+/**
+ * Parses one access-log line.
+ * @returns undefined for a line that is not Phoenix's format (a partial or foreign line)
+ */
+export function parseLogLine(line: string): LogEntry | undefined {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (typeof o !== 'object' || o === null || typeof o.time !== 'number' || typeof o.family !== 'string') {
+    return undefined;
+  }
+  const statuses = split(o.upstream_status);
+  const header = split(o.upstream_header_time);
+  const response = split(o.upstream_response_time);
+  const attempts: Attempt[] = statuses.map((s, i) => {
+    const status = Number.parseInt(s, 10);
+    return {
+      status: Number.isFinite(status) ? status : 0,
+      ms: seconds(header[i]) ?? seconds(response[i]) ?? 0,
+    };
+  });
+  return {
+    time: Math.round(o.time * 1000),
+    family: o.family,
+    backend: o.backend === 'new' ? 'new' : 'legacy',
+    status: typeof o.status === 'number' ? o.status : 0,
+    method: typeof o.method === 'string' ? o.method : '',
+    requestMs: typeof o.request_time === 'number' ? o.request_time * 1000 : 0,
+    attempts,
+  };
+}
