@@ -12,8 +12,8 @@ let admin: RouterAdminClient;
 
 before(async () => {
   legacy = await upstream((_req, res) => json(res, 200, { id: 7, v: 1 }));
-  // Slower than legacy by a margin the records must show.
-  candidate = await upstream((_req, res) => void setTimeout(() => json(res, 200, { id: 7, v: 2 }), 40));
+  // Slower than legacy by a margin the records must show, even on a loaded machine.
+  candidate = await upstream((_req, res) => void setTimeout(() => json(res, 200, { id: 7, v: 2 }), 150));
   const { plan, dir } = await planFor(legacy.url, candidate.url);
   plan.router.shadowMaxBusy = 1;
   plan.router.records = { mismatches: 5, samples: 3 };
@@ -42,7 +42,7 @@ describe('records and comparisons', () => {
     assert.match(m.path, /^\/api\/users\/[1-8]$/);
     assert.equal(m.query, 'page=2&api_token=[redacted]');
     assert.equal(m.route, 'GET /api/users/:id', 'the route template under the wildcard pattern');
-    assert.ok(m.newMs >= 35, `new answered in ${m.newMs} ms`);
+    assert.ok(m.newMs >= 145, `new answered in ${m.newMs} ms`);
     assert.ok(m.legacyMs >= 0 && m.legacyMs < m.newMs, `legacy answered in ${m.legacyMs} ms`);
   });
 

@@ -317,6 +317,7 @@ describe('shadow', () => {
     const { plan, dir } = await planFor(legacy.url, candidate.url);
     plan.router.mirrorQueue = 1;
     plan.router.mirrorConcurrency = 1;
+    plan.router.shadowMaxBusy = 1; // the queue bound alone decides; load shedding has its own test
     const r2 = await router(plan, dir);
     const a2 = createRouterAdminClient({ baseUrl: r2.adminUrl, token: 'test-token' });
     let release = (): void => {};
