@@ -4,7 +4,8 @@
  * file filters: `npm test -- router` runs the files whose path contains "router".
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
- * Temporal server, no Python apps and no child processes (see {@link isUnit}).
+ * Temporal server, no Python apps and no child processes (see {@link isUnit}), side by side as
+ * the whole suite runs.
  *
  * Files run several at a time (see {@link concurrency}): most of a file's time is waiting on
  * Temporal timers, bakes and traffic, not CPU. The few files in {@link SERIAL} run afterwards, one
@@ -118,12 +119,7 @@ async function isUnit(file: string): Promise<boolean> {
 async function runUnit(files: string[]): Promise<number> {
   const unit: string[] = [];
   for (const f of files) if (await isUnit(f)) unit.push(f);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...unit], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...TEST_ENV },
-  });
-  return new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  return runSideBySide(unit, concurrency(), { ...process.env, ...TEST_ENV });
 }
 
 /** The run's exit code, failed when the tests left files in the checkout. */
@@ -171,19 +167,29 @@ async function runFiles(files: string[]): Promise<number> {
     PHOENIX_WORKFLOW_BUNDLE: bundleFile,
     ...TEST_ENV,
   };
-  const serial = files.filter((f) => f.split(path.sep).join('/') in SERIAL);
-  const parallel = slowFirst(files.filter((f) => !serial.includes(f)));
   try {
-    let code = parallel.length > 0 ? await runNodeTest(parallel, n, env) : 0;
-    if (serial.length > 0 && !interrupted) {
-      process.stderr.write(`\nnow one at a time: ${serial.join(', ')}\n`);
-      code = (await runNodeTest(serial, 1, env)) || code;
-    }
-    return code;
+    return await runSideBySide(files, n, env);
   } finally {
     await server.stop();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * `files` `n` at a time, {@link SLOW_FIRST} first, then the {@link SERIAL} ones one at a time; the
+ * run's exit code. Unit files run side by side too: `node --test` alone runs one file at a time
+ * on a 2-core machine (its default is one fewer than the cores), so a core idles whenever that
+ * file waits on a socket or a timer.
+ */
+async function runSideBySide(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
+  const serial = files.filter((f) => f.split(path.sep).join('/') in SERIAL);
+  const parallel = slowFirst(files.filter((f) => !serial.includes(f)));
+  let code = parallel.length > 0 ? await runNodeTest(parallel, n, env) : 0;
+  if (serial.length > 0 && !interrupted) {
+    process.stderr.write(`\nnow one at a time: ${serial.join(', ')}\n`);
+    code = (await runNodeTest(serial, 1, env)) || code;
+  }
+  return code;
 }
 
 /** Set on Ctrl-C (or SIGTERM): the serial files then do not start. */
