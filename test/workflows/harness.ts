@@ -24,22 +24,23 @@ const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export type MigrationHandle = WorkflowHandle<typeof migrateFamily>;
 
 /**
- * Starts `migrateFamily` for the stack's family with a unique workflow id, or (`addressable`)
- * with the id the CLI and Slack address (`phoenix-<family>`), ending any earlier run of it.
+ * Starts `migrateFamily` for the stack's family with a unique workflow id (or `o.workflowId`), or
+ * (`addressable`) with the id the CLI and Slack address (`phoenix-<family>`), ending any earlier
+ * run of it.
  */
 export async function startMigration(
   client: Client,
   stack: Stack,
   taskQueue: string,
   family: Partial<FamilyPlan> = {},
-  o: { addressable?: boolean } = {},
+  o: { addressable?: boolean; workflowId?: string } = {},
 ): Promise<MigrationHandle> {
   const f = { ...stack.plan.families[0]!, ...family };
   return client.workflow.start(migrateFamily, {
     taskQueue,
     ...(o.addressable
       ? { workflowId: migrationWorkflowId(f.name), workflowIdConflictPolicy: 'TERMINATE_EXISTING' as const }
-      : { workflowId: `phoenix-${f.name}-${taskQueue}` }),
+      : { workflowId: o.workflowId ?? `phoenix-${f.name}-${taskQueue}` }),
     args: [
       {
         plan: stack.plan.name,

@@ -14,17 +14,10 @@ import type { FamilyPlan } from '../../src/plan/index.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/workflows/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  addressableFamily as F,
-  defaultFamily,
-  driveTraffic,
-  startStack,
-  taskQueue,
-  workflowBundle,
-  type Stack,
-} from './support.js';
+import { addressableFamily as F, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
 import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
@@ -56,14 +49,14 @@ function phoenix(...args: string[]): Promise<{ code: number; stdout: string; std
   });
 }
 
-const longWindow = defaultFamily.replace('noLegacyTrafficFor: 1s', 'noLegacyTrafficFor: 5m');
+const longWindow: FamilyOverrides = { decommission: { noLegacyTrafficFor: '5m' } };
 
 /**
  * A stack, traffic and a worker; the CLI and the Slack receiver address `phoenix-<family>`, so
  * migrations here use that id (one at a time).
  */
 async function world(
-  o: { family: string; approvers?: string[]; slack?: boolean },
+  o: { family?: FamilyOverrides; approvers?: string[]; slack?: boolean },
   body: (w: {
     stack: Stack;
     start: (f?: Partial<FamilyPlan>) => Promise<MigrationHandle>;
@@ -183,7 +176,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
   });
 
   test('a completed checklist states from when legacy may go, and rollback is then refused', async () => {
-    await world({ family: defaultFamily }, async ({ stack, start }) => {
+    await world({}, async ({ stack, start }) => {
       const handle = await start();
       await toDecommission(handle, stack, 'alice');
       const result = await migrationResult(handle);
@@ -203,7 +196,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
   });
 
   test("the decommission message's Rollback button rolls back for an approver only", async () => {
-    const family = `${longWindow}    slackChannel: C123\n`;
+    const family: FamilyOverrides = { ...longWindow, slackChannel: 'C123' };
     await world({ family, approvers: ['UALICE'], slack: true }, async ({ stack, start, receiver }) => {
       const from = slack.calls.length;
       const handle = await start();
