@@ -20,13 +20,14 @@ describe('migrateFamily', { concurrency: 1 }, () => {
   test('walks every stage to decommission, writes the report and stays under 2,000 events', async () => {
     await suite.scenario('happy', { maxCachedWorkflows: 0 }, async ({ stack, start }) => {
       const handle = await start();
-      // No workflow cache: every task replays the history, slow on a loaded machine.
-      await waitForPending(handle, 'ramp-start', 90_000);
+      // No workflow cache: every task replays the history, slow on a loaded machine; each query
+      // replays it too, so these waits ask twice a second.
+      await waitForPending(handle, 'ramp-start', 90_000, 500);
       const p = await handle.query(progressQuery);
       assert.equal(p.parity?.status, 'met');
       assert.ok((p.parity?.samples ?? 0) >= 20);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
-      await waitForPending(handle, 'ramp:100', 90_000);
+      await waitForPending(handle, 'ramp:100', 90_000, 500);
       assert.equal((await routeOf(stack)).percent, 25);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice', via: 'cli' }] });
       const result = await migrationResult(handle);
