@@ -13,9 +13,9 @@ import type { Worker } from '@temporalio/worker';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/program.js';
 import { startRouter, type RunningRouter } from '../../src/router/server.js';
-import { loadPlan } from '../../src/plan/index.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { freePort } from '../helpers/ports.js';
+import { mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { progressQuery } from '../../src/workflows/messages.js';
@@ -24,7 +24,7 @@ import {
   startUpstream,
   taskQueue,
   workflowBundle,
-  defaultFamily,
+  usersFamily,
   type Upstream,
 } from '../workflows/support.js';
 
@@ -54,8 +54,7 @@ function phoenix(...args: string[]): Promise<{ code: number; stdout: string; std
 
 // The CLI is driven by child processes that take seconds each on a loaded machine: approvals
 // wait long enough that a slow run never times one out mid-test.
-const cliFamily = defaultFamily.replace('approval: { timeout: 30s,', 'approval: { timeout: 10m,');
-assert.notEqual(cliFamily, defaultFamily, 'the approval timeout of the test family was not lengthened');
+const cliApprovals: FamilyOverrides = { approval: { timeout: '10m' } };
 
 before(async () => {
   t = await testTemporal();
@@ -70,25 +69,17 @@ before(async () => {
   const adminPort = await freePort();
   unusedPort = await freePort();
   planFile = path.join(dir, 'plan.yaml');
-  await writeFile(
-    planFile,
-    `version: 1
-name: cli-test
-legacy: ${legacy.url}
-# shadowMaxBusy 1: the router shares this process with the test's traffic and worker
-router: { adminUrl: "http://127.0.0.1:${adminPort}", shadowMaxBusy: 1 }
-approvers: [alice]
-families:
-  - name: ${family}
-    routes: ["GET /api/users", "GET /api/users/:id"]
-    new: ${candidate.url}
-    contracts: ["contracts/*.yaml"]
-    sticky: { header: x-user }
-    diff: { ignore: ["$..request_id"], learnNoise: false }
-${cliFamily}`,
-  );
+  const plan = await writePlanFile(planFile, {
+    version: 1,
+    name: 'cli-test',
+    legacy: legacy.url,
+    // shadowMaxBusy 1: the router shares this process with the test's traffic and worker
+    router: { adminUrl: `http://127.0.0.1:${adminPort}`, shadowMaxBusy: 1 },
+    approvers: ['alice'],
+    families: [mergeFamily(usersFamily(family, candidate.url), TEST_FAMILY, cliApprovals)],
+  });
   router = await startRouter({
-    plan: await loadPlan(planFile),
+    plan,
     port: 0,
     adminPort,
     insecureAdmin: true,

@@ -8,12 +8,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,8 +21,8 @@ const NEW_TOKEN = 'new-side-secret';
 let dir: string;
 let planFile: string;
 let deadPlanFile: string;
-let legacy: http.Server;
-let candidate: http.Server;
+let legacy: FakeUpstream;
+let candidate: FakeUpstream;
 /** Requests each upstream received, as `METHOD /path`. */
 const seen = { legacy: [] as string[], new: [] as string[] };
 /** POST bodies each upstream received, as `content-type body`. */
@@ -90,13 +90,6 @@ function newHandler(req: http.IncomingMessage, res: http.ServerResponse): void {
   json(res, 404, { error: 'not found' });
 }
 
-function listen(handler: http.RequestListener): Promise<http.Server> {
-  return new Promise((resolve) => {
-    const s = http.createServer(handler);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  });
-}
-
 function planText(legacyUrl: string, newUrl: string): string {
   return `version: 1
 name: comparator-test
@@ -121,18 +114,17 @@ families:
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-comparator-'));
-  legacy = await listen(legacyHandler);
-  candidate = await listen(newHandler);
-  const url = (s: http.Server): string => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+  legacy = await fakeUpstream(legacyHandler);
+  candidate = await fakeUpstream(newHandler);
   planFile = path.join(dir, 'plan.yaml');
-  await writeFile(planFile, planText(url(legacy), url(candidate)));
+  await writeFile(planFile, planText(legacy.url, candidate.url));
   deadPlanFile = path.join(dir, 'dead.yaml');
-  await writeFile(deadPlanFile, planText(url(legacy), `http://127.0.0.1:${await freePort()}`));
+  await writeFile(deadPlanFile, planText(legacy.url, `http://127.0.0.1:${await freePort()}`));
 });
 
 after(async () => {
-  await new Promise((r) => legacy?.close(r));
-  await new Promise((r) => candidate?.close(r));
+  await legacy?.close();
+  await candidate?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

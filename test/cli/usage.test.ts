@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { closestCommands } from '../../src/cli/program.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -25,15 +25,14 @@ function phoenix(...args: string[]): Promise<{ code: number; stdout: string; std
 }
 
 let dir: string;
-let busy: http.Server;
+let busy: FakeUpstream;
 let busyPort: number;
 let plan: string;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-usage-'));
-  busy = http.createServer((_req, res) => res.end('taken'));
-  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
-  busyPort = (busy.address() as { port: number }).port;
+  busy = await fakeUpstream((_req, res) => res.end('taken'));
+  busyPort = busy.port;
   plan = path.join(dir, 'plan.yaml');
   await writeFile(
     plan,
@@ -49,8 +48,7 @@ families:
   );
 });
 after(async () => {
-  busy.closeAllConnections();
-  await new Promise((r) => busy.close(r));
+  await busy?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,11 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import http from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -42,22 +42,18 @@ const OPENAPI = {
   paths: { '/api/catalog/categories': { get: {} }, '/api/catalog/items/{item_id}': { get: {} } },
 };
 
-let server: http.Server;
+let server: FakeUpstream;
 let openapiUrl: string;
 
 before(async () => {
   // The new service serves its OpenAPI without `servers`: its own URL is where it was read from.
-  server = http.createServer((_req, res) => {
+  server = await fakeUpstream((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(OPENAPI));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  openapiUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/openapi.json`;
+  openapiUrl = `${server.url}/openapi.json`;
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
+after(() => server?.close());
 
 async function emptyDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-inv-'));

@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { parseCaseFile } from '../../src/contracts/cases.js';
 import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus } from '../../src/contracts/record.js';
 import { hasCode } from '../../src/lib/errors.js';
 import type { SampleRecord } from '../../src/router/client.js';
+import { fakeUpstream } from '../helpers/fake-upstream.js';
 
 describe('recording cases from traffic', () => {
   test('request lists: plain lines and JSON lines; a bad line is named', () => {
@@ -80,13 +80,12 @@ describe('recording cases from traffic', () => {
   });
 
   test('listed requests get their status from legacy', async () => {
-    const server = http.createServer((req, res) => {
+    const server = await fakeUpstream((req, res) => {
       res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, { 'content-type': 'application/json' });
       res.end('{}');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const base = server.url;
       const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-rec-'));
       await writeFile(path.join(dir, 'reqs.txt'), 'GET /found\nGET /missing?id=3\n');
       const reqs = await withLegacyStatus(
@@ -98,7 +97,7 @@ describe('recording cases from traffic', () => {
         [200, 404],
       );
     } finally {
-      server.close();
+      await server.close();
     }
   });
 });

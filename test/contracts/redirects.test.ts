@@ -5,17 +5,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
 import { runContractSuite } from '../../src/contracts/runner.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 type Handler = (method: string, url: string) => { status: number; location?: string; body?: unknown };
 
-async function serve(h: Handler): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+function serve(h: Handler): Promise<FakeUpstream> {
+  return fakeUpstream((req, res) => {
     const r = h(req.method ?? 'GET', req.url ?? '/');
     res.writeHead(r.status, {
       'content-type': 'application/json',
@@ -23,14 +23,6 @@ async function serve(h: Handler): Promise<{ url: string; close(): Promise<void> 
     });
     res.end(JSON.stringify(r.body ?? {}));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 let legacy: Awaited<ReturnType<typeof serve>>;

@@ -1,18 +1,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
 import { batches, runContractSuite, type ContractSuiteResult } from '../../src/contracts/runner.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 type Reply = { status?: number; type?: string; body: unknown; delayMs?: number };
 type Handler = (method: string, path: string) => Reply | undefined;
 
-async function serve(handler: Handler): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+function serve(handler: Handler): Promise<FakeUpstream> {
+  return fakeUpstream((req, res) => {
     req.resume();
     req.on('end', () => {
       const r = handler(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname) ?? {
@@ -27,14 +27,6 @@ async function serve(handler: Handler): Promise<{ url: string; close(): Promise<
       else send();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 /** Now at second resolution, as many apps write it: legacy with `+00:00`, new with `Z`. */

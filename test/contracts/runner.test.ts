@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,12 +8,13 @@ import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
 import { parseCaseFile } from '../../src/contracts/cases.js';
 import { runContractSuite } from '../../src/contracts/runner.js';
 import { hasCode } from '../../src/lib/errors.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 type Reply = { status?: number; type?: string; body: unknown; delayMs?: number };
 type Routes = Record<string, (url: URL) => Reply>;
 
-async function serve(routes: Routes): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((req, res) => {
+function serve(routes: Routes): Promise<FakeUpstream> {
+  return fakeUpstream((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const r = routes[url.pathname]?.(url) ?? { status: 404, body: { error: 'not found' } };
     const send = (): void => {
@@ -25,14 +25,6 @@ async function serve(routes: Routes): Promise<{ url: string; close(): Promise<vo
     if (r.delayMs) setTimeout(send, r.delayMs);
     else send();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 const page = (url: URL, offset = 0) => {

@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +24,7 @@ import { slackSignature } from '../../src/slack/verify.js';
 import { migrationWorkflowId } from '../../src/workflows/messages.js';
 import { buildProgram, run } from '../../src/cli/program.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const PLAN_FILE = path.join(ROOT, 'examples', 'plan.yaml');
@@ -366,20 +366,19 @@ describe('the admin API', () => {
 
 describe('Slack payloads', () => {
   const SECRET = 'fuzz-signing-secret';
-  let slackApi: http.Server;
+  let slackApi: FakeUpstream;
   let receiver: RunningSlackReceiver;
 
   before(async () => {
-    slackApi = http.createServer((req, res) => {
+    slackApi = await fakeUpstream((req, res) => {
       req.resume();
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(req.url?.includes('lookupByEmail') ? '{"ok":false,"error":"users_not_found"}' : '{"ok":true}');
       });
     });
-    await new Promise<void>((r) => slackApi.listen(0, '127.0.0.1', r));
     const web = new WebClient('xoxb-fuzz', {
-      slackApiUrl: `http://127.0.0.1:${(slackApi.address() as { port: number }).port}/api/`,
+      slackApiUrl: `${slackApi.url}/api/`,
       retryConfig: { retries: 0 },
     });
     const plan = await loadPlan(PLAN_FILE);
@@ -387,8 +386,7 @@ describe('Slack payloads', () => {
   });
   after(async () => {
     await receiver?.close();
-    slackApi?.closeAllConnections();
-    await new Promise((r) => slackApi?.close(r));
+    await slackApi?.close();
   });
 
   function post(pathname: string, body: string, sign = true): Promise<{ status: number; text: string }> {

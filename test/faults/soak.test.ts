@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool, request } from 'undici';
@@ -17,13 +17,14 @@ import { readMetrics } from '../helpers/metrics.js';
 import { freePort } from '../helpers/ports.js';
 import { childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.PHOENIX_SOAK_SECONDS ?? 15);
 const QUEUE = 200;
 
-let legacy: http.Server;
-let candidate: http.Server;
+let legacy: FakeUpstream;
+let candidate: FakeUpstream;
 let router: ChildProcess;
 /** The process that serves: `phoenix router` runs it under a small launcher (bin/malloc-tuning.mjs). */
 let servingPid: number;
@@ -42,15 +43,10 @@ function answer(req: http.IncomingMessage, res: http.ServerResponse): void {
   res.end(body);
 }
 
-async function listen(server: http.Server): Promise<string> {
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-}
-
 before(async () => {
-  legacy = http.createServer(answer);
-  candidate = http.createServer((req, res) => void setTimeout(() => answer(req, res), 25));
-  const [legacyUrl, newUrl] = [await listen(legacy), await listen(candidate)];
+  legacy = await fakeUpstream(answer);
+  candidate = await fakeUpstream((req, res) => void setTimeout(() => answer(req, res), 25));
+  const [legacyUrl, newUrl] = [legacy.url, candidate.url];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-soak-'));
   const [port, adminPort] = [await freePort(), await freePort()];
   const plan = path.join(dir, 'plan.yaml');
@@ -111,10 +107,8 @@ after(async () => {
     router.kill('SIGTERM');
     await gone;
   }
-  for (const s of [legacy, candidate]) {
-    s?.closeAllConnections();
-    await new Promise((r) => s?.close(r));
-  }
+  await legacy?.close();
+  await candidate?.close();
 });
 
 async function rssMb(pid: number): Promise<number> {

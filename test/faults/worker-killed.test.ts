@@ -12,7 +12,8 @@ import { startRouter } from '../../src/router/server.js';
 import { abortSignal } from '../../src/workflows/messages.js';
 import { waitFor } from '../helpers/wait.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue } from '../workflows/support.js';
+import { bake25 } from '../helpers/plan-builder.js';
+import { driveTraffic, startStack, taskQueue } from '../workflows/support.js';
 import {
   approveThrough,
   killWorker,
@@ -37,8 +38,7 @@ after(async () => {
 
 describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
   test('during shadow: the restarted worker goes on judging parity and finishes; shadow was switched on once', async () => {
-    const family = defaultFamily.replace('minSamples: 20,', 'minSamples: 800,').replace('timeout: 20s', 'timeout: 90s');
-    const stack = await startStack({ family });
+    const stack = await startStack({ family: { parity: { minSamples: 800, timeout: '90s' } } });
     // 800 samples: at 200 requests per second the parity wait is seconds, not minutes.
     const traffic = driveTraffic(stack.router.url, { rate: 200 });
     const tq = taskQueue('kill-shadow');
@@ -68,8 +68,7 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
   });
 
   test('during a rollback: the restarted worker completes it and the family ends on legacy', async (ctx) => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 60s }');
-    const stack = await startStack({ family });
+    const stack = await startStack({ family: bake25('60s') });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('kill-rollback');
     let worker: ChildProcess = await spawnWorker(t.address, tq, reportDir);

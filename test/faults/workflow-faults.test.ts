@@ -16,7 +16,8 @@ import { startDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+import { bake25 } from '../helpers/plan-builder.js';
+import { driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
 import {
   approveThrough,
   killWorker,
@@ -46,8 +47,7 @@ describe('the Temporal dev server restarted mid-migration', () => {
     const dbFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'phx-devdb-')), 'temporal.db');
     const port = await freePort();
     let server = await startDevServer({ cli, port, headless: true, dbFile });
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 8s }');
-    const stack = await startStack({ family });
+    const stack = await startStack({ family: bake25('8s') });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('server-restart');
     let worker: ChildProcess | undefined;
@@ -89,8 +89,7 @@ describe('the Temporal dev server restarted mid-migration', () => {
 
 describe('Slack unreachable', () => {
   test('approvals by CLI go on, and a failing new service is still rolled back within seconds', async () => {
-    const family = `${defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 60s }')}    slackChannel: C123\n`;
-    const stack = await startStack({ family });
+    const stack = await startStack({ family: { ...bake25('60s'), slackChannel: 'C123' } });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('slack-down');
     // Nothing listens on port 1: every Web API call fails at once.

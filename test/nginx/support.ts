@@ -6,11 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
+import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { waitFor } from '../helpers/wait.js';
 
 export interface TestNginx {
@@ -92,29 +91,15 @@ export interface Upstream {
 /** An HTTP server answering `{"side": <name>}` to everything (reading the body first). */
 export async function startUpstream(name: string): Promise<Upstream> {
   const seen: Upstream['seen'] = [];
-  const server = http.createServer((req, res) => {
+  const upstream = await fakeUpstream((req, res) => {
     seen.push({
       method: req.method ?? '',
       url: req.url ?? '',
       family: req.headers['x-phoenix-family'] as string | undefined,
     });
     req.resume();
-    req.on('end', () => {
-      const body = JSON.stringify({ side: name });
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
+    req.on('end', () => sendJson(res, 200, { side: name }));
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    close: () =>
-      new Promise((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  upstream.server.keepAliveTimeout = 60_000;
+  return { url: upstream.url, seen, close: upstream.close };
 }

@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
@@ -15,6 +14,7 @@ import { ROUTER_GLIBC_TUNABLES, wantsMallocTuning } from '../../bin/malloc-tunin
 import { freePort } from '../helpers/ports.js';
 import { alive, childPids, processEnviron } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'phoenix.mjs');
@@ -22,19 +22,18 @@ const linux = process.platform === 'linux';
 
 let dir: string;
 let plan: string;
-let legacy: http.Server;
+let legacy: FakeUpstream;
 const started: ChildProcess[] = [];
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-launcher-'));
-  legacy = http.createServer((_req, res) => res.end('legacy'));
-  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
+  legacy = await fakeUpstream((_req, res) => res.end('legacy'));
   plan = path.join(dir, 'plan.yaml');
   await writeFile(
     plan,
     `version: 1
 name: launcher
-legacy: http://127.0.0.1:${(legacy.address() as { port: number }).port}
+legacy: ${legacy.url}
 approvers: [alice]
 families:
   - name: users
@@ -46,8 +45,7 @@ families:
 
 after(async () => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  legacy.closeAllConnections();
-  await new Promise((r) => legacy.close(r));
+  await legacy?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

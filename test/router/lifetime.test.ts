@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,26 +15,26 @@ import { followParent } from '../../bin/follow-parent.mjs';
 import { freePort } from '../helpers/ports.js';
 import { alive, childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
+import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const linux = process.platform === 'linux';
 
 let dir: string;
 let plan: string;
-let legacy: http.Server;
+let legacy: FakeUpstream;
 const started: ChildProcess[] = [];
 const descendants = new Set<number>();
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-lifetime-'));
-  legacy = http.createServer((_req, res) => res.end('legacy'));
-  await new Promise<void>((r) => legacy.listen(0, '127.0.0.1', r));
+  legacy = await fakeUpstream((_req, res) => res.end('legacy'));
   plan = path.join(dir, 'plan.yaml');
   await writeFile(
     plan,
     `version: 1
 name: lifetime
-legacy: http://127.0.0.1:${(legacy.address() as { port: number }).port}
+legacy: ${legacy.url}
 approvers: [alice]
 families:
   - name: users
@@ -54,8 +53,7 @@ after(async () => {
       // already gone, as it should be
     }
   }
-  legacy.closeAllConnections();
-  await new Promise((r) => legacy.close(r));
+  await legacy?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

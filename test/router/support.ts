@@ -1,10 +1,11 @@
 /** Real upstream servers and a real router for the router's tests. */
-import http from 'node:http';
+import type http from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parsePlan, type Plan } from '../../src/plan/index.js';
 import { startRouter, type RunningRouter, type StartRouterOptions } from '../../src/router/server.js';
+import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
@@ -19,7 +20,7 @@ export interface TestUpstream {
 /** A node:http upstream whose handler a test can swap at any time. */
 export async function upstream(handler: Handler): Promise<TestUpstream> {
   const u = { seen: [] as TestUpstream['seen'], handler } as TestUpstream;
-  const server = http.createServer((req, res) => {
+  const server = await fakeUpstream((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -28,25 +29,13 @@ export async function upstream(handler: Handler): Promise<TestUpstream> {
       u.handler(req, res, body);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  u.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  u.close = async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  };
+  u.url = server.url;
+  u.close = server.close;
   return u;
 }
 
-export function json(
-  res: http.ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
+/** Answers JSON with its length (the router tests' name for {@link sendJson}). */
+export { sendJson as json };
 
 /** A plan with one family `users` (GET/POST /api/users…) plus extra YAML for the family. */
 export async function planFor(

@@ -1,12 +1,12 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { Pool, request } from 'undici';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { answerFailure, classifyUpstreamError } from '../../src/router/upstream-errors.js';
 import { readMetrics } from '../helpers/metrics.js';
 import { closeAll, json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
+import { fakeUpstream } from '../helpers/fake-upstream.js';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -186,12 +186,11 @@ describe('failure classification', () => {
   });
 
   test('a closed upstream is answered 503 with Retry-After in the router error shape', async () => {
-    const server = http.createServer((_req, res) =>
+    const server = await fakeUpstream((_req, res) =>
       answerFailure(res, 'req-1', 'legacy', 'closed', Object.assign(new Error('closed'), { code: 'UND_ERR_CLOSED' })),
     );
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     try {
-      const res = await request(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+      const res = await request(`${server.url}/`);
       assert.equal(res.statusCode, 503);
       assert.equal(res.headers['retry-after'], '1');
       assert.equal(res.headers['x-request-id'], 'req-1');
@@ -199,8 +198,7 @@ describe('failure classification', () => {
       assert.equal(body.error.code, 'PHX_ERR_UPSTREAM_CLOSED');
       assert.match(body.error.message, /request id req-1$/);
     } finally {
-      server.closeAllConnections();
-      await new Promise((done) => server.close(done));
+      await server.close();
     }
   });
 });

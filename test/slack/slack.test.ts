@@ -16,16 +16,17 @@ import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/messages.js';
 import { clickButton, fakeSlack, SECRET, signed, type Call } from '../helpers/slack.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending, type MigrationHandle } from '../workflows/harness.js';
 import {
   addressableFamily as F,
-  defaultFamily,
   driveTraffic,
   startStack,
   taskQueue,
   workflowBundle,
+  type PlanOverrides,
   type Stack,
 } from '../workflows/support.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
@@ -54,20 +55,23 @@ const click = (
   o: { secret?: string; ageSeconds?: number } = {},
 ) => clickButton(receiver, user, action, value, o);
 
-const family = (approval: string) =>
-  `${defaultFamily.replace('    approval: { timeout: 30s, remindBefore: 10s }\n', '')}    slackChannel: C123
-    approval: ${approval}
-  - name: other
-    routes: ["GET /api/others/*"]
-    new: http://127.0.0.1:1
-    approval: { approvers: [UBOB] }
-`;
+type Approval = FamilyOverrides['approval'];
+
+/** The test family posting to Slack with `approval`, and a second family only UBOB approves. */
+const planWith = (approval: Approval): PlanOverrides => ({
+  family: { slackChannel: 'C123', approval },
+  moreFamilies: [
+    { name: 'other', routes: ['GET /api/others/*'], new: 'http://127.0.0.1:1', approval: { approvers: ['UBOB'] } },
+  ],
+  approvers: ['UALICE'],
+  name: F,
+});
 
 async function world(
-  approval: string,
+  approval: Approval,
   body: (s: { stack: Stack; receiver: RunningSlackReceiver; tq: string }) => Promise<void>,
 ): Promise<void> {
-  const stack = await startStack({ family: family(approval), approvers: ['UALICE'], name: F });
+  const stack = await startStack(planWith(approval));
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue('slack');
   const worker: Worker = await createPhoenixWorker({
@@ -141,7 +145,7 @@ describe('Slack request signatures', () => {
 describe('Slack approvals', { concurrency: 1 }, () => {
   test('a signed click approves; forged, old, unknown, other-family, tampered and stale clicks are refused; a CLI approval updates the message; Slack failing then recovering still posts', async () => {
     slack.failPosts = 2;
-    await world('{ timeout: 30s, remindBefore: 10s }', async ({ stack, receiver, tq }) => {
+    await world({ timeout: '30s', remindBefore: '10s' }, async ({ stack, receiver, tq }) => {
       const handle = await startAddressable(t.client, stack, tq);
       await waitForPending(handle, 'ramp-start');
       const post = await waitFor('the approval request in Slack', () => approvalPosts()[0]);
@@ -222,7 +226,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
   test('reject through the reason modal by an approver named by email; a reminder goes out before the timeout', async () => {
     const from = slack.calls.length;
     await world(
-      '{ approvers: [carol@example.com], timeout: 20s, remindBefore: 19s }',
+      { approvers: ['carol@example.com'], timeout: '20s', remindBefore: '19s' },
       async ({ stack, receiver, tq }) => {
         const handle = await startAddressable(t.client, stack, tq);
         await waitForPending(handle, 'ramp-start');
@@ -275,11 +279,7 @@ describe('Slack Socket Mode', () => {
 
   test('over the socket: the same approver checks, an approval, a status command answered in the ack, and a rejection through the modal', async () => {
     const from = slack.calls.length;
-    const stack = await startStack({
-      family: family('{ timeout: 30s, remindBefore: 10s }'),
-      approvers: ['UALICE'],
-      name: F,
-    });
+    const stack = await startStack(planWith({ timeout: '30s', remindBefore: '10s' }));
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('socket-mode');
     // Without a signing secret the worker and the socket both sign buttons with the app token.
@@ -368,11 +368,7 @@ describe('Slack Socket Mode', () => {
 
   test('`phoenix worker --slack-plan` takes approvals over Socket Mode in the worker process, configured from the environment only', async () => {
     const from = slack.calls.length;
-    const stack = await startStack({
-      family: family('{ timeout: 30s, remindBefore: 10s }'),
-      approvers: ['UALICE'],
-      name: F,
-    });
+    const stack = await startStack(planWith({ timeout: '30s', remindBefore: '10s' }));
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('worker-socket');
     const worker = spawn(

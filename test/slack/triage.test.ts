@@ -14,14 +14,7 @@ import { clickButton, fakeSlack, interaction, SECRET } from '../helpers/slack.js
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending } from '../workflows/harness.js';
-import {
-  addressableFamily,
-  defaultFamily,
-  driveTraffic,
-  startStack,
-  taskQueue,
-  workflowBundle,
-} from '../workflows/support.js';
+import { addressableFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
@@ -44,7 +37,7 @@ after(async () => {
 describe('triage from Slack', () => {
   test('new signatures are posted with buttons; Accept asks why and its submit lets the gate pass', async () => {
     const stack = await startStack({
-      family: `${defaultFamily.replace('timeout: 20s', 'timeout: 60s')}    slackChannel: C123\n`,
+      family: { parity: { timeout: '60s' }, slackChannel: 'C123' },
       approvers: ['UALICE'],
       cases: {},
       name: addressableFamily,

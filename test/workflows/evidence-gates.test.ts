@@ -3,67 +3,34 @@
  * regression on one route) and not enough evidence (a canary fed by one user), each with its
  * numbers in the progress query and in the report.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, type MigrationProgress } from '../../src/workflows/messages.js';
 import { renderDetails } from '../../src/workflows/details.js';
 import { renderProgress } from '../../src/report/render-progress.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
-import {
-  recordHistory,
-  routeOf,
-  startMigration,
-  waitForPending,
-  waitForProgress,
-  type MigrationHandle,
-} from './harness.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
+import type { PlanOverrides, Traffic } from './support.js';
+import { scenarioFile, type ScenarioContext } from './family-scenario.js';
+import { recordHistory, routeOf, waitForPending, waitForProgress } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-let t: TestTemporal;
-let reportDir: string;
+const suite = scenarioFile('phx-evidence-');
 
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-evidence-'));
-});
-after(async () => {
-  await t?.close();
-});
-
-async function scenario(
+/**
+ * A scenario with traffic at 200 requests/s (the gates judge hundreds of samples) and, unless
+ * `withCases`, no contract cases (the pass scenario keeps them: the decommission checklist runs them).
+ */
+function scenario(
   name: string,
-  o: { family?: string; sticky?: string; withList?: boolean; withCases?: boolean },
-  body: (ctx: {
-    stack: Stack;
-    start: () => Promise<MigrationHandle>;
-    traffic: ReturnType<typeof driveTraffic>;
-  }) => Promise<void>,
+  o: { family?: FamilyOverrides; sticky?: PlanOverrides['sticky']; withList?: boolean; withCases?: boolean },
+  body: (ctx: ScenarioContext & { traffic: Traffic }) => Promise<void>,
 ): Promise<void> {
-  // Without contract cases (the pass scenario keeps them: the decommission checklist runs them).
-  const stack = await startStack({ family: o.family, sticky: o.sticky, cases: o.withCases ? undefined : {} });
-  const traffic = driveTraffic(stack.router.url, { withList: o.withList ?? false, rate: 200 });
-  const tq = taskQueue(name);
-  let worker: Worker | undefined;
-  try {
-    worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      activities: { reportDir },
-    });
-    await worker.runUntil(body({ stack, traffic, start: () => startMigration(t.client, stack, tq) }));
-  } finally {
-    await traffic.stop();
-    await stack.close();
-  }
+  const traffic = { withList: o.withList ?? false, rate: 200 };
+  const options = { family: o.family, sticky: o.sticky, cases: o.withCases ? undefined : {}, traffic };
+  return suite.scenario(name, options, (ctx) => body({ ...ctx, traffic: ctx.traffic! }));
 }
 
 async function report(result: { report?: { json: string; markdown: string } }): Promise<{
@@ -114,7 +81,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
   });
 
   test('fail: a latency-only regression on one route is flagged at $latency and fails the parity gate', async () => {
-    const family = defaultFamily.replace('timeout: 20s', 'timeout: 4s');
+    const family = { parity: { timeout: '4s' } };
     await scenario('latency-regression', { family, withList: true }, async ({ stack, start }) => {
       stack.candidate.behaviour = 'slow-list';
       const handle = await start();
@@ -149,11 +116,8 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
   });
 
   test('not enough evidence: a 25% step fed by one user never passes and fails with the numbers', async () => {
-    const family = defaultFamily.replace(
-      'analysisInterval: 250ms',
-      'analysisInterval: 250ms\n      evidenceTimeout: 1500ms',
-    );
-    await scenario('not-enough-evidence', { family, sticky: 'ip' }, async ({ stack, start }) => {
+    const family = { ramp: { evidenceTimeout: '1500ms' } };
+    await scenario('not-enough-evidence', { family, sticky: 'ip' as const }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
@@ -181,12 +145,7 @@ describe('gates decide on evidence', { concurrency: 1 }, () => {
   });
 
   test('not enough evidence: a decommission window that saw no request on new does not pass', async () => {
-    const family = defaultFamily
-      .replace('analysisInterval: 250ms', 'analysisInterval: 250ms\n      evidenceTimeout: 30s')
-      .replace(
-        'decommission: { noLegacyTrafficFor: 1s }',
-        'decommission: { noLegacyTrafficFor: 1s, evidenceTimeout: 1s }',
-      );
+    const family = { ramp: { evidenceTimeout: '30s' }, decommission: { evidenceTimeout: '1s' } };
     await scenario('no-legacy-window', { family, withCases: true }, async ({ stack, start, traffic }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');

@@ -3,24 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { WebClient } from '@slack/web-api';
 import { startSlackReceiver } from '../../src/slack/receiver.js';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { approveUpdate, progressQuery, rejectUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/report/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import { bake25, type FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  addressableFamily,
-  defaultFamily,
-  driveTraffic,
-  startStack,
-  taskQueue,
-  workflowBundle,
-  type Stack,
-} from './support.js';
+import { addressableFamily, driveTraffic, startStack, type Stack } from './support.js';
 import {
   recordHistory,
   routeOf,
@@ -29,20 +20,25 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
+import { startFileWorker, type FileWorker } from './family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 let t: TestTemporal;
 let reportDir: string;
 let slack: FakeSlack;
 let web: WebClient;
+let worker: FileWorker;
 
 before(async () => {
   t = await testTemporal();
   reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-hold-'));
   slack = await fakeSlack();
   web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  // Slack activities run only for a family with a Slack channel: the worker serves both kinds.
+  worker = await startFileWorker(t, 'hold', { reportDir, slack: { slack: web, buttonSecret: SECRET } });
 });
 after(async () => {
+  await worker?.close();
   await slack?.close();
   await t?.close();
 });
@@ -51,10 +47,8 @@ after(async () => {
  * The default family with `onBreach: hold` and a 25% bake of `bake`; a `slow` new service (150 ms)
  * breaches its latency SLO (shift over 25 ms), well below the guard's hard errors.
  */
-function holdFamily(bake: string, decision = '{ timeout: 30s }'): string {
-  return `${defaultFamily.replace('{ percent: 25, bake: 1500ms }', `{ percent: 25, bake: ${bake} }`)}    onBreach: hold
-    breachDecision: ${decision}
-`;
+function holdFamily(bake: string, decisionTimeout = '30s'): FamilyOverrides {
+  return { ...bake25(bake), onBreach: 'hold', breachDecision: { timeout: decisionTimeout } };
 }
 
 /**
@@ -64,7 +58,7 @@ function holdFamily(bake: string, decision = '{ timeout: 30s }'): string {
  */
 async function scenario(
   name: string,
-  family: string,
+  family: FamilyOverrides,
   body: (ctx: {
     stack: Stack;
     handle: MigrationHandle;
@@ -75,26 +69,20 @@ async function scenario(
 ): Promise<void> {
   const approver = withSlack ? 'UALICE' : 'alice';
   const stack = await startStack({
-    family: withSlack ? `${family}    slackChannel: C123\n` : family,
+    family: withSlack ? { ...family, slackChannel: 'C123' } : family,
     approvers: [approver],
     ...(withSlack ? { name: addressableFamily } : {}),
   });
   const traffic = driveTraffic(stack.router.url);
-  const tq = taskQueue(name);
   const receiver = withSlack
     ? await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan: stack.plan })
     : undefined;
+  let handle: MigrationHandle | undefined;
   try {
-    const worker: Worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      activities: { reportDir, ...(withSlack ? { slack: { slack: web, buttonSecret: SECRET } } : {}) },
-    });
-    await worker.runUntil(async () => {
-      const handle = withSlack
-        ? await startMigration(t.client, stack, tq, {}, { addressable: true })
-        : await startMigration(t.client, stack, tq);
+    await worker.run(async () => {
+      handle = withSlack
+        ? await startMigration(t.client, stack, worker.tq, {}, { addressable: true })
+        : await startMigration(t.client, stack, worker.tq, {}, { workflowId: worker.idFor(name) });
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
@@ -106,6 +94,8 @@ async function scenario(
       });
     });
   } finally {
+    // A migration a failed test left running stops here, as it did when its worker stopped.
+    await handle?.terminate('the test scenario ended').catch(() => undefined);
     await receiver?.close();
     await traffic.stop();
     await stack.close();
@@ -196,7 +186,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
   });
 
   test('without a decision the timeout rolls back (the default)', async () => {
-    await scenario('hold-timeout', holdFamily('5m', '{ timeout: 1500ms }'), async ({ stack, handle }) => {
+    await scenario('hold-timeout', holdFamily('5m', '1500ms'), async ({ stack, handle }) => {
       stack.candidate.behaviour = 'slow';
       await waitForPending(handle, 'hold:ramp:25');
       const result = await migrationResult(handle);
@@ -218,7 +208,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
   });
 
   test('the guard tripping while a breach is held rolls back without waiting for the decision', async () => {
-    await scenario('hold-then-guard', holdFamily('5m', '{ timeout: 5m }'), async ({ stack, handle }) => {
+    await scenario('hold-then-guard', holdFamily('5m', '5m'), async ({ stack, handle }) => {
       stack.candidate.behaviour = 'slow';
       await waitForPending(handle, 'hold:ramp:25');
       stack.candidate.behaviour = 'errors';

@@ -13,6 +13,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
 import { approveUpdate, progressQuery } from '../../src/workflows/messages.js';
 import { migrateFamily } from '../../src/workflows/migrate-family.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
@@ -29,20 +30,24 @@ after(async () => {
   await env?.teardown();
 });
 
-const longFamily = `    parity: { minSamples: 10, maxMismatchRate: 0, sampleRate: 1, timeout: 2h, pollInterval: 1s }
-    ramp:
-      analysisInterval: 2m
-      steps:
-        - { percent: 25, bake: 3h }
-        - { percent: 100, bake: 1h, approval: true }
-    slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 }
-    approval: { timeout: 24h, remindBefore: 1h, onTimeout: reject }
-    decommission: { noLegacyTrafficFor: 1s }
-`;
+/** Hours of plan time (the guard keeps the schema's defaults). */
+const longFamily: FamilyOverrides = {
+  parity: { minSamples: 10, maxMismatchRate: 0, sampleRate: 1, timeout: '2h', pollInterval: '1s' },
+  ramp: {
+    analysisInterval: '2m',
+    steps: [
+      { percent: 25, bake: '3h' },
+      { percent: 100, bake: '1h', approval: true },
+    ],
+  },
+  slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 },
+  approval: { timeout: '24h', remindBefore: '1h', onTimeout: 'reject' },
+  decommission: { noLegacyTrafficFor: '1s' },
+};
 
 describe('migrateFamily over hours of plan time (time-skipping server)', () => {
   test('a 3-hour bake continues as new to stay lean, and a 24-hour approval timeout rolls back', async () => {
-    const stack: Stack = await startStack({ family: longFamily });
+    const stack: Stack = await startStack({ base: longFamily });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('long');
     const worker = await Worker.create({

@@ -1,13 +1,10 @@
 /** `migrateFamily` interrupted mid-ramp: paused and resumed, and its worker killed and restarted. */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { defaultFamily, driveTraffic, startStack, taskQueue } from './support.js';
+import { bake25 } from '../helpers/plan-builder.js';
+import { driveTraffic, startStack, taskQueue } from './support.js';
 import {
   killWorker,
   recordHistory,
@@ -19,23 +16,13 @@ import {
   waitForProgress,
 } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
-import { scenario } from './family-scenario.js';
+import { scenarioFile } from './family-scenario.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-reports-'));
-});
-after(async () => {
-  await t?.close();
-});
+const suite = scenarioFile('phx-reports-');
 
 describe('migrateFamily paused', () => {
   test('pause holds the current percent past the bake; resume continues', async () => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 2s }');
-    await scenario(t, reportDir, 'pause', { family }, async ({ stack, start }) => {
+    await suite.scenario('pause', { family: bake25('2s') }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
@@ -65,14 +52,13 @@ describe('migrateFamily paused', () => {
 
 describe('migrateFamily with a worker killed mid-ramp', () => {
   test('a restarted worker continues from the same step without ramping twice', async () => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 4s }');
-    const stack = await startStack({ family });
+    const stack = await startStack({ family: bake25('4s') });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('kill');
-    const spawnWorker = () => spawnHarnessWorker(t.address, tq, reportDir);
+    const spawnWorker = () => spawnHarnessWorker(suite.t.address, tq, suite.reportDir);
     let worker = await spawnWorker();
     try {
-      const handle = await startMigration(t.client, stack, tq);
+      const handle = await startMigration(suite.t.client, stack, tq);
       await waitForPending(handle, 'ramp-start', 60_000);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');

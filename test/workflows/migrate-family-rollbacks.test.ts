@@ -1,47 +1,37 @@
 /** `migrateFamily` rolling back: each way a migration ends before 100%, with the route on legacy. */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { abortSignal, approveUpdate, rejectUpdate } from '../../src/workflows/messages.js';
 import { UpdateRefusal } from '../../src/workflows/failures.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily } from './support.js';
+import { bake25 } from '../helpers/plan-builder.js';
 import { recordHistory, routeOf, waitForPending, waitForProgress } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
-import { scenario } from './family-scenario.js';
+import { scenarioFile } from './family-scenario.js';
 import { assertNoRepeatedUpserts } from './history-checks.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-reports-'));
-});
-after(async () => {
-  await t?.close();
-});
+const suite = scenarioFile('phx-reports-');
 
 describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   test('parity never met rolls back at the deadline with the differing path', async () => {
-    const family = defaultFamily.replace('timeout: 20s', 'timeout: 3s');
-    await scenario(t, reportDir, 'parity-fail', { family, cases: {} }, async ({ stack, start }) => {
-      stack.candidate.behaviour = 'different';
-      const handle = await start();
-      const result = await migrationResult(handle);
-      assert.equal(result.type, 'ParityNotReached', result.reason);
-      assert.match(result.reason ?? '', /\$\.address\.zip/);
-      assert.equal((await routeOf(stack)).mode, 'legacy');
-      await recordHistory(handle, 'parity-not-reached');
-    });
+    await suite.scenario(
+      'parity-fail',
+      { family: { parity: { timeout: '3s' } }, cases: {} },
+      async ({ stack, start }) => {
+        stack.candidate.behaviour = 'different';
+        const handle = await start();
+        const result = await migrationResult(handle);
+        assert.equal(result.type, 'ParityNotReached', result.reason);
+        assert.match(result.reason ?? '', /\$\.address\.zip/);
+        assert.equal((await routeOf(stack)).mode, 'legacy');
+        await recordHistory(handle, 'parity-not-reached');
+      },
+    );
   });
 
   test('no traffic is not enough evidence for parity, never parity', async () => {
-    const family = defaultFamily.replace('timeout: 20s', 'timeout: 2s');
-    await scenario(t, reportDir, 'no-traffic', { family, cases: {}, traffic: false }, async ({ start }) => {
+    const family = { parity: { timeout: '2s' } };
+    await suite.scenario('no-traffic', { family, cases: {}, traffic: false }, async ({ start }) => {
       const handle = await start();
       const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence');
@@ -52,10 +42,8 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('an SLO breach at 25% rolls back before the bake ends, within seconds', async () => {
-    const family = defaultFamily
-      .replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 5m }')
-      .replace('maxP95Ratio: 20', 'maxP95Ratio: 3');
-    await scenario(t, reportDir, 'slo-breach', { family }, async ({ stack, start }) => {
+    const family = { ...bake25('5m'), slo: { maxP95Ratio: 3 } };
+    await suite.scenario('slo-breach', { family }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
@@ -78,8 +66,7 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('a router guard trip rolls the workflow back', async () => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 5m }');
-    await scenario(t, reportDir, 'guard', { family }, async ({ stack, start }) => {
+    await suite.scenario('guard', { family: bake25('5m') }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
@@ -97,7 +84,7 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('a rejection rolls back with the reason, and a wrong step or approver is refused without a trace', async () => {
-    await scenario(t, reportDir, 'reject', {}, async ({ stack, start }) => {
+    await suite.scenario('reject', {}, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       const beforeEvents = (await handle.fetchHistory()).events?.length ?? 0;
@@ -127,8 +114,7 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('an abort mid-ramp rolls back to legacy', async () => {
-    const family = defaultFamily.replace('{ percent: 25, bake: 1500ms }', '{ percent: 25, bake: 5m }');
-    await scenario(t, reportDir, 'abort', { family }, async ({ stack, start }) => {
+    await suite.scenario('abort', { family: bake25('5m') }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
@@ -144,11 +130,8 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('an approval timeout follows the plan: reject rolls back', async () => {
-    const family = defaultFamily.replace(
-      'approval: { timeout: 30s, remindBefore: 10s }',
-      'approval: { timeout: 2s, remindBefore: 1s, onTimeout: reject }',
-    );
-    await scenario(t, reportDir, 'approval-timeout', { family }, async ({ stack, start }) => {
+    const family = { approval: { timeout: '2s', remindBefore: '1s', onTimeout: 'reject' as const } };
+    await suite.scenario('approval-timeout', { family }, async ({ stack, start }) => {
       const handle = await start();
       const result = await migrationResult(handle);
       assert.equal(result.type, 'ApprovalTimedOut', result.reason);

@@ -3,43 +3,31 @@
  * the contract gate that stops it (rollbacks later in the ramp: migrate-family-rollbacks.test.ts;
  * pause and a killed worker: migrate-family-interrupted.test.ts).
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { abortSignal, approveUpdate, progressQuery, retrySignal } from '../../src/workflows/messages.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily } from './support.js';
 import { recordHistory, routeOf, scheduledActivities, waitForPending, waitForProgress } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 import { assertDescribedMessages, assertNoRepeatedUpserts, assertUiShows } from './history-checks.js';
-import { scenario } from './family-scenario.js';
+import { scenarioFile } from './family-scenario.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-reports-'));
-});
-after(async () => {
-  await t?.close();
-});
+const suite = scenarioFile('phx-reports-');
 
 describe('migrateFamily', { concurrency: 1 }, () => {
   test('walks every stage to decommission, writes the report and stays under 2,000 events', async () => {
-    await scenario(t, reportDir, 'happy', { maxCachedWorkflows: 0 }, async ({ stack, start }) => {
+    await suite.scenario('happy', { maxCachedWorkflows: 0 }, async ({ stack, start }) => {
       const handle = await start();
-      // No workflow cache: every task replays the history, slow on a loaded machine.
-      await waitForPending(handle, 'ramp-start', 90_000);
+      // No workflow cache: every task replays the history, slow on a loaded machine; each query
+      // replays it too, so these waits ask twice a second.
+      await waitForPending(handle, 'ramp-start', 90_000, 500);
       const p = await handle.query(progressQuery);
       assert.equal(p.parity?.status, 'met');
       assert.ok((p.parity?.samples ?? 0) >= 20);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice', via: 'cli' }] });
-      await waitForPending(handle, 'ramp:100', 90_000);
+      await waitForPending(handle, 'ramp:100', 90_000, 500);
       assert.equal((await routeOf(stack)).percent, 25);
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'alice', via: 'cli' }] });
       const result = await migrationResult(handle);
@@ -68,7 +56,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
       assert.equal((await handle.describe()).status.name, 'COMPLETED');
       assert.deepEqual((await handle.describe()).memo?.report, result.report);
       const family = stack.plan.families[0]!;
-      await assertUiShows(t.uiUrl, handle, {
+      await assertUiShows(suite.t.uiUrl, handle, {
         status: 'COMPLETED',
         memo: {
           plan: stack.plan.name,
@@ -89,7 +77,7 @@ describe('migrateFamily', { concurrency: 1 }, () => {
   });
 
   test('a failing contract case stops the migration before any route change', async () => {
-    await scenario(t, reportDir, 'contract-fail', {}, async ({ stack, start }) => {
+    await suite.scenario('contract-fail', {}, async ({ stack, start }) => {
       const before = await routeOf(stack);
       stack.candidate.behaviour = 'different';
       const handle = await start();
@@ -114,7 +102,7 @@ cases:
     request: { method: GET, path: /api/users/7 }
 `,
     };
-    await scenario(t, reportDir, 'teardown-fail', { cases, traffic: false }, async ({ stack, start }) => {
+    await suite.scenario('teardown-fail', { cases, traffic: false }, async ({ stack, start }) => {
       const result = await migrationResult(await start());
       assert.equal(result.outcome, 'rolled-back');
       assert.equal(result.type, 'ContractGateFailed');
@@ -127,8 +115,7 @@ cases:
   });
 
   test('after a rollback the plan can wait for a retry, which starts again from the contract gate', async () => {
-    const family = `${defaultFamily}    onRollback: wait-for-retry\n`;
-    await scenario(t, reportDir, 'retry', { family }, async ({ stack, start }) => {
+    await suite.scenario('retry', { family: { onRollback: 'wait-for-retry' } }, async ({ stack, start }) => {
       stack.candidate.behaviour = 'different';
       const handle = await start();
       const waiting = await waitForProgress(handle, 'a retry to be awaited', (p) => p.stage === 'waiting-for-retry');

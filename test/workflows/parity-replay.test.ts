@@ -4,33 +4,21 @@
  * on replayed contract cases, live and replayed samples shown apart; without it, the same
  * traffic ends `NotEnoughEvidence`.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, type MigrationProgress } from '../../src/workflows/messages.js';
 import { renderDetails, renderPlanDetails } from '../../src/workflows/details.js';
 import { progressLine, renderProgress } from '../../src/report/render-progress.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
-import { defaultFamily, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
-import { recordHistory, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
+import type { Stack } from './support.js';
+import { recordHistory, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { scenarioFile } from './family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-replay-'));
-});
-after(async () => {
-  await t?.close();
-});
+const suite = scenarioFile('phx-replay-');
 
 /** Contract cases: three safe ones (replayable) and one POST (never replayed). */
 const CASES = {
@@ -50,53 +38,33 @@ const CASES = {
 
 const LIVE = 3;
 
-function familyWith(replay: string, timeout: string): string {
-  return defaultFamily.replace(
-    'parity: { minSamples: 20, maxMismatchRate: 0, sampleRate: 1, timeout: 20s, pollInterval: 300ms }',
-    `parity:
-      minSamples: 20
-      maxMismatchRate: 0
-      sampleRate: 1
-      timeout: ${timeout}
-      pollInterval: 300ms
-      latency: { minSamples: 10 }
-${replay}`,
-  );
+type ParityReplayInput = NonNullable<FamilyOverrides['parity']>['replay'];
+
+/** The test family with the parity gate's latency check on 10 samples, and `replay` if given. */
+function familyWith(replay: ParityReplayInput | undefined, timeout: string): FamilyOverrides {
+  return { parity: { timeout, latency: { minSamples: 10 }, ...(replay ? { replay } : {}) } };
 }
 
-async function scenario(
+/**
+ * A migration with almost no live traffic: no traffic driver, and a few requests once shadow
+ * comparison is on.
+ */
+function scenario(
   name: string,
-  family: string,
+  family: FamilyOverrides,
   body: (ctx: { stack: Stack; handle: MigrationHandle }) => Promise<void>,
 ): Promise<void> {
-  const stack = await startStack({ family, cases: CASES });
-  const tq = taskQueue(name);
-  let worker: Worker | undefined;
-  try {
-    worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      activities: { reportDir },
-    });
-    await worker.runUntil(async () => {
-      const handle = await startMigration(t.client, stack, tq);
-      // Almost no live traffic: a few requests once shadow comparison is on.
-      await waitForProgress(handle, 'the parity gate', (p) => p.stage === 'parity');
-      for (let i = 1; i <= LIVE; i++) await (await request(`${stack.router.url}/api/users/${i}`)).body.dump();
-      await body({ stack, handle });
-    });
-  } finally {
-    await stack.close();
-  }
+  return suite.scenario(name, { family, cases: CASES, traffic: false }, async ({ stack, start }) => {
+    const handle = await start();
+    await waitForProgress(handle, 'the parity gate', (p) => p.stage === 'parity');
+    for (let i = 1; i <= LIVE; i++) await (await request(`${stack.router.url}/api/users/${i}`)).body.dump();
+    await body({ stack, handle });
+  });
 }
 
 describe('replay when live traffic is too thin', { concurrency: 1 }, () => {
   test('with parity.replay the gate passes on replayed contract cases, live and replayed shown apart', async () => {
-    const family = familyWith(
-      '      replay: { from: [contracts], after: 300ms, maxPerSecond: 200, maxShare: 0.9 }\n',
-      '20s',
-    );
+    const family = familyWith({ from: ['contracts'], after: '300ms', maxPerSecond: 200, maxShare: 0.9 }, '20s');
     await scenario('parity-replay', family, async ({ stack, handle }) => {
       const atStart = await waitForPending(handle, 'ramp-start');
       const parity = atStart.parity!;
@@ -149,7 +117,7 @@ describe('replay when live traffic is too thin', { concurrency: 1 }, () => {
   });
 
   test('without parity.replay the same thin traffic ends NotEnoughEvidence', async () => {
-    await scenario('parity-no-replay', familyWith('', '3s'), async ({ handle }) => {
+    await scenario('parity-no-replay', familyWith(undefined, '3s'), async ({ handle }) => {
       const result = await migrationResult(handle);
       assert.equal(result.type, 'NotEnoughEvidence', result.reason);
       const parity = result.progress.parity!;

@@ -6,25 +6,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebClient } from '@slack/web-api';
-import type { Worker } from '@temporalio/worker';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { ROLLBACK_ACTION } from '../../src/slack/rollback-blocks.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/report/render-progress.js';
 import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  addressableFamily as F,
-  defaultFamily,
-  driveTraffic,
-  startStack,
-  taskQueue,
-  workflowBundle,
-  type Stack,
-} from './support.js';
+import { addressableFamily as F, driveTraffic, startStack, type Stack } from './support.js';
+import { startFileWorker, type FileWorker } from './family-scenario.js';
 import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
@@ -33,14 +25,18 @@ let t: TestTemporal;
 let reportDir: string;
 let slack: FakeSlack;
 let web: WebClient;
+let worker: FileWorker;
 
 before(async () => {
   t = await testTemporal();
   reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-rb100-'));
   slack = await fakeSlack();
   web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+  // Slack activities run only for a family with a Slack channel: the worker serves both kinds.
+  worker = await startFileWorker(t, 'rb100', { reportDir, slack: { slack: web, buttonSecret: SECRET } });
 });
 after(async () => {
+  await worker?.close();
   await slack?.close();
   await t?.close();
 });
@@ -56,14 +52,14 @@ function phoenix(...args: string[]): Promise<{ code: number; stdout: string; std
   });
 }
 
-const longWindow = defaultFamily.replace('noLegacyTrafficFor: 1s', 'noLegacyTrafficFor: 5m');
+const longWindow: FamilyOverrides = { decommission: { noLegacyTrafficFor: '5m' } };
 
 /**
  * A stack, traffic and a worker; the CLI and the Slack receiver address `phoenix-<family>`, so
  * migrations here use that id (one at a time).
  */
 async function world(
-  o: { family: string; approvers?: string[]; slack?: boolean },
+  o: { family?: FamilyOverrides; approvers?: string[]; slack?: boolean },
   body: (w: {
     stack: Stack;
     start: (f?: Partial<FamilyPlan>) => Promise<MigrationHandle>;
@@ -72,15 +68,9 @@ async function world(
 ): Promise<void> {
   const stack = await startStack({ family: o.family, approvers: o.approvers, name: F });
   const traffic = driveTraffic(stack.router.url);
-  const tq = taskQueue('rb100');
   let receiver: RunningSlackReceiver | undefined;
+  let handle: MigrationHandle | undefined;
   try {
-    const worker: Worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      activities: { reportDir, ...(o.slack ? { slack: { slack: web, buttonSecret: SECRET } } : {}) },
-    });
     if (o.slack)
       receiver = await startSlackReceiver({
         port: 0,
@@ -89,10 +79,12 @@ async function world(
         web,
         plan: stack.plan,
       });
-    const start = (f: Partial<FamilyPlan> = {}): Promise<MigrationHandle> =>
-      startMigration(t.client, stack, tq, f, { addressable: true });
-    await worker.runUntil(body({ stack, start, receiver }));
+    const start = async (f: Partial<FamilyPlan> = {}): Promise<MigrationHandle> =>
+      (handle = await startMigration(t.client, stack, worker.tq, f, { addressable: true }));
+    await worker.run(() => body({ stack, start, receiver }));
   } finally {
+    // A migration a failed test left running stops here, as it did when its worker stopped.
+    await handle?.terminate('the test world ended').catch(() => undefined);
     await receiver?.close();
     await traffic.stop();
     await stack.close();
@@ -183,7 +175,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
   });
 
   test('a completed checklist states from when legacy may go, and rollback is then refused', async () => {
-    await world({ family: defaultFamily }, async ({ stack, start }) => {
+    await world({}, async ({ stack, start }) => {
       const handle = await start();
       await toDecommission(handle, stack, 'alice');
       const result = await migrationResult(handle);
@@ -203,7 +195,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
   });
 
   test("the decommission message's Rollback button rolls back for an approver only", async () => {
-    const family = `${longWindow}    slackChannel: C123\n`;
+    const family: FamilyOverrides = { ...longWindow, slackChannel: 'C123' };
     await world({ family, approvers: ['UALICE'], slack: true }, async ({ stack, start, receiver }) => {
       const from = slack.calls.length;
       const handle = await start();

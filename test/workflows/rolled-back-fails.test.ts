@@ -1,53 +1,27 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { migrationResult, outcomeOf } from '../../src/lib/migration-outcome.js';
 import { withoutCredentials } from '../../src/workflows/memo.js';
 import { abortSignal, rejectUpdate } from '../../src/workflows/messages.js';
 import type { MigrationResult } from '../../src/workflows/migration-state.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
-import { driveTraffic, startStack, taskQueue, workflowBundle, type Stack } from './support.js';
-import { recordHistory, routeOf, startMigration, waitForPending, type MigrationHandle } from './harness.js';
+import type { Stack } from './support.js';
+import { scenarioFile } from './family-scenario.js';
+import { recordHistory, routeOf, waitForPending, type MigrationHandle } from './harness.js';
 import { assertDescribedMessages, assertNoRepeatedUpserts, assertUiShows } from './history-checks.js';
 
-let t: TestTemporal;
-let reportDir: string;
+const suite = scenarioFile('phx-reports-');
 
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-reports-'));
-});
-after(async () => {
-  await t?.close();
-});
-
-/** A stack with traffic and a worker, for as long as `body` runs. */
-async function scenario(
+/** A stack with traffic and the file's worker, for as long as `body` runs. */
+function scenario(
   name: string,
   body: (ctx: { stack: Stack; handle: MigrationHandle }) => Promise<void>,
 ): Promise<void> {
-  const stack = await startStack();
-  const traffic = driveTraffic(stack.router.url);
-  const tq = taskQueue(name);
-  try {
-    const worker: Worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      activities: { reportDir },
-    });
-    await worker.runUntil(async () => body({ stack, handle: await startMigration(t.client, stack, tq) }));
-  } finally {
-    await traffic.stop();
-    await stack.close();
-  }
+  return suite.scenario(name, {}, async ({ stack, start }) => body({ stack, handle: await start() }));
 }
 
 /** The saved views' queries in docs/temporal-ui.md, by heading. */
@@ -64,7 +38,8 @@ async function listedBy(handle: MigrationHandle, query: string): Promise<void> {
   await waitFor(
     `the run listed by ${query}`,
     async () => {
-      for await (const w of t.client.workflow.list({ query: q })) if (w.workflowId === handle.workflowId) return true;
+      for await (const w of suite.t.client.workflow.list({ query: q }))
+        if (w.workflowId === handle.workflowId) return true;
       return false;
     },
     { timeoutMs: 15_000, intervalMs: 300 },
@@ -124,7 +99,7 @@ describe('a migration that does not go through ends as a failed workflow', { con
       };
       assert.deepEqual(d.memo, memo);
       // What the Temporal UI shows, through its own HTTP API: a Failed row, the reason, the memo.
-      await assertUiShows(t.uiUrl, handle, {
+      await assertUiShows(suite.t.uiUrl, handle, {
         status: 'FAILED',
         memo,
         failure: { type: 'MigrationRolledBack', message: result.reason },

@@ -3,15 +3,16 @@
  * change at runtime, the real router in front of them, a traffic driver, a plan written to a temp
  * dir (with contract case files), and a worker on the suite's Temporal server.
  */
-import http from 'node:http';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { loadPlan, type Plan } from '../../src/plan/index.js';
+import type { FamilyPlanInput, Plan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
+import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
+import { mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
 
 /** How the new upstream behaves; tests flip it mid-migration. */
 export type Behaviour = 'same' | 'different' | 'errors' | 'slow' | 'slow-list';
@@ -28,13 +29,9 @@ let counter = 0;
 /** An upstream serving /api/users and /api/users/:id; `same` answers equal legacy up to noise. */
 export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
   const state = { behaviour: 'same' as Behaviour, requests: 0 };
-  const server = http.createServer((req, res) => {
+  const upstream = await fakeUpstream((req, res) => {
     state.requests += 1;
-    const send = (status: number, body: unknown): void => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    };
+    const send = (status: number, body: unknown): void => sendJson(res, status, body);
     const b = name === 'new' ? state.behaviour : 'same';
     if (b === 'errors') return send(500, { error: 'boom' });
     const m = /^\/api\/users\/(\d+)$/.exec(req.url ?? '');
@@ -58,11 +55,9 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
     if (b === 'slow' || (b === 'slow-list' && list)) setTimeout(answer, 150);
     else answer();
   });
-  server.keepAliveTimeout = 1000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
+  upstream.server.keepAliveTimeout = 1000;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: upstream.url,
     get behaviour() {
       return state.behaviour;
     },
@@ -72,11 +67,25 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
     get requests() {
       return state.requests;
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
+    close: upstream.close,
   };
+}
+
+/** How {@link driveTraffic} sends. */
+export interface TrafficOptions {
+  /** Request loops. @default 2 */
+  concurrency?: number;
+  /** Every other request lists users (`GET /api/users`) instead of reading one. @default false */
+  withList?: boolean;
+  /** Requests per second, all loops together. @default 50 */
+  rate?: number;
+}
+
+/** Traffic running through the router: stop it, and count what was sent and what failed. */
+export interface Traffic {
+  stop(): Promise<void>;
+  sent: () => number;
+  failed: () => number;
 }
 
 /**
@@ -88,8 +97,8 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
  */
 export function driveTraffic(
   routerUrl: string,
-  { concurrency = 2, withList = false, rate = 50 } = {},
-): { stop(): Promise<void>; sent: () => number; failed: () => number } {
+  { concurrency = 2, withList = false, rate = 50 }: TrafficOptions = {},
+): Traffic {
   let running = true;
   let sent = 0;
   let failed = 0;
@@ -126,13 +135,17 @@ export function driveTraffic(
 }
 
 export interface PlanOverrides {
-  /** YAML lines appended to the family (indented by the caller's 4 spaces). */
-  family?: string;
+  /** Changes to the family, applied over `base` (see {@link FamilyOverrides}). */
+  family?: FamilyOverrides;
+  /** The family's gates and durations before `family` applies. @default TEST_FAMILY (short durations) */
+  base?: FamilyOverrides;
+  /** More families after the first, whole. @default [] */
+  moreFamilies?: FamilyPlanInput[];
   /** Contract case files: name → YAML. */
   cases?: Record<string, string>;
   approvers?: string[];
-  /** The family's sticky key as YAML. @default "{ header: x-user }" (50 users in driveTraffic) */
-  sticky?: string;
+  /** The family's sticky key. @default { header: 'x-user' } (50 users in driveTraffic) */
+  sticky?: FamilyPlanInput['sticky'];
   /** The family's name. @default "users" */
   name?: string;
 }
@@ -161,35 +174,39 @@ export async function writePlan(
 `,
   };
   for (const [name, text] of Object.entries(cases)) await writeFile(path.join(dir, 'contracts', name), text);
-  const yaml = `version: 1
-name: wf-test
-legacy: ${legacy}
-approvers: [${(o.approvers ?? ['alice']).join(', ')}]
-families:
-  - name: ${o.name ?? 'users'}
-    routes: ["GET /api/users", "GET /api/users/:id"]
-    new: ${candidate}
-    contracts: ["contracts/*.yaml"]
-    sticky: ${o.sticky ?? '{ header: x-user }'}
-    diff: { ignore: ["$..request_id"], learnNoise: false }
-${o.family ?? defaultFamily}`;
-  const file = path.join(dir, 'plan.yaml');
-  await writeFile(file, yaml);
-  return { plan: await loadPlan(file), dir };
+  const family = mergeFamily(
+    usersFamily(o.name ?? 'users', candidate, o.sticky),
+    o.base ?? TEST_FAMILY,
+    o.family ?? {},
+  );
+  const plan = await writePlanFile(path.join(dir, 'plan.yaml'), {
+    version: 1,
+    name: 'wf-test',
+    legacy,
+    approvers: o.approvers ?? ['alice'],
+    families: [family, ...(o.moreFamilies ?? [])],
+  });
+  return { plan, dir };
 }
 
-/** Short durations so a whole migration runs in seconds. */
-export const defaultFamily = `    parity: { minSamples: 20, maxMismatchRate: 0, sampleRate: 1, timeout: 20s, pollInterval: 300ms }
-    ramp:
-      analysisInterval: 250ms
-      steps:
-        - { percent: 25, bake: 1500ms }
-        - { percent: 100, bake: 1s, approval: true }
-    slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 }
-    guard: { window: 2s, minRequests: 5, maxErrorRate: 0.5, consecutiveFailures: 3, timeout: 2s }
-    approval: { timeout: 30s, remindBefore: 10s }
-    decommission: { noLegacyTrafficFor: 1s }
-`;
+/**
+ * The family {@link startUpstream} serves, named `name`, with its contract cases from
+ * `contracts/*.yaml` and the upstreams' request ids ignored; no gates (see {@link TEST_FAMILY}).
+ */
+export function usersFamily(
+  name: string,
+  candidate: string,
+  sticky: FamilyPlanInput['sticky'] = { header: 'x-user' },
+): FamilyPlanInput {
+  return {
+    name,
+    routes: ['GET /api/users', 'GET /api/users/:id'],
+    new: candidate,
+    contracts: ['contracts/*.yaml'],
+    sticky,
+    diff: { ignore: ['$..request_id'], learnNoise: false },
+  };
+}
 
 export interface Stack {
   legacy: Upstream;
