@@ -15,7 +15,7 @@ import type { Plan } from '../plan/schema.js';
 import { AdminError, createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
 import { FamilyRuntime } from '../router/family.js';
-import { hostForUrl, listen, portOf } from '../router/listen.js';
+import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
 import { renderMetrics } from '../router/metrics.js';
 import { upstreamPools } from '../router/pools.js';
 import { checkReplay, Replayer } from '../router/replay.js';
@@ -225,15 +225,7 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
     adminPort,
     close() {
       closing ??= (async () => {
-        const closed = Promise.all([new Promise((r) => server.close(r)), new Promise((r) => adminServer.close(r))]);
-        server.closeIdleConnections();
-        adminServer.closeIdleConnections();
-        const force = setTimeout(() => {
-          server.closeAllConnections();
-          adminServer.closeAllConnections();
-        }, 2000);
-        await closed;
-        clearTimeout(force);
+        await closeServers([server, adminServer]);
         await intake.drained();
         await shadow.close();
         await pools.close();

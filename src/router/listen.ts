@@ -23,3 +23,18 @@ export function listen(server: http.Server, port: number, host: string): Promise
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
+
+/**
+ * Stops `servers` taking connections and resolves once every connection has ended: idle
+ * keep-alive connections are closed at once, and any still open after `forceAfterMs` are cut.
+ * @param forceAfterMs grace for answers under way (ms). @default 2000
+ */
+export async function closeServers(servers: readonly http.Server[], forceAfterMs = 2000): Promise<void> {
+  const closed = Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  for (const s of servers) s.closeIdleConnections();
+  const force = setTimeout(() => {
+    for (const s of servers) s.closeAllConnections();
+  }, forceAfterMs);
+  await closed;
+  clearTimeout(force);
+}

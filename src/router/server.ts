@@ -9,7 +9,7 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
 import { createAdminHandler } from './admin.js';
 import { resolveAdminToken } from './admin-token.js';
-import { hostForUrl, listen, portOf } from './listen.js';
+import { closeServers, hostForUrl, listen, portOf } from './listen.js';
 import { compileTrust } from './client-address.js';
 import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
@@ -232,15 +232,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     stateFile: store.file,
     close() {
       closing ??= (async () => {
-        const closed = Promise.all([new Promise((r) => server.close(r)), new Promise((r) => adminServer.close(r))]);
-        server.closeIdleConnections();
-        adminServer.closeIdleConnections();
-        const force = setTimeout(() => {
-          server.closeAllConnections();
-          adminServer.closeAllConnections();
-        }, 2000);
-        await closed;
-        clearTimeout(force);
+        await closeServers([server, adminServer]);
         await shadow.close();
         await store.flush();
         await pools.close();
