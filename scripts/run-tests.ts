@@ -105,15 +105,25 @@ async function testFiles(filters: string[]): Promise<string[]> {
 }
 
 /**
- * A test file is a unit test when it needs nothing outside its own process: it uses neither the
- * suite's Temporal server (the Temporal and workflow helpers), nor the example apps' Python, nor
- * child processes, and is not a fault, load or scale test (`test/faults/`).
+ * A test file is a unit test when it needs nothing outside its own process: neither it nor the
+ * test helpers it imports (followed through `test/`) use the suite's Temporal server (the Temporal
+ * and workflow helpers), the example apps' Python or child processes, and it is not a fault, load
+ * or scale test (`test/faults/`).
  */
 const OUT_OF_PROCESS = /helpers\/temporal|workflows\/(harness|support)|python-env|node:child_process/;
+const RELATIVE_IMPORT = /from '(\.{1,2}\/[^']+)\.js'/g;
 
-async function isUnit(file: string): Promise<boolean> {
+async function isUnit(file: string, seen = new Set<string>()): Promise<boolean> {
   if (file.startsWith(path.join('test', 'faults'))) return false;
-  return !OUT_OF_PROCESS.test(await readFile(path.join(ROOT, file), 'utf8'));
+  if (seen.has(file)) return true;
+  seen.add(file);
+  const text = await readFile(path.join(ROOT, file), 'utf8');
+  if (OUT_OF_PROCESS.test(text)) return false;
+  for (const [, spec] of text.matchAll(RELATIVE_IMPORT)) {
+    const helper = path.join(path.dirname(file), `${spec}.ts`);
+    if (helper.startsWith(`test${path.sep}`) && !(await isUnit(helper, seen))) return false;
+  }
+  return true;
 }
 
 async function runUnit(files: string[]): Promise<number> {
