@@ -37,14 +37,7 @@ export async function awaitApproval(
   let remaining = carried?.remainingMs ?? a.timeout;
   let reminded = carried?.reminded ?? a.remindBefore >= remaining;
   if (!carried) {
-    const since = new Date();
-    m.openApproval({
-      step,
-      description,
-      approvers: m.allowedFor(step),
-      since: since.toISOString(),
-      deadline: new Date(since.getTime() + remaining).toISOString(),
-    });
+    m.openApproval({ step, description, forMs: remaining });
     m.setStage(Stage.AwaitingApproval, `approval of ${step}`);
     await postApprovalRequest(m, step, description);
   } else {

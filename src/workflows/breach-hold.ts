@@ -48,15 +48,7 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
   const carried = m.position.approval?.step === step ? m.position.approval : undefined;
   let remaining = carried?.remainingMs ?? plan.timeout;
   if (!carried) {
-    const since = new Date();
-    m.openApproval({
-      step,
-      description,
-      approvers: m.allowedFor(step),
-      since: since.toISOString(),
-      deadline: new Date(since.getTime() + remaining).toISOString(),
-      reason: why,
-    });
+    m.openApproval({ step, description, forMs: remaining, reason: why });
     m.record({ kind: 'stage', step, detail: `held: ${why}` });
     m.setStage(Stage.AwaitingApproval, `a decision on the breach at ${percent}% (${step})`);
     await notice(

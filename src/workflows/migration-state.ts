@@ -7,7 +7,7 @@ import { ApplicationFailure, patched, upsertMemo, upsertSearchAttributes, workfl
 import type { ReportPaths } from '../activities/report.js';
 import type { SlackMessageRef } from '../activities/slack.js';
 import { FailureType } from './failures.js';
-import { Stage, type PendingApproval } from './messages.js';
+import { Stage } from './messages.js';
 import type { CarriedState, CloseApproval, Compensation, Decision, MigrateFamilyInput } from './carried-state.js';
 import { PhoenixFamily, PhoenixPercent, PhoenixPlan, PhoenixStage } from './search-attributes.js';
 import { migrationMemo } from './memo.js';
@@ -233,9 +233,18 @@ export class Migration extends MigrationRecords {
     if (this.failsOnRollback) upsertMemo({ report });
   }
 
-  openApproval(pending: PendingApproval): void {
+  /** Opens `step`'s approval for its approvers, due `forMs` from now; earlier decisions stop counting. */
+  openApproval(o: { step: string; description: string; forMs: number; reason?: string }): void {
+    const since = new Date();
     this.decided = undefined;
-    this.progress.pending = pending;
+    this.progress.pending = {
+      step: o.step,
+      description: o.description,
+      approvers: this.allowedFor(o.step),
+      since: since.toISOString(),
+      deadline: new Date(since.getTime() + o.forMs).toISOString(),
+      ...(o.reason === undefined ? {} : { reason: o.reason }),
+    };
   }
 
   carry(): CarriedState {
