@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { createNginxProvider, type TripServed } from '../src/nginx/provider.js';
 import { parsePlan } from '../src/plan/index.js';
-import { freePort } from '../test/helpers/ports.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { prepareNginx, startUpstream } from '../test/nginx/support.js';
 
@@ -47,21 +46,12 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => fresh.listen(0, '127.0.0.1', r));
   const freshUrl = `http://127.0.0.1:${(fresh.address() as AddressInfo).port}`;
   const nginx = await prepareNginx();
-  const listen = await freePort();
-  const controlListen = `127.0.0.1:${await freePort()}`;
   const plan = await parsePlan(
     `version: 1
 name: bench
 legacy: ${legacy.url}
 approvers: [bench]
-dataPlane:
-  kind: nginx
-  includeFile: ${nginx.includeFile}
-  mainConfig: ${nginx.mainConfig}
-  prefix: ${nginx.dir}
-  listen: 127.0.0.1:${listen}
-  controlListen: ${controlListen}
-  accessLog: ${path.join(nginx.dir, 'logs', 'phoenix.json.log')}
+${nginx.dataPlaneYaml()}
 families:
   - name: orders
     routes: ["/api/orders/*"]
@@ -79,8 +69,8 @@ families:
     onTripServed: (t) => (served = t),
   });
   await provider.install();
-  await nginx.start(controlListen);
-  const url = `http://127.0.0.1:${listen}`;
+  await nginx.start();
+  const url = nginx.listenUrl;
   await provider.setRoute('orders', { mode: 'new', percent: 100, version: 1 });
   const guard = plan.families[0]!.guard;
 

@@ -79,7 +79,7 @@ before(async () => {
   fresh = await upstream(answer('new'));
   nginx = await prepareNginx();
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-comparator-'));
-  const [listen, control, mirrorPort, adminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [mirrorPort, adminPort] = await Promise.all([freePort(), freePort()]);
   const family = (name: string): string =>
     `  - name: ${name}\n    routes: ["GET /api/${name}/:id"]\n    new: ${fresh.url}\n    parity: {sampleRate: 1}\n`;
   const text = `version: 1
@@ -88,14 +88,7 @@ legacy: ${legacy.url}
 approvers: [alice]
 router:
   adminUrl: http://127.0.0.1:${adminPort}
-dataPlane:
-  kind: nginx
-  includeFile: ${nginx.includeFile}
-  mainConfig: ${nginx.mainConfig}
-  prefix: ${nginx.dir}
-  listen: 127.0.0.1:${listen}
-  controlListen: 127.0.0.1:${control}
-  comparatorUrl: http://127.0.0.1:${mirrorPort}
+${nginx.dataPlaneYaml(`comparatorUrl: http://127.0.0.1:${mirrorPort}`)}
 families:
 ${family('catalog')}${family('prices')}${family('stamps')}  - name: orders
     routes: ["POST /api/orders"]
@@ -108,8 +101,8 @@ ${family('catalog')}${family('prices')}${family('stamps')}  - name: orders
   assert.equal(plan.dataPlane.kind, 'nginx');
   provider = await createNginxProvider({ legacy: plan.legacy, families: plan.families, dataPlane: plan.dataPlane });
   await provider.install();
-  await nginx.start(`127.0.0.1:${control}`);
-  listenUrl = `http://127.0.0.1:${listen}`;
+  await nginx.start();
+  listenUrl = nginx.listenUrl;
   for (const [i, name] of ['catalog', 'prices', 'stamps', 'orders'].entries())
     await provider.setRoute(name, { mode: 'shadow', percent: 0, version: i + 1, sampleRate: 1, updatedBy: 'test' });
 

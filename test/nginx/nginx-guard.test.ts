@@ -67,22 +67,13 @@ before(async () => {
   await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
   flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
   nginx = await prepareNginx();
-  const listen = await freePort();
-  const controlListen = `127.0.0.1:${await freePort()}`;
-  listenUrl = `http://127.0.0.1:${listen}`;
+  listenUrl = nginx.listenUrl;
   plan = await parsePlan(
     `version: 1
 name: shop
 legacy: ${legacy.url}
 approvers: [alice]
-dataPlane:
-  kind: nginx
-  includeFile: ${nginx.includeFile}
-  mainConfig: ${nginx.mainConfig}
-  prefix: ${nginx.dir}
-  listen: 127.0.0.1:${listen}
-  controlListen: ${controlListen}
-  accessLog: ${path.join(nginx.dir, 'logs', 'phoenix.json.log')}
+${nginx.dataPlaneYaml()}
 families:
   - name: users
     routes: ["/api/users/*"]
@@ -108,7 +99,7 @@ families:
     onTripServed: (t) => served.push(t),
   });
   await provider.install();
-  await nginx.start(controlListen);
+  await nginx.start();
   await freshClient();
 });
 

@@ -53,8 +53,6 @@ before(async () => {
   comparator = await startUpstream('comparator');
   dead = `http://127.0.0.1:${await freePort()}`;
   nginx = await prepareNginx();
-  const listen = await freePort();
-  const controlListen = `127.0.0.1:${await freePort()}`;
   // The plan as a team writes it, through the schema and the provider selection.
   const fam = (name: string, routes: string[], newUrl = fresh.url): string =>
     `  - name: ${name}\n    routes: ${JSON.stringify(routes)}\n    new: ${newUrl}\n    sticky: {header: X-User}\n    parity: {sampleRate: 1}\n`;
@@ -63,16 +61,7 @@ before(async () => {
 name: shop
 legacy: ${legacy.url}
 approvers: [alice]
-dataPlane:
-  kind: nginx
-  includeFile: ${nginx.includeFile}
-  mainConfig: ${nginx.mainConfig}
-  prefix: ${nginx.dir}
-  listen: 127.0.0.1:${listen}
-  controlListen: ${controlListen}
-  comparatorUrl: ${comparator.url}
-  trustedProxies: [127.0.0.1/32]
-  accessLog: ${nginx.dir}/logs/phoenix.json.log
+${nginx.dataPlaneYaml(`comparatorUrl: ${comparator.url}`, 'trustedProxies: [127.0.0.1/32]')}
 families:
 ${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}  - name: geo
     routes: ["GET /api/geo/*"]
@@ -89,8 +78,8 @@ ${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api
   assert.equal(provider.kind, 'nginx');
   // nginx needs the file before it starts; every family starts on legacy.
   await provider.install();
-  await nginx.start(controlListen);
-  listenUrl = `http://127.0.0.1:${listen}`;
+  await nginx.start();
+  listenUrl = nginx.listenUrl;
   client = new Pool(listenUrl, { connections: 16 });
 });
 

@@ -10,14 +10,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
+import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
 export interface TestNginx {
   dir: string;
   mainConfig: string;
   includeFile: string;
+  /** Where the rendered server takes clients (a free port). */
+  listenUrl: string;
+  /** Where nginx answers `GET /__phoenix/state` (a free port). */
+  controlListen: string;
+  /** The plan's `dataPlane:` block for this nginx (access log in its prefix), plus `extra` lines such as `comparatorUrl: …`. */
+  dataPlaneYaml(...extra: string[]): string;
   /** Starts nginx (the include file must be in place) and waits for its control server. */
-  start(controlListen: string): Promise<void>;
+  start(controlListen?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,11 +60,27 @@ http {
   );
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
+  const listen = `127.0.0.1:${await freePort()}`;
+  const control = `127.0.0.1:${await freePort()}`;
   return {
     dir,
     mainConfig,
+    listenUrl: `http://${listen}`,
+    controlListen: control,
+    dataPlaneYaml: (...extra) =>
+      [
+        'dataPlane:',
+        '  kind: nginx',
+        `  includeFile: ${includeFile}`,
+        `  mainConfig: ${mainConfig}`,
+        `  prefix: ${dir}`,
+        `  listen: ${listen}`,
+        `  controlListen: ${control}`,
+        `  accessLog: ${path.join(dir, 'logs', 'phoenix.json.log')}`,
+        ...extra.map((l) => `  ${l}`),
+      ].join('\n'),
     includeFile,
-    start: async (controlListen) => {
+    start: async (controlListen = control) => {
       const c = spawn('nginx', ['-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
