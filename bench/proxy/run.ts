@@ -8,10 +8,15 @@
  * Run: `npm run bench:router [-- --quick] [--rounds 5] [--duration 6] [--connections 32]
  *       [--targets direct,nginx,lean-undici,fastify-proxy,phoenix,phoenix-shadow]
  *       [--warmup 3] [--half-load 4 | --no-half-load] [--sampled-rounds 3 | --no-sampled]
- *       [--no-malloc-check] [--load wrk|autocannon] [--out FILE]`
+ *       [--no-malloc-check] [--load wrk|autocannon] [--sampled-rate small=N,large=M]
+ *       [--match-mirror-load] [--out FILE]`
  * Only the 10% shadow bar, in about two minutes: `npm run bench:router -- --only sampled`
  * (saturated rounds of fastify-proxy and phoenix for the rate, 1 × 3 s unless given, then
  * `--sampled-rounds` (3) fixed-rate rounds of `--half-load` (4) s per side and size).
+ * `--sampled-rate` fixes the 10% shadow rounds' rate per size (req/s) instead of half this run's
+ * saturated rate, which moves by up to 2× between minutes on a shared machine.
+ * `--match-mirror-load` makes the legacy-mode 10% rounds send the mirrors' share of requests
+ * straight to the mirror origin, so only the router's own shadow work differs between the modes.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +50,10 @@ interface Settings {
   sampledRounds: number;
   /** Only the saturated rounds the rate needs and the 10% shadow measurement. */
   onlySampled: boolean;
+  /** Fixed rates (req/s) for the 10% shadow rounds, per size; unset sizes use half load. */
+  sampledRate: Partial<Record<Size, number>>;
+  /** Legacy-mode 10% rounds also load the mirror origin as shadow mode's mirrors do. */
+  matchMirrorLoad: boolean;
   mallocCheck: boolean;
   targets: Target[];
   load: LoadTool;
@@ -73,6 +82,8 @@ function parseArgs(argv: string[]): Settings {
     halfLoadS: argv.includes('--no-half-load') && !onlySampled ? 0 : Number(get('half-load') ?? (quick ? 2 : 4)),
     sampledRounds: argv.includes('--no-sampled') ? 0 : Number(get('sampled-rounds') ?? 3),
     onlySampled,
+    sampledRate: parseSampledRate(get('sampled-rate')),
+    matchMirrorLoad: argv.includes('--match-mirror-load'),
     mallocCheck: !argv.includes('--no-malloc-check') && !onlySampled,
     targets,
     load: (get('load') as LoadTool | undefined) ?? 'wrk',
@@ -82,6 +93,18 @@ function parseArgs(argv: string[]): Settings {
         ? join(os.tmpdir(), `phoenix-router-${onlySampled ? 'sampled' : 'quick'}.json`)
         : join(root, 'bench', 'results', 'router.json')),
   };
+}
+
+function parseSampledRate(v: string | undefined): Partial<Record<Size, number>> {
+  const out: Partial<Record<Size, number>> = {};
+  for (const part of v?.split(',') ?? []) {
+    const [size, rate] = part.split('=');
+    const n = Number(rate);
+    if (!SIZES.includes(size as Size) || !Number.isInteger(n) || n <= 0)
+      throw new Error(`--sampled-rate: expected size=req/s pairs like small=1500,large=900, got "${part}"`);
+    out[size as Size] = n;
+  }
+  return out;
 }
 
 const log = (m: string): void => void process.stderr.write(`[bench:router] ${m}\n`);
@@ -378,13 +401,17 @@ async function main(): Promise<void> {
     const results: SampledResult[] = [];
     const loadavgBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
     for (const size of SIZES) {
+      const fixed = s.sampledRate[size];
       const slowest = Math.min(...proxies.map((t) => m[size]?.[t]?.rps ?? Infinity));
-      if (!Number.isFinite(slowest)) continue;
+      if (fixed === undefined && !Number.isFinite(slowest)) continue;
       results.push(
         await measureSampledShadow({
           size,
-          rate: Math.round(slowest / 2),
-          rateBasis: `half the slowest of ${proxies.join(', ')} (median saturated req/s of this run)`,
+          rate: fixed ?? Math.round(slowest / 2),
+          rateBasis:
+            fixed !== undefined
+              ? 'fixed by --sampled-rate'
+              : `half the slowest of ${proxies.join(', ')} (median saturated req/s of this run)`,
           rounds: s.sampledRounds,
           durationS: s.halfLoadS,
           warmupS: 1,
@@ -393,13 +420,14 @@ async function main(): Promise<void> {
           legacyPort: legacyPeer.port,
           shadowPort: shadowPeer.port,
           shadowAdminUrl: adminUrl,
+          matchMirrorLoad: s.matchMirrorLoad && mirror ? `http://127.0.0.1:${mirror.port}${PATHS[size]}` : undefined,
           family: FAMILY,
           log,
         }),
       );
     }
     shadowSampled = {
-      method: `fixed-rate open loop (${findVegeta() ? 'vegeta' : 'fixed-rate.ts'}) at the half-load rate; phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = shadow ÷ legacy of each mode's p99 over all its rounds' requests (vegeta), else the median of per-round ratios`,
+      method: `fixed-rate open loop (${findVegeta() ? 'vegeta' : 'fixed-rate.ts'}) at ${Object.keys(s.sampledRate).length > 0 ? 'the rate each size gives (see rateBasis)' : 'the half-load rate'}; ${s.matchMirrorLoad ? "legacy-mode rounds also send 10% of the rate straight to the mirror origin, matching the mirrors' load on the origin core; " : ''}phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = shadow ÷ legacy of each mode's p99 over all its rounds' requests (vegeta), else the median of per-round ratios`,
       loadavgBefore,
       loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
       sizes: results,

@@ -77,6 +77,12 @@ export interface SampledOptions {
   /** The router in shadow mode and its admin API. */
   shadowPort: number;
   shadowAdminUrl: string;
+  /**
+   * The mirror origin's URL (same path). When set, each legacy-mode round also sends
+   * {@link SAMPLE_RATE} × `rate` req/s straight to it, as shadow mode's mirrors do, so both modes
+   * put the same load on the origin's core and the ratio shows what the router adds.
+   */
+  matchMirrorLoad?: string;
   family: string;
   log: (m: string) => void;
 }
@@ -128,7 +134,10 @@ export async function measureSampledShadow(o: SampledOptions): Promise<SampledRe
   const run = (port: number, mode: 'legacy' | 'shadow', round: number): Promise<RateResult> => {
     const saveAs = join(raw, `${mode}-${round}.bin`);
     saved[mode].push(saveAs);
-    return runFixedRate({ ...opts(port), saveAs });
+    const measured = runFixedRate({ ...opts(port), saveAs });
+    if (mode === 'shadow' || o.matchMirrorLoad === undefined) return measured;
+    const side = runFixedRate({ ...opts(port), url: o.matchMirrorLoad, rate: Math.max(1, o.rate * SAMPLE_RATE) });
+    return Promise.all([measured, side]).then(([m]) => m);
   };
   // One unrecorded run each first: in `--only sampled` the shadow router has served nothing yet.
   for (const port of [o.legacyPort, o.shadowPort]) await runFixedRate({ ...opts(port), durationS: 2 });
