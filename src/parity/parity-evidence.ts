@@ -17,7 +17,7 @@ import {
   type SlowRoute,
 } from './gates.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
-import { latencyRatio } from './thresholds.js';
+import { parityFigures } from './thresholds.js';
 /** Judges the parity gate on evidence: mismatch rate, compared latency and every route's latency. */
 export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidenceParityGate): ParityEvidence {
   const p = s.parity;
@@ -27,7 +27,8 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
     maxShiftMs: gate.latency.maxShiftMs,
     confidence: gate.confidence,
   });
-  const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
+  const figures = parityFigures(s);
+  const { p95Ratio } = figures;
   // A slowdown accepted (or called noise) in triage is intended: it does not fail the gate.
   const slowRoutes: SlowRoute[] = p.routes
     .filter((r) => r.latency.flagged && r.latency.decision !== 'accept' && r.latency.decision !== 'noise')
@@ -62,11 +63,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
         (r.signature ? ` (signature ${r.signature}; \`phoenix parity accept\` it if the slowdown is intended)` : ''),
     );
   const base = {
-    samples: p.samples,
-    mismatchRate: p.mismatchRate,
-    p95Ratio,
-    legacyP95: p.latency.legacy.p95,
-    newP95: p.latency.new.p95,
+    ...figures,
     mismatch,
     latency,
     slowRoutes,

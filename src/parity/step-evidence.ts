@@ -17,7 +17,7 @@ import {
   type StepVerdict,
 } from './gates.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
-import { latencyRatio } from './thresholds.js';
+import { stepFigures } from './thresholds.js';
 /**
  * Judges one analysis of a ramp step. `fail` (a breach: roll back at once) when the guard
  * tripped, or the error rate, the canary mismatch rate or the latency is beyond the plan with
@@ -46,7 +46,8 @@ export function evaluateStep(
     maxShiftMs: slo.latency.maxShiftMs,
     confidence: slo.confidence,
   });
-  const p95Ratio = latencyRatio(n.p95, s.backends.legacy.p95);
+  const figures = stepFigures(s);
+  const { p95Ratio } = figures;
   const partial = percent > 0 && percent < 100;
   const total = legacyN + n.requests;
   const split: ObservedSplit = {
@@ -96,12 +97,7 @@ export function evaluateStep(
     breached: outcome === 'fail',
     judged: n.requests >= slo.minRequests,
     reasons: outcome === 'fail' ? failures : missing,
-    newRequests: n.requests,
-    errorRate: n.errorRate,
-    p95Ratio,
-    legacyP95: s.backends.legacy.p95,
-    newP95: n.p95,
-    mismatchRate: s.parity.mismatchRate,
+    ...figures,
     errors,
     mismatch,
     latency,

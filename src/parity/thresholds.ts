@@ -57,17 +57,40 @@ export function latencyRatio(candidate: number | null, legacy: number | null): n
   return candidate / Math.max(legacy, LATENCY_FLOOR_MS);
 }
 
-/** Judges the parity gate: enough samples, few enough mismatches, new p95 within the ratio. */
-export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {
+/** The figures every parity verdict carries, whatever it decides. */
+export function parityFigures(
+  s: FamilyStatsSnapshot,
+): Pick<ParityVerdict, 'samples' | 'mismatchRate' | 'p95Ratio' | 'legacyP95' | 'newP95'> {
   const p = s.parity;
-  const p95Ratio = latencyRatio(p.latency.new.p95, p.latency.legacy.p95);
-  const base = {
+  return {
     samples: p.samples,
     mismatchRate: p.mismatchRate,
-    p95Ratio,
+    p95Ratio: latencyRatio(p.latency.new.p95, p.latency.legacy.p95),
     legacyP95: p.latency.legacy.p95,
     newP95: p.latency.new.p95,
   };
+}
+
+/** The figures every ramp-step verdict carries, whatever it decides. */
+export function stepFigures(
+  s: FamilyStatsSnapshot,
+): Pick<SloVerdict, 'newRequests' | 'errorRate' | 'p95Ratio' | 'legacyP95' | 'newP95' | 'mismatchRate'> {
+  const n = s.backends.new;
+  return {
+    newRequests: n.requests,
+    errorRate: n.errorRate,
+    p95Ratio: latencyRatio(n.p95, s.backends.legacy.p95),
+    legacyP95: s.backends.legacy.p95,
+    newP95: n.p95,
+    mismatchRate: s.parity.mismatchRate,
+  };
+}
+
+/** Judges the parity gate: enough samples, few enough mismatches, new p95 within the ratio. */
+export function evaluateParity(s: FamilyStatsSnapshot, gate: ParityGate): ParityVerdict {
+  const p = s.parity;
+  const base = parityFigures(s);
+  const { p95Ratio } = base;
   if (p.samples === 0) return { status: 'no-samples', reasons: ['no shadow samples yet'], ...base };
   if (p.samples < gate.minSamples) {
     return { status: 'insufficient-samples', reasons: [`${p.samples} of ${gate.minSamples} samples`], ...base };
@@ -98,7 +121,8 @@ export function evaluateSlo(
   guard?: { tripped: boolean; reason?: string | null },
 ): SloVerdict {
   const n = s.backends.new;
-  const p95Ratio = latencyRatio(n.p95, s.backends.legacy.p95);
+  const figures = stepFigures(s);
+  const { p95Ratio } = figures;
   const judged = n.requests >= slo.minRequests;
   const reasons: string[] = [];
   if (guard?.tripped) reasons.push(`router guard tripped: ${guard.reason ?? 'no reason given'}`);
@@ -116,15 +140,5 @@ export function evaluateSlo(
       `mismatch rate ${pct(s.parity.mismatchRate)} > ${pct(slo.maxMismatchRate)} over ${s.parity.samples} comparisons`,
     );
   }
-  return {
-    breached: reasons.length > 0,
-    judged,
-    reasons,
-    newRequests: n.requests,
-    errorRate: n.errorRate,
-    p95Ratio,
-    legacyP95: s.backends.legacy.p95,
-    newP95: n.p95,
-    mismatchRate: s.parity.mismatchRate,
-  };
+  return { breached: reasons.length > 0, judged, reasons, ...figures };
 }
