@@ -19,21 +19,12 @@ import {
   resumePosition,
   type ApprovalWait,
   type Position,
+  type ResumeOptions,
   type ResumeStage,
 } from './resume-point.js';
 
 export type { CarriedState, Compensation, Decision, MigrateFamilyInput, MigrationResult } from './carried-state.js';
-export type { Position, ResumeStage } from './resume-point.js';
-
-/** Where the run resumes at within a stage: the step, the time held there, its route change applied. */
-export interface ResumeOptions {
-  /** The ramp step (index into `ramp.steps`). @default 0 */
-  stepIndex?: number;
-  /** Time already held at this step (bake, parity wait, no-legacy window), ms. @default 0 */
-  heldMs?: number;
-  /** The step's route change has been applied. @default false */
-  applied?: boolean;
-}
+export type { Position, ResumeOptions, ResumeStage } from './resume-point.js';
 
 /** Live state of one migration run. */
 export class Migration extends MigrationRecords {

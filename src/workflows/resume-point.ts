@@ -81,3 +81,13 @@ export function resumePosition(c: CarriedPosition): Position {
 export function reaches(stage: ResumeStage, from: ResumeStage): boolean {
   return RESUME_ORDER.indexOf(stage) >= RESUME_ORDER.indexOf(from);
 }
+
+/** Where the run resumes at within a stage: the step, the time held there, its route change applied. */
+export interface ResumeOptions {
+  /** The ramp step (index into `ramp.steps`). @default 0 */
+  stepIndex?: number;
+  /** Time already held at this step (bake, parity wait, no-legacy window), ms. @default 0 */
+  heldMs?: number;
+  /** The step's route change has been applied. @default false */
+  applied?: boolean;
+}
