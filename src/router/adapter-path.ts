@@ -71,14 +71,26 @@ export async function sendAdapted(
   request: Dispatcher.RequestOptions,
 ): Promise<void> {
   const t0 = performance.now();
+  // A client that hangs up before its answer is written aborts the request to new, as the
+  // streamed path does: the answer would be read and adapted for no one.
+  const hangup = new AbortController();
+  const onClose = (): void => {
+    if (!x.res.writableFinished) hangup.abort();
+  };
+  if (x.res.destroyed) return;
+  x.res.once('close', onClose);
   let r: Dispatcher.ResponseData;
   let body: Buffer | undefined;
   try {
-    r = await fam.candidate.request(request);
+    r = await fam.candidate.request({ ...request, signal: hangup.signal });
     body = await readBounded(r.body, r.headers['content-length'], p.ctx.maxAdaptBytes);
   } catch (err) {
+    // The client left: nothing to answer, and not new's failure.
+    if (hangup.signal.aborted) return;
     const e = err as Error;
     return attemptFailed(p, x, fam, safe, performance.now() - t0, classifyUpstreamError(e), e);
+  } finally {
+    x.res.off('close', onClose);
   }
   const ms = performance.now() - t0;
   if (body === undefined) {
@@ -88,7 +100,7 @@ export async function sendAdapted(
   const failed = r.statusCode >= 500;
   p.noteNew(fam, ms, failed, r.statusCode);
   if (failed && safe) return p.fallback(x, fam);
-  // The client hung up while the answer was read: nothing to send it.
+  // The client hung up as the answer completed: nothing to send it.
   if (x.res.destroyed) return;
   try {
     const adapted = applyAdapter(adapter, { status: r.statusCode, headers: r.headers, body });

@@ -12,6 +12,13 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
+/** A promise with its resolve function outside. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
 const failures = (family: string, backend: string, status: number, code: string): string =>
   `phoenix_upstream_failures_total{family="${family}",backend="${backend}",status="${status}",code="${code}"}`;
 
@@ -107,10 +114,16 @@ describe('adapted answers larger than router.maxAdaptBytes', () => {
   let admin: RouterAdminClient;
   const rows = (n: number): string =>
     JSON.stringify({ data: { rows: Array.from({ length: n }, (_, i) => `row ${i}`) } });
+  /** A request new holds without answering: when it arrived, and when its connection closed. */
+  const held = { arrived: deferred(), closed: deferred() };
 
   before(async () => {
     legacy = await upstream((req, res) => json(res, 200, { from: 'legacy', url: req.url }));
     candidate = await upstream((req, res) => {
+      if (req.url?.includes('hold')) {
+        res.on('close', () => held.closed.resolve());
+        return held.arrived.resolve();
+      }
       const text = rows(req.url?.includes('small') ? 3 : 2000);
       if (req.method === 'POST') {
         // Chunked: the size is only known while reading.
@@ -161,6 +174,22 @@ describe('adapted answers larger than router.maxAdaptBytes', () => {
     assert.deepEqual(await res.body.json(), { from: 'legacy', url: '/api/users/export' });
     assert.equal((await admin.getStats('users')).stats.fallbacks, fallbacks + 1);
     assert.equal((await readMetrics(r.adminUrl)).get(tooLarge), counted + 1);
+  });
+
+  test('a client that hangs up while new is answering aborts the request to new, not counted as new failing', async () => {
+    const before = (await admin.getStats('users')).stats.backends.new;
+    const hangup = new AbortController();
+    const pending = request(`${r.url}/api/users/export?hold=1`, { signal: hangup.signal }).then(
+      () => 'answered',
+      () => 'hung up',
+    );
+    await held.arrived.promise;
+    hangup.abort();
+    assert.equal(await pending, 'hung up');
+    await held.closed.promise;
+    const after = (await admin.getStats('users')).stats.backends.new;
+    assert.equal(after.failures, before.failures, 'the client leaving is not a failure of new');
+    assert.equal(after.requests, before.requests);
   });
 });
 
