@@ -35,6 +35,8 @@ export interface ProxyContext {
   shadow: ShadowPipeline;
   /** Largest body buffered for a comparison, bytes. */
   maxCompareBytes: number;
+  /** Legacy's headers and body-chunk timeout, ms (`router.legacyTimeout`). */
+  legacyTimeout: number;
   /** Largest new-service answer buffered to apply an adapter, bytes (`router.maxAdaptBytes`). */
   maxAdaptBytes: number;
   log: Logger;

@@ -75,6 +75,8 @@ class ProxyPath implements RequestPath {
         method: x.method,
         headers: x.family ? withHost(headers, x.host, x.family.plan.preserveHost.legacy) : headers,
         body: x.body ?? x.upload ?? (hasBody(x.req) ? x.req : null),
+        headersTimeout: this.ctx.legacyTimeout,
+        bodyTimeout: this.ctx.legacyTimeout,
       },
       new LegacyForward(this, x, capture),
     );

@@ -135,6 +135,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     shadow,
     maxCompareBytes: plan.router.maxCompareBytes,
     maxAdaptBytes: plan.router.maxAdaptBytes,
+    legacyTimeout: plan.router.legacyTimeout,
     log,
     onTrip(f) {
       log.warn(

@@ -193,6 +193,31 @@ describe('adapted answers larger than router.maxAdaptBytes', () => {
   });
 });
 
+describe('a legacy that does not answer', () => {
+  let legacy: TestUpstream;
+  let r: RunningRouter;
+  let admin: RouterAdminClient;
+
+  before(async () => {
+    legacy = await upstream(() => {});
+    const { plan, dir } = await planFor(legacy.url, 'http://127.0.0.1:1');
+    plan.router.legacyTimeout = 300;
+    r = await router(plan, dir);
+    admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
+  });
+  after(() => closeAll(admin, r, legacy));
+
+  test('gets 504 PHX_ERR_UPSTREAM_TIMEOUT after router.legacyTimeout, counted for legacy', async () => {
+    const t0 = Date.now();
+    const res = await request(`${r.url}/api/users`);
+    assert.equal(res.statusCode, 504);
+    assert.equal(((await res.body.json()) as ErrorBody).error.code, 'PHX_ERR_UPSTREAM_TIMEOUT');
+    assert.ok(Date.now() - t0 < 5000, 'the client is answered once the timeout passes, not when legacy gives up');
+    const m = await readMetrics(r.adminUrl);
+    assert.equal(m.get(failures('users', 'legacy', 504, 'PHX_ERR_UPSTREAM_TIMEOUT')), 1);
+  });
+});
+
 describe('failure classification', () => {
   let silent: TestUpstream;
   before(async () => {

@@ -1,6 +1,6 @@
 /** The router's settings in a plan: its URLs, state file, shadow limits and trusted proxies. */
 import { z } from 'zod';
-import { cidr, url } from './primitives.js';
+import { cidr, duration, url } from './primitives.js';
 
 /** How many recent records the router keeps per family (oldest dropped first). */
 const recordsSchema = z.strictObject({
@@ -24,6 +24,13 @@ export const routerSettingsSchema = z.strictObject({
   mirrorConcurrency: z.number().int().min(1).default(32),
   /** Largest body buffered for a shadow comparison; larger ones are not compared. @default 1048576 (bytes) */
   maxCompareBytes: z.number().int().min(1024).default(1_048_576),
+  /**
+   * How long legacy may take to send its answer's headers, and at most between two chunks of its
+   * body (duration). Past it the client gets 504 `PHX_ERR_UPSTREAM_TIMEOUT` instead of waiting
+   * on a hung legacy; the same as nginx's `proxy_read_timeout` default. new's limit is each
+   * family's `guard.timeout`. @default 60s
+   */
+  legacyTimeout: duration.default(60_000),
   /**
    * Largest new-service answer the router buffers to apply a response adapter (bytes). A larger
    * answer is not sent unadapted: a safe request is answered by legacy, any other gets 502
