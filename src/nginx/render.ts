@@ -182,8 +182,9 @@ export function renderNginx(input: RenderInput): Rendered {
   for (const [key, name] of fallbacks) out.push(`  ${name} "${key.split(' ')[0]}";`);
   out.push('}');
   out.push('server {', `  listen ${dp.listen};`);
-  // Unbuffered, so the agent reads each request as it ends (the guard's trip time depends on it).
-  out.push(`  access_log ${dp.accessLog} ${LOG_FORMAT};`);
+  // Buffered and flushed every 100 ms: one write per batch of requests, not one per request (the
+  // CPU bar), and bigger reads for the agent; the guard's trip time grows by at most 100 ms.
+  out.push(`  access_log ${dp.accessLog} ${LOG_FORMAT} buffer=64k flush=100ms;`);
   if (dp.trustedProxies.length > 0) {
     for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
     out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
