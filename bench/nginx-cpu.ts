@@ -67,9 +67,7 @@ interface Row {
 }
 
 /** nginx with the plain benchmark's main settings, its `http {}` including Phoenix's file. */
-async function startPhoenixNginx(
-  originUrl: string,
-): Promise<{
+async function startPhoenixNginx(originUrl: string): Promise<{
   peer: Peer;
   close(): Promise<void>;
   provider: Awaited<ReturnType<typeof createNginxProvider>>;
