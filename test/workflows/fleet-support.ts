@@ -5,11 +5,11 @@
  */
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { dataPlaneMembers, type Plan } from '../../src/plan/index.js';
+import { startMigration } from '../../src/cli/start-migration.js';
+import type { Plan } from '../../src/plan/index.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { startRouter, type RunningRouter } from '../../src/router/server.js';
 import type { GuardState, RouteState } from '../../src/router/types.js';
-import { migrateFamily } from '../../src/workflows/migrate-family.js';
 import { freePort } from '../helpers/ports.js';
 import type { MigrationHandle } from './harness.js';
 import { startUpstream, writePlan, type PlanOverrides, type Upstream } from './support.js';
@@ -93,25 +93,21 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
   return stack;
 }
 
-/** Starts `migrateFamily` for the fleet's family, with the members the plan lists, as `phoenix start` does. */
-export function startFleetMigration(
+/**
+ * Starts `migrateFamily` for the fleet's family on `taskQueue` with `phoenix start`'s own starter,
+ * which puts the plan's members into the workflow's input. Its workflow id is `phoenix-<family>`,
+ * so the family's name must be one no other test file uses.
+ */
+export async function startFleetMigration(
   client: Client,
   stack: FleetStack,
   taskQueue: string,
-  workflowId: string,
 ): Promise<MigrationHandle> {
-  const family = stack.plan.families[0]!;
-  return client.workflow.start(migrateFamily, {
+  const { handle } = await startMigration({
+    client,
+    plan: stack.plan,
+    family: stack.plan.families[0]!.name,
     taskQueue,
-    workflowId,
-    args: [
-      {
-        plan: stack.plan.name,
-        routerAdminUrl: stack.plan.router.adminUrl,
-        routerAdminUrls: dataPlaneMembers(stack.plan, family.name),
-        temporalUiUrl: 'http://localhost:8233',
-        family,
-      },
-    ],
   });
+  return handle;
 }
