@@ -1,6 +1,7 @@
 /**
  * `phoenix route set|show --plan` on a fleet of real routers: every member gets one version, a
- * member that is down stops the change before any member moves, and `show` lists each member.
+ * member that is down stops the change before any member moves, `show` lists each member, and
+ * the worker's `--fleet-wait` is bounded.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,4 +73,17 @@ test('route show lists each member with its route', async () => {
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines[0], `${family} on 2 members:`);
   for (const m of fleet.members) assert.ok(lines.includes(`  ${m.adminUrl}  canary 25% (version 8)`), r.stdout);
+});
+
+test('worker --fleet-wait past 6 s is refused as a usage error, naming the bound', async () => {
+  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), 'worker', '--fleet-wait', '10s'],
+      { timeout: 60_000, cwd: fleet.dir },
+      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^PHX_ERR_CLI_BAD_FLAG: --fleet-wait: at most 6s/);
 });
