@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { startProgram } from '../../src/cli/start-migration.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
+import type { MigrateProgramInput } from '../../src/workflows/migrate-program.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
 import { bake25 } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
@@ -200,5 +202,26 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
         ['legacy', 'legacy'],
       );
     });
+  });
+
+  test("phoenix start --all gives the program each family's members", async () => {
+    const stack = await startFleet(2);
+    try {
+      // Nobody polls this queue: the program only has to be started to show its input.
+      const plan = { ...stack.plan, name: `fleet-program-p${process.pid}` };
+      const { handle } = await startProgram({ client: t.client, plan, taskQueue: `nobody-${plan.name}` });
+      try {
+        const history = await handle.fetchHistory();
+        const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+        const input = JSON.parse(Buffer.from(payload!).toString('utf8')) as MigrateProgramInput;
+        assert.deepEqual(input.routerAdminUrls, {
+          [plan.families[0]!.name]: stack.members.map((m) => m.adminUrl),
+        });
+      } finally {
+        await handle.terminate('the test ended');
+      }
+    } finally {
+      await stack.close();
+    }
   });
 });
