@@ -14,7 +14,7 @@ import { fleetGuard, membersOf, preflightRoute, type FleetTarget } from './fleet
 
 /** What preflight found. */
 export interface PreflightReport {
-  /** Every member answered; else `member` names the first that did not (fleets only). */
+  /** Every member answered; else `member` names the first that did not. */
   router: { ok: boolean; error?: string; member?: string };
   legacy: { ok: boolean; error?: string };
   new: { ok: boolean; error?: string };
@@ -78,7 +78,7 @@ export async function checkPreflight(
   const down = answers.failed[0];
   if (down)
     return {
-      router: { ok: false, error: errorText(down.error), ...(fleet ? { member: down.url } : {}) },
+      router: { ok: false, error: errorText(down.error), member: down.url },
       legacy,
       new: candidate,
     };
