@@ -6,6 +6,12 @@ import type { FamilyPlan } from '../plan/schema.js';
 import { formatDuration } from '../plan/duration.js';
 import type { createRouterActivities } from './router.js';
 import type { createContractActivities } from './contracts.js';
+import type { FleetTarget } from './fleet-state.js';
+
+/** The data plane part of an input, passed on as it came. */
+function target(t: FleetTarget): FleetTarget {
+  return { adminUrls: t.adminUrls, adminUrl: t.adminUrl };
+}
 
 export type ChecklistCheck = FamilyPlan['decommission']['checks'][number];
 
@@ -19,15 +25,11 @@ export function createChecklistActivities(
   contracts: ReturnType<typeof createContractActivities>,
 ) {
   return {
-    async runChecklistCheck(input: {
-      adminUrl: string;
-      family: FamilyPlan;
-      check: ChecklistCheck;
-    }): Promise<CheckResult> {
+    async runChecklistCheck(input: FleetTarget & { family: FamilyPlan; check: ChecklistCheck }): Promise<CheckResult> {
       const { family, check } = input;
       switch (check) {
         case 'no-legacy-traffic': {
-          const { stats } = await router.readFamilyFigures({ adminUrl: input.adminUrl, family: family.name });
+          const { stats } = await router.readFamilyFigures({ ...target(input), family: family.name });
           const window = family.decommission.noLegacyTrafficFor;
           const observed = stats.at - stats.since;
           if (observed < window) {
@@ -62,7 +64,7 @@ export function createChecklistActivities(
               };
         }
         case 'route-pinned-new': {
-          const { route, guard } = await router.readFamilyFigures({ adminUrl: input.adminUrl, family: family.name });
+          const { route, guard } = await router.readFamilyFigures({ ...target(input), family: family.name });
           if (guard.tripped)
             return { status: 'failed', detail: `the guard is tripped (${guard.reason ?? 'no reason'})` };
           return route.mode === 'new'

@@ -9,13 +9,13 @@ import { resolveCredential, variablesUsed } from '../contracts/variables.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { ReplayRequest, RouterAdminClient, SampleRecord } from '../router/client.js';
+import type { FleetTarget } from './fleet-state.js';
 
 /** Requests per router call at most: each call then lasts at most about 20 s at the plan's rate. */
 const CALL_SECONDS = 20;
 const MAX_PER_CALL = 500;
 
-export interface ReplayRoundInput {
-  adminUrl: string;
+export interface ReplayRoundInput extends FleetTarget {
   family: FamilyPlan;
   /** Requests to replay this round. */
   count: number;

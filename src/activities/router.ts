@@ -1,16 +1,23 @@
 /**
- * Activities that drive the router through its admin API. Each one sets or reads absolute state,
- * so a retry or a replay is harmless.
+ * Activities that drive the family's data plane through the router's admin API: one router, or
+ * every member of a fleet (`dataPlane.members`, see docs/fleets.md). Each one sets or reads
+ * absolute state, so a retry or a replay is harmless.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { request } from 'undici';
 import type { FamilyPlan } from '../plan/schema.js';
 import { createRouterAdminClient, type RouterAdminClient, type RouteState, type GuardState } from '../router/client.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
+import { mergeSnapshots } from '../parity/merge-snapshots.js';
 import type { TriageEntry } from '../parity/signature.js';
 import { hasCode } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
+import { awaitEveryMember, failIfAny, onEveryMember } from './fleet.js';
+import { fleetGuard, fleetRoute, membersOf, type FleetTarget } from './fleet-state.js';
+import { checkPreflight, type PreflightReport } from './preflight.js';
 import { replayRound, type ReplayRoundInput, type ReplayRoundResult } from './replay.js';
+
+export type { PreflightReport } from './preflight.js';
+export type { FleetTarget } from './fleet-state.js';
 
 /** Router modes, as the workflow sets them. */
 export type RouteMode = RouteState['mode'];
@@ -20,19 +27,15 @@ export interface RouterActivityDeps {
   adminToken?: string;
   /** Per-request timeout for the admin API. @default 3000 (ms) */
   adminTimeoutMs?: number;
+  /**
+   * How long one attempt of a fleet-wide change (route, figures reset, triage decisions) waits for
+   * a member that is down before it fails
+   * with `PHX_ERR_FLEET_MEMBER_DOWN`; the workflow retries it (see docs/fleets.md). @default 3000 (ms)
+   */
+  fleetWaitMs?: number;
 }
 
-/** What preflight found. */
-export interface PreflightReport {
-  router: { ok: boolean; error?: string };
-  legacy: { ok: boolean; error?: string };
-  new: { ok: boolean; error?: string };
-  route?: RouteState;
-  guard?: GuardState;
-}
-
-export interface SetRouteInput {
-  adminUrl: string;
+export interface SetRouteInput extends FleetTarget {
   family: string;
   mode: RouteMode;
   percent: number;
@@ -48,15 +51,28 @@ export interface FamilyFigures {
   stats: FamilyStatsSnapshot;
 }
 
-async function reachable(url: string, timeoutMs: number): Promise<{ ok: boolean; error?: string }> {
-  try {
-    const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-    await res.body.dump();
-    // Any HTTP answer proves the service is up; a 404 on "/" is normal for an API.
-    return { ok: true };
-  } catch (err) {
-    return { ok: false, error: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() };
+/** The answer with the highest version: what the workflow's next version must exceed. */
+function newest(states: readonly { value: RouteState }[]): RouteState {
+  return states.reduce((a, b) => (b.value.version > a.value.version ? b : a)).value;
+}
+
+/**
+ * Sends the family to legacy on one member whatever its version, then clears a guard trip; a
+ * member already on legacy keeps its version.
+ */
+async function legacyOn(c: RouterAdminClient, family: string, minVersion: number, reason: string): Promise<RouteState> {
+  const current = await c.getRoute(family);
+  let state = current;
+  if (current.mode !== 'legacy') {
+    state = await c.setRoute(family, {
+      mode: 'legacy',
+      percent: 0,
+      version: Math.max(current.version + 1, minVersion),
+      updatedBy: `rollback: ${reason}`.slice(0, 200),
+    });
   }
+  await c.clearGuard(family);
+  return state;
 }
 
 export function createRouterActivities(deps: RouterActivityDeps) {
@@ -71,107 +87,104 @@ export function createRouterActivities(deps: RouterActivityDeps) {
     return c;
   };
 
+  const waitMs = deps.fleetWaitMs ?? 3000;
+
   return {
-    /** Checks the router, both upstreams and the family's current route. */
-    async checkPreflight(input: { adminUrl: string; family: FamilyPlan }): Promise<PreflightReport> {
-      const [legacy, candidate] = await Promise.all([
-        reachable(input.family.legacy, timeoutMs),
-        reachable(input.family.new, timeoutMs),
-      ]);
-      try {
-        const c = client(input.adminUrl);
-        const [route, guard] = await Promise.all([c.getRoute(input.family.name), c.getGuard(input.family.name)]);
-        return { router: { ok: true }, legacy, new: candidate, route, guard };
-      } catch (err) {
-        if (hasCode(err, 'PHX_ERR_ADMIN_UNKNOWN_FAMILY')) {
-          throw ApplicationFailure.create({
-            type: FailureType.PreflightFailed,
-            nonRetryable: true,
-            message: `the router does not know family "${input.family.name}"; restart the router with the same plan`,
-          });
-        }
-        if (hasCode(err, 'PHX_ERR_ROUTER_UNAUTHORIZED')) {
-          throw ApplicationFailure.create({
-            type: FailureType.PreflightFailed,
-            nonRetryable: true,
-            message: "the router refused the admin token; set PHOENIX_ADMIN_TOKEN for the worker to the router's token",
-          });
-        }
-        return { router: { ok: false, error: (err as Error).message }, legacy, new: candidate };
-      }
-    },
-
-    /** Sets a family's route. Idempotent by version; a stale version is a permanent failure. */
-    async setRoute(input: SetRouteInput): Promise<RouteState> {
-      try {
-        return await client(input.adminUrl).setRoute(input.family, {
-          mode: input.mode,
-          percent: input.percent,
-          version: input.version,
-          sampleRate: input.sampleRate,
-          updatedBy: input.updatedBy,
-        });
-      } catch (err) {
-        if (hasCode(err, 'PHX_ERR_ROUTE_STALE_VERSION')) {
-          throw ApplicationFailure.create({
-            type: FailureType.StaleRouteVersion,
-            nonRetryable: true,
-            message: `${(err as Error).message}; someone else changed the route of "${input.family}" — check \`phoenix status\` and the router`,
-          });
-        }
-        throw err;
-      }
+    /** Checks both upstreams and, on every member, the family's route and guard. */
+    async checkPreflight(input: FleetTarget & { family: FamilyPlan }): Promise<PreflightReport> {
+      return checkPreflight(input, client, timeoutMs);
     },
 
     /**
-     * Sends the family to legacy whatever its version, then clears a guard trip. The most urgent
-     * undo: it wins over any concurrent change by writing a newer version.
+     * Sets a family's route on every member, with one version. Idempotent by version; a stale
+     * version is a permanent failure. In a fleet, every member must answer its health check
+     * first (waiting up to `fleetWaitMs`), so no member moves while another is down; a member
+     * lost midway fails the attempt, and the retry sets the same version again.
      */
-    async routeToLegacy(input: {
-      adminUrl: string;
-      family: string;
-      minVersion: number;
-      reason: string;
-    }): Promise<RouteState> {
-      const c = client(input.adminUrl);
-      const current = await c.getRoute(input.family);
-      let state = current;
-      if (current.mode !== 'legacy') {
-        state = await c.setRoute(input.family, {
-          mode: 'legacy',
-          percent: 0,
-          version: Math.max(current.version + 1, input.minVersion),
-          updatedBy: `rollback: ${input.reason}`.slice(0, 200),
+    async setRoute(input: SetRouteInput): Promise<RouteState> {
+      const members = membersOf(input);
+      const what = `route ${input.mode}${input.mode === 'canary' ? ` ${input.percent}%` : ''} of "${input.family}"`;
+      if (members.length > 1) await awaitEveryMember(members, client, waitMs, what);
+      const change = {
+        mode: input.mode,
+        percent: input.percent,
+        version: input.version,
+        sampleRate: input.sampleRate,
+        updatedBy: input.updatedBy,
+      };
+      const r = await onEveryMember(members, (url) => client(url).setRoute(input.family, change));
+      const stale = r.failed.find((f) => hasCode(f.error, 'PHX_ERR_ROUTE_STALE_VERSION'));
+      if (stale) {
+        throw ApplicationFailure.create({
+          type: FailureType.StaleRouteVersion,
+          nonRetryable: true,
+          message: `${(stale.error as Error).message}${members.length > 1 ? ` on fleet member ${stale.url}` : ''}; someone else changed the route of "${input.family}" — check \`phoenix status\` and the router`,
         });
       }
-      await c.clearGuard(input.family);
-      return state;
-    },
-
-    async readFamilyFigures(input: { adminUrl: string; family: string }): Promise<FamilyFigures> {
-      const s = await client(input.adminUrl).getStats(input.family);
-      return { route: s.route, guard: s.guard, stats: s.stats };
-    },
-
-    async resetFamilyStats(input: { adminUrl: string; family: string }): Promise<void> {
-      await client(input.adminUrl).resetStats(input.family);
+      failIfAny(members, r, (ok) => `${what} is set on ${ok}; the step retries until every member has it`);
+      return newest(r.ok);
     },
 
     /**
-     * A replay round of the parity gate (`parity.replay`): the router replays `count` recorded
-     * safe requests of the family through its shadow comparison, counted apart from live ones.
+     * Sends the family to legacy on every member whatever its version, then clears guard trips.
+     * The most urgent undo: it wins over any concurrent change by writing a newer version. Every
+     * member that answers is set at once; while any does not, the activity fails (retryably) and
+     * the rollback tries again until it answers.
+     */
+    async routeToLegacy(
+      input: FleetTarget & { family: string; minVersion: number; reason: string },
+    ): Promise<RouteState> {
+      const members = membersOf(input);
+      const r = await onEveryMember(members, (url) =>
+        legacyOn(client(url), input.family, input.minVersion, input.reason),
+      );
+      failIfAny(members, r, (ok) => `"${input.family}" is on legacy on ${ok}; the rollback keeps trying the rest`);
+      return newest(r.ok);
+    },
+
+    /** The family's figures, summed across the members (see `mergeSnapshots`). */
+    async readFamilyFigures(input: FleetTarget & { family: string }): Promise<FamilyFigures> {
+      const members = membersOf(input);
+      const r = await onEveryMember(members, (url) => client(url).getStats(input.family));
+      failIfAny(members, r, () => `the figures of "${input.family}" need every member`);
+      const of = <T>(pick: (s: (typeof r.ok)[number]['value']) => T) =>
+        r.ok.map((a) => ({ url: a.url, value: pick(a.value) }));
+      return {
+        route: fleetRoute(of((s) => s.route)),
+        guard: fleetGuard(of((s) => s.guard)),
+        stats: mergeSnapshots(r.ok.map((a) => a.value.stats)),
+      };
+    },
+
+    /** Starts the family's figures again on every member (in a fleet, once every member answers). */
+    async resetFamilyStats(input: FleetTarget & { family: string }): Promise<void> {
+      const members = membersOf(input);
+      if (members.length > 1)
+        await awaitEveryMember(members, client, waitMs, `the reset of "${input.family}"'s figures`);
+      const r = await onEveryMember(members, (url) => client(url).resetStats(input.family));
+      failIfAny(members, r, (ok) => `the figures of "${input.family}" were reset on ${ok}; the reset retries`);
+    },
+
+    /**
+     * A replay round of the parity gate (`parity.replay`): the fleet's first member replays
+     * `count` recorded safe requests of the family through its shadow comparison, counted apart
+     * from live ones (in the fleet's figures, which sum every member).
      */
     async replayForParity(input: ReplayRoundInput): Promise<ReplayRoundResult> {
-      return replayRound(input, client(input.adminUrl), (p) => Context.current().heartbeat(p));
+      return replayRound(input, client(membersOf(input)[0]!), (p) => Context.current().heartbeat(p));
     },
 
     /**
-     * Replaces the family's triage decisions on the router, so its counts honour them. The whole
-     * set is sent each time: a retry or a repeat leaves the same state.
-     * @returns how many decisions the router now holds
+     * Replaces the family's triage decisions on every member, so their counts honour them. The
+     * whole set is sent each time: a retry or a repeat leaves the same state.
+     * @returns how many decisions the members now hold
      */
-    async setTriage(input: { adminUrl: string; family: string; decisions: TriageEntry[] }): Promise<number> {
-      return (await client(input.adminUrl).setTriage(input.family, input.decisions)).decisions.length;
+    async setTriage(input: FleetTarget & { family: string; decisions: TriageEntry[] }): Promise<number> {
+      const members = membersOf(input);
+      if (members.length > 1) await awaitEveryMember(members, client, waitMs, `triage decisions for "${input.family}"`);
+      const r = await onEveryMember(members, (url) => client(url).setTriage(input.family, input.decisions));
+      failIfAny(members, r, (ok) => `triage decisions for "${input.family}" are set on ${ok}; the change retries`);
+      return r.ok[0]!.value.decisions.length;
     },
   };
 }

@@ -4,6 +4,7 @@
  * `scripts/start-migration.ts`.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { dataPlaneMembers } from '../plan/data-plane-members.js';
 import type { Plan } from '../plan/schema.js';
 import { renderPlanDetails } from '../workflows/details.js';
 import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
@@ -106,7 +107,13 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
       taskQueue: o.taskQueue ?? TASK_QUEUE,
       workflowId,
       args: [
-        { plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, family },
+        {
+          plan: o.plan.name,
+          routerAdminUrl: o.plan.router.adminUrl,
+          routerAdminUrls: dataPlaneMembers(o.plan, family.name),
+          temporalUiUrl: o.plan.temporalUiUrl,
+          family,
+        },
       ],
       staticSummary: `Migrate ${family.name}: legacy → ${new URL(family.new).host}`,
       staticDetails: renderPlanDetails(family),
@@ -134,6 +141,7 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
         {
           plan: o.plan.name,
           routerAdminUrl: o.plan.router.adminUrl,
+          routerAdminUrls: Object.fromEntries(o.plan.families.map((f) => [f.name, dataPlaneMembers(o.plan, f.name)])),
           temporalUiUrl: o.plan.temporalUiUrl,
           families: o.plan.families,
         },

@@ -25,6 +25,11 @@ export interface RunWorkerOptions {
   slack?: { plan: string; port?: number; host?: string };
   /** Also log webpack's report on the workflow bundle (info level). @default false */
   verbose?: boolean;
+  /**
+   * How long each attempt of a fleet-wide change waits for a member that is down (see
+   * docs/fleets.md). @default 3000 (ms)
+   */
+  fleetWaitMs?: number;
 }
 
 export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
@@ -45,6 +50,7 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
     workflowBundle: await bundleWorkflows(bundlerLogger(log, o.verbose ?? false)),
     activities: {
       adminToken: process.env.PHOENIX_ADMIN_TOKEN,
+      ...(o.fleetWaitMs !== undefined ? { fleetWaitMs: o.fleetWaitMs } : {}),
       reportDir: path.resolve(o.reportDir ?? '.phoenix/reports'),
       slack: { slack: slack.web, log, buttonSecret: slack.buttonSecret },
     },

@@ -10,6 +10,7 @@ import { FailureType } from './failures.js';
 import { Stage } from './messages.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 import { closeApproval, postApprovalRequest } from './approval-messages.js';
 import { readFigures } from './figures.js';
 import { notice } from './notices.js';
@@ -99,7 +100,7 @@ export async function holdOnBreach(m: Migration, reasons: string[]): Promise<voi
   }
   // Continuing: the figures that breached must not judge the rest of the step again.
   await act('control', 'resetFamilyStats', `reset figures after the hold at ${percent}%`, {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
   });
   if (m.evidence) m.clearAnalysis();

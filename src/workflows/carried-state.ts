@@ -34,7 +34,13 @@ export interface StopRequest {
 export interface MigrateFamilyInput {
   /** Plan name (`PhoenixPlan`). */
   plan: string;
+  /** The router's admin API (`router.adminUrl`); the data plane when `routerAdminUrls` is absent. */
   routerAdminUrl: string;
+  /**
+   * The admin API of every member of the family's data plane (`dataPlane.members`). Absent from
+   * runs started before fleets. @default [routerAdminUrl]
+   */
+  routerAdminUrls?: string[];
   temporalUiUrl: string;
   family: FamilyPlan;
   /** History length past which long waits continue as new. @default 1500 (events) */

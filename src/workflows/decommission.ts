@@ -11,6 +11,7 @@ import { Stage } from './messages.js';
 import type { ChecklistCheck } from '../activities/index.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 import { closeApproval } from './approval-messages.js';
 import { awaitApproval } from './approvals.js';
 import { notice } from './notices.js';
@@ -24,7 +25,7 @@ export async function decommission(m: Migration): Promise<void> {
   const d = m.family.decommission;
   if (m.progress.checklist.length === 0) {
     const state = await act('control', 'setRoute', 'pin route to new', {
-      adminUrl: m.input.routerAdminUrl,
+      ...members(m),
       family: m.family.name,
       mode: 'new',
       percent: 100,
@@ -78,7 +79,7 @@ export async function decommission(m: Migration): Promise<void> {
       const resuming = m.position.stage === Stage.Decommission && m.position.bakedMs > 0;
       if (!resuming) {
         await act('control', 'resetFamilyStats', 'reset figures for the no-legacy window', {
-          adminUrl: m.input.routerAdminUrl,
+          ...members(m),
           family: m.family.name,
         });
         if (m.evidence) m.clearAnalysis();
@@ -101,7 +102,7 @@ export async function decommission(m: Migration): Promise<void> {
       if (m.evidence && a) m.record({ kind: 'stage', step: 'no-legacy-traffic', detail: stepText(a) });
     }
     const r = await act('suites', 'runChecklistCheck', `check: ${item.id}`, {
-      adminUrl: m.input.routerAdminUrl,
+      ...members(m),
       family: m.family,
       check,
     });

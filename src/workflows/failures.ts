@@ -31,6 +31,11 @@ export const FailureType = {
   ProgramFailed: 'ProgramFailed',
   /** Activities: the router refused a route change because a newer one was applied. */
   StaleRouteVersion: 'StaleRouteVersion',
+  /**
+   * Activities: a member of the family's data plane fleet did not answer (`PHX_ERR_FLEET_MEMBER_DOWN`
+   * in the message); retryable, so a step waits for it and a rollback keeps trying it.
+   */
+  FleetMemberDown: 'FleetMemberDown',
   /** Activities: the plan or case files are invalid. */
   InvalidInput: 'InvalidInput',
 } as const;

@@ -2,23 +2,26 @@
  * Reading the router's figures for a family, and the plan's SLOs as the step verdict reads them.
  * Workflow code only.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { FamilyFigures } from '../activities/index.js';
 import type { EvidenceSlo } from '../parity/gates.js';
 import { FailureType } from './failures.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 
 /** Reads the family's figures; a router that cannot answer is treated as unsafe. */
 export async function readFigures(m: Migration, summary: string): Promise<FamilyFigures> {
   try {
     return await act('analysis', 'readFamilyFigures', summary, {
-      adminUrl: m.input.routerAdminUrl,
+      ...members(m),
       family: m.family.name,
     });
   } catch (err) {
+    // The activity's own failure says which router (or fleet member) did not answer.
+    const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
     throw ApplicationFailure.nonRetryable(
-      `cannot read ${m.family.name}'s figures from the router (${(err as Error).message}); rolling back to stay safe`,
+      `cannot read ${m.family.name}'s figures from the router (${(cause as Error).message}); rolling back to stay safe`,
       FailureType.SloBreached,
     );
   }

@@ -27,6 +27,7 @@ import { Stage } from './messages.js';
 import { Migration, type MigrateFamilyInput, type MigrationResult } from './migration-state.js';
 import { waitForParity } from './parity-gate.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 import { closeApprovalMessage } from './approval-messages.js';
 import { awaitApproval } from './approvals.js';
 import { notice, writeReport } from './notices.js';
@@ -60,11 +61,12 @@ async function preflight(m: Migration): Promise<void> {
   m.setStage(Stage.Preflight, 'router and upstreams to answer');
   await notice(m, 'started', `Migration of *${m.family.name}* started: legacy → ${m.family.new}`);
   const r = await act('control', 'checkPreflight', 'preflight: router, legacy, new', {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family,
   });
   const problems: string[] = [];
-  if (!r.router.ok) problems.push(`router admin API at ${m.input.routerAdminUrl} unreachable (${r.router.error})`);
+  if (!r.router.ok)
+    problems.push(`router admin API at ${r.router.member ?? m.input.routerAdminUrl} unreachable (${r.router.error})`);
   if (!r.legacy.ok) problems.push(`legacy ${m.family.legacy} unreachable (${r.legacy.error})`);
   if (!r.new.ok) problems.push(`new service ${m.family.new} unreachable (${r.new.error})`);
   if (r.route && r.route.mode !== 'legacy')
@@ -108,7 +110,7 @@ async function runContractGate(m: Migration): Promise<void> {
 async function startShadow(m: Migration): Promise<void> {
   m.setStage(Stage.Shadow, 'shadow traffic to start');
   await act('control', 'resetFamilyStats', 'reset figures before shadow', {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
   });
   // The plan's baseline goes to the router before the first comparison is counted.
@@ -117,7 +119,7 @@ async function startShadow(m: Migration): Promise<void> {
     await pushTriage(m, { resetWindow: false });
   }
   const state = await act('control', 'setRoute', `shadow at ${m.family.parity.sampleRate * 100}% sampling`, {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
     mode: 'shadow',
     percent: 0,
@@ -173,13 +175,13 @@ async function rampTo(m: Migration, i: number): Promise<void> {
   }
   m.setStage(Stage.Ramp, `route ${step.percent}% to new`);
   await act('control', 'resetFamilyStats', `reset figures for ${step.percent}%`, {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
   });
   // The last analysis judged the previous percent; this step starts without evidence.
   if (m.evidence) m.clearAnalysis();
   const state = await act('control', 'setRoute', `canary ${step.percent}%`, {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
     mode: 'canary',
     percent: step.percent,
@@ -217,7 +219,7 @@ async function rollbackMigration(m: Migration, failure: FailureInfo): Promise<vo
     const stack = m.takeUndo();
     if (stack.some((c) => c.kind === 'route-legacy')) {
       const state = await act('rollback', 'routeToLegacy', 'route to legacy', {
-        adminUrl: m.input.routerAdminUrl,
+        ...members(m),
         family: m.family.name,
         minVersion: m.nextVersion(),
         reason: `${failure.type}: ${failure.reason}`,

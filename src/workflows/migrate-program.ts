@@ -25,6 +25,11 @@ import { FailureType } from './failures.js';
 export interface MigrateProgramInput {
   plan: string;
   routerAdminUrl: string;
+  /**
+   * Each family's data plane members by family name (see `MigrateFamilyInput.routerAdminUrls`).
+   * Absent from programs started before fleets. @default every family on [routerAdminUrl]
+   */
+  routerAdminUrls?: Record<string, string[]>;
   temporalUiUrl: string;
   /** Families in the plan's order; dependencies are honoured whatever the order. */
   families: FamilyPlan[];
@@ -105,6 +110,7 @@ async function runFamily(
   const childInput: MigrateFamilyInput = {
     plan: input.plan,
     routerAdminUrl: input.routerAdminUrl,
+    ...(input.routerAdminUrls?.[family.name] ? { routerAdminUrls: input.routerAdminUrls[family.name] } : {}),
     temporalUiUrl: input.temporalUiUrl,
     family,
     historyLimit: input.historyLimit,

@@ -7,6 +7,7 @@ import type { ParityEvidence, EvidenceParityGate } from '../parity/gates.js';
 import { replayBudget } from '../parity/replay-budget.js';
 import type { Migration } from './migration-state.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 
 /** A round paces its requests over at most this long (ms), even with a longer poll interval. */
 const ROUND_MS = 60_000;
@@ -29,7 +30,7 @@ export async function maybeReplay(
   let r;
   try {
     r = await act('replay', 'replayForParity', `replay ${budget.count} recorded requests`, {
-      adminUrl: m.input.routerAdminUrl,
+      ...members(m),
       family: m.family,
       count: budget.count,
       offset: before.next,

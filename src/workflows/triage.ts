@@ -6,6 +6,7 @@ import type { FamilyFigures } from '../activities/index.js';
 import type { Migration } from './migration-state.js';
 import { quietly } from './notices.js';
 import { act } from './proxies.js';
+import { members } from './fleet-members.js';
 
 /** How pushing triage decisions treats the figures counted before them. */
 export interface PushTriageOptions {
@@ -21,13 +22,13 @@ export async function pushTriage(m: Migration, o: PushTriageOptions): Promise<vo
   const t = m.progress.triage;
   if (!m.triage || !t || !m.takeTriageChange()) return;
   await act('control', 'setTriage', `triage: ${t.decisions.length} decisions`, {
-    adminUrl: m.input.routerAdminUrl,
+    ...members(m),
     family: m.family.name,
     decisions: t.decisions,
   });
   if (o.resetWindow)
     await act('control', 'resetFamilyStats', 'reset figures after triage', {
-      adminUrl: m.input.routerAdminUrl,
+      ...members(m),
       family: m.family.name,
     });
 }

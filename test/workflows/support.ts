@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { WorkflowBundle } from '@temporalio/worker';
-import type { FamilyPlanInput, Plan } from '../../src/plan/index.js';
+import type { FamilyPlanInput, Plan, PlanInput } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
@@ -148,6 +148,8 @@ export interface PlanOverrides {
   sticky?: FamilyPlanInput['sticky'];
   /** The family's name. @default "users" */
   name?: string;
+  /** The plan's data plane (a fleet's `members`). @default the schema's */
+  dataPlane?: PlanInput['dataPlane'];
 }
 
 /**
@@ -185,6 +187,7 @@ export async function writePlan(
     legacy,
     approvers: o.approvers ?? ['alice'],
     families: [family, ...(o.moreFamilies ?? [])],
+    ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}),
   });
   return { plan, dir };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { hasCode, PhoenixError } from '../../lib/errors.js';
-import { loadPlan } from '../../plan/index.js';
+import { dataPlaneMembers, loadPlan } from '../../plan/index.js';
 import {
   createRouterAdminClient,
   type RouterAdminClient,
@@ -10,6 +10,7 @@ import {
 } from '../../router/client.js';
 import { migrationWorkflowId } from '../../workflows/messages.js';
 import { familyArg } from '../flags.js';
+import { fleetRouteText, readFleetRoute, setFleetRoute, type FleetMember } from '../fleet-route.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, temporalClient } from '../temporal-client.js';
 
@@ -94,9 +95,14 @@ interface RouteSetOptions {
   json?: boolean;
 }
 
-/** `phoenix route set <family> <mode> [--percent N] [--force]`: the router's route by hand. */
+/**
+ * `phoenix route set <family> <mode> [--percent N] [--force]`: the router's route by hand, on
+ * every member of a fleet; `phoenix route show <family>`: each member's route and guard.
+ */
 export function register(program: Command): void {
-  const route = program.command('route').description("Change the router's routes by hand, without a migration.");
+  const route = program
+    .command('route')
+    .description("Read or change the router's routes by hand (every member of a fleet), without a migration.");
   route
     .command('set')
     .description(
@@ -109,14 +115,25 @@ export function register(program: Command): void {
       '--force',
       'set it even while a migration of the family runs (it then rolls back at its next route change) or when Temporal cannot be asked',
     )
-    .option('--plan <file>', 'plan whose router.adminUrl to use (when --router-url is not given)')
+    .option(
+      '--plan <file>',
+      'plan whose data plane to set (when --router-url is not given): every member of dataPlane.members, else router.adminUrl',
+    )
     .option('--router-url <url>', `router admin API (default: the plan's router.adminUrl, else ${DEFAULT_ADMIN_URL})`)
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--json', 'print the route as the router now has it: {family, mode, percent, version, sampleRate, …}')
     .action(async (family: string, mode: RouteMode, opts: RouteSetOptions) => {
       const percent = percentFor(mode, opts.percent);
-      const baseUrl = opts.routerUrl ?? (opts.plan ? (await loadPlan(opts.plan)).router.adminUrl : DEFAULT_ADMIN_URL);
+      const urls = await adminUrls(family, opts);
       if (!opts.force) await refuseWhileOwned(family);
+      if (urls.length > 1) {
+        const routes = await withMembers(urls, family, opts, (members) =>
+          setFleetRoute(members, family, mode, percent),
+        );
+        print(!!opts.json, { family, members: routes }, () => fleetRouteText(family, routes));
+        return;
+      }
+      const baseUrl = urls[0]!;
       const admin = createRouterAdminClient({ baseUrl, token: opts.token ?? process.env.PHOENIX_ADMIN_TOKEN });
       let state: RouteState;
       try {
@@ -133,6 +150,47 @@ export function register(program: Command): void {
           `${family}: ${state.mode}${state.mode === 'canary' ? ` ${state.percent}%` : ''} (version ${state.version}, sampling ${state.sampleRate * 100}% for comparison)`,
       );
     });
+
+  route
+    .command('show')
+    .description("Show a family's route and guard on the router, or on every member of the plan's fleet.")
+    .argument('<family>', 'family, as in the plan', familyArg)
+    .option('--plan <file>', 'plan whose data plane to read: every member of dataPlane.members, else router.adminUrl')
+    .option('--router-url <url>', `one router's admin API (default: the plan's, else ${DEFAULT_ADMIN_URL})`)
+    .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
+    .option('--json', 'print {family, members: [{adminUrl, route, guard}]}')
+    .action(async (family: string, opts: RouteSetOptions) => {
+      const urls = await adminUrls(family, opts);
+      const routes = await withMembers(urls, family, opts, (members) => readFleetRoute(members, family));
+      print(!!opts.json, { family, members: routes }, () => fleetRouteText(family, routes));
+    });
+}
+
+/** The admin URLs the command drives: `--router-url`, else the plan's members for the family, else the default. */
+async function adminUrls(family: string, opts: RouteSetOptions): Promise<string[]> {
+  if (opts.routerUrl) return [opts.routerUrl];
+  if (!opts.plan) return [DEFAULT_ADMIN_URL];
+  const plan = await loadPlan(opts.plan);
+  // A family the plan does not name is the router's to refuse, as without a fleet.
+  return plan.families.some((f) => f.name === family) ? dataPlaneMembers(plan, family) : [plan.router.adminUrl];
+}
+
+/** Runs `body` with an admin client per member, closing them after; errors as the router's. */
+async function withMembers<T>(
+  urls: string[],
+  family: string,
+  opts: RouteSetOptions,
+  body: (members: FleetMember[]) => Promise<T>,
+): Promise<T> {
+  const token = opts.token ?? process.env.PHOENIX_ADMIN_TOKEN;
+  const members = urls.map((url) => ({ url, admin: createRouterAdminClient({ baseUrl: url, token }) }));
+  try {
+    return await body(members);
+  } catch (err) {
+    throw routerError(err, family, urls.join(', '));
+  } finally {
+    await Promise.all(members.map((m) => m.admin.close()));
+  }
 }
 
 /** Sets the route one version above the router's; one retry covers a change that landed in between. */
@@ -163,6 +221,7 @@ function routerError(err: unknown, family: string, baseUrl: string): unknown {
     PHX_ERR_ROUTER_UNREACHABLE: ExitCode.Unavailable,
     PHX_ERR_ADMIN_UNKNOWN_FAMILY: ExitCode.NotFound,
     PHX_ERR_ROUTE_STALE_VERSION: ExitCode.Conflict,
+    PHX_ERR_FLEET_MEMBER_DOWN: ExitCode.Unavailable,
   };
   const hint =
     err.code === 'PHX_ERR_ROUTER_UNAUTHORIZED'

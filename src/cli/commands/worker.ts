@@ -1,5 +1,20 @@
 import type { Command } from 'commander';
-import { portFlag } from '../flags.js';
+import { durationFlag, portFlag } from '../flags.js';
+import { CliError, ExitCode } from '../output.js';
+
+/** The longest `--fleet-wait`: a route change's attempt has 10 s for the wait, the health checks and the change. */
+const MAX_FLEET_WAIT_MS = 6000;
+
+function fleetWaitFlag(value: string): number {
+  const ms = durationFlag(value);
+  if (ms > MAX_FLEET_WAIT_MS)
+    throw new CliError(
+      'PHX_ERR_CLI_BAD_FLAG',
+      `--fleet-wait: at most 6s (each attempt of a route change has 10 s in all), got "${value}"`,
+      ExitCode.Usage,
+    );
+  return ms;
+}
 
 /** `phoenix worker`: runs the workflows and activities. */
 export function register(program: Command): void {
@@ -17,6 +32,12 @@ export function register(program: Command): void {
     .option('--slack-port <port>', 'HTTP receiver port with --slack-plan', portFlag, 3000)
     .option('--slack-host <address>', 'HTTP receiver bind address with --slack-plan', '127.0.0.1')
     .option('--verbose', "also log webpack's report on the workflow bundle")
+    .option(
+      '--fleet-wait <duration>',
+      'how long each attempt of a fleet-wide change waits for a member that is down (at most 6s; see docs/fleets.md)',
+      fleetWaitFlag,
+      3000,
+    )
     .action(
       async (opts: {
         taskQueue: string;
@@ -25,6 +46,7 @@ export function register(program: Command): void {
         slackPort: number;
         slackHost: string;
         verbose?: boolean;
+        fleetWait: number;
       }) => {
         // Loaded on use: the worker SDK is heavy and other commands should start fast.
         const { runWorker } = await import('../../worker/main.js');
@@ -32,6 +54,7 @@ export function register(program: Command): void {
           taskQueue: opts.taskQueue,
           reportDir: opts.reportDir,
           verbose: opts.verbose ?? false,
+          fleetWaitMs: opts.fleetWait,
           ...(opts.slackPlan ? { slack: { plan: opts.slackPlan, port: opts.slackPort, host: opts.slackHost } } : {}),
         });
       },

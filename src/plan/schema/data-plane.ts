@@ -12,12 +12,50 @@ const absolutePath = z
   .string()
   .regex(/^\/[^\s;'"{}$]*$/, 'expected an absolute path without spaces, quotes, ";", "{}" or "$"');
 
+/** Where a URL points, for spotting the same member written twice (`/` and case of the host do not count). */
+function memberKey(u: string): string {
+  try {
+    return new URL(u).href.replace(/\/+$/, '');
+  } catch {
+    return u;
+  }
+}
+
+/**
+ * A fleet's members: the admin API URL of every instance that carries the families' traffic
+ * (each speaks the router's admin API). A step counts only once every member has it; figures are
+ * summed across them (see docs/fleets.md). @default [router.adminUrl] (one member)
+ */
+const members = z
+  .array(url)
+  .min(1, 'a fleet needs at least one member; leave members out for the one router at router.adminUrl')
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((u, i) => {
+      const first = seen.get(memberKey(u));
+      if (first === undefined) seen.set(memberKey(u), i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `member ${u} is listed twice (also at members[${first}]); each member is one admin API`,
+        });
+    });
+  })
+  .optional();
+
 /** Phoenix's built-in router (the default). */
-export const phoenixDataPlaneSchema = z.strictObject({ kind: z.literal('phoenix') });
+export const phoenixDataPlaneSchema = z.strictObject({
+  kind: z.literal('phoenix'),
+  /** The fleet's routers, by admin API URL. @default [router.adminUrl] */
+  members,
+});
 
 /** The operator's nginx, driven through one include file Phoenix owns (see docs/nginx.md). */
 export const nginxDataPlaneSchema = z.strictObject({
   kind: z.literal('nginx'),
+  /** The fleet's members, by the admin API URL each serves. @default [router.adminUrl] */
+  members,
   /** The file Phoenix renders and replaces; the main config must `include` it inside `http {}`. */
   includeFile: absolutePath,
   /** nginx's main configuration file (tested with `nginx -t -c` before each change). */

@@ -1,0 +1,18 @@
+/**
+ * Which data plane members carry a family: the admin API URLs the control plane drives for it.
+ * Pure: the starter puts the answer into the workflow's input.
+ */
+import type { Plan } from './schema.js';
+
+/**
+ * The admin API URLs of every member of the data plane that carries `familyName`: the plan's
+ * `dataPlane.members`, or its one router (`router.adminUrl`) when it lists none.
+ * @throws {Error} when the plan has no such family
+ */
+export function dataPlaneMembers(plan: Pick<Plan, 'router' | 'dataPlane' | 'families'>, familyName: string): string[] {
+  if (!plan.families.some((f) => f.name === familyName))
+    throw new Error(
+      `the plan has no family "${familyName}" (families: ${plan.families.map((f) => f.name).join(', ')})`,
+    );
+  return [...(plan.dataPlane.members ?? [plan.router.adminUrl])];
+}

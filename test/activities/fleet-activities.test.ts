@@ -1,0 +1,180 @@
+/**
+ * The router activities on a fleet of real built-in routers: a route change reaches every member
+ * or none moves, figures add up, a trip anywhere shows, and the rollback keeps trying a member
+ * that is down until it answers.
+ */
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { request } from 'undici';
+import { createRouterActivities } from '../../src/activities/router.js';
+import { createRouterAdminClient } from '../../src/router/client.js';
+import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
+
+const WAIT_MS = 300;
+const activities = createRouterActivities({ fleetWaitMs: WAIT_MS, adminTimeoutMs: 1000 });
+
+let fleet: FleetStack;
+let family: string;
+let urls: string[];
+let version = 1;
+
+before(async () => {
+  fleet = await startFleet(3);
+  family = fleet.plan.families[0]!.name;
+  urls = fleet.members.map((m) => m.adminUrl);
+});
+after(() => fleet.close());
+
+/** The routes every member serves now: [mode, percent, version] each. */
+async function routes(): Promise<[string, number, number][]> {
+  return Promise.all(
+    fleet.members.map(async (_, i) => {
+      const { route } = await fleet.state(i);
+      return [route.mode, route.percent, route.version] as [string, number, number];
+    }),
+  );
+}
+
+function set(mode: 'legacy' | 'shadow' | 'canary' | 'new', percent: number) {
+  return activities.setRoute({ adminUrls: urls, family, mode, percent, version: ++version, updatedBy: 'test' });
+}
+
+async function send(member: number, n: number): Promise<number[]> {
+  const statuses: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await request(`${fleet.members[member]!.publicUrl}/api/users/${i + 1}`, {
+      headers: { 'x-user': `u${i}` },
+    });
+    await res.body.dump();
+    statuses.push(res.statusCode);
+  }
+  return statuses;
+}
+
+function isMemberDown(err: unknown, member: string): boolean {
+  assert.ok(err instanceof ApplicationFailure, String(err));
+  assert.equal(err.type, 'FleetMemberDown');
+  assert.equal(err.nonRetryable, false);
+  assert.match(err.message, /^PHX_ERR_FLEET_MEMBER_DOWN: /);
+  assert.ok(err.message.includes(member), err.message);
+  return true;
+}
+
+describe('router activities on a fleet', { concurrency: 1 }, () => {
+  test('a route change reaches every member with one version', async () => {
+    const state = await set('canary', 25);
+    assert.equal(state.version, version);
+    assert.deepEqual(
+      await routes(),
+      urls.map(() => ['canary', 25, version]),
+    );
+  });
+
+  test('a member that is down blocks a route change: it waits, then fails naming it, and no member moved', async () => {
+    const before = await routes();
+    await fleet.stop(1);
+    try {
+      const started = Date.now();
+      await assert.rejects(set('canary', 50), (err) => isMemberDown(err, urls[1]!));
+      assert.ok(Date.now() - started >= WAIT_MS, 'it waited for the member first');
+      const now = await routes().catch(() => undefined);
+      assert.equal(now, undefined, 'member 1 is still down');
+      for (const i of [0, 2]) {
+        const { route } = await fleet.state(i);
+        assert.deepEqual([route.mode, route.percent, route.version], before[i]);
+      }
+    } finally {
+      await fleet.start(1);
+    }
+  });
+
+  test('a member back within the wait lets the change through on every member', async () => {
+    const slow = createRouterActivities({ fleetWaitMs: 5000, adminTimeoutMs: 1000 });
+    await fleet.stop(2);
+    const back = sleep(600).then(() => fleet.start(2));
+    const state = await slow.setRoute({
+      adminUrls: urls,
+      family,
+      mode: 'canary',
+      percent: 50,
+      version: ++version,
+      updatedBy: 'test',
+    });
+    await back;
+    assert.equal(state.version, version);
+    assert.deepEqual(
+      await routes(),
+      urls.map(() => ['canary', 50, version]),
+    );
+  });
+
+  test("the fleet's figures are every member's summed, and a trip on one member trips the fleet", async () => {
+    await set('legacy', 0);
+    await activities.resetFamilyStats({ adminUrls: urls, family });
+    await send(0, 7);
+    await send(1, 5);
+    const f = await activities.readFamilyFigures({ adminUrls: urls, family });
+    assert.equal(f.stats.backends.legacy.requests, 12);
+    assert.equal(f.guard.tripped, false);
+
+    await set('canary', 50);
+    fleet.candidate.behaviour = 'errors';
+    try {
+      // Member 2 alone sees new fail, until its guard sends the family to legacy there.
+      const admin = createRouterAdminClient({ baseUrl: urls[2]! });
+      for (let i = 0; i < 40 && !(await admin.getGuard(family)).tripped; i++) await send(2, 4);
+      await admin.close();
+    } finally {
+      fleet.candidate.behaviour = 'same';
+    }
+    const tripped = await activities.readFamilyFigures({ adminUrls: urls, family });
+    assert.equal(tripped.guard.tripped, true);
+    assert.ok(tripped.guard.reason?.startsWith(`member ${urls[2]}: `), tripped.guard.reason);
+    assert.equal((await fleet.state(0)).guard.tripped, false, 'member 0 never tripped itself');
+  });
+
+  test('the rollback sets legacy on every member that answers at once, and keeps failing until the last one does', async () => {
+    await activities.routeToLegacy({ adminUrls: urls, family, minVersion: ++version, reason: 'reset' });
+    await set('canary', 25);
+    await fleet.stop(1);
+    const minVersion = ++version;
+    await assert.rejects(
+      activities.routeToLegacy({ adminUrls: urls, family, minVersion, reason: 'test rollback' }),
+      (err) => isMemberDown(err, urls[1]!),
+    );
+    for (const i of [0, 2]) {
+      const { route, guard } = await fleet.state(i);
+      assert.deepEqual([route.mode, route.version, guard.tripped], ['legacy', minVersion, false]);
+    }
+    // Back from its state file, the member still has the canary until the rollback's retry reaches it.
+    await fleet.start(1);
+    assert.deepEqual((await fleet.state(1)).route.mode, 'canary');
+    const state = await activities.routeToLegacy({ adminUrls: urls, family, minVersion, reason: 'test rollback' });
+    assert.equal(state.version, minVersion);
+    assert.deepEqual(
+      await routes(),
+      urls.map(() => ['legacy', 0, minVersion]),
+    );
+  });
+
+  test('preflight names a member that is down, and reports a member not on legacy', async () => {
+    const fam = fleet.plan.families[0]!;
+    await fleet.stop(2);
+    try {
+      const r = await activities.checkPreflight({ adminUrls: urls, family: fam });
+      assert.equal(r.router.ok, false);
+      assert.equal(r.router.member, urls[2]);
+      assert.match(r.router.error ?? '', /did not answer/);
+    } finally {
+      await fleet.start(2);
+    }
+    const admin = createRouterAdminClient({ baseUrl: urls[1]! });
+    await admin.setRoute(family, { mode: 'shadow', percent: 0, version: ++version });
+    await admin.close();
+    const r = await activities.checkPreflight({ adminUrls: urls, family: fam });
+    assert.equal(r.router.ok, true);
+    assert.deepEqual([r.route?.mode, r.route?.version], ['shadow', version]);
+  });
+});

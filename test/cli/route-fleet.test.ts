@@ -1,0 +1,89 @@
+/**
+ * `phoenix route set|show --plan` on a fleet of real routers: every member gets one version, a
+ * member that is down stops the change before any member moves, `show` lists each member, and
+ * the worker's `--fleet-wait` is bounded.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MemberRoute } from '../../src/cli/fleet-route.js';
+import { createRouterAdminClient } from '../../src/router/client.js';
+import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+let fleet: FleetStack;
+let family: string;
+
+function phoenix(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), 'route', ...args, '--plan', fleet.plan.file],
+      { env: { ...process.env, PHOENIX_ADMIN_TOKEN: '' }, timeout: 60_000, cwd: fleet.dir },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+before(async () => {
+  fleet = await startFleet(2);
+  family = fleet.plan.families[0]!.name;
+});
+after(() => fleet?.close());
+
+test('route set puts every member on the route with one version, above the highest any member held', async () => {
+  const admin1 = fleet.members[1]!.adminUrl;
+  // Member 1 is ahead (a change that reached only it); the next version must pass it.
+  const c = createRouterAdminClient({ baseUrl: admin1 });
+  await c.setRoute(family, { mode: 'legacy', percent: 0, version: 7 });
+  await c.close();
+  const r = await phoenix(['set', family, 'canary', '--percent', '25', '--force', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { family: string; members: MemberRoute[] };
+  assert.deepEqual(
+    out.members.map((m) => [m.adminUrl, m.route.mode, m.route.percent, m.route.version]),
+    fleet.members.map((m) => [m.adminUrl, 'canary', 25, 8]),
+  );
+  for (let i = 0; i < 2; i++) assert.equal((await fleet.state(i)).route.version, 8);
+});
+
+test('a member that is down stops route set before any member moves (exit 3, named)', async () => {
+  await fleet.stop(1);
+  try {
+    const r = await phoenix(['set', family, 'legacy', '--force']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^PHX_ERR_FLEET_MEMBER_DOWN: fleet member ${fleet.members[1]!.adminUrl} did not answer; no member was changed`,
+      ),
+    );
+    const { route } = await fleet.state(0);
+    assert.deepEqual([route.mode, route.percent, route.version], ['canary', 25, 8]);
+  } finally {
+    await fleet.start(1);
+  }
+});
+
+test('route show lists each member with its route', async () => {
+  const r = await phoenix(['show', family]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], `${family} on 2 members:`);
+  for (const m of fleet.members) assert.ok(lines.includes(`  ${m.adminUrl}  canary 25% (version 8)`), r.stdout);
+});
+
+test('worker --fleet-wait past 6 s is refused as a usage error, naming the bound', async () => {
+  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), 'worker', '--fleet-wait', '10s'],
+      { timeout: 60_000, cwd: fleet.dir },
+      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^PHX_ERR_CLI_BAD_FLAG: --fleet-wait: at most 6s/);
+});

@@ -1,0 +1,227 @@
+/**
+ * `migrateFamily` driving a fleet of real built-in routers on the suite's Temporal: every member
+ * serves each step's version, a trip on one member sends the family to legacy on all, and a
+ * member that is down blocks the ramp and holds the rollback until it is back.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startProgram } from '../../src/cli/start-migration.js';
+import { migrationResult } from '../../src/lib/migration-outcome.js';
+import type { MigrateProgramInput } from '../../src/workflows/migrate-program.js';
+import { approveUpdate } from '../../src/workflows/messages.js';
+import { bake25 } from '../helpers/plan-builder.js';
+import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
+import { startFileWorker, type FileWorker } from './family-scenario.js';
+import { startFleet, startFleetMigration, type FleetStack } from './fleet-support.js';
+import { scheduledActivities, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import { driveTraffic, type PlanOverrides, type Traffic } from './support.js';
+
+let t: TestTemporal;
+let worker: FileWorker;
+
+before(async () => {
+  t = await testTemporal();
+  const reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-fleet-reports-'));
+  // A member that is down holds a fleet-wide change 300 ms per attempt here (3 s by default).
+  worker = await startFileWorker(t, 'fleet', { reportDir, fleetWaitMs: 300 });
+});
+after(async () => {
+  await worker?.close();
+  await t?.close();
+});
+
+interface FleetRun {
+  stack: FleetStack;
+  start(): Promise<MigrationHandle>;
+}
+
+/**
+ * A fleet of `size` routers, traffic through the members `through` (20 requests/s each), and a
+ * migration on the file's worker; all of it closed when `body` ends.
+ */
+async function withFleet(
+  name: string,
+  size: number,
+  o: PlanOverrides & { through: number[] },
+  body: (run: FleetRun) => Promise<void>,
+): Promise<void> {
+  // The starter names the workflow `phoenix-<family>`: a family name of this file's own.
+  const stack = await startFleet(size, { ...o, name: `fleet-${name}-p${process.pid}` });
+  const traffic: Traffic[] = o.through.map((i) => driveTraffic(stack.members[i]!.publicUrl, { rate: 20 }));
+  let handle: MigrationHandle | undefined;
+  try {
+    await worker.run(() =>
+      body({
+        stack,
+        start: async () => (handle = await startFleetMigration(t.client, stack, worker.tq)),
+      }),
+    );
+  } finally {
+    if (handle) await handle.terminate('the test ended').catch(() => undefined);
+    await Promise.all(traffic.map((x) => x.stop()));
+    await stack.close();
+  }
+}
+
+/** Every member's [mode, percent, version]. */
+async function routes(stack: FleetStack): Promise<[string, number, number][]> {
+  return Promise.all(
+    stack.members.map(async (_, i) => {
+      const { route } = await stack.state(i);
+      return [route.mode, route.percent, route.version] as [string, number, number];
+    }),
+  );
+}
+
+async function approve(handle: MigrationHandle, step: string): Promise<void> {
+  await handle.executeUpdate(approveUpdate, { args: [{ step, approver: 'alice' }] });
+}
+
+describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
+  test('a family ramps across two routers: each step is on every member, with one version', async () => {
+    await withFleet('ramp', 2, { through: [0, 1] }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start', 90_000);
+      assert.deepEqual(
+        (await routes(stack)).map(([mode]) => mode),
+        ['shadow', 'shadow'],
+      );
+      await approve(handle, 'ramp-start');
+      await waitForPending(handle, 'ramp:100', 90_000);
+      const at25 = await routes(stack);
+      assert.deepEqual(at25[0], ['canary', 25, at25[0]![2]]);
+      assert.deepEqual(at25[1], at25[0], 'both members serve the same version of the step');
+      await approve(handle, 'ramp:100');
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'completed', result.reason);
+      const done = await routes(stack);
+      assert.equal(done[0]![0], 'new');
+      assert.deepEqual(done[1], done[0]);
+    });
+  });
+
+  test('a guard trip on one router mid-ramp sends the family to legacy on every router', async () => {
+    // Failing answers also differ from legacy's when compared; only the guard may end this run.
+    const family = { ...bake25('5m'), slo: { maxMismatchRate: 1 } };
+    await withFleet('trip', 2, { family, through: [0] }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start', 90_000);
+      await approve(handle, 'ramp-start');
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
+      stack.candidate.behaviour = 'errors';
+      const result = await migrationResult(handle);
+      assert.equal(result.type, 'GuardTripped', result.reason);
+      assert.ok(result.reason?.includes(`member ${stack.members[0]!.adminUrl}`), result.reason);
+      const [a, b] = await Promise.all([stack.state(0), stack.state(1)]);
+      assert.equal(a.route.mode, 'legacy');
+      assert.equal(b.route.mode, 'legacy', 'the member that never tripped is on legacy too');
+      assert.equal(b.guard.trips, 0);
+      assert.equal(a.guard.tripped, false, 'the rollback cleared the trip');
+    });
+  });
+
+  test('a router killed mid-ramp holds the rollback until it is back, then every router is on legacy', async () => {
+    await withFleet('killed', 3, { family: bake25('5m'), through: [0, 1, 2] }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start', 90_000);
+      await approve(handle, 'ramp-start');
+      await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
+      const at25 = await routes(stack);
+      assert.ok(
+        at25.every((r) => r[0] === 'canary' && r[1] === 25 && r[2] === at25[0]![2]),
+        JSON.stringify(at25),
+      );
+      await stack.stop(2);
+      await waitForProgress(handle, 'the rollback', (p) => p.stage === 'rolling-back', 30_000);
+      // The rollback's activity keeps failing on the killed member, and says so where people look.
+      const pending = await waitFor(
+        'the rollback to retry on the killed member',
+        async () => {
+          const d = await handle.describe();
+          const a = d.raw.pendingActivities?.find((x) => x.activityType?.name === 'routeToLegacy');
+          return (a?.attempt ?? 0) >= 2 && a?.lastFailure?.message ? a : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      assert.match(pending.lastFailure!.message!, /PHX_ERR_FLEET_MEMBER_DOWN/);
+      assert.ok(pending.lastFailure!.message!.includes(stack.members[2]!.adminUrl));
+      const live = await Promise.all([stack.state(0), stack.state(1)]);
+      assert.deepEqual(
+        live.map((s) => s.route.mode),
+        ['legacy', 'legacy'],
+        'the members that answer went to legacy at once',
+      );
+      await stack.start(2);
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'rolled-back');
+      assert.match(result.reason ?? '', /PHX_ERR_FLEET_MEMBER_DOWN/);
+      const end = await routes(stack);
+      assert.deepEqual(
+        end.map(([mode, percent]) => [mode, percent]),
+        [
+          ['legacy', 0],
+          ['legacy', 0],
+          ['legacy', 0],
+        ],
+        'no member is left at another percent',
+      );
+    });
+  });
+
+  test('a router down when a step is due blocks it: no member moves, and the rollback waits for it', async () => {
+    await withFleet('blocked', 2, { through: [0] }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start', 90_000);
+      await stack.stop(1);
+      await approve(handle, 'ramp-start');
+      await waitForProgress(handle, 'the rollback', (p) => p.stage === 'rolling-back', 60_000);
+      await waitFor(
+        'member 0 on legacy',
+        async () => ((await stack.state(0)).route.mode === 'legacy' ? true : undefined),
+        {
+          timeoutMs: 10_000,
+          intervalMs: 100,
+        },
+      );
+      assert.equal((await handle.describe()).status.name, 'RUNNING', 'the rollback waits for member 1');
+      const canary = (await scheduledActivities(handle)).filter(
+        (a) => a.type === 'setRoute' && /canary/.test(a.summary),
+      );
+      assert.deepEqual(canary, [], 'the step never reached the route change');
+      await stack.start(1);
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'rolled-back');
+      assert.match(result.reason ?? '', /PHX_ERR_FLEET_MEMBER_DOWN: fleet member http:\/\/127\.0\.0\.1:\d+ /);
+      assert.ok(result.reason?.includes(stack.members[1]!.adminUrl), result.reason);
+      assert.deepEqual(
+        (await routes(stack)).map(([mode]) => mode),
+        ['legacy', 'legacy'],
+      );
+    });
+  });
+
+  test("phoenix start --all gives the program each family's members", async () => {
+    const stack = await startFleet(2);
+    try {
+      // Nobody polls this queue: the program only has to be started to show its input.
+      const plan = { ...stack.plan, name: `fleet-program-p${process.pid}` };
+      const { handle } = await startProgram({ client: t.client, plan, taskQueue: `nobody-${plan.name}` });
+      try {
+        const history = await handle.fetchHistory();
+        const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+        const input = JSON.parse(Buffer.from(payload!).toString('utf8')) as MigrateProgramInput;
+        assert.deepEqual(input.routerAdminUrls, {
+          [plan.families[0]!.name]: stack.members.map((m) => m.adminUrl),
+        });
+      } finally {
+        await handle.terminate('the test ended');
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+});
