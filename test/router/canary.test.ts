@@ -21,11 +21,8 @@ async function start(trustedProxies: string[]): Promise<{ r: RunningRouter; admi
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    '',
-    `  - name: pages
-    routes: ["/api/pages/*"]
-    new: ${candidate.url}
-`,
+    {},
+    { name: 'pages', routes: ['/api/pages/*'], new: candidate.url },
   );
   plan.router.trustedProxies = trustedProxies;
   const r = await router(plan, dir);
