@@ -5,11 +5,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { closestCommands } from '../../src/cli/program.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { writePlanFile } from '../helpers/plan-builder.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -34,18 +35,13 @@ before(async () => {
   busy = await fakeUpstream((_req, res) => res.end('taken'));
   busyPort = busy.port;
   plan = path.join(dir, 'plan.yaml');
-  await writeFile(
-    plan,
-    `version: 1
-name: usage
-legacy: http://127.0.0.1:${busyPort}
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/*"]
-    new: http://127.0.0.1:9
-`,
-  );
+  await writePlanFile(plan, {
+    version: 1,
+    name: 'usage',
+    legacy: `http://127.0.0.1:${busyPort}`,
+    approvers: ['alice'],
+    families: [{ name: 'users', routes: ['GET /api/users/*'], new: 'http://127.0.0.1:9' }],
+  });
 });
 after(async () => {
   await busy?.close();

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { freePort } from '../helpers/ports.js';
 import { childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { writePlanFile } from '../helpers/plan-builder.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.PHOENIX_SOAK_SECONDS ?? 15);
@@ -50,22 +51,23 @@ before(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-soak-'));
   const [port, adminPort] = [await freePort(), await freePort()];
   const plan = path.join(dir, 'plan.yaml');
-  await writeFile(
-    plan,
-    `version: 1
-name: soak
-legacy: ${legacyUrl}
-approvers: [alice]
-# shadowMaxBusy 1: this test drives the mirror queue to its bound, which load shedding would prevent
-router: { mirrorQueue: ${QUEUE}, mirrorConcurrency: 8, shadowMaxBusy: 1 }
-families:
-  - name: items
-    routes: ["GET /api/items/:id"]
-    new: ${newUrl}
-    diff: { ignore: ["$..request_id"] }
-    parity: { sampleRate: 1 }
-`,
-  );
+  await writePlanFile(plan, {
+    version: 1,
+    name: 'soak',
+    legacy: legacyUrl,
+    approvers: ['alice'],
+    // shadowMaxBusy 1: this test drives the mirror queue to its bound, which load shedding would prevent
+    router: { mirrorQueue: QUEUE, mirrorConcurrency: 8, shadowMaxBusy: 1 },
+    families: [
+      {
+        name: 'items',
+        routes: ['GET /api/items/:id'],
+        new: newUrl,
+        diff: { ignore: ['$..request_id'] },
+        parity: { sampleRate: 1 },
+      },
+    ],
+  });
   router = spawn(
     process.execPath,
     [

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request } from 'undici';
-import { parsePlan } from '../../src/plan/index.js';
+import { validatePlan, type Plan, type PlanInput } from '../../src/plan/index.js';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { closeAll, json, planFor, router, upstream, type TestUpstream } from './support.js';
@@ -21,11 +21,8 @@ async function start(trustedProxies: string[]): Promise<{ r: RunningRouter; admi
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    '',
-    `  - name: pages
-    routes: ["/api/pages/*"]
-    new: ${candidate.url}
-`,
+    {},
+    { name: 'pages', routes: ['/api/pages/*'], new: candidate.url },
   );
   plan.router.trustedProxies = trustedProxies;
   const r = await router(plan, dir);
@@ -112,22 +109,23 @@ describe('canary behind proxies', () => {
   });
 
   test('a bad CIDR in router.trustedProxies is refused, naming the field', async () => {
-    const text = (proxies: string) => `version: 1
-name: p
-legacy: http://127.0.0.1:5000
-approvers: [alice]
-router: { trustedProxies: ${proxies} }
-families:
-  - { name: a, routes: ["/a/*"], new: "http://127.0.0.1:5001" }
-`;
-    const plan = await parsePlan(text('["10.0.0.0/8", "fd00::/8", "192.0.2.1"]'), 'plan.yaml');
+    const withProxies = (trustedProxies: string[]): Promise<Plan> =>
+      validatePlan({
+        version: 1,
+        name: 'p',
+        legacy: 'http://127.0.0.1:5000',
+        approvers: ['alice'],
+        router: { trustedProxies },
+        families: [{ name: 'a', routes: ['/a/*'], new: 'http://127.0.0.1:5001' }],
+      } satisfies PlanInput);
+    const plan = await withProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
     assert.deepEqual(plan.router.trustedProxies, ['10.0.0.0/8', 'fd00::/8', '192.0.2.1']);
     for (const [bad, why] of [
       ['10.0.0.0/33', /prefix length/],
       ['10.0.0/8', /not an IPv4 or IPv6 address/],
       ['fd00::/129', /prefix length/],
     ] as const) {
-      await assert.rejects(parsePlan(text(`["10.0.0.0/8", "${bad}"]`), 'plan.yaml'), (e: Error) => {
+      await assert.rejects(withProxies(['10.0.0.0/8', bad]), (e: Error) => {
         assert.match(e.message, /router\.trustedProxies\[1\]/);
         assert.match(e.message, why);
         return true;

@@ -6,6 +6,7 @@ import { createRouterAdminClient, type RouterAdminClient } from '../../src/route
 import type { RunningRouter } from '../../src/router/server.js';
 import { hasCode } from '../../src/lib/errors.js';
 import { validatePlan } from '../../src/plan/load.js';
+import type { FamilyOverrides } from '../helpers/plan-builder.js';
 import { closeAll, json, planFor, router, upstream, type TestUpstream } from './support.js';
 
 /** Legacy accepts its own tokens `L-<user>`, new its own `N-<user>`: two independent JWT secrets in miniature. */
@@ -52,7 +53,7 @@ before(async () => {
 after(() => closeAll(legacy, candidate, tokens));
 
 async function start(
-  family: string,
+  family: FamilyOverrides,
   env: Record<string, string> = {},
 ): Promise<{ r: RunningRouter; admin: RouterAdminClient }> {
   const { plan, dir } = await planFor(legacy.url, candidate.url, family);
@@ -95,7 +96,7 @@ function newSawLegacyToken(): boolean {
 
 describe('identity per side', () => {
   test('without identity every authenticated mirror is a 401 mismatch', async () => {
-    const { r, admin } = await start('');
+    const { r, admin } = await start({});
     try {
       const p = await shadowRun(r, admin, 5);
       assert.equal(p.samples, 10);
@@ -113,11 +114,7 @@ describe('identity per side', () => {
   test("a credential from new's own environment variable replaces the client's on every mirror", async () => {
     candidate.seen.length = 0;
     const { r, admin } = await start(
-      `    identity:
-      new:
-        headers:
-          Authorization: { env: PHX_TEST_NEW_TOKEN, prefix: "Bearer " }
-`,
+      { identity: { new: { headers: { Authorization: { env: 'PHX_TEST_NEW_TOKEN', prefix: 'Bearer ' } } } } },
       { PHX_TEST_NEW_TOKEN: 'N-service' },
     );
     try {
@@ -134,11 +131,13 @@ describe('identity per side', () => {
   test('a token exchange is cached per client credential, and serves mirrors and canary requests', async () => {
     candidate.seen.length = 0;
     exchanges = 0;
-    const { r, admin } = await start(`    identity:
-      new:
-        headers:
-          authorization: { exchange: { url: "${tokens.url}/exchange", ttl: 1m }, prefix: "Bearer " }
-`);
+    const { r, admin } = await start({
+      identity: {
+        new: {
+          headers: { authorization: { exchange: { url: `${tokens.url}/exchange`, ttl: '1m' }, prefix: 'Bearer ' } },
+        },
+      },
+    });
     try {
       const p = await shadowRun(r, admin, 10);
       assert.deepEqual(p, { samples: 20, mismatches: 0 });
@@ -166,11 +165,13 @@ describe('identity per side', () => {
     candidate.seen.length = 0;
     const script =
       "const c=process.env.PHOENIX_CLIENT_CREDENTIAL;process.stdout.write(JSON.stringify({token:'N-'+c.slice(9)}))";
-    const { r, admin } = await start(`    identity:
-      new:
-        headers:
-          authorization: { exchange: { command: ["${process.execPath}", "-e", "${script.replace(/"/g, '\\"')}"] }, prefix: "Bearer " }
-`);
+    const { r, admin } = await start({
+      identity: {
+        new: {
+          headers: { authorization: { exchange: { command: [process.execPath, '-e', script] }, prefix: 'Bearer ' } },
+        },
+      },
+    });
     try {
       const p = await shadowRun(r, admin, 3);
       assert.deepEqual(p, { samples: 6, mismatches: 0 });
@@ -183,11 +184,7 @@ describe('identity per side', () => {
   test("new's redirect hops carry new's credential, so a moved route compares equal", async () => {
     candidate.seen.length = 0;
     const { r, admin } = await start(
-      `    identity:
-      new:
-        headers:
-          Authorization: { env: PHX_TEST_NEW_TOKEN, prefix: "Bearer " }
-`,
+      { identity: { new: { headers: { Authorization: { env: 'PHX_TEST_NEW_TOKEN', prefix: 'Bearer ' } } } } },
       { PHX_TEST_NEW_TOKEN: 'N-service' },
     );
     try {
@@ -215,14 +212,12 @@ describe('identity per side', () => {
     legacy.seen.length = 0;
     candidate.seen.length = 0;
     const { r, admin } = await start(
-      `    identity:
-      legacy:
-        headers:
-          x-gateway-key: { env: PHX_TEST_GATEWAY_KEY }
-      new:
-        headers:
-          authorization: { env: PHX_TEST_NEW_TOKEN, prefix: "Bearer " }
-`,
+      {
+        identity: {
+          legacy: { headers: { 'x-gateway-key': { env: 'PHX_TEST_GATEWAY_KEY' } } },
+          new: { headers: { authorization: { env: 'PHX_TEST_NEW_TOKEN', prefix: 'Bearer ' } } },
+        },
+      },
       { PHX_TEST_GATEWAY_KEY: 'gw-1', PHX_TEST_NEW_TOKEN: 'N-service' },
     );
     try {
@@ -240,11 +235,7 @@ describe('identity per side', () => {
   test('a missing variable stops the router at start, naming it; the secret is in no message', async () => {
     delete process.env.PHX_TEST_UNSET_TOKEN;
     await assert.rejects(
-      start(`    identity:
-      new:
-        headers:
-          authorization: { env: PHX_TEST_UNSET_TOKEN, prefix: "Bearer " }
-`),
+      start({ identity: { new: { headers: { authorization: { env: 'PHX_TEST_UNSET_TOKEN', prefix: 'Bearer ' } } } } }),
       (e: unknown) =>
         hasCode(e, 'PHX_ERR_IDENTITY_ENV_MISSING') &&
         /PHX_TEST_UNSET_TOKEN/.test((e as Error).message) &&

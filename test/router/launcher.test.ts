@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
@@ -15,6 +15,7 @@ import { freePort } from '../helpers/ports.js';
 import { alive, childPids, processEnviron } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { writePlanFile } from '../helpers/plan-builder.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'phoenix.mjs');
@@ -29,18 +30,13 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-launcher-'));
   legacy = await fakeUpstream((_req, res) => res.end('legacy'));
   plan = path.join(dir, 'plan.yaml');
-  await writeFile(
-    plan,
-    `version: 1
-name: launcher
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/*"]
-    new: http://127.0.0.1:9
-`,
-  );
+  await writePlanFile(plan, {
+    version: 1,
+    name: 'launcher',
+    legacy: legacy.url,
+    approvers: ['alice'],
+    families: [{ name: 'users', routes: ['GET /api/users/*'], new: 'http://127.0.0.1:9' }],
+  });
 });
 
 after(async () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { freePort } from '../helpers/ports.js';
 import { alive, childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { writePlanFile } from '../helpers/plan-builder.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const linux = process.platform === 'linux';
@@ -30,18 +31,13 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-lifetime-'));
   legacy = await fakeUpstream((_req, res) => res.end('legacy'));
   plan = path.join(dir, 'plan.yaml');
-  await writeFile(
-    plan,
-    `version: 1
-name: lifetime
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/*"]
-    new: http://127.0.0.1:9
-`,
-  );
+  await writePlanFile(plan, {
+    version: 1,
+    name: 'lifetime',
+    legacy: legacy.url,
+    approvers: ['alice'],
+    families: [{ name: 'users', routes: ['GET /api/users/*'], new: 'http://127.0.0.1:9' }],
+  });
 });
 
 after(async () => {

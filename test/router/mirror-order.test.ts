@@ -44,16 +44,14 @@ before(async () => {
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    '',
-    `  - name: log
-    routes: ["/api/log/*"]
-    new: ${candidate.url}
-    parity: { mirrorUnsafe: true }
-  - name: tenants
-    routes: ["/api/tenants/*"]
-    new: ${candidate.url}
-    parity: { mirrorUnsafe: true, mirrorPartition: { header: X-Tenant } }
-`,
+    {},
+    { name: 'log', routes: ['/api/log/*'], new: candidate.url, parity: { mirrorUnsafe: true } },
+    {
+      name: 'tenants',
+      routes: ['/api/tenants/*'],
+      new: candidate.url,
+      parity: { mirrorUnsafe: true, mirrorPartition: { header: 'X-Tenant' } },
+    },
   );
   plan.router.shadowMaxBusy = 1;
   r = await router(plan, dir);

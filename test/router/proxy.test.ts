@@ -40,11 +40,8 @@ function ownRouter(): void {
     const { plan, dir } = await planFor(
       legacy.url,
       candidate.url,
-      '',
-      `  - name: user-admin
-    routes: ["/api/users/admin/*"]
-    new: ${candidate.url}
-`,
+      {},
+      { name: 'user-admin', routes: ['/api/users/admin/*'], new: candidate.url },
     );
     r = await router(plan, dir);
     admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });

@@ -58,16 +58,9 @@ before(async () => {
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    '',
-    `  - name: strict
-    routes: ["/api/strict/*"]
-    new: ${candidate.url}
-    diff: { blocking: [redirect] }
-  - name: hosted
-    routes: ["/api/hosted/*"]
-    new: ${candidate.url}
-    preserveHost: { legacy: true }
-`,
+    {},
+    { name: 'strict', routes: ['/api/strict/*'], new: candidate.url, diff: { blocking: ['redirect'] } },
+    { name: 'hosted', routes: ['/api/hosted/*'], new: candidate.url, preserveHost: { legacy: true } },
   );
   plan.router.shadowMaxBusy = 1;
   r = await router(plan, dir);

@@ -29,15 +29,8 @@ before(async () => {
   ({ plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    `    identity:
-      new:
-        headers:
-          Authorization: { env: PHX_TEST_REPLAY_NEW_TOKEN, prefix: "Bearer " }
-`,
-    `  - name: orders
-    routes: ["/api/orders/*"]
-    new: ${candidate.url}
-`,
+    { identity: { new: { headers: { Authorization: { env: 'PHX_TEST_REPLAY_NEW_TOKEN', prefix: 'Bearer ' } } } } },
+    { name: 'orders', routes: ['/api/orders/*'], new: candidate.url },
   ));
   plan.router.shadowMaxBusy = 1;
   process.env.PHX_TEST_REPLAY_NEW_TOKEN = 'N-replay';

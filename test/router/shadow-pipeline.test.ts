@@ -48,12 +48,8 @@ describe('shadow thread', () => {
     const { plan } = await planFor(
       legacy.url,
       candidate.url,
-      '',
-      `  - name: slow
-    routes: ["/api/slow/*"]
-    new: ${candidate.url}
-    guard: { timeout: 30s }
-`,
+      {},
+      { name: 'slow', routes: ['/api/slow/*'], new: candidate.url, guard: { timeout: '30s' } },
     );
     const families = plan.families.map(
       (f) => new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, Date.now()),

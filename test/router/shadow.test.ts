@@ -65,15 +65,19 @@ before(async () => {
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    `    parity: { mirrorUnsafe: false }
-    adapters:
-      - route: "GET /api/users/products/:id"
-        ops: [{ op: unwrap, path: $.data }, { op: rename, from: $.title, to: $.name }]
-  - name: writes
-    routes: ["/api/writes/*"]
-    new: ${candidate.url}
-    parity: { mirrorUnsafe: true }
-`,
+    {
+      parity: { mirrorUnsafe: false },
+      adapters: [
+        {
+          route: 'GET /api/users/products/:id',
+          ops: [
+            { op: 'unwrap', path: '$.data' },
+            { op: 'rename', from: '$.title', to: '$.name' },
+          ],
+        },
+      ],
+    },
+    { name: 'writes', routes: ['/api/writes/*'], new: candidate.url, parity: { mirrorUnsafe: true } },
   );
   // This process also sends the test traffic; its busy time is not the router's.
   plan.router.shadowMaxBusy = 1;
@@ -188,7 +192,7 @@ describe('shadow', () => {
   });
 
   test('an upload too large to compare reaches legacy whole and unchanged, streamed or with a length', async () => {
-    const { plan, dir } = await planFor(legacy.url, candidate.url, '    parity: { mirrorUnsafe: true }\n');
+    const { plan, dir } = await planFor(legacy.url, candidate.url, { parity: { mirrorUnsafe: true } });
     plan.router.maxCompareBytes = 1024;
     plan.router.shadowMaxBusy = 1; // the size alone decides; on a loaded machine admission would drop them first
     const r3 = await router(plan, dir);
@@ -275,11 +279,8 @@ describe('shadow', () => {
     const { plan, dir } = await planFor(
       legacy.url,
       candidate.url,
-      '',
-      `  - name: orders
-    routes: ["/api/orders/*"]
-    new: ${candidate.url}
-`,
+      {},
+      { name: 'orders', routes: ['/api/orders/*'], new: candidate.url },
     );
     plan.router.shadowMaxBusy = 0.5;
     const r4 = await router(plan, dir);

@@ -21,15 +21,9 @@ before(async () => {
   const { plan, dir } = await planFor(
     legacy.url,
     candidate.url,
-    '',
-    `  - name: tags
-    routes: ["GET /api/tags", "GET /api/tags/:name/articles"]
-    new: ${candidate.url}
-  - name: strict
-    routes: ["GET /api/strict"]
-    new: ${candidate.url}
-    strictSlashes: true
-`,
+    {},
+    { name: 'tags', routes: ['GET /api/tags', 'GET /api/tags/:name/articles'], new: candidate.url },
+    { name: 'strict', routes: ['GET /api/strict'], new: candidate.url, strictSlashes: true },
   );
   r = await router(plan, dir);
   admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });

@@ -3,9 +3,10 @@ import type http from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parsePlan, type Plan } from '../../src/plan/index.js';
+import type { FamilyPlanInput, Plan } from '../../src/plan/index.js';
 import { startRouter, type RunningRouter, type StartRouterOptions } from '../../src/router/server.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
+import { mergeFamily, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => void;
 
@@ -37,27 +38,39 @@ export async function upstream(handler: Handler): Promise<TestUpstream> {
 /** Answers JSON with its length (the router tests' name for {@link sendJson}). */
 export { sendJson as json };
 
-/** A plan with one family `users` (GET/POST /api/users…) plus extra YAML for the family. */
+/**
+ * The test family `users` (GET/POST /api/users…): sticky on `x-user`, `request_id` ignored, and a
+ * guard that trips fast. `new` is filled in by {@link planFor}.
+ */
+const USERS = {
+  name: 'users',
+  routes: ['/api/users/*', 'GET /api/users'],
+  sticky: { header: 'x-user' },
+  diff: { ignore: ['$..request_id'] },
+  guard: { window: '2s', minRequests: 5, maxErrorRate: 0.5, consecutiveFailures: 3, timeout: '500ms' },
+} satisfies FamilyOverrides;
+
+/**
+ * A plan with the family `users` changed by `users` (see {@link mergeFamily}), then `others` as
+ * they are, written to a fresh temp dir and loaded through the real loader: a wrong field fails
+ * with `PHX_ERR_PLAN_INVALID`.
+ */
 export async function planFor(
   legacy: string,
   candidate: string,
-  family = '',
-  extraFamilies = '',
+  users: FamilyOverrides = {},
+  ...others: FamilyPlanInput[]
 ): Promise<{ plan: Plan; dir: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-router-'));
-  const text = `version: 1
-name: router-test
-legacy: ${legacy}
-approvers: [alice]
-families:
-  - name: users
-    routes: ["/api/users/*", "GET /api/users"]
-    new: ${candidate}
-    sticky: { header: x-user }
-    diff: { ignore: ["$..request_id"] }
-    guard: { window: 2s, minRequests: 5, maxErrorRate: 0.5, consecutiveFailures: 3, timeout: 500ms }
-${family}${extraFamilies}`;
-  return { plan: await parsePlan(text, path.join(dir, 'plan.yaml')), dir };
+  const family: FamilyPlanInput = { ...mergeFamily(USERS, users), new: candidate };
+  const plan = await writePlanFile(path.join(dir, 'plan.yaml'), {
+    version: 1,
+    name: 'router-test',
+    legacy,
+    approvers: ['alice'],
+    families: [family, ...others],
+  });
+  return { plan, dir };
 }
 
 export async function router(plan: Plan, dir: string, o: Partial<StartRouterOptions> = {}): Promise<RunningRouter> {

@@ -133,16 +133,12 @@ describe('adapted answers larger than router.maxAdaptBytes', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     });
-    const { plan, dir } = await planFor(
-      legacy.url,
-      candidate.url,
-      `    adapters:
-      - route: "GET /api/users/export"
-        ops: [{ op: unwrap, path: $.data }]
-      - route: "POST /api/users/export"
-        ops: [{ op: unwrap, path: $.data }]
-`,
-    );
+    const { plan, dir } = await planFor(legacy.url, candidate.url, {
+      adapters: [
+        { route: 'GET /api/users/export', ops: [{ op: 'unwrap', path: '$.data' }] },
+        { route: 'POST /api/users/export', ops: [{ op: 'unwrap', path: '$.data' }] },
+      ],
+    });
     plan.router.maxAdaptBytes = limit;
     r = await router(plan, dir);
     admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
