@@ -5,6 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../plan/schema.js';
+import { adminUrlOf } from '../plan/data-plane-of.js';
 import { renderPlanDetails } from '../workflows/details.js';
 import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
 import { migrateFamily } from '../workflows/migrate-family.js';
@@ -106,7 +107,12 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
       taskQueue: o.taskQueue ?? TASK_QUEUE,
       workflowId,
       args: [
-        { plan: o.plan.name, routerAdminUrl: o.plan.router.adminUrl, temporalUiUrl: o.plan.temporalUiUrl, family },
+        {
+          plan: o.plan.name,
+          routerAdminUrl: adminUrlOf(o.plan, family.name),
+          temporalUiUrl: o.plan.temporalUiUrl,
+          family,
+        },
       ],
       staticSummary: `Migrate ${family.name}: legacy → ${new URL(family.new).host}`,
       staticDetails: renderPlanDetails(family),
@@ -134,6 +140,11 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
         {
           plan: o.plan.name,
           routerAdminUrl: o.plan.router.adminUrl,
+          adminUrls: Object.fromEntries(
+            o.plan.families
+              .map((f) => [f.name, adminUrlOf(o.plan, f.name)] as const)
+              .filter(([, url]) => url !== o.plan.router.adminUrl),
+          ),
           temporalUiUrl: o.plan.temporalUiUrl,
           families: o.plan.families,
         },

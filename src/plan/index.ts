@@ -4,3 +4,4 @@ export * from './load.js';
 export * from './migration-order.js';
 export * from './duration.js';
 export * from './route-pattern.js';
+export * from './data-plane-of.js';

@@ -25,6 +25,11 @@ import { FailureType } from './failures.js';
 export interface MigrateProgramInput {
   plan: string;
   routerAdminUrl: string;
+  /**
+   * Admin URLs of families driven elsewhere than `routerAdminUrl` (a family on the nginx data
+   * plane, `dataPlane.adminUrl`), by family name. @default {} (every family at `routerAdminUrl`)
+   */
+  adminUrls?: Record<string, string>;
   temporalUiUrl: string;
   /** Families in the plan's order; dependencies are honoured whatever the order. */
   families: FamilyPlan[];
@@ -104,7 +109,7 @@ async function runFamily(
 ): Promise<Omit<ProgramProgress['families'][number], 'family'>> {
   const childInput: MigrateFamilyInput = {
     plan: input.plan,
-    routerAdminUrl: input.routerAdminUrl,
+    routerAdminUrl: input.adminUrls?.[family.name] ?? input.routerAdminUrl,
     temporalUiUrl: input.temporalUiUrl,
     family,
     historyLimit: input.historyLimit,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { WorkflowBundle } from '@temporalio/worker';
-import type { FamilyPlanInput, Plan } from '../../src/plan/index.js';
+import type { FamilyPlanInput, Plan, PlanInput } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
@@ -148,6 +148,8 @@ export interface PlanOverrides {
   sticky?: FamilyPlanInput['sticky'];
   /** The family's name. @default "users" */
   name?: string;
+  /** The plan's data plane. @default the built-in router */
+  dataPlane?: PlanInput['dataPlane'];
 }
 
 /**
@@ -184,6 +186,7 @@ export async function writePlan(
     name: 'wf-test',
     legacy,
     approvers: o.approvers ?? ['alice'],
+    ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}),
     families: [family, ...(o.moreFamilies ?? [])],
   });
   return { plan, dir };

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { hasCode, PhoenixError } from '../../lib/errors.js';
-import { loadPlan } from '../../plan/index.js';
+import { adminUrlOf, loadPlan } from '../../plan/index.js';
 import {
   createRouterAdminClient,
   type RouterAdminClient,
@@ -109,13 +109,16 @@ export function register(program: Command): void {
       '--force',
       'set it even while a migration of the family runs (it then rolls back at its next route change) or when Temporal cannot be asked',
     )
-    .option('--plan <file>', 'plan whose router.adminUrl to use (when --router-url is not given)')
+    .option(
+      '--plan <file>',
+      'plan whose admin URL for the family to use: router.adminUrl, or its nginx dataPlane.adminUrl (when --router-url is not given)',
+    )
     .option('--router-url <url>', `router admin API (default: the plan's router.adminUrl, else ${DEFAULT_ADMIN_URL})`)
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--json', 'print the route as the router now has it: {family, mode, percent, version, sampleRate, …}')
     .action(async (family: string, mode: RouteMode, opts: RouteSetOptions) => {
       const percent = percentFor(mode, opts.percent);
-      const baseUrl = opts.routerUrl ?? (opts.plan ? (await loadPlan(opts.plan)).router.adminUrl : DEFAULT_ADMIN_URL);
+      const baseUrl = opts.routerUrl ?? (opts.plan ? adminUrlOf(await loadPlan(opts.plan), family) : DEFAULT_ADMIN_URL);
       if (!opts.force) await refuseWhileOwned(family);
       const admin = createRouterAdminClient({ baseUrl, token: opts.token ?? process.env.PHOENIX_ADMIN_TOKEN });
       let state: RouteState;
