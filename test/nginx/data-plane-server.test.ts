@@ -6,7 +6,9 @@
  * where a start cannot work. It runs nginx (node:child_process), so it is not a unit test.
  */
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
@@ -21,6 +23,7 @@ import { startUpstream as startApp, usersFamily, writePlan, type Upstream } from
 import { prepareNginx, type TestNginx } from './support.js';
 
 const TOKEN = 'dp-test-token';
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'phoenix.mjs');
 let nginx: TestNginx;
 let legacy: Upstream;
 let candidate: Upstream;
@@ -174,5 +177,55 @@ describe('the nginx data plane process', () => {
       startRouter({ plan: nginxOnly, port: 0, adminPort: 0, adminToken: TOKEN }),
       'PHX_ERR_ROUTER_NO_FAMILIES',
     );
+  });
+
+  it('`phoenix router --plan` on a plan on nginx starts the nginx data plane, and stops on SIGTERM', async () => {
+    const [adminPort, mirrorPort] = [await freePort(), await freePort()];
+    const env = { ...process.env, PHOENIX_ADMIN_TOKEN: TOKEN, PHOENIX_LOG_LEVEL: 'warn' };
+    const args = [
+      'router',
+      '--plan',
+      plan.file,
+      '--admin-port',
+      String(adminPort),
+      '--mirror-port',
+      String(mirrorPort),
+    ];
+    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+    try {
+      let out = '';
+      proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      await waitFor('the data plane to listen', () => /^nginx data plane: admin /.test(out), { timeoutMs: 30_000 });
+      assert.match(
+        out,
+        new RegExp(
+          `admin http://127\\.0\\.0\\.1:${adminPort}, comparing nginx's mirrors on http://127\\.0\\.0\\.1:${mirrorPort}`,
+        ),
+      );
+      const cli = createRouterAdminClient({ baseUrl: `http://127.0.0.1:${adminPort}`, token: TOKEN });
+      try {
+        assert.deepEqual(
+          (await cli.listFamilies()).map((f) => f.route.family),
+          ['users'],
+        );
+        assert.equal((await cli.getRoute('users')).version, (await admin.getRoute('users')).version);
+      } finally {
+        await cli.close();
+      }
+    } finally {
+      proc.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0);
+  });
+
+  it('`phoenix router --data-plane` takes phoenix or nginx only', async () => {
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'router', '--plan', plan.file, '--data-plane', 'envoy'], (err, _o, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code) : 0, stderr }),
+      ),
+    );
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /PHX_ERR_CLI_BAD_FLAG: --data-plane: expected "phoenix" or "nginx", got "envoy"/);
   });
 });
