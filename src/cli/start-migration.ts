@@ -5,7 +5,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Plan } from '../plan/schema.js';
-import { adminUrlOf } from '../plan/data-plane-of.js';
+import { adminUrlOf, separateAdminUrls } from '../plan/data-plane-of.js';
 import { renderPlanDetails } from '../workflows/details.js';
 import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
 import { migrateFamily } from '../workflows/migrate-family.js';
@@ -140,11 +140,7 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
         {
           plan: o.plan.name,
           routerAdminUrl: o.plan.router.adminUrl,
-          adminUrls: Object.fromEntries(
-            o.plan.families
-              .map((f) => [f.name, adminUrlOf(o.plan, f.name)] as const)
-              .filter(([, url]) => url !== o.plan.router.adminUrl),
-          ),
+          adminUrls: separateAdminUrls(o.plan),
           temporalUiUrl: o.plan.temporalUiUrl,
           families: o.plan.families,
         },

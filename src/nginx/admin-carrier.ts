@@ -33,6 +33,17 @@ export async function asAdmin<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Copies the agent's guard into the runtime's, so `/metrics` (`phoenix_guard_*`,
+ * `phoenix_route_percent`) shows the trip nginx serves.
+ */
+export function showGuard(f: FamilyRuntime, g: GuardState): GuardState {
+  if (g.tripped) f.guard.restore(g);
+  else f.guard.clear();
+  f.guard.state.trips = g.trips;
+  return g;
+}
+
 /** What the admin handler needs from nginx, beside the comparator's runtimes. */
 export interface NginxAdminSide {
   carrier: AdminCarrier;
@@ -48,10 +59,10 @@ export function nginxAdminSide(provider: NginxProvider): NginxAdminSide {
   return {
     carrier: {
       route: (f) => asAdmin(() => provider.getRoute(f.name)),
-      guard: async (f) => (await figures(f)).guard,
+      guard: async (f) => showGuard(f, (await figures(f)).guard),
       figures: async (f, now) => {
         const [x, route] = await Promise.all([figures(f), asAdmin(() => provider.getRoute(f.name))]);
-        return { route, guard: x.guard, stats: mergeFigures(x.stats, f.stats.snapshot(now)) };
+        return { route, guard: showGuard(f, x.guard), stats: mergeFigures(x.stats, f.stats.snapshot(now)) };
       },
       resetStats: async (f) => void (await asAdmin(() => provider.resetFigures(f.name))),
     },
@@ -61,7 +72,7 @@ export function nginxAdminSide(provider: NginxProvider): NginxAdminSide {
       f.route = state;
       return state;
     },
-    clearGuard: (f) => asAdmin(() => provider.clearTrip(f.name)),
+    clearGuard: async (f) => showGuard(f, await asAdmin(() => provider.clearTrip(f.name))),
     checkReplay: async (f) => {
       const [route, guard] = await Promise.all([
         asAdmin(() => provider.getRoute(f.name)),

@@ -15,7 +15,7 @@ import type { NginxDataPlane, Plan } from '../plan/schema.js';
 import { createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
 import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
-import { nginxAdminSide } from './admin-carrier.js';
+import { nginxAdminSide, showGuard } from './admin-carrier.js';
 import { readServedState } from './apply.js';
 import { createNginxProvider, type NginxProvider, type TripServed } from './provider.js';
 
@@ -103,6 +103,8 @@ export async function startNginxDataPlane(o: StartNginxDataPlaneOptions): Promis
         { family: t.family, reason: t.guard.reason, ms: t.servedAt - t.firstFailureAt },
         'guard tripped: nginx serves the family from legacy',
       );
+      const runtime = core.families.find((f) => f.name === t.family);
+      if (runtime !== undefined) showGuard(runtime, t.guard);
       o.onTripServed?.(t);
     },
     onTripError: (family, err) =>

@@ -23,6 +23,19 @@ export function adminUrlOf(plan: DataPlanePlan, family: string): string {
   return (dp.kind === 'nginx' ? dp.adminUrl : undefined) ?? plan.router.adminUrl;
 }
 
+/**
+ * Admin URLs of the families driven elsewhere than `router.adminUrl` (on an nginx data plane
+ * with its own `adminUrl`), by family name; what the program workflow hands its children.
+ */
+export function separateAdminUrls(plan: DataPlanePlan): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of plan.families) {
+    const url = adminUrlOf(plan, f.name);
+    if (url !== plan.router.adminUrl) out[f.name] = url;
+  }
+  return out;
+}
+
 /** The families whose effective data plane is of `kind`, in plan order. */
 export function familiesOn<F extends { name: string; dataPlane?: DataPlane }>(
   plan: { dataPlane: DataPlane; families: readonly F[] },

@@ -198,6 +198,10 @@ describe('migrations through nginx', { concurrency: 1 }, () => {
       } finally {
         await admin.close();
       }
+      // `/metrics` shows the agent's trip, now cleared.
+      const metrics = await (await fetch(`${dp.adminUrl}/metrics`)).text();
+      assert.match(metrics, /^phoenix_guard_trips_total\{family="users"\} 1$/m);
+      assert.match(metrics, /^phoenix_guard_tripped\{family="users"\} 0$/m);
       // Every user, including those the canary had sent to new (which still fails), gets legacy.
       assert.deepEqual([...(await answeredBy(nginx, 50))], ['legacy']);
     });

@@ -1,7 +1,15 @@
 /** A family's own `dataPlane` over the plan's, and the helpers that say which data plane carries which family. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { adminUrlOf, dataPlaneOf, familiesOn, nginxDataPlaneOf, parsePlan, PlanError } from '../../src/plan/index.js';
+import {
+  adminUrlOf,
+  dataPlaneOf,
+  familiesOn,
+  nginxDataPlaneOf,
+  parsePlan,
+  PlanError,
+  separateAdminUrls,
+} from '../../src/plan/index.js';
 
 const nginx = (extra = ''): string =>
   `{kind: nginx, includeFile: /etc/nginx/phoenix.conf, mainConfig: /etc/nginx/nginx.conf${extra}}`;
@@ -35,6 +43,8 @@ describe('per-family data plane', () => {
     );
     assert.equal(adminUrlOf(p, 'users'), 'http://nginx-host:9095');
     assert.equal(adminUrlOf(p, 'orders'), 'http://127.0.0.1:9090');
+    // What a program run hands the families that are not at router.adminUrl.
+    assert.deepEqual(separateAdminUrls(p), { users: 'http://nginx-host:9095' });
     const dp = nginxDataPlaneOf(p);
     assert.equal(dp?.includeFile, '/etc/nginx/phoenix.conf');
     // The family's block gets the schema's defaults like the plan's.
@@ -48,6 +58,7 @@ describe('per-family data plane', () => {
       ['users'],
     );
     assert.equal(adminUrlOf(p, 'users'), 'http://127.0.0.1:9090');
+    assert.deepEqual(separateAdminUrls(p), {});
     assert.equal(nginxDataPlaneOf({ ...p, families: [p.families[1]!] }), undefined);
   });
 
