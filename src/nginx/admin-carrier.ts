@@ -56,21 +56,22 @@ export interface NginxAdminSide {
 /** The nginx side of the admin API for `provider`. */
 export function nginxAdminSide(provider: NginxProvider): NginxAdminSide {
   const figures = (f: FamilyRuntime) => asAdmin(() => provider.figures(f.name));
+  // The comparator's runtime keeps what nginx serves too, for `/metrics`.
+  const served = async (f: FamilyRuntime): Promise<RouteState> =>
+    (f.route = await asAdmin(() => provider.getRoute(f.name)));
   return {
     carrier: {
-      route: (f) => asAdmin(() => provider.getRoute(f.name)),
+      route: served,
       guard: async (f) => showGuard(f, (await figures(f)).guard),
       figures: async (f, now) => {
-        const [x, route] = await Promise.all([figures(f), asAdmin(() => provider.getRoute(f.name))]);
+        const [x, route] = await Promise.all([figures(f), served(f)]);
         return { route, guard: showGuard(f, x.guard), stats: mergeFigures(x.stats, f.stats.snapshot(now)) };
       },
       resetStats: async (f) => void (await asAdmin(() => provider.resetFigures(f.name))),
     },
     setRoute: async (f, change) => {
-      const state = await asAdmin(() => provider.setRoute(f.name, change));
-      // The comparator's runtime keeps the route too, for `/metrics`.
-      f.route = state;
-      return state;
+      f.route = await asAdmin(() => provider.setRoute(f.name, change));
+      return f.route;
     },
     clearGuard: async (f) => showGuard(f, await asAdmin(() => provider.clearTrip(f.name))),
     checkReplay: async (f) => {

@@ -76,7 +76,8 @@ before(async () => {
     adminToken: TOKEN,
     stateFile: path.join(path.dirname(plan.file), 'router-state.json'),
   });
-  admin = createRouterAdminClient({ baseUrl: dp.adminUrl, token: TOKEN });
+  // A route change waits for nginx -t and the reload, which can pass the client's 3 s default on a loaded machine.
+  admin = createRouterAdminClient({ baseUrl: dp.adminUrl, token: TOKEN, timeoutMs: 20_000 });
   routerAdmin = createRouterAdminClient({ baseUrl: router.adminUrl, token: TOKEN });
 });
 
