@@ -168,6 +168,15 @@ describe('the nginx data plane process', () => {
 
   it('clear errors: a second process on the same mirror port, no family on nginx, a router with every family on nginx', async () => {
     await rejectsWith(startNginxDataPlane({ plan, adminPort: 0, adminToken: TOKEN }), 'PHX_ERR_NGINX_DP_LISTEN');
+    // A comparator address that is not this host's (TEST-NET-1): the comparison runs in this process or not at all.
+    await assert.rejects(
+      startNginxDataPlane({ plan, adminPort: 0, mirrorPort: 0, mirrorHost: '192.0.2.1', adminToken: TOKEN }),
+      (err: unknown) => {
+        assert.ok(hasCode(err, 'PHX_ERR_NGINX_DP_LISTEN'), String(err));
+        assert.match((err as Error).message, /EADDRNOTAVAIL.*not an address of this host/);
+        return true;
+      },
+    );
     const routerOnly = { ...plan, families: plan.families.filter((f) => f.name === 'orders') };
     await rejectsWith(
       startNginxDataPlane({ plan: routerOnly, adminPort: 0, adminToken: TOKEN }),
