@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { dataPlaneMembers } from '../plan/data-plane-members.js';
 import type { Plan } from '../plan/schema.js';
+import { adminUrlOf } from '../plan/data-plane-of.js';
 import { renderPlanDetails } from '../workflows/details.js';
 import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
 import { migrateFamily } from '../workflows/migrate-family.js';
@@ -109,7 +110,7 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
       args: [
         {
           plan: o.plan.name,
-          routerAdminUrl: o.plan.router.adminUrl,
+          routerAdminUrl: adminUrlOf(o.plan, family.name),
           routerAdminUrls: dataPlaneMembers(o.plan, family.name),
           temporalUiUrl: o.plan.temporalUiUrl,
           family,

@@ -10,19 +10,12 @@
 import http from 'node:http';
 import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { createMatcher } from '../plan/route-match.js';
 import type { Plan } from '../plan/schema.js';
 import { AdminError, createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
-import { FamilyRuntime } from '../router/family.js';
 import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
-import { renderMetrics } from '../router/metrics.js';
-import { upstreamPools } from '../router/pools.js';
-import { checkReplay, Replayer } from '../router/replay.js';
 import { judgeRouteChange } from '../router/route-change.js';
-import { ShadowPipeline } from '../router/shadow/pipeline.js';
-import { failureCounts } from '../router/upstream-errors.js';
-import { MirrorIntake, type IntakeCounters } from './intake.js';
+import { createComparatorCore, createMirrorServer } from './core.js';
 
 export interface StartComparatorOptions {
   plan: Plan;
@@ -57,9 +50,6 @@ export interface RunningComparator {
   close(): Promise<void>;
 }
 
-/** Longer than nginx's upstream `keepalive_timeout` (60 s), so nginx closes idle connections first. */
-const KEEP_ALIVE_MS = 75_000;
-
 function mirrorPort(o: StartComparatorOptions): number {
   if (o.port !== undefined) return o.port;
   const dp = o.plan.dataPlane;
@@ -68,10 +58,6 @@ function mirrorPort(o: StartComparatorOptions): number {
     'PHX_ERR_COMPARATOR_NO_PORT',
     'no port to take mirrored requests on: pass --port, or set dataPlane.comparatorUrl in the plan (where nginx mirrors to)',
   );
-}
-
-function counterLines(name: string, type: string, help: string, rows: [string, number][]): string[] {
-  return [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...rows.map(([l, v]) => `${name}${l} ${v}`)];
 }
 
 /** Starts the comparator's two servers. */
@@ -84,78 +70,19 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
   const wanted = { mirror: mirrorPort(o), admin: o.adminPort ?? portOf(plan.router.adminUrl) };
   const queue = o.queue ?? plan.router.mirrorQueue;
   const concurrency = o.concurrency ?? plan.router.mirrorConcurrency;
-  const maxCompareBytes = plan.router.maxCompareBytes;
-
-  const pools = upstreamPools(concurrency);
-  const now = Date.now();
-  const families = plan.families.map(
-    (f) =>
-      new FamilyRuntime(f, { legacy: pools.pool(f.legacy), candidate: pools.pool(f.new) }, now, {
-        records: plan.router.records,
-      }),
-  );
-  const byName = new Map(families.map((f) => [f.name, f]));
-  const shadow = new ShadowPipeline({
-    families,
+  const core = createComparatorCore({
+    plan,
+    families: plan.families,
     queue,
     concurrency,
-    maxCompareBytes,
-    nice: plan.router.shadowNice,
-    // Nothing here serves clients: the slots alone bound the work.
-    maxBusy: 1,
+    allowUnsafe: o.allowUnsafe === true,
     log,
   });
-  const counters: IntakeCounters = {
-    received: 0,
-    unmatched: 0,
-    legacyErrors: families.map(() => 0),
-    refusedTargets: 0,
-    upstreamFailures: failureCounts(),
-  };
-  const matcher = createMatcher(plan.families);
-  const intake = new MirrorIntake({
-    families,
-    matcher,
-    shadow,
-    queue,
-    concurrency,
-    maxCompareBytes,
-    allowUnsafe: o.allowUnsafe === true,
-    counters,
-  });
-  // After the intake, whose legacy identity may refuse to start (a missing variable).
-  shadow.warmUp();
-  const replayer = new Replayer({ shadow, families, maxCompareBytes });
-  const metrics = (): string =>
-    renderMetrics(families, { shadow, stateFileCorrupt: false, counters }) +
-    [
-      ...counterLines('phoenix_comparator_mirrors_received_total', 'counter', 'Requests nginx mirrored here.', [
-        ['', counters.received],
-      ]),
-      ...counterLines(
-        'phoenix_comparator_mirrors_unmatched_total',
-        'counter',
-        "Mirrored requests of no family of the comparator's plan, or of another family than nginx named: not compared.",
-        [['', counters.unmatched]],
-      ),
-      ...counterLines(
-        'phoenix_comparator_legacy_errors_total',
-        'counter',
-        "Samples legacy did not answer the comparator's request for: not compared.",
-        families.map((f, i) => [`{family="${f.name}"}`, counters.legacyErrors[i]!]),
-      ),
-      ...counterLines('phoenix_comparator_samples_in_flight', 'gauge', 'Samples holding a slot.', [
-        ['', shadow.outstanding],
-      ]),
-      ...counterLines('phoenix_comparator_slots', 'gauge', 'Slots: samples under way at most (queue + concurrency).', [
-        ['', queue + concurrency],
-      ]),
-    ].join('\n') +
-    '\n';
+  const intake = core.intake;
 
   const adminServer = http.createServer(
     createAdminHandler({
-      families: byName,
+      ...core.admin,
       token,
       log,
       setRoute(f, change) {
@@ -173,21 +100,9 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
       },
       // No guard here: nothing is tripped, so there is nothing to clear.
       clearGuard: () => undefined,
-      comparisons: (f) => shadow.comparisons(families.indexOf(f)),
-      comparisonsIdle: (f) => shadow.idle(families.indexOf(f)),
-      latencyChanged: (f) => shadow.latencyChanged(families.indexOf(f)),
-      replay(f, body) {
-        const index = families.indexOf(f);
-        return replayer.replay(index, checkReplay(body, f, index, matcher), body.perSecond);
-      },
-      metrics,
     }),
   );
-  const server = http.createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => intake.handle(req, res));
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy(err);
-  });
+  const server = createMirrorServer(intake);
 
   let port: number;
   let adminPort: number;
@@ -198,8 +113,7 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
     adminPort = await listen(adminServer, wanted.admin, adminHost);
   } catch (err) {
     server.close();
-    await shadow.close();
-    await pools.close();
+    await core.close();
     const e = err as NodeJS.ErrnoException;
     const at = which === 'mirror' ? `${host}:${wanted.mirror}` : `${adminHost}:${wanted.admin}`;
     throw new PhoenixError(
@@ -215,7 +129,7 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
       { families: held },
       'these families set parity.mirrorUnsafe, but their unsafe requests are not compared without --allow-unsafe (each would reach legacy a second time)',
     );
-  log.info({ port, adminPort, families: families.length, queue, concurrency }, 'comparator listening');
+  log.info({ port, adminPort, families: core.families.length, queue, concurrency }, 'comparator listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -226,9 +140,7 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
     close() {
       closing ??= (async () => {
         await closeServers([server, adminServer]);
-        await intake.drained();
-        await shadow.close();
-        await pools.close();
+        await core.close();
       })();
       return closing;
     },

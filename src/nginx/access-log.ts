@@ -14,7 +14,7 @@ export const LOG_FORMAT = 'phoenix_json';
  */
 export const LOG_FORMAT_DIRECTIVE =
   `log_format ${LOG_FORMAT} escape=json '{"time":$msec,"family":"$phx_log_family","backend":"$phx_side",` +
-  `"status":$status,"request_time":$request_time,"method":"$request_method",` +
+  `"status":$status,"request_time":$request_time,"method":"$request_method","user":"$phx_user",` +
   `"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",` +
   `"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time"}';`;
 
@@ -41,6 +41,8 @@ export interface LogEntry {
   requestMs: number;
   /** Upstream attempts in order; empty when nginx answered by itself. */
   attempts: Attempt[];
+  /** The sticky key the canary split used; only while the family is in canary. */
+  user?: string;
 }
 
 /** nginx's per-attempt list (`"0.001, 0.002"`; a `:` separates internal redirects) as strings. */
@@ -87,5 +89,6 @@ export function parseLogLine(line: string): LogEntry | undefined {
     method: typeof o.method === 'string' ? o.method : '',
     requestMs: typeof o.request_time === 'number' ? o.request_time * 1000 : 0,
     attempts,
+    ...(typeof o.user === 'string' && o.user !== '' ? { user: o.user } : {}),
   };
 }

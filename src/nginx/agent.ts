@@ -6,6 +6,7 @@
 import type { FamilyPlan } from '../plan/schema.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import { FamilyStats } from '../parity/stats.js';
+import { bucketOf } from '../router/decide.js';
 import { Guard } from '../router/guard.js';
 import type { GuardState } from '../router/types.js';
 import { parseLogLine, type Attempt, type LogEntry } from './access-log.js';
@@ -60,6 +61,7 @@ export class NginxAgent {
     if (f === undefined) return;
     const first = e.attempts[0];
     if (first === undefined) return; // nginx answered by itself: no backend to count
+    if (e.user !== undefined) f.stats.recordBucket(bucketOf(e.user));
     if (e.backend === 'new') {
       const failed = failedAttempt(first) || first.ms >= f.timeoutMs;
       f.stats.recordRequest('new', first.ms, failed);

@@ -95,6 +95,7 @@ export function renderNginx(input: RenderInput): Rendered {
   const lines: string[] = [];
   const side: string[] = [];
   const mirror: string[] = [];
+  const users: string[] = [];
   const pick: string[] = [];
   const routes: RouteState[] = [];
   const trips = input.trips ?? [];
@@ -128,6 +129,8 @@ export function renderNginx(input: RenderInput): Rendered {
       }
       lines.push(`split_clients "${keyVar}" $phx_canary_${id} { ${pct(route.percent)} new; * legacy; }`);
       side.push(`  ${id} $phx_canary_${id};`);
+      // Logged so the agent can count the canary's distinct users, as the router does.
+      users.push(`  ${id} ${keyVar};`);
     }
     if (route.mode === 'shadow' && route.sampleRate > 0) {
       if (dp.comparatorUrl === undefined) {
@@ -172,6 +175,7 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('}', ...lines);
   out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
+  out.push('map $phx_family $phx_user {', '  default "";', ...users, '}');
   if (mirror.length > 0) {
     // Family names as the comparator knows them (map keys use ids: a family may be named "default").
     out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');

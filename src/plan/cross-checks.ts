@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { planSchema } from './schema.js';
+import { conflictingNginxFamilies } from './data-plane-of.js';
 import { findCycle } from './migration-order.js';
 import type { PlanProblem, ProblemAt } from './problems.js';
 import {
@@ -84,6 +85,14 @@ export function crossChecks(plan: ParsedPlan, problem: ProblemAt): PlanProblem[]
     const i = byName.get(cycle[0] as string) ?? 0;
     out.push(problem(['families', i, 'dependsOn'], `dependency cycle: ${cycle.join(' → ')}`));
   }
+
+  for (const i of conflictingNginxFamilies(plan))
+    out.push(
+      problem(
+        ['families', i, 'dataPlane'],
+        'every family on nginx must use the same nginx data plane (one include file, one admin API); give them the same dataPlane block, or set it once at the plan level',
+      ),
+    );
 
   const patterns = plan.families.flatMap((f, i) =>
     f.routes.map((r, j) => ({ family: i, route: j, p: parseRoutePattern(r) as RoutePattern })),

@@ -5,3 +5,4 @@ export * from './migration-order.js';
 export * from './duration.js';
 export * from './route-pattern.js';
 export * from './data-plane-members.js';
+export * from './data-plane-of.js';

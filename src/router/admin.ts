@@ -12,7 +12,8 @@ import { AdminError } from './admin-error.js';
 import { page, wholeParam } from './admin-paging.js';
 import type { FamilyRuntime } from './family.js';
 import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
-import type { RouteChange, RouteState } from './types.js';
+import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
+import type { GuardState, RouteChange, RouteState } from './types.js';
 
 export { AdminError } from './admin-error.js';
 export { MAX_ADMIN_BODY } from './admin-bodies.js';
@@ -22,8 +23,8 @@ export interface AdminDeps {
   /** Bearer token; undefined only when the admin API runs insecure on loopback. */
   token: string | undefined;
   log: Logger;
-  setRoute(family: FamilyRuntime, change: RouteChange): RouteState;
-  clearGuard(family: FamilyRuntime): void;
+  setRoute(family: FamilyRuntime, change: RouteChange): RouteState | Promise<RouteState>;
+  clearGuard(family: FamilyRuntime): void | Promise<unknown>;
   metrics(): string;
   /** The family's shadow samples pending and done (see `ShadowPipeline.comparisons`). */
   comparisons(family: FamilyRuntime): { pending: number; done: number };
@@ -33,6 +34,28 @@ export interface AdminDeps {
   latencyChanged(family: FamilyRuntime): void;
   /** Replays recorded safe requests through the family's shadow comparison (see `replay.ts`). */
   replay(family: FamilyRuntime, body: ReplayBody): Promise<ReplayResult>;
+  /**
+   * Where the family's route, guard and statistics are read when another process routes its
+   * traffic (the nginx data plane); by default the runtime's own.
+   */
+  carrier?: AdminCarrier;
+}
+
+/** A family's route, guard and statistics, as `GET /v1/families/:family/stats` starts. */
+export interface FamilyFigures {
+  route: RouteState;
+  guard: GuardState;
+  stats: FamilyStatsSnapshot;
+}
+
+/** The route, guard and statistics of a family whose traffic another process carries. */
+export interface AdminCarrier {
+  route(family: FamilyRuntime): Promise<RouteState>;
+  guard(family: FamilyRuntime): Promise<GuardState>;
+  /** Route, guard, and the carrier's client figures with the runtime's own comparisons (`f.stats`) merged in. */
+  figures(family: FamilyRuntime, now: number): Promise<FamilyFigures>;
+  /** Starts the carrier's window again (the runtime's own is reset by the handler). */
+  resetStats(family: FamilyRuntime): Promise<void>;
 }
 
 /** Longest `?wait=` on `GET /v1/families/:family/comparisons`, ms. */
@@ -74,6 +97,12 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     const given = req.headers.authorization;
     return typeof given === 'string' && timingSafeEqual(digest(given), expected);
   }
+
+  const c = deps.carrier;
+  const routeOf = (f: FamilyRuntime): RouteState | Promise<RouteState> => c?.route(f) ?? f.route;
+  const guardOf = (f: FamilyRuntime): GuardState | Promise<GuardState> => c?.guard(f) ?? f.guard.state;
+  const figuresOf = (f: FamilyRuntime, now: number): FamilyFigures | Promise<FamilyFigures> =>
+    c?.figures(f, now) ?? { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) };
 
   function family(name: string): FamilyRuntime {
     const f = deps.families.get(name);
@@ -127,7 +156,9 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     }
     if (url.pathname === '/v1/families' && method === 'GET') {
       return send(res, 200, {
-        families: [...deps.families.values()].map((f) => ({ route: f.route, guard: f.guard.state })),
+        families: await Promise.all(
+          [...deps.families.values()].map(async (f) => ({ route: await routeOf(f), guard: await guardOf(f) })),
+        ),
       });
     }
     const m =
@@ -150,32 +181,31 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
     const now = Date.now();
     switch (`${method} ${what}`) {
       case 'GET route':
-        return send(res, 200, f.route);
+        return send(res, 200, await routeOf(f));
       case 'PUT route': {
         const change = await readJsonBody(
           req,
           routeChangeSchema,
           '{"mode", "percent", "version", "sampleRate"?, "updatedBy"?}',
         );
-        return send(res, 200, deps.setRoute(f, change));
+        return send(res, 200, await deps.setRoute(f, change));
       }
       case 'GET guard':
-        return send(res, 200, f.guard.state);
+        return send(res, 200, await guardOf(f));
       case 'DELETE guard':
-        deps.clearGuard(f);
-        return send(res, 200, f.guard.state);
+        await deps.clearGuard(f);
+        return send(res, 200, await guardOf(f));
       case 'GET stats':
         return send(res, 200, {
-          route: f.route,
-          guard: f.guard.state,
-          stats: f.stats.snapshot(now),
+          ...(await figuresOf(f, now)),
           comparisons: deps.comparisons(f),
           informational: f.counters.informational,
         });
       case 'DELETE stats':
         f.stats.reset(now);
+        await c?.resetStats(f);
         deps.latencyChanged(f);
-        return send(res, 200, { route: f.route, guard: f.guard.state, stats: f.stats.snapshot(now) });
+        return send(res, 200, await figuresOf(f, now));
       case 'GET noise':
         return send(res, 200, { family: f.name, routes: f.noise.snapshot() });
       case 'GET mismatches': {

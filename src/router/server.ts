@@ -6,6 +6,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { familiesOn } from '../plan/data-plane-of.js';
 import type { Plan } from '../plan/schema.js';
 import { createAdminHandler } from './admin.js';
 import { resolveAdminToken } from './admin-token.js';
@@ -56,7 +57,13 @@ export interface RunningRouter {
 }
 
 export async function startRouter(o: StartRouterOptions): Promise<RunningRouter> {
-  const plan = o.plan;
+  // A family on nginx is the nginx data plane's: here its requests go to legacy, as unmatched ones do.
+  const plan = { ...o.plan, families: familiesOn(o.plan, 'phoenix') };
+  if (plan.families.length === 0)
+    throw new PhoenixError(
+      'PHX_ERR_ROUTER_NO_FAMILIES',
+      'every family of the plan is on nginx (dataPlane); run the nginx data plane instead: `phoenix router --plan <file> --data-plane nginx` on the nginx host (see docs/nginx.md)',
+    );
   const log = o.logger ?? createLogger('router');
   const host = o.host ?? '127.0.0.1';
   const adminHost = o.adminHost ?? '127.0.0.1';

@@ -109,7 +109,7 @@ async function runFamily(
 ): Promise<Omit<ProgramProgress['families'][number], 'family'>> {
   const childInput: MigrateFamilyInput = {
     plan: input.plan,
-    routerAdminUrl: input.routerAdminUrl,
+    routerAdminUrl: input.routerAdminUrls?.[family.name]?.[0] ?? input.routerAdminUrl,
     ...(input.routerAdminUrls?.[family.name] ? { routerAdminUrls: input.routerAdminUrls[family.name] } : {}),
     temporalUiUrl: input.temporalUiUrl,
     family,

@@ -131,6 +131,12 @@ describe('nginx agent', () => {
     assert.equal(f.stats.backends.new.requests, answered.new);
     assert.equal(f.stats.backends.new.failures + f.stats.backends.legacy.failures, 0);
     assert.equal(f.observedShareOnNew, answered.new / 300);
+    // The canary's users, from the sticky key nginx logs while the family is in canary (300 keys
+    // in 10,000 buckets: a few share one).
+    assert.ok(
+      f.stats.canary.distinctUsers > 280 && f.stats.canary.distinctUsers <= 300,
+      `${f.stats.canary.distinctUsers} users`,
+    );
     assert.ok(answered.new > 80 && answered.new < 160, `${answered.new} of 300 on new at 40%`);
     assert.ok(f.stats.backends.new.p50 !== null && f.stats.backends.new.p99 !== null);
     assert.ok((f.stats.backends.legacy.p95 ?? 0) > 0);

@@ -9,9 +9,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
+import type { PlanInput } from '../../src/plan/index.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
+
+/** The plan's `dataPlane` for nginx, as written in a plan. */
+export type NginxDataPlaneInput = Extract<NonNullable<PlanInput['dataPlane']>, { kind: 'nginx' }>;
 
 export interface TestNginx {
   dir: string;
@@ -23,6 +27,8 @@ export interface TestNginx {
   controlListen: string;
   /** The plan's `dataPlane:` block for this nginx (access log in its prefix), plus `extra` lines such as `comparatorUrl: …`. */
   dataPlaneYaml(...extra: string[]): string;
+  /** The same block as a plan input object, with `extra` fields. */
+  dataPlane(extra?: Partial<NginxDataPlaneInput>): NginxDataPlaneInput;
   /** Starts nginx (the include file must be in place) and waits for its control server. */
   start(controlListen?: string): Promise<void>;
   stop(): Promise<void>;
@@ -79,6 +85,16 @@ http {
         `  accessLog: ${path.join(dir, 'logs', 'phoenix.json.log')}`,
         ...extra.map((l) => `  ${l}`),
       ].join('\n'),
+    dataPlane: (extra = {}) => ({
+      kind: 'nginx',
+      includeFile,
+      mainConfig,
+      prefix: dir,
+      listen,
+      controlListen: control,
+      accessLog: path.join(dir, 'logs', 'phoenix.json.log'),
+      ...extra,
+    }),
     includeFile,
     start: async (controlListen = control) => {
       const c = spawn('nginx', ['-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')], {

@@ -148,7 +148,7 @@ export interface PlanOverrides {
   sticky?: FamilyPlanInput['sticky'];
   /** The family's name. @default "users" */
   name?: string;
-  /** The plan's data plane (a fleet's `members`). @default the schema's */
+  /** The plan's data plane (nginx, or a fleet's `members`). @default the built-in router */
   dataPlane?: PlanInput['dataPlane'];
 }
 
@@ -186,8 +186,8 @@ export async function writePlan(
     name: 'wf-test',
     legacy,
     approvers: o.approvers ?? ['alice'],
-    families: [family, ...(o.moreFamilies ?? [])],
     ...(o.dataPlane ? { dataPlane: o.dataPlane } : {}),
+    families: [family, ...(o.moreFamilies ?? [])],
   });
   return { plan, dir };
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TRIAGE_DECISIONS, type TriageDecision, type TriageEntry } from '../../parity/signature.js';
 import { writeDecision } from '../../plan/baseline.js';
-import { loadPlan } from '../../plan/index.js';
+import { adminUrlOf, loadPlan } from '../../plan/index.js';
 import { createRouterAdminClient, type SignaturesResponse } from '../../router/client.js';
 import { triageUpdate } from '../../workflows/messages.js';
 import { familyArg, nonEmpty } from '../flags.js';
@@ -30,15 +30,16 @@ function signatureArg(value: string): string {
   return value;
 }
 
-async function adminUrlOf(o: RouterFlags): Promise<string> {
+/** The admin API driving `family`: `--router-url`, else the plan's (its data plane's own, for a family on nginx). */
+async function familyAdminUrl(o: RouterFlags, family: string): Promise<string> {
   if (o.routerUrl) return o.routerUrl;
-  if (o.plan) return (await loadPlan(o.plan)).router.adminUrl;
+  if (o.plan) return adminUrlOf(await loadPlan(o.plan), family);
   return DEFAULT_ADMIN_URL;
 }
 
 async function readSignatures(family: string, o: RouterFlags, timeoutMs?: number): Promise<SignaturesResponse> {
   const admin = createRouterAdminClient({
-    baseUrl: await adminUrlOf(o),
+    baseUrl: await familyAdminUrl(o, family),
     token: o.token ?? process.env.PHOENIX_ADMIN_TOKEN,
     timeoutMs,
   });
@@ -158,7 +159,7 @@ function registerDecision(parity: Command, decision: TriageDecision, description
         // The text makes the baseline readable in review; without a router the id alone is kept.
         let known: SignaturesResponse['signatures'] = [];
         try {
-          known = (await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? plan.router.adminUrl }, 1500))
+          known = (await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? adminUrlOf(plan, family) }, 1500))
             .signatures;
         } catch {
           // The router is not reachable: the baseline's own texts are the next best.

@@ -117,7 +117,7 @@ export function register(program: Command): void {
     )
     .option(
       '--plan <file>',
-      'plan whose data plane to set (when --router-url is not given): every member of dataPlane.members, else router.adminUrl',
+      "plan whose data plane to set (when --router-url is not given): every member of the family's dataPlane.members, else its admin URL (router.adminUrl, or its nginx dataPlane.adminUrl)",
     )
     .option('--router-url <url>', `router admin API (default: the plan's router.adminUrl, else ${DEFAULT_ADMIN_URL})`)
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')

@@ -81,6 +81,13 @@ export const nginxDataPlaneSchema = z.strictObject({
    * @default "/var/log/nginx/phoenix-access.log"
    */
   accessLog: absolutePath.default('/var/log/nginx/phoenix-access.log'),
+  /**
+   * The admin API of the nginx data plane process (`phoenix router --plan` on the nginx host),
+   * which the worker and the CLI drive for the families on this nginx. Give it when some
+   * families stay on the built-in router, whose admin API is `router.adminUrl`.
+   * @default the plan's `router.adminUrl`
+   */
+  adminUrl: url.optional(),
   /** How long to wait for nginx to serve a change after the reload. @default 10000 (ms) */
   reloadTimeoutMs: z.number().int().min(100).default(10_000),
 });

@@ -5,6 +5,7 @@ import { adapterSchema } from './adapters.js';
 import { identitySchema, preserveHostSchema } from './identity.js';
 import { guardSchema, parityGateSchema, rampSchema, sloSchema } from './gates.js';
 import { approverName, duration, familyName, routePattern, url } from './primitives.js';
+import { dataPlaneSchema } from './data-plane.js';
 
 export const stickySchema = z.union([
   z.strictObject({ header: z.string().min(1) }),
@@ -108,6 +109,12 @@ export const familySchema = z.strictObject({
     })
     .prefault({}),
   decommission: decommissionSchema.default(decommissionSchema.parse({})),
+  /**
+   * The data plane carrying this family, instead of the plan's `dataPlane` (same fields). The
+   * built-in router serves only the families on `phoenix`, the nginx data plane process only
+   * those on `nginx`. @default the plan's `dataPlane`
+   */
+  dataPlane: dataPlaneSchema.optional(),
   /** Slack channel for this family. @default the plan's `slack.channel` */
   slackChannel: z.string().optional(),
 });
