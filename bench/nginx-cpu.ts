@@ -23,7 +23,16 @@ import { createNginxProvider } from '../src/nginx/provider.js';
 import { parsePlan } from '../src/plan/index.js';
 import { PATHS, SIZES, type Size } from './proxy/bodies.js';
 import { runLoad } from './proxy/load.js';
-import { ensureCommand, freePort, killAll, startNginx, startNode, version, type Peer } from './proxy/peers.js';
+import {
+  ensureCommand,
+  freePort,
+  killAll,
+  nginxMainConfig,
+  startNginx,
+  startNode,
+  version,
+  type Peer,
+} from './proxy/peers.js';
 import { sampleTree } from './proxy/proc.js';
 import { median } from './proxy/report.js';
 
@@ -83,28 +92,14 @@ async function startPhoenixNginx(originUrl: string): Promise<{
   const includeFile = path.join(dir, 'phoenix.conf');
   writeFileSync(
     mainConfig,
-    `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  keepalive_timeout 75s;
-  keepalive_requests 1000000;
-  # The plain nginx's buffering, set where an operator sets it: Phoenix's server inherits it.
+    nginxMainConfig(
+      dir,
+      `  # The plain nginx's buffering, set where an operator sets it: Phoenix's server inherits it.
   proxy_buffer_size 16k;
   proxy_buffers 8 16k;
   proxy_busy_buffers_size 32k;
-  include ${includeFile};
-}
-`,
+  include ${includeFile};`,
+    ),
   );
   const port = await freePort();
   const control = await freePort();

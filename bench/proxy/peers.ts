@@ -155,17 +155,11 @@ async function waitHttp(port: number, path: string, timeoutMs: number): Promise<
 }
 
 /**
- * nginx, one worker, `keepalive` upstream pool, buffers large enough to hold a 64 KB answer in
- * memory (so no temp files), access log off. Runs in the foreground with a temp prefix.
+ * The benchmark's nginx main config for a prefix `dir` (with `logs/` and `tmp/`): one worker,
+ * access log off, client keep-alive without a request limit, and `http` inside `http {}`.
  */
-export async function startNginx(originPort: number, cpu: string, probePath: string): Promise<Peer> {
-  const dir = mkdtempSync(join(tmpdir(), 'phx-nginx-'));
-  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
-  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs.
-  chmodSync(dir, 0o777);
-  chmodSync(join(dir, 'tmp'), 0o777);
-  const port = await freePort();
-  const conf = `daemon off;
+export function nginxMainConfig(dir: string, http: string): string {
+  return `daemon off;
 master_process on;
 worker_processes 1;
 pid ${dir}/nginx.pid;
@@ -180,7 +174,25 @@ http {
   scgi_temp_path ${dir}/tmp/scgi;
   keepalive_timeout 75s;
   keepalive_requests 1000000;
-  upstream origin {
+${http}
+}
+`;
+}
+
+/**
+ * nginx, one worker, `keepalive` upstream pool, buffers large enough to hold a 64 KB answer in
+ * memory (so no temp files), access log off. Runs in the foreground with a temp prefix.
+ */
+export async function startNginx(originPort: number, cpu: string, probePath: string): Promise<Peer> {
+  const dir = mkdtempSync(join(tmpdir(), 'phx-nginx-'));
+  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
+  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs.
+  chmodSync(dir, 0o777);
+  chmodSync(join(dir, 'tmp'), 0o777);
+  const port = await freePort();
+  const conf = nginxMainConfig(
+    dir,
+    `  upstream origin {
     server 127.0.0.1:${originPort};
     keepalive 64;
     keepalive_requests 1000000;
@@ -195,9 +207,8 @@ http {
       proxy_buffers 8 16k;
       proxy_busy_buffers_size 32k;
     }
-  }
-}
-`;
+  }`,
+  );
   writeFileSync(join(dir, 'nginx.conf'), conf);
   const child = spawn(
     'taskset',
