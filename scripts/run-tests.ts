@@ -1,6 +1,6 @@
 /**
  * `npm test`: starts one real Temporal dev server for the whole run, then runs every
- * `test/**\/*.test.ts` file with Node's test runner (tsx as the loader). Extra arguments are
+ * `test/**\/*.test.ts` file with Node's test runner (ts-register.mjs as the TypeScript loader). Extra arguments are
  * file filters: `npm test -- router` runs the files whose path contains "router".
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
@@ -224,11 +224,12 @@ async function runNodeTest(files: string[], n: number, env: NodeJS.ProcessEnv): 
   const child = spawn(
     process.execPath,
     [
-      // Every test file's process inherits these; the first logs its CPU at exit (PHOENIX_TEST_CPU_LOG).
+      // Every test file's process inherits these: the first logs its CPU at exit
+      // (PHOENIX_TEST_CPU_LOG); the second runs TypeScript at a fraction of tsx's CPU per process.
       '--import',
       path.join(ROOT, 'scripts', 'test-cpu-log.mjs'),
       '--import',
-      'tsx',
+      path.join(ROOT, 'scripts', 'ts-register.mjs'),
       path.join(ROOT, 'scripts', 'run-node-tests.ts'),
       String(n),
       ...files,
