@@ -1,6 +1,6 @@
 /**
  * `npm test`: starts one real Temporal dev server for the whole run, then runs every
- * `test/**\/*.test.ts` file with Node's test runner (tsx as the loader). Extra arguments are
+ * `test/**\/*.test.ts` file with Node's test runner (ts-register.mjs as the TypeScript loader). Extra arguments are
  * file filters: `npm test -- router` runs the files whose path contains "router".
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
@@ -25,6 +25,7 @@ import { bundleWorkflows } from '../src/worker/worker.js';
 import { buildCompiled } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
 import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
+import { cpuReport, processCpuSeconds } from './test-cpu-report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -126,10 +127,12 @@ async function isUnit(file: string, seen = new Set<string>()): Promise<boolean> 
   return true;
 }
 
-async function runUnit(files: string[]): Promise<number> {
+async function runUnit(files: string[], cpuLog: string): Promise<number> {
   const unit: string[] = [];
   for (const f of files) if (await isUnit(f)) unit.push(f);
-  return runSideBySide(unit, concurrency(), { ...process.env, ...TEST_ENV });
+  const code = await runSideBySide(unit, concurrency(), { ...process.env, ...TEST_ENV, PHOENIX_TEST_CPU_LOG: cpuLog });
+  process.stderr.write(await cpuReport(cpuLog, ROOT));
+  return code;
 }
 
 /** The run's exit code, failed when the tests left files in the checkout. */
@@ -152,17 +155,23 @@ async function main(): Promise<number> {
   // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
   await buildCompiled();
   const before = await listCheckout(ROOT);
-  return checked(await runFiles(files), before);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
+  try {
+    return await checked(await runFiles(files, tmp), before);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
-async function runFiles(files: string[]): Promise<number> {
-  if (process.argv.includes('--unit')) return runUnit(files);
+/** Runs `files`, with the run's temporary files (the workflow bundle, the CPU log) under `tmp`. */
+async function runFiles(files: string[], tmp: string): Promise<number> {
+  const cpuLog = path.join(tmp, 'cpu.jsonl');
+  if (process.argv.includes('--unit')) return runUnit(files, cpuLog);
   const n = concurrency();
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
   // One workflow bundle for every worker of the run, in-process or child: bundling costs each
   // about 3 s of CPU, which the suite's two dozen workers would otherwise pay again and again.
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   const bundleFile = path.join(tmp, 'workflow-bundle.js');
   const [server] = await Promise.all([
     // With its Web UI: tests assert what the UI shows through the UI's own HTTP API (costs no measurable CPU).
@@ -175,13 +184,15 @@ async function runFiles(files: string[]): Promise<number> {
     PHOENIX_TEST_TEMPORAL_ADDRESS: server.address,
     PHOENIX_TEST_TEMPORAL_UI: server.uiUrl,
     PHOENIX_WORKFLOW_BUNDLE: bundleFile,
+    PHOENIX_TEST_CPU_LOG: cpuLog,
     ...TEST_ENV,
   };
   try {
     return await runSideBySide(files, n, env);
   } finally {
+    const temporal = await processCpuSeconds(server.process?.pid);
     await server.stop();
-    await rm(tmp, { recursive: true, force: true });
+    process.stderr.write(await cpuReport(cpuLog, ROOT, { 'the Temporal server': temporal }));
   }
 }
 
@@ -212,7 +223,17 @@ let interrupted = false;
 async function runNodeTest(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'scripts', 'run-node-tests.ts'), String(n), ...files],
+    [
+      // Every test file's process inherits these: the first logs its CPU at exit
+      // (PHOENIX_TEST_CPU_LOG); the second runs TypeScript at a fraction of tsx's CPU per process.
+      '--import',
+      path.join(ROOT, 'scripts', 'test-cpu-log.mjs'),
+      '--import',
+      path.join(ROOT, 'scripts', 'ts-register.mjs'),
+      path.join(ROOT, 'scripts', 'run-node-tests.ts'),
+      String(n),
+      ...files,
+    ],
     { cwd: ROOT, stdio: 'inherit', env },
   );
   const stop = (): void => {

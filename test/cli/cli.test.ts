@@ -90,6 +90,7 @@ before(async () => {
     connection: t.nativeConnection,
     taskQueue: tq,
     workflowBundle: await workflowBundle(),
+    workflowsOnThisThread: true,
     activities: { reportDir: dir },
   });
   running = worker.run();

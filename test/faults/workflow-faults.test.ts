@@ -101,6 +101,7 @@ describe('Slack unreachable', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
+      workflowsOnThisThread: true,
       activities: { reportDir, slack: { slack: web, buttonSecret: 'unused' } },
     });
     try {

@@ -131,6 +131,7 @@ describe('triaging the library rewrite', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
+      workflowsOnThisThread: true,
       activities: { reportDir: dir, slack: { slack: web, buttonSecret: SECRET } },
     });
     try {

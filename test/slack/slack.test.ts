@@ -78,6 +78,7 @@ async function world(
     connection: t.nativeConnection,
     taskQueue: tq,
     workflowBundle: await workflowBundle(),
+    workflowsOnThisThread: true,
     activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
   });
   const receiver = await startSlackReceiver({
@@ -287,6 +288,7 @@ describe('Slack Socket Mode', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
+      workflowsOnThisThread: true,
       activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: APP_TOKEN } },
     });
     const sm = await startSocketMode({

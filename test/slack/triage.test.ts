@@ -49,6 +49,7 @@ describe('triage from Slack', () => {
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
+      workflowsOnThisThread: true,
       activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
     });
     const receiver = await startSlackReceiver({

@@ -50,9 +50,9 @@ export interface ScenarioContext {
 }
 
 /**
- * A worker a test file shares between its scenarios, on one task queue: creating a worker costs
- * about 1.5 s of CPU (its workflow thread loads the SDK and the workflow bundle), more than most
- * scenarios spend otherwise. Workflows on it need ids of their own (see {@link FileWorker.idFor}).
+ * A worker a test file shares between its scenarios, on one task queue: test workers run their
+ * workflows on the test's thread (`workflowsOnThisThread`), and still each costs some CPU to
+ * start and to poll. Workflows on it need ids of their own (see {@link FileWorker.idFor}).
  */
 export interface FileWorker {
   tq: string;
@@ -71,6 +71,7 @@ export async function startFileWorker(t: TestTemporal, name: string, activities:
     connection: t.nativeConnection,
     taskQueue: tq,
     workflowBundle: await workflowBundle(),
+    workflowsOnThisThread: true,
     activities,
   });
   const running = worker.run();
@@ -120,6 +121,7 @@ export async function scenario(
         connection: t.nativeConnection,
         taskQueue: tq,
         workflowBundle: await workflowBundle(),
+        workflowsOnThisThread: true,
         activities: { reportDir },
         ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
       });

@@ -55,6 +55,8 @@ describe('migrateFamily over hours of plan time (time-skipping server)', () => {
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
       activities: createActivities({ reportDir }),
+      // The workflow code on this thread, as in createPhoenixWorker's workflowsOnThisThread.
+      debugMode: true,
     });
     try {
       await worker.runUntil(async () => {

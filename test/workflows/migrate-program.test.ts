@@ -71,6 +71,7 @@ families:
       connection: t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
+      workflowsOnThisThread: true,
       activities: { reportDir: dir },
     });
     try {
