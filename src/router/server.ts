@@ -92,7 +92,10 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
   for (const [name, saved] of loaded.families) {
     const f = byName.get(name);
     if (!f) {
-      log.warn({ family: name, file: store.file }, 'the state file names a family that is not in the plan; ignored');
+      log.warn(
+        { family: name, file: store.file },
+        'the state file names a family this router does not carry (not in the plan, or on another data plane); ignored',
+      );
       continue;
     }
     f.route = { ...saved.route, family: name };
