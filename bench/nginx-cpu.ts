@@ -14,8 +14,7 @@
  * request whichever side the split picks: the `split_clients` hash, the upstream choice and the
  * log line.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +27,8 @@ import {
   freePort,
   killAll,
   nginxMainConfig,
+  nginxPrefix,
+  runNginx,
   startNginx,
   startNode,
   version,
@@ -76,18 +77,10 @@ interface Row {
 }
 
 /** nginx with the plain benchmark's main settings, its `http {}` including Phoenix's file. */
-async function startPhoenixNginx(originUrl: string): Promise<{
-  peer: Peer;
-  close(): Promise<void>;
-  provider: Awaited<ReturnType<typeof createNginxProvider>>;
-  port: number;
-}> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'phx-nginx-cpu-'));
-  for (const d of ['logs', 'tmp']) mkdirSync(path.join(dir, d));
-  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs and write the log.
-  chmodSync(dir, 0o777);
-  chmodSync(path.join(dir, 'tmp'), 0o777);
-  chmodSync(path.join(dir, 'logs'), 0o777);
+async function startPhoenixNginx(
+  originUrl: string,
+): Promise<{ peer: Peer; provider: Awaited<ReturnType<typeof createNginxProvider>>; close(): Promise<void> }> {
+  const dir = nginxPrefix('phx-nginx-cpu-');
   const mainConfig = path.join(dir, 'nginx.conf');
   const includeFile = path.join(dir, 'phoenix.conf');
   writeFileSync(
@@ -131,35 +124,13 @@ families:
     dataPlane: plan.dataPlane,
   });
   await provider.install();
-  const child = spawn(
-    'taskset',
-    ['-c', PROXY_CPU, 'nginx', '-p', dir, '-c', mainConfig, '-e', path.join(dir, 'logs/error.log')],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  for (let i = 0; ; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}${PATHS.small}`);
-      await r.arrayBuffer();
-      if (r.status === 200) break;
-    } catch {
-      // not up yet
-    }
-    if (i > 100)
-      throw new Error(`Phoenix's nginx did not answer on port ${port} within 10 s; see ${dir}/logs/error.log`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const peer: Peer = { name: 'phoenix-nginx', pid: child.pid as number, port, info: { dir }, stop: async () => {} };
+  const peer = await runNginx('phoenix-nginx', dir, PROXY_CPU, port, PATHS.small);
   return {
     peer,
     provider,
-    port,
     async close() {
       await provider.close();
-      child.kill('SIGQUIT');
-      await exited;
+      await peer.stop();
     },
   };
 }

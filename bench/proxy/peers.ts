@@ -184,11 +184,7 @@ ${http}
  * memory (so no temp files), access log off. Runs in the foreground with a temp prefix.
  */
 export async function startNginx(originPort: number, cpu: string, probePath: string): Promise<Peer> {
-  const dir = mkdtempSync(join(tmpdir(), 'phx-nginx-'));
-  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
-  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs.
-  chmodSync(dir, 0o777);
-  chmodSync(join(dir, 'tmp'), 0o777);
+  const dir = nginxPrefix('phx-nginx-');
   const port = await freePort();
   const conf = nginxMainConfig(
     dir,
@@ -210,6 +206,23 @@ export async function startNginx(originPort: number, cpu: string, probePath: str
   }`,
   );
   writeFileSync(join(dir, 'nginx.conf'), conf);
+  return runNginx('nginx', dir, cpu, port, probePath);
+}
+
+/** A temp prefix for nginx (`logs/`, `tmp/`) that its workers can write to. */
+export function nginxPrefix(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), name));
+  for (const d of ['logs', 'tmp']) mkdirSync(join(dir, d));
+  // Workers drop to "nobody" when nginx runs as root; they must be able to use the temp dirs and write logs.
+  for (const d of [dir, join(dir, 'tmp'), join(dir, 'logs')]) chmodSync(d, 0o777);
+  return dir;
+}
+
+/**
+ * Runs nginx in the foreground on prefix `dir` with its `nginx.conf`, pinned to `cpu`, and waits
+ * until `probePath` answers 200 on `port` (nginx's error log in the error when it does not).
+ */
+export async function runNginx(name: string, dir: string, cpu: string, port: number, probePath: string): Promise<Peer> {
   const child = spawn(
     'taskset',
     ['-c', cpu, 'nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'logs/error.log')],
@@ -228,7 +241,7 @@ export async function startNginx(originPort: number, cpu: string, probePath: str
     }
     throw new Error(`${(e as Error).message}\n${log}`, { cause: e });
   }
-  return { name: 'nginx', pid: child.pid as number, port, info: { dir }, stop: stopper(child) };
+  return { name, pid: child.pid as number, port, info: { dir }, stop: stopper(child) };
 }
 
 /** nginx -v, wrk -v first lines. */
