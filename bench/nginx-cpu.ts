@@ -2,12 +2,17 @@
  * nginx driven by Phoenix against the plain nginx of the router benchmark: CPU time per request
  * of each nginx (master and worker, from /proc), on ≈300 B and 64 KB answers, with the family on
  * legacy and at canary 50% (TARGETS.md: ≤ 1.1× the plain nginx's CPU per request). Both nginx are
- * pinned to core 0 with one worker; the origin and a one-thread wrk share core 1. Rounds
- * interleave the two nginx, so each ratio is taken from neighbouring runs. Phoenix's nginx runs
+ * pinned to core 0 with one worker; the origin and the load generator share core 1. Both nginx get
+ * the same fixed request rate from vegeta (`--rate`), so each does its per-request work with the
+ * same batching of events; at saturation nginx's CPU per request moves with its throughput, which
+ * wobbles with the origin sharing the load's core. Without vegeta (or with `--saturate`) a
+ * one-thread wrk saturates each nginx instead. Rounds interleave the two nginx, so each ratio is
+ * taken from neighbouring runs. Phoenix's nginx runs
  * the rendered include file as it is, JSON access log included; the agent that reads that log
  * runs in this process, and its CPU per request is reported beside the bar.
  *
- *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --out FILE]
+ *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --rate small=3000,large=2000
+ *                               --saturate --out FILE]
  *
  * All wrk requests come from one address, so with the default sticky key (`ip`) canary 50% sends
  * them all to one side. Both sides are the same origin here, so nginx does the same work per
@@ -21,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { createNginxProvider } from '../src/nginx/provider.js';
 import { parsePlan } from '../src/plan/index.js';
 import { PATHS, SIZES, type Size } from './proxy/bodies.js';
-import { runLoad } from './proxy/load.js';
+import { capture, runLoad } from './proxy/load.js';
 import {
   ensureCommand,
   freePort,
@@ -36,6 +41,8 @@ import {
 } from './proxy/peers.js';
 import { sampleTree } from './proxy/proc.js';
 import { median } from './proxy/report.js';
+import { parseSizeRates } from './proxy/size-rates.js';
+import { findVegeta, runVegeta } from './proxy/vegeta.js';
 
 const PROXY_CPU = '0';
 const LOAD_CPU = '1';
@@ -48,6 +55,8 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '2' },
+    rate: { type: 'string', default: 'small=3000,large=2000' },
+    saturate: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'nginx-cpu.json') },
   },
 });
@@ -55,6 +64,8 @@ const rounds = Number(args.rounds);
 const durationS = Number(args.duration);
 const connections = Number(args.connections);
 const warmupS = Number(args.warmup);
+const rates = { small: 3000, large: 2000, ...parseSizeRates('--rate', args.rate) };
+const vegeta = args.saturate ? undefined : findVegeta();
 
 const log = (m: string): void => void process.stderr.write(`[bench:nginx-cpu] ${m}\n`);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -136,8 +147,8 @@ families:
 }
 
 async function main(): Promise<void> {
-  if (!ensureCommand('nginx', 'nginx', log) || !ensureCommand('wrk', 'wrk', log))
-    throw new Error('nginx and wrk are needed: apt-get install nginx wrk');
+  if (!ensureCommand('nginx', 'nginx', log) || (vegeta === undefined && !ensureCommand('wrk', 'wrk', log)))
+    throw new Error('nginx and wrk (or vegeta, bench/README.md) are needed: apt-get install nginx wrk');
   const loadavgBefore = os.loadavg().map(round2);
   const origin = await startNode('origin', 'origin.ts', [], LOAD_CPU, process.env);
   const originUrl = `http://127.0.0.1:${origin.port}`;
@@ -149,12 +160,25 @@ async function main(): Promise<void> {
       const peer = target === 'nginx' ? plain : phoenix.peer;
       const before = sampleTree(peer.pid);
       const agent0 = process.cpuUsage();
-      const r = await runLoad('wrk', {
-        url: `http://127.0.0.1:${peer.port}${PATHS[size]}`,
-        durationS: seconds,
-        connections,
-        cpu: LOAD_CPU,
-      });
+      const url = `http://127.0.0.1:${peer.port}${PATHS[size]}`;
+      const r =
+        vegeta === undefined
+          ? await runLoad('wrk', { url, durationS: seconds, connections, cpu: LOAD_CPU })
+          : await runVegeta({
+              bin: vegeta,
+              url,
+              rate: rates[size],
+              durationS: seconds,
+              warmupS: 0,
+              connections,
+              cpu: LOAD_CPU,
+              capture,
+            }).then((v) => ({
+              requests: v.completed + v.errors,
+              rps: v.completed / seconds,
+              errors: v.errors,
+              non2xx: v.non2xx,
+            }));
       const agent = process.cpuUsage(agent0);
       const after = sampleTree(peer.pid);
       const per = (us: number): number => round2(r.requests > 0 ? us / r.requests : NaN);
@@ -231,6 +255,10 @@ async function main(): Promise<void> {
       durationS,
       connections,
       warmupS,
+      load:
+        vegeta === undefined
+          ? 'wrk, saturating'
+          : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large`,
       pinning: { nginx: `cpu ${PROXY_CPU}`, originAndLoad: `cpu ${LOAD_CPU}` },
     },
     loadavgBefore,

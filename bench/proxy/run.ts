@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PATHS, SIZES, makeBodies, type Size } from './bodies.js';
 import { runFixedRate, runLoad, type LoadTool, type RateResult } from './load.js';
+import { parseSizeRates } from './size-rates.js';
 import { findVegeta } from './vegeta.js';
 import { ensureCommand, has, killAll, startNginx, startNode, version, type Peer } from './peers.js';
 import { sampleTree } from './proc.js';
@@ -82,7 +83,7 @@ function parseArgs(argv: string[]): Settings {
     halfLoadS: argv.includes('--no-half-load') && !onlySampled ? 0 : Number(get('half-load') ?? (quick ? 2 : 4)),
     sampledRounds: argv.includes('--no-sampled') ? 0 : Number(get('sampled-rounds') ?? 3),
     onlySampled,
-    sampledRate: parseSampledRate(get('sampled-rate')),
+    sampledRate: parseSizeRates('--sampled-rate', get('sampled-rate')),
     matchMirrorLoad: argv.includes('--match-mirror-load'),
     mallocCheck: !argv.includes('--no-malloc-check') && !onlySampled,
     targets,
@@ -93,18 +94,6 @@ function parseArgs(argv: string[]): Settings {
         ? join(os.tmpdir(), `phoenix-router-${onlySampled ? 'sampled' : 'quick'}.json`)
         : join(root, 'bench', 'results', 'router.json')),
   };
-}
-
-function parseSampledRate(v: string | undefined): Partial<Record<Size, number>> {
-  const out: Partial<Record<Size, number>> = {};
-  for (const part of v?.split(',') ?? []) {
-    const [size, rate] = part.split('=');
-    const n = Number(rate);
-    if (!SIZES.includes(size as Size) || !Number.isInteger(n) || n <= 0)
-      throw new Error(`--sampled-rate: expected size=req/s pairs like small=1500,large=900, got "${part}"`);
-    out[size as Size] = n;
-  }
-  return out;
 }
 
 const log = (m: string): void => void process.stderr.write(`[bench:router] ${m}\n`);

@@ -226,6 +226,18 @@ describe('nginx provider', () => {
     assert.ok(hasCode(r, 'PHX_ERR_ROUTE_STALE_VERSION'), String(r));
   });
 
+  it("keeps the client's X-Request-Id and gives every other request an id of its own", async () => {
+    await set('users', 'new');
+    await get('/api/users/7', { 'x-request-id': 'client-chosen-7' });
+    for (let i = 0; i < 5; i++) await get(`/api/users/id-${i}`);
+    const seen = (url: string): string | undefined => fresh.seen.filter((r) => r.url === url).at(-1)?.requestId;
+    assert.equal(seen('/api/users/7'), 'client-chosen-7');
+    const made = Array.from({ length: 5 }, (_, i) => seen(`/api/users/id-${i}`));
+    for (const id of made) assert.match(id ?? '', /^\d+-\d+\.\d{3}-\d+-\d+$/);
+    assert.equal(new Set(made).size, 5, `ids repeat: ${made.join(', ')}`);
+    await set('users', 'legacy');
+  });
+
   it('loses no client request while the route changes 10 times under load', async () => {
     let ok = 0;
     let retried = 0;

@@ -123,7 +123,7 @@ http {
 export interface Upstream {
   url: string;
   /** Requests seen: method, url and selected headers. */
-  seen: { method: string; url: string; family?: string }[];
+  seen: { method: string; url: string; family?: string; requestId?: string }[];
   close(): Promise<void>;
 }
 
@@ -135,6 +135,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
       method: req.method ?? '',
       url: req.url ?? '',
       family: req.headers['x-phoenix-family'] as string | undefined,
+      requestId: req.headers['x-request-id'] as string | undefined,
     });
     req.resume();
     req.on('end', () => sendJson(res, 200, { side: name }));
