@@ -2,6 +2,7 @@
  * `phoenix comparator --serve`: runs the shadow comparator nginx mirrors to, until a signal stops
  * it (see `src/comparator/server.ts` and docs/nginx.md).
  */
+import { catchStopSignals } from '../lib/stop-signals.js';
 import { loadPlan } from '../plan/index.js';
 import { CliError, ExitCode } from './output.js';
 
@@ -28,6 +29,7 @@ export function countFlag(value: string): number {
 
 /** Starts the comparator and resolves once a signal has stopped it. */
 export async function serveComparator(o: ServeFlags): Promise<void> {
+  const signals = catchStopSignals();
   const plan = await loadPlan(o.plan);
   const { startComparator } = await import('../comparator/server.js');
   const comparator = await startComparator({
@@ -44,8 +46,5 @@ export async function serveComparator(o: ServeFlags): Promise<void> {
   process.stdout.write(
     `comparator taking nginx's mirrors on ${comparator.url} (admin ${comparator.adminUrl}); Ctrl-C stops it\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void comparator.close().then(resolve);
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
-  });
+  await signals.until(comparator);
 }

@@ -66,10 +66,12 @@ async function startRouter(
       path.join(dir, `state-${port}.json`),
     ],
     {
-      stdio: ['ignore', 'ignore', 'inherit'],
+      // Read here rather than inherited: a router left behind must not hold the runner's output open.
+      stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...env, PHOENIX_LOG_LEVEL: 'warn' },
     },
   );
+  proc.stderr?.on('data', (b: Buffer) => process.stderr.write(b));
   started.push(proc);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   await waitFor('the router', async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200, {

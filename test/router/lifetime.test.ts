@@ -41,6 +41,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Whatever still runs below a process started here (a test that failed before it looked).
+  for (const c of started) if (c.pid !== undefined) for (const pid of await tree(c.pid)) descendants.add(pid);
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   for (const pid of descendants) {
     try {
@@ -74,9 +76,12 @@ function portFree(port: number): Promise<boolean> {
 function viaNpx(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const proc = spawn('npx', ['phoenix', ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // A pipe this process reads, not its own stderr: a process left behind must not hold the
+    // test runner's output open (the runner would wait for it forever).
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn', ...env },
   });
+  proc.stderr?.on('data', (b: Buffer) => process.stderr.write(b));
   started.push(proc);
   return proc;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import { SEARCH_ATTRIBUTES, startDevServer } from '../../lib/dev-server.js';
+import { catchStopSignals } from '../../lib/stop-signals.js';
 import { resolveTemporalCli } from '../../lib/temporal-cli.js';
 import { CliError, ExitCode } from '../output.js';
 
@@ -58,6 +59,8 @@ export function register(program: Command): void {
     .option('--db-file <file>', 'SQLite file', '.phoenix/temporal.db')
     .option('--namespace <name>', 'namespace', 'default')
     .action(async (opts: { port: number; uiPort: number; ip: string; dbFile: string; namespace: string }) => {
+      // The Temporal server stops in about a second; it may flush its SQLite file first.
+      const signals = catchStopSignals(30_000);
       const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
       const server = await startDevServer({
         cli,
@@ -78,13 +81,9 @@ export function register(program: Command): void {
       process.stdout.write(
         `Temporal dev server on ${server.address}, namespace ${server.namespace}, Web UI ${server.uiUrl}\nPress Ctrl-C to stop.\n`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void server.stop().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        server.process?.once('exit', () => resolve());
-      });
+      await Promise.race([
+        signals.until({ close: () => server.stop() }),
+        new Promise<void>((resolve) => server.process?.once('exit', () => resolve())),
+      ]);
     });
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { catchStopSignals } from '../../lib/stop-signals.js';
 import { loadPlan } from '../../plan/index.js';
 import { portFlag } from '../flags.js';
 import { CliError, ExitCode } from '../output.js';
@@ -24,15 +25,6 @@ function dataPlaneFlag(value: string): 'phoenix' | 'nginx' {
     `--data-plane: expected "phoenix" or "nginx", got "${value}"`,
     ExitCode.Usage,
   );
-}
-
-/** Resolves once a signal has closed `running` (a second signal joins the same close). */
-function untilSignal(running: { close(): Promise<void> }): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = (): void => void running.close().then(resolve);
-    // The launcher in bin/ going away arrives as SIGTERM too (see bin/malloc-tuning.mjs).
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, stop);
-  });
 }
 
 /**
@@ -75,6 +67,8 @@ export function register(program: Command): void {
       'nginx: compare unsafe requests of families with parity.mirrorUnsafe (each reaches legacy twice)',
     )
     .action(async (opts: RouterFlags) => {
+      // The launcher in bin/ going away arrives as SIGTERM too (see bin/malloc-tuning.mjs).
+      const signals = catchStopSignals();
       const plan = await loadPlan(opts.plan);
       if ((opts.dataPlane ?? plan.dataPlane.kind) === 'nginx') {
         const { startNginxDataPlane } = await import('../../nginx/data-plane-server.js');
@@ -90,7 +84,7 @@ export function register(program: Command): void {
         process.stdout.write(
           `nginx data plane: admin ${dp.adminUrl}${dp.mirrorUrl ? `, comparing nginx's mirrors on ${dp.mirrorUrl}` : ''}${dp.nginxRunning ? '' : '; nginx is not running yet: the include file is installed, start nginx'}; Ctrl-C stops it\n`,
         );
-        return untilSignal(dp);
+        return signals.until(dp);
       }
       const { startRouter } = await import('../../router/server.js');
       const router = await startRouter({
@@ -105,6 +99,6 @@ export function register(program: Command): void {
       process.stdout.write(
         `router on ${router.url} (admin ${router.adminUrl}), state in ${router.stateFile}; Ctrl-C stops it\n`,
       );
-      await untilSignal(router);
+      await signals.until(router);
     });
 }

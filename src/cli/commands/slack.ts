@@ -3,6 +3,7 @@ import { loadPlan } from '../../plan/index.js';
 import { slackFromEnv } from '../../slack/env.js';
 import { startSlackInbound } from '../../slack/inbound.js';
 import { hasCode } from '../../lib/errors.js';
+import { catchStopSignals } from '../../lib/stop-signals.js';
 import { portFlag } from '../flags.js';
 import { CliError, ExitCode } from '../output.js';
 import { temporalClient } from '../temporal-client.js';
@@ -20,6 +21,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'HTTP port for /slack/interactivity and /slack/commands', portFlag, 3000)
     .option('--host <address>', 'HTTP bind address', '127.0.0.1')
     .action(async (o: { plan: string; socketMode?: boolean; port: number; host: string }) => {
+      const signals = catchStopSignals();
       const plan = await loadPlan(o.plan);
       const inbound = await startSlackInbound({
         settings: slackFromEnv(),
@@ -34,10 +36,6 @@ export function register(program: Command): void {
           : err;
       });
       process.stdout.write(`${inbound.description}; Ctrl-C stops it\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void inbound.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await signals.until(inbound);
     });
 }
