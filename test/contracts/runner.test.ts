@@ -219,7 +219,8 @@ describe('contract runner', () => {
   test("aborting the caller's signal stops the run with the abort reason", async () => {
     const controller = new AbortController();
     const run = runContractSuite({ family, mode: 'parity', timeoutMs: 5000, signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('cancelled by the test')), 100);
+    // Cancelled while it runs: as soon as its first request reaches legacy.
+    legacy.server.once('request', () => controller.abort(new Error('cancelled by the test')));
     await assert.rejects(run, /cancelled by the test|aborted/i);
   });
 

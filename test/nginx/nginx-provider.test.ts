@@ -273,7 +273,9 @@ describe('nginx provider', () => {
     for (let i = 0; i < 10; i++) {
       const mode = modes[i % modes.length]!;
       await set('users', mode, mode === 'canary' ? 10 + i * 5 : 0);
-      await new Promise((r) => setTimeout(r, 100));
+      // Load runs under each route before the next reload.
+      const from = ok + failures.length;
+      await waitFor(`20 requests answered on ${mode}`, () => ok + failures.length >= from + 20);
     }
     running = false;
     await Promise.all(workers);
