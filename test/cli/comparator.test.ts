@@ -13,7 +13,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PlanInput } from '../../src/plan/index.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -90,26 +92,21 @@ function newHandler(req: http.IncomingMessage, res: http.ServerResponse): void {
   json(res, 404, { error: 'not found' });
 }
 
-function planText(legacyUrl: string, newUrl: string): string {
-  return `version: 1
-name: comparator-test
-legacy: ${legacyUrl}
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/:id", "POST /api/users", "GET /api/items"]
-    new: ${newUrl}
-    identity:
-      new:
-        headers:
-          Authorization: { env: PHOENIX_NEW_TOKEN, prefix: "Bearer " }
-    adapters:
-      - route: GET /api/items
-        ops: [{ op: rename, from: $.data, to: $.items }]
-    diff:
-      ignore: ["$.server"]
-      resampleGapMs: 20
-`;
+function planInput(legacyUrl: string, newUrl: string): PlanInput {
+  return testPlan({
+    name: 'comparator-test',
+    legacy: legacyUrl,
+    families: [
+      {
+        name: 'users',
+        routes: ['GET /api/users/:id', 'POST /api/users', 'GET /api/items'],
+        new: newUrl,
+        identity: { new: { headers: { Authorization: { env: 'PHOENIX_NEW_TOKEN', prefix: 'Bearer ' } } } },
+        adapters: [{ route: 'GET /api/items', ops: [{ op: 'rename', from: '$.data', to: '$.items' }] }],
+        diff: { ignore: ['$.server'], resampleGapMs: 20 },
+      },
+    ],
+  });
 }
 
 before(async () => {
@@ -117,9 +114,9 @@ before(async () => {
   legacy = await fakeUpstream(legacyHandler);
   candidate = await fakeUpstream(newHandler);
   planFile = path.join(dir, 'plan.yaml');
-  await writeFile(planFile, planText(legacy.url, candidate.url));
+  await writePlanFile(planFile, planInput(legacy.url, candidate.url));
   deadPlanFile = path.join(dir, 'dead.yaml');
-  await writeFile(deadPlanFile, planText(legacy.url, `http://127.0.0.1:${await freePort()}`));
+  await writePlanFile(deadPlanFile, planInput(legacy.url, `http://127.0.0.1:${await freePort()}`));
 });
 
 after(async () => {

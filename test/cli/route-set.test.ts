@@ -10,11 +10,11 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPlan } from '../../src/plan/index.js';
 import type { Plan } from '../../src/plan/schema.js';
 import { createRouterAdminClient, type RouterAdminClient, type RouteState } from '../../src/router/client.js';
 import { startRouter, type RunningRouter } from '../../src/router/server.js';
 import { startMigration } from '../../src/cli/start-migration.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 
@@ -58,22 +58,23 @@ before(async () => {
   const adminPort = await freePort();
   unusedPort = await freePort();
   planFile = path.join(dir, 'plan.yaml');
-  await writeFile(
+  plan = await writePlanFile(
     planFile,
-    `version: 1
-name: route-set-test
-legacy: http://127.0.0.1:${unusedPort}
-router: { adminUrl: "http://127.0.0.1:${adminPort}" }
-approvers: [alice]
-families:
-  - name: ${family}
-    routes: ["GET /api/users/:id"]
-    new: http://127.0.0.1:${unusedPort}
-    contracts: ["contracts/*.yaml"]
-    parity: { sampleRate: 0.5 }
-`,
+    testPlan({
+      name: 'route-set-test',
+      legacy: `http://127.0.0.1:${unusedPort}`,
+      router: { adminUrl: `http://127.0.0.1:${adminPort}` },
+      families: [
+        {
+          name: family,
+          routes: ['GET /api/users/:id'],
+          new: `http://127.0.0.1:${unusedPort}`,
+          contracts: ['contracts/*.yaml'],
+          parity: { sampleRate: 0.5 },
+        },
+      ],
+    }),
   );
-  plan = await loadPlan(planFile);
   router = await startRouter({ plan, port: 0, adminPort, adminToken: TOKEN, stateFile: path.join(dir, 'state.json') });
   admin = createRouterAdminClient({ baseUrl: plan.router.adminUrl, token: TOKEN });
 });

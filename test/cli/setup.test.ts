@@ -14,6 +14,7 @@ import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { startDevServer, type RunningDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,18 +59,20 @@ before(async () => {
     'cases:\n  - name: one\n    request: { path: /api/users/7 }\n',
   );
   planFile = path.join(dir, 'plan.yaml');
-  await writeFile(
+  await writePlanFile(
     planFile,
-    `version: 1
-name: setup-test
-legacy: http://127.0.0.1:9
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/:id"]
-    new: http://127.0.0.1:9
-    contracts: ["contracts/*.yaml"]
-`,
+    testPlan({
+      name: 'setup-test',
+      legacy: 'http://127.0.0.1:9',
+      families: [
+        {
+          name: 'users',
+          routes: ['GET /api/users/:id'],
+          new: 'http://127.0.0.1:9',
+          contracts: ['contracts/*.yaml'],
+        },
+      ],
+    }),
   );
 });
 after(async () => {

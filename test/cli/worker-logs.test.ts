@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMigration } from '../../src/cli/start-migration.js';
-import { loadPlan } from '../../src/plan/index.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
@@ -105,21 +105,22 @@ test("the worker's stdout is pino JSON only, with the SDK's and the workflows' l
     path.join(dir, 'contracts', 'c.yaml'),
     'cases:\n  - name: one\n    request: { path: /api/logs/1 }\n    expect: { status: 200 }\n',
   );
-  await writeFile(
+  const plan = await writePlanFile(
     path.join(dir, 'plan.yaml'),
-    `version: 1
-name: worker-logs
-legacy: http://127.0.0.1:${legacyPort}
-router: { adminUrl: "http://127.0.0.1:${adminPort}" }
-approvers: [alice]
-families:
-  - name: ${family}
-    routes: ["GET /api/logs/:id"]
-    new: http://127.0.0.1:${newPort}
-    contracts: ["contracts/*.yaml"]
-`,
+    testPlan({
+      name: 'worker-logs',
+      legacy: `http://127.0.0.1:${legacyPort}`,
+      router: { adminUrl: `http://127.0.0.1:${adminPort}` },
+      families: [
+        {
+          name: family,
+          routes: ['GET /api/logs/:id'],
+          new: `http://127.0.0.1:${newPort}`,
+          contracts: ['contracts/*.yaml'],
+        },
+      ],
+    }),
   );
-  const plan = await loadPlan(path.join(dir, 'plan.yaml'));
   const w = startWorker(tq);
   try {
     await waitFor('the worker to run', () => w.stdout().includes('"worker running"'), { timeoutMs: 60_000 });

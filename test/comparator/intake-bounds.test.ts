@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { startComparator, type RunningComparator } from '../../src/comparator/server.js';
-import { parsePlan } from '../../src/plan/index.js';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import { readMetrics } from '../helpers/metrics.js';
+import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, upstream, type TestUpstream } from '../router/support.js';
 
@@ -66,22 +66,14 @@ async function mirror(path: string, o: { method?: string; family?: string; body?
 before(async () => {
   legacy = await upstream(side('legacy'));
   fresh = await upstream(side('new'));
-  const plan = await parsePlan(
-    `version: 1
-name: shop
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: items
-    routes: ["GET /api/items/:id", "POST /api/items"]
-    new: ${fresh.url}
-  - name: writes
-    routes: ["/api/writes/*"]
-    new: ${fresh.url}
-    parity: {mirrorUnsafe: true}
-`,
-    '/tmp/plan.yaml',
-    'plan.yaml',
+  const plan = await buildPlan(
+    testPlan({
+      legacy: legacy.url,
+      families: [
+        { name: 'items', routes: ['GET /api/items/:id', 'POST /api/items'], new: fresh.url },
+        { name: 'writes', routes: ['/api/writes/*'], new: fresh.url, parity: { mirrorUnsafe: true } },
+      ],
+    }),
   );
   comparator = await startComparator({
     plan,

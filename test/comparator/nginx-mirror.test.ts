@@ -7,16 +7,17 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { createNginxProvider, type NginxProvider } from '../../src/nginx/provider.js';
-import { parsePlan } from '../../src/plan/index.js';
+import type { FamilyPlanInput } from '../../src/plan/index.js';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import { readMetrics } from '../helpers/metrics.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, type TestNginx } from '../nginx/support.js';
@@ -80,24 +81,27 @@ before(async () => {
   nginx = await prepareNginx();
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-comparator-'));
   const [mirrorPort, adminPort] = await Promise.all([freePort(), freePort()]);
-  const family = (name: string): string =>
-    `  - name: ${name}\n    routes: ["GET /api/${name}/:id"]\n    new: ${fresh.url}\n    parity: {sampleRate: 1}\n`;
-  const text = `version: 1
-name: shop
-legacy: ${legacy.url}
-approvers: [alice]
-router:
-  adminUrl: http://127.0.0.1:${adminPort}
-${nginx.dataPlaneYaml(`comparatorUrl: http://127.0.0.1:${mirrorPort}`)}
-families:
-${family('catalog')}${family('prices')}${family('stamps')}  - name: orders
-    routes: ["POST /api/orders"]
-    new: ${fresh.url}
-    parity: {sampleRate: 1, mirrorUnsafe: true}
-`;
+  const family = (name: string): FamilyPlanInput => ({
+    name,
+    routes: [`GET /api/${name}/:id`],
+    new: fresh.url,
+    parity: { sampleRate: 1 },
+  });
   const planFile = path.join(dir, 'plan.yaml');
-  await writeFile(planFile, text);
-  const plan = await parsePlan(text, planFile, 'plan.yaml');
+  const plan = await writePlanFile(
+    planFile,
+    testPlan({
+      legacy: legacy.url,
+      router: { adminUrl: `http://127.0.0.1:${adminPort}` },
+      dataPlane: nginx.dataPlane({ comparatorUrl: `http://127.0.0.1:${mirrorPort}` }),
+      families: [
+        family('catalog'),
+        family('prices'),
+        family('stamps'),
+        { name: 'orders', routes: ['POST /api/orders'], new: fresh.url, parity: { sampleRate: 1, mirrorUnsafe: true } },
+      ],
+    }),
+  );
   assert.equal(plan.dataPlane.kind, 'nginx');
   provider = await createNginxProvider({ legacy: plan.legacy, families: plan.families, dataPlane: plan.dataPlane });
   await provider.install();

@@ -3,21 +3,21 @@ import assert from 'node:assert/strict';
 import { computeCoverage } from '../../src/contracts/coverage.js';
 import { generateCases } from '../../src/contracts/generate.js';
 import { parseOpenApi } from '../../src/contracts/inventory.js';
-import { parsePlan } from '../../src/plan/index.js';
+import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 
 test('with the new service\'s OpenAPI, endpoints it has no operation for are "missing" before any case runs; deprecated still wins', async () => {
-  const plan = await parsePlan(
-    `version: 1
-name: shop
-legacy: http://127.0.0.1:5000
-approvers: [alice]
-families:
-  - name: users
-    routes: ["GET /api/users/:id", "GET /api/users/:id/avatar", "POST /api/users", "GET /api/users/export.csv"]
-    deprecated: ["GET /api/users/export.csv"]
-    new: http://127.0.0.1:8001
-`,
-    '/tmp/plan.yaml',
+  const plan = await buildPlan(
+    testPlan({
+      legacy: 'http://127.0.0.1:5000',
+      families: [
+        {
+          name: 'users',
+          routes: ['GET /api/users/:id', 'GET /api/users/:id/avatar', 'POST /api/users', 'GET /api/users/export.csv'],
+          deprecated: ['GET /api/users/export.csv'],
+          new: 'http://127.0.0.1:8001',
+        },
+      ],
+    }),
   );
   const openapi = {
     openapi: '3.1.0',

@@ -16,6 +16,7 @@ import {
 import { mergeIntoPlan } from '../../src/cli/commands/inventory.js';
 import { hasCode } from '../../src/lib/errors.js';
 import { parsePlan } from '../../src/plan/index.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { ensurePythonEnv } from '../../scripts/python-env.js';
 
 const run = promisify(execFile);
@@ -71,17 +72,18 @@ describe('inventory', () => {
     await writeFile(urlMap, stdout);
     const planFile = path.join(dir, 'plan.yaml');
     // "accounts" owns the users endpoints and one orders route, whatever Flask's blueprints say.
-    await writeFile(
+    await writePlanFile(
       planFile,
-      `version: 1
-name: shop
-legacy: http://127.0.0.1:5000
-approvers: [alice]
-families:
-  - name: accounts
-    routes: ["/api/users/*", "GET /api/users", "POST /api/users", "GET /api/orders/:id"]
-    new: http://127.0.0.1:8001
-`,
+      testPlan({
+        legacy: 'http://127.0.0.1:5000',
+        families: [
+          {
+            name: 'accounts',
+            routes: ['/api/users/*', 'GET /api/users', 'POST /api/users', 'GET /api/orders/:id'],
+            new: 'http://127.0.0.1:8001',
+          },
+        ],
+      }),
     );
     const cli = (...args: string[]) =>
       run(process.execPath, [

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCaseFile } from '../../src/contracts/cases.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { startStore, type StoreApp } from './stateful-app.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,20 +39,21 @@ before(async () => {
   candidate = await startStore({ apiKey: 'k', serviceToken: 'service-token-1234' });
   dir = await mkdtemp(path.join(os.tmpdir(), 'phx-record-'));
   await mkdir(path.join(dir, 'cases'));
-  await writeFile(
+  await writePlanFile(
     path.join(dir, 'plan.yaml'),
-    `version: 1
-name: record
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: store
-    routes: ["/login", "/items", "GET /items/:id"]
-    new: ${candidate.url}
-    contracts: ["cases/*.yaml"]
-    diff:
-      ignore: ["$.token", "$.id"]
-`,
+    testPlan({
+      name: 'record',
+      legacy: legacy.url,
+      families: [
+        {
+          name: 'store',
+          routes: ['/login', '/items', 'GET /items/:id'],
+          new: candidate.url,
+          contracts: ['cases/*.yaml'],
+          diff: { ignore: ['$.token', '$.id'] },
+        },
+      ],
+    }),
   );
   token = 'service-token-1234';
   const lines = [

@@ -8,9 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
+import type { FamilyPlan, FamilyPlanInput } from '../../src/plan/index.js';
 import { runContractSuite } from '../../src/contracts/runner.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
+
+/** `diff.blocking` as a plan writes it. */
+type Blocking = NonNullable<NonNullable<FamilyPlanInput['diff']>['blocking']>;
 
 type Handler = (method: string, url: string) => { status: number; location?: string; body?: unknown };
 
@@ -40,26 +44,27 @@ const CASES = `cases:
     expect: { status: 200 }
 `;
 
-async function family(blocking: string[]): Promise<FamilyPlan> {
+async function family(blocking: Blocking): Promise<FamilyPlan> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-redirects-'));
   await mkdir(path.join(dir, 'cases'));
   await writeFile(path.join(dir, 'cases', 'z.yaml'), CASES);
-  await writeFile(
+  const plan = await writePlanFile(
     path.join(dir, 'plan.yaml'),
-    `version: 1
-name: redirects
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: zones
-    routes: ["GET /zones", "GET /jobs/:id", "GET /jobs/:id/result"]
-    new: ${candidate.url}
-    contracts: ["cases/*.yaml"]
-    diff:
-      blocking: ${JSON.stringify(blocking)}
-`,
+    testPlan({
+      name: 'redirects',
+      legacy: legacy.url,
+      families: [
+        {
+          name: 'zones',
+          routes: ['GET /zones', 'GET /jobs/:id', 'GET /jobs/:id/result'],
+          new: candidate.url,
+          contracts: ['cases/*.yaml'],
+          diff: { blocking },
+        },
+      ],
+    }),
   );
-  return (await loadPlan(path.join(dir, 'plan.yaml'))).families[0]!;
+  return plan.families[0]!;
 }
 
 before(async () => {

@@ -4,7 +4,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
+import type { FamilyPlan } from '../../src/plan/index.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { batches, runContractSuite, type ContractSuiteResult } from '../../src/contracts/runner.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
@@ -92,20 +93,22 @@ before(async () => {
   - { name: create order, request: { method: POST, path: /api/orders, body: { total: 12.5 } } }
 `,
   );
-  await writeFile(
+  const plan = await writePlanFile(
     path.join(dir, 'plan.yaml'),
-    `version: 1
-name: contracts-stability
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: things
-    routes: ["/api/things/*", "/api/things", "GET /api/stored/:id", "GET /api/slow", "POST /api/orders"]
-    new: ${candidate.url}
-    contracts: ["cases/*.yaml"]
-`,
+    testPlan({
+      name: 'contracts-stability',
+      legacy: legacy.url,
+      families: [
+        {
+          name: 'things',
+          routes: ['/api/things/*', '/api/things', 'GET /api/stored/:id', 'GET /api/slow', 'POST /api/orders'],
+          new: candidate.url,
+          contracts: ['cases/*.yaml'],
+        },
+      ],
+    }),
   );
-  family = (await loadPlan(path.join(dir, 'plan.yaml'))).families[0]!;
+  family = plan.families[0]!;
 });
 after(async () => {
   await legacy?.close();

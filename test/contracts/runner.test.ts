@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
+import type { FamilyPlan } from '../../src/plan/index.js';
 import { parseCaseFile } from '../../src/contracts/cases.js';
 import { runContractSuite } from '../../src/contracts/runner.js';
 import { hasCode } from '../../src/lib/errors.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 
 type Reply = { status?: number; type?: string; body: unknown; delayMs?: number };
 type Routes = Record<string, (url: URL) => Reply>;
@@ -91,20 +92,22 @@ cases:
     request: { path: /api/orders/slow }
 `,
   );
-  await writeFile(
+  const plan = await writePlanFile(
     path.join(dir, 'plan.yaml'),
-    `version: 1
-name: contracts-test
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: orders
-    routes: ["GET /api/orders", "GET /api/orders/:id"]
-    new: ${candidate.url}
-    contracts: ["cases/*.yaml"]
-`,
+    testPlan({
+      name: 'contracts-test',
+      legacy: legacy.url,
+      families: [
+        {
+          name: 'orders',
+          routes: ['GET /api/orders', 'GET /api/orders/:id'],
+          new: candidate.url,
+          contracts: ['cases/*.yaml'],
+        },
+      ],
+    }),
   );
-  family = (await loadPlan(path.join(dir, 'plan.yaml'))).families[0]!;
+  family = plan.families[0]!;
 });
 after(async () => {
   await legacy?.close();
@@ -216,7 +219,8 @@ describe('contract runner', () => {
   test("aborting the caller's signal stops the run with the abort reason", async () => {
     const controller = new AbortController();
     const run = runContractSuite({ family, mode: 'parity', timeoutMs: 5000, signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('cancelled by the test')), 100);
+    // Cancelled while it runs: as soon as its first request reaches legacy.
+    legacy.server.once('request', () => controller.abort(new Error('cancelled by the test')));
     await assert.rejects(run, /cancelled by the test|aborted/i);
   });
 

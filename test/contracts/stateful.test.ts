@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { loadPlan, type FamilyPlan } from '../../src/plan/index.js';
+import type { FamilyPlan } from '../../src/plan/index.js';
 import { runContractSuite, type ContractSuiteResult } from '../../src/contracts/runner.js';
 import { hasCode } from '../../src/lib/errors.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { startStore, type StoreApp } from './stateful-app.js';
 
 let legacy: StoreApp;
@@ -67,22 +68,23 @@ async function planWith(files: Record<string, string>): Promise<FamilyPlan> {
   const d = await mkdtemp(path.join(dir, 'p-'));
   await mkdir(path.join(d, 'cases'));
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(d, 'cases', name), text);
-  await writeFile(
+  const plan = await writePlanFile(
     path.join(d, 'plan.yaml'),
-    `version: 1
-name: stateful
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: store
-    routes: ["/login", "/items", "/items/:id", "GET /admin/stats"]
-    new: ${candidate.url}
-    contracts: ["cases/*.yaml"]
-    diff:
-      ignore: ["$.token"]
-`,
+    testPlan({
+      name: 'stateful',
+      legacy: legacy.url,
+      families: [
+        {
+          name: 'store',
+          routes: ['/login', '/items', '/items/:id', 'GET /admin/stats'],
+          new: candidate.url,
+          contracts: ['cases/*.yaml'],
+          diff: { ignore: ['$.token'] },
+        },
+      ],
+    }),
   );
-  return (await loadPlan(path.join(d, 'plan.yaml'))).families[0]!;
+  return plan.families[0]!;
 }
 
 function verdicts(r: ContractSuiteResult): Record<string, string> {

@@ -17,6 +17,7 @@ import { msToTs } from '@temporalio/common';
 import { ensurePythonEnv, startPythonApp, type RunningPythonApp } from '../../scripts/python-env.js';
 import { freePort } from '../helpers/ports.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { waitFor } from '../helpers/wait.js';
 import { progressQuery, Stage } from '../../src/workflows/messages.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -129,17 +130,19 @@ test('docs/own-app.md: its commands take the example apps from nothing to a shad
   // the contract gate to its own shadow and parity gate.
   const handle = inNamespace().workflow.getHandle('phoenix-users');
   assert.equal((await handle.describe()).status.name, 'RUNNING');
-  let stage = '';
-  const deadline = Date.now() + 90_000;
-  while (stage !== Stage.Parity && stage !== Stage.AwaitingApproval && Date.now() < deadline) {
-    stage = (await handle.query(progressQuery).catch(() => ({ stage: '' }))).stage;
-    assert.ok(
-      stage !== Stage.RollingBack && stage !== Stage.RolledBack,
-      `the migration rolled back: ${JSON.stringify(await handle.query(progressQuery))}`,
-    );
-    if (stage !== Stage.Parity) await new Promise((r) => setTimeout(r, 250));
-  }
-  assert.ok(stage === Stage.Parity || stage === Stage.AwaitingApproval, `the migration is still at "${stage}"`);
+  const settled: Stage[] = [Stage.Parity, Stage.AwaitingApproval, Stage.RollingBack, Stage.RolledBack];
+  const reached = await waitFor(
+    'the migration to reach its parity gate',
+    async () => {
+      const p = await handle.query(progressQuery);
+      return settled.includes(p.stage) && p;
+    },
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
+  assert.ok(
+    reached.stage !== Stage.RollingBack && reached.stage !== Stage.RolledBack,
+    `the migration rolled back: ${JSON.stringify(reached)}`,
+  );
 });
 
 /** The first shadow comparison: the router counted compared requests for the family. */

@@ -6,7 +6,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
-import { loadPlan, type FamilyPlanInput, type LoadedPlan, type PlanInput } from '../../src/plan/index.js';
+import { loadPlan, validatePlan, type FamilyPlanInput, type LoadedPlan, type PlanInput } from '../../src/plan/index.js';
 
 /** The family's settings objects, which overrides change field by field. */
 const SECTIONS = ['parity', 'ramp', 'slo', 'guard', 'approval', 'decommission', 'diff', 'breachDecision'] as const;
@@ -48,6 +48,26 @@ export function mergeFamily<T extends FamilyOverrides>(base: T, ...layers: Famil
 export async function writePlanFile(file: string, plan: PlanInput): Promise<LoadedPlan> {
   await writeFile(file, stringify(plan));
   return loadPlan(file);
+}
+
+/** A test plan: every plan field, with `version`, `name` and `approvers` optional (see {@link testPlan}). */
+export type TestPlanInput = Omit<PlanInput, 'version' | 'name'> & Partial<Pick<PlanInput, 'version' | 'name'>>;
+
+/** `plan` with `version: 1`, the name `shop` and the approver `alice`, unless it says otherwise. */
+export function testPlan(plan: TestPlanInput): PlanInput {
+  return { version: 1, name: 'shop', approvers: ['alice'], ...plan };
+}
+
+/**
+ * Validates `plan` in memory with the loader's own schema and cross-checks, for a plan that needs
+ * no folder: it names no contract files (an inline plan's globs would be read from the working
+ * directory) and has no triage baseline unless it names one. Use {@link writePlanFile} otherwise.
+ * @throws {PlanError} `PHX_ERR_PLAN_INVALID`, naming each wrong field
+ */
+export async function buildPlan(plan: PlanInput): Promise<LoadedPlan> {
+  const withCases = plan.families.find((f) => f.contracts !== undefined);
+  if (withCases) throw new Error(`family "${withCases.name}" names contract files: write the plan with writePlanFile`);
+  return validatePlan(plan);
 }
 
 /** The test family's last ramp step: 100%, baking 1 s, after an approval. */

@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
 import { createNginxProvider, type NginxProvider, type TripServed } from '../../src/nginx/provider.js';
-import { parsePlan } from '../../src/plan/index.js';
 import type { NginxDataPlane, Plan } from '../../src/plan/schema.js';
+import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
@@ -68,27 +68,16 @@ before(async () => {
   flakyUrl = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
   nginx = await prepareNginx();
   listenUrl = nginx.listenUrl;
-  plan = await parsePlan(
-    `version: 1
-name: shop
-legacy: ${legacy.url}
-approvers: [alice]
-${nginx.dataPlaneYaml()}
-families:
-  - name: users
-    routes: ["/api/users/*"]
-    new: ${fresh.url}
-    sticky: {header: X-User}
-  - name: orders
-    routes: ["/api/orders/*"]
-    new: ${flakyUrl}
-    guard: {consecutiveFailures: 3}
-  - name: reports
-    routes: ["/api/reports/*"]
-    new: ${dead}
-`,
-    '/tmp/plan.yaml',
-    'plan.yaml',
+  plan = await buildPlan(
+    testPlan({
+      legacy: legacy.url,
+      dataPlane: nginx.dataPlane(),
+      families: [
+        { name: 'users', routes: ['/api/users/*'], new: fresh.url, sticky: { header: 'X-User' } },
+        { name: 'orders', routes: ['/api/orders/*'], new: flakyUrl, guard: { consecutiveFailures: 3 } },
+        { name: 'reports', routes: ['/api/reports/*'], new: dead },
+      ],
+    }),
   );
   assert.equal(plan.dataPlane.kind, 'nginx');
   dataPlane = plan.dataPlane;

@@ -9,9 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
 import { createNginxProvider, type NginxFamily, type NginxProvider } from '../../src/nginx/provider.js';
-import { parsePlan } from '../../src/plan/index.js';
+import type { FamilyPlanInput } from '../../src/plan/index.js';
 import type { NginxDataPlane } from '../../src/plan/schema.js';
 import { trafficProviderFor } from '../../src/provider/select.js';
+import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
@@ -54,22 +55,25 @@ before(async () => {
   dead = `http://127.0.0.1:${await freePort()}`;
   nginx = await prepareNginx();
   // The plan as a team writes it, through the schema and the provider selection.
-  const fam = (name: string, routes: string[], newUrl = fresh.url): string =>
-    `  - name: ${name}\n    routes: ${JSON.stringify(routes)}\n    new: ${newUrl}\n    sticky: {header: X-User}\n    parity: {sampleRate: 1}\n`;
-  const plan = await parsePlan(
-    `version: 1
-name: shop
-legacy: ${legacy.url}
-approvers: [alice]
-${nginx.dataPlaneYaml(`comparatorUrl: ${comparator.url}`, 'trustedProxies: [127.0.0.1/32]')}
-families:
-${fam('users', ['GET /api/users/:id', 'POST /api/users'])}${fam('me', ['GET /api/users/me'])}${fam('orders', ['/api/orders/*'])}${fam('reports', ['/api/reports/*'], dead)}  - name: geo
-    routes: ["GET /api/geo/*"]
-    new: ${fresh.url}
-    sticky: ip
-`,
-    '/tmp/plan.yaml',
-    'plan.yaml',
+  const fam = (name: string, routes: string[], newUrl = fresh.url): FamilyPlanInput => ({
+    name,
+    routes,
+    new: newUrl,
+    sticky: { header: 'X-User' },
+    parity: { sampleRate: 1 },
+  });
+  const plan = await buildPlan(
+    testPlan({
+      legacy: legacy.url,
+      dataPlane: nginx.dataPlane({ comparatorUrl: comparator.url, trustedProxies: ['127.0.0.1/32'] }),
+      families: [
+        fam('users', ['GET /api/users/:id', 'POST /api/users']),
+        fam('me', ['GET /api/users/me']),
+        fam('orders', ['/api/orders/*']),
+        fam('reports', ['/api/reports/*'], dead),
+        { name: 'geo', routes: ['GET /api/geo/*'], new: fresh.url, sticky: 'ip' },
+      ],
+    }),
   );
   assert.equal(plan.dataPlane.kind, 'nginx');
   dataPlane = plan.dataPlane;
@@ -281,7 +285,9 @@ describe('nginx provider', () => {
     for (let i = 0; i < 10; i++) {
       const mode = modes[i % modes.length]!;
       await set('users', mode, mode === 'canary' ? 10 + i * 5 : 0);
-      await new Promise((r) => setTimeout(r, 100));
+      // Load runs under each route before the next reload.
+      const from = ok + failures.length;
+      await waitFor(`20 requests answered on ${mode}`, () => ok + failures.length >= from + 20);
     }
     running = false;
     await Promise.all(workers);

@@ -25,9 +25,7 @@ export interface TestNginx {
   listenUrl: string;
   /** Where nginx answers `GET /__phoenix/state` (a free port). */
   controlListen: string;
-  /** The plan's `dataPlane:` block for this nginx (access log in its prefix), plus `extra` lines such as `comparatorUrl: …`. */
-  dataPlaneYaml(...extra: string[]): string;
-  /** The same block as a plan input object, with `extra` fields. */
+  /** The plan's `dataPlane` for this nginx (access log in its prefix), with `extra` fields such as `comparatorUrl`. */
   dataPlane(extra?: Partial<NginxDataPlaneInput>): NginxDataPlaneInput;
   /** Starts nginx (the include file must be in place) and waits for its control server. */
   start(controlListen?: string): Promise<void>;
@@ -73,18 +71,6 @@ http {
     mainConfig,
     listenUrl: `http://${listen}`,
     controlListen: control,
-    dataPlaneYaml: (...extra) =>
-      [
-        'dataPlane:',
-        '  kind: nginx',
-        `  includeFile: ${includeFile}`,
-        `  mainConfig: ${mainConfig}`,
-        `  prefix: ${dir}`,
-        `  listen: ${listen}`,
-        `  controlListen: ${control}`,
-        `  accessLog: ${path.join(dir, 'logs', 'phoenix.json.log')}`,
-        ...extra.map((l) => `  ${l}`),
-      ].join('\n'),
     dataPlane: (extra = {}) => ({
       kind: 'nginx',
       includeFile,

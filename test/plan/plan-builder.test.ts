@@ -5,7 +5,15 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PlanError, type FamilyPlanInput } from '../../src/plan/index.js';
-import { bake25, mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
+import {
+  bake25,
+  buildPlan,
+  mergeFamily,
+  TEST_FAMILY,
+  testPlan,
+  writePlanFile,
+  type FamilyOverrides,
+} from '../helpers/plan-builder.js';
 
 let dir: string;
 before(async () => {
@@ -66,5 +74,30 @@ describe('plan builder for tests', () => {
     const problems = await refused({ ramp: { steps: [{ percent: 150, bake: '1s' }] } });
     const paths = problems.map((p) => p.path);
     assert.ok(paths.includes('families[0].ramp.steps[0].percent'), paths.join(', '));
+  });
+
+  test('a plan built in memory gets the same defaults as one written and loaded, and its wrong fields fail the same way', async () => {
+    const input = testPlan({ legacy: 'http://127.0.0.1:5000', families: [mergeFamily(USERS, TEST_FAMILY)] });
+    const built = await buildPlan(input);
+    const loaded = await writePlanFile(path.join(dir, 'same.yaml'), input);
+    assert.deepEqual(built.families, loaded.families);
+    assert.deepEqual(built.router, loaded.router);
+    assert.deepEqual(built.families[0]!.approval.approvers, ['alice']);
+    const err = await buildPlan(testPlan({ legacy: 'ftp://x', families: [USERS] })).then(
+      () => assert.fail('the plan was accepted'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof PlanError, String(err));
+    assert.deepEqual(
+      err.problems.map((p) => p.path),
+      ['legacy'],
+    );
+  });
+
+  test('a plan naming contract files is not built in memory, where its globs would be read from the working directory', async () => {
+    await assert.rejects(
+      buildPlan(testPlan({ legacy: 'http://127.0.0.1:5000', families: [{ ...USERS, contracts: ['c/*.yaml'] }] })),
+      /family "users" names contract files: write the plan with writePlanFile/,
+    );
   });
 });

@@ -15,6 +15,7 @@ import { addressableFamily, driveTraffic, startStack, type Stack } from './suppo
 import {
   recordHistory,
   routeOf,
+  scheduledActivities,
   startMigration,
   waitForPending,
   waitForProgress,
@@ -122,8 +123,14 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
         const shown = renderProgress(held);
         assert.match(shown, new RegExp(`npx phoenix approve ${addressableFamily} --step hold:ramp:25 --as UALICE`));
         assert.match(shown, new RegExp(`npx phoenix reject ${addressableFamily} --step hold:ramp:25`));
-        // Held, not rolled back: the route stays canary 25% while the decision waits.
-        await new Promise((r) => setTimeout(r, 1000));
+        // Held, not rolled back: the route stays canary 25% while the decision waits, through four
+        // of the hold's guard checks (one each 250 ms analysis interval).
+        await waitFor(
+          'four guard checks while held',
+          async () =>
+            (await scheduledActivities(handle)).filter((a) => a.summary === 'guard while held at 25%').length >= 4,
+          { intervalMs: 250 },
+        );
         const during = await routeOf(stack);
         assert.equal(during.mode, 'canary');
         assert.equal(during.percent, 25);

@@ -2,7 +2,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { approveUpdate, pauseSignal, progressQuery, resumeSignal } from '../../src/workflows/messages.js';
-import { waitFor } from '../helpers/wait.js';
 import { bake25 } from '../helpers/plan-builder.js';
 import { driveTraffic, startStack, taskQueue } from './support.js';
 import {
@@ -28,11 +27,19 @@ describe('migrateFamily paused', () => {
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
       await handle.signal(pauseSignal, { by: 'bob', reason: 'watching dashboards' });
-      await waitForProgress(handle, 'paused', (p) => p.paused);
-      // Held well past the 2 s bake: still at 25% and not asking for the next step.
-      const pausedAt = Date.now();
-      await waitFor('4 s of pause', () => Date.now() - pausedAt > 4000, { timeoutMs: 10_000, intervalMs: 200 });
+      const paused = await waitForProgress(handle, 'paused', (p) => p.paused);
+      // Held well past the 2 s bake, by the workflow's own clock: it has gone on analysing while
+      // paused for twice the bake, and is still at 25% and not asking for the next step.
+      const pausedAt = Date.parse(paused.decisions.find((d) => d.kind === 'paused')!.at);
+      await waitForProgress(
+        handle,
+        'an analysis 4 s into the pause',
+        (p) => p.analysis !== undefined && Date.parse(p.analysis.at) - pausedAt >= 4000,
+        30_000,
+        200,
+      );
       const held = await handle.query(progressQuery);
+      assert.equal(held.paused, true);
       assert.equal(held.percent, 25);
       assert.equal(held.pending, undefined);
       assert.equal((await routeOf(stack)).percent, 25);

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { migrationResult, programResult } from '../../src/lib/migration-outcome.js';
-import { loadPlan } from '../../src/plan/index.js';
 import { startRouter } from '../../src/router/server.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { migrateProgram, type ProgramProgress } from '../../src/workflows/migrate-program.js';
 import { type migrateFamily } from '../../src/workflows/migrate-family.js';
+import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startUpstream, taskQueue, workflowBundle } from './support.js';
 
@@ -35,30 +35,20 @@ describe('migrateProgram', () => {
     );
     const suffix = `${process.pid}${Date.now()}`.slice(-8);
     const [a, b, c] = [`prog-a-${suffix}`, `prog-b-${suffix}`, `prog-c-${suffix}`];
-    const file = path.join(dir, 'plan.yaml');
-    await writeFile(
-      file,
-      `version: 1
-name: prog-${suffix}
-legacy: ${legacy.url}
-approvers: [alice]
-families:
-  - name: ${b}
-    routes: ["GET /api/orders/*"]
-    new: ${candidate.url}
-    dependsOn: [${a}]
-  - name: ${a}
-    routes: ["GET /api/users/*"]
-    new: ${candidate.url}
-    contracts: ["contracts/*.yaml"]
-  - name: ${c}
-    routes: ["GET /api/reports/*"]
-    new: ${candidate.url}
-    dependsOn: [${b}]
-`,
+    const plan = await writePlanFile(
+      path.join(dir, 'plan.yaml'),
+      testPlan({
+        name: `prog-${suffix}`,
+        legacy: legacy.url,
+        // The router shares this process with the test's traffic and workers.
+        router: { shadowMaxBusy: 1 },
+        families: [
+          { name: b, routes: ['GET /api/orders/*'], new: candidate.url, dependsOn: [a] },
+          { name: a, routes: ['GET /api/users/*'], new: candidate.url, contracts: ['contracts/*.yaml'] },
+          { name: c, routes: ['GET /api/reports/*'], new: candidate.url, dependsOn: [b] },
+        ],
+      }),
     );
-    const plan = await loadPlan(file);
-    plan.router.shadowMaxBusy = 1; // the router shares this process with the test's traffic and workers
     const router = await startRouter({
       plan,
       port: 0,
