@@ -6,7 +6,7 @@
  * second router in legacy mode gives the client path's own CPU per request. The comparator and
  * the routers are pinned to core 0; both origins (legacy, new) and the load generator share core 1.
  *
- *   npm run bench:comparator [-- --rounds 3 --duration 6 --connections 32 --out FILE]
+ *   npm run bench:comparator [-- --rounds 3 --duration 6 --connections 32 --queue 64 --out FILE]
  *
  * Two phases, each in interleaved rounds (the targets' order rotated by one each round):
  * - saturated: one-thread wrk, closed loop. Comparisons per second while the load runs, and the
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '2' },
+    queue: { type: 'string', default: '64' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'comparator.json') },
   },
 });
@@ -49,6 +50,11 @@ const rounds = Number(args.rounds);
 const durationS = Number(args.duration);
 const connections = Number(args.connections);
 const warmupS = Number(args.warmup);
+/**
+ * The comparator's `--queue`. The default 1000 does not raise its throughput, only the backlog it
+ * compares after each saturated run, on the core the next target is measured on.
+ */
+const queue = Number(args.queue);
 
 const log = (m: string): void => void process.stderr.write(`[bench:comparator] ${m}\n`);
 const r2 = (x: number): number | null => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
@@ -75,6 +81,8 @@ interface Row {
   dropped?: number;
   /** Comparisons merged while the load ran, per second. */
   comparisonsPerS?: number | null;
+  /** Samples still pending when the load ended: > 0 means the pipeline had work throughout. */
+  pendingAtEnd?: number;
   /** dropped ÷ sampled. */
   shedShare?: number | null;
   /** CPU from the load's start until its comparisons drained ÷ comparisons, µs. */
@@ -113,7 +121,7 @@ async function main(): Promise<void> {
   const fresh = await startNode('new-origin', 'origin.ts', [], LOAD_CPU, env);
   const [legacyUrl, newUrl] = [legacy, fresh].map((o) => `http://127.0.0.1:${o.port}`) as [string, string];
   const routerArgs = ['--legacy', legacyUrl, '--new', newUrl];
-  const comparator = await startComparator(FAMILY, legacyUrl, newUrl, PROXY_CPU);
+  const comparator = await startComparator(FAMILY, legacyUrl, newUrl, PROXY_CPU, queue);
   const shadow = await startNode('phoenix-shadow', 'phoenix.ts', routerArgs, PROXY_CPU, env);
   const plain = await startNode('phoenix', 'phoenix.ts', routerArgs, PROXY_CPU, env);
   const shadowAdmin = String(shadow.info.adminUrl);
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
               non2xx: x.non2xx,
             }));
       const duringLoad = fam ? ((await json(`${fam}/stats`)) as Stats).stats.parity.samples : 0;
+      const pendingAtEnd = fam ? ((await json(`${fam}/comparisons`)) as { pending: number }).pending : 0;
       if (fam) await json(`${fam}/comparisons?wait=60000`);
       const cpuUs = (sampleTree(p.pid).cpuS - cpu0.cpuS) * 1e6;
       const row: Row = {
@@ -188,6 +197,7 @@ async function main(): Promise<void> {
         compared,
         dropped: stats.shadow.dropped,
         comparisonsPerS: r2(duringLoad / r.durationS),
+        pendingAtEnd,
         shedShare: r3(stats.shadow.dropped / sampled),
         cpuUsPerComparison: r2(cpuUs / compared),
         legacyExtraPerComparison: r3(((await served(legacy)) - legacy0 - clients) / compared),
@@ -205,7 +215,7 @@ async function main(): Promise<void> {
             log(
               `${name} ${size} round ${round} ${target}: ${row.rps} req/s, ${row.cpuUsPerReq} µs CPU/req` +
                 (row.compared !== undefined
-                  ? `; ${row.comparisonsPerS} comparisons/s, shed ${row.shedShare}, ${row.cpuUsPerComparison} µs CPU/comparison, legacy +${row.legacyExtraPerComparison}/comparison`
+                  ? `; ${row.comparisonsPerS} comparisons/s (${row.pendingAtEnd} pending at the end), shed ${row.shedShare}, ${row.cpuUsPerComparison} µs CPU/comparison, legacy +${row.legacyExtraPerComparison}/comparison`
                   : '') +
                 (row.errors + row.non2xx > 0 ? `, ${row.errors} errors, ${row.non2xx} non-2xx` : ''),
             );
@@ -235,7 +245,7 @@ async function main(): Promise<void> {
       durationS,
       connections,
       warmupS,
-      slots: 'router.mirrorQueue 1000 + router.mirrorConcurrency 32, on both',
+      slots: `comparator: --queue ${queue} + router.mirrorConcurrency 32; router: router.mirrorQueue 1000 + router.mirrorConcurrency 32`,
       pinning: { comparatorAndRouters: `cpu ${PROXY_CPU}`, originsAndLoad: `cpu ${LOAD_CPU}` },
     },
     loadavgBefore,
@@ -280,10 +290,17 @@ function summarize(rows: Row[], rates: Partial<Record<Size, number>>) {
         if (base === undefined || base === null || s.cpuUsPerReq === null || !s.compared) return null;
         return ((s.cpuUsPerReq - base) * s.requests) / s.compared;
       });
+      // The comparator's comparisons per second ÷ the router's, per round (drift cancels out).
+      const perRound = of('comparator').flatMap((c) => {
+        const s = of('phoenix-shadow').find((x) => x.round === c.round)?.comparisonsPerS;
+        return c.comparisonsPerS && s ? [c.comparisonsPerS / s] : [];
+      });
       return {
         phase,
         size,
         rate: phase === 'half load' ? (rates[size] ?? null) : null,
+        comparisonsRatio: med(perRound),
+        comparisonsRatios: perRound.map(r2),
         comparator: pick('comparator'),
         routerShadow: { ...pick('phoenix-shadow'), shadowCpuUsPerComparison: med(shadowOnly) },
         routerLegacy: { rps: pick('phoenix').rps, cpuUsPerReq: pick('phoenix').cpuUsPerReq },

@@ -17,12 +17,13 @@ export interface ComparatorPeer extends Peer {
   adminUrl: string;
 }
 
-/** Starts the comparator for family `family` and resolves once it listens. */
+/** Starts the comparator for family `family` with `--queue queue` and resolves once it listens. */
 export async function startComparator(
   family: string,
   legacyUrl: string,
   newUrl: string,
   cpu: string,
+  queue: number,
 ): Promise<ComparatorPeer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'phx-comparator-bench-'));
   const plan = path.join(dir, 'plan.yaml');
@@ -39,7 +40,18 @@ families:
 `,
   );
   const [port, adminPort] = [await freePort(), await freePort()];
-  const args = ['comparator', '--serve', '--plan', plan, '--port', String(port), '--admin-port', String(adminPort)];
+  const args = [
+    'comparator',
+    '--serve',
+    '--plan',
+    plan,
+    '--port',
+    String(port),
+    '--admin-port',
+    String(adminPort),
+    '--queue',
+    String(queue),
+  ];
   const child = spawn(
     'taskset',
     ['-c', cpu, process.execPath, path.join(root, 'bin', 'phoenix.mjs'), ...args, '--insecure-admin'],
