@@ -29,6 +29,8 @@ export interface LoadOptions {
   connections: number;
   /** CPU list for taskset, e.g. "1". */
   cpu: string;
+  /** Request header fields, `name: value` each (wrk and autocannon). */
+  headers?: readonly string[];
 }
 
 export type LoadTool = 'wrk' | 'autocannon';
@@ -77,6 +79,7 @@ async function wrk(o: LoadOptions): Promise<LoadResult> {
     '10s',
     '-s',
     lua(),
+    ...(o.headers ?? []).flatMap((h) => ['-H', h]),
     o.url,
   ]);
   const line = out.split('\n').find((l) => l.startsWith('WRKJSON '));
@@ -107,6 +110,7 @@ async function autocannon(o: LoadOptions): Promise<LoadResult> {
     '-d',
     String(o.durationS),
     '-j',
+    ...(o.headers ?? []).flatMap((h) => ['-H', h]),
     o.url,
   ]);
   const j = JSON.parse(out) as {

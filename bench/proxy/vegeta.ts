@@ -34,6 +34,8 @@ export interface VegetaRun {
   warmupS: number;
   connections: number;
   cpu: string;
+  /** Request header fields, `name: value` each. */
+  headers?: readonly string[];
   /** Keep the measured run's raw results here, for {@link pooledPercentiles} over several runs. */
   saveAs?: string;
   capture: (cmd: string, args: string[]) => Promise<string>;
@@ -97,6 +99,7 @@ export async function runVegeta(o: VegetaRun) {
         String(o.connections),
         '-timeout',
         '30s',
+        ...(o.headers ?? []).flatMap((h) => ['-header', h]),
         '-output',
         out,
       ]);
