@@ -176,6 +176,27 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
         ['legacy', 'legacy'],
         'the members that answer went to legacy at once',
       );
+      // `phoenix status` shows each member the run drives, the one that is down too.
+      const family = stack.plan.families[0]!.name;
+      const json = await status(family, '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const members = (JSON.parse(json.stdout) as { dataPlane: { members: MemberStatus[] } }).dataPlane.members;
+      assert.deepEqual(
+        members.map((m) => [m.adminUrl, m.reachable, m.route?.mode, m.error?.code]),
+        [
+          [stack.members[0]!.adminUrl, true, 'legacy', undefined],
+          [stack.members[1]!.adminUrl, true, 'legacy', undefined],
+          [stack.members[2]!.adminUrl, false, undefined, 'PHX_ERR_ROUTER_UNREACHABLE'],
+        ],
+      );
+      const text = await status(family);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /\ndata plane: 3 members \(1 down\)\n/);
+      assert.match(text.stdout, new RegExp(`\\n  ${stack.members[0]!.adminUrl}  legacy \\(version \\d+\\)\\n`));
+      assert.ok(
+        text.stdout.includes(`  ${stack.members[2]!.adminUrl}  down: PHX_ERR_ROUTER_UNREACHABLE `),
+        text.stdout,
+      );
       await stack.start(2);
       const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
@@ -198,26 +219,6 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start', 90_000);
       await stack.stop(1);
-      // `phoenix status` shows each member the run drives: the one that is down too.
-      const family = stack.plan.families[0]!.name;
-      const json = await status(family, '--json');
-      assert.equal(json.code, 0, json.stderr);
-      const members = (JSON.parse(json.stdout) as { dataPlane: { members: MemberStatus[] } }).dataPlane.members;
-      assert.deepEqual(
-        members.map((m) => [m.adminUrl, m.reachable, m.route?.mode, m.error?.code]),
-        [
-          [stack.members[0]!.adminUrl, true, 'shadow', undefined],
-          [stack.members[1]!.adminUrl, false, undefined, 'PHX_ERR_ROUTER_UNREACHABLE'],
-        ],
-      );
-      const text = await status(family);
-      assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, /\ndata plane: 2 members \(1 down\)\n/);
-      assert.match(text.stdout, new RegExp(`\\n  ${stack.members[0]!.adminUrl}  shadow \\(version \\d+\\)\\n`));
-      assert.ok(
-        text.stdout.includes(`  ${stack.members[1]!.adminUrl}  down: PHX_ERR_ROUTER_UNREACHABLE `),
-        text.stdout,
-      );
       await approve(handle, 'ramp-start');
       await waitForProgress(handle, 'the rollback', (p) => p.stage === 'rolling-back', 60_000);
       await waitFor(
