@@ -3,6 +3,7 @@
  * member that is down stops the change before any member moves, `show` lists each member, and
  * the worker's `--fleet-wait` is bounded. `phoenix parity diffs` and `contracts record
  * --from-router` read every member and merge what each saw; a member that is down is named.
+ * Slack's triage text is read from the members that answer.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemberRoute } from '../../src/cli/fleet-route.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
+import { createLogger } from '../../src/lib/logger.js';
 import type { FleetSignatures } from '../../src/router/merge-records.js';
+import { TriageBaseline } from '../../src/slack/triage-baseline.js';
 import { request } from 'undici';
 import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
 
@@ -155,6 +158,10 @@ test('parity diffs and contracts record read every member: signatures summed, sa
       r.stderr,
       new RegExp(`^PHX_ERR_FLEET_MEMBER_DOWN: fleet member ${down} did not answer; nothing was recorded`),
     );
+    // Slack's triage text comes from the members that answer: member 0 still lists the signature.
+    const baseline = new TriageBaseline({ plan: fleet.plan, log: createLogger('test') });
+    await baseline.keep(family, { id: zip.id, decision: 'noise', by: 'alice', at: '2026-01-01T00:00:00Z' });
+    assert.ok((await readFile(fleet.plan.baselineFile!, 'utf8')).includes(`text: ${zip.text}`));
     // One member alone, when asked for by name.
     const one = await cli(['parity', 'diffs', family, '--router-url', fleet.members[0]!.adminUrl, '--json']);
     assert.equal(one.code, 0, one.stderr);
