@@ -10,7 +10,11 @@ import type { FleetTarget } from './fleet-state.js';
 
 /** The data plane part of an input, passed on as it came. */
 function target(t: FleetTarget): FleetTarget {
-  return { adminUrls: t.adminUrls, adminUrl: t.adminUrl };
+  return {
+    adminUrls: t.adminUrls,
+    adminUrl: t.adminUrl,
+    ...(t.adminTimeoutMs !== undefined ? { adminTimeoutMs: t.adminTimeoutMs } : {}),
+  };
 }
 
 export type ChecklistCheck = FamilyPlan['decommission']['checks'][number];

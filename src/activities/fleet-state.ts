@@ -12,6 +12,11 @@ export interface FleetTarget {
   adminUrls?: string[];
   /** The one router of runs started before fleets; used when `adminUrls` is absent. */
   adminUrl?: string;
+  /**
+   * Timeout of one admin API call (`dataPlane.adminTimeout`, ms). Absent from runs started
+   * before it: the worker's `adminTimeoutMs`. @default 3000 (ms)
+   */
+  adminTimeoutMs?: number;
 }
 
 /** One member's answer, named by its admin URL. */

@@ -25,7 +25,10 @@ export type RouteMode = RouteState['mode'];
 export interface RouterActivityDeps {
   /** Admin token for the router (from `PHOENIX_ADMIN_TOKEN`); never passed through workflow history. */
   adminToken?: string;
-  /** Per-request timeout for the admin API. @default 3000 (ms) */
+  /**
+   * Per-request timeout for the admin API when the input names none (runs started before
+   * `dataPlane.adminTimeout`; inputs carry it as `adminTimeoutMs`). @default 3000 (ms)
+   */
   adminTimeoutMs?: number;
   /**
    * How long one attempt of a fleet-wide change (route, figures reset, triage decisions) waits for
@@ -76,23 +79,28 @@ async function legacyOn(c: RouterAdminClient, family: string, minVersion: number
 }
 
 export function createRouterActivities(deps: RouterActivityDeps) {
-  const timeoutMs = deps.adminTimeoutMs ?? 3000;
+  const defaultTimeoutMs = deps.adminTimeoutMs ?? 3000;
   const clients = new Map<string, RouterAdminClient>();
-  const client = (baseUrl: string): RouterAdminClient => {
-    let c = clients.get(baseUrl);
-    if (!c) {
-      c = createRouterAdminClient({ baseUrl, token: deps.adminToken, timeoutMs });
-      clients.set(baseUrl, c);
-    }
-    return c;
-  };
+  /** The admin client of one member, with the input's timeout (one client per URL and timeout). */
+  const clientFor =
+    (t: FleetTarget) =>
+    (baseUrl: string): RouterAdminClient => {
+      const timeoutMs = t.adminTimeoutMs ?? defaultTimeoutMs;
+      const key = `${timeoutMs} ${baseUrl}`;
+      let c = clients.get(key);
+      if (!c) {
+        c = createRouterAdminClient({ baseUrl, token: deps.adminToken, timeoutMs });
+        clients.set(key, c);
+      }
+      return c;
+    };
 
   const waitMs = deps.fleetWaitMs ?? 3000;
 
   return {
     /** Checks both upstreams and, on every member, the family's route and guard. */
     async checkPreflight(input: FleetTarget & { family: FamilyPlan }): Promise<PreflightReport> {
-      return checkPreflight(input, client, timeoutMs);
+      return checkPreflight(input, clientFor(input), defaultTimeoutMs);
     },
 
     /**
@@ -103,6 +111,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
      */
     async setRoute(input: SetRouteInput): Promise<RouteState> {
       const members = membersOf(input);
+      const client = clientFor(input);
       const what = `route ${input.mode}${input.mode === 'canary' ? ` ${input.percent}%` : ''} of "${input.family}"`;
       if (members.length > 1) await awaitEveryMember(members, client, waitMs, what);
       const change = {
@@ -135,6 +144,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
       input: FleetTarget & { family: string; minVersion: number; reason: string },
     ): Promise<RouteState> {
       const members = membersOf(input);
+      const client = clientFor(input);
       const r = await onEveryMember(members, (url) =>
         legacyOn(client(url), input.family, input.minVersion, input.reason),
       );
@@ -145,6 +155,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
     /** The family's figures, summed across the members (see `mergeSnapshots`). */
     async readFamilyFigures(input: FleetTarget & { family: string }): Promise<FamilyFigures> {
       const members = membersOf(input);
+      const client = clientFor(input);
       const r = await onEveryMember(members, (url) => client(url).getStats(input.family));
       failIfAny(members, r, () => `the figures of "${input.family}" need every member`);
       const of = <T>(pick: (s: (typeof r.ok)[number]['value']) => T) =>
@@ -159,6 +170,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
     /** Starts the family's figures again on every member (in a fleet, once every member answers). */
     async resetFamilyStats(input: FleetTarget & { family: string }): Promise<void> {
       const members = membersOf(input);
+      const client = clientFor(input);
       if (members.length > 1)
         await awaitEveryMember(members, client, waitMs, `the reset of "${input.family}"'s figures`);
       const r = await onEveryMember(members, (url) => client(url).resetStats(input.family));
@@ -171,7 +183,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
      * from live ones (in the fleet's figures, which sum every member).
      */
     async replayForParity(input: ReplayRoundInput): Promise<ReplayRoundResult> {
-      return replayRound(input, client(membersOf(input)[0]!), (p) => Context.current().heartbeat(p));
+      return replayRound(input, clientFor(input)(membersOf(input)[0]!), (p) => Context.current().heartbeat(p));
     },
 
     /**
@@ -181,6 +193,7 @@ export function createRouterActivities(deps: RouterActivityDeps) {
      */
     async setTriage(input: FleetTarget & { family: string; decisions: TriageEntry[] }): Promise<number> {
       const members = membersOf(input);
+      const client = clientFor(input);
       if (members.length > 1) await awaitEveryMember(members, client, waitMs, `triage decisions for "${input.family}"`);
       const r = await onEveryMember(members, (url) => client(url).setTriage(input.family, input.decisions));
       failIfAny(members, r, (ok) => `triage decisions for "${input.family}" are set on ${ok}; the change retries`);

@@ -21,7 +21,7 @@ export interface MemberRoute {
 }
 
 /** Runs `call` on every member; fails naming each member that did not answer, before anything else happens. */
-async function everyMember<T>(
+export async function everyMember<T>(
   members: readonly FleetMember[],
   call: (m: FleetMember) => Promise<T>,
   what: string,

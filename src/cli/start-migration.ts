@@ -6,7 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { dataPlaneMembers } from '../plan/data-plane-members.js';
 import type { Plan } from '../plan/schema.js';
-import { adminUrlOf } from '../plan/data-plane-of.js';
+import { adminTimeoutOf, adminUrlOf } from '../plan/data-plane-of.js';
 import { renderPlanDetails } from '../workflows/details.js';
 import { migrationWorkflowId, programWorkflowId, TASK_QUEUE } from '../workflows/messages.js';
 import { migrateFamily } from '../workflows/migrate-family.js';
@@ -112,6 +112,7 @@ export async function startMigration(o: StartOptions & { family: string }): Prom
           plan: o.plan.name,
           routerAdminUrl: adminUrlOf(o.plan, family.name),
           routerAdminUrls: dataPlaneMembers(o.plan, family.name),
+          adminTimeoutMs: adminTimeoutOf(o.plan, family.name),
           temporalUiUrl: o.plan.temporalUiUrl,
           family,
         },
@@ -143,6 +144,7 @@ export async function startProgram(o: StartOptions): Promise<Started<'program'>>
           plan: o.plan.name,
           routerAdminUrl: o.plan.router.adminUrl,
           routerAdminUrls: Object.fromEntries(o.plan.families.map((f) => [f.name, dataPlaneMembers(o.plan, f.name)])),
+          adminTimeoutsMs: Object.fromEntries(o.plan.families.map((f) => [f.name, adminTimeoutOf(o.plan, f.name)])),
           temporalUiUrl: o.plan.temporalUiUrl,
           families: o.plan.families,
         },

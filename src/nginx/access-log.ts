@@ -24,6 +24,11 @@ export interface Attempt {
   status: number;
   /** Time to the upstream's response headers, or to the attempt's end when there were none; ms. */
   ms: number;
+  /**
+   * No response headers came (refused, reset, timed out before them): `status` is then nginx's
+   * own 502/504, which the router counts as no answer (`error`), not as the upstream's 5xx.
+   */
+  noAnswer?: true;
 }
 
 /** One request as the agent reads it. */
@@ -76,9 +81,11 @@ export function parseLogLine(line: string): LogEntry | undefined {
   const response = split(o.upstream_response_time);
   const attempts: Attempt[] = statuses.map((s, i) => {
     const status = Number.parseInt(s, 10);
+    const headers = seconds(header[i]);
     return {
       status: Number.isFinite(status) ? status : 0,
-      ms: seconds(header[i]) ?? seconds(response[i]) ?? 0,
+      ms: headers ?? seconds(response[i]) ?? 0,
+      ...(headers === undefined ? { noAnswer: true as const } : {}),
     };
   });
   return {

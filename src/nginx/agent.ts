@@ -7,6 +7,7 @@ import type { FamilyPlan } from '../plan/schema.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import { FamilyStats } from '../parity/stats.js';
 import { bucketOf } from '../router/decide.js';
+import { statusClass } from '../router/family.js';
 import { Guard } from '../router/guard.js';
 import type { GuardState } from '../router/types.js';
 import { parseLogLine, type Attempt, type LogEntry } from './access-log.js';
@@ -26,10 +27,21 @@ export interface SavedTrip {
   tripMs?: number;
 }
 
+/**
+ * A family's client-path counters since the agent started (never reset), as the built-in router
+ * keeps them for `/metrics`: answers per backend by status class (`STATUS_CLASSES`: error, 2xx,
+ * 3xx, 4xx, 5xx), and safe requests answered by legacy after new failed.
+ */
+export interface ClientCounters {
+  requests: Record<'legacy' | 'new', [number, number, number, number, number]>;
+  fallbacks: number;
+}
+
 interface Watched {
   guard: Guard;
   stats: FamilyStats;
   timeoutMs: number;
+  counters: ClientCounters;
 }
 
 /** Per-family figures and guards fed by nginx's access log. */
@@ -46,6 +58,7 @@ export class NginxAgent {
         guard: new Guard(f.name, f.guard),
         stats: new FamilyStats(now),
         timeoutMs: f.guard.timeout,
+        counters: { requests: { legacy: [0, 0, 0, 0, 0], new: [0, 0, 0, 0, 0] }, fallbacks: 0 },
       });
     }
   }
@@ -54,7 +67,8 @@ export class NginxAgent {
    * Counts one request. On new, the first attempt is new's (the fallback group tries new first,
    * every time) and is what the guard judges: a 5xx, no answer, or headers later than the
    * family's `guard.timeout`. A later attempt is legacy answering a safe request instead (a
-   * fallback), counted on legacy as the router counts it.
+   * fallback), counted on legacy as the router counts it. The counters take each backend's
+   * answer by status class, as the router's do.
    */
   record(e: LogEntry): void {
     const f = this.byName.get(e.family);
@@ -65,16 +79,20 @@ export class NginxAgent {
     if (e.backend === 'new') {
       const failed = failedAttempt(first) || first.ms >= f.timeoutMs;
       f.stats.recordRequest('new', first.ms, failed);
+      count(f.counters, 'new', first);
       if (f.guard.record(failed, e.time)) this.onTrip(e.family, { ...f.guard.state });
       const last = e.attempts.length > 1 ? e.attempts[e.attempts.length - 1]! : undefined;
       if (last !== undefined) {
         f.stats.recordFallback();
+        f.counters.fallbacks++;
         f.stats.recordRequest('legacy', last.ms, failedAttempt(last));
+        count(f.counters, 'legacy', last);
       }
       return;
     }
     const last = e.attempts[e.attempts.length - 1]!;
     f.stats.recordRequest('legacy', last.ms, failedAttempt(last));
+    count(f.counters, 'legacy', last);
   }
 
   /** Counts one raw log line; foreign or partial lines are skipped. */
@@ -105,6 +123,12 @@ export class NginxAgent {
   figures(family: string, now = Date.now()): { guard: GuardState; stats: FamilyStatsSnapshot } {
     const f = this.watched(family);
     return { guard: { ...f.guard.state }, stats: f.stats.snapshot(now) };
+  }
+
+  /** The family's client-path counters since the agent started (a copy). */
+  counters(family: string): ClientCounters {
+    const c = this.watched(family).counters;
+    return { requests: { legacy: [...c.requests.legacy], new: [...c.requests.new] }, fallbacks: c.fallbacks };
   }
 
   /** Starts the family's statistics window again (the guard is left as it is). */
@@ -151,6 +175,13 @@ export class NginxAgent {
     if (f === undefined) throw new Error(`no family "${family}" watched`);
     return f;
   }
+}
+
+/** Counts an attempt's answer by status class; one without response headers is `error`, as in the router. */
+function count(c: ClientCounters, backend: 'legacy' | 'new', a: Attempt): void {
+  const counts = c.requests[backend];
+  const i = statusClass(a.noAnswer ? 0 : a.status);
+  counts[i] = (counts[i] ?? 0) + 1;
 }
 
 /** An attempt the router would count as failed: a 5xx or no answer at all. */

@@ -17,6 +17,7 @@ import { resolveAdminToken } from '../router/admin-token.js';
 import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
 import { nginxAdminSide, showGuard } from './admin-carrier.js';
 import { readServedState } from './apply.js';
+import { showClientCounters } from './merged-figures.js';
 import { createNginxProvider, type NginxProvider, type TripServed } from './provider.js';
 
 export interface StartNginxDataPlaneOptions {
@@ -130,6 +131,11 @@ export async function startNginxDataPlane(o: StartNginxDataPlaneOptions): Promis
       async replay(f, body) {
         await side.checkReplay(f);
         return core.admin.replay(f, body);
+      },
+      // nginx counts the client path: its log's counts go out under the router's metric names.
+      metrics() {
+        for (const f of core.families) showClientCounters(f, provider.clientCounters(f.name));
+        return core.admin.metrics();
       },
     }),
   );

@@ -5,6 +5,8 @@
  * them as one router's. Pure.
  */
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
+import type { FamilyRuntime } from '../router/family.js';
+import type { ClientCounters } from './agent.js';
 
 /**
  * Merges nginx's `client` figures with the comparator's `compared` ones. Both windows are reset
@@ -18,4 +20,15 @@ export function mergeFigures(client: FamilyStatsSnapshot, compared: FamilyStatsS
     parity: compared.parity,
     shadow: compared.shadow,
   };
+}
+
+/**
+ * Puts nginx's client-path counters into the comparator's runtime of the family, which counts no
+ * client answers of its own, so `/metrics` gives `phoenix_requests_total` (per backend and status
+ * class) and `phoenix_fallbacks_total` under the built-in router's names.
+ */
+export function showClientCounters(f: Pick<FamilyRuntime, 'counters'>, c: ClientCounters): void {
+  f.counters.requests.legacy = c.requests.legacy;
+  f.counters.requests.new = c.requests.new;
+  f.counters.fallbacks = c.fallbacks;
 }

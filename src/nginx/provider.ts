@@ -12,7 +12,7 @@ import type { FamilyPlan, NginxDataPlane } from '../plan/schema.js';
 import { observedShareOnNew, type ProviderFigures, type TrafficProvider } from '../provider/traffic-provider.js';
 import { judgeRouteChange } from '../router/route-change.js';
 import type { GuardState, RouteChange, RouteState } from '../router/types.js';
-import { NginxAgent, type SavedTrip } from './agent.js';
+import { NginxAgent, type ClientCounters, type SavedTrip } from './agent.js';
 import { applyNginx, installNginx, readServedState } from './apply.js';
 import { renderNginx, STATE_PREFIX, type AppliedState, type RenderFamily } from './render.js';
 
@@ -48,6 +48,12 @@ export interface NginxProvider extends TrafficProvider {
   apply(): Promise<void>;
   /** Renders, tests and writes the include file without reloading: before nginx's first start. */
   install(): Promise<void>;
+  /**
+   * The family's answers per backend and status class, and its fallbacks, counted from nginx's
+   * log since this provider started following it (never reset; for `/metrics`). Synchronous:
+   * what the agent has read so far, at most a poll (250 ms) behind nginx's buffered log.
+   */
+  clientCounters(name: string): ClientCounters;
 }
 
 /** What an include file Phoenix rendered before holds, if any. */
@@ -188,6 +194,10 @@ export async function createNginxProvider(o: NginxProviderOptions): Promise<Ngin
       return { ...(r as Omit<RouteState, 'updatedBy' | 'updatedAt'>), ...meta };
     },
     figures,
+    clientCounters: (name) => {
+      family(name);
+      return agent.counters(name);
+    },
     resetFigures: async (name) => {
       await figures(name);
       agent.resetFigures(name);

@@ -20,6 +20,8 @@ export interface RenderFamily {
   legacy: string;
   new: string;
   sticky: StickyKey;
+  /** `timeout`: how long new may take per read (ms), nginx's `proxy_read_timeout` for it. @default nginx's (60 s) */
+  guard?: { timeout: number };
 }
 
 export interface RenderInput {
@@ -51,6 +53,8 @@ export interface Rendered {
 export const STATE_PREFIX = '# phoenix-state: ';
 /** Where the control server answers with the applied state. */
 export const STATE_PATH = '/__phoenix/state';
+/** The internal locations of requests sent to new, one per `guard.timeout`: `/__phoenix_new_<ms>ms`. */
+export const NEW_LOCATION = '/__phoenix_new_';
 
 /** `host:port` of a plain-HTTP upstream URL without a path. */
 function upstreamServer(family: string, side: string, raw: string): string {
@@ -97,6 +101,8 @@ export function renderNginx(input: RenderInput): Rendered {
   const mirror: string[] = [];
   const users: string[] = [];
   const pick: string[] = [];
+  const toNew: string[] = [];
+  const newTimeouts = new Set<number>();
   const routes: RouteState[] = [];
   const trips = input.trips ?? [];
   const tripped = new Set(trips.map((t) => t.family));
@@ -118,6 +124,13 @@ export function renderNginx(input: RenderInput): Rendered {
     let fb = fallbacks.get(fbKey);
     if (fb === undefined) fallbacks.set(fbKey, (fb = `phx_fb${fallbacks.size}`));
     const id = `f${i}`;
+    // nginx's proxy_read_timeout takes no variable: requests the route sends to new go to an
+    // internal location with the family's guard.timeout, as the router's own limit on new.
+    const timeout = f.guard?.timeout;
+    if (timeout !== undefined && (route.mode === 'new' || (route.mode === 'canary' && route.percent > 0))) {
+      toNew.push(`  "${id} new" ${NEW_LOCATION}${timeout}ms;`);
+      newTimeouts.add(timeout);
+    }
     if (route.mode === 'new' || (route.mode === 'canary' && route.percent >= 100)) side.push(`  ${id} new;`);
     else if (route.mode === 'canary' && route.percent > 0) {
       const key = stickyVariable(f.sticky);
@@ -182,6 +195,7 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
   out.push('map $phx_family $phx_user {', '  default "";', ...users, '}');
+  if (toNew.length > 0) out.push('map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
   if (mirror.length > 0) {
     // Family names as the comparator knows them (map keys use ids: a family may be named "default").
     out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
@@ -199,6 +213,7 @@ export function renderNginx(input: RenderInput): Rendered {
     for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
     out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
   }
+  const main = out.length;
   out.push(
     '  location / {',
     ...(mirror.length > 0
@@ -209,6 +224,8 @@ export function renderNginx(input: RenderInput): Rendered {
           '    mirror /__phoenix_mirror;',
         ]
       : []),
+    // A request the route sends to new goes on in its family's timeout location (below).
+    ...(toNew.length > 0 ? ['    if ($phx_new_at) { rewrite ^ $phx_new_at last; }'] : []),
     '    proxy_pass http://$phx_upstream;',
     '    proxy_http_version 1.1;',
     '    proxy_set_header Connection "";',
@@ -220,6 +237,23 @@ export function renderNginx(input: RenderInput): Rendered {
     '    proxy_next_upstream error timeout http_502 http_503 http_504;',
     '  }',
   );
+  // Every proxy_ directive of `location /`, so the two cannot drift apart; the rewritten URI is
+  // internal, so the client's own URI is passed. A safe request that times out on new still
+  // falls back to legacy (proxy_next_upstream timeout), within the same read timeout.
+  const proxied = out
+    .slice(main)
+    .filter((l) => l.startsWith('    proxy_'))
+    .map((l) =>
+      l === '    proxy_pass http://$phx_upstream;' ? '    proxy_pass http://$phx_upstream$request_uri;' : l,
+    );
+  for (const ms of [...newTimeouts].sort((a, b) => a - b))
+    out.push(
+      `  location = ${NEW_LOCATION}${ms}ms {`,
+      '    internal;',
+      `    proxy_read_timeout ${ms}ms;`,
+      ...proxied,
+      '  }',
+    );
   if (mirror.length > 0) {
     out.push(
       '  location = /__phoenix_mirror {',

@@ -23,6 +23,17 @@ export function adminUrlOf(plan: DataPlanePlan, family: string): string {
   return (dp.kind === 'nginx' ? dp.adminUrl : undefined) ?? plan.router.adminUrl;
 }
 
+/**
+ * The worker's timeout for one admin API call to the family's data plane (`dataPlane.adminTimeout`,
+ * ms). A data plane built without the schema's defaults (a test's literal) gets the default.
+ */
+export function adminTimeoutOf(plan: Pick<DataPlanePlan, 'dataPlane' | 'families'>, family: string): number {
+  return dataPlaneOf(plan, family).adminTimeout ?? DEFAULT_ADMIN_TIMEOUT_MS;
+}
+
+/** `dataPlane.adminTimeout`'s default, ms. */
+export const DEFAULT_ADMIN_TIMEOUT_MS = 3000;
+
 /** The families whose effective data plane is of `kind`, in plan order. */
 export function familiesOn<F extends { name: string; dataPlane?: DataPlane }>(
   plan: { dataPlane: DataPlane; families: readonly F[] },

@@ -119,7 +119,8 @@ export interface FamilyCounters {
 /** Labels of the status classes counted per backend, by index. */
 export const STATUS_CLASSES = ['error', '2xx', '3xx', '4xx', '5xx'] as const;
 
-function statusClass(status: number): number {
+/** The index in {@link STATUS_CLASSES} of an answer's status; 0 (`error`) for no answer. */
+export function statusClass(status: number): number {
   return status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 100 ? 1 : 0;
 }
 

@@ -2,11 +2,13 @@
  * A triage decision taken in Slack goes into the plan's baseline file too (when this process can
  * write it), so the next migration starts from it and it is reviewed with the plan like the CLI's.
  * The signature's text is read from the router when the button is clicked: once the decision is
- * in force the router restarts its window and may no longer list it.
+ * in force the router restarts its window and may no longer list it. On a fleet every member of
+ * the family's data plane is asked, since a signature is listed only by the members that saw it.
  */
 import type { Logger } from '../lib/logger.js';
 import type { TriageEntry } from '../parity/signature.js';
 import { writeDecision } from '../plan/baseline.js';
+import { dataPlaneMembers } from '../plan/data-plane-members.js';
 import type { Plan } from '../plan/schema.js';
 import { createRouterAdminClient } from '../router/client.js';
 
@@ -80,18 +82,30 @@ export class TriageBaseline {
     }
   }
 
-  /** The signature's text from the router; nothing when it cannot say. */
+  /**
+   * The signature's text as the first member of the family's data plane (in the plan's order)
+   * that lists it gives it; nothing when none can say. A member that does not answer is passed
+   * over: the text is a convenience, and the decision is in force without it.
+   */
   private async textOf(family: string, id: string): Promise<{ text?: string }> {
-    const admin = createRouterAdminClient({
-      baseUrl: this.plan.router.adminUrl,
-      token: process.env.PHOENIX_ADMIN_TOKEN,
-      timeoutMs: 5000,
-    });
+    let urls: string[];
     try {
-      const text = (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
-      return text ? { text } : {};
+      urls = dataPlaneMembers(this.plan, family);
     } catch {
-      return {};
+      urls = [this.plan.router.adminUrl];
+    }
+    const texts = await Promise.all(urls.map((url) => this.textOn(url, family, id)));
+    const text = texts.find((t) => t !== undefined);
+    return text ? { text } : {};
+  }
+
+  /** The signature's text as one member lists it. */
+  private async textOn(baseUrl: string, family: string, id: string): Promise<string | undefined> {
+    const admin = createRouterAdminClient({ baseUrl, token: process.env.PHOENIX_ADMIN_TOKEN, timeoutMs: 5000 });
+    try {
+      return (await admin.getSignatures(family)).signatures.find((x) => x.id === id)?.text;
+    } catch {
+      return undefined;
     } finally {
       await admin.close();
     }

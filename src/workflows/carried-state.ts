@@ -41,6 +41,11 @@ export interface MigrateFamilyInput {
    * runs started before fleets. @default [routerAdminUrl]
    */
   routerAdminUrls?: string[];
+  /**
+   * The worker's timeout for one admin API call to a member (`dataPlane.adminTimeout`, ms).
+   * Absent from runs started before it: the worker's own default. @default 3000 (ms)
+   */
+  adminTimeoutMs?: number;
   temporalUiUrl: string;
   family: FamilyPlan;
   /** History length past which long waits continue as new. @default 1500 (events) */

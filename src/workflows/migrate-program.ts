@@ -30,6 +30,8 @@ export interface MigrateProgramInput {
    * Absent from programs started before fleets. @default every family on [routerAdminUrl]
    */
   routerAdminUrls?: Record<string, string[]>;
+  /** Each family's admin API timeout by family name (see `MigrateFamilyInput.adminTimeoutMs`). */
+  adminTimeoutsMs?: Record<string, number>;
   temporalUiUrl: string;
   /** Families in the plan's order; dependencies are honoured whatever the order. */
   families: FamilyPlan[];
@@ -111,6 +113,9 @@ async function runFamily(
     plan: input.plan,
     routerAdminUrl: input.routerAdminUrls?.[family.name]?.[0] ?? input.routerAdminUrl,
     ...(input.routerAdminUrls?.[family.name] ? { routerAdminUrls: input.routerAdminUrls[family.name] } : {}),
+    ...(input.adminTimeoutsMs?.[family.name] !== undefined
+      ? { adminTimeoutMs: input.adminTimeoutsMs[family.name] }
+      : {}),
     temporalUiUrl: input.temporalUiUrl,
     family,
     historyLimit: input.historyLimit,

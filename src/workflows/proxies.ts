@@ -5,6 +5,7 @@
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { forAdminTimeout } from './admin-timeout.js';
 
 const PROFILES = {
   /** Route changes and reads of the router's state. */
@@ -49,6 +50,9 @@ const PROFILES = {
 
 export type Profile = keyof typeof PROFILES;
 
+/** Profiles whose attempts are admin calls to the data plane: they stretch with `dataPlane.adminTimeout`. */
+const ADMIN_PROFILES: ReadonlySet<Profile> = new Set(['control', 'analysis', 'rollback']);
+
 const proxies = {
   control: proxyActivities<Activities>(PROFILES.control),
   analysis: proxyActivities<Activities>(PROFILES.analysis),
@@ -71,5 +75,6 @@ export function act<K extends keyof Activities>(
   const fn = proxies[profile][name] as unknown as {
     executeWithOptions(o: ActivityOptions, a: Parameters<Activities[K]>): Promise<Awaited<ReturnType<Activities[K]>>>;
   };
-  return fn.executeWithOptions({ ...PROFILES[profile], summary }, args);
+  const options = ADMIN_PROFILES.has(profile) ? forAdminTimeout(PROFILES[profile], args[0]) : PROFILES[profile];
+  return fn.executeWithOptions({ ...options, summary }, args);
 }

@@ -1,8 +1,10 @@
 /**
  * The router activities on a fleet of real built-in routers: a route change reaches every member
  * or none moves, figures add up, a trip anywhere shows, and the rollback keeps trying a member
- * that is down until it answers.
+ * that is down until it answers. Each call waits as long as the input's admin timeout
+ * (`dataPlane.adminTimeout`).
  */
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
@@ -10,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
 import { createRouterActivities } from '../../src/activities/router.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
+import { listen } from '../../src/router/listen.js';
 import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
 
 const WAIT_MS = 300;
@@ -177,4 +180,67 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
     assert.equal(r.router.ok, true);
     assert.deepEqual([r.route?.mode, r.route?.version], ['shadow', version]);
   });
+
+  test("each admin call waits as long as the input's admin timeout: a slow member fails the change at 1 s, and passes at 3 s", async () => {
+    // Member 2's admin API answers 1.2 s late, as an nginx data plane does while nginx reloads.
+    const slow = await slowFront(urls[2]!, 1200);
+    const members = [urls[0]!, urls[1]!, slow.url];
+    try {
+      const before = (await fleet.state(2)).route;
+      const late = ++version;
+      const started = Date.now();
+      await assert.rejects(
+        activities.setRoute({ adminUrls: members, family, mode: 'canary', percent: 10, version: late, updatedBy: 't' }),
+        (err) => isMemberDown(err, slow.url),
+      );
+      assert.ok(Date.now() - started < 3000, 'the worker default (1 s here) bounded each health check');
+      assert.deepEqual((await fleet.state(2)).route.version, before.version, 'no member moved');
+      const state = await activities.setRoute({
+        adminUrls: members,
+        adminTimeoutMs: 3000,
+        family,
+        mode: 'canary',
+        percent: 10,
+        version: ++version,
+        updatedBy: 't',
+      });
+      assert.equal(state.version, version);
+      assert.deepEqual(
+        await routes(),
+        urls.map(() => ['canary', 10, version]),
+      );
+    } finally {
+      await slow.close();
+    }
+  });
 });
+
+/** An HTTP front for one member's admin API that answers `delayMs` late (the member itself is real). */
+async function slowFront(target: string, delayMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        await sleep(delayMs);
+        const body = Buffer.concat(chunks);
+        const r = await request(`${target}${req.url ?? '/'}`, {
+          method: req.method as 'GET',
+          headers: body.length > 0 ? { 'content-type': 'application/json' } : {},
+          body: body.length > 0 ? body : undefined,
+        });
+        const text = await r.body.text();
+        res.writeHead(r.statusCode, { 'content-type': 'application/json' }).end(text);
+      })().catch(() => res.destroy());
+    });
+  });
+  const port = await listen(server, 0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -162,6 +162,8 @@ describe('phoenix CLI', () => {
     const text = await phoenix('status', family);
     assert.match(text.stdout, new RegExp(`npx phoenix approve ${family} --step ramp-start --as alice`));
     assert.match(text.stdout, /parity: pass — mismatch 0\.00% \(0 of \d+\), 95% bounds .*; latency shift /);
+    // The run's one router, as it serves the family now.
+    assert.ok(text.stdout.includes(`data plane: 1 member\n  ${router.adminUrl}  shadow (version `), text.stdout);
 
     const mallory = await phoenix('approve', family, '--step', 'ramp-start', '--as', 'mallory');
     assert.equal(mallory.code, 5);

@@ -1,15 +1,23 @@
 /**
  * `phoenix route set|show --plan` on a fleet of real routers: every member gets one version, a
  * member that is down stops the change before any member moves, `show` lists each member, and
- * the worker's `--fleet-wait` is bounded.
+ * the worker's `--fleet-wait` is bounded. `phoenix parity diffs` and `contracts record
+ * --from-router` read every member and merge what each saw; a member that is down is named.
+ * Slack's triage text is read from the members that answer.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MemberRoute } from '../../src/cli/fleet-route.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
+import { createLogger } from '../../src/lib/logger.js';
+import type { FleetSignatures } from '../../src/router/merge-records.js';
+import { TriageBaseline } from '../../src/slack/triage-baseline.js';
+import { request } from 'undici';
 import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -17,10 +25,15 @@ let fleet: FleetStack;
 let family: string;
 
 function phoenix(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cli(['route', ...args]);
+}
+
+/** Any `phoenix` command with the fleet's plan. */
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), 'route', ...args, '--plan', fleet.plan.file],
+      [path.join(ROOT, 'bin/phoenix.mjs'), ...args, '--plan', fleet.plan.file],
       { env: { ...process.env, PHOENIX_ADMIN_TOKEN: '' }, timeout: 60_000, cwd: fleet.dir },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -86,4 +99,77 @@ test('worker --fleet-wait past 6 s is refused as a usage error, naming the bound
   });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^PHX_ERR_CLI_BAD_FLAG: --fleet-wait: at most 6s/);
+});
+
+test('parity diffs and contracts record read every member: signatures summed, samples of both, a member down named', async () => {
+  const set = await phoenix(['set', family, 'shadow', '--force']);
+  assert.equal(set.code, 0, set.stderr);
+  fleet.candidate.behaviour = 'different';
+  try {
+    // Member 0 serves users 1–3, member 1 users 4–5: each keeps only what it compared.
+    for (const [member, ids] of [
+      [0, [1, 2, 3]],
+      [1, [4, 5]],
+    ] as const) {
+      for (const id of ids) await (await request(`${fleet.members[member]!.publicUrl}/api/users/${id}`)).body.dump();
+      const admin = createRouterAdminClient({ baseUrl: fleet.members[member]!.adminUrl });
+      await admin.waitForComparisons(family);
+      await admin.close();
+    }
+  } finally {
+    fleet.candidate.behaviour = 'same';
+  }
+  const diffs = await cli(['parity', 'diffs', family, '--json']);
+  assert.equal(diffs.code, 0, diffs.stderr);
+  const listed = JSON.parse(diffs.stdout) as FleetSignatures;
+  assert.deepEqual(
+    listed.members,
+    fleet.members.map((m) => m.adminUrl),
+  );
+  const zip = listed.signatures.find((x) => x.path === '$.address.zip');
+  assert.ok(zip, diffs.stdout);
+  assert.equal(zip.count, 5);
+  assert.deepEqual(
+    zip.byMember,
+    fleet.members.map((m, i) => ({ adminUrl: m.adminUrl, count: i === 0 ? 3 : 2 })),
+  );
+  const table = await cli(['parity', 'diffs', family]);
+  assert.match(table.stdout, new RegExp(`signatures across 2 members \\(${fleet.members[0]!.adminUrl}, `));
+
+  const out = path.join(await mkdtemp(path.join(os.tmpdir(), 'phx-record-')), 'recorded.yaml');
+  const recorded = await cli(['contracts', 'record', '--family', family, '--from-router', '--out', out]);
+  assert.equal(recorded.code, 0, recorded.stderr);
+  assert.match(recorded.stdout, /^wrote 5 recorded cases/);
+  const cases = await readFile(out, 'utf8');
+  for (const id of [1, 2, 3, 4, 5]) assert.ok(cases.includes(`path: /api/users/${id}\n`), cases);
+
+  await fleet.stop(1);
+  try {
+    const down = fleet.members[1]!.adminUrl;
+    const d = await cli(['parity', 'diffs', family]);
+    assert.equal(d.code, 3, d.stderr);
+    assert.match(
+      d.stderr,
+      new RegExp(`^PHX_ERR_FLEET_MEMBER_DOWN: fleet member ${down} did not answer; nothing was listed`),
+    );
+    const r = await cli(['contracts', 'record', '--family', family, '--from-router', '--out', out]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(`^PHX_ERR_FLEET_MEMBER_DOWN: fleet member ${down} did not answer; nothing was recorded`),
+    );
+    // Slack's triage text comes from the members that answer: member 0 still lists the signature.
+    const baseline = new TriageBaseline({ plan: fleet.plan, log: createLogger('test') });
+    await baseline.keep(family, { id: zip.id, decision: 'noise', by: 'alice', at: '2026-01-01T00:00:00Z' });
+    assert.ok((await readFile(fleet.plan.baselineFile!, 'utf8')).includes(`text: ${zip.text}`));
+    // One member alone, when asked for by name.
+    const one = await cli(['parity', 'diffs', family, '--router-url', fleet.members[0]!.adminUrl, '--json']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(
+      (JSON.parse(one.stdout) as FleetSignatures).signatures.find((x) => x.path === '$.address.zip')?.count,
+      3,
+    );
+  } finally {
+    await fleet.start(1);
+  }
 });

@@ -56,7 +56,7 @@ describe('nginx access log', () => {
       line({ t: 1_700_000_000_123, backend: 'new', us: '502, 200', uh: '-, 0.003', ur: '0.001, 0.003' }),
     );
     assert.deepEqual(e?.attempts, [
-      { status: 502, ms: 1 },
+      { status: 502, ms: 1, noAnswer: true },
       { status: 200, ms: 3 },
     ]);
     assert.equal(e?.time, 1_700_000_000_123);
@@ -85,6 +85,12 @@ describe('nginx access log', () => {
     assert.equal(g.tripped, false);
     agent.resetFigures('users', 3000);
     assert.equal(agent.figures('users').stats.backends.legacy.requests, 0);
+    // The /metrics counters, by status class (error, 2xx, 3xx, 4xx, 5xx) as the router's: new's
+    // attempt with no response headers is `error`; they are not reset with the figures.
+    const c = agent.counters('users');
+    assert.deepEqual(c.requests.legacy, [0, 61, 0, 0, 1]);
+    assert.deepEqual(c.requests.new, [1, 20, 0, 0, 0]);
+    assert.equal(c.fallbacks, 1);
   });
 
   it('trips on consecutive failures of new, timing the trip from the first failing answer in the log', () => {

@@ -10,7 +10,7 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
 import { readServedState } from '../../src/nginx/apply.js';
 import { startNginxDataPlane, type RunningNginxDataPlane } from '../../src/nginx/data-plane-server.js';
@@ -52,6 +52,24 @@ async function getThroughNginx(n: number): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+/** The nginx data plane's `/metrics` for family `users`: answers by backend, and fallbacks. */
+async function requestCounts(): Promise<{ legacy2xx: number; new: number; fallbacks: number }> {
+  const res = await request(`${dp.adminUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const text = await res.body.text();
+  assert.equal(res.statusCode, 200, text);
+  const value = (line: string): number => {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    assert.ok(found, `no ${line} in /metrics`);
+    return Number(found.slice(line.length + 1));
+  };
+  const classes = ['error', '2xx', '3xx', '4xx', '5xx'];
+  return {
+    legacy2xx: value('phoenix_requests_total{family="users",backend="legacy",class="2xx"}'),
+    new: classes.reduce((n, c) => n + value(`phoenix_requests_total{family="users",backend="new",class="${c}"}`), 0),
+    fallbacks: value('phoenix_fallbacks_total{family="users"}'),
+  };
 }
 
 before(async () => {
@@ -137,6 +155,7 @@ describe('the nginx data plane process', () => {
   it('merges nginx’s client figures with the comparator’s comparisons in one stats answer, and resets both', async () => {
     await admin.setRoute('users', { mode: 'shadow', percent: 0, version: 7, sampleRate: 1 });
     await admin.resetStats('users');
+    const before = await requestCounts();
     await getThroughNginx(12);
     const s = await waitFor('12 requests and 12 comparisons', async () => {
       await admin.waitForComparisons('users');
@@ -151,6 +170,11 @@ describe('the nginx data plane process', () => {
     const emptied = await admin.resetStats('users');
     assert.equal(emptied.stats.backends.legacy.requests, 0);
     assert.equal(emptied.stats.parity.samples, 0);
+    // /metrics counts nginx's answers under the router's names, and a reset leaves the counters.
+    const after = await requestCounts();
+    assert.equal(after.legacy2xx - before.legacy2xx, 12);
+    assert.equal(after.new - before.new, 0);
+    assert.equal(after.fallbacks, before.fallbacks);
   });
 
   it('takes triage decisions and replays recorded requests through the in-process comparison', async () => {

@@ -142,6 +142,7 @@ describe('nginx agent', () => {
   it('counts a safe request that fell back to legacy as new’s failure and legacy’s answer', async () => {
     await set('reports', 'new');
     await provider.resetFigures('reports');
+    const before = provider.clientCounters('reports');
     assert.equal(await get('/api/reports/1'), 'legacy');
     const f = await waitFor('the fallback in the figures', async () => {
       const x = await provider.figures('reports');
@@ -151,6 +152,13 @@ describe('nginx agent', () => {
       [f.stats.backends.new.requests, f.stats.backends.new.failures, f.stats.backends.legacy.requests],
       [1, 1, 1],
     );
+    // The counters behind /metrics, as the router's: new's attempt got no answer, legacy's a 2xx.
+    const c = provider.clientCounters('reports');
+    assert.deepEqual(
+      [c.requests.new[0] - before.requests.new[0], c.requests.legacy[1] - before.requests.legacy[1]],
+      [1, 1],
+    );
+    assert.equal(c.fallbacks - before.fallbacks, 1);
     await set('reports', 'legacy');
   });
 

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
+import { fakeUpstream, sendJson, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { createNginxProvider, type NginxFamily, type NginxProvider } from '../../src/nginx/provider.js';
 import type { FamilyPlanInput } from '../../src/plan/index.js';
 import type { NginxDataPlane } from '../../src/plan/schema.js';
@@ -21,6 +22,8 @@ let nginx: TestNginx;
 let legacy: Upstream;
 let fresh: Upstream;
 let comparator: Upstream;
+/** new for family `slow`: answers after 1.5 s, past its guard.timeout (300 ms). */
+let sluggish: FakeUpstream;
 let dead: string;
 let dataPlane: NginxDataPlane;
 let families: NginxFamily[];
@@ -52,6 +55,10 @@ before(async () => {
   legacy = await startUpstream('legacy');
   fresh = await startUpstream('new');
   comparator = await startUpstream('comparator');
+  sluggish = await fakeUpstream((req, res) => {
+    req.resume();
+    setTimeout(() => sendJson(res, 200, { side: 'sluggish' }), 1500);
+  });
   dead = `http://127.0.0.1:${await freePort()}`;
   nginx = await prepareNginx();
   // The plan as a team writes it, through the schema and the provider selection.
@@ -71,6 +78,7 @@ before(async () => {
         fam('me', ['GET /api/users/me']),
         fam('orders', ['/api/orders/*']),
         fam('reports', ['/api/reports/*'], dead),
+        { ...fam('slow', ['/api/slow/*'], sluggish.url), guard: { timeout: '300ms' } },
         { name: 'geo', routes: ['GET /api/geo/*'], new: fresh.url, sticky: 'ip' },
       ],
     }),
@@ -91,7 +99,7 @@ after(async () => {
   await client?.close();
   await provider?.close();
   await nginx?.stop();
-  await Promise.all([legacy?.close(), fresh?.close(), comparator?.close()]);
+  await Promise.all([legacy?.close(), fresh?.close(), comparator?.close(), sluggish?.close()]);
 });
 
 describe('nginx provider', () => {
@@ -150,6 +158,33 @@ describe('nginx provider', () => {
     await set('reports', 'new');
     assert.equal(await get('/api/reports/1'), 'legacy');
     assert.equal(await get('/api/reports/1', {}, 'POST'), 'status 502');
+  });
+
+  it("waits for new only as long as the family's guard.timeout: a safe request then falls back, another gets 504", async () => {
+    await set('slow', 'new');
+    const include = await readFile(dataPlane.includeFile, 'utf8');
+    assert.ok(
+      include.includes('location = /__phoenix_new_300ms {\n    internal;\n    proxy_read_timeout 300ms;\n'),
+      include,
+    );
+    const seen = legacy.seen.length;
+    let t0 = Date.now();
+    assert.equal(await get('/api/slow/1?x=1'), 'legacy');
+    assert.ok(Date.now() - t0 < 1200, `fell back after ${Date.now() - t0} ms, before new's 1.5 s answer`);
+    assert.deepEqual(
+      legacy.seen.slice(seen).map((r) => `${r.method} ${r.url}`),
+      ['GET /api/slow/1?x=1'],
+      "the client's own URI, query included",
+    );
+    t0 = Date.now();
+    assert.equal(await get('/api/slow/1', {}, 'POST'), 'status 504');
+    assert.ok(Date.now() - t0 < 1200, `504 after ${Date.now() - t0} ms`);
+    // A family with the default guard.timeout (5 s) gets new's answer, with the client's URI.
+    await set('orders', 'new');
+    assert.equal(await get('/api/orders/7?a=b&c=%20d'), 'new');
+    assert.equal(fresh.seen.at(-1)?.url, '/api/orders/7?a=b&c=%20d');
+    await set('slow', 'legacy');
+    await set('orders', 'legacy');
   });
 
   it('mirrors shadow-sampled requests to the comparator while clients get legacy', async () => {

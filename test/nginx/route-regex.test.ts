@@ -63,7 +63,7 @@ describe('nginx route regexes', () => {
 describe('plan dataPlane', () => {
   it('defaults to the built-in router', async () => {
     const plan = await parsePlan(oneFamilyPlan(''), '/tmp/plan.yaml', 'plan.yaml');
-    assert.deepEqual(plan.dataPlane, { kind: 'phoenix' });
+    assert.deepEqual(plan.dataPlane, { kind: 'phoenix', adminTimeout: 3000 });
   });
 
   it('fills the nginx defaults', async () => {

@@ -1,10 +1,10 @@
-/** `dataPlane.members`: the fleet's admin URLs, their default, and the plan's refusals. */
+/** `dataPlane.members` and `dataPlane.adminTimeout`: the fleet's admin URLs, their defaults, and the plan's refusals. */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dataPlaneMembers, PlanError, type PlanInput } from '../../src/plan/index.js';
+import { adminTimeoutOf, dataPlaneMembers, PlanError, type PlanInput } from '../../src/plan/index.js';
 import { writePlanFile } from '../helpers/plan-builder.js';
 
 let dir: string;
@@ -71,4 +71,35 @@ test('an empty fleet or a member that is not an http(s) URL is refused, naming t
   assert.match(empty[0]!.message, /at least one member/);
   const bad = await problems({ dataPlane: { kind: 'phoenix', members: ['http://10.0.0.1:9090', 'ftp://x'] } });
   assert.equal(bad[0]!.path, 'dataPlane.members[1]');
+});
+
+test("dataPlane.adminTimeout is 3 s by default, a duration otherwise, and a family's own data plane has its own", async () => {
+  const plan = await load({});
+  assert.equal(adminTimeoutOf(plan, 'users'), 3000);
+  const slow = await load({
+    dataPlane: { kind: 'phoenix', adminTimeout: '15s' },
+    families: [
+      { name: 'users', routes: ['GET /api/users/:id'], new: 'http://127.0.0.1:8001' },
+      {
+        name: 'orders',
+        routes: ['GET /api/orders/:id'],
+        new: 'http://127.0.0.1:8002',
+        dataPlane: { kind: 'phoenix', adminTimeout: 800 },
+      },
+    ],
+  });
+  assert.equal(adminTimeoutOf(slow, 'users'), 15_000);
+  assert.equal(adminTimeoutOf(slow, 'orders'), 800);
+});
+
+test('an admin timeout under 100 ms, over 2 min or not a duration is refused, naming the field', async () => {
+  const short = await problems({ dataPlane: { kind: 'phoenix', adminTimeout: '50ms' } });
+  assert.equal(short[0]!.path, 'dataPlane.adminTimeout');
+  assert.match(short[0]!.message, /at least 100 ms/);
+  const long = await problems({ dataPlane: { kind: 'phoenix', adminTimeout: '5m' } });
+  assert.equal(long[0]!.path, 'dataPlane.adminTimeout');
+  assert.match(long[0]!.message, /at most 2 min/);
+  const word = await problems({ dataPlane: { kind: 'phoenix', adminTimeout: 'soon' } });
+  assert.equal(word[0]!.path, 'dataPlane.adminTimeout');
+  assert.match(word[0]!.message, /expected a duration/);
 });

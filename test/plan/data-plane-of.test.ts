@@ -32,7 +32,7 @@ describe('per-family data plane', () => {
   test('a family without its own dataPlane takes the plan’s; one with it overrides it', async () => {
     const p = await parsePlan(plan('', nginx(', adminUrl: "http://nginx-host:9095"'), ''), '/tmp/p.yaml');
     assert.equal(dataPlaneOf(p, 'users').kind, 'nginx');
-    assert.deepEqual(dataPlaneOf(p, 'orders'), { kind: 'phoenix' });
+    assert.deepEqual(dataPlaneOf(p, 'orders'), { kind: 'phoenix', adminTimeout: 3000 });
     assert.deepEqual(
       familiesOn(p, 'nginx').map((f) => f.name),
       ['users'],

@@ -26,7 +26,7 @@ before(async () => {
   fresh = await upstream((_req, res) => json(res, failing ? 500 : 200, { side: 'new' }));
   const p = await planFor(legacy.url, fresh.url);
   dir = p.dir;
-  assert.deepEqual(p.plan.dataPlane, { kind: 'phoenix' });
+  assert.deepEqual(p.plan.dataPlane, { kind: 'phoenix', adminTimeout: 3000 });
   running = await router(p.plan, dir);
   provider = await trafficProviderFor(p.plan, () =>
     createRouterAdminClient({ baseUrl: running.adminUrl, token: 'test-token' }),

@@ -1,13 +1,17 @@
 /**
  * `migrateFamily` driving a fleet of real built-in routers on the suite's Temporal: every member
  * serves each step's version, a trip on one member sends the family to legacy on all, and a
- * member that is down blocks the ramp and holds the rollback until it is back.
+ * member that is down blocks the ramp and holds the rollback until it is back; `phoenix status`
+ * shows each member the run drives, a member that is down included.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { MemberStatus } from '../../src/cli/member-status.js';
 import { startProgram } from '../../src/cli/start-migration.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 import type { MigrateProgramInput } from '../../src/workflows/migrate-program.js';
@@ -75,6 +79,23 @@ async function routes(stack: FleetStack): Promise<[string, number, number][]> {
       return [route.mode, route.percent, route.version] as [string, number, number];
     }),
   );
+}
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'phoenix.mjs');
+
+/** `phoenix status <args>` against the suite's Temporal. */
+function status(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'status', ...args],
+      {
+        env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default', PHOENIX_ADMIN_TOKEN: '' },
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }
 
 async function approve(handle: MigrationHandle, step: string): Promise<void> {
@@ -155,6 +176,27 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
         ['legacy', 'legacy'],
         'the members that answer went to legacy at once',
       );
+      // `phoenix status` shows each member the run drives, the one that is down too.
+      const family = stack.plan.families[0]!.name;
+      const json = await status(family, '--json');
+      assert.equal(json.code, 0, json.stderr);
+      const members = (JSON.parse(json.stdout) as { dataPlane: { members: MemberStatus[] } }).dataPlane.members;
+      assert.deepEqual(
+        members.map((m) => [m.adminUrl, m.reachable, m.route?.mode, m.error?.code]),
+        [
+          [stack.members[0]!.adminUrl, true, 'legacy', undefined],
+          [stack.members[1]!.adminUrl, true, 'legacy', undefined],
+          [stack.members[2]!.adminUrl, false, undefined, 'PHX_ERR_ROUTER_UNREACHABLE'],
+        ],
+      );
+      const text = await status(family);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /\ndata plane: 3 members \(1 down\)\n/);
+      assert.match(text.stdout, new RegExp(`\\n  ${stack.members[0]!.adminUrl}  legacy \\(version \\d+\\)\\n`));
+      assert.ok(
+        text.stdout.includes(`  ${stack.members[2]!.adminUrl}  down: PHX_ERR_ROUTER_UNREACHABLE `),
+        text.stdout,
+      );
       await stack.start(2);
       const result = await migrationResult(handle);
       assert.equal(result.outcome, 'rolled-back');
@@ -217,6 +259,7 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
         assert.deepEqual(input.routerAdminUrls, {
           [plan.families[0]!.name]: stack.members.map((m) => m.adminUrl),
         });
+        assert.deepEqual(input.adminTimeoutsMs, { [plan.families[0]!.name]: 3000 }, 'dataPlane.adminTimeout');
       } finally {
         await handle.terminate('the test ended');
       }

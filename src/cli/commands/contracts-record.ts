@@ -14,8 +14,9 @@ import {
 import type { Plan } from '../../plan/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { createMatcher } from '../../plan/route-match.js';
-import { createRouterAdminClient } from '../../router/client.js';
+import { mergeSamples } from '../../router/merge-records.js';
 import { familyArg } from '../flags.js';
+import { readEveryMember, readTarget } from '../fleet-read.js';
 import { readInputFile } from '../input.js';
 import { CliError, ExitCode, writeOutputFile } from '../output.js';
 
@@ -31,9 +32,13 @@ export function registerRecord(
     )
     .requiredOption('--plan <file>', 'plan file (YAML)')
     .requiredOption('--family <name>', 'family to record for', familyArg)
-    .option('--from-router', "use the router's recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN)")
+    .option(
+      '--from-router',
+      "use the router's recent sampled requests (admin API, PHOENIX_ADMIN_TOKEN): every member of the family's data plane, newest first",
+    )
+    .option('--router-url <url>', "with --from-router: read this one router's samples instead of the plan's members")
     .option('--from-requests <file>', 'a list of requests: "GET /path?x=1" per line, or JSON lines')
-    .option('--limit <n>', 'most sampled requests read from the router', (v) => Number(v), 200)
+    .option('--limit <n>', 'most sampled requests read (in all, across the members)', (v) => Number(v), 200)
     .option(
       '--auth-env <VAR>',
       'requests that carried Authorization get `auth: { env: VAR }` (default: PHOENIX_AUTH_<FAMILY>)',
@@ -50,6 +55,7 @@ export function registerRecord(
         family: string;
         fromRouter?: boolean;
         fromRequests?: string;
+        routerUrl?: string;
         limit: number;
         authEnv?: string;
         authProfile?: string;
@@ -62,6 +68,8 @@ export function registerRecord(
             'pass exactly one of --from-router or --from-requests <file>',
             ExitCode.Usage,
           );
+        if (o.routerUrl !== undefined && !o.fromRouter)
+          throw new CliError('PHX_ERR_CLI_BAD_FLAG', '--router-url goes with --from-router', ExitCode.Usage);
         if (o.authEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.authEnv))
           throw new CliError(
             'PHX_ERR_CLI_BAD_FLAG',
@@ -72,15 +80,19 @@ export function registerRecord(
         const family = familiesOf(plan, o.family)[0]!;
         let listed: RecordedRequest[];
         if (o.fromRouter) {
-          const admin = createRouterAdminClient({
-            baseUrl: plan.router.adminUrl,
-            token: process.env.PHOENIX_ADMIN_TOKEN,
-          });
-          try {
-            listed = fromSamples(await admin.getSamples(family.name, o.limit));
-          } finally {
-            await admin.close();
-          }
+          // Each member keeps the samples of the requests it served: read them all, newest first.
+          const answers = await readEveryMember(
+            readTarget(family.name, { routerUrl: o.routerUrl, plan }, plan.router.adminUrl),
+            process.env.PHOENIX_ADMIN_TOKEN,
+            (admin) => admin.getSamples(family.name, o.limit),
+            'nothing was recorded; run it again once the member is back, or read one member with --router-url',
+          );
+          listed = fromSamples(
+            mergeSamples(
+              answers.map((a) => a.value),
+              o.limit,
+            ),
+          );
         } else
           listed = parseRequestList(
             await readInputFile(o.fromRequests!, 'the request list (--from-requests)'),

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { TRIAGE_DECISIONS, type TriageDecision, type TriageEntry } from '../../parity/signature.js';
 import { writeDecision } from '../../plan/baseline.js';
-import { adminUrlOf, loadPlan } from '../../plan/index.js';
-import { createRouterAdminClient, type SignaturesResponse } from '../../router/client.js';
+import { loadPlan, type Plan } from '../../plan/index.js';
+import { mergeSignatures, type FleetSignatures } from '../../router/merge-records.js';
 import { triageUpdate } from '../../workflows/messages.js';
 import { familyArg, nonEmpty } from '../flags.js';
+import { readAnswering, readEveryMember, readTarget } from '../fleet-read.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
 
@@ -30,32 +31,45 @@ function signatureArg(value: string): string {
   return value;
 }
 
-/** The admin API driving `family`: `--router-url`, else the plan's (its data plane's own, for a family on nginx). */
-async function familyAdminUrl(o: RouterFlags, family: string): Promise<string> {
-  if (o.routerUrl) return o.routerUrl;
-  if (o.plan) return adminUrlOf(await loadPlan(o.plan), family);
-  return DEFAULT_ADMIN_URL;
+/**
+ * The family's signatures from every member of its data plane (`--router-url`: that one router),
+ * merged (`mergeSignatures`). A member that does not answer fails the listing
+ * (`PHX_ERR_FLEET_MEMBER_DOWN`, naming it): counts without it would be short.
+ */
+async function readSignatures(family: string, o: RouterFlags): Promise<FleetSignatures> {
+  const plan = o.plan && !o.routerUrl ? await loadPlan(o.plan) : undefined;
+  const answers = await readEveryMember(
+    readTarget(family, { routerUrl: o.routerUrl, plan }, DEFAULT_ADMIN_URL),
+    o.token ?? process.env.PHOENIX_ADMIN_TOKEN,
+    (admin) => admin.getSignatures(family),
+    'nothing was listed; run it again once the member is back, or read one member with --router-url',
+  );
+  return mergeSignatures(answers);
 }
 
-async function readSignatures(family: string, o: RouterFlags, timeoutMs?: number): Promise<SignaturesResponse> {
-  const admin = createRouterAdminClient({
-    baseUrl: await familyAdminUrl(o, family),
-    token: o.token ?? process.env.PHOENIX_ADMIN_TOKEN,
-    timeoutMs,
-  });
-  try {
-    return await admin.getSignatures(family);
-  } finally {
-    await admin.close();
-  }
+/**
+ * Signature texts as any member lists them (for a readable baseline): the members that answer
+ * within 1.5 s; none is an error, the baseline's own texts are the next best.
+ */
+async function knownTexts(family: string, plan: Plan, o: RouterFlags): Promise<Map<string, string>> {
+  const answers = await readAnswering(
+    { ...readTarget(family, { routerUrl: o.routerUrl, plan }, DEFAULT_ADMIN_URL), timeoutMs: 1500 },
+    o.token ?? process.env.PHOENIX_ADMIN_TOKEN,
+    (admin) => admin.getSignatures(family),
+  );
+  const texts = new Map<string, string>();
+  for (const a of answers) for (const s of a.value.signatures) if (!texts.has(s.id)) texts.set(s.id, s.text);
+  return texts;
 }
 
 function cut(text: string, n: number): string {
   return text.length <= n ? text : `${text.slice(0, n - 1)}…`;
 }
 
-function table(r: SignaturesResponse): string {
-  if (r.signatures.length === 0) return `no differences seen for ${r.family} since ${new Date(r.since).toISOString()}`;
+function table(r: FleetSignatures): string {
+  const across = r.members.length > 1 ? ` across ${r.members.length} members (${r.members.join(', ')})` : '';
+  if (r.signatures.length === 0)
+    return `no differences seen for ${r.family}${across} since ${new Date(r.since).toISOString()}`;
   const rows = r.signatures.map((s) => {
     const e = s.examples[0];
     const example = e
@@ -75,7 +89,7 @@ function table(r: SignaturesResponse): string {
     line(head),
     ...rows.map(line),
     '',
-    `${r.signatures.length} signatures, ${waiting} waiting for triage (phoenix parity accept|noise|block ${r.family} <id>)`,
+    `${r.signatures.length} signatures${across}, ${waiting} waiting for triage (phoenix parity accept|noise|block ${r.family} <id>)`,
   ].join('\n');
 }
 
@@ -124,7 +138,10 @@ function registerDecision(parity: Command, decision: TriageDecision, description
     .requiredOption('--as <user>', "who decides (a name from the plan's approvers)", nonEmpty('--as'))
     .requiredOption('--plan <file>', 'plan file (YAML); its baseline file gets the decision')
     .option('--reason <text>', `why${decision === 'accept' ? ' (required)' : ''}`)
-    .option('--router-url <url>', "router admin API, for the signature's text (default: the plan's router.adminUrl)")
+    .option(
+      '--router-url <url>',
+      "one router's admin API, for the signature's text (default: every member of the family's data plane in the plan)",
+    )
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--no-migration', 'only write the baseline; do not send the decision to a running migration')
     .option('--json', 'print the decisions as JSON')
@@ -156,17 +173,11 @@ function registerDecision(parity: Command, decision: TriageDecision, description
             `"${o.as}" may not triage ${family}; allowed: ${approvers.join(', ') || 'nobody (list approvers in the plan)'}`,
             ExitCode.Conflict,
           );
-        // The text makes the baseline readable in review; without a router the id alone is kept.
-        let known: SignaturesResponse['signatures'] = [];
-        try {
-          known = (await readSignatures(family, { ...o, routerUrl: o.routerUrl ?? adminUrlOf(plan, family) }, 1500))
-            .signatures;
-        } catch {
-          // The router is not reachable: the baseline's own texts are the next best.
-        }
+        // The text makes the baseline readable in review; without any member the id alone is kept.
+        const known = await knownTexts(family, plan, o);
         const at = new Date().toISOString();
         const entries: TriageEntry[] = [...new Set(ids)].map((id) => {
-          const text = known.find((s) => s.id === id)?.text ?? fam.triage?.find((e) => e.id === id)?.text;
+          const text = known.get(id) ?? fam.triage?.find((e) => e.id === id)?.text;
           return { id, decision, ...(reason ? { reason } : {}), by: o.as, at, ...(text ? { text } : {}) };
         });
         for (const entry of entries) await writeDecision(plan.baselineFile!, family, entry);
@@ -210,10 +221,15 @@ export function register(program: Command): void {
     .description('Difference signatures of shadow comparisons, and the triage decisions the parity gate honours.');
   parity
     .command('diffs')
-    .description("List a family's difference signatures: count, decision and an example request (router admin API).")
+    .description(
+      "List a family's difference signatures: count, decision and an example request (router admin API; every member of a fleet, merged).",
+    )
     .argument('<family>', 'family to list', familyArg)
-    .option('--router-url <url>', `router admin API (default: the plan's router.adminUrl, else ${DEFAULT_ADMIN_URL})`)
-    .option('--plan <file>', "plan file, for the router's admin URL")
+    .option(
+      '--router-url <url>',
+      `one router's admin API (default: every member of the family's data plane in --plan, else ${DEFAULT_ADMIN_URL})`,
+    )
+    .option('--plan <file>', "plan file, for the family's data plane members (dataPlane.members, else its admin URL)")
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--json', 'print the signatures as JSON')
     .action(async (family: string, o: RouterFlags & { json?: boolean }) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { hasCode, PhoenixError } from '../../lib/errors.js';
-import { dataPlaneMembers, loadPlan } from '../../plan/index.js';
+import { loadPlan } from '../../plan/index.js';
 import {
   createRouterAdminClient,
   type RouterAdminClient,
@@ -10,6 +10,7 @@ import {
 } from '../../router/client.js';
 import { migrationWorkflowId } from '../../workflows/messages.js';
 import { familyArg } from '../flags.js';
+import { readTarget, type ReadTarget } from '../fleet-read.js';
 import { fleetRouteText, readFleetRoute, setFleetRoute, type FleetMember } from '../fleet-route.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, temporalClient } from '../temporal-client.js';
@@ -124,17 +125,21 @@ export function register(program: Command): void {
     .option('--json', 'print the route as the router now has it: {family, mode, percent, version, sampleRate, …}')
     .action(async (family: string, mode: RouteMode, opts: RouteSetOptions) => {
       const percent = percentFor(mode, opts.percent);
-      const urls = await adminUrls(family, opts);
+      const target = await adminUrls(family, opts);
       if (!opts.force) await refuseWhileOwned(family);
-      if (urls.length > 1) {
-        const routes = await withMembers(urls, family, opts, (members) =>
+      if (target.urls.length > 1) {
+        const routes = await withMembers(target, family, opts, (members) =>
           setFleetRoute(members, family, mode, percent),
         );
         print(!!opts.json, { family, members: routes }, () => fleetRouteText(family, routes));
         return;
       }
-      const baseUrl = urls[0]!;
-      const admin = createRouterAdminClient({ baseUrl, token: opts.token ?? process.env.PHOENIX_ADMIN_TOKEN });
+      const baseUrl = target.urls[0]!;
+      const admin = createRouterAdminClient({
+        baseUrl,
+        token: opts.token ?? process.env.PHOENIX_ADMIN_TOKEN,
+        ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
+      });
       let state: RouteState;
       try {
         state = await setNextVersion(admin, family, mode, percent);
@@ -160,34 +165,41 @@ export function register(program: Command): void {
     .option('--token <token>', 'router admin token (default: PHOENIX_ADMIN_TOKEN)')
     .option('--json', 'print {family, members: [{adminUrl, route, guard}]}')
     .action(async (family: string, opts: RouteSetOptions) => {
-      const urls = await adminUrls(family, opts);
-      const routes = await withMembers(urls, family, opts, (members) => readFleetRoute(members, family));
+      const routes = await withMembers(await adminUrls(family, opts), family, opts, (members) =>
+        readFleetRoute(members, family),
+      );
       print(!!opts.json, { family, members: routes }, () => fleetRouteText(family, routes));
     });
 }
 
-/** The admin URLs the command drives: `--router-url`, else the plan's members for the family, else the default. */
-async function adminUrls(family: string, opts: RouteSetOptions): Promise<string[]> {
-  if (opts.routerUrl) return [opts.routerUrl];
-  if (!opts.plan) return [DEFAULT_ADMIN_URL];
-  const plan = await loadPlan(opts.plan);
-  // A family the plan does not name is the router's to refuse, as without a fleet.
-  return plan.families.some((f) => f.name === family) ? dataPlaneMembers(plan, family) : [plan.router.adminUrl];
+/**
+ * The admin URLs the command drives: `--router-url`, else the plan's members for the family (a
+ * family the plan does not name is the router's to refuse, as without a fleet), else the default;
+ * with a plan, each call waits up to its `dataPlane.adminTimeout`.
+ */
+async function adminUrls(family: string, opts: RouteSetOptions): Promise<ReadTarget> {
+  if (opts.routerUrl) return { urls: [opts.routerUrl] };
+  const plan = opts.plan ? await loadPlan(opts.plan) : undefined;
+  return readTarget(family, { plan }, DEFAULT_ADMIN_URL);
 }
 
 /** Runs `body` with an admin client per member, closing them after; errors as the router's. */
 async function withMembers<T>(
-  urls: string[],
+  target: ReadTarget,
   family: string,
   opts: RouteSetOptions,
   body: (members: FleetMember[]) => Promise<T>,
 ): Promise<T> {
   const token = opts.token ?? process.env.PHOENIX_ADMIN_TOKEN;
-  const members = urls.map((url) => ({ url, admin: createRouterAdminClient({ baseUrl: url, token }) }));
+  const timeout = target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {};
+  const members = target.urls.map((url) => ({
+    url,
+    admin: createRouterAdminClient({ baseUrl: url, token, ...timeout }),
+  }));
   try {
     return await body(members);
   } catch (err) {
-    throw routerError(err, family, urls.join(', '));
+    throw routerError(err, family, target.urls.join(', '));
   } finally {
     await Promise.all(members.map((m) => m.admin.close()));
   }

@@ -9,6 +9,14 @@ import { print } from '../output.js';
 import { migrationResult } from '../../lib/migration-outcome.js';
 import { progressLine, renderProgress } from '../../report/render-progress.js';
 import { closeTemporalClient, migrationHandle, temporalClient, toCliError } from '../temporal-client.js';
+import {
+  memberStatusText,
+  readMemberStatus,
+  runMembers,
+  runTarget,
+  type DataPlaneStatus,
+  type RunTarget,
+} from '../member-status.js';
 
 /** The progress of a running migration (query) or of a finished one (its result, with the report's paths). */
 async function progressOf(
@@ -24,7 +32,20 @@ async function progressOf(
   return { progress: await handle.query(progressQuery), running: false };
 }
 
-/** `phoenix status [family] [--watch] [--all-runs] [--json]`. */
+/** Each member of the run's data plane as it serves the family now; nothing when the run's input cannot be read. */
+async function dataPlaneOf(
+  target: RunTarget | undefined,
+  family: string,
+  token: string | undefined,
+): Promise<DataPlaneStatus | undefined> {
+  if (!target) return undefined;
+  return readMemberStatus(runMembers(target), family, {
+    token,
+    ...(target.adminTimeoutMs !== undefined ? { timeoutMs: target.adminTimeoutMs } : {}),
+  });
+}
+
+/** `phoenix status [family] [--watch] [--all-runs] [--json] [--no-data-plane]`. */
 export function register(program: Command): void {
   program
     .command('status')
@@ -35,11 +56,26 @@ export function register(program: Command): void {
       new Option('--interval <duration>', 'refresh interval for --watch').argParser(durationFlag).default(1000, '1s'),
     )
     .option('--all-runs', "without a family: every run, not only each family's latest")
-    .option('--json', 'print the progress (or the list: family, runId, startedAt, outcome, …) as JSON')
+    .option(
+      '--json',
+      'print the progress (or the list: family, runId, startedAt, outcome, …) as JSON; with a family, `dataPlane.members` too',
+    )
+    .option(
+      '--no-data-plane',
+      'with a family: do not read each member of its data plane (route, version, reachable); read by default',
+    )
+    .option('--token <token>', 'router admin token, to read the members (default: PHOENIX_ADMIN_TOKEN)')
     .action(
       async (
         family: string | undefined,
-        opts: { watch?: boolean; interval: number; allRuns?: boolean; json?: boolean },
+        opts: {
+          watch?: boolean;
+          interval: number;
+          allRuns?: boolean;
+          json?: boolean;
+          dataPlane: boolean;
+          token?: string;
+        },
       ) => {
         try {
           if (!family) {
@@ -48,17 +84,31 @@ export function register(program: Command): void {
             return;
           }
           const handle = await migrationHandle(family);
-          for (;;) {
+          const token = opts.token ?? process.env.PHOENIX_ADMIN_TOKEN;
+          let target: RunTarget | undefined;
+          for (let first = true; ; first = false) {
             const { progress, running, report } = await progressOf(handle);
+            // The members are the run's own (its input), read once; their state on every refresh.
+            if (first && opts.dataPlane) target = await runTarget(await temporalClient(), handle);
+            const oneLine = !!opts.watch && !process.stdout.isTTY && !opts.json;
+            const dataPlane = oneLine ? undefined : await dataPlaneOf(target, family, token);
             // A finished run's report paths come with it: `report` in JSON, a line in text.
             const reportLine = report
               ? `\nreport: ${report.html ?? report.markdown} (also ${report.markdown}, ${report.json})`
               : '';
-            if (opts.json) print(true, report ? { ...progress, report } : progress, () => '');
+            const membersText = dataPlane ? `\n${memberStatusText(dataPlane)}` : '';
+            if (opts.json)
+              print(
+                true,
+                { ...progress, ...(report ? { report } : {}), ...(dataPlane ? { dataPlane } : {}) },
+                () => '',
+              );
             else if (opts.watch && process.stdout.isTTY)
-              process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}${reportLine}\n`);
+              process.stdout.write(`\x1b[2J\x1b[H${renderProgress(progress)}${membersText}${reportLine}\n`);
             else
-              process.stdout.write(`${opts.watch ? progressLine(progress) : renderProgress(progress)}${reportLine}\n`);
+              process.stdout.write(
+                `${oneLine ? progressLine(progress) : `${renderProgress(progress)}${membersText}`}${reportLine}\n`,
+              );
             if (!opts.watch || !running) return;
             await new Promise((r) => setTimeout(r, opts.interval));
           }

@@ -1,6 +1,6 @@
 /** The plan's `dataPlane`: which traffic provider carries the families' requests. */
 import { z } from 'zod';
-import { cidr, url } from './primitives.js';
+import { cidr, duration, url } from './primitives.js';
 
 /** An nginx `listen` address: `host:port` (IPv4, `[IPv6]` or a name) or a bare port. */
 const listenAddress = z
@@ -44,11 +44,28 @@ const members = z
   })
   .optional();
 
+/**
+ * How long the worker waits for one admin API call to a member (duration, 100 ms–2 min): a route
+ * change, a figures read, a health check. A call past it fails the attempt, which the workflow
+ * retries (idempotently). An nginx route change answers once nginx serves it (`nginx -t` and a
+ * reload), so a slow nginx host wants more. @default 3s
+ */
+const adminTimeout = duration
+  .pipe(
+    z
+      .number()
+      .min(100, 'expected at least 100 ms for an admin API call')
+      .max(120_000, 'expected at most 2 min for an admin API call'),
+  )
+  .default(3000);
+
 /** Phoenix's built-in router (the default). */
 export const phoenixDataPlaneSchema = z.strictObject({
   kind: z.literal('phoenix'),
   /** The fleet's routers, by admin API URL. @default [router.adminUrl] */
   members,
+  /** The worker's timeout for one admin API call to a member (ms after parsing). @default 3s */
+  adminTimeout,
 });
 
 /** The operator's nginx, driven through one include file Phoenix owns (see docs/nginx.md). */
@@ -56,6 +73,8 @@ export const nginxDataPlaneSchema = z.strictObject({
   kind: z.literal('nginx'),
   /** The fleet's members, by the admin API URL each serves. @default [router.adminUrl] */
   members,
+  /** The worker's timeout for one admin API call to a member (ms after parsing). @default 3s */
+  adminTimeout,
   /** The file Phoenix renders and replaces; the main config must `include` it inside `http {}`. */
   includeFile: absolutePath,
   /** nginx's main configuration file (tested with `nginx -t -c` before each change). */

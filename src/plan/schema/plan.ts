@@ -20,7 +20,7 @@ const planObjectSchema = z.strictObject({
    * Which traffic provider carries the families' requests: the built-in router (`phoenix`) or
    * the operator's nginx (`nginx`, see docs/nginx.md). @default { kind: "phoenix" }
    */
-  dataPlane: dataPlaneSchema.default({ kind: 'phoenix' }),
+  dataPlane: dataPlaneSchema.default(dataPlaneSchema.parse({ kind: 'phoenix' })),
   /** Who may approve for every family (families may name their own). @default [] */
   approvers: z.array(approverName).default([]),
   slack: z
