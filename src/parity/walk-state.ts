@@ -85,6 +85,7 @@ export class Walk {
   leaf(a: unknown, b: unknown): boolean {
     const v = this.classes === undefined ? undefined : judgeValues(a, b, this.classes);
     if (v === undefined) return this.emit('value', a, b);
+    if (v.kind === 'equal') return true;
     if (v.kind === 'noise' || !this.blockFormat) {
       if (this.probe === 0) this.classified(v, a, b);
       return true;
@@ -93,6 +94,17 @@ export class Walk {
     const d = makeDifference(this.path(), 'format', a, b);
     d.valueClass = v.valueClass;
     return this.file(d);
+  }
+
+  /**
+   * At a `format` path: whether two differing strings are timestamps within the tolerance, which
+   * count as equal there whatever their layout (the path declares the format change).
+   */
+  toleratedAtFormat(a: string, b: string): boolean {
+    const c = this.classes;
+    if (c === undefined || c.toleranceMs === undefined || c.toleranceMs === 0) return false;
+    const v = judgeValues(a, b, c);
+    return v !== undefined && v.kind !== 'noise' && (v.valueClass === 'timestamp' || v.valueClass === 'epoch');
   }
 
   /** Files `d` as noise or a real difference (nowhere while probing); true when it was noise. */
