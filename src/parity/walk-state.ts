@@ -5,6 +5,7 @@
  */
 import { ancestorPaths, formatKey, formatKeyed, normalizePath } from './json-path.js';
 import type { Difference, DiffKind, NoiseFilter } from './types.js';
+import { sameInstant } from './relaxed-rules.js';
 import { judgeValues } from './value-classes.js';
 import type { ClassOptions, ClassVerdict } from './value-classes.js';
 import type { CompiledRules } from './diff-rules.js';
@@ -97,10 +98,12 @@ export class Walk {
   }
 
   /**
-   * At a `format` path: whether two differing strings are timestamps within the tolerance, which
-   * count as equal there whatever their layout (the path declares the format change).
+   * At a `format` path: whether two differing strings are the same instant, or timestamps within
+   * the tolerance, which count as equal there whatever their layout (the path declares the
+   * format change).
    */
-  toleratedAtFormat(a: string, b: string): boolean {
+  sameAtFormat(a: string, b: string): boolean {
+    if (sameInstant(a, b)) return true;
     const c = this.classes;
     if (c === undefined || c.toleranceMs === undefined || c.toleranceMs === 0) return false;
     const v = judgeValues(a, b, c);
