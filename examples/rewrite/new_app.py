@@ -7,8 +7,11 @@ Run: python examples/rewrite/new_app.py --port 8200
 Its JWT secret comes from LIBRARY_NEW_SECRET (default "new-dev-secret").
 
 A regression can be switched on at run time, to show triage catching what nobody accepted:
-POST /__admin/regression {"mode": "off"|"no-author"} (initial mode from LIBRARY_REGRESSION).
-`no-author` drops `author` from books, a field both sides answered the same way before.
+POST /__admin/regression {"mode": "off"|"no-author"|"late-due"|"clock-ahead"} (initial mode from
+LIBRARY_REGRESSION). `no-author` drops `author` from books, a field both sides answered the same
+way before. `late-due` makes new loans due a day later than legacy's (an off-by-one loan period).
+`clock-ahead` is not a regression: new stamps loans and returns 2 seconds later, as a mirror that
+lags does, which the plan's `timestampTolerance` accepts.
 """
 import argparse
 import os
@@ -29,12 +32,18 @@ MEMBERS = {m["username"]: m for m in DATA["members"]}
 LOANS = DATA["loans"]
 LOCK = threading.Lock()
 REPORT_DAY = T0 + timedelta(days=20)
-REGRESSIONS = ("off", "no-author")
+REGRESSIONS = ("off", "no-author", "late-due", "clock-ahead")
 state = {"regression": os.environ.get("LIBRARY_REGRESSION", "off")}
 if state["regression"] not in REGRESSIONS:
     state["regression"] = "off"
 
 app = FastAPI(title="lending library")
+
+
+def stamp():
+    """The clock a write is stamped with (seconds), 2 s ahead under `clock-ahead`."""
+    at = datetime.now(timezone.utc).replace(microsecond=0)
+    return at + timedelta(seconds=2) if state["regression"] == "clock-ahead" else at
 
 
 def iso(t):
@@ -117,14 +126,15 @@ async def borrow(request: Request, u=Depends(user)):
         if active >= b["copies"]:
             raise HTTPException(409, "no copy available")
         n = len(LOANS) + 1
-        at = datetime.now(timezone.utc).replace(microsecond=0)
+        at = stamp()
+        days = LOAN_DAYS + 1 if state["regression"] == "late-due" else LOAN_DAYS
         loan = {
             "n": n,
             "loan_ref": f"L-{n:04d}",
             "isbn": b["isbn"],
             "member": u["username"],
             "loaned_at": at,
-            "due_at": at + timedelta(days=LOAN_DAYS),
+            "due_at": at + timedelta(days=days),
             "returned_at": None,
         }
         LOANS.append(loan)
@@ -137,7 +147,7 @@ def give_back(ref: str, u=Depends(user)):
         loan = next((l for l in LOANS if l["loan_ref"] == ref and l["member"] == u["username"]), None)
         if loan is None or loan["returned_at"] is not None:
             raise HTTPException(404, f"no open loan {ref}")
-        loan["returned_at"] = datetime.now(timezone.utc).replace(microsecond=0)
+        loan["returned_at"] = stamp()
     return Response(status_code=204)
 
 

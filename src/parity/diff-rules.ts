@@ -43,6 +43,8 @@ export interface ResolvedDiffRules {
   ignore: string[];
   numericTolerance: number;
   relativeTolerance: number;
+  /** Milliseconds; see the plan's `diff.timestampTolerance`. */
+  timestampTolerance: number;
   arrays: Record<string, ArrayRule>;
   text: 'exact' | 'normalized';
   learnNoise: boolean;
@@ -71,6 +73,12 @@ export interface CompareOptions {
   now?: number;
   /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */
   nowWindowMs?: number;
+  /**
+   * The timestamp tolerance of this comparison, ms. Noise learning passes 0: a clock that ticks
+   * between two legacy answers marks a volatile field, whatever legacy and new are allowed.
+   * @default the rules' `timestampTolerance`
+   */
+  timestampToleranceMs?: number;
 }
 
 /** Rules compiled for repeated use (paths parsed once into an automaton). Build with {@link compileRules}. */
@@ -155,5 +163,6 @@ export function classOptions(rules: CompiledRules, o: CompareOptions | undefined
     noiseMask: o?.classNoise === 'time' ? TIME_CLASSES : undefined,
     now: o?.now,
     windowMs: o?.nowWindowMs ?? DEFAULT_NOW_WINDOW_MS,
+    toleranceMs: o?.timestampToleranceMs ?? rules.rules.timestampTolerance,
   };
 }

@@ -1,11 +1,11 @@
 /**
  * The structural walk over two parsed JSON documents under compiled diff rules: ignored paths,
- * finer rules (`present`, `type`, `format`), numeric tolerance and array modes (ordered, set,
- * keyed). It allocates nothing until it finds a difference: the current path lives in the
- * {@link Walk}'s stacks and the rules' state for each child is one automaton lookup.
+ * finer rules (`present`, `type`, `format`), numeric and timestamp tolerance and array modes
+ * (ordered, set, keyed). It allocates nothing until it finds a difference: the current path lives
+ * in the {@link Walk}'s stacks and the rules' state for each child is one automaton lookup.
  */
 import type { Difference, NoiseFilter } from './types.js';
-import { jsonType, sameInstant } from './relaxed-rules.js';
+import { jsonType } from './relaxed-rules.js';
 import { classOptions, RELAX_PRESENT, RELAX_TYPE } from './diff-rules.js';
 import type { CompareOptions, CompiledRules, RuleState } from './diff-rules.js';
 import { hasOwn as sharedHasOwn, MAX_DEPTH as SHARED_MAX_DEPTH, sameTree, Walk } from './walk-state.js';
@@ -44,7 +44,7 @@ function walkValue(walk: Walk, a: unknown, b: unknown, state: RuleState): boolea
   if (relax !== undefined && relax !== 0) {
     if (relax === RELAX_PRESENT) return jsonType(a) === jsonType(b) || walk.emit('type', a, b);
     if (relax === RELAX_TYPE) return walkTypes(walk, a, b, state);
-    if (typeof a === 'string' && typeof b === 'string' && sameInstant(a, b)) return true;
+    if (typeof a === 'string' && typeof b === 'string' && walk.sameAtFormat(a, b)) return true;
   }
   const ta = typeof a;
   if (ta === 'number' && typeof b === 'number') {

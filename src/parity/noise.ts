@@ -9,11 +9,14 @@
  * becomes a learned path, so it never hides a later difference at that path.
  */
 import { compareResponses, normalizePath } from './diff.js';
-import type { CompiledRules } from './diff.js';
+import type { CompareOptions, CompiledRules } from './diff.js';
 import type { Difference, HttpSnapshot, NoiseFilter } from './types.js';
 import type { ValueClass } from './value-classes.js';
 
 export type { NoiseFilter } from './types.js';
+
+/** Two legacy answers are compared without the timestamp tolerance: a stamp that ticked is noise. */
+const LEARNING: CompareOptions = { timestampToleranceMs: 0 };
 
 /** One learned noisy path of a route. */
 export interface NoisePath {
@@ -81,7 +84,7 @@ export class NoiseLearner {
     rules: CompiledRules,
     now: number = Date.now(),
   ): Difference[] {
-    const { differences } = compareResponses(first, second, rules);
+    const { differences } = compareResponses(first, second, rules, undefined, LEARNING);
     const entry = this.entry(route);
     entry.lessons++;
     if (differences.length === 0 || first.status !== second.status) return differences;

@@ -1,10 +1,12 @@
 /**
  * Generic value classes (UUID, ULID, timestamps, epochs, hex/base64 tokens, JWTs) for leaf values
- * that already differ. They let the diff engine say two things without a second legacy answer:
- * the same instant written another way is a `format` difference, and, where the caller allows it
- * (a request that cannot be resampled on legacy), two different values of the same class are
- * noise: two fresh UUIDs, two "now" timestamps. Pure and cheap: only differing leaves reach it.
+ * that already differ. They let the diff engine say three things without a second legacy answer:
+ * the same instant written another way is a `format` difference; where the caller allows it (a
+ * request that cannot be resampled on legacy), two different values of the same class are noise:
+ * two fresh UUIDs, two "now" timestamps; and two stamps within the timestamp tolerance are equal
+ * (a `format` difference when written differently). Pure and cheap: only differing leaves reach it.
  */
+import { writtenAlike } from './time-layout.js';
 
 /** A class of generated values. */
 export type ValueClass = 'uuid' | 'ulid' | 'timestamp' | 'epoch' | 'hex' | 'base64' | 'jwt';
@@ -23,8 +25,11 @@ export function classMask(classes: readonly ValueClass[]): number {
 
 /** What {@link judgeValues} found for two differing values. */
 export interface ClassVerdict {
-  /** `format`: the same value written another way; `noise`: two generated values of one class. */
-  readonly kind: 'format' | 'noise';
+  /**
+   * `format`: the same value written another way; `noise`: two generated values of one class;
+   * `equal`: two timestamps written alike within the tolerance.
+   */
+  readonly kind: 'format' | 'noise' | 'equal';
   readonly valueClass: ValueClass;
 }
 
@@ -40,6 +45,8 @@ export interface ClassOptions {
   now: number | undefined;
   /** How near `now` a timestamp or epoch must be to count as generated "now", ms. */
   windowMs: number;
+  /** Largest gap between two timestamps (or two epochs in one unit) that compare equal, ms. @default 0 */
+  toleranceMs?: number;
 }
 
 /** How near the request time a timestamp or epoch counts as "now" by default, ms. */
@@ -53,6 +60,8 @@ const NOISE = Object.fromEntries(VALUE_CLASSES.map((c) => [c, { kind: 'noise', v
   ValueClass,
   ClassVerdict
 >;
+const EQUAL_TIMESTAMP: ClassVerdict = { kind: 'equal', valueClass: 'timestamp' };
+const EQUAL_EPOCH: ClassVerdict = { kind: 'equal', valueClass: 'epoch' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
@@ -254,11 +263,23 @@ function near(ms: number, o: ClassOptions): boolean {
   return o.now !== undefined && Math.abs(ms - o.now) <= o.windowMs;
 }
 
+/** Two epoch numbers or texts in the same unit near `now`: noise, within the tolerance, or neither. */
+function judgeEpochs(a: number, b: number, o: ClassOptions, alike: boolean): ClassVerdict | undefined {
+  const unit = epochNear(a, o);
+  if (unit === 0 || unit !== epochNear(b, o)) return undefined;
+  if (noiseFor(o, BIT.epoch)) return NOISE.epoch;
+  const tol = o.toleranceMs ?? 0;
+  if (tol === 0 || Math.abs(a - b) * (unit === 1 ? 1000 : 1) > tol) return undefined;
+  return alike ? EQUAL_EPOCH : FORMAT.epoch;
+}
+
 /**
  * Judges two values of the same JSON type that differ, found at the same place.
  *
  * - Two timestamps at the same instant (same precision; both with an offset, or both without)
  *   are `format`; so are a UUID or hex token that differ only in letter case.
+ * - Two timestamps (both with an offset, or both without), or two epochs in one unit near `now`,
+ *   no more than `toleranceMs` apart and not noise: `equal` when written alike, else `format`.
  * - With `noise` on: two timestamps both within `windowMs` of `now`; two epochs in the same unit
  *   both near `now`; two different UUIDs, ULIDs, JWTs; two hex or base64 tokens of equal length.
  *   A stored time away from `now` that differs is a real difference, and so is any value whose
@@ -266,11 +287,7 @@ function near(ms: number, o: ClassOptions): boolean {
  * @returns undefined when the difference is a plain value difference.
  */
 export function judgeValues(a: unknown, b: unknown, o: ClassOptions): ClassVerdict | undefined {
-  if (typeof a === 'number') {
-    if (!noiseFor(o, BIT.epoch) || typeof b !== 'number') return undefined;
-    const unit = epochNear(a, o);
-    return unit > 0 && unit === epochNear(b, o) ? NOISE.epoch : undefined;
-  }
+  if (typeof a === 'number') return typeof b === 'number' ? judgeEpochs(a, b, o, true) : undefined;
   if (typeof a !== 'string' || typeof b !== 'string') return undefined;
   if (o.mask & BIT.timestamp) {
     const ia = parseInstant(a);
@@ -278,13 +295,15 @@ export function judgeValues(a: unknown, b: unknown, o: ClassOptions): ClassVerdi
       const ib = parseInstant(b);
       if (ib === undefined) return undefined;
       if (ia.ms === ib.ms && ia.subMsNs === ib.subMsNs && ia.zoned === ib.zoned) return FORMAT.timestamp;
-      return noiseFor(o, BIT.timestamp) && near(ia.ms, o) && near(ib.ms, o) ? NOISE.timestamp : undefined;
+      if (noiseFor(o, BIT.timestamp) && near(ia.ms, o) && near(ib.ms, o)) return NOISE.timestamp;
+      const tol = o.toleranceMs ?? 0;
+      const gap = Math.abs(ia.ms - ib.ms + (ia.subMsNs - ib.subMsNs) / 1e6);
+      if (tol === 0 || ia.zoned !== ib.zoned || gap > tol) return undefined;
+      return writtenAlike(a, b) ? EQUAL_TIMESTAMP : FORMAT.timestamp;
     }
   }
-  if (noiseFor(o, BIT.epoch) && o.mask & BIT.epoch && EPOCH_TEXT.test(a)) {
-    const unit = epochNear(+a, o);
-    return unit > 0 && EPOCH_TEXT.test(b) && unit === epochNear(+b, o) ? NOISE.epoch : undefined;
-  }
+  if ((noiseFor(o, BIT.epoch) || (o.toleranceMs ?? 0) > 0) && o.mask & BIT.epoch && EPOCH_TEXT.test(a))
+    return EPOCH_TEXT.test(b) ? judgeEpochs(+a, +b, o, writtenAlike(a, b)) : undefined;
   const ca = tokenClass(a, o.mask);
   if (ca === undefined || tokenClass(b, o.mask) !== ca) return undefined;
   if ((ca === 'uuid' || ca === 'hex' || ca === 'ulid') && sameIgnoringCase(a, b)) return FORMAT[ca];

@@ -5,6 +5,7 @@
  */
 import { ancestorPaths, formatKey, formatKeyed, normalizePath } from './json-path.js';
 import type { Difference, DiffKind, NoiseFilter } from './types.js';
+import { sameInstant } from './relaxed-rules.js';
 import { judgeValues } from './value-classes.js';
 import type { ClassOptions, ClassVerdict } from './value-classes.js';
 import type { CompiledRules } from './diff-rules.js';
@@ -85,6 +86,7 @@ export class Walk {
   leaf(a: unknown, b: unknown): boolean {
     const v = this.classes === undefined ? undefined : judgeValues(a, b, this.classes);
     if (v === undefined) return this.emit('value', a, b);
+    if (v.kind === 'equal') return true;
     if (v.kind === 'noise' || !this.blockFormat) {
       if (this.probe === 0) this.classified(v, a, b);
       return true;
@@ -93,6 +95,19 @@ export class Walk {
     const d = makeDifference(this.path(), 'format', a, b);
     d.valueClass = v.valueClass;
     return this.file(d);
+  }
+
+  /**
+   * At a `format` path: whether two differing strings are the same instant, or timestamps within
+   * the tolerance, which count as equal there whatever their layout (the path declares the
+   * format change).
+   */
+  sameAtFormat(a: string, b: string): boolean {
+    if (sameInstant(a, b)) return true;
+    const c = this.classes;
+    if (c === undefined || c.toleranceMs === undefined || c.toleranceMs === 0) return false;
+    const v = judgeValues(a, b, c);
+    return v !== undefined && v.kind !== 'noise' && (v.valueClass === 'timestamp' || v.valueClass === 'epoch');
   }
 
   /** Files `d` as noise or a real difference (nowhere while probing); true when it was noise. */

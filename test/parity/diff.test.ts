@@ -389,8 +389,9 @@ describe('value classes in comparisons', () => {
   });
 
   test('without class noise, fresh ids and timestamps in a POST answer are value differences', () => {
+    // Ten seconds apart: within `timestampTolerance` (1s) they would be equal.
     const r = compareResponses(
-      posted('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', '2026-12-01T11:59:59Z'),
+      posted('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', '2026-12-01T11:59:50Z'),
       posted('a1c2e3f4-0000-4111-8222-333344445555', '2026-12-01T12:00:00Z'),
       plain,
     );

@@ -81,7 +81,8 @@ describe('format: timestamps compared as instants', () => {
   });
 
   test('a different instant, or a blocking format elsewhere, still differs', () => {
-    const r = compareJson({ created_at: '2026-12-01T10:00:00+00:00' }, { created_at: '2026-12-01T10:00:01Z' }, rules);
+    // Further apart than `timestampTolerance` (1s), which makes nearby instants equal at a format path.
+    const r = compareJson({ created_at: '2026-12-01T10:00:00+00:00' }, { created_at: '2026-12-01T10:00:05Z' }, rules);
     assert.equal(r.differences.length, 1);
     const blocking = compileRules({ format: ['$.a'], blocking: ['format'] });
     const b = compareJson(

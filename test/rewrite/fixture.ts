@@ -131,8 +131,14 @@ export const ISBNS = [
   '9780060935467',
 ];
 
-/** Switches new's regression (`no-author` drops `author` from books) on or off. */
-export async function setRegression(apps: RewriteApps, mode: 'off' | 'no-author'): Promise<void> {
+/**
+ * Switches new's regression on or off: `no-author` drops `author` from books, `late-due` makes new
+ * loans due a day late, `clock-ahead` stamps loans and returns 2 s late (as a lagging mirror does).
+ */
+export async function setRegression(
+  apps: RewriteApps,
+  mode: 'off' | 'no-author' | 'late-due' | 'clock-ahead',
+): Promise<void> {
   const r = await request(`${apps.fresh.url}/__admin/regression`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

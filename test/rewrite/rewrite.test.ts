@@ -1,13 +1,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRouterAdminClient, type MismatchRecord, type RouterAdminClient } from '../../src/router/client.js';
 import { startRouter, type RunningRouter } from '../../src/router/server.js';
+import { request } from 'undici';
 import { normalizePath } from '../../src/parity/index.js';
-import type { Plan } from '../../src/plan/index.js';
-import { loadRewritePlan, login, reads, startRewriteApps, type RewriteApps } from './fixture.js';
+import { loadPlan, type Plan } from '../../src/plan/index.js';
+import { runContractSuite, type ContractSuiteResult } from '../../src/contracts/runner.js';
+import {
+  loadRewritePlan,
+  login,
+  reads,
+  rewritePlanText,
+  setRegression,
+  startRewriteApps,
+  type RewriteApps,
+} from './fixture.js';
 
 let apps: RewriteApps;
 let dir: string;
@@ -138,6 +148,124 @@ describe('an independent rewrite in shadow mode', () => {
     } finally {
       await admin.close();
       await r.close();
+    }
+  });
+
+  test("loan stamps seconds apart compare equal under the plan's tolerance; a due date a day late is flagged on the write and on every read", async () => {
+    const plan = await loadRewritePlan(apps, dir);
+    const { r, admin } = await shadowRouter(plan);
+    /** Signatures of the loan stamps only (`$.id extra` and the like are the first test's). */
+    const stamps = async (): Promise<string[]> =>
+      signatures(await admin.getMismatches('library', 1000)).filter((s) => / \$[^ ]*_at /.test(s));
+    try {
+      const ana = await login(r.url, 'ana');
+      // New's clock 2 s ahead: every loan stamp it stores is 2–3 s later than legacy's.
+      await setRegression(apps, 'clock-ahead');
+      assert.equal((await ana.call('POST', '/api/loans', { isbn: '9780060935467' })).status, 200);
+      await admin.waitForComparisons('library');
+      await ana.call('GET', '/api/loans');
+      await admin.waitForComparisons('library');
+      assert.equal((await admin.getStats('library')).stats.parity.samples, 2);
+      assert.deepEqual(await stamps(), []);
+      // Nor informational: the plan's `format` rule covers "+00:00" against "Z" on these paths.
+      assert.deepEqual(await admin.getInformational('library', 1000), []);
+
+      // The same plan still sees a due date moved further than the tolerance.
+      await setRegression(apps, 'late-due');
+      assert.equal((await ana.call('POST', '/api/loans', { isbn: '9780060935467' })).status, 200);
+      await admin.waitForComparisons('library');
+      await ana.call('GET', '/api/loans');
+      await admin.waitForComparisons('library');
+      assert.deepEqual(await stamps(), ['GET /api/loans $.loans[*].due_at value', 'POST /api/loans $.due_at value']);
+      const late = (await admin.getMismatches('library', 1000))
+        .filter((m) => m.route === 'POST /api/loans')
+        .flatMap((m) => m.differences.filter((d) => d.path === '$.due_at'));
+      assert.equal(late.length, 1);
+      const days = (Date.parse(String(late[0]!.candidate)) - Date.parse(String(late[0]!.legacy))) / 86_400_000;
+      assert.ok(days > 0.99 && days < 1.01, `a day apart, got ${days} days`);
+    } finally {
+      await setRegression(apps, 'off');
+      await admin.close();
+      await r.close();
+    }
+  });
+});
+
+/** Bo's token from one side's own login (legacy answers `token`, new `access_token`). */
+async function tokenOf(base: string, field: 'token' | 'access_token'): Promise<string> {
+  const res = await request(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bo', password: 'bo-pass' }),
+  });
+  const body = (await res.body.json()) as Record<string, unknown>;
+  const token = body[field];
+  if (res.statusCode !== 200 || typeof token !== 'string') throw new Error(`login on ${base}: ${res.statusCode}`);
+  return token;
+}
+
+/** Per case, the loan-stamp differences it failed on. */
+function stampFailures(r: ContractSuiteResult): Array<[string, string[]]> {
+  return r.cases.map((c) => [
+    c.name,
+    [
+      ...new Set(
+        c.failures.flatMap((f) =>
+          (f.differences ?? []).filter((d) => /_at$/.test(d.path)).map((d) => `${normalizePath(d.path)} ${d.kind}`),
+        ),
+      ),
+    ].sort(),
+  ]);
+}
+
+describe('the contract runner on the rewrite', () => {
+  const TOKENS = ['PHX_TEST_LIBRARY_LEGACY_TOKEN', 'PHX_TEST_LIBRARY_NEW_TOKEN'] as const;
+
+  test("a loan stored seconds apart passes under the plan's tolerance; a due date a day late fails on the write and on the read", async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'phx-rewrite-contracts-'));
+    try {
+      // Bo, whose loans the router test above left alone (ana's has a late one). Each side gets its
+      // own token for him, by reference: the cases never hold it.
+      const [legacyToken, newToken] = await Promise.all([
+        tokenOf(apps.legacy.url, 'token'),
+        tokenOf(apps.fresh.url, 'access_token'),
+      ]);
+      process.env[TOKENS[0]] = legacyToken;
+      process.env[TOKENS[1]] = newToken;
+      await mkdir(path.join(work, 'cases'));
+      await writeFile(
+        path.join(work, 'cases', 'loans.yaml'),
+        `auth:
+  bo:
+    legacy: { env: ${TOKENS[0]}, prefix: "Bearer " }
+    new: { env: ${TOKENS[1]}, prefix: "Bearer " }
+cases:
+  - { name: borrow, auth: bo, request: { method: POST, path: /api/loans, body: { isbn: "9780261103573" } } }
+  - { name: my loans, auth: bo, request: { path: /api/loans } }
+`,
+      );
+      const planText = (await rewritePlanText(apps)).replace(/^( {4}new: .*)$/m, '$1\n    contracts: ["cases/*.yaml"]');
+      await writeFile(path.join(work, 'plan.yaml'), planText);
+      const family = (await loadPlan(path.join(work, 'plan.yaml'))).families[0]!;
+      assert.equal(family.contractFiles.length, 1);
+      const run = async (): Promise<Array<[string, string[]]>> =>
+        stampFailures(await runContractSuite({ family, mode: 'parity', latencyRepetitions: 0 }));
+
+      // New's clock 2 s ahead: the loan it stores is stamped 2–3 s after legacy's.
+      await setRegression(apps, 'clock-ahead');
+      assert.deepEqual(await run(), [
+        ['borrow', []],
+        ['my loans', []],
+      ]);
+      await setRegression(apps, 'late-due');
+      assert.deepEqual(await run(), [
+        ['borrow', ['$.due_at value']],
+        ['my loans', ['$.loans[*].due_at value']],
+      ]);
+    } finally {
+      await setRegression(apps, 'off');
+      for (const k of TOKENS) delete process.env[k];
+      await rm(work, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,6 @@
 /** A family's diff rules (how legacy and new answers are compared) and their per-route overrides. */
 import { z } from 'zod';
-import { httpStatus, ratio } from './primitives.js';
+import { duration, httpStatus, ratio } from './primitives.js';
 
 /** How arrays at one JSON path are compared. */
 export const arrayRuleSchema = z.strictObject({
@@ -38,6 +38,23 @@ export const diffRulesSchema = z.strictObject({
   numericTolerance: z.number().min(0).default(0),
   /** Relative tolerance for numbers (0.01 = 1%). @default 0 */
   relativeTolerance: z.number().min(0).default(0),
+  /**
+   * Largest gap between two timestamps (instants of the `timestamp` and `epoch` value classes)
+   * that still compare equal: a stamp each side wrote with its own clock for the same write (a
+   * mirrored write reaches new a moment later). Written alike, they are equal; in another format,
+   * a `format` difference; further apart, a `value` difference. A duration (`500ms`, `2s`) or
+   * milliseconds, at most 5 minutes; `0` switches it off. @default 1s (1000 ms)
+   */
+  timestampTolerance: duration
+    .pipe(
+      z
+        .number()
+        .max(
+          300_000,
+          'expected at most "5m": a wider tolerance would hide time-zone and date changes (list stamps that may differ by any amount in "present")',
+        ),
+    )
+    .default(1000),
   /** Array comparison per JSON path (`$.items`, `$..tags`). @default {} (ordered everywhere) */
   arrays: z.record(z.string().startsWith('$', 'JSON paths start with "$"'), arrayRuleSchema).default({}),
   /** How non-JSON bodies compare: `exact` bytes or `normalized` (trimmed, whitespace collapsed). @default exact */
@@ -82,8 +99,8 @@ export const diffRulesSchema = z.strictObject({
   type: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
   /**
    * JSON paths holding timestamps whose format is known to have changed: the same instant written
-   * another way (`+00:00` vs `Z`, another precision of zeros) is equal, not even informational.
-   * Different instants still differ. @default []
+   * another way (`+00:00` vs `Z`, another precision of zeros) is equal, not even informational,
+   * and so is one within `timestampTolerance`. Instants further apart still differ. @default []
    */
   format: z.array(z.string().startsWith('$', 'JSON paths start with "$"')).default([]),
   /**
