@@ -13,7 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { Pool } from 'undici';
 import { createRouterActivities } from '../../src/activities/router.js';
 import { startMigration } from '../../src/cli/start-migration.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
@@ -28,7 +27,7 @@ import { waitFor } from '../helpers/wait.js';
 import { startFileWorker, type FileWorker } from '../workflows/family-scenario.js';
 import { waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
 import { driveTraffic, startUpstream, writePlan, type Traffic, type Upstream } from '../workflows/support.js';
-import { prepareNginx, type TestNginx } from './support.js';
+import { answeredBy, prepareNginx, type TestNginx } from './support.js';
 
 const TOKEN = 'nginx-fleet-token';
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'phoenix.mjs');
@@ -193,23 +192,6 @@ async function metric(f: Fleet, i: number, name: string): Promise<number> {
   return Number(m[1]);
 }
 
-/** Which upstream answered each of `users` users' requests through host `i`'s nginx. */
-async function answeredBy(f: Fleet, i: number, users: number): Promise<Set<string>> {
-  const client = new Pool(f.hosts[i]!.nginx.listenUrl, { connections: 2 });
-  const sides = new Set<string>();
-  try {
-    for (let u = 0; u < users; u++) {
-      const res = await client.request({ path: `/api/users/${u + 1}`, method: 'GET', headers: { 'x-user': `u${u}` } });
-      const answer = (await res.body.json()) as { meta?: { request_id?: string } };
-      assert.equal(res.statusCode, 200);
-      sides.add(answer.meta?.request_id?.split('-')[0] ?? 'none');
-    }
-  } finally {
-    await client.close();
-  }
-  return sides;
-}
-
 async function approve(handle: MigrationHandle, step: string): Promise<void> {
   await handle.executeUpdate(approveUpdate, { args: [{ step, approver: 'alice' }] });
 }
@@ -321,8 +303,8 @@ describe('migrateFamily on a fleet of two nginx hosts', { concurrency: 1 }, () =
         }
       }
       // Every user gets legacy through either nginx, including the host that never tripped.
-      assert.deepEqual([...(await answeredBy(f, 0, 50))], ['legacy']);
-      assert.deepEqual([...(await answeredBy(f, 1, 50))], ['legacy']);
+      assert.deepEqual([...(await answeredBy(f.hosts[0]!.nginx.listenUrl, 50))], ['legacy']);
+      assert.deepEqual([...(await answeredBy(f.hosts[1]!.nginx.listenUrl, 50))], ['legacy']);
     });
   });
 });

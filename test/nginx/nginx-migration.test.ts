@@ -11,7 +11,6 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Pool } from 'undici';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 import { readServedState } from '../../src/nginx/apply.js';
 import { startNginxDataPlane, type RunningNginxDataPlane } from '../../src/nginx/data-plane-server.js';
@@ -26,7 +25,7 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startFileWorker, type FileWorker } from '../workflows/family-scenario.js';
 import { waitForPending, waitForProgress, type MigrationHandle } from '../workflows/harness.js';
 import { driveTraffic, startUpstream, writePlan, type Upstream } from '../workflows/support.js';
-import { prepareNginx, type TestNginx } from './support.js';
+import { answeredBy, prepareNginx, type TestNginx } from './support.js';
 
 let t: TestTemporal;
 let worker: FileWorker;
@@ -104,23 +103,6 @@ async function servedRoute(nginx: TestNginx, family = 'users'): Promise<{ mode: 
   return { mode: r.mode, percent: r.percent };
 }
 
-/** Which upstream answered each user's request through nginx (`meta.request_id` is `<side>-<n>`). */
-async function answeredBy(nginx: TestNginx, users: number): Promise<Set<string>> {
-  const client = new Pool(nginx.listenUrl, { connections: 4 });
-  const sides = new Set<string>();
-  try {
-    for (let i = 0; i < users; i++) {
-      const res = await client.request({ path: `/api/users/${i + 1}`, method: 'GET', headers: { 'x-user': `u${i}` } });
-      const answer = (await res.body.json()) as { meta?: { request_id?: string } };
-      assert.equal(res.statusCode, 200);
-      sides.add(answer.meta?.request_id?.split('-')[0] ?? 'none');
-    }
-  } finally {
-    await client.close();
-  }
-  return sides;
-}
-
 describe('migrations through nginx', { concurrency: 1 }, () => {
   test('shadow through the comparator, parity on evidence, ramp on nginx’s split, done on new', async () => {
     await throughNginx('nginx-happy', {}, async ({ nginx, dp, candidate, start }) => {
@@ -133,13 +115,13 @@ describe('migrations through nginx', { concurrency: 1 }, () => {
       const mirrored = Number(/^phoenix_comparator_mirrors_received_total (\d+)$/m.exec(metrics)?.[1]);
       assert.ok(mirrored >= 20, `nginx mirrored ${mirrored} requests`);
       assert.deepEqual(await servedRoute(nginx), { mode: 'shadow', percent: 0 });
-      assert.deepEqual([...(await answeredBy(nginx, 5))], ['legacy'], 'in shadow the clients get legacy');
+      assert.deepEqual([...(await answeredBy(nginx.listenUrl, 5))], ['legacy'], 'in shadow the clients get legacy');
 
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
       await waitForPending(handle, 'ramp:100', 90_000, 300);
       assert.deepEqual(await servedRoute(nginx), { mode: 'canary', percent: 25 });
       assert.deepEqual(
-        [...(await answeredBy(nginx, 50))].sort(),
+        [...(await answeredBy(nginx.listenUrl, 50))].sort(),
         ['legacy', 'new'],
         "nginx's split sends some users to new and keeps the others on legacy",
       );
@@ -155,7 +137,7 @@ describe('migrations through nginx', { concurrency: 1 }, () => {
       assert.ok(share > 0.05 && share < 0.6, `observed share on new at 25%: ${share} of ${passed.totalRequests}`);
       assert.deepEqual(await servedRoute(nginx), { mode: 'new', percent: 100 });
       const before = candidate.requests;
-      assert.deepEqual([...(await answeredBy(nginx, 5))], ['new']);
+      assert.deepEqual([...(await answeredBy(nginx.listenUrl, 5))], ['new']);
       assert.ok(candidate.requests >= before + 5);
       assert.deepEqual(
         result.progress.checklist.map((c) => [c.id, c.status]),
@@ -203,7 +185,7 @@ describe('migrations through nginx', { concurrency: 1 }, () => {
       assert.match(metrics, /^phoenix_guard_trips_total\{family="users"\} 1$/m);
       assert.match(metrics, /^phoenix_guard_tripped\{family="users"\} 0$/m);
       // Every user, including those the canary had sent to new (which still fails), gets legacy.
-      assert.deepEqual([...(await answeredBy(nginx, 50))], ['legacy']);
+      assert.deepEqual([...(await answeredBy(nginx.listenUrl, 50))], ['legacy']);
     });
   });
 });

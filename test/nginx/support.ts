@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { nginxVersion, readServedState } from '../../src/nginx/apply.js';
 import type { PlanInput } from '../../src/plan/index.js';
+import { Pool } from 'undici';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -128,4 +129,24 @@ export async function startUpstream(name: string): Promise<Upstream> {
   });
   upstream.server.keepAliveTimeout = 60_000;
   return { url: upstream.url, seen, close: upstream.close };
+}
+
+/**
+ * Which side answered each of `users` users' requests through the nginx at `listenUrl` (the
+ * example apps' `meta.request_id` is `<side>-<n>`), one request per user with `X-User: u<i>`.
+ */
+export async function answeredBy(listenUrl: string, users: number): Promise<Set<string>> {
+  const client = new Pool(listenUrl, { connections: 4 });
+  const sides = new Set<string>();
+  try {
+    for (let i = 0; i < users; i++) {
+      const res = await client.request({ path: `/api/users/${i + 1}`, method: 'GET', headers: { 'x-user': `u${i}` } });
+      const answer = (await res.body.json()) as { meta?: { request_id?: string } };
+      if (res.statusCode !== 200) throw new Error(`user u${i} got status ${res.statusCode} through ${listenUrl}`);
+      sides.add(answer.meta?.request_id?.split('-')[0] ?? 'none');
+    }
+  } finally {
+    await client.close();
+  }
+  return sides;
 }
