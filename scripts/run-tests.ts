@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
 import { bundleWorkflows } from '../src/worker/worker.js';
-import { buildCompiled } from '../bin/compiled.mjs';
+import { buildCompiled, isCompiledFresh } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
 import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
 import { cpuReport, processCpuSeconds } from './test-cpu-report.js';
@@ -145,8 +145,9 @@ async function main(): Promise<number> {
     process.stderr.write(`no test files match ${filters.join(' ')}\n`);
     return 1;
   }
-  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
-  await buildCompiled();
+  // The CLI the tests spawn (and the routers' shadow threads) run from dist/ only when it matches
+  // src/; build it when it does not (about 1.5 s of CPU saved on every run after the first).
+  if (!isCompiledFresh()) await buildCompiled();
   const before = await listCheckout(ROOT);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   try {
