@@ -1,5 +1,5 @@
 // The CLI runs from JavaScript compiled out of src/ (dist/), so a command starts without
-// transpiling TypeScript first. `npm ci` builds it (the `prepare` script), `npm test` rebuilds it,
+// transpiling TypeScript first. `npm ci` builds it (the `prepare` script), `npm test` rebuilds it when stale,
 // and `npm run build` does it by hand. Whenever src/ has changed since the last build, the CLI
 // runs from source through tsx instead, so it never runs stale code.
 import { readdirSync, statSync, readFileSync, writeFileSync, rmSync } from 'node:fs';

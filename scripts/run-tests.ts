@@ -4,8 +4,12 @@
  * file filters: `npm test -- router` runs the files whose path contains "router".
  *
  * `--unit` (`npm run test:unit`) is the fast loop: only the files that run in-process, with no
- * Temporal server, no Python apps and no child processes (see {@link isUnit}), side by side as
- * the whole suite runs.
+ * Temporal server, no Python apps and no child processes (see isUnit in test-batches.ts), side by
+ * side as the whole suite runs.
+ *
+ * Either way the unit files run several to a process, in as many batches as files run at once
+ * (test-batches.ts): a process of their own would cost each about a second of CPU for tests that
+ * take milliseconds. Each file's tests still report inside a suite named for the file.
  *
  * Files run several at a time (see {@link concurrency}): most of a file's time is waiting on
  * Temporal timers, bakes and traffic, not CPU. The few files in {@link SERIAL} run afterwards, one
@@ -15,17 +19,18 @@
  * they need go to the OS temp folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/lib/dev-server.js';
 import { resolveTemporalCli, resolveTestServer } from '../src/lib/temporal-cli.js';
 import { bundleWorkflows } from '../src/worker/worker.js';
-import { buildCompiled } from '../bin/compiled.mjs';
+import { buildCompiled, isCompiledFresh } from '../bin/compiled.mjs';
 import { freePort } from '../test/helpers/ports.js';
 import { checkoutWrites, listCheckout, type CheckoutListing } from './checkout-writes.js';
 import { cpuReport, processCpuSeconds } from './test-cpu-report.js';
+import { batched, isUnit } from './test-batches.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -51,6 +56,11 @@ const SERIAL: Record<string, string> = {
     'ten runs must flag the same slow route; the load of other files hides its latency',
   'test/faults/scale.test.ts': 'a hundred migrations and 60,000 requests: it loads the whole machine by design',
 };
+
+/** Whether `file` is one of the {@link SERIAL} files. */
+function isSerial(file: string): boolean {
+  return file.split(path.sep).join('/') in SERIAL;
+}
 
 /**
  * The files that take longest (over 25 s each in a CI run, slowest first), started first: with
@@ -105,32 +115,15 @@ async function testFiles(filters: string[]): Promise<string[]> {
     .sort();
 }
 
-/**
- * A test file is a unit test when it needs nothing outside its own process: neither it nor the
- * test helpers it imports (followed through `test/`) use the suite's Temporal server (the Temporal
- * and workflow helpers), the example apps' Python or child processes, and it is not a fault, load
- * or scale test (`test/faults/`).
- */
-const OUT_OF_PROCESS = /helpers\/temporal|workflows\/(harness|support)|python-env|node:child_process/;
-const RELATIVE_IMPORT = /from '(\.{1,2}\/[^']+)\.js'/g;
-
-async function isUnit(file: string, seen = new Set<string>()): Promise<boolean> {
-  if (file.startsWith(path.join('test', 'faults'))) return false;
-  if (seen.has(file)) return true;
-  seen.add(file);
-  const text = await readFile(path.join(ROOT, file), 'utf8');
-  if (OUT_OF_PROCESS.test(text)) return false;
-  for (const [, spec] of text.matchAll(RELATIVE_IMPORT)) {
-    const helper = path.join(path.dirname(file), `${spec}.ts`);
-    if (helper.startsWith(`test${path.sep}`) && !(await isUnit(helper, seen))) return false;
-  }
-  return true;
-}
-
-async function runUnit(files: string[], cpuLog: string): Promise<number> {
+async function runUnit(files: string[], tmp: string, cpuLog: string): Promise<number> {
   const unit: string[] = [];
-  for (const f of files) if (await isUnit(f)) unit.push(f);
-  const code = await runSideBySide(unit, concurrency(), { ...process.env, ...TEST_ENV, PHOENIX_TEST_CPU_LOG: cpuLog });
+  for (const f of files) if (await isUnit(ROOT, f)) unit.push(f);
+  const n = concurrency();
+  const code = await runSideBySide(await batched(ROOT, unit, n, tmp, isSerial), n, {
+    ...process.env,
+    ...TEST_ENV,
+    PHOENIX_TEST_CPU_LOG: cpuLog,
+  });
   process.stderr.write(await cpuReport(cpuLog, ROOT));
   return code;
 }
@@ -152,8 +145,9 @@ async function main(): Promise<number> {
     process.stderr.write(`no test files match ${filters.join(' ')}\n`);
     return 1;
   }
-  // The CLI the tests spawn runs from dist/ only when it matches src/; build it so it does.
-  await buildCompiled();
+  // The CLI the tests spawn (and the routers' shadow threads) run from dist/ only when it matches
+  // src/; build it when it does not (about 1.5 s of CPU saved on every run after the first).
+  if (!isCompiledFresh()) await buildCompiled();
   const before = await listCheckout(ROOT);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'phx-test-run-'));
   try {
@@ -166,7 +160,7 @@ async function main(): Promise<number> {
 /** Runs `files`, with the run's temporary files (the workflow bundle, the CPU log) under `tmp`. */
 async function runFiles(files: string[], tmp: string): Promise<number> {
   const cpuLog = path.join(tmp, 'cpu.jsonl');
-  if (process.argv.includes('--unit')) return runUnit(files, cpuLog);
+  if (process.argv.includes('--unit')) return runUnit(files, tmp, cpuLog);
   const n = concurrency();
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   await resolveTestServer({ log: (l) => process.stderr.write(`${l}\n`) });
@@ -188,7 +182,7 @@ async function runFiles(files: string[], tmp: string): Promise<number> {
     ...TEST_ENV,
   };
   try {
-    return await runSideBySide(files, n, env);
+    return await runSideBySide(await batched(ROOT, files, n, tmp, isSerial), n, env);
   } finally {
     const temporal = await processCpuSeconds(server.process?.pid);
     await server.stop();
@@ -203,7 +197,7 @@ async function runFiles(files: string[], tmp: string): Promise<number> {
  * file waits on a socket or a timer.
  */
 async function runSideBySide(files: string[], n: number, env: NodeJS.ProcessEnv): Promise<number> {
-  const serial = files.filter((f) => f.split(path.sep).join('/') in SERIAL);
+  const serial = files.filter(isSerial);
   const parallel = slowFirst(files.filter((f) => !serial.includes(f)));
   let code = parallel.length > 0 ? await runNodeTest(parallel, n, env) : 0;
   if (serial.length > 0 && !interrupted) {

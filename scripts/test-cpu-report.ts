@@ -7,6 +7,8 @@ import path from 'node:path';
 
 interface FileCpu {
   file: string;
+  /** Set on CPU spent by no single file (a unit batch's start-up): what to call it. */
+  startup?: string;
   user: number;
   sys: number;
   childUser: number;
@@ -26,8 +28,9 @@ export async function processCpuSeconds(pid: number | undefined): Promise<number
 }
 
 /**
- * A few lines: the test files' CPU in total (own and their children's), `extra` named sources
- * (the Temporal server), and the `top` files that spent most. Empty when nothing was logged.
+ * A few lines: the test files' CPU in total (own and their children's, with the unit batches'
+ * start-up apart), `extra` named sources (the Temporal server), and the `top` files (or batch
+ * start-ups) that spent most. Empty when nothing was logged.
  */
 export async function cpuReport(
   logFile: string,
@@ -40,13 +43,22 @@ export async function cpuReport(
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as FileCpu)
-    .map((c) => ({ file: path.relative(root, c.file), own: c.user + c.sys, children: c.childUser + c.childSys }))
+    .map((c) => ({
+      file: c.startup ?? path.relative(root, c.file),
+      startup: c.startup !== undefined,
+      own: c.user + c.sys,
+      children: c.childUser + c.childSys,
+    }))
     .sort((a, b) => b.own + b.children - (a.own + a.children));
   if (files.length === 0) return '';
   const sum = (f: (x: (typeof files)[number]) => number): number => files.reduce((s, x) => s + f(x), 0);
   const s = (n: number): string => `${n.toFixed(1)} s`;
+  const batches = files.filter((x) => x.startup);
   const lines = [
-    `\nCPU: ${files.length} test files ${s(sum((x) => x.own))} (+ ${s(sum((x) => x.children))} in their child processes)` +
+    `\nCPU: ${files.length - batches.length} test files ${s(sum((x) => x.own))} (+ ${s(sum((x) => x.children))} in their child processes)` +
+      (batches.length > 0
+        ? `, of which ${s(batches.reduce((n, x) => n + x.own + x.children, 0))} the start-up of ${batches.length} unit batches`
+        : '') +
       Object.entries(extra)
         .map(([name, v]) => `, ${name} ${s(v)}`)
         .join(''),

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 import { TASK_QUEUE } from '../workflows/messages.js';
@@ -33,7 +34,8 @@ export interface PhoenixWorkerOptions {
    * Runs the workflow code on this thread (Temporal's `debugMode`) instead of in a worker thread:
    * the worker starts in about 0.1 s of CPU instead of 0.8 s (a thread loads the SDK and compiles
    * the bundle anew), but a workflow task that never yields is not cut off after 5 s. The same
-   * sandbox either way; meant for tests, which create many short-lived workers. @default false
+   * sandbox either way; meant for tests, which create many short-lived workers. Workflow stack-trace
+   * queries are then refused (see {@link stopWorkflowPromiseHook}). @default false
    */
   workflowsOnThisThread?: boolean;
 }
@@ -55,7 +57,7 @@ export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundle> 
 }
 
 export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue ?? TASK_QUEUE,
@@ -69,4 +71,19 @@ export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<W
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.workflowsOnThisThread ? { debugMode: true } : {}),
   });
+  if (opts.workflowsOnThisThread) stopWorkflowPromiseHook();
+  return worker;
+}
+
+/**
+ * Stops the promise hook Temporal installs for workflow stack traces (the `__stack_trace` query)
+ * when it creates a worker's workflow sandbox. In a worker thread it sees only workflow code; on
+ * this thread it runs for every promise of the process, the router's and the test's too (about a
+ * tenth of a workflow test file's CPU). Workers created later leave it stopped (Temporal installs
+ * it once per thread), and their workflows refuse stack-trace queries as "not enabled".
+ */
+function stopWorkflowPromiseHook(): void {
+  if (!globalHandlers.promiseHookInstalled) return;
+  (globalHandlers as unknown as { stopPromiseHook(): void }).stopPromiseHook();
+  globalHandlers.promiseHookInstalled = false;
 }

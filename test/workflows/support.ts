@@ -55,7 +55,9 @@ export async function startUpstream(name: 'legacy' | 'new'): Promise<Upstream> {
     if (b === 'slow' || (b === 'slow-list' && list)) setTimeout(answer, 150);
     else answer();
   });
-  upstream.server.keepAliveTimeout = 1000;
+  // Node's default keep-alive (5 s) on purpose: undici clients, the router's pools among them, keep
+  // a connection open for the server's hint less 2 s, so a 1 s hint made every request through the
+  // router open a new connection to the upstream, which cost the test files CPU for nothing.
   return {
     url: upstream.url,
     get behaviour() {
