@@ -19,6 +19,7 @@
  * request whichever side the split picks: the `split_clients` hash, the upstream choice and the
  * log line.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,9 @@ families:
 async function main(): Promise<void> {
   if (!ensureCommand('nginx', 'nginx', log) || (vegeta === undefined && !ensureCommand('wrk', 'wrk', log)))
     throw new Error('nginx and wrk (or vegeta, bench/README.md) are needed: apt-get install nginx wrk');
+  // The agent reads nginx's log in this process: on the load's core, as the origin, so that its
+  // wake-ups every flush do not land on nginx's core and inflate what nginx is measured to cost.
+  spawnSync('taskset', ['-a', '-pc', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const loadavgBefore = os.loadavg().map(round2);
   const origin = await startNode('origin', 'origin.ts', [], LOAD_CPU, process.env);
   const originUrl = `http://127.0.0.1:${origin.port}`;
@@ -259,7 +263,7 @@ async function main(): Promise<void> {
         vegeta === undefined
           ? 'wrk, saturating'
           : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large`,
-      pinning: { nginx: `cpu ${PROXY_CPU}`, originAndLoad: `cpu ${LOAD_CPU}` },
+      pinning: { nginx: `cpu ${PROXY_CPU}`, originLoadAndAgent: `cpu ${LOAD_CPU}` },
     },
     loadavgBefore,
     loadavgAfter: os.loadavg().map(round2),
