@@ -21,7 +21,13 @@ import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startFileWorker, type FileWorker } from './family-scenario.js';
 import { startFleet, startFleetMigration, type FleetStack } from './fleet-support.js';
-import { scheduledActivities, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
+import {
+  recordHistory,
+  scheduledActivities,
+  waitForPending,
+  waitForProgress,
+  type MigrationHandle,
+} from './harness.js';
 import { driveTraffic, type PlanOverrides, type Traffic } from './support.js';
 
 let t: TestTemporal;
@@ -119,6 +125,8 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
       await approve(handle, 'ramp:100');
       const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
+      // A run driving a fleet (routerAdminUrls, adminTimeoutMs in its input), replayed by test/replay.
+      await recordHistory(handle, 'fleet-ramp');
       const done = await routes(stack);
       assert.equal(done[0]![0], 'new');
       assert.deepEqual(done[1], done[0]);
