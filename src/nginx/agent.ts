@@ -7,7 +7,7 @@ import type { FamilyPlan } from '../plan/schema.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import { FamilyStats } from '../parity/stats.js';
 import { bucketOf } from '../router/decide.js';
-import { statusClass } from '../router/family.js';
+import { countAnswer, type FamilyCounters } from '../router/family.js';
 import { Guard } from '../router/guard.js';
 import type { GuardState } from '../router/types.js';
 import { parseLogLine, type Attempt, type LogEntry } from './access-log.js';
@@ -32,10 +32,7 @@ export interface SavedTrip {
  * keeps them for `/metrics`: answers per backend by status class (`STATUS_CLASSES`: error, 2xx,
  * 3xx, 4xx, 5xx), and safe requests answered by legacy after new failed.
  */
-export interface ClientCounters {
-  requests: Record<'legacy' | 'new', [number, number, number, number, number]>;
-  fallbacks: number;
-}
+export type ClientCounters = Pick<FamilyCounters, 'requests' | 'fallbacks'>;
 
 interface Watched {
   guard: Guard;
@@ -179,9 +176,7 @@ export class NginxAgent {
 
 /** Counts an attempt's answer by status class; one without response headers is `error`, as in the router. */
 function count(c: ClientCounters, backend: 'legacy' | 'new', a: Attempt): void {
-  const counts = c.requests[backend];
-  const i = statusClass(a.noAnswer ? 0 : a.status);
-  counts[i] = (counts[i] ?? 0) + 1;
+  countAnswer(c.requests, backend, a.noAnswer ? 0 : a.status);
 }
 
 /** An attempt the router would count as failed: a 5xx or no answer at all. */

@@ -120,8 +120,15 @@ export interface FamilyCounters {
 export const STATUS_CLASSES = ['error', '2xx', '3xx', '4xx', '5xx'] as const;
 
 /** The index in {@link STATUS_CLASSES} of an answer's status; 0 (`error`) for no answer. */
-export function statusClass(status: number): number {
+function statusClass(status: number): number {
   return status >= 500 ? 4 : status >= 400 ? 3 : status >= 300 ? 2 : status >= 100 ? 1 : 0;
+}
+
+/** Counts a client-path answer in `requests` by status class; status 0 means no answer (an error or timeout). */
+export function countAnswer(requests: FamilyCounters['requests'], backend: 'legacy' | 'new', status: number): void {
+  const counts = requests[backend];
+  const i = statusClass(status);
+  counts[i] = (counts[i] ?? 0) + 1;
 }
 
 /** Router-wide settings a family's runtime takes. */
@@ -192,8 +199,6 @@ export class FamilyRuntime {
 
   /** Counts a client-path answer by status class; status 0 means a connection error or timeout. */
   count(backend: 'legacy' | 'new', status: number): void {
-    const counts = this.counters.requests[backend];
-    const i = statusClass(status);
-    counts[i] = (counts[i] ?? 0) + 1;
+    countAnswer(this.counters.requests, backend, status);
   }
 }
