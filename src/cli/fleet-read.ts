@@ -5,7 +5,7 @@
 import { adminTimeoutOf, dataPlaneMembers, type Plan } from '../plan/index.js';
 import { createRouterAdminClient, type RouterAdminClient } from '../router/client.js';
 import type { FromMember } from '../router/merge-records.js';
-import { everyMember } from './fleet-route.js';
+import { everyMember, type FleetMember } from './fleet-route.js';
 
 /** The admin APIs a command reads, and the timeout of one call. */
 export interface ReadTarget {
@@ -25,11 +25,11 @@ export function readTarget(family: string, o: { routerUrl?: string; plan?: Plan 
   return { urls: dataPlaneMembers(o.plan, family), timeoutMs: adminTimeoutOf(o.plan, family) };
 }
 
-/** Runs `body` with an admin client per member, closing them after. */
-async function withClients<T>(
+/** Runs `body` with an admin client per member (with the target's timeout), closing them after. */
+export async function withClients<T>(
   t: ReadTarget,
   token: string | undefined,
-  body: (members: { url: string; admin: RouterAdminClient }[]) => Promise<T>,
+  body: (members: FleetMember[]) => Promise<T>,
 ): Promise<T> {
   const members = t.urls.map((url) => ({
     url,

@@ -10,7 +10,7 @@ import {
 } from '../../router/client.js';
 import { migrationWorkflowId } from '../../workflows/messages.js';
 import { familyArg } from '../flags.js';
-import { readTarget, type ReadTarget } from '../fleet-read.js';
+import { readTarget, withClients, type ReadTarget } from '../fleet-read.js';
 import { fleetRouteText, readFleetRoute, setFleetRoute, type FleetMember } from '../fleet-route.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, temporalClient } from '../temporal-client.js';
@@ -190,18 +190,10 @@ async function withMembers<T>(
   opts: RouteSetOptions,
   body: (members: FleetMember[]) => Promise<T>,
 ): Promise<T> {
-  const token = opts.token ?? process.env.PHOENIX_ADMIN_TOKEN;
-  const timeout = target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {};
-  const members = target.urls.map((url) => ({
-    url,
-    admin: createRouterAdminClient({ baseUrl: url, token, ...timeout }),
-  }));
   try {
-    return await body(members);
+    return await withClients(target, opts.token ?? process.env.PHOENIX_ADMIN_TOKEN, body);
   } catch (err) {
     throw routerError(err, family, target.urls.join(', '));
-  } finally {
-    await Promise.all(members.map((m) => m.admin.close()));
   }
 }
 
