@@ -12,6 +12,7 @@ import type { TriageEntry } from '../parity/signature.js';
 import { hasCode } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
 import { awaitEveryMember, failIfAny, onEveryMember } from './fleet.js';
+import { checkPlansAgree } from './fleet-plan.js';
 import { fleetGuard, fleetRoute, membersOf, type FleetTarget } from './fleet-state.js';
 import { checkPreflight, type PreflightReport } from './preflight.js';
 import { replayRound, type ReplayRoundInput, type ReplayRoundResult } from './replay.js';
@@ -113,7 +114,11 @@ export function createRouterActivities(deps: RouterActivityDeps) {
       const members = membersOf(input);
       const client = clientFor(input);
       const what = `route ${input.mode}${input.mode === 'canary' ? ` ${input.percent}%` : ''} of "${input.family}"`;
-      if (members.length > 1) await awaitEveryMember(members, client, waitMs, what);
+      if (members.length > 1) {
+        await awaitEveryMember(members, client, waitMs, what);
+        // Members holding different plans would split this step's traffic differently.
+        await checkPlansAgree(members, client, what);
+      }
       const change = {
         mode: input.mode,
         percent: input.percent,

@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { PhoenixError } from '../lib/errors.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import type { NoisePath } from '../parity/index.js';
+import type { PlanDigest } from '../plan/shared-digest.js';
 import type { SignatureCount } from '../parity/signature-stats.js';
 import type { TriageEntry } from '../parity/signature.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
@@ -99,6 +100,11 @@ export interface RouterAdminClient {
    * The call lasts about `requests.length / perSecond` seconds; its timeout allows for that.
    */
   replay(family: string, requests: ReplayRequest[], perSecond?: number): Promise<ReplayResult>;
+  /**
+   * The digest of the shared part of the member's plan (see `src/plan/shared-digest.ts`);
+   * undefined when the member serves none (a Phoenix from before it).
+   */
+  getPlanDigest(): Promise<PlanDigest | undefined>;
   health(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -223,6 +229,14 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
         { requests, perSecond },
         timeout + 10_000 + (requests.length / perSecond) * 1000,
       ),
+    getPlanDigest: async () => {
+      try {
+        return await call<PlanDigest>('GET', '/v1/plan/digest');
+      } catch (err) {
+        if (err instanceof PhoenixError && err.details?.status === 404) return undefined;
+        throw err;
+      }
+    },
     health: async () => {
       try {
         await call('GET', '/healthz');
