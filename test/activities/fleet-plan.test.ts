@@ -2,13 +2,16 @@
  * The router activities on a fleet of real built-in routers whose copies of the plan differ: a
  * copy that changes only the host's own fields is accepted, one that changes a threshold stops
  * preflight and every route change with `FleetPlanMismatch` before any member moves, and the
- * rollback to legacy still reaches every member.
+ * rollback to legacy still reaches every member. A replay round goes through the next member when
+ * the first is down, with a pool of every answering member's samples.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
+import { request } from 'undici';
 import { createRouterActivities } from '../../src/activities/router.js';
 import type { Plan } from '../../src/plan/index.js';
+import { createRouterAdminClient } from '../../src/router/client.js';
 import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
 
 const activities = createRouterActivities({ fleetWaitMs: 300, adminTimeoutMs: 1000 });
@@ -117,5 +120,52 @@ describe("a fleet's copies of the plan", { concurrency: 1 }, () => {
       await routes(),
       urls.map(() => ['shadow', 0, version]),
     );
+  });
+
+  test('with the first member down, a replay round goes through the next one, replaying samples that member 2 captured', async () => {
+    await activities.resetFamilyStats({ adminUrls: urls, family });
+    // Only member 2 serves traffic, so only it holds captured samples.
+    for (const id of [31, 32]) {
+      const res = await request(`${fleet.members[2]!.publicUrl}/api/users/${id}`);
+      await res.body.dump();
+    }
+    const admin2 = createRouterAdminClient({ baseUrl: urls[2]! });
+    await admin2.waitForComparisons(family);
+    await admin2.close();
+    const fam = fleet.plan.families[0]!;
+    const replayFamily = {
+      ...fam,
+      parity: { ...fam.parity, replay: { from: ['samples' as const], after: 0, maxPerSecond: 100, maxShare: 1 } },
+    };
+    await fleet.stop(0);
+    try {
+      const r = await activities.replayForParity({ adminUrls: urls, family: replayFamily, count: 4, offset: 0 });
+      assert.deepEqual(r.pool, { contracts: 0, samples: 2 }, "member 2's samples are in the pool");
+      assert.deepEqual([r.submitted, r.dropped, r.failed], [4, 0, 0]);
+      const admin1 = createRouterAdminClient({ baseUrl: urls[1]! });
+      try {
+        assert.deepEqual((await admin1.getStats(family)).stats.parity.replayed, { samples: 4, mismatches: 0 });
+      } finally {
+        await admin1.close();
+      }
+    } finally {
+      await fleet.start(0);
+    }
+  });
+
+  test('a replay round with no member answering fails naming them all, retryably', async () => {
+    const fam = fleet.plan.families[0]!;
+    for (const i of [0, 1, 2]) await fleet.stop(i);
+    try {
+      await assert.rejects(activities.replayForParity({ adminUrls: urls, family: fam, count: 1, offset: 0 }), (err) => {
+        assert.ok(err instanceof ApplicationFailure, String(err));
+        assert.equal(err.type, 'FleetMemberDown');
+        assert.equal(err.nonRetryable, false);
+        for (const u of urls) assert.ok(err.message.includes(u), err.message);
+        return true;
+      });
+    } finally {
+      for (const i of [0, 1, 2]) await fleet.start(i);
+    }
   });
 });
