@@ -1,6 +1,7 @@
 /**
  * Preflight: the upstreams answer, and every member of the family's data plane knows the family,
- * accepts the admin token and has it on legacy with its guard armed.
+ * accepts the admin token and has it on legacy with its guard armed; in a fleet, every member
+ * holds the same plan (see `fleet-plan.ts`).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { request } from 'undici';
@@ -10,6 +11,7 @@ import type { RouterAdminClient } from '../router/client.js';
 import type { GuardState, RouteState } from '../router/types.js';
 import { FailureType } from '../workflows/failures.js';
 import { errorText, onEveryMember } from './fleet.js';
+import { planMismatch } from './fleet-plan.js';
 import { fleetGuard, membersOf, preflightRoute, type FleetTarget } from './fleet-state.js';
 
 /** What preflight found. */
@@ -67,8 +69,12 @@ export async function checkPreflight(
     reachable(input.family.new, timeoutMs),
     onEveryMember(members, async (url) => {
       const c = client(url);
-      const [route, guard] = await Promise.all([c.getRoute(name), c.getGuard(name)]);
-      return { route, guard };
+      const [route, guard, plan] = await Promise.all([
+        c.getRoute(name),
+        c.getGuard(name),
+        fleet ? c.getPlanDigest() : undefined,
+      ]);
+      return { route, guard, plan };
     }),
   ]);
   for (const f of answers.failed) {
@@ -82,6 +88,11 @@ export async function checkPreflight(
       legacy,
       new: candidate,
     };
+  const mismatch = planMismatch(
+    answers.ok.map((a) => ({ url: a.url, value: a.value.plan })),
+    `the migration of "${name}"`,
+  );
+  if (mismatch) throw mismatch;
   return {
     router: { ok: true },
     legacy,

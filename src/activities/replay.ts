@@ -81,10 +81,14 @@ function sampleRequest(
   return { method: s.method, path: s.path, query: s.query, headers: s.headers };
 }
 
-/** The family's recorded safe requests, contract cases first (file order), then captured samples. */
+/**
+ * The family's recorded safe requests, contract cases first (file order), then captured samples
+ * (as `samples` reads them: by default the router's, newest first).
+ */
 export async function replayPool(
   family: FamilyPlan,
   admin: RouterAdminClient,
+  samples: () => Promise<SampleRecord[]> = () => admin.getSamples(family.name),
 ): Promise<{ requests: ReplayRequest[]; pool: ReplayRoundResult['pool']; skipped: ReplayRoundResult['skipped'] }> {
   const from = family.parity.replay?.from ?? [];
   const skipped = { credentials: 0, variables: 0 };
@@ -100,7 +104,7 @@ export async function replayPool(
   }
   if (from.includes('samples')) {
     const seen = new Set<string>();
-    for (const s of await admin.getSamples(family.name)) {
+    for (const s of await samples()) {
       if (!SAFE_METHODS.has(s.method)) continue;
       const r = sampleRequest(s, family, skipped);
       if (!r) continue;
@@ -115,13 +119,17 @@ export async function replayPool(
   return { requests, pool, skipped };
 }
 
-/** Replays `count` requests of the pool from `offset` (wrapping), in calls the router paces. */
+/**
+ * Replays `count` requests of the pool from `offset` (wrapping), in calls `admin`'s router paces.
+ * @param samples where the pool's captured samples come from (a fleet: every member's); @default `admin`'s
+ */
 export async function replayRound(
   input: ReplayRoundInput,
   admin: RouterAdminClient,
   heartbeat: (progress: { done: number; of: number }) => void = () => {},
+  samples?: () => Promise<SampleRecord[]>,
 ): Promise<ReplayRoundResult> {
-  const { requests, pool, skipped } = await replayPool(input.family, admin);
+  const { requests, pool, skipped } = await replayPool(input.family, admin, samples);
   const result: ReplayRoundResult = { pool, skipped, submitted: 0, dropped: 0, failed: 0 };
   if (requests.length === 0 || input.count <= 0) return result;
   const perSecond = input.family.parity.replay?.maxPerSecond ?? 5;

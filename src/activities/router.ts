@@ -12,6 +12,8 @@ import type { TriageEntry } from '../parity/signature.js';
 import { hasCode } from '../lib/errors.js';
 import { FailureType } from '../workflows/failures.js';
 import { awaitEveryMember, failIfAny, onEveryMember } from './fleet.js';
+import { checkPlansAgree } from './fleet-plan.js';
+import { firstAnswering, fleetSamples } from './fleet-replay.js';
 import { fleetGuard, fleetRoute, membersOf, type FleetTarget } from './fleet-state.js';
 import { checkPreflight, type PreflightReport } from './preflight.js';
 import { replayRound, type ReplayRoundInput, type ReplayRoundResult } from './replay.js';
@@ -113,7 +115,11 @@ export function createRouterActivities(deps: RouterActivityDeps) {
       const members = membersOf(input);
       const client = clientFor(input);
       const what = `route ${input.mode}${input.mode === 'canary' ? ` ${input.percent}%` : ''} of "${input.family}"`;
-      if (members.length > 1) await awaitEveryMember(members, client, waitMs, what);
+      if (members.length > 1) {
+        await awaitEveryMember(members, client, waitMs, what);
+        // Members holding different plans would split this step's traffic differently.
+        await checkPlansAgree(members, client, what);
+      }
       const change = {
         mode: input.mode,
         percent: input.percent,
@@ -178,12 +184,24 @@ export function createRouterActivities(deps: RouterActivityDeps) {
     },
 
     /**
-     * A replay round of the parity gate (`parity.replay`): the fleet's first member replays
-     * `count` recorded safe requests of the family through its shadow comparison, counted apart
-     * from live ones (in the fleet's figures, which sum every member).
+     * A replay round of the parity gate (`parity.replay`): one member replays `count` recorded
+     * safe requests of the family through its shadow comparison, counted apart from live ones (in
+     * the fleet's figures, which sum every member). In a fleet, that member is the first in the
+     * plan's order that answers, and the pool holds every answering member's samples.
      */
     async replayForParity(input: ReplayRoundInput): Promise<ReplayRoundResult> {
-      return replayRound(input, clientFor(input)(membersOf(input)[0]!), (p) => Context.current().heartbeat(p));
+      const members = membersOf(input);
+      const client = clientFor(input);
+      const heartbeat = (p: { done: number; of: number }): void => {
+        try {
+          Context.current().heartbeat(p);
+        } catch {
+          // Called outside an activity (a test driving it directly): there is no one to tell.
+        }
+      };
+      if (members.length === 1) return replayRound(input, client(members[0]!), heartbeat);
+      const via = await firstAnswering(members, client);
+      return replayRound(input, client(via), heartbeat, () => fleetSamples(members, client, input.family.name));
     },
 
     /**

@@ -3,9 +3,10 @@
  * CLI: which members a command reads, and one admin call on each, with its own client.
  */
 import { adminTimeoutOf, dataPlaneMembers, type Plan } from '../plan/index.js';
-import { createRouterAdminClient, type RouterAdminClient } from '../router/client.js';
-import type { FromMember } from '../router/merge-records.js';
+import { createRouterAdminClient, type RecordKind, type RecordOf, type RouterAdminClient } from '../router/client.js';
+import { mergeNewestPages, mergePagesAfter, type FleetRecordPage, type FromMember } from '../router/merge-records.js';
 import { everyMember, type FleetMember } from './fleet-route.js';
+import { CliError, ExitCode } from './output.js';
 
 /** The admin APIs a command reads, and the timeout of one call. */
 export interface ReadTarget {
@@ -54,14 +55,64 @@ export async function withClients<T>(
 export async function readEveryMember<T>(
   t: ReadTarget,
   token: string | undefined,
-  call: (admin: RouterAdminClient) => Promise<T>,
+  call: (admin: RouterAdminClient, member: number) => Promise<T>,
   what: string,
 ): Promise<FromMember<T>[]> {
   return withClients(t, token, async (members) => {
-    if (members.length === 1) return [{ adminUrl: members[0]!.url, value: await call(members[0]!.admin) }];
-    const values = await everyMember(members, (m) => call(m.admin), what);
+    if (members.length === 1) return [{ adminUrl: members[0]!.url, value: await call(members[0]!.admin, 0) }];
+    const values = await everyMember(members, (m) => call(m.admin, members.indexOf(m)), what);
     return values.map((value, i) => ({ adminUrl: members[i]!.url, value }));
   });
+}
+
+/**
+ * Parses a cursor a fleet page printed (`--after`): one `seq` per member, in the plan's member
+ * order, separated by ","; `0` alone starts every member from its oldest record.
+ */
+export function parseCursor(text: string, members: number): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p)))
+    throw new CliError(
+      'PHX_ERR_CLI_BAD_FLAG',
+      `--after: expected the cursor a previous page printed (whole numbers separated by ","), or 0, got "${text}"`,
+      ExitCode.Usage,
+    );
+  if (parts.length === 1 && parts[0] === '0') return Array.from({ length: members }, () => 0);
+  if (parts.length !== members)
+    throw new CliError(
+      'PHX_ERR_CLI_BAD_FLAG',
+      `--after: the cursor has ${parts.length} position${parts.length === 1 ? '' : 's'}, but the family's data plane has ${members} member${members === 1 ? '' : 's'}; start again with --after 0`,
+      ExitCode.Usage,
+    );
+  return parts.map(Number);
+}
+
+/**
+ * One page of a record list (`mismatches`, `informational`, `samples`) from every member, with a
+ * cursor per member: without `after`, every member's newest, newest first; with `after` (a
+ * cursor from {@link parseCursor}), the records after each member's part of it, oldest first. A
+ * member that does not answer fails it (`PHX_ERR_FLEET_MEMBER_DOWN`, exit 3).
+ * @param limit records in all @default every record each member gives (its `router.records`)
+ */
+export async function readRecordPage<K extends RecordKind>(
+  t: ReadTarget,
+  token: string | undefined,
+  family: string,
+  kind: K,
+  o: { after?: number[]; limit?: number } = {},
+): Promise<FleetRecordPage<RecordOf<K>>> {
+  const { after, limit } = o;
+  const pages = await readEveryMember(
+    t,
+    token,
+    (admin, i) =>
+      admin.pageRecords(family, kind, {
+        ...(after ? { after: after[i]! } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      }),
+    'nothing was listed; run it again once the member is back (the same --after), or read one member with --router-url',
+  );
+  return after ? mergePagesAfter(pages, after, limit ?? Infinity) : mergeNewestPages(pages, limit ?? Infinity);
 }
 
 /** `call` on every member; only the answers of those that gave one (for lookups that are a convenience). */

@@ -12,6 +12,7 @@ import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { familiesOn, nginxDataPlaneOf } from '../plan/data-plane-of.js';
 import type { NginxDataPlane, Plan } from '../plan/schema.js';
+import { sharedPlanDigest } from '../plan/shared-digest.js';
 import { createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
 import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
@@ -125,6 +126,7 @@ export async function startNginxDataPlane(o: StartNginxDataPlaneOptions): Promis
       ...core.admin,
       token,
       log,
+      planDigest: sharedPlanDigest(plan),
       carrier: side.carrier,
       setRoute: side.setRoute,
       clearGuard: side.clearGuard,

@@ -13,6 +13,7 @@ import { page, wholeParam } from './admin-paging.js';
 import type { FamilyRuntime } from './family.js';
 import { replayBodySchema, type ReplayBody, type ReplayResult } from './replay.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
+import type { PlanDigest } from '../plan/shared-digest.js';
 import type { GuardState, RouteChange, RouteState } from './types.js';
 
 export { AdminError } from './admin-error.js';
@@ -39,6 +40,11 @@ export interface AdminDeps {
    * traffic (the nginx data plane); by default the runtime's own.
    */
   carrier?: AdminCarrier;
+  /**
+   * The digest of the shared part of this process's plan (`GET /v1/plan/digest`), which the
+   * worker compares across a fleet's members. @default none (the endpoint answers 404)
+   */
+  planDigest?: PlanDigest;
 }
 
 /** A family's route, guard and statistics, as `GET /v1/families/:family/stats` starts. */
@@ -153,6 +159,10 @@ export function createAdminHandler(deps: AdminDeps): (req: IncomingMessage, res:
         'PHX_ERR_ROUTER_UNAUTHORIZED',
         'missing or wrong bearer token; send "Authorization: Bearer $PHOENIX_ADMIN_TOKEN"',
       );
+    }
+    if (url.pathname === '/v1/plan/digest' && method === 'GET') {
+      if (!deps.planDigest) throw new AdminError(404, 'PHX_ERR_ADMIN_NOT_FOUND', 'this process serves no plan digest');
+      return send(res, 200, deps.planDigest);
     }
     if (url.pathname === '/v1/families' && method === 'GET') {
       return send(res, 200, {

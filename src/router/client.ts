@@ -6,6 +6,7 @@ import { Agent, request } from 'undici';
 import { PhoenixError } from '../lib/errors.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import type { NoisePath } from '../parity/index.js';
+import type { PlanDigest } from '../plan/shared-digest.js';
 import type { SignatureCount } from '../parity/signature-stats.js';
 import type { TriageEntry } from '../parity/signature.js';
 import type { MismatchRecord, SampleRecord } from './family.js';
@@ -64,6 +65,12 @@ export interface RecordPage<T> {
   capacity: number;
 }
 
+/** The admin API's record lists, each paged alike (see `docs/router.md`, "Records"). */
+export type RecordKind = 'mismatches' | 'informational' | 'samples';
+
+/** A record of one of the lists, by kind. */
+export type RecordOf<K extends RecordKind> = K extends 'samples' ? SampleRecord : MismatchRecord;
+
 export interface RouterAdminClient {
   listFamilies(): Promise<{ route: RouteState; guard: GuardState }[]>;
   getRoute(family: string): Promise<RouteState>;
@@ -82,6 +89,15 @@ export interface RouterAdminClient {
   pageMismatches(family: string, after: number, limit?: number): Promise<RecordPage<MismatchRecord>>;
   /** Sampled requests after the cursor `after` (0 for the oldest held), oldest first. */
   pageSamples(family: string, after: number, limit?: number): Promise<RecordPage<SampleRecord>>;
+  /**
+   * One page of a record list with its cursor: without `after`, the newest `limit` (newest
+   * first); with `after`, up to `limit` records after it (oldest first).
+   */
+  pageRecords<K extends RecordKind>(
+    family: string,
+    kind: K,
+    o?: { after?: number; limit?: number },
+  ): Promise<RecordPage<RecordOf<K>>>;
   getComparisons(family: string): Promise<ComparisonsState>;
   /** The family's difference signatures with counts, first/last seen and example request ids. */
   getSignatures(family: string): Promise<SignaturesResponse>;
@@ -99,6 +115,11 @@ export interface RouterAdminClient {
    * The call lasts about `requests.length / perSecond` seconds; its timeout allows for that.
    */
   replay(family: string, requests: ReplayRequest[], perSecond?: number): Promise<ReplayResult>;
+  /**
+   * The digest of the shared part of the member's plan (see `src/plan/shared-digest.ts`);
+   * undefined when the member serves none (a Phoenix from before it).
+   */
+  getPlanDigest(): Promise<PlanDigest | undefined>;
   health(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -192,6 +213,18 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
       >('GET', `${fam(f)}/samples?after=${after}${n === undefined ? '' : `&limit=${n}`}`);
       return { items: samples, next: rest.next, first: rest.first, capacity: rest.capacity };
     },
+    pageRecords: async <K extends RecordKind>(f: string, kind: K, p: { after?: number; limit?: number } = {}) => {
+      const q = new URLSearchParams();
+      if (p.after !== undefined) q.set('after', String(p.after));
+      if (p.limit !== undefined) q.set('limit', String(p.limit));
+      const query = q.toString();
+      const body = await call<Record<string, unknown> & Omit<RecordPage<RecordOf<K>>, 'items'>>(
+        'GET',
+        `${fam(f)}/${kind}${query ? `?${query}` : ''}`,
+      );
+      const items = body[kind] as RecordPage<RecordOf<K>>['items'];
+      return { items, next: body.next, first: body.first, capacity: body.capacity };
+    },
     getComparisons: (f) => call('GET', `${fam(f)}/comparisons`),
     getSignatures: (f) => call('GET', `${fam(f)}/signatures`),
     setTriage: (f, decisions) => call('PUT', `${fam(f)}/triage`, { decisions }),
@@ -223,6 +256,14 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
         { requests, perSecond },
         timeout + 10_000 + (requests.length / perSecond) * 1000,
       ),
+    getPlanDigest: async () => {
+      try {
+        return await call<PlanDigest>('GET', '/v1/plan/digest');
+      } catch (err) {
+        if (err instanceof PhoenixError && err.details?.status === 404) return undefined;
+        throw err;
+      }
+    },
     health: async () => {
       try {
         await call('GET', '/healthz');

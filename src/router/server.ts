@@ -8,6 +8,7 @@ import { PhoenixError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { familiesOn } from '../plan/data-plane-of.js';
 import type { Plan } from '../plan/schema.js';
+import { sharedPlanDigest } from '../plan/shared-digest.js';
 import { createAdminHandler } from './admin.js';
 import { resolveAdminToken } from './admin-token.js';
 import { closeServers, hostForUrl, listen, portOf } from './listen.js';
@@ -175,6 +176,8 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
       families: byName,
       token,
       log,
+      // The whole plan as given, not only this router's families: the fleet's copies must agree on all of it.
+      planDigest: sharedPlanDigest(o.plan),
       setRoute,
       clearGuard(f) {
         if (!f.guard.state.tripped) return;

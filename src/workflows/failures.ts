@@ -36,6 +36,12 @@ export const FailureType = {
    * in the message); retryable, so a step waits for it and a rollback keeps trying it.
    */
   FleetMemberDown: 'FleetMemberDown',
+  /**
+   * Activities: the members of the family's data plane fleet hold copies of the plan that differ
+   * outside each host's own fields (`PHX_ERR_FLEET_PLAN_MISMATCH` in the message, the members and
+   * the differing parts in the details); permanent, raised before any member moved.
+   */
+  FleetPlanMismatch: 'FleetPlanMismatch',
   /** Activities: the plan or case files are invalid. */
   InvalidInput: 'InvalidInput',
 } as const;

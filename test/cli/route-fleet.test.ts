@@ -2,8 +2,9 @@
  * `phoenix route set|show --plan` on a fleet of real routers: every member gets one version, a
  * member that is down stops the change before any member moves, `show` lists each member, and
  * the worker's `--fleet-wait` is bounded. `phoenix parity diffs` and `contracts record
- * --from-router` read every member and merge what each saw; a member that is down is named.
- * Slack's triage text is read from the members that answer.
+ * --from-router` read every member and merge what each saw, and `phoenix parity records` pages
+ * every member's records with a cursor per member; a member that is down is named. Slack's triage
+ * text is read from the members that answer.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,9 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCursor } from '../../src/cli/fleet-read.js';
 import type { MemberRoute } from '../../src/cli/fleet-route.js';
+import { CliError } from '../../src/cli/output.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { FleetSignatures } from '../../src/router/merge-records.js';
@@ -168,6 +171,104 @@ test('parity diffs and contracts record read every member: signatures summed, sa
     assert.equal(
       (JSON.parse(one.stdout) as FleetSignatures).signatures.find((x) => x.path === '$.address.zip')?.count,
       3,
+    );
+  } finally {
+    await fleet.start(1);
+  }
+});
+
+/** `phoenix parity records --json`, as far as these tests read it. */
+interface RecordsOut {
+  items: { adminUrl: string; seq: number; path: string; at: number }[];
+  next: string;
+  members: { adminUrl: string; next: number; missed: boolean }[];
+}
+
+test('parity records pages every member with a cursor per member: newest first without one, oldest first after it, a member down named', async () => {
+  const before = await cli(['parity', 'records', family, '--json']);
+  assert.equal(before.code, 0, before.stderr);
+  const start = (JSON.parse(before.stdout) as RecordsOut).next;
+  assert.match(start, /^\d+,\d+$/);
+  fleet.candidate.behaviour = 'different';
+  try {
+    // Members in turn, each comparison finished before the next request: their records interleave in time.
+    for (const [member, id] of [
+      [0, 11],
+      [1, 14],
+      [0, 12],
+      [1, 15],
+      [0, 13],
+    ] as const) {
+      await (await request(`${fleet.members[member]!.publicUrl}/api/users/${id}`)).body.dump();
+      const admin = createRouterAdminClient({ baseUrl: fleet.members[member]!.adminUrl });
+      await admin.waitForComparisons(family);
+      await admin.close();
+    }
+  } finally {
+    fleet.candidate.behaviour = 'same';
+  }
+  const m0 = fleet.members[0]!.adminUrl;
+  const listed = (o: RecordsOut): [number, string][] => o.items.map((r) => [r.adminUrl === m0 ? 0 : 1, r.path]);
+
+  const newest = await cli(['parity', 'records', family, '--limit', '3', '--json']);
+  assert.equal(newest.code, 0, newest.stderr);
+  assert.deepEqual(listed(JSON.parse(newest.stdout) as RecordsOut), [
+    [0, '/api/users/13'],
+    [1, '/api/users/15'],
+    [0, '/api/users/12'],
+  ]);
+  const samples = await cli(['parity', 'records', family, '--kind', 'samples', '--limit', '2', '--json']);
+  assert.equal(samples.code, 0, samples.stderr);
+  assert.deepEqual(listed(JSON.parse(samples.stdout) as RecordsOut), [
+    [0, '/api/users/13'],
+    [1, '/api/users/15'],
+  ]);
+
+  // Following the cursor taken before: two a page, oldest first, nothing skipped or repeated.
+  const pages: [number, string][][] = [];
+  let cursor = start;
+  for (let i = 0; i < 3; i++) {
+    const page = await cli(['parity', 'records', family, '--after', cursor, '--limit', '2', '--json']);
+    assert.equal(page.code, 0, page.stderr);
+    const out = JSON.parse(page.stdout) as RecordsOut;
+    pages.push(listed(out));
+    cursor = out.next;
+  }
+  assert.deepEqual(pages, [
+    [
+      [0, '/api/users/11'],
+      [1, '/api/users/14'],
+    ],
+    [
+      [0, '/api/users/12'],
+      [1, '/api/users/15'],
+    ],
+    [[0, '/api/users/13']],
+  ]);
+  const end = await cli(['parity', 'records', family, '--after', cursor]);
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(end.stdout, `no mismatches after the cursor\nnext page: --after ${cursor}\n`);
+
+  // A cursor of another fleet is a usage error (exit 2), before any member is asked.
+  assert.throws(
+    () => parseCursor('1,2,3', 2),
+    (err: unknown) =>
+      err instanceof CliError &&
+      err.exitCode === 2 &&
+      err.code === 'PHX_ERR_CLI_BAD_FLAG' &&
+      err.message.startsWith("--after: the cursor has 3 positions, but the family's data plane has 2 members"),
+  );
+  assert.deepEqual(parseCursor('0', 2), [0, 0], '0 starts every member from its oldest record');
+
+  await fleet.stop(1);
+  try {
+    const down = await cli(['parity', 'records', family, '--after', cursor]);
+    assert.equal(down.code, 3, down.stderr);
+    assert.match(
+      down.stderr,
+      new RegExp(
+        `^PHX_ERR_FLEET_MEMBER_DOWN: fleet member ${fleet.members[1]!.adminUrl} did not answer; nothing was listed`,
+      ),
     );
   } finally {
     await fleet.start(1);

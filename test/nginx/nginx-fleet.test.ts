@@ -4,7 +4,9 @@
  * process (`phoenix router --plan`, started from the CLI with that host's copy of the plan); both
  * admin URLs are the plan's `dataPlane.members`. A step counts only once both nginx serve it (read
  * back from each nginx's control server), the figures the workflow judges are both hosts' summed,
- * and a guard trip on one host rolls the family back to legacy on both.
+ * and a guard trip on one host rolls the family back to legacy on both. The hosts' copies always
+ * differ in their nginx blocks, which the worker accepts; a copy that changes a threshold stops
+ * the migration at its start.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -99,10 +101,11 @@ async function dataPlaneProcess(planFile: string): Promise<() => Promise<void>> 
 /**
  * Two nginx hosts carrying one family, traffic through the hosts `through` (40 requests/s each),
  * and a migration started by `phoenix start`'s own starter; all of it closed when `body` ends.
+ * `family` may give each host's copy its own family settings.
  */
 async function withNginxFleet(
   name: string,
-  family: FamilyOverrides,
+  family: FamilyOverrides | ((host: number) => FamilyOverrides),
   through: number[],
   body: (f: Fleet) => Promise<void>,
 ): Promise<void> {
@@ -115,12 +118,12 @@ async function withNginxFleet(
   let handle: MigrationHandle | undefined;
   try {
     const adminUrls = [`http://127.0.0.1:${await freePort()}`, `http://127.0.0.1:${await freePort()}`];
-    for (const adminUrl of adminUrls) {
+    for (const [i, adminUrl] of adminUrls.entries()) {
       const nginx = await prepareNginx();
       // Each host's copy of the plan: the same families and members, its own nginx block.
       const { plan, dir } = await writePlan(legacy.url, candidate.url, {
         name: familyName,
-        family,
+        family: typeof family === 'function' ? family(i) : family,
         dataPlane: nginx.dataPlane({
           comparatorUrl: `http://127.0.0.1:${await freePort()}`,
           adminUrl,
@@ -266,6 +269,35 @@ describe('migrateFamily on a fleet of two nginx hosts', { concurrency: 1 }, () =
         a.map((x, k) => x + b[k]!),
       );
     });
+  });
+
+  test('a host whose copy of the plan changes a threshold stops the migration at its start, naming the host and the part', async () => {
+    // Host 1's copy trips its guard at another error rate; its nginx block differs on both hosts, as always.
+    await withNginxFleet(
+      'copies',
+      (host) => (host === 1 ? { guard: { maxErrorRate: 0.2 } } : {}),
+      [],
+      async (f) => {
+        const handle = await f.start();
+        const result = await migrationResult(handle);
+        assert.equal(result.outcome, 'rolled-back');
+        assert.equal(result.type, 'FleetPlanMismatch', result.reason);
+        assert.ok(
+          result.reason?.startsWith(
+            `PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold 2 different copies of the plan: ${f.adminUrls[1]} differs from ${f.adminUrls[0]} in families[${f.family}].guard (sections: families); the migration of "${f.family}" was refused before any member moved`,
+          ),
+          result.reason,
+        );
+        for (const h of f.hosts) {
+          const admin = createRouterAdminClient({ baseUrl: h.adminUrl, token: TOKEN });
+          try {
+            assert.equal((await admin.getRoute(f.family)).mode, 'legacy');
+          } finally {
+            await admin.close();
+          }
+        }
+      },
+    );
   });
 
   test('a guard trip on one nginx host rolls the family back to legacy on both', async () => {

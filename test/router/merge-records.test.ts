@@ -1,9 +1,15 @@
-/** A fleet's signatures and samples merged from every member's answer. */
+/** A fleet's signatures, samples and record pages merged from every member's answer. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SignatureCount } from '../../src/parity/signature-stats.js';
 import type { SampleRecord, SignaturesResponse } from '../../src/router/client.js';
-import { mergeSamples, mergeSignatures } from '../../src/router/merge-records.js';
+import {
+  mergeNewestPages,
+  mergePagesAfter,
+  mergeSamples,
+  mergeSignatures,
+  type MemberRecordPage,
+} from '../../src/router/merge-records.js';
 
 function sig(id: string, count: number, o: Partial<SignatureCount> = {}): SignatureCount {
   return {
@@ -87,4 +93,90 @@ test("samples are every member's newest first, cut to the limit over all of them
     'newest first; on a tie, the earlier member first',
   );
   assert.deepEqual(mergeSamples([[sample(1, '/a')]], 0), []);
+});
+
+/** A member's page of records `[seq, at]`, as the router answers it. */
+function page(adminUrl: string, records: [number, number][], o: { next?: number; first?: number } = {}) {
+  const items = records.map(([seq, at]) => ({ seq, at }));
+  const value: MemberRecordPage<{ at: number }> = {
+    items,
+    next: o.next ?? items[items.length - 1]?.seq ?? 0,
+    first: o.first ?? 1,
+    capacity: 100,
+  };
+  return { adminUrl, value };
+}
+
+const ids = (items: { adminUrl: string; seq: number }[]): string[] => items.map((r) => `${r.adminUrl}#${r.seq}`);
+
+test("the newest page is every member's newest, newest first, and its cursor each member's newest seq", () => {
+  const merged = mergeNewestPages(
+    [
+      page(
+        'a',
+        [
+          [9, 900],
+          [8, 500],
+          [7, 100],
+        ],
+        { next: 9 },
+      ),
+      page(
+        'b',
+        [
+          [4, 700],
+          [3, 500],
+        ],
+        { next: 4 },
+      ),
+    ],
+    4,
+  );
+  assert.deepEqual(ids(merged.items), ['a#9', 'b#4', 'a#8', 'b#3']);
+  assert.deepEqual(merged.next, [9, 4]);
+});
+
+test('a page after a cursor takes records in time order while keeping each member in seq order, so the next cursor skips nothing', () => {
+  // Member a's seq 6 finished before 5 started was recorded: its `at` is earlier, yet 5 must come first.
+  const a = page('a', [
+    [5, 300],
+    [6, 200],
+    [7, 900],
+  ]);
+  const b = page('b', [
+    [2, 100],
+    [3, 400],
+    [4, 800],
+  ]);
+  const first = mergePagesAfter([a, b], [4, 1], 3);
+  assert.deepEqual(ids(first.items), ['b#2', 'a#5', 'a#6']);
+  assert.deepEqual(first.next, [6, 2], 'each member up to the last record taken from it');
+  // The same records asked again after that cursor: the rest, and then nothing more.
+  const second = mergePagesAfter(
+    [
+      page('a', [[7, 900]]),
+      page('b', [
+        [3, 400],
+        [4, 800],
+      ]),
+    ],
+    first.next,
+    3,
+  );
+  assert.deepEqual(ids(second.items), ['b#3', 'b#4', 'a#7']);
+  assert.deepEqual(second.next, [7, 4]);
+});
+
+test("a member with nothing taken keeps its cursor, or takes the router's own when it had nothing; overwritten records are flagged", () => {
+  const merged = mergePagesAfter(
+    [page('a', [[10, 100]]), page('b', [[40, 900]], { first: 30 }), page('c', [], { next: 12 })],
+    [9, 5, 50],
+    1,
+  );
+  assert.deepEqual(ids(merged.items), ['a#10']);
+  assert.deepEqual(merged.next, [10, 5, 12]);
+  assert.deepEqual(
+    merged.members.map((m) => m.missed),
+    [false, true, false],
+  );
 });

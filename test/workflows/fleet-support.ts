@@ -29,8 +29,11 @@ export interface FleetStack {
   dir: string;
   /** Stops member `i` (it keeps its state file), as a crash or a restart would. */
   stop(i: number): Promise<void>;
-  /** Starts member `i` again on its ports, from its state file. */
-  start(i: number): Promise<void>;
+  /**
+   * Starts member `i` again on its ports, from its state file, with `plan` as its copy of the
+   * plan (as a host with its own copy would); @default the fleet's plan
+   */
+  start(i: number, plan?: Plan): Promise<void>;
   /** Member `i`'s route and guard for the family, as it serves them now. */
   state(i: number): Promise<{ route: RouteState; guard: GuardState }>;
   close(): Promise<void>;
@@ -66,9 +69,9 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
       await m.router?.close();
       m.router = undefined;
     },
-    async start(i) {
+    async start(i, copy = plan) {
       members[i]!.router = await startRouter({
-        plan,
+        plan: copy,
         ...ports[i]!,
         insecureAdmin: true,
         stateFile: path.join(dir, `router-${i}-state.json`),

@@ -1,8 +1,9 @@
 /**
  * `migrateFamily` driving a fleet of real built-in routers on the suite's Temporal: every member
  * serves each step's version, a trip on one member sends the family to legacy on all, and a
- * member that is down blocks the ramp and holds the rollback until it is back; `phoenix status`
- * shows each member the run drives, a member that is down included.
+ * member that is down blocks the ramp and holds the rollback until it is back; a member restarted
+ * with another copy of the plan stops the next step; `phoenix status` shows each member the run
+ * drives, a member that is down included.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -250,6 +251,40 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
       assert.deepEqual(
         (await routes(stack)).map(([mode]) => mode),
         ['legacy', 'legacy'],
+      );
+    });
+  });
+
+  test('a router restarted with another copy of the plan stops the next step, and the rollback still reaches every member', async () => {
+    await withFleet('copies', 2, { through: [0] }, async ({ stack, start }) => {
+      const handle = await start();
+      await waitForPending(handle, 'ramp-start', 90_000);
+      // Member 1 comes back with a copy whose guard trips at another error rate.
+      const copy = {
+        ...stack.plan,
+        families: stack.plan.families.map((f) => ({ ...f, guard: { ...f.guard, maxErrorRate: 0.2 } })),
+      };
+      await stack.stop(1);
+      await stack.start(1, copy);
+      await approve(handle, 'ramp-start');
+      const result = await migrationResult(handle);
+      assert.equal(result.outcome, 'rolled-back');
+      assert.equal(result.type, 'FleetPlanMismatch', result.reason);
+      const [m0, m1] = stack.members.map((m) => m.adminUrl) as [string, string];
+      const family = stack.plan.families[0]!.name;
+      assert.ok(
+        result.reason?.startsWith(
+          `PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold 2 different copies of the plan: ${m1} differs from ${m0} in families[${family}].guard (sections: families); route canary 25% of "${family}" was refused before any member moved`,
+        ),
+        result.reason,
+      );
+      assert.deepEqual(
+        (await routes(stack)).map(([mode, percent]) => [mode, percent]),
+        [
+          ['legacy', 0],
+          ['legacy', 0],
+        ],
+        'no member was ever at 25%, and the rollback set legacy on both',
       );
     });
   });

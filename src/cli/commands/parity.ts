@@ -6,6 +6,7 @@ import { mergeSignatures, type FleetSignatures } from '../../router/merge-record
 import { triageUpdate } from '../../workflows/messages.js';
 import { familyArg, nonEmpty } from '../flags.js';
 import { readAnswering, readEveryMember, readTarget } from '../fleet-read.js';
+import { registerRecords } from '../parity-records.js';
 import { CliError, ExitCode, print } from '../output.js';
 import { closeTemporalClient, migrationHandle, toCliError } from '../temporal-client.js';
 
@@ -214,7 +215,7 @@ function registerDecision(parity: Command, decision: TriageDecision, description
     );
 }
 
-/** `phoenix parity diffs|accept|noise|block`: list difference signatures and decide them. */
+/** `phoenix parity diffs|accept|noise|block|records`: list difference signatures and decide them, list records. */
 export function register(program: Command): void {
   const parity = program
     .command('parity')
@@ -242,4 +243,5 @@ export function register(program: Command): void {
     block: 'Block a signature as a regression: the parity gate fails while it is seen.',
   };
   for (const d of TRIAGE_DECISIONS) registerDecision(parity, d, decisions[d]);
+  registerRecords(parity, DEFAULT_ADMIN_URL);
 }
