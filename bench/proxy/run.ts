@@ -16,7 +16,8 @@
  * `--sampled-rate` fixes the 10% shadow rounds' rate per size (req/s) instead of half this run's
  * saturated rate, which moves by up to 2× between minutes on a shared machine.
  * `--match-mirror-load` makes the legacy-mode 10% rounds send the mirrors' share of requests
- * straight to the mirror origin, so only the router's own shadow work differs between the modes.
+ * straight to the mirror origin (from the proxy's core, where shadow mode's mirror client runs), so
+ * only the router's own shadow work differs between the modes.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -410,13 +411,14 @@ async function main(): Promise<void> {
           shadowPort: shadowPeer.port,
           shadowAdminUrl: adminUrl,
           matchMirrorLoad: s.matchMirrorLoad && mirror ? `http://127.0.0.1:${mirror.port}${PATHS[size]}` : undefined,
+          matchCpu: PROXY_CPU,
           family: FAMILY,
           log,
         }),
       );
     }
     shadowSampled = {
-      method: `fixed-rate open loop (${findVegeta() ? 'vegeta' : 'fixed-rate.ts'}) at ${Object.keys(s.sampledRate).length > 0 ? 'the rate each size gives (see rateBasis)' : 'the half-load rate'}; ${s.matchMirrorLoad ? "legacy-mode rounds also send 10% of the rate straight to the mirror origin, matching the mirrors' load on the origin core; " : ''}phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = shadow ÷ legacy of each mode's p99 over all its rounds' requests (vegeta), else the median of per-round ratios`,
+      method: `fixed-rate open loop (${findVegeta() ? 'vegeta' : 'fixed-rate.ts'}) at ${Object.keys(s.sampledRate).length > 0 ? 'the rate each size gives (see rateBasis)' : 'the half-load rate'}; ${s.matchMirrorLoad ? "legacy-mode rounds also send 10% of the rate straight to the mirror origin from the proxy's core (where shadow mode's mirror client runs), matching the mirrors' load on the origin core; " : ''}phoenix in legacy mode vs a second phoenix in shadow mode (sampleRate 0.1, nice 19 shadow thread), alternating order per round; compared share = stats.parity.samples ÷ stats.shadow.sampled after the comparisons drained; p99 ratio = shadow ÷ legacy of each mode's p99 over all its rounds' requests (vegeta), else the median of per-round ratios`,
       loadavgBefore,
       loadavgAfter: os.loadavg().map((x) => Math.round(x * 100) / 100),
       sizes: results,

@@ -83,6 +83,12 @@ export interface SampledOptions {
    * put the same load on the origin's core and the ratio shows what the router adds.
    */
   matchMirrorLoad?: string;
+  /**
+   * The core the matching requests are sent from: the proxy's, where shadow mode's mirror client
+   * (the router) runs. From the load's core, a second generator would compete with the one that
+   * measures the client's latency, which shadow mode never does.
+   */
+  matchCpu: string;
   family: string;
   log: (m: string) => void;
 }
@@ -136,7 +142,14 @@ export async function measureSampledShadow(o: SampledOptions): Promise<SampledRe
     saved[mode].push(saveAs);
     const measured = runFixedRate({ ...opts(port), saveAs });
     if (mode === 'shadow' || o.matchMirrorLoad === undefined) return measured;
-    const side = runFixedRate({ ...opts(port), url: o.matchMirrorLoad, rate: Math.max(1, o.rate * SAMPLE_RATE) });
+    const side = runFixedRate({
+      ...opts(port),
+      url: o.matchMirrorLoad,
+      rate: Math.max(1, o.rate * SAMPLE_RATE),
+      cpu: o.matchCpu,
+      // A tenth of the rate needs few connections, as the router's mirror pool uses few.
+      connections: Math.max(1, Math.ceil(o.connections * SAMPLE_RATE)),
+    });
     return Promise.all([measured, side]).then(([m]) => m);
   };
   // One unrecorded run each first: in `--only sampled` the shadow router has served nothing yet.
