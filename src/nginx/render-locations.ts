@@ -8,6 +8,8 @@
 export const NEW_LOCATION = '/__phoenix_new_';
 /** The named location a safe request on new falls back to legacy in. */
 export const FALLBACK_LOCATION = '@phx_fallback';
+/** The internal location of a shadow-sampled request: the client's answer from legacy, and the mirror. */
+export const SHADOW_LOCATION = '/__phoenix_shadow';
 /** What `$phx_new_safe` appends to a new location's name for a safe method. */
 const SAFE_SUFFIX = '_safe';
 
@@ -75,4 +77,20 @@ export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTi
     );
   }
   return out;
+}
+
+/**
+ * Where a shadow-sampled request goes on: proxied to its side (legacy) as in `location /`, and
+ * mirrored to the comparator. The family is kept for the mirror subrequest, which would otherwise
+ * match its own `$uri` (`$phx_family` was taken in `location /`, before the rewrite).
+ */
+export function shadowLocation(): string[] {
+  return [
+    `  location = ${SHADOW_LOCATION} {`,
+    '    internal;',
+    '    set $phx_family_on $phx_family;',
+    '    mirror /__phoenix_mirror;',
+    ...proxyLines('http://$phx_upstream$request_uri', '$phx_host'),
+    '  }',
+  ];
 }

@@ -11,7 +11,14 @@ import type { NginxDataPlane, StickyKey } from '../plan/schema.js';
 import type { RouteState } from '../router/types.js';
 import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE } from './access-log.js';
 import type { SavedTrip } from './agent.js';
-import { newLocationOf, newLocations, proxyLines, SAFE_SUFFIX_MAP } from './render-locations.js';
+import {
+  newLocationOf,
+  newLocations,
+  proxyLines,
+  SAFE_SUFFIX_MAP,
+  SHADOW_LOCATION,
+  shadowLocation,
+} from './render-locations.js';
 import { routeRegexes } from './route-regex.js';
 
 /** What the renderer needs of a family. */
@@ -84,6 +91,9 @@ function stickyVariable(s: StickyKey): string | undefined {
   return 'header' in s ? `$http_${v}` : `$cookie_${v}`;
 }
 
+/** Shadow sampling's key: unique per request of one nginx (the connection serial is shared by its workers). */
+const SAMPLE_KEY = '$msec-$connection-$connection_requests';
+
 /** nginx's split_clients takes percentages with at most two decimals. */
 const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 
@@ -153,7 +163,10 @@ export function renderNginx(input: RenderInput): Rendered {
         );
       }
       const rate = route.sampleRate >= 1 ? '*' : pct(route.sampleRate * 100);
-      lines.push(`split_clients "$request_id" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
+      // Keyed on what makes each request unique in this nginx, not on `$request_id`: its random
+      // bytes cost more than the hash (docs/benchmarks.md), and a client's own X-Request-Id must
+      // not decide whether it is sampled.
+      lines.push(`split_clients "${SAMPLE_KEY}" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
       mirror.push(`  ${id} $phx_sample_${id};`);
     }
     pick.push(`  "${id} legacy" ${legacy};`, `  "${id} new" ${fresh};`);
@@ -168,7 +181,7 @@ export function renderNginx(input: RenderInput): Rendered {
   }
   // The client's request id is kept, as the router keeps it. Otherwise one unique to this nginx's
   // requests: `$request_id` draws 16 random bytes from OpenSSL on every request, which cost about
-  // 8% of a small request's CPU (docs/benchmarks.md); it is used only to sample shadow traffic.
+  // 8% of a small request's CPU (docs/benchmarks.md).
   out.push(
     'map $http_x_request_id $phx_request_id { "" "$pid-$msec-$connection-$connection_requests"; default $http_x_request_id; }',
   );
@@ -212,25 +225,20 @@ export function renderNginx(input: RenderInput): Rendered {
   }
   out.push(
     '  location / {',
-    ...(mirror.length > 0
-      ? [
-          '    # Shared with the mirror subrequest, which matches its own $uri.',
-          '    set $phx_mirror_on $phx_mirror;',
-          '    set $phx_family_on $phx_family;',
-          '    mirror /__phoenix_mirror;',
-        ]
-      : []),
+    // Only a sampled request goes on where the mirror is: nginx's `mirror` makes a subrequest for
+    // every request of its location, sampled or not.
+    ...(mirror.length > 0 ? [`    if ($phx_mirror) { rewrite ^ ${SHADOW_LOCATION} last; }`] : []),
     // A request the route sends to new goes on in its family's timeout location (below).
     ...(toNew.length > 0 ? ['    if ($phx_new_at) { rewrite ^ $phx_new_at last; }'] : []),
     ...proxyLines('http://$phx_upstream', '$phx_host'),
     '  }',
     ...newLocations(newTimeouts, input.legacyTimeout),
+    ...(mirror.length > 0 ? shadowLocation() : []),
   );
   if (mirror.length > 0) {
     out.push(
       '  location = /__phoenix_mirror {',
       '    internal;',
-      '    if ($phx_mirror_on = "") { return 204; }',
       '    proxy_pass http://phx_comparator$request_uri;',
       '    proxy_http_version 1.1;',
       '    proxy_set_header Connection "";',
