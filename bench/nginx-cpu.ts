@@ -11,8 +11,15 @@
  * the rendered include file as it is, JSON access log included; the agent that reads that log
  * runs in this process, and its CPU per request is reported beside the bar.
  *
+ * Shadow at 10% sampling (the cost is reported, not held to the bar): Phoenix's nginx with the
+ * family in shadow at sampleRate 0.1 mirrors to a real `phoenix comparator --serve` on the load's
+ * core, against the plain nginx and a second Phoenix nginx in legacy mode in the same rounds. It
+ * adds the comparator's CPU per comparison, the share of sampled requests compared, and the
+ * client's p50/p90/p99 (vegeta) beside legacy mode's (`bench/proxy/nginx-shadow.ts`).
+ *
  *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --rate small=3000,large=2000
- *                               --saturate --out FILE]
+ *                               --modes legacy,canary,shadow --shadow-rate small=N,large=M
+ *                               --queue 1000 --saturate --out FILE]
  *
  * All wrk requests come from one address, so with the default sticky key (`ip`) canary 50% sends
  * them all to one side. Both sides are the same origin here, so nginx does the same work per
@@ -20,7 +27,7 @@
  * log line.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +35,16 @@ import { createNginxProvider } from '../src/nginx/provider.js';
 import { parsePlan } from '../src/plan/index.js';
 import { PATHS, SIZES, type Size } from './proxy/bodies.js';
 import { capture, runLoad } from './proxy/load.js';
+import {
+  MAX_CPU_RATIO,
+  printSummary,
+  SAMPLE_RATE,
+  summarize,
+  type Mode,
+  type Row,
+  type Target,
+} from './proxy/nginx-cpu-summary.js';
+import { comparatorWindow, startShadowComparator } from './proxy/nginx-shadow.js';
 import {
   ensureCommand,
   freePort,
@@ -41,14 +58,11 @@ import {
   type Peer,
 } from './proxy/peers.js';
 import { sampleTree } from './proxy/proc.js';
-import { median } from './proxy/report.js';
 import { parseSizeRates } from './proxy/size-rates.js';
 import { findVegeta, runVegeta } from './proxy/vegeta.js';
 
 const PROXY_CPU = '0';
 const LOAD_CPU = '1';
-/** The bar: Phoenix's nginx CPU per request ÷ the plain nginx's. */
-const MAX_CPU_RATIO = 1.1;
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +71,9 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '2' },
     rate: { type: 'string', default: 'small=3000,large=2000' },
+    modes: { type: 'string', default: 'legacy,canary,shadow' },
+    'shadow-rate': { type: 'string' },
+    queue: { type: 'string', default: '1000' },
     saturate: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'nginx-cpu.json') },
   },
@@ -66,31 +83,26 @@ const durationS = Number(args.duration);
 const connections = Number(args.connections);
 const warmupS = Number(args.warmup);
 const rates = { small: 3000, large: 2000, ...parseSizeRates('--rate', args.rate) };
+/** The shadow mode's fixed rate: `--rate`'s unless `--shadow-rate` says otherwise. */
+const shadowRates = { ...rates, ...parseSizeRates('--shadow-rate', args['shadow-rate']) };
+/** The comparator's `--queue` (router.mirrorQueue's default). */
+const queue = Number(args.queue);
+const MODE_FLAGS = { legacy: 'legacy', canary: 'canary 50%', shadow: 'shadow 10%' } as const;
+const modes = (args.modes ?? '').split(',').map((m) => {
+  const mode = MODE_FLAGS[m.trim() as keyof typeof MODE_FLAGS];
+  if (mode === undefined) throw new Error(`--modes: expected legacy, canary or shadow, got "${m}"`);
+  return mode;
+});
+const FAMILY = 'bench';
 const vegeta = args.saturate ? undefined : findVegeta();
 
 const log = (m: string): void => void process.stderr.write(`[bench:nginx-cpu] ${m}\n`);
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-type Mode = 'legacy' | 'canary 50%';
-type Target = 'nginx' | 'phoenix-nginx';
-
-interface Row {
-  mode: Mode;
-  size: Size;
-  round: number;
-  target: Target;
-  rps: number;
-  requests: number;
-  cpuUsPerReq: number;
-  /** The agent's CPU (this process) per request, µs; Phoenix's nginx only. */
-  agentUsPerReq?: number;
-  errors: number;
-  non2xx: number;
-}
-
 /** nginx with the plain benchmark's main settings, its `http {}` including Phoenix's file. */
 async function startPhoenixNginx(
   originUrl: string,
+  comparatorUrl?: string,
 ): Promise<{ peer: Peer; provider: Awaited<ReturnType<typeof createNginxProvider>>; close(): Promise<void> }> {
   const dir = nginxPrefix('phx-nginx-cpu-');
   const mainConfig = path.join(dir, 'nginx.conf');
@@ -121,8 +133,8 @@ dataPlane:
   listen: 127.0.0.1:${port}
   controlListen: 127.0.0.1:${control}
   accessLog: ${path.join(dir, 'logs', 'phoenix.json.log')}
-families:
-  - name: bench
+${comparatorUrl === undefined ? '' : `  comparatorUrl: ${comparatorUrl}\n`}families:
+  - name: ${FAMILY}
     routes: ["/api/bench/*"]
     new: ${originUrl}
 `,
@@ -156,32 +168,53 @@ async function main(): Promise<void> {
   const loadavgBefore = os.loadavg().map(round2);
   const origin = await startNode('origin', 'origin.ts', [], LOAD_CPU, process.env);
   const originUrl = `http://127.0.0.1:${origin.port}`;
+  const shadowing = modes.includes('shadow 10%');
+  // The comparator shares the load's core with the origin and the load generator, never nginx's.
+  const comparator = shadowing ? await startShadowComparator(FAMILY, originUrl, LOAD_CPU, queue) : undefined;
   const plain = await startNginx(origin.port, PROXY_CPU, PATHS.small);
-  const phoenix = await startPhoenixNginx(originUrl);
+  const phoenix = await startPhoenixNginx(
+    originUrl,
+    comparator === undefined ? undefined : `http://127.0.0.1:${comparator.port}`,
+  );
+  // Legacy mode beside shadow in the same rounds, for the client's latencies and CPU.
+  const legacyMode = shadowing ? await startPhoenixNginx(originUrl) : undefined;
+  // Applied once, so that its agent follows its log as in production.
+  await legacyMode?.provider.setRoute(FAMILY, { mode: 'legacy', percent: 0, version: 1 });
+  const latencyDir = mkdtempSync(path.join(os.tmpdir(), 'phx-nginx-cpu-lat-'));
+  const latencyFiles = new Map<string, string[]>();
   const rows: Row[] = [];
   try {
     const measure = async (mode: Mode, size: Size, round: number, target: Target, seconds: number): Promise<Row> => {
-      const peer = target === 'nginx' ? plain : phoenix.peer;
+      const peer = target === 'nginx' ? plain : target === 'phoenix-nginx' ? phoenix.peer : legacyMode!.peer;
+      const mirrors =
+        mode === 'shadow 10%' && target === 'phoenix-nginx' ? await comparatorWindow(comparator!, FAMILY) : undefined;
       const before = sampleTree(peer.pid);
       const agent0 = process.cpuUsage();
       const url = `http://127.0.0.1:${peer.port}${PATHS[size]}`;
+      const key = `${mode} ${size} ${target}`;
+      const saveAs = round > 0 && vegeta !== undefined ? path.join(latencyDir, `${rows.length}.bin`) : undefined;
+      if (saveAs !== undefined) latencyFiles.set(key, [...(latencyFiles.get(key) ?? []), saveAs]);
       const r =
         vegeta === undefined
           ? await runLoad('wrk', { url, durationS: seconds, connections, cpu: LOAD_CPU })
           : await runVegeta({
               bin: vegeta,
               url,
-              rate: rates[size],
+              rate: (mode === 'shadow 10%' ? shadowRates : rates)[size],
               durationS: seconds,
               warmupS: 0,
               connections,
               cpu: LOAD_CPU,
+              saveAs,
               capture,
             }).then((v) => ({
               requests: v.completed + v.errors,
               rps: v.completed / seconds,
               errors: v.errors,
               non2xx: v.non2xx,
+              p50Us: v.p50Us,
+              p90Us: v.p90Us,
+              p99Us: v.p99Us,
             }));
       const agent = process.cpuUsage(agent0);
       const after = sampleTree(peer.pid);
@@ -194,61 +227,57 @@ async function main(): Promise<void> {
         rps: Math.round(r.rps),
         requests: r.requests,
         cpuUsPerReq: per((after.cpuS - before.cpuS) * 1e6),
-        ...(target === 'phoenix-nginx' ? { agentUsPerReq: per(agent.user + agent.system) } : {}),
+        ...(target !== 'nginx' ? { agentUsPerReq: per(agent.user + agent.system) } : {}),
         errors: r.errors,
         non2xx: r.non2xx,
+        ...('p90Us' in r ? { p50Us: r.p50Us, p90Us: r.p90Us, p99Us: r.p99Us } : {}),
+        ...(mirrors !== undefined ? { comparator: await mirrors.close(r.requests) } : {}),
       };
     };
     let version = 0;
-    for (const mode of ['legacy', 'canary 50%'] as const) {
-      await phoenix.provider.setRoute('bench', {
-        mode: mode === 'legacy' ? 'legacy' : 'canary',
-        percent: mode === 'legacy' ? 0 : 50,
+    for (const mode of modes) {
+      await phoenix.provider.setRoute(FAMILY, {
+        mode: mode === 'legacy' ? 'legacy' : mode === 'shadow 10%' ? 'shadow' : 'canary',
+        percent: mode === 'canary 50%' ? 50 : 0,
+        sampleRate: mode === 'shadow 10%' ? SAMPLE_RATE : undefined,
         version: ++version,
       });
-      for (const size of SIZES)
-        for (const target of ['nginx', 'phoenix-nginx'] as const) await measure(mode, size, 0, target, warmupS);
+      const targets: Target[] =
+        mode === 'shadow 10%' ? ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy'] : ['nginx', 'phoenix-nginx'];
+      for (const size of SIZES) for (const target of targets) await measure(mode, size, 0, target, warmupS);
       for (let round = 1; round <= rounds; round++)
         for (const size of SIZES) {
-          // Alternate which nginx goes first, so a drift of the machine does not favour one.
-          const order: Target[] = round % 2 === 1 ? ['nginx', 'phoenix-nginx'] : ['phoenix-nginx', 'nginx'];
+          // Rotate which nginx goes first, so a drift of the machine does not favour one.
+          const k = (round - 1) % targets.length;
+          const order = [...targets.slice(k), ...targets.slice(0, k)];
           for (const target of order) {
             const row = await measure(mode, size, round, target, durationS);
             rows.push(row);
+            const c = row.comparator;
             log(
               `${mode} ${size} round ${round} ${target}: ${row.rps} req/s, ${row.cpuUsPerReq} µs CPU/req` +
                 (row.agentUsPerReq !== undefined ? `, agent ${row.agentUsPerReq} µs/req` : '') +
+                (row.p99Us !== undefined ? `, p50/p90/p99 ${row.p50Us}/${row.p90Us}/${row.p99Us} µs` : '') +
+                (c !== undefined
+                  ? `; mirrored ${c.sampledShare}, compared ${c.comparedShare} of them (${c.pendingAtEnd} pending at the end), comparator ${c.cpuUsPerComparison} µs CPU/comparison`
+                  : '') +
                 (row.errors + row.non2xx > 0 ? `, ${row.errors} errors, ${row.non2xx} non-2xx` : ''),
             );
           }
         }
     }
+    report(await summarize(rows, latencyFiles, modes, shadowRates), rows, loadavgBefore);
   } finally {
     await phoenix.close();
+    await legacyMode?.close();
+    await comparator?.stop();
     await plain.stop();
     await origin.stop();
+    rmSync(latencyDir, { recursive: true, force: true });
   }
+}
 
-  const summary = (['legacy', 'canary 50%'] as const).flatMap((mode) =>
-    SIZES.map((size) => {
-      const of = (t: Target): Row[] => rows.filter((r) => r.mode === mode && r.size === size && r.target === t);
-      const [a, b] = [of('nginx'), of('phoenix-nginx')];
-      const ratios = b.map((r) => r.cpuUsPerReq / a.find((x) => x.round === r.round)!.cpuUsPerReq);
-      const ratio = round2(median(ratios));
-      return {
-        mode,
-        size,
-        nginxCpuUsPerReq: round2(median(a.map((r) => r.cpuUsPerReq))),
-        phoenixCpuUsPerReq: round2(median(b.map((r) => r.cpuUsPerReq))),
-        agentUsPerReq: round2(median(b.map((r) => r.agentUsPerReq ?? NaN))),
-        nginxRps: median(a.map((r) => r.rps)),
-        phoenixRps: median(b.map((r) => r.rps)),
-        cpuRatio: ratio,
-        perRoundRatios: ratios.map(round2),
-        pass: ratio <= MAX_CPU_RATIO,
-      };
-    }),
-  );
+function report(summary: Awaited<ReturnType<typeof summarize>>, rows: Row[], loadavgBefore: number[]): void {
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}`,
@@ -262,21 +291,19 @@ async function main(): Promise<void> {
       load:
         vegeta === undefined
           ? 'wrk, saturating'
-          : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large`,
-      pinning: { nginx: `cpu ${PROXY_CPU}`, originLoadAndAgent: `cpu ${LOAD_CPU}` },
+          : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large` +
+            (modes.includes('shadow 10%') ? `; shadow ${shadowRates.small} and ${shadowRates.large}` : ''),
+      pinning: { nginx: `cpu ${PROXY_CPU}`, originLoadAndAgent: `cpu ${LOAD_CPU}`, comparator: `cpu ${LOAD_CPU}` },
+      comparatorQueue: queue,
     },
     loadavgBefore,
     loadavgAfter: os.loadavg().map(round2),
-    bar: `Phoenix's nginx CPU per request ≤ ${MAX_CPU_RATIO}× the plain nginx's (median of per-round ratios)`,
+    bar: `Phoenix's nginx CPU per request ≤ ${MAX_CPU_RATIO}× the plain nginx's (median of per-round ratios); shadow 10% reported`,
     summary,
     rows,
   };
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log('\nmode        size   nginx µs/req  phoenix µs/req  ratio  agent µs/req  verdict');
-  for (const s of summary)
-    console.log(
-      `${s.mode.padEnd(11)} ${s.size.padEnd(6)} ${String(s.nginxCpuUsPerReq).padStart(12)} ${String(s.phoenixCpuUsPerReq).padStart(15)} ${String(s.cpuRatio).padStart(6)} ${String(s.agentUsPerReq).padStart(13)}  ${s.pass ? 'PASS' : 'FAIL'}`,
-    );
+  printSummary(summary);
   console.log(`results: ${path.relative(process.cwd(), args.out)}`);
 }
 

@@ -10,12 +10,12 @@ export const ROUTER_GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=268435456:glib
 
 /**
  * Whether this command line should be relaunched with {@link ROUTER_GLIBC_TUNABLES}: the `router`
- * command on Linux, unless the environment already sets `GLIBC_TUNABLES` (the operator's choice
- * wins) or `PHOENIX_MALLOC_TUNING=off`.
+ * command and `comparator --serve` (it buffers the same bodies) on Linux, unless the environment
+ * already sets `GLIBC_TUNABLES` (the operator's choice wins) or `PHOENIX_MALLOC_TUNING=off`.
  */
 export function wantsMallocTuning(args, env = process.env, platform = process.platform) {
   return (
-    args[0] === 'router' &&
+    (args[0] === 'router' || (args[0] === 'comparator' && args.includes('--serve'))) &&
     platform === 'linux' &&
     env.GLIBC_TUNABLES === undefined &&
     env.PHOENIX_MALLOC_TUNING !== 'off'

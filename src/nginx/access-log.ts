@@ -9,8 +9,9 @@ export const LOG_FORMAT = 'phoenix_json';
 
 /**
  * The `log_format` directive: one JSON object per request, values escaped by nginx
- * (`escape=json`). The upstream fields hold one value per attempt, comma-separated (`502, 200`
- * when a safe request fell back to legacy), or `-` where nginx had none.
+ * (`escape=json`). The upstream fields hold one value per attempt, comma-separated within one
+ * location and ` : ` across an internal redirect (`502 : 200` when a safe request fell back to
+ * legacy), or `-` where nginx had none.
  */
 export const LOG_FORMAT_DIRECTIVE =
   `log_format ${LOG_FORMAT} escape=json '{"time":$msec,"family":"$phx_log_family","backend":"$phx_side",` +

@@ -61,8 +61,8 @@ export class NginxAgent {
   }
 
   /**
-   * Counts one request. On new, the first attempt is new's (the fallback group tries new first,
-   * every time) and is what the guard judges: a 5xx, no answer, or headers later than the
+   * Counts one request. On new, the first attempt is new's (new is tried first, every time, and
+   * only once) and is what the guard judges: a 5xx, no answer, or headers later than the
    * family's `guard.timeout`. A later attempt is legacy answering a safe request instead (a
    * fallback), counted on legacy as the router counts it. The counters take each backend's
    * answer by status class, as the router's do.

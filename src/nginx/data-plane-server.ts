@@ -100,6 +100,7 @@ export async function startNginxDataPlane(o: StartNginxDataPlaneOptions): Promis
     legacy: plan.legacy,
     families,
     dataPlane: dp,
+    legacyTimeout: plan.router.legacyTimeout,
     onTripServed: (t) => {
       log.warn(
         { family: t.family, reason: t.guard.reason, ms: t.servedAt - t.firstFailureAt },

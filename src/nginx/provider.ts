@@ -37,6 +37,8 @@ export interface NginxProviderOptions {
   legacy: string;
   families: readonly NginxFamily[];
   dataPlane: NginxDataPlane;
+  /** How long legacy may take per read when a safe request falls back from new (ms): the plan's `router.legacyTimeout`. @default nginx's (60 s) */
+  legacyTimeout?: number;
   /** Called once nginx serves a tripped family from legacy. */
   onTripServed?: (t: TripServed) => void;
   /** Called when rendering a trip failed (it is retried every second while the guard stays tripped). */
@@ -98,7 +100,14 @@ export async function createNginxProvider(o: NginxProviderOptions): Promise<Ngin
   for (const t of saved.trips ?? []) if (byName.has(t.family)) agent.restore(t);
 
   const render = () =>
-    renderNginx({ legacy: o.legacy, families: o.families, routes, trips: agent.trips(), dataPlane: dp });
+    renderNginx({
+      legacy: o.legacy,
+      families: o.families,
+      routes,
+      trips: agent.trips(),
+      legacyTimeout: o.legacyTimeout,
+      dataPlane: dp,
+    });
   async function applyRoutes(test = true): Promise<void> {
     const r = render();
     await applyNginx(dp, r.text, r.state.digest, { test });

@@ -1,8 +1,9 @@
 /**
  * Renders the one include file Phoenix owns in the operator's nginx (inside `http {}`): upstream
  * groups with keepalive, the family match as an ordered regex `map`, the canary split on each
- * family's sticky key, the fallback to legacy for safe methods, the shadow mirror sampled in
- * nginx, and a control server that reads back what is applied. Pure; see docs/nginx.md.
+ * family's sticky key, new's read timeout with the fallback to legacy for safe methods
+ * (`render-locations.ts`), the shadow mirror sampled in nginx, and a control server that reads back
+ * what is applied. Pure; see docs/nginx.md.
  */
 import { createHash } from 'node:crypto';
 import { PhoenixError } from '../lib/errors.js';
@@ -10,6 +11,14 @@ import type { NginxDataPlane, StickyKey } from '../plan/schema.js';
 import type { RouteState } from '../router/types.js';
 import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE } from './access-log.js';
 import type { SavedTrip } from './agent.js';
+import {
+  newLocationOf,
+  newLocations,
+  proxyLines,
+  SAFE_SUFFIX_MAP,
+  SHADOW_LOCATION,
+  shadowLocation,
+} from './render-locations.js';
 import { routeRegexes } from './route-regex.js';
 
 /** What the renderer needs of a family. */
@@ -32,6 +41,8 @@ export interface RenderInput {
   routes: ReadonlyMap<string, RouteState>;
   /** Families whose guard tripped: served by legacy whatever their route says, until cleared. */
   trips?: readonly SavedTrip[];
+  /** How long legacy may take per read (ms) when a safe request falls back from new: the plan's `router.legacyTimeout`. @default nginx's (60 s) */
+  legacyTimeout?: number;
   dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies' | 'accessLog'>;
 }
 
@@ -53,8 +64,6 @@ export interface Rendered {
 export const STATE_PREFIX = '# phoenix-state: ';
 /** Where the control server answers with the applied state. */
 export const STATE_PATH = '/__phoenix/state';
-/** The internal locations of requests sent to new, one per `guard.timeout`: `/__phoenix_new_<ms>ms`. */
-export const NEW_LOCATION = '/__phoenix_new_';
 
 /** `host:port` of a plain-HTTP upstream URL without a path. */
 function upstreamServer(family: string, side: string, raw: string): string {
@@ -82,6 +91,9 @@ function stickyVariable(s: StickyKey): string | undefined {
   return 'header' in s ? `$http_${v}` : `$cookie_${v}`;
 }
 
+/** Shadow sampling's key: unique per request of one nginx (the connection serial is shared by its workers). */
+const SAMPLE_KEY = '$msec-$connection-$connection_requests';
+
 /** nginx's split_clients takes percentages with at most two decimals. */
 const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 
@@ -89,7 +101,6 @@ const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 export function renderNginx(input: RenderInput): Rendered {
   const dp = input.dataPlane;
   const upstreams = new Map<string, string>(); // server → group name
-  const fallbacks = new Map<string, string>(); // "new legacy" → group name
   const group = (server: string): string => {
     let g = upstreams.get(server);
     if (g === undefined) upstreams.set(server, (g = `phx_u${upstreams.size}`));
@@ -102,7 +113,8 @@ export function renderNginx(input: RenderInput): Rendered {
   const users: string[] = [];
   const pick: string[] = [];
   const toNew: string[] = [];
-  const newTimeouts = new Set<number>();
+  const fallback: string[] = [];
+  const newTimeouts = new Set<number | undefined>();
   const routes: RouteState[] = [];
   const trips = input.trips ?? [];
   const tripped = new Set(trips.map((t) => t.family));
@@ -118,18 +130,15 @@ export function renderNginx(input: RenderInput): Rendered {
     // A tripped family is rendered on legacy, as the router's effective mode; its route is kept.
     const route: RouteState = tripped.has(f.name) ? { ...applied, mode: 'legacy', percent: 0 } : applied;
     const legacy = group(upstreamServer(f.name, 'legacy', f.legacy));
-    const newServer = upstreamServer(f.name, 'new', f.new);
-    const fresh = group(newServer);
-    const fbKey = `${newServer} ${upstreamServer(f.name, 'legacy', f.legacy)}`;
-    let fb = fallbacks.get(fbKey);
-    if (fb === undefined) fallbacks.set(fbKey, (fb = `phx_fb${fallbacks.size}`));
+    const fresh = group(upstreamServer(f.name, 'new', f.new));
     const id = `f${i}`;
     // nginx's proxy_read_timeout takes no variable: requests the route sends to new go to an
-    // internal location with the family's guard.timeout, as the router's own limit on new.
-    const timeout = f.guard?.timeout;
-    if (timeout !== undefined && (route.mode === 'new' || (route.mode === 'canary' && route.percent > 0))) {
-      toNew.push(`  "${id} new" ${NEW_LOCATION}${timeout}ms;`);
-      newTimeouts.add(timeout);
+    // internal location with the family's guard.timeout, as the router's own limit on new, and
+    // a safe one that fails there falls back to the family's legacy (render-locations.ts).
+    if (route.mode === 'new' || (route.mode === 'canary' && route.percent > 0)) {
+      toNew.push(`  "${id} new" ${newLocationOf(f.guard?.timeout)};`);
+      fallback.push(`  ${id} ${legacy};`);
+      newTimeouts.add(f.guard?.timeout);
     }
     if (route.mode === 'new' || (route.mode === 'canary' && route.percent >= 100)) side.push(`  ${id} new;`);
     else if (route.mode === 'canary' && route.percent > 0) {
@@ -154,30 +163,25 @@ export function renderNginx(input: RenderInput): Rendered {
         );
       }
       const rate = route.sampleRate >= 1 ? '*' : pct(route.sampleRate * 100);
-      lines.push(`split_clients "$request_id" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
+      // Keyed on what makes each request unique in this nginx, not on `$request_id`: its random
+      // bytes cost more than the hash (docs/benchmarks.md), and a client's own X-Request-Id must
+      // not decide whether it is sampled.
+      lines.push(`split_clients "${SAMPLE_KEY}" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
       mirror.push(`  ${id} $phx_sample_${id};`);
     }
-    pick.push(`  "${id} legacy 0" ${legacy};`, `  "${id} legacy 1" ${legacy};`);
-    pick.push(`  "${id} new 0" ${fresh};`, `  "${id} new 1" ${fb};`);
+    pick.push(`  "${id} legacy" ${legacy};`, `  "${id} new" ${fresh};`);
   });
 
   const out: string[] = [];
   for (const [server, name] of upstreams) out.push(`upstream ${name} { server ${server}; keepalive 32; }`);
-  for (const [key, name] of fallbacks) {
-    const [n, l] = key.split(' ');
-    // max_fails=0: new is tried first on every safe request (as in the router), so the guard
-    // sees each of its failures instead of nginx hiding them behind the backup for a while.
-    out.push(`upstream ${name} { server ${n} max_fails=0; server ${l} backup; keepalive 32; }`);
-  }
   if (mirror.length > 0) {
     out.push(
       `upstream phx_comparator { server ${upstreamServer('(plan)', 'comparator', dp.comparatorUrl as string)}; keepalive 8; }`,
     );
   }
-  out.push('map $request_method $phx_safe { GET 1; HEAD 1; OPTIONS 1; default 0; }');
   // The client's request id is kept, as the router keeps it. Otherwise one unique to this nginx's
   // requests: `$request_id` draws 16 random bytes from OpenSSL on every request, which cost about
-  // 8% of a small request's CPU (docs/benchmarks.md); it is used only to sample shadow traffic.
+  // 8% of a small request's CPU (docs/benchmarks.md).
   out.push(
     'map $http_x_request_id $phx_request_id { "" "$pid-$msec-$connection-$connection_requests"; default $http_x_request_id; }',
   );
@@ -195,15 +199,21 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
   out.push('map $phx_family $phx_user {', '  default "";', ...users, '}');
-  if (toNew.length > 0) out.push('map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
+  if (toNew.length > 0) {
+    // Evaluated only for requests routed to new (map values are computed on use).
+    out.push(SAFE_SUFFIX_MAP, 'map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
+    out.push('map $phx_family $phx_fallback {', `  default ${defaultLegacy};`, ...fallback, '}');
+    out.push('map $phx_fallback $phx_fallback_host {');
+    for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
+    out.push('}');
+  }
   if (mirror.length > 0) {
     // Family names as the comparator knows them (map keys use ids: a family may be named "default").
     out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
   }
-  out.push('map "$phx_family $phx_side $phx_safe" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
+  out.push('map "$phx_family $phx_side" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
   out.push('map $phx_upstream $phx_host {');
   for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
-  for (const [key, name] of fallbacks) out.push(`  ${name} "${key.split(' ')[0]}";`);
   out.push('}');
   out.push('server {', `  listen ${dp.listen};`);
   // Buffered and flushed every 100 ms: one write per batch of requests, not one per request (the
@@ -213,52 +223,22 @@ export function renderNginx(input: RenderInput): Rendered {
     for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
     out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
   }
-  const main = out.length;
   out.push(
     '  location / {',
-    ...(mirror.length > 0
-      ? [
-          '    # Shared with the mirror subrequest, which matches its own $uri.',
-          '    set $phx_mirror_on $phx_mirror;',
-          '    set $phx_family_on $phx_family;',
-          '    mirror /__phoenix_mirror;',
-        ]
-      : []),
+    // Only a sampled request goes on where the mirror is: nginx's `mirror` makes a subrequest for
+    // every request of its location, sampled or not.
+    ...(mirror.length > 0 ? [`    if ($phx_mirror) { rewrite ^ ${SHADOW_LOCATION} last; }`] : []),
     // A request the route sends to new goes on in its family's timeout location (below).
     ...(toNew.length > 0 ? ['    if ($phx_new_at) { rewrite ^ $phx_new_at last; }'] : []),
-    '    proxy_pass http://$phx_upstream;',
-    '    proxy_http_version 1.1;',
-    '    proxy_set_header Connection "";',
-    '    proxy_set_header Host $phx_host;',
-    '    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
-    '    proxy_set_header X-Forwarded-Proto $scheme;',
-    '    proxy_set_header X-Request-Id $phx_request_id;',
-    '    # Only the phx_fb groups (safe methods on new) have a second server: legacy, as backup.',
-    '    proxy_next_upstream error timeout http_502 http_503 http_504;',
+    ...proxyLines('http://$phx_upstream', '$phx_host'),
     '  }',
+    ...newLocations(newTimeouts, input.legacyTimeout),
+    ...(mirror.length > 0 ? shadowLocation() : []),
   );
-  // Every proxy_ directive of `location /`, so the two cannot drift apart; the rewritten URI is
-  // internal, so the client's own URI is passed. A safe request that times out on new still
-  // falls back to legacy (proxy_next_upstream timeout), within the same read timeout.
-  const proxied = out
-    .slice(main)
-    .filter((l) => l.startsWith('    proxy_'))
-    .map((l) =>
-      l === '    proxy_pass http://$phx_upstream;' ? '    proxy_pass http://$phx_upstream$request_uri;' : l,
-    );
-  for (const ms of [...newTimeouts].sort((a, b) => a - b))
-    out.push(
-      `  location = ${NEW_LOCATION}${ms}ms {`,
-      '    internal;',
-      `    proxy_read_timeout ${ms}ms;`,
-      ...proxied,
-      '  }',
-    );
   if (mirror.length > 0) {
     out.push(
       '  location = /__phoenix_mirror {',
       '    internal;',
-      '    if ($phx_mirror_on = "") { return 204; }',
       '    proxy_pass http://phx_comparator$request_uri;',
       '    proxy_http_version 1.1;',
       '    proxy_set_header Connection "";',

@@ -13,10 +13,15 @@ import { routerTrafficProvider, type TrafficProvider } from './traffic-provider.
  * nginx, the nginx provider carries the families on nginx (a family may keep `{kind: phoenix}`).
  */
 export async function trafficProviderFor(
-  plan: Pick<Plan, 'legacy' | 'families' | 'dataPlane'>,
+  plan: Pick<Plan, 'legacy' | 'families' | 'dataPlane' | 'router'>,
   router: () => RouterAdminClient,
 ): Promise<TrafficProvider> {
   const dp = plan.dataPlane.kind === 'nginx' ? nginxDataPlaneOf(plan) : undefined;
   if (dp === undefined) return routerTrafficProvider(router());
-  return createNginxProvider({ legacy: plan.legacy, families: familiesOn(plan, 'nginx'), dataPlane: dp });
+  return createNginxProvider({
+    legacy: plan.legacy,
+    families: familiesOn(plan, 'nginx'),
+    dataPlane: dp,
+    legacyTimeout: plan.router.legacyTimeout,
+  });
 }

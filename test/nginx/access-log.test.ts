@@ -60,6 +60,14 @@ describe('nginx access log', () => {
       { status: 200, ms: 3 },
     ]);
     assert.equal(e?.time, 1_700_000_000_123);
+    // The fallback is an error_page redirect: nginx separates the two attempts with " : ".
+    const timedOut = parseLogLine(
+      line({ t: 1, backend: 'new', us: '504 : 200', uh: '- : 0.003', ur: '0.300 : 0.003' }),
+    );
+    assert.deepEqual(timedOut?.attempts, [
+      { status: 504, ms: 300, noAnswer: true },
+      { status: 200, ms: 3 },
+    ]);
     assert.equal(parseLogLine('{"time":1.5,'), undefined, 'a partial line');
     assert.equal(parseLogLine('127.0.0.1 - - [01/Dec/2026] "GET / HTTP/1.1" 200'), undefined, 'a foreign line');
   });

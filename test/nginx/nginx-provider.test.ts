@@ -22,8 +22,12 @@ let nginx: TestNginx;
 let legacy: Upstream;
 let fresh: Upstream;
 let comparator: Upstream;
-/** new for family `slow`: answers after 1.5 s, past its guard.timeout (300 ms). */
+/** new for families `slow` and `lagging`: answers after 1.5 s, past their guard.timeout (300 ms). */
 let sluggish: FakeUpstream;
+/** Legacy of family `lagging`: answers after `?delay=<ms>` (default 700, past guard.timeout). */
+let laggard: FakeUpstream;
+/** What `laggard` got: method, URL and Host. */
+const laggardSeen: string[] = [];
 let dead: string;
 let dataPlane: NginxDataPlane;
 let families: NginxFamily[];
@@ -59,6 +63,12 @@ before(async () => {
     req.resume();
     setTimeout(() => sendJson(res, 200, { side: 'sluggish' }), 1500);
   });
+  laggard = await fakeUpstream((req, res) => {
+    laggardSeen.push(`${req.method} ${req.url} ${req.headers.host}`);
+    req.resume();
+    const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 700);
+    setTimeout(() => sendJson(res, 200, { side: 'slow legacy' }), delay);
+  });
   dead = `http://127.0.0.1:${await freePort()}`;
   nginx = await prepareNginx();
   // The plan as a team writes it, through the schema and the provider selection.
@@ -79,8 +89,14 @@ before(async () => {
         fam('orders', ['/api/orders/*']),
         fam('reports', ['/api/reports/*'], dead),
         { ...fam('slow', ['/api/slow/*'], sluggish.url), guard: { timeout: '300ms' } },
+        {
+          ...fam('lagging', ['/api/lagging/*'], sluggish.url),
+          legacy: laggard.url,
+          guard: { timeout: '300ms', consecutiveFailures: 100, minRequests: 100 },
+        },
         { name: 'geo', routes: ['GET /api/geo/*'], new: fresh.url, sticky: 'ip' },
       ],
+      router: { legacyTimeout: '1200ms' },
     }),
   );
   assert.equal(plan.dataPlane.kind, 'nginx');
@@ -99,7 +115,7 @@ after(async () => {
   await client?.close();
   await provider?.close();
   await nginx?.stop();
-  await Promise.all([legacy?.close(), fresh?.close(), comparator?.close(), sluggish?.close()]);
+  await Promise.all([legacy?.close(), fresh?.close(), comparator?.close(), sluggish?.close(), laggard?.close()]);
 });
 
 describe('nginx provider', () => {
@@ -185,6 +201,36 @@ describe('nginx provider', () => {
     assert.equal(fresh.seen.at(-1)?.url, '/api/orders/7?a=b&c=%20d');
     await set('slow', 'legacy');
     await set('orders', 'legacy');
+  });
+
+  it("gives legacy router.legacyTimeout, not new's guard.timeout, when a safe request falls back", async () => {
+    await set('lagging', 'new');
+    await provider.resetFigures('lagging');
+    // new times out at 300 ms; legacy answers 700 ms later, within legacyTimeout (1.2 s).
+    let t0 = Date.now();
+    assert.equal(await get('/api/lagging/1'), 'slow legacy');
+    assert.ok(Date.now() - t0 >= 900, `answered after ${Date.now() - t0} ms`);
+    // The guard still sees new's failure, and the fallback.
+    const f = await waitFor('the fallback in the figures', async () => {
+      const x = await provider.figures('lagging');
+      return x.stats.fallbacks === 1 && x;
+    });
+    assert.deepEqual(
+      [f.stats.backends.new.requests, f.stats.backends.new.failures, f.stats.backends.legacy.requests],
+      [1, 1, 1],
+    );
+    // Legacy got the client's URI with its own Host.
+    assert.deepEqual(laggardSeen, [`GET /api/lagging/1 ${new URL(laggard.url).host}`]);
+    // An unsafe request is never sent to legacy: nginx's 504 once new's timeout is past.
+    t0 = Date.now();
+    assert.equal(await get('/api/lagging/2', {}, 'POST'), 'status 504');
+    assert.ok(Date.now() - t0 < 1200, `504 after ${Date.now() - t0} ms`);
+    assert.equal(laggardSeen.length, 1);
+    // Past legacyTimeout, legacy's read times out too: 504 after about 300 + 1,200 ms, not 60 s.
+    t0 = Date.now();
+    assert.equal(await get('/api/lagging/3?delay=4000'), 'status 504');
+    assert.ok(Date.now() - t0 < 3500, `504 after ${Date.now() - t0} ms`);
+    await set('lagging', 'legacy');
   });
 
   it('mirrors shadow-sampled requests to the comparator while clients get legacy', async () => {
