@@ -54,7 +54,7 @@ const SERIAL: Record<string, string> = {
   'test/judgement/latency-records.test.ts': 'flags a latency-only regression of the Python apps by its timing',
   'test/contracts/runner-stability.test.ts':
     'ten runs must flag the same slow route; the load of other files hides its latency',
-  'test/faults/scale.test.ts': 'a hundred migrations and 60,000 requests: it loads the whole machine by design',
+  'test/faults/scale.test.ts': 'a hundred migrations on one worker process: it loads the whole machine by design',
 };
 
 /** Whether `file` is one of the {@link SERIAL} files. */
