@@ -54,7 +54,7 @@ const SERIAL: Record<string, string> = {
   'test/judgement/latency-records.test.ts': 'flags a latency-only regression of the Python apps by its timing',
   'test/contracts/runner-stability.test.ts':
     'ten runs must flag the same slow route; the load of other files hides its latency',
-  'test/faults/scale.test.ts': 'a hundred migrations and 60,000 requests: it loads the whole machine by design',
+  'test/faults/scale.test.ts': 'a hundred migrations on one worker process: it loads the whole machine by design',
 };
 
 /** Whether `file` is one of the {@link SERIAL} files. */
@@ -106,6 +106,20 @@ function concurrency(): number {
   return n;
 }
 
+/**
+ * How many files the closing CPU report lists: `PHOENIX_TEST_CPU_TOP`, else 10. A larger number
+ * (or `all`) lists the cheaper files too, to compare runs file by file.
+ */
+function cpuTop(): number {
+  const raw = process.env.PHOENIX_TEST_CPU_TOP;
+  if (raw === undefined || raw === '') return 10;
+  if (raw === 'all') return Infinity;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`PHOENIX_TEST_CPU_TOP: expected a whole number ≥ 0 or "all", got "${raw}"`);
+  return n;
+}
+
 async function testFiles(filters: string[]): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, 'test'), { recursive: true, withFileTypes: true });
   return entries
@@ -124,7 +138,7 @@ async function runUnit(files: string[], tmp: string, cpuLog: string): Promise<nu
     ...TEST_ENV,
     PHOENIX_TEST_CPU_LOG: cpuLog,
   });
-  process.stderr.write(await cpuReport(cpuLog, ROOT));
+  process.stderr.write(await cpuReport(cpuLog, ROOT, {}, cpuTop()));
   return code;
 }
 
@@ -186,7 +200,7 @@ async function runFiles(files: string[], tmp: string): Promise<number> {
   } finally {
     const temporal = await processCpuSeconds(server.process?.pid);
     await server.stop();
-    process.stderr.write(await cpuReport(cpuLog, ROOT, { 'the Temporal server': temporal }));
+    process.stderr.write(await cpuReport(cpuLog, ROOT, { 'the Temporal server': temporal }, cpuTop()));
   }
 }
 

@@ -10,6 +10,8 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { Pool } from 'undici';
@@ -28,6 +30,12 @@ export interface ScaleOptions {
   temporalAddress?: string;
   /** Give up after this long (ms). @default 600000 */
   timeoutMs?: number;
+  /**
+   * Requests per second over all families, spread evenly in time (the gates of every family need
+   * only a few a second); a family's share stops once its migration has ended. @default as fast as
+   * 16 clients get answers, to every family until all have ended
+   */
+  requestsPerSecond?: number;
   /** File for the worker's output. @default worker.log in the run's temp folder, removed with it */
   workerLog?: string;
   log?: (line: string) => void;
@@ -179,8 +187,21 @@ ${families.join('\n')}
     let running = true;
     let sent = 0;
     let failed = 0;
-    const loops = Array.from({ length: 16 }, async (_, k) => {
-      for (let i = k; running; i += 16) {
+    let next = 0;
+    /** Families whose migration has ended: their traffic stops, the others' goes on at its pace. */
+    const ended = new Set<number>();
+    const trafficStart = performance.now();
+    const pace = o.requestsPerSecond === undefined ? undefined : 1000 / o.requestsPerSecond;
+    const loops = Array.from({ length: 16 }, async () => {
+      while (running) {
+        const i = next++;
+        if (pace !== undefined) {
+          const wait = trafficStart + i * pace - performance.now();
+          if (wait > 0) await sleep(wait);
+          if (!running) break;
+          // After the wait, so a loop over ended families still yields.
+          if (ended.has(i % n)) continue;
+        }
         try {
           const res = await pool.request({
             path: `/api/${name((i % n) + 1)}/${i % 50}`,
@@ -210,7 +231,13 @@ ${families.join('\n')}
     );
     log(`started ${started.length} migrations on task queue ${taskQueue}`);
     const deadline = setTimeout(() => worker.kill('SIGKILL'), o.timeoutMs ?? 600_000);
-    const results = await Promise.all(started.map((s) => s.handle.result()));
+    const results = await Promise.all(
+      started.map((s, k) =>
+        s.handle.result().finally(() => {
+          if (o.requestsPerSecond !== undefined) ended.add(k);
+        }),
+      ),
+    );
     clearTimeout(deadline);
     const wallMs = Date.now() - t0;
     const proc = await procFigures(worker.pid!);

@@ -91,6 +91,8 @@ interface Fetched {
   candidate?: HttpSnapshot;
   candidateChain?: string[];
   legacyAgain?: Sample;
+  /** When legacy is asked again (`performance.now()` time): after the resample gap, for safe parity cases. */
+  resampleAt?: number;
 }
 
 /** Runs every case of the family. Case file problems throw `PHX_ERR_CASE_*` before any request. */
@@ -171,10 +173,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       if (parity && safe && c.expect.parity) {
         const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
         if (reps > 0) await time(c, route, rules, result, reps);
-        const gap = o.noiseGapMs ?? rules.rules.resampleGapMs;
-        const wait = gap - (performance.now() - legacyDone);
-        if (wait > 0) await sleep(wait, undefined, { signal });
-        f.legacyAgain = await get('legacy', c).catch(() => undefined);
+        f.resampleAt = legacyDone + (o.noiseGapMs ?? rules.rules.resampleGapMs);
       }
     } catch (err) {
       if (signal.aborted) throw err;
@@ -231,14 +230,33 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     o.onProgress?.(++done, cases.length);
   }
 
+  /**
+   * Each of `concurrency` workers has one request in flight at a time (timings never queue behind
+   * the run's own requests). A case waiting out its resample gap does not hold its worker: the
+   * worker fetches further cases and asks legacy again once the gap is over, so a batch takes
+   * about one gap, not one per round of cases.
+   */
   async function runBatch(batch: readonly number[]): Promise<void> {
     const fetched = new Array<Fetched>(batch.length);
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < batch.length) {
+      const waiting: Fetched[] = []; // this worker's cases in their resample gap, soonest first
+      for (;;) {
         if (signal.aborted) throw signal.reason ?? new Error('aborted');
+        const due = waiting[0];
+        if (due !== undefined && (next >= batch.length || due.resampleAt! <= performance.now())) {
+          waiting.shift();
+          const wait = due.resampleAt! - performance.now();
+          if (wait > 0) await sleep(wait, undefined, { signal });
+          due.legacyAgain = await get('legacy', due.c).catch(() => undefined);
+          continue;
+        }
+        if (next >= batch.length) return;
         const k = next++;
-        fetched[k] = await fetchOne(cases[batch[k]!]!, batch[k]!);
+        const f = (fetched[k] = await fetchOne(cases[batch[k]!]!, batch[k]!));
+        if (f.resampleAt === undefined) continue;
+        const at = waiting.findIndex((w) => w.resampleAt! > f.resampleAt!);
+        waiting.splice(at === -1 ? waiting.length : at, 0, f);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));

@@ -49,12 +49,14 @@ const v4Clients = Array.from({ length: 10_000 }, (_, i) => ({
   // The client, then an inner proxy that is trusted too: the rightmost untrusted hop is the client.
   'x-forwarded-for': `198.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}, 127.0.0.9`,
 }));
-const v6Clients = Array.from({ length: 10_000 }, (_, i) => ({
+// Fewer at 5%: 2,500 clients put ±2 points 4.6 standard deviations of a fair split away, as 10,000
+// do at 25% (the split is a hash of the client, so either count gives the same share every run).
+const v6Clients = Array.from({ length: 2_500 }, (_, i) => ({
   forwarded: `for="[2001:db8::${i.toString(16)}]:4711";proto=https`,
 }));
 
 describe('canary behind proxies', () => {
-  test('behind a trusted proxy, 10,000 forwarded clients split within ±2 points of the percent', async () => {
+  test('behind a trusted proxy, forwarded clients (10,000 IPv4, 2,500 IPv6) split within ±2 points of the percent', async () => {
     const { r, admin } = await start(['127.0.0.0/8', '::1/128']);
     try {
       let version = 0;
@@ -68,7 +70,10 @@ describe('canary behind proxies', () => {
         const share = (100 * onNew) / clients.length;
         assert.ok(Math.abs(share - percent) <= 2, `${header}: ${share.toFixed(2)}% on new at ${percent}%`);
         const users = (await admin.getStats('pages')).stats.canary.distinctUsers;
-        assert.ok(users > 5000, `${header}: ${users} distinct users counted for 10,000 clients`);
+        assert.ok(
+          users > clients.length / 2,
+          `${header}: ${users} distinct users counted for ${clients.length} clients`,
+        );
       }
     } finally {
       await closeAll(admin, r);
