@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Runs the CLI compiled into dist/ (built by `npm ci`); when src/ has changed since, runs the
-// TypeScript source through tsx instead, so a checkout being edited never runs stale code.
+// Runs the CLI compiled into one file in dist/ (built by `npm ci`; see compiled.mjs), with the V8
+// code cache of what it loads; when src/ has changed since, runs the TypeScript source through tsx
+// instead, so a checkout being edited never runs stale code.
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isCompiledFresh } from './compiled.mjs';
+import { useCodeCache } from './code-cache.mjs';
+import { CLI_BUNDLE, CODE_CACHE, isCompiledFresh } from './compiled.mjs';
 import { followParent } from './follow-parent.mjs';
 import { adoptLauncherChannel, relaunchTuned, wantsMallocTuning } from './malloc-tuning.mjs';
 
@@ -15,7 +18,8 @@ if (wantsMallocTuning(args)) {
 if (!adoptLauncherChannel()) followParent();
 
 if (isCompiledFresh()) {
-  await import(new URL('../dist/cli/main.js', import.meta.url).href);
+  useCodeCache(CODE_CACHE);
+  createRequire(import.meta.url)(CLI_BUNDLE).main(process.argv);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
