@@ -13,6 +13,9 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 
+const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
 /** Modules compiled from the cache (`hits`), refused by V8 (`rejected`), or compiled from source (`misses`). */
 const stats = { hits: 0, rejected: 0, misses: 0 };
 
@@ -40,20 +43,27 @@ function makeRequire(mod) {
 
 /**
  * Compiles CommonJS modules through `vm.Script` with `cachedDataFor(filename)`, and hands each
- * compiled script to `compiled`. Anything it does not handle (ES modules, hashbang files, code
- * that is not CommonJS syntax) goes to Node's own compile.
+ * compiled script to `compiled`. Anything it does not handle (ES modules, hashbang files, packages
+ * with a dynamic import, code that is not CommonJS syntax) goes to Node's own compile. The CLI's
+ * own file has no dynamic import (compiled.mjs turns them into requires).
  */
 function install(cachedDataFor, compiled) {
   const original = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename, format) {
-    if (format === 'module' || content.startsWith('#!')) return original.call(this, content, filename, format);
+    // Code compiled here cannot import() (Node 20 loses the callback with a code cache, and without
+    // one the only callback there is warns as experimental): a package that does is left to Node.
+    if (
+      format === 'module' ||
+      content.startsWith('#!') ||
+      (filename.includes(NODE_MODULES) && DYNAMIC_IMPORT.test(content))
+    )
+      return original.call(this, content, filename, format);
     const cachedData = cachedDataFor(filename);
     let script;
     try {
       script = new vm.Script(Module.wrap(content), {
         filename,
         cachedData,
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
       });
     } catch {
       // ES module syntax in a .js file Node would detect, or a real syntax error: Node says which.

@@ -6,9 +6,7 @@
 // dist/ holds two builds of src/: every module on its own (dist/<path>.js: the router's shadow
 // thread and the worker's workflow bundle load files from there), and the CLI as one CommonJS
 // file (dist/phoenix-cli.cjs) that `bin/phoenix.mjs` loads with a V8 code cache (code-cache.mjs).
-import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,9 +32,10 @@ function sourceStamp() {
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
+  // Checked at every start of the CLI: a slice, not path.relative, which cost as much as the stats.
   const parts = files.map((f) => {
     const s = statSync(f);
-    return `${path.relative(SRC, f)}:${s.size}:${Math.trunc(s.mtimeMs)}`;
+    return `${f.slice(SRC.length + 1)}:${s.size}:${Math.trunc(s.mtimeMs)}`;
   });
   return { files, stamp: [LAYOUT, ...parts].join('\n') };
 }
@@ -58,9 +57,9 @@ export function isCompiledFresh() {
 const importMetaOfOwnCopy = {
   name: 'import-meta-of-own-copy',
   setup(b) {
-    b.onLoad({ filter: /\.m?[jt]s$/ }, async (args) => {
+    b.onLoad({ filter: /\.m?[jt]s$/ }, (args) => {
       if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-      const text = await readFile(args.path, 'utf8');
+      const text = readFileSync(args.path, 'utf8');
       if (!text.includes('import.meta')) return undefined;
       // A module of src/ has its copy in dist/; one from elsewhere (bin/) is its own file.
       const own = args.path.startsWith(SRC + path.sep)
@@ -106,7 +105,15 @@ export async function buildCompiled() {
       plugins: [importMetaOfOwnCopy],
     }),
   ]);
+  // A dynamic import of a package becomes a require: code compiled with a code cache cannot import()
+  // on Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), and every ES-module-only package is bundled.
+  const bundled = readFileSync(CLI_BUNDLE, 'utf8');
+  writeFileSync(
+    CLI_BUNDLE,
+    bundled.replace(/\bimport\((["'])([^"'`$]+)\1\)/g, 'Promise.resolve().then(() => __toESM(require("$2"), 1))'),
+  );
   // The top-level help text and the code cache, from a process that has loaded nothing else.
+  const { execFileSync } = await import('node:child_process');
   execFileSync(process.execPath, [path.join(ROOT, 'bin', 'record-code-cache.mjs')], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
