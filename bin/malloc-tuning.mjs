@@ -3,8 +3,6 @@
 // freed socket buffers back to the kernel and faulting them in again (2–21 page faults and up to
 // 70% more CPU per request; docs/benchmarks.md "malloc check"). Plain JavaScript so the parent
 // stays small: it only forwards signals and the exit code.
-import { spawn } from 'node:child_process';
-
 /** Never trim the heap below 256 MiB; pin the mmap threshold at 1 MiB (glibc otherwise moves it). */
 export const ROUTER_GLIBC_TUNABLES = 'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=1048576';
 
@@ -38,7 +36,9 @@ export function adoptLauncherChannel() {
 }
 
 /** Runs `entry args` in a tuned child; never resolves: the process exits as the child did. */
-export function relaunchTuned(entry, args) {
+export async function relaunchTuned(entry, args) {
+  // Loaded here, not at the top: every other command line would pay for it at start.
+  const { spawn } = await import('node:child_process');
   // The IPC channel closes when this process dies, however it dies (kill -9 too), and the
   // router then shuts down instead of serving on as an orphan nobody can stop with a signal.
   const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {

@@ -1,6 +1,6 @@
 /** Flag parsers shared by commands: each bad value is a usage error naming what was expected. */
 import { parseDuration } from '../plan/duration.js';
-import { FAMILY_NAME } from '../plan/schema.js';
+import { FAMILY_NAME } from '../plan/family-name.js';
 import { CliError, ExitCode } from './output.js';
 
 export function portFlag(value: string): number {

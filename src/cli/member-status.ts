@@ -6,7 +6,6 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { PhoenixError } from '../lib/errors.js';
-import { createRouterAdminClient } from '../router/client.js';
 import type { GuardState, RouteState } from '../router/types.js';
 import type { MigrateFamilyInput } from '../workflows/carried-state.js';
 
@@ -63,6 +62,8 @@ export async function readMemberStatus(
   family: string,
   o: { token?: string; timeoutMs?: number },
 ): Promise<DataPlaneStatus> {
+  // undici only when there are members to read: not for a family without a migration, nor a list.
+  const { createRouterAdminClient } = await import('../router/client.js');
   const members = await Promise.all(
     urls.map(async (adminUrl): Promise<MemberStatus> => {
       const admin = createRouterAdminClient({

@@ -149,3 +149,16 @@ export async function run(argv: string[]): Promise<number> {
     return ExitCode.Failed;
   }
 }
+
+/** Runs this process's command line and sets its exit code: what `phoenix` does. */
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exit(ExitCode.Failed);
+    },
+  );
+}

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseCidr } from '../cidr.js';
 import { parseDuration } from '../duration.js';
+import { FAMILY_NAME } from '../family-name.js';
 import { parseRoutePattern } from '../route-pattern.js';
 
 /** A duration (`30s`, `10m`, `1h30m` or milliseconds), resolved to milliseconds. */
@@ -32,8 +33,7 @@ export const url = z.string().refine((v) => {
 
 /** A share between 0 and 1. */
 export const ratio = z.number().min(0, 'expected a ratio between 0 and 1').max(1, 'expected a ratio between 0 and 1');
-/** What a family name may be: it becomes part of workflow ids, metrics labels and file names. */
-export const FAMILY_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+export { FAMILY_NAME };
 
 /** A family or plan name (see {@link FAMILY_NAME}). */
 export const familyName = z
