@@ -3,11 +3,11 @@
  * (`src/plan/shared-digest.ts`), and a step is refused while they differ, since the hosts would
  * then route, guard or compare the same traffic differently (see docs/fleets.md).
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { planDifferences, sectionsOf, type PlanDigest } from '../plan/shared-digest.js';
 import type { RouterAdminClient } from '../router/client.js';
 import { FailureType } from '../workflows/failures.js';
-import { failIfAny, onEveryMember } from './fleet.js';
+import { failIfAny, onEveryMember, warn } from './fleet.js';
 import type { MemberAnswer } from './fleet-state.js';
 
 /** One copy of the plan and the members that hold it, in the plan's member order. */
@@ -24,14 +24,6 @@ export interface CopyDifference {
   differs: string[];
   /** Their top-level sections (`families`, `router`). */
   sections: string[];
-}
-
-function warn(message: string, attrs: Record<string, unknown>): void {
-  try {
-    Context.current().log.warn(message, attrs);
-  } catch {
-    // Outside an activity (a test calling the function directly) there is no worker log to write to.
-  }
 }
 
 /**

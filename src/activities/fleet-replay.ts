@@ -3,19 +3,10 @@
  * plan's order that answers, with a pool of every answering member's captured samples. Replaying
  * changes no route, so a member that is down does not hold it (see docs/fleets.md, "Replay rounds").
  */
-import { Context } from '@temporalio/activity';
 import type { RouterAdminClient, SampleRecord } from '../router/client.js';
 import { mergeSamples } from '../router/merge-records.js';
-import { errorText, onEveryMember } from './fleet.js';
+import { errorText, onEveryMember, warn } from './fleet.js';
 import { memberDown } from './fleet-state.js';
-
-function warn(message: string, attrs: Record<string, unknown>): void {
-  try {
-    Context.current().log.warn(message, attrs);
-  } catch {
-    // Outside an activity (a test calling the function directly) there is no worker log to write to.
-  }
-}
 
 /**
  * The first member, in the plan's order, whose health check answers; members are asked at once.

@@ -23,7 +23,7 @@ export function errorText(err: unknown): string {
 }
 
 /** A warning in the worker's log, with the activity's context when there is one. */
-function warn(message: string, attrs: Record<string, unknown>): void {
+export function warn(message: string, attrs: Record<string, unknown>): void {
   try {
     Context.current().log.warn(message, attrs);
   } catch {
