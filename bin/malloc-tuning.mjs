@@ -52,7 +52,7 @@ export async function relaunchTuned(entry, args) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward);
   child.once('error', (err) => {
     process.stderr.write(
-      `PHX_ERR_ROUTER_LAUNCH: cannot start the router process (${err.message}); set PHOENIX_MALLOC_TUNING=off to run it in this process\n`,
+      `PHX_ERR_ROUTER_LAUNCH: cannot start the ${args[0] === 'comparator' ? 'comparator' : 'router'} process (${err.message}); set PHOENIX_MALLOC_TUNING=off to run it in this process\n`,
     );
     process.exit(1);
   });

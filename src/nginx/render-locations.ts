@@ -47,6 +47,11 @@ export function proxyLines(pass: string, host: string): string[] {
  * gets new's answer or nginx's 502/504, never replayed. The rewritten URI is internal, so the
  * client's own (`$request_uri`) is passed.
  */
+/** `proxy_read_timeout` for legacy's reads: the plan's `router.legacyTimeout` (ms), as the router gives legacy; nginx's own when undefined. */
+export function legacyReadTimeout(ms: number | undefined): string[] {
+  return ms === undefined ? [] : [`    proxy_read_timeout ${ms}ms;`];
+}
+
 export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTimeout: number | undefined): string[] {
   const out: string[] = [];
   const sorted = [...timeouts].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
@@ -71,7 +76,7 @@ export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTi
   if (sorted.length > 0) {
     out.push(
       `  location ${FALLBACK_LOCATION} {`,
-      ...(legacyTimeout === undefined ? [] : [`    proxy_read_timeout ${legacyTimeout}ms;`]),
+      ...legacyReadTimeout(legacyTimeout),
       ...proxyLines('http://$phx_fallback$request_uri', '$phx_fallback_host'),
       '  }',
     );
@@ -80,16 +85,17 @@ export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTi
 }
 
 /**
- * Where a shadow-sampled request goes on: proxied to its side (legacy) as in `location /`, and
+ * Where a shadow-sampled request goes on: proxied to its side (legacy, with `legacyTimeout` in ms) as in `location /`, and
  * mirrored to the comparator. The family is kept for the mirror subrequest, which would otherwise
  * match its own `$uri` (`$phx_family` was taken in `location /`, before the rewrite).
  */
-export function shadowLocation(): string[] {
+export function shadowLocation(legacyTimeout: number | undefined): string[] {
   return [
     `  location = ${SHADOW_LOCATION} {`,
     '    internal;',
     '    set $phx_family_on $phx_family;',
     '    mirror /__phoenix_mirror;',
+    ...legacyReadTimeout(legacyTimeout),
     ...proxyLines('http://$phx_upstream$request_uri', '$phx_host'),
     '  }',
   ];

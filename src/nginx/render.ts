@@ -12,6 +12,7 @@ import type { RouteState } from '../router/types.js';
 import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE } from './access-log.js';
 import type { SavedTrip } from './agent.js';
 import {
+  legacyReadTimeout,
   newLocationOf,
   newLocations,
   proxyLines,
@@ -41,7 +42,7 @@ export interface RenderInput {
   routes: ReadonlyMap<string, RouteState>;
   /** Families whose guard tripped: served by legacy whatever their route says, until cleared. */
   trips?: readonly SavedTrip[];
-  /** How long legacy may take per read (ms) when a safe request falls back from new: the plan's `router.legacyTimeout`. @default nginx's (60 s) */
+  /** How long legacy may take per read (ms), on requests routed to it and on a safe request's fallback from new: the plan's `router.legacyTimeout`. @default nginx's (60 s) */
   legacyTimeout?: number;
   dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies' | 'accessLog'>;
 }
@@ -173,7 +174,10 @@ export function renderNginx(input: RenderInput): Rendered {
   });
 
   const out: string[] = [];
-  for (const [server, name] of upstreams) out.push(`upstream ${name} { server ${server}; keepalive 32; }`);
+  // Enough idle connections for a burst of clients, each kept for many requests: a request past
+  // the pool's size or a connection's request limit pays a new upstream connection.
+  for (const [server, name] of upstreams)
+    out.push(`upstream ${name} { server ${server}; keepalive 64; keepalive_requests 100000; }`);
   if (mirror.length > 0) {
     out.push(
       `upstream phx_comparator { server ${upstreamServer('(plan)', 'comparator', dp.comparatorUrl as string)}; keepalive 8; }`,
@@ -230,10 +234,11 @@ export function renderNginx(input: RenderInput): Rendered {
     ...(mirror.length > 0 ? [`    if ($phx_mirror) { rewrite ^ ${SHADOW_LOCATION} last; }`] : []),
     // A request the route sends to new goes on in its family's timeout location (below).
     ...(toNew.length > 0 ? ['    if ($phx_new_at) { rewrite ^ $phx_new_at last; }'] : []),
+    ...legacyReadTimeout(input.legacyTimeout),
     ...proxyLines('http://$phx_upstream', '$phx_host'),
     '  }',
     ...newLocations(newTimeouts, input.legacyTimeout),
-    ...(mirror.length > 0 ? shadowLocation() : []),
+    ...(mirror.length > 0 ? shadowLocation(input.legacyTimeout) : []),
   );
   if (mirror.length > 0) {
     out.push(

@@ -127,7 +127,7 @@ export interface RouterAdminClient {
 const CODES: Record<number, string> = {
   400: 'PHX_ERR_ADMIN_BAD_REQUEST',
   401: 'PHX_ERR_ROUTER_UNAUTHORIZED',
-  404: 'PHX_ERR_ADMIN_UNKNOWN_FAMILY',
+  404: 'PHX_ERR_ADMIN_NOT_FOUND',
   409: 'PHX_ERR_ROUTE_STALE_VERSION',
   413: 'PHX_ERR_ADMIN_BODY_TOO_LARGE',
 };
@@ -174,13 +174,10 @@ export function createRouterAdminClient(o: RouterAdminClientOptions): RouterAdmi
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return json as T;
     const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const code =
-      e?.code && (res.statusCode !== 404 || e.code === 'PHX_ERR_ADMIN_UNKNOWN_FAMILY')
-        ? e.code
-        : (CODES[res.statusCode] ?? 'PHX_ERR_ROUTER_ADMIN');
-    throw new PhoenixError(code, `${method} ${path}: ${e?.message ?? `HTTP ${res.statusCode}`}`, {
-      status: res.statusCode,
-    });
+    const code = e?.code ?? CODES[res.statusCode] ?? 'PHX_ERR_ROUTER_ADMIN';
+    // Without a coded body the answer is not from a Phoenix admin API: most often a wrong URL or port.
+    const detail = e?.message ?? `HTTP ${res.statusCode}; is ${base} a Phoenix admin API (router or nginx data plane)?`;
+    throw new PhoenixError(code, `${method} ${path}: ${detail}`, { status: res.statusCode });
   }
 
   const fam = (f: string): string => `/v1/families/${encodeURIComponent(f)}`;

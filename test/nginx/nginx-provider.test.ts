@@ -203,7 +203,7 @@ describe('nginx provider', () => {
     await set('orders', 'legacy');
   });
 
-  it("gives legacy router.legacyTimeout, not new's guard.timeout, when a safe request falls back", async () => {
+  it("gives legacy router.legacyTimeout, not new's guard.timeout, when a safe request falls back, and when routed to it", async () => {
     await set('lagging', 'new');
     await provider.resetFigures('lagging');
     // new times out at 300 ms; legacy answers 700 ms later, within legacyTimeout (1.2 s).
@@ -231,6 +231,12 @@ describe('nginx provider', () => {
     assert.equal(await get('/api/lagging/3?delay=4000'), 'status 504');
     assert.ok(Date.now() - t0 < 3500, `504 after ${Date.now() - t0} ms`);
     await set('lagging', 'legacy');
+    // Routed to legacy, the same limit: a slow legacy within it answers, one past it is nginx's
+    // 504 after legacyTimeout, not after nginx's default 60 s.
+    assert.equal(await get('/api/lagging/4'), 'slow legacy');
+    t0 = Date.now();
+    assert.equal(await get('/api/lagging/5?delay=4000'), 'status 504');
+    assert.ok(Date.now() - t0 < 3000, `504 after ${Date.now() - t0} ms`);
   });
 
   it('mirrors shadow-sampled requests to the comparator while clients get legacy', async () => {

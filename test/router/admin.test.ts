@@ -1,6 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
@@ -114,6 +116,23 @@ describe('admin API', () => {
     } finally {
       await a.close();
       await r.close();
+    }
+  });
+
+  test('a 404 from something that is not a Phoenix admin API is not an unknown family', async () => {
+    const other = createServer((_req, res) => res.writeHead(404).end('Not Found'));
+    await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));
+    const a = createRouterAdminClient({ baseUrl: `http://127.0.0.1:${(other.address() as AddressInfo).port}` });
+    try {
+      await assert.rejects(
+        a.getRoute('users'),
+        (e: unknown) =>
+          hasCode(e, 'PHX_ERR_ADMIN_NOT_FOUND') &&
+          /is http:\/\/127\.0\.0\.1:\d+ a Phoenix admin API/.test((e as Error).message),
+      );
+    } finally {
+      await a.close();
+      await new Promise((ok) => other.close(ok));
     }
   });
 
