@@ -20,7 +20,6 @@
  */
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import {
   applyAdapter,
@@ -48,6 +47,7 @@ import {
 import { expectations, fetchCase, type Sample } from './exchange.js';
 import { judgeParity } from './judge-parity.js';
 import { judgeTimings, type TimedRoute } from './latency.js';
+import { fetchWithResamples } from './resample-schedule.js';
 
 export type { RouteLatency } from './latency.js';
 export { describeDifference } from './exchange.js';
@@ -230,36 +230,17 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     o.onProgress?.(++done, cases.length);
   }
 
-  /**
-   * Each of `concurrency` workers has one request in flight at a time (timings never queue behind
-   * the run's own requests). A case waiting out its resample gap does not hold its worker: the
-   * worker fetches further cases and asks legacy again once the gap is over, so a batch takes
-   * about one gap, not one per round of cases.
-   */
+  /** Fetches a batch (see resample-schedule.ts), learns its noise, then judges its cases. */
   async function runBatch(batch: readonly number[]): Promise<void> {
-    const fetched = new Array<Fetched>(batch.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      const waiting: Fetched[] = []; // this worker's cases in their resample gap, soonest first
-      for (;;) {
-        if (signal.aborted) throw signal.reason ?? new Error('aborted');
-        const due = waiting[0];
-        if (due !== undefined && (next >= batch.length || due.resampleAt! <= performance.now())) {
-          waiting.shift();
-          const wait = due.resampleAt! - performance.now();
-          if (wait > 0) await sleep(wait, undefined, { signal });
-          due.legacyAgain = await get('legacy', due.c).catch(() => undefined);
-          continue;
-        }
-        if (next >= batch.length) return;
-        const k = next++;
-        const f = (fetched[k] = await fetchOne(cases[batch[k]!]!, batch[k]!));
-        if (f.resampleAt === undefined) continue;
-        const at = waiting.findIndex((w) => w.resampleAt! > f.resampleAt!);
-        waiting.splice(at === -1 ? waiting.length : at, 0, f);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+    const fetched = await fetchWithResamples(
+      batch.length,
+      concurrency,
+      (k) => fetchOne(cases[batch[k]!]!, batch[k]!),
+      async (f) => {
+        f.legacyAgain = await get('legacy', f.c).catch(() => undefined);
+      },
+      signal,
+    );
     for (const f of fetched)
       if (f.legacy && f.legacyAgain) noise.observe(f.result.route, f.legacy.snapshot, f.legacyAgain.snapshot, f.rules);
     for (const f of fetched) judgeOne(f);

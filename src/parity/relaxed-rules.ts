@@ -4,7 +4,7 @@
  * (`status: { 200: 201 }`) and status conditions of adapter ops (`onStatus: "4xx"`). Each is
  * compiled once from the plan; the checks themselves allocate nothing.
  */
-import { parseInstant } from './value-classes.js';
+import { parseInstant } from './instant.js';
 
 /** The JSON type of a parsed value: 0 null, 1 boolean, 2 number, 3 string, 4 array, 5 object. */
 export function jsonType(v: unknown): number {

@@ -1,13 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  classMask,
-  classOf,
-  judgeValues,
-  parseInstant,
-  VALUE_CLASSES,
-  type ClassOptions,
-} from '../../src/parity/value-classes.js';
+import { parseInstant } from '../../src/parity/instant.js';
+import { classMask, classOf, judgeValues, VALUE_CLASSES, type ClassOptions } from '../../src/parity/value-classes.js';
 import { diffRulesSchema } from '../../src/plan/schema.js';
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
