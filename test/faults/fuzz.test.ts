@@ -200,19 +200,19 @@ describe('plans', () => {
     }
   }
 
-  test('2,000 structurally mutated plans are each accepted or refused with a coded error naming the file and field', async () => {
+  test('1,000 structurally mutated plans are each accepted or refused with a coded error naming the file and field', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) =>
         check(stringify(mutate(planDoc, ms))),
       ),
-      runs(2000),
+      runs(1000),
     );
   });
 
-  test('500 plans with damaged YAML text', async () => {
+  test('250 plans with damaged YAML text', async () => {
     await fc.assert(
       fc.asyncProperty(textDamageArb, (edits) => check(damage(planText, edits))),
-      runs(500),
+      runs(250),
     );
   });
 });
@@ -235,19 +235,19 @@ describe('case files', () => {
     }
   }
 
-  test('2,000 structurally mutated case files are each accepted or refused naming the file, case and field', () => {
+  test('1,000 structurally mutated case files are each accepted or refused naming the file, case and field', () => {
     fc.assert(
       fc.property(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), (ms) =>
         check(stringify(mutate(casesDoc, ms))),
       ),
-      runs(2000),
+      runs(1000),
     );
   });
 
-  test('500 case files with damaged YAML text', () => {
+  test('250 case files with damaged YAML text', () => {
     fc.assert(
       fc.property(textDamageArb, (edits) => check(damage(casesText, edits))),
-      runs(500),
+      runs(250),
     );
   });
 });
@@ -273,7 +273,7 @@ describe('the admin API', () => {
   const auth = { authorization: 'Bearer fuzz-token', 'content-type': 'application/json' };
   const valid: Json = { mode: 'canary', percent: 25, version: 1, sampleRate: 0.5, updatedBy: 'fuzz' };
 
-  test('1,500 mutated route bodies get 200, 400 or 409 with a coded error; the route stays well-formed', async () => {
+  test('750 mutated route bodies get 200, 400 or 409 with a coded error; the route stays well-formed', async () => {
     const bodyArb = fc.oneof(
       {
         weight: 4,
@@ -301,14 +301,14 @@ describe('the admin API', () => {
           assert.ok((answer.error?.message ?? '').length > 0);
         }
       }),
-      runs(1500),
+      runs(750),
     );
     const health = await request(`${r.adminUrl}/healthz`);
     assert.equal(health.statusCode, 200);
     await health.body.dump();
   });
 
-  test('300 random paths, methods and tokens are answered without a 5xx, and without the token always 401', async () => {
+  test('150 random paths, methods and tokens are answered without a 5xx, and without the token always 401', async () => {
     const segment = fc.oneof(
       fc.constantFrom(
         'v1',
@@ -357,7 +357,7 @@ describe('the admin API', () => {
             );
         },
       ),
-      runs(300),
+      runs(150),
     );
   });
 });
@@ -405,7 +405,7 @@ describe('Slack payloads', () => {
   const button = (): string =>
     encodeButtonValue({ workflowId: migrationWorkflowId('users'), family: 'users', step: 'ramp:100' }, SECRET);
 
-  test('1,000 signed, mutated interactivity payloads are answered (200/400) and never reach a workflow', async () => {
+  test('500 signed, mutated interactivity payloads are answered (200/400) and never reach a workflow', async () => {
     const base = (): Json => ({
       type: 'block_actions',
       user: { id: 'alice@example.com' },
@@ -436,13 +436,13 @@ describe('Slack payloads', () => {
         const res = await bounded('Slack interactivity', () => post('/slack/interactivity', body));
         assert.ok(res.status === 200 || res.status === 400, `status ${res.status} for ${payload}`);
       }),
-      runs(1000),
+      runs(500),
     );
     const running = t.client.workflow.list({ query: `WorkflowId = '${migrationWorkflowId('users')}'` });
     for await (const _ of running) assert.fail('a fuzzed payload started or touched a migration');
   });
 
-  test('300 slash-command texts and 300 unsigned bodies', async () => {
+  test('150 slash-command texts and 150 unsigned bodies', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -457,14 +457,14 @@ describe('Slack payloads', () => {
           assert.equal((JSON.parse(res.text) as { response_type: string }).response_type, 'ephemeral');
         },
       ),
-      runs(300),
+      runs(150),
     );
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), async (body) => {
         const res = await post('/slack/interactivity', body, false);
         assert.equal(res.status, 401);
       }),
-      runs(300),
+      runs(150),
     );
   });
 });
@@ -511,7 +511,7 @@ describe('CLI arguments', () => {
     process.exitCode = undefined;
   });
 
-  test('600 generated command lines end with a documented exit code and a coded message, never PHX_ERR_UNEXPECTED', async () => {
+  test('300 generated command lines end with a documented exit code and a coded message, never PHX_ERR_UNEXPECTED', async () => {
     const value = fc.oneof(
       fc.constantFrom(
         '',
@@ -592,7 +592,7 @@ describe('CLI arguments', () => {
             `phoenix ${JSON.stringify(argv)} → exit ${code} with no message`,
           );
       }),
-      runs(600),
+      runs(300),
     );
   });
 });

@@ -40,7 +40,16 @@ const longFamily: FamilyOverrides = {
       { percent: 100, bake: '1h', approval: true },
     ],
   },
-  slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 },
+  // The 3 h bake passes in a few seconds of wall time (less on an idle machine), and only requests
+  // in wall time are evidence: gates that need little of it, so the bake's outcome never depends
+  // on how fast the machine skips (an error bound under 5% alone needs about 60 clean requests).
+  slo: {
+    minRequests: 5,
+    maxErrorRate: 0.25,
+    maxP95Ratio: 20,
+    maxMismatchRate: 0.05,
+    latency: { maxShiftMs: 25, minSamples: 5 },
+  },
   approval: { timeout: '24h', remindBefore: '1h', onTimeout: 'reject' },
   decommission: { noLegacyTrafficFor: '1s' },
 };
@@ -48,7 +57,7 @@ const longFamily: FamilyOverrides = {
 describe('migrateFamily over hours of plan time (time-skipping server)', () => {
   test('a 3-hour bake continues as new to stay lean, and a 24-hour approval timeout rolls back', async () => {
     const stack: Stack = await startStack({ base: longFamily });
-    const traffic = driveTraffic(stack.router.url);
+    const traffic = driveTraffic(stack.router.url, { rate: 100 });
     const tq = taskQueue('long');
     const worker = await Worker.create({
       connection: env.nativeConnection,
