@@ -16,11 +16,10 @@ import { Pool, request } from 'undici';
 import { readMetrics } from '../helpers/metrics.js';
 import { freePort } from '../helpers/ports.js';
 import { childPids } from '../helpers/proc.js';
-import { waitFor } from '../helpers/wait.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { writePlanFile } from '../helpers/plan-builder.js';
+import { PHOENIX_BIN, routerArgs, routerReady } from '../helpers/router-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const SECONDS = Number(process.env.PHOENIX_SOAK_SECONDS ?? 15);
 const QUEUE = 200;
 
@@ -68,32 +67,13 @@ before(async () => {
       },
     ],
   });
-  router = spawn(
-    process.execPath,
-    [
-      path.join(ROOT, 'bin', 'phoenix.mjs'),
-      'router',
-      '--plan',
-      plan,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--insecure-admin',
-      '--state-file',
-      path.join(dir, 'state.json'),
-    ],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn' },
-    },
-  );
+  router = spawn(process.execPath, [PHOENIX_BIN, ...routerArgs(plan, port, adminPort, path.join(dir, 'state.json'))], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PHOENIX_LOG_LEVEL: 'warn' },
+  });
   routerUrl = `http://127.0.0.1:${port}`;
   adminUrl = `http://127.0.0.1:${adminPort}`;
-  await waitFor('the router', async () => (await request(`${adminUrl}/healthz`)).statusCode === 200, {
-    timeoutMs: 30_000,
-    intervalMs: 200,
-  });
+  await routerReady(adminPort, 200);
   servingPid = (await childPids(router.pid!))[0] ?? router.pid!;
   const res = await request(`${adminUrl}/v1/families/items/route`, {
     method: 'PUT',

@@ -6,43 +6,32 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { ROUTER_GLIBC_TUNABLES, wantsMallocTuning } from '../../bin/malloc-tuning.mjs';
 import { freePort } from '../helpers/ports.js';
 import { alive, childPids, processEnviron } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { writePlanFile } from '../helpers/plan-builder.js';
+import {
+  PHOENIX_BIN as BIN,
+  routerArgs,
+  routerPlanFixture,
+  routerReady,
+  type RouterPlanFixture,
+} from '../helpers/router-process.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'phoenix.mjs');
 const linux = process.platform === 'linux';
 
-let dir: string;
-let plan: string;
-let legacy: FakeUpstream;
+let fx: RouterPlanFixture;
 const started: ChildProcess[] = [];
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'phx-launcher-'));
-  legacy = await fakeUpstream((_req, res) => res.end('legacy'));
-  plan = path.join(dir, 'plan.yaml');
-  await writePlanFile(plan, {
-    version: 1,
-    name: 'launcher',
-    legacy: legacy.url,
-    approvers: ['alice'],
-    families: [{ name: 'users', routes: ['GET /api/users/*'], new: 'http://127.0.0.1:9' }],
-  });
+  fx = await routerPlanFixture('launcher');
 });
 
 after(async () => {
   for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await legacy?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 /** `phoenix router` on free ports; resolves once its admin API answers. */
@@ -52,19 +41,7 @@ async function startRouter(
   const [port, adminPort] = [await freePort(), await freePort()];
   const proc = spawn(
     process.execPath,
-    [
-      BIN,
-      'router',
-      '--plan',
-      plan,
-      '--port',
-      String(port),
-      '--admin-port',
-      String(adminPort),
-      '--insecure-admin',
-      '--state-file',
-      path.join(dir, `state-${port}.json`),
-    ],
+    [BIN, ...routerArgs(fx.plan, port, adminPort, path.join(fx.dir, `state-${port}.json`))],
     {
       // Read here rather than inherited: a router left behind must not hold the runner's output open.
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -74,10 +51,7 @@ async function startRouter(
   proc.stderr?.on('data', (b: Buffer) => process.stderr.write(b));
   started.push(proc);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
-  await waitFor('the router', async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200, {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-  });
+  await routerReady(adminPort);
   return { proc, url: `http://127.0.0.1:${port}`, exited };
 }
 
@@ -160,7 +134,7 @@ describe('the phoenix router launcher', { skip: linux ? false : 'needs /proc' },
   });
 
   test('exit codes and error codes pass through the launcher unchanged', async () => {
-    const args = ['router', '--plan', path.join(dir, 'no-such-plan.yaml'), '--insecure-admin'];
+    const args = ['router', '--plan', path.join(fx.dir, 'no-such-plan.yaml'), '--insecure-admin'];
     const tuned = await runCli(args, withoutTunables());
     const direct = await runCli(args, { ...withoutTunables(), PHOENIX_MALLOC_TUNING: 'off' });
     assert.notEqual(tuned.code, 0);

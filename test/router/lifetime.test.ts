@@ -6,38 +6,23 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { request } from 'undici';
 import { followParent } from '../../bin/follow-parent.mjs';
 import { freePort } from '../helpers/ports.js';
 import { alive, childPids } from '../helpers/proc.js';
 import { waitFor } from '../helpers/wait.js';
-import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { writePlanFile } from '../helpers/plan-builder.js';
+import { routerArgs, routerPlanFixture, routerReady, type RouterPlanFixture } from '../helpers/router-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const linux = process.platform === 'linux';
 
-let dir: string;
-let plan: string;
-let legacy: FakeUpstream;
+let fx: RouterPlanFixture;
 const started: ChildProcess[] = [];
 const descendants = new Set<number>();
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'phx-lifetime-'));
-  legacy = await fakeUpstream((_req, res) => res.end('legacy'));
-  plan = path.join(dir, 'plan.yaml');
-  await writePlanFile(plan, {
-    version: 1,
-    name: 'lifetime',
-    legacy: legacy.url,
-    approvers: ['alice'],
-    families: [{ name: 'users', routes: ['GET /api/users/*'], new: 'http://127.0.0.1:9' }],
-  });
+  fx = await routerPlanFixture('lifetime');
 });
 
 after(async () => {
@@ -51,8 +36,7 @@ after(async () => {
       // already gone, as it should be
     }
   }
-  await legacy?.close();
-  await rm(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 /** Every live process below `pid`. */
@@ -71,6 +55,33 @@ function portFree(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(true));
   });
+}
+
+/** Every live process below `npx` now, remembered so `after` can kill any left behind. */
+async function below(npx: ChildProcess): Promise<number[]> {
+  const pids = await tree(npx.pid!);
+  for (const pid of pids) descendants.add(pid);
+  return pids;
+}
+
+function allExited(pids: number[], timeoutMs: number): Promise<boolean> {
+  return waitFor(
+    'every process below npx to exit',
+    async () => {
+      for (const pid of pids) if (await alive(pid)) return false;
+      return true;
+    },
+    { timeoutMs },
+  );
+}
+
+/** What `slack serve` needs to start; nothing here reaches Slack. */
+function slackEnv(): NodeJS.ProcessEnv {
+  return {
+    SLACK_SIGNING_SECRET: 'lifetime-test-secret',
+    SLACK_BOT_TOKEN: 'xoxb-lifetime-test',
+    TEMPORAL_ADDRESS: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233',
+  };
 }
 
 function viaNpx(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
@@ -92,32 +103,10 @@ describe('a phoenix process started through npx stops with npx', { skip: linux ?
     const env = { ...process.env };
     delete env.GLIBC_TUNABLES;
     delete env.PHOENIX_MALLOC_TUNING;
-    const npx = viaNpx(
-      [
-        'router',
-        '--plan',
-        plan,
-        '--port',
-        String(port),
-        '--admin-port',
-        String(adminPort),
-        '--insecure-admin',
-        '--state-file',
-        path.join(dir, 'state.json'),
-      ],
-      env,
-    );
-    await waitFor(
-      'the router',
-      async () => (await request(`http://127.0.0.1:${adminPort}/healthz`)).statusCode === 200,
-      {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      },
-    );
-    const below = await tree(npx.pid!);
-    for (const pid of below) descendants.add(pid);
-    assert.ok(below.length >= 2, `npx runs the launcher and the router below it (saw ${below.length} processes)`);
+    const npx = viaNpx(routerArgs(fx.plan, port, adminPort, path.join(fx.dir, 'state.json')), env);
+    await routerReady(adminPort);
+    const pids = await below(npx);
+    assert.ok(pids.length >= 2, `npx runs the launcher and the router below it (saw ${pids.length} processes)`);
     const t0 = performance.now();
     npx.kill('SIGTERM');
     await waitFor('both ports to be free', async () => (await portFree(port)) && (await portFree(adminPort)), {
@@ -126,36 +115,17 @@ describe('a phoenix process started through npx stops with npx', { skip: linux ?
     });
     const ms = performance.now() - t0;
     assert.ok(ms <= 2_000, `ports free after ${Math.round(ms)} ms`);
-    await waitFor(
-      'every process below npx to exit',
-      async () => {
-        for (const pid of below) if (await alive(pid)) return false;
-        return true;
-      },
-      { timeoutMs: 5_000 },
-    );
+    await allExited(pids, 5_000);
   });
 
   test('SIGTERM to npx stops a slack receiver the same way', async () => {
     const port = await freePort();
-    const npx = viaNpx(['slack', 'serve', '--plan', plan, '--port', String(port)], {
-      SLACK_SIGNING_SECRET: 'lifetime-test-secret',
-      SLACK_BOT_TOKEN: 'xoxb-lifetime-test',
-      TEMPORAL_ADDRESS: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233',
-    });
+    const npx = viaNpx(['slack', 'serve', '--plan', fx.plan, '--port', String(port)], slackEnv());
     await waitFor('the receiver', async () => !(await portFree(port)), { timeoutMs: 30_000, intervalMs: 100 });
-    const below = await tree(npx.pid!);
-    for (const pid of below) descendants.add(pid);
+    const pids = await below(npx);
     npx.kill('SIGTERM');
     await waitFor('the receiver port to be free', () => portFree(port), { timeoutMs: 2_000, intervalMs: 20 });
-    await waitFor(
-      'every process below npx to exit',
-      async () => {
-        for (const pid of below) if (await alive(pid)) return false;
-        return true;
-      },
-      { timeoutMs: 5_000 },
-    );
+    await allExited(pids, 5_000);
   });
 });
 
@@ -168,31 +138,19 @@ describe('a worker started through npx stops with npx', { skip: linux ? false : 
         '--task-queue',
         `lifetime-${process.pid}`,
         '--report-dir',
-        path.join(dir, 'reports'),
+        path.join(fx.dir, 'reports'),
         '--slack-plan',
-        plan,
+        fx.plan,
         '--slack-port',
         String(port),
       ],
-      {
-        SLACK_SIGNING_SECRET: 'lifetime-test-secret',
-        SLACK_BOT_TOKEN: 'xoxb-lifetime-test',
-        TEMPORAL_ADDRESS: process.env.PHOENIX_TEST_TEMPORAL_ADDRESS ?? 'localhost:7233',
-      },
+      slackEnv(),
     );
     // The receiver listens once the worker is built and connected.
     await waitFor('the worker', async () => !(await portFree(port)), { timeoutMs: 60_000, intervalMs: 100 });
-    const below = await tree(npx.pid!);
-    for (const pid of below) descendants.add(pid);
+    const pids = await below(npx);
     npx.kill('SIGTERM');
-    await waitFor(
-      'every process below npx to exit',
-      async () => {
-        for (const pid of below) if (await alive(pid)) return false;
-        return true;
-      },
-      { timeoutMs: 15_000 },
-    );
+    await allExited(pids, 15_000);
     assert.ok(await portFree(port));
   });
 });
