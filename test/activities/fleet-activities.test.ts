@@ -5,7 +5,7 @@
  * (`dataPlane.adminTimeout`).
  */
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
@@ -13,34 +13,17 @@ import { request } from 'undici';
 import { createRouterActivities } from '../../src/activities/router.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { listen } from '../../src/router/listen.js';
-import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
+import { fleetFile } from '../workflows/fleet-support.js';
 
 const WAIT_MS = 300;
 const activities = createRouterActivities({ fleetWaitMs: WAIT_MS, adminTimeoutMs: 1000 });
 
-let fleet: FleetStack;
-let family: string;
-let urls: string[];
+const fleet = fleetFile(3);
+/** The last route version set; each change takes the next. */
 let version = 1;
 
-before(async () => {
-  fleet = await startFleet(3);
-  family = fleet.plan.families[0]!.name;
-  urls = fleet.members.map((m) => m.adminUrl);
-});
-after(() => fleet.close());
-
-/** The routes every member serves now: [mode, percent, version] each. */
-async function routes(): Promise<[string, number, number][]> {
-  return Promise.all(
-    fleet.members.map(async (_, i) => {
-      const { route } = await fleet.state(i);
-      return [route.mode, route.percent, route.version] as [string, number, number];
-    }),
-  );
-}
-
 function set(mode: 'legacy' | 'shadow' | 'canary' | 'new', percent: number) {
+  const { adminUrls: urls, family } = fleet;
   return activities.setRoute({ adminUrls: urls, family, mode, percent, version: ++version, updatedBy: 'test' });
 }
 
@@ -67,22 +50,24 @@ function isMemberDown(err: unknown, member: string): boolean {
 
 describe('router activities on a fleet', { concurrency: 1 }, () => {
   test('a route change reaches every member with one version', async () => {
+    const { adminUrls: urls } = fleet;
     const state = await set('canary', 25);
     assert.equal(state.version, version);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['canary', 25, version]),
     );
   });
 
   test('a member that is down blocks a route change: it waits, then fails naming it, and no member moved', async () => {
-    const before = await routes();
+    const { adminUrls: urls } = fleet;
+    const before = await fleet.routes();
     await fleet.stop(1);
     try {
       const started = Date.now();
       await assert.rejects(set('canary', 50), (err) => isMemberDown(err, urls[1]!));
       assert.ok(Date.now() - started >= WAIT_MS, 'it waited for the member first');
-      const now = await routes().catch(() => undefined);
+      const now = await fleet.routes().catch(() => undefined);
       assert.equal(now, undefined, 'member 1 is still down');
       for (const i of [0, 2]) {
         const { route } = await fleet.state(i);
@@ -94,6 +79,7 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
   });
 
   test('a member back within the wait lets the change through on every member', async () => {
+    const { adminUrls: urls, family } = fleet;
     const slow = createRouterActivities({ fleetWaitMs: 5000, adminTimeoutMs: 1000 });
     await fleet.stop(2);
     const back = sleep(600).then(() => fleet.start(2));
@@ -108,12 +94,13 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
     await back;
     assert.equal(state.version, version);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['canary', 50, version]),
     );
   });
 
   test("the fleet's figures are every member's summed, and a trip on one member trips the fleet", async () => {
+    const { adminUrls: urls, family } = fleet;
     await set('legacy', 0);
     await activities.resetFamilyStats({ adminUrls: urls, family });
     await send(0, 7);
@@ -139,6 +126,7 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
   });
 
   test('the rollback sets legacy on every member that answers at once, and keeps failing until the last one does', async () => {
+    const { adminUrls: urls, family } = fleet;
     await activities.routeToLegacy({ adminUrls: urls, family, minVersion: ++version, reason: 'reset' });
     await set('canary', 25);
     await fleet.stop(1);
@@ -157,13 +145,14 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
     const state = await activities.routeToLegacy({ adminUrls: urls, family, minVersion, reason: 'test rollback' });
     assert.equal(state.version, minVersion);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['legacy', 0, minVersion]),
     );
   });
 
   test('preflight names a member that is down, and reports a member not on legacy', async () => {
     const fam = fleet.plan.families[0]!;
+    const { adminUrls: urls, family } = fleet;
     await fleet.stop(2);
     try {
       const r = await activities.checkPreflight({ adminUrls: urls, family: fam });
@@ -182,6 +171,7 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
   });
 
   test("each admin call waits as long as the input's admin timeout: a slow member fails the change at 1 s, and passes at 5 s", async () => {
+    const { adminUrls: urls, family } = fleet;
     // Member 2's admin API answers 3 s late, as an nginx data plane may while nginx reloads. Well
     // apart from both timeouts: undici fires a timeout of a second or more up to 0.5 s late.
     const slow = await slowFront(urls[2]!, 3000);
@@ -207,7 +197,7 @@ describe('router activities on a fleet', { concurrency: 1 }, () => {
       });
       assert.equal(state.version, version);
       assert.deepEqual(
-        await routes(),
+        await fleet.routes(),
         urls.map(() => ['canary', 10, version]),
       );
     } finally {

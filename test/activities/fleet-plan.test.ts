@@ -5,28 +5,20 @@
  * rollback to legacy still reaches every member. A replay round goes through the next member when
  * the first is down, with a pool of every answering member's samples.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
 import { createRouterActivities } from '../../src/activities/router.js';
 import type { Plan } from '../../src/plan/index.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
-import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
+import { fleetFile } from '../workflows/fleet-support.js';
 
 const activities = createRouterActivities({ fleetWaitMs: 300, adminTimeoutMs: 1000 });
 
-let fleet: FleetStack;
-let family: string;
-let urls: string[];
+const fleet = fleetFile(3);
+/** The last route version set; each change takes the next. */
 let version = 1;
-
-before(async () => {
-  fleet = await startFleet(3);
-  family = fleet.plan.families[0]!.name;
-  urls = fleet.members.map((m) => m.adminUrl);
-});
-after(() => fleet.close());
 
 /** The fleet's plan as another host would hold it: its own addresses, state file and files. */
 function hostCopy(plan: Plan): Plan {
@@ -53,21 +45,13 @@ function thresholdCopy(plan: Plan): Plan {
   };
 }
 
-/** Every member's [mode, percent, version]. */
-async function routes(): Promise<[string, number, number][]> {
-  return Promise.all(
-    fleet.members.map(async (_, i) => {
-      const { route } = await fleet.state(i);
-      return [route.mode, route.percent, route.version] as [string, number, number];
-    }),
-  );
-}
-
 function set(mode: 'legacy' | 'shadow' | 'canary', percent: number) {
+  const { adminUrls: urls, family } = fleet;
   return activities.setRoute({ adminUrls: urls, family, mode, percent, version: ++version, updatedBy: 'test' });
 }
 
 function isPlanMismatch(err: unknown, odd: string): boolean {
+  const { adminUrls: urls, family } = fleet;
   assert.ok(err instanceof ApplicationFailure, String(err));
   assert.equal(err.type, 'FleetPlanMismatch');
   assert.equal(err.nonRetryable, true);
@@ -82,34 +66,37 @@ function isPlanMismatch(err: unknown, odd: string): boolean {
 
 describe("a fleet's copies of the plan", { concurrency: 1 }, () => {
   test("a copy that differs only in the host's own fields is accepted by preflight and by a route change", async () => {
+    const { adminUrls: urls } = fleet;
     await fleet.stop(1);
     await fleet.start(1, hostCopy(fleet.plan));
     const r = await activities.checkPreflight({ adminUrls: urls, family: fleet.plan.families[0]! });
     assert.equal(r.router.ok, true, r.router.error);
     await set('shadow', 0);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['shadow', 0, version]),
     );
   });
 
   test('a copy with another threshold stops preflight and a route change before any member moves', async () => {
+    const { adminUrls: urls } = fleet;
     await fleet.stop(2);
     await fleet.start(2, thresholdCopy(fleet.plan));
     await assert.rejects(activities.checkPreflight({ adminUrls: urls, family: fleet.plan.families[0]! }), (err) =>
       isPlanMismatch(err, urls[2]!),
     );
-    const before = await routes();
+    const before = await fleet.routes();
     await assert.rejects(set('canary', 25), (err) => isPlanMismatch(err, urls[2]!));
-    assert.deepEqual(await routes(), before, 'no member moved');
+    assert.deepEqual(await fleet.routes(), before, 'no member moved');
   });
 
   test('the rollback to legacy still reaches every member while their copies differ', async () => {
+    const { adminUrls: urls, family } = fleet;
     const minVersion = ++version;
     const state = await activities.routeToLegacy({ adminUrls: urls, family, minVersion, reason: 'test' });
     assert.equal(state.version, minVersion);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['legacy', 0, minVersion]),
     );
     // The same copy everywhere again: the fleet steps once more.
@@ -117,12 +104,13 @@ describe("a fleet's copies of the plan", { concurrency: 1 }, () => {
     await fleet.start(2);
     await set('shadow', 0);
     assert.deepEqual(
-      await routes(),
+      await fleet.routes(),
       urls.map(() => ['shadow', 0, version]),
     );
   });
 
   test('with the first member down, a replay round goes through the next one, replaying samples that member 2 captured', async () => {
+    const { adminUrls: urls, family } = fleet;
     await activities.resetFamilyStats({ adminUrls: urls, family });
     // Only member 2 serves traffic, so only it holds captured samples.
     for (const id of [31, 32]) {
@@ -154,6 +142,7 @@ describe("a fleet's copies of the plan", { concurrency: 1 }, () => {
   });
 
   test('a replay round with no member answering fails naming them all, retryably', async () => {
+    const { adminUrls: urls } = fleet;
     const fam = fleet.plan.families[0]!;
     for (const i of [0, 1, 2]) await fleet.stop(i);
     try {

@@ -18,6 +18,7 @@ import { freePort } from '../helpers/ports.js';
 import { mergeFamily, TEST_FAMILY, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
+import { runPhoenix, type CliRun } from '../helpers/phoenix-cli.js';
 import { progressQuery } from '../../src/workflows/messages.js';
 import {
   driveTraffic,
@@ -41,16 +42,7 @@ let unusedPort: number;
 const tq = taskQueue('cli');
 const family = `cli-${process.pid % 100000}-${Date.now() % 100000}`;
 
-function phoenix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const phoenix = (...args: string[]): Promise<CliRun> => runPhoenix(t.address, ...args);
 
 // The CLI is driven by child processes that take seconds each on a loaded machine: approvals
 // wait long enough that a slow run never times one out mid-test.

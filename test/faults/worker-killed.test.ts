@@ -2,16 +2,12 @@
  * Migrations surviving a worker SIGKILLed while shadow traffic is being judged and while a
  * rollback is under way. Real worker processes, real router, real servers.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { startRouter } from '../../src/router/server.js';
 import { abortSignal } from '../../src/workflows/messages.js';
 import { waitFor } from '../helpers/wait.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { bake25 } from '../helpers/plan-builder.js';
 import { driveTraffic, startStack, taskQueue } from '../workflows/support.js';
 import {
@@ -23,18 +19,11 @@ import {
   startMigration,
   waitForProgress,
 } from '../workflows/harness.js';
+import { scenarioFile } from '../workflows/family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-faults-'));
-});
-after(async () => {
-  await t?.close();
-});
+/** The suite's Temporal and a report folder; each test spawns (and kills) its own worker processes. */
+const suite = scenarioFile('phx-faults-');
 
 describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
   test('during shadow: the restarted worker goes on judging parity and finishes; shadow was switched on once', async () => {
@@ -42,13 +31,13 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
     // 800 samples: at 200 requests per second the parity wait is seconds, not minutes.
     const traffic = driveTraffic(stack.router.url, { rate: 200 });
     const tq = taskQueue('kill-shadow');
-    let worker: ChildProcess = await spawnWorker(t.address, tq, reportDir);
+    let worker: ChildProcess = await spawnWorker(suite.t.address, tq, suite.reportDir);
     try {
-      const handle = await startMigration(t.client, stack, tq);
+      const handle = await startMigration(suite.t.client, stack, tq);
       const atKill = await waitForProgress(handle, 'the parity wait', (p) => p.stage === 'parity', 60_000);
       await killWorker(worker);
       assert.equal((await routeOf(stack)).mode, 'shadow', 'the router keeps shadowing with no worker');
-      worker = await spawnWorker(t.address, tq, reportDir);
+      worker = await spawnWorker(suite.t.address, tq, suite.reportDir);
       await approveThrough(handle, ['ramp-start', 'ramp:100']);
       const result = await migrationResult(handle);
       assert.equal(result.outcome, 'completed', result.reason);
@@ -71,10 +60,10 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
     const stack = await startStack({ family: bake25('60s') });
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('kill-rollback');
-    let worker: ChildProcess = await spawnWorker(t.address, tq, reportDir);
+    let worker: ChildProcess = await spawnWorker(suite.t.address, tq, suite.reportDir);
     let router = stack.router;
     try {
-      const handle = await startMigration(t.client, stack, tq);
+      const handle = await startMigration(suite.t.client, stack, tq);
       await approveThrough(handle, ['ramp-start']);
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
       await traffic.stop();
@@ -92,7 +81,7 @@ describe('a worker killed with SIGKILL', { concurrency: 1 }, () => {
         stateFile: router.stateFile,
       });
       assert.equal((await routeOf(stack)).percent, 25, 'restored from the state file, still at 25%');
-      worker = await spawnWorker(t.address, tq, reportDir);
+      worker = await spawnWorker(suite.t.address, tq, suite.reportDir);
       const restartedAt = Date.now();
       await waitFor('the family back on legacy', async () => (await routeOf(stack)).mode === 'legacy', {
         timeoutMs: 30_000,

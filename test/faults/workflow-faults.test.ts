@@ -3,7 +3,7 @@
  * database file mid-bake, and Slack unreachable (a killed worker: worker-killed.test.ts). Real
  * worker processes, real router, real servers.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -15,7 +15,6 @@ import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { startDevServer } from '../../src/lib/dev-server.js';
 import { resolveTemporalCli } from '../../src/lib/temporal-cli.js';
 import { freePort } from '../helpers/ports.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { bake25 } from '../helpers/plan-builder.js';
 import { driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
 import {
@@ -28,18 +27,11 @@ import {
   waitForPending,
   waitForProgress,
 } from '../workflows/harness.js';
+import { scenarioFile } from '../workflows/family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-let t: TestTemporal;
-let reportDir: string;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-faults-'));
-});
-after(async () => {
-  await t?.close();
-});
+/** The suite's Temporal and a report folder; each test starts its own worker (no scenario runs here). */
+const suite = scenarioFile('phx-faults-');
 
 describe('the Temporal dev server restarted mid-migration', () => {
   test('stopped during a bake and started again on the same database file: the worker reconnects and the migration finishes, each step once', async (ctx) => {
@@ -53,7 +45,7 @@ describe('the Temporal dev server restarted mid-migration', () => {
     let worker: ChildProcess | undefined;
     let connection = await Connection.connect({ address: server.address });
     try {
-      worker = await spawnWorker(server.address, tq, reportDir);
+      worker = await spawnWorker(server.address, tq, suite.reportDir);
       let handle = await startMigration(new Client({ connection }), stack, tq);
       await approveThrough(handle, ['ramp-start']);
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
@@ -98,15 +90,15 @@ describe('Slack unreachable', () => {
       retryConfig: { retries: 0 },
     });
     const worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
+      connection: suite.t.nativeConnection,
       taskQueue: tq,
       workflowBundle: await workflowBundle(),
       workflowsOnThisThread: true,
-      activities: { reportDir, slack: { slack: web, buttonSecret: 'unused' } },
+      activities: { reportDir: suite.reportDir, slack: { slack: web, buttonSecret: 'unused' } },
     });
     try {
       await worker.runUntil(async () => {
-        const handle = await startMigration(t.client, stack, tq);
+        const handle = await startMigration(suite.t.client, stack, tq);
         await approveThrough(handle, ['ramp-start']);
         await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp', 60_000);
         stack.candidate.behaviour = 'errors';

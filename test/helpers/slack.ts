@@ -3,10 +3,14 @@
  * Phoenix's Slack receiver as Slack would send them.
  */
 import http from 'node:http';
+import { after, before } from 'node:test';
+import { WebClient } from '@slack/web-api';
 import { request } from 'undici';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
+import type { Plan } from '../../src/plan/index.js';
+import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { slackSignature } from '../../src/slack/verify.js';
+import { testTemporal, type TestTemporal } from './temporal.js';
 
 /** The signing secret the suite's receivers are started with. */
 export const SECRET = 'test-signing-secret';
@@ -162,4 +166,49 @@ export function clickButton(
     },
     o,
   );
+}
+
+/** The suite's Temporal, the Slack stand-in and a WebClient talking to it (see {@link slackSuite}). */
+export interface SlackSuite {
+  t: TestTemporal;
+  slack: FakeSlack;
+  web: WebClient;
+}
+
+/** More a file sets up once the suite's pieces run, and stops before they close. */
+export interface SlackSuiteExtra {
+  start(suite: SlackSuite): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What every Slack test file needs, set up once for the file: the suite's Temporal and the Slack
+ * stand-in with a WebClient on it (`token`; no retries, so a failed post shows at once), started
+ * in the file's `before` and closed in its `after`. `extra` goes in those same hooks (Node runs a
+ * file's async top-level hooks side by side, so a second hook could not wait for these). The
+ * fields are set once `before` ran, so use them inside tests. Call it at the top level of a test
+ * file.
+ */
+export function slackSuite(token = 'xoxb-test', extra?: SlackSuiteExtra): SlackSuite {
+  const suite: Partial<SlackSuite> = {};
+  before(async () => {
+    suite.t = await testTemporal();
+    suite.slack = await fakeSlack();
+    suite.web = new WebClient(token, { slackApiUrl: suite.slack.url, retryConfig: { retries: 0 } });
+    await extra?.start(suite as SlackSuite);
+  });
+  after(async () => {
+    await extra?.stop();
+    await suite.slack?.close();
+    await suite.t?.close();
+  });
+  return suite as SlackSuite;
+}
+
+/**
+ * Phoenix's receiver for `plan` on a free port, checking signatures with {@link SECRET} (which
+ * {@link signed} signs with) and acting through the suite's Temporal and WebClient.
+ */
+export function startTestReceiver(suite: SlackSuite, plan: Plan): Promise<RunningSlackReceiver> {
+  return startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: suite.t.client, web: suite.web, plan });
 }

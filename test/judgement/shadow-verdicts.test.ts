@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRouterAdminClient, type FamilyStatsResponse } from '../../src/router/client.js';
-import { startRouter } from '../../src/router/server.js';
+import { startLocalRouter } from '../helpers/local-router.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   judgeVerdict,
@@ -49,13 +49,7 @@ async function shadowRun(
     plan.router.shadowMaxBusy = 1;
     const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-judgement-router-'));
     running.push(() => rm(dir, { recursive: true, force: true }));
-    const router = await startRouter({
-      plan,
-      port: 0,
-      adminPort: 0,
-      insecureAdmin: true,
-      stateFile: path.join(dir, 'state.json'),
-    });
+    const router = await startLocalRouter(plan, path.join(dir, 'state.json'));
     running.push(() => router.close());
     const admin = createRouterAdminClient({ baseUrl: router.adminUrl });
     running.push(() => admin.close());

@@ -3,21 +3,18 @@
  * and upstreams, the real receiver over HTTP with real signatures, and the real WebClient talking
  * to a local server that stands in for Slack's Web API and records what it receives.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { WebClient } from '@slack/web-api';
-import type { Worker } from '@temporalio/worker';
 import { startSocketMode } from '../../src/slack/socket-mode.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks.js';
-import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
+import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/messages.js';
-import { clickButton, fakeSlack, SECRET, signed, type Call } from '../helpers/slack.js';
+import { clickButton, SECRET, signed, slackSuite, type Call } from '../helpers/slack.js';
 import type { FamilyOverrides } from '../helpers/plan-builder.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import type { TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending, type MigrationHandle } from '../workflows/harness.js';
 import {
@@ -25,27 +22,15 @@ import {
   driveTraffic,
   startStack,
   taskQueue,
-  workflowBundle,
   type PlanOverrides,
   type Stack,
 } from '../workflows/support.js';
+import { runWithSlack, startSlackWorker } from '../workflows/family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const TOKEN = 'xoxb-test-token';
 
-let t: TestTemporal;
-let slack: Awaited<ReturnType<typeof fakeSlack>>;
-let web: WebClient;
-
-before(async () => {
-  t = await testTemporal();
-  slack = await fakeSlack();
-  web = new WebClient(TOKEN, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-});
-after(async () => {
-  await slack?.close();
-  await t?.close();
-});
+const suite = slackSuite(TOKEN);
 
 const click = (
   receiver: RunningSlackReceiver,
@@ -74,24 +59,9 @@ async function world(
   const stack = await startStack(planWith(approval));
   const traffic = driveTraffic(stack.router.url);
   const tq = taskQueue('slack');
-  const worker: Worker = await createPhoenixWorker({
-    connection: t.nativeConnection,
-    taskQueue: tq,
-    workflowBundle: await workflowBundle(),
-    workflowsOnThisThread: true,
-    activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
-  });
-  const receiver = await startSlackReceiver({
-    port: 0,
-    signingSecret: SECRET,
-    temporal: t.client,
-    web,
-    plan: stack.plan,
-  });
   try {
-    await worker.runUntil(body({ stack, receiver, tq }));
+    await runWithSlack(suite, stack, tq, (receiver) => body({ stack, receiver, tq }));
   } finally {
-    await receiver.close();
     await traffic.stop();
     await stack.close();
   }
@@ -103,7 +73,7 @@ function startAddressable(client: TestTemporal['client'], stack: Stack, tq: stri
 }
 
 const approvalPosts = (from = 0) =>
-  slack.calls
+  suite.slack.calls
     .slice(from)
     .filter(
       (c) =>
@@ -145,13 +115,13 @@ describe('Slack request signatures', () => {
 
 describe('Slack approvals', { concurrency: 1 }, () => {
   test('a signed click approves; forged, old, unknown, other-family, tampered and stale clicks are refused; a CLI approval updates the message; Slack failing then recovering still posts', async () => {
-    slack.failPosts = 2;
+    suite.slack.failPosts = 2;
     await world({ timeout: '30s', remindBefore: '10s' }, async ({ stack, receiver, tq }) => {
-      const handle = await startAddressable(t.client, stack, tq);
+      const handle = await startAddressable(suite.t.client, stack, tq);
       await waitForPending(handle, 'ramp-start');
       const post = await waitFor('the approval request in Slack', () => approvalPosts()[0]);
       assert.ok(
-        slack.calls.some((c) => c.method === 'chat.postMessage (failed)'),
+        suite.slack.calls.some((c) => c.method === 'chat.postMessage (failed)'),
         'Slack failed first',
       );
       assert.equal(post.token, `Bearer ${TOKEN}`);
@@ -168,7 +138,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       const refusals = async (n: number) =>
         waitFor(
           `${n} ephemeral refusals`,
-          () => slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= n,
+          () => suite.slack.calls.filter((c) => c.method === 'chat.postEphemeral').length >= n,
         );
       await click(receiver, 'UEVE', 'phoenix_approve', value);
       await refusals(1);
@@ -177,7 +147,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       const tampered = `${Buffer.from(JSON.stringify({ workflowId: handle.workflowId, family: F, step: 'ramp-start' })).toString('base64url')}.AAAA`;
       await click(receiver, 'UALICE', 'phoenix_approve', tampered);
       await refusals(3);
-      const texts = slack.calls.filter((c) => c.method === 'chat.postEphemeral').map((c) => String(c.body.text));
+      const texts = suite.slack.calls.filter((c) => c.method === 'chat.postEphemeral').map((c) => String(c.body.text));
       assert.match(texts[0]!, new RegExp(`not an approver of ramp-start for ${F}`));
       assert.match(texts[1]!, /not an approver/);
       assert.match(texts[2]!, /altered/);
@@ -196,24 +166,24 @@ describe('Slack approvals', { concurrency: 1 }, () => {
       assert.equal(decision.by, 'UALICE');
       assert.match(decision.detail ?? '', /^slack/);
       const firstUpdate = await waitFor('the message updated', () =>
-        slack.calls.find((c) => c.method === 'chat.update'),
+        suite.slack.calls.find((c) => c.method === 'chat.update'),
       );
       assert.equal(firstUpdate.body.channel, 'C123');
 
       await click(receiver, 'UALICE', 'phoenix_approve', value);
       await refusals(4);
       assert.match(
-        String(slack.calls.filter((c) => c.method === 'chat.postEphemeral').at(-1)!.body.text),
+        String(suite.slack.calls.filter((c) => c.method === 'chat.postEphemeral').at(-1)!.body.text),
         /not applied/,
       );
 
       await waitForPending(handle, 'ramp:100');
       const second = await waitFor('the 100% approval request', () => approvalPosts()[1]);
-      const updatesBefore = slack.calls.filter((c) => c.method === 'chat.update').length;
+      const updatesBefore = suite.slack.calls.filter((c) => c.method === 'chat.update').length;
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp:100', approver: 'UALICE', via: 'cli' }] });
       const update = await waitFor(
         'the message updated after the CLI approval',
-        () => slack.calls.filter((c) => c.method === 'chat.update')[updatesBefore],
+        () => suite.slack.calls.filter((c) => c.method === 'chat.update')[updatesBefore],
       );
       assert.equal(update.body.channel, 'C123');
       assert.ok(JSON.stringify(update.body.blocks).includes('approved'));
@@ -225,22 +195,22 @@ describe('Slack approvals', { concurrency: 1 }, () => {
   });
 
   test('reject through the reason modal by an approver named by email; a reminder goes out before the timeout', async () => {
-    const from = slack.calls.length;
+    const from = suite.slack.calls.length;
     await world(
       { approvers: ['carol@example.com'], timeout: '20s', remindBefore: '19s' },
       async ({ stack, receiver, tq }) => {
-        const handle = await startAddressable(t.client, stack, tq);
+        const handle = await startAddressable(suite.t.client, stack, tq);
         await waitForPending(handle, 'ramp-start');
         const post = await waitFor('the approval request', () => approvalPosts(from)[0]);
         await waitFor('a reminder', () =>
-          slack.calls
+          suite.slack.calls
             .slice(from)
             .find((c) => c.method === 'chat.postMessage' && /times out in/.test(String(c.body.text))),
         );
         const value = buttonOf(post);
         await click(receiver, 'UCAROL', 'phoenix_reject', value);
         const open = await waitFor('the reason modal', () =>
-          slack.calls.slice(from).find((c) => c.method === 'views.open'),
+          suite.slack.calls.slice(from).find((c) => c.method === 'views.open'),
         );
         const view = open.body.view as { private_metadata: string; callback_id: string };
         const submit = {
@@ -261,7 +231,7 @@ describe('Slack approvals', { concurrency: 1 }, () => {
         assert.equal(rejected.by, 'carol@example.com');
         assert.match(rejected.detail ?? '', /slack: latency looks wrong/);
         assert.ok(
-          slack.calls.some((c) => c.method === 'users.lookupByEmail'),
+          suite.slack.calls.some((c) => c.method === 'users.lookupByEmail'),
           'the email was resolved through users.lookupByEmail',
         );
         const status = await signed(receiver, '/slack/commands', {
@@ -279,35 +249,29 @@ describe('Slack Socket Mode', () => {
   const APP_TOKEN = 'xapp-test-app-token';
 
   test('over the socket: the same approver checks, an approval, a status command answered in the ack, and a rejection through the modal', async () => {
-    const from = slack.calls.length;
+    const from = suite.slack.calls.length;
     const stack = await startStack(planWith({ timeout: '30s', remindBefore: '10s' }));
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('socket-mode');
     // Without a signing secret the worker and the socket both sign buttons with the app token.
-    const worker: Worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      workflowsOnThisThread: true,
-      activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: APP_TOKEN } },
-    });
+    const worker = await startSlackWorker(suite, stack, tq, APP_TOKEN);
     const sm = await startSocketMode({
       appToken: APP_TOKEN,
-      temporal: t.client,
-      web,
+      temporal: suite.t.client,
+      web: suite.web,
       plan: stack.plan,
       buttonSecret: APP_TOKEN,
-      apiUrl: slack.url,
+      apiUrl: suite.slack.url,
     });
     try {
       await worker.runUntil(async () => {
-        const open = slack.calls.slice(from).find((c) => c.method === 'apps.connections.open');
+        const open = suite.slack.calls.slice(from).find((c) => c.method === 'apps.connections.open');
         assert.equal(open?.token, `Bearer ${APP_TOKEN}`, 'the socket was opened with the app-level token');
-        const handle = await startAddressable(t.client, stack, tq);
+        const handle = await startAddressable(suite.t.client, stack, tq);
         await waitForPending(handle, 'ramp-start');
         const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
         const click = (user: string, v = value) =>
-          slack.envelope('interactive', {
+          suite.slack.envelope('interactive', {
             type: 'block_actions',
             user: { id: user },
             trigger_id: 'trig-2',
@@ -315,7 +279,7 @@ describe('Slack Socket Mode', () => {
             actions: [{ action_id: 'phoenix_approve', value: v }],
           });
 
-        const ephemerals = () => slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
+        const ephemerals = () => suite.slack.calls.slice(from).filter((c) => c.method === 'chat.postEphemeral');
         await click('UBOB');
         await waitFor('a refusal', () => ephemerals().length === 1);
         assert.match(String(ephemerals()[0]!.body.text), new RegExp(`not an approver of ramp-start for ${F}`));
@@ -337,7 +301,7 @@ describe('Slack Socket Mode', () => {
         );
         assert.equal(approved.by, 'UALICE');
 
-        const status = await slack.envelope('slash_commands', {
+        const status = await suite.slack.envelope('slash_commands', {
           command: '/phoenix',
           text: `status ${F}`,
           user_id: 'UALICE',
@@ -347,7 +311,7 @@ describe('Slack Socket Mode', () => {
 
         await waitForPending(handle, 'ramp:100');
         const second = buttonOf(await waitFor('the 100% approval request', () => approvalPosts(from)[1]));
-        const ack = await slack.envelope('interactive', {
+        const ack = await suite.slack.envelope('interactive', {
           type: 'view_submission',
           user: { id: 'UALICE' },
           view: {
@@ -369,7 +333,7 @@ describe('Slack Socket Mode', () => {
   });
 
   test('`phoenix worker --slack-plan` takes approvals over Socket Mode in the worker process, configured from the environment only', async () => {
-    const from = slack.calls.length;
+    const from = suite.slack.calls.length;
     const stack = await startStack(planWith({ timeout: '30s', remindBefore: '10s' }));
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('worker-socket');
@@ -389,10 +353,10 @@ describe('Slack Socket Mode', () => {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: {
           ...process.env,
-          TEMPORAL_ADDRESS: t.address,
+          TEMPORAL_ADDRESS: suite.t.address,
           SLACK_BOT_TOKEN: TOKEN,
           SLACK_APP_TOKEN: APP_TOKEN,
-          PHOENIX_SLACK_API_URL: slack.url,
+          PHOENIX_SLACK_API_URL: suite.slack.url,
           SLACK_SIGNING_SECRET: '',
         },
       },
@@ -403,13 +367,13 @@ describe('Slack Socket Mode', () => {
     try {
       await waitFor(
         'the worker to open the socket',
-        () => slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'),
+        () => suite.slack.calls.slice(from).find((c) => c.method === 'apps.connections.open'),
         { timeoutMs: 60_000 },
       );
-      const handle = await startAddressable(t.client, stack, tq);
+      const handle = await startAddressable(suite.t.client, stack, tq);
       await waitForPending(handle, 'ramp-start', 60_000);
       const value = buttonOf(await waitFor('the approval request', () => approvalPosts(from)[0]));
-      await slack.envelope('interactive', {
+      await suite.slack.envelope('interactive', {
         type: 'block_actions',
         user: { id: 'UALICE' },
         trigger_id: 'trig-3',

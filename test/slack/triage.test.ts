@@ -3,36 +3,23 @@
  * buttons to a local stand-in for Slack's Web API; a non-approver's click is refused, Accept
  * opens the reason modal, and its submit sends the `triage` update, after which the gate passes.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { WebClient } from '@slack/web-api';
-import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
-import { createPhoenixWorker } from '../../src/worker/worker.js';
+import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { abortSignal } from '../../src/workflows/messages.js';
-import { clickButton, fakeSlack, interaction, SECRET } from '../helpers/slack.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
+import { clickButton, interaction, slackSuite } from '../helpers/slack.js';
 import { waitFor } from '../helpers/wait.js';
 import { startMigration, waitForPending } from '../workflows/harness.js';
-import { addressableFamily, driveTraffic, startStack, taskQueue, workflowBundle } from '../workflows/support.js';
+import { addressableFamily, driveTraffic, startStack, taskQueue } from '../workflows/support.js';
+import { runWithSlack } from '../workflows/family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
 const signed = (receiver: RunningSlackReceiver, payload: unknown) => interaction(receiver, payload);
 const click = (receiver: RunningSlackReceiver, user: string, action: string, value: string) =>
   clickButton(receiver, user, action, value);
 
-let t: TestTemporal;
-let slack: Awaited<ReturnType<typeof fakeSlack>>;
-let web: WebClient;
-before(async () => {
-  t = await testTemporal();
-  slack = await fakeSlack();
-  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-});
-after(async () => {
-  await slack?.close();
-  await t?.close();
-});
+const suite = slackSuite();
 
 describe('triage from Slack', () => {
   test('new signatures are posted with buttons; Accept asks why and its submit lets the gate pass', async () => {
@@ -45,27 +32,13 @@ describe('triage from Slack', () => {
     stack.candidate.behaviour = 'different';
     const traffic = driveTraffic(stack.router.url);
     const tq = taskQueue('slack-triage');
-    const worker = await createPhoenixWorker({
-      connection: t.nativeConnection,
-      taskQueue: tq,
-      workflowBundle: await workflowBundle(),
-      workflowsOnThisThread: true,
-      activities: { reportDir: stack.dir, slack: { slack: web, buttonSecret: SECRET } },
-    });
-    const receiver = await startSlackReceiver({
-      port: 0,
-      signingSecret: SECRET,
-      temporal: t.client,
-      web,
-      plan: stack.plan,
-    });
     try {
-      await worker.runUntil(async () => {
-        const handle = await startMigration(t.client, stack, tq, {}, { addressable: true });
+      await runWithSlack(suite, stack, tq, async (receiver) => {
+        const handle = await startMigration(suite.t.client, stack, tq, {}, { addressable: true });
         const post = await waitFor(
           'a triage message',
           () =>
-            slack.calls.find(
+            suite.slack.calls.find(
               (c) =>
                 c.method === 'chat.postMessage' &&
                 JSON.stringify(c.body.blocks ?? '').includes('phoenix_triage_accept'),
@@ -92,7 +65,7 @@ describe('triage from Slack', () => {
         await waitFor(
           'the refusal',
           () =>
-            slack.calls.find(
+            suite.slack.calls.find(
               (c) => c.method === 'chat.postEphemeral' && /not an approver of triage:/.test(String(c.body.text)),
             ),
           { timeoutMs: 5000, intervalMs: 50 },
@@ -100,10 +73,11 @@ describe('triage from Slack', () => {
 
         // Accept opens the modal; its submit carries the reason into the triage update.
         await click(receiver, 'UALICE', 'phoenix_triage_accept', value('phoenix_triage_accept'));
-        const modal = await waitFor('the reason modal', () => slack.calls.find((c) => c.method === 'views.open'), {
-          timeoutMs: 5000,
-          intervalMs: 50,
-        });
+        const modal = await waitFor(
+          'the reason modal',
+          () => suite.slack.calls.find((c) => c.method === 'views.open'),
+          { timeoutMs: 5000, intervalMs: 50 },
+        );
         const view = modal.body.view as { callback_id: string; private_metadata: string };
         assert.equal(view.callback_id, 'phoenix_triage_accept_reason');
         const submit = (reason: string) =>
@@ -142,7 +116,6 @@ describe('triage from Slack', () => {
         await migrationResult(handle);
       });
     } finally {
-      await receiver.close();
       await traffic.stop();
       await stack.close();
     }

@@ -7,9 +7,12 @@ import { after, before } from 'node:test';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../src/activities/index.js';
+import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import type { FamilyOverrides } from '../helpers/plan-builder.js';
+import { SECRET, slackSuite, startTestReceiver, type SlackSuite } from '../helpers/slack.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startMigration, type MigrationHandle } from './harness.js';
 import {
@@ -183,4 +186,70 @@ export function scenarioFile(reportPrefix = 'phx-reports-'): ScenarioFile {
       return scenario(ready(t, 'Temporal'), ready(reportDir, 'the report folder'), name, options, body, shared);
     },
   };
+}
+
+/** What a file's Slack scenarios share (see {@link slackScenarioFile}). */
+export interface SlackScenarioFile extends SlackSuite {
+  /** The file's worker: it serves Slack activities as well. */
+  worker: FileWorker;
+}
+
+/**
+ * {@link slackSuite} plus one worker for the whole file on task queue `name` (see
+ * {@link FileWorker}), with a report folder `phx-<name>-…`. Slack activities run only for a family
+ * with a Slack channel, so the worker serves families with and without one. Call it at the top
+ * level of a test file; use the fields inside tests.
+ */
+export function slackScenarioFile(name: string): SlackScenarioFile {
+  let worker: FileWorker | undefined;
+  const file = slackSuite(undefined, {
+    async start(suite) {
+      const reportDir = await mkdtemp(path.join(os.tmpdir(), `phx-${name}-`));
+      worker = await startFileWorker(suite.t, name, { reportDir, slack: { slack: suite.web, buttonSecret: SECRET } });
+      file.worker = worker;
+    },
+    // The worker stops before the suite's connection to Temporal closes.
+    stop: async () => worker?.close(),
+  }) as SlackScenarioFile;
+  return file;
+}
+
+/**
+ * A worker of its own on `tq` whose Slack activities post to the stand-in and sign buttons with
+ * `buttonSecret` (the receiver's signing secret, or the app token under Socket Mode, which has
+ * none); reports go to the stack's folder.
+ */
+export async function startSlackWorker(
+  suite: SlackSuite,
+  stack: Stack,
+  tq: string,
+  buttonSecret = SECRET,
+): Promise<Worker> {
+  return createPhoenixWorker({
+    connection: suite.t.nativeConnection,
+    taskQueue: tq,
+    workflowBundle: await workflowBundle(),
+    workflowsOnThisThread: true,
+    activities: { reportDir: stack.dir, slack: { slack: suite.web, buttonSecret } },
+  });
+}
+
+/**
+ * Runs `body` while a {@link startSlackWorker} worker on `tq` and a receiver for the stack's plan
+ * run, as a Slack test's migration needs both to post and to take clicks; the receiver closes
+ * when `body` ends.
+ */
+export async function runWithSlack<T>(
+  suite: SlackSuite,
+  stack: Stack,
+  tq: string,
+  body: (receiver: RunningSlackReceiver) => Promise<T>,
+): Promise<T> {
+  const worker = await startSlackWorker(suite, stack, tq);
+  const receiver = await startTestReceiver(suite, stack.plan);
+  try {
+    return await worker.runUntil(() => body(receiver));
+  } finally {
+    await receiver.close();
+  }
 }

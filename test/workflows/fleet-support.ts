@@ -3,6 +3,7 @@
  * up front, listed as the plan's `dataPlane.members`. A member can be stopped (its state file
  * kept) and started again on the same ports, as a router restarted by its supervisor would be.
  */
+import { after, before } from 'node:test';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startMigration } from '../../src/cli/start-migration.js';
@@ -27,6 +28,10 @@ export interface FleetStack {
   members: Member[];
   plan: Plan;
   dir: string;
+  /** The plan's one family, which every test moves. */
+  family: string;
+  /** The members' admin URLs in member order: the activities' `adminUrls`. */
+  adminUrls: string[];
   /** Stops member `i` (it keeps its state file), as a crash or a restart would. */
   stop(i: number): Promise<void>;
   /**
@@ -36,6 +41,8 @@ export interface FleetStack {
   start(i: number, plan?: Plan): Promise<void>;
   /** Member `i`'s route and guard for the family, as it serves them now. */
   state(i: number): Promise<{ route: RouteState; guard: GuardState }>;
+  /** Every member's route for the family now, as [mode, percent, version], in member order. */
+  routes(): Promise<[string, number, number][]>;
   close(): Promise<void>;
 }
 
@@ -64,6 +71,8 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
     members,
     plan,
     dir,
+    family,
+    adminUrls,
     async stop(i) {
       const m = members[i]!;
       await m.router?.close();
@@ -86,6 +95,14 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
         await admin.close();
       }
     },
+    routes() {
+      return Promise.all(
+        members.map(async (_, i) => {
+          const { route } = await stack.state(i);
+          return [route.mode, route.percent, route.version] as [string, number, number];
+        }),
+      );
+    },
     async close() {
       for (let i = 0; i < size; i++) await stack.stop(i);
       await legacy.close();
@@ -94,6 +111,23 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
   };
   for (let i = 0; i < size; i++) await stack.start(i);
   return stack;
+}
+
+/**
+ * A fleet one test file shares, as starting `size` routers for every test would cost more than the
+ * tests: started in the file's `before` (which fills in the object returned here), closed in its
+ * `after`. Its fields are unset until then, so use it inside tests only. Call it at the top level
+ * of a test file.
+ */
+export function fleetFile(size: number, o: PlanOverrides = {}): FleetStack {
+  const fleet = {} as FleetStack;
+  let started: FleetStack | undefined;
+  before(async () => {
+    started = await startFleet(size, o);
+    Object.assign(fleet, started);
+  });
+  after(() => started?.close());
+  return fleet;
 }
 
 /**

@@ -1,15 +1,9 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { WebClient } from '@slack/web-api';
-import { startSlackReceiver } from '../../src/slack/receiver.js';
 import { approveUpdate, progressQuery, rejectUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/report/render-progress.js';
-import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import { clickButton, startTestReceiver } from '../helpers/slack.js';
 import { bake25, type FamilyOverrides } from '../helpers/plan-builder.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
 import { addressableFamily, driveTraffic, startStack, type Stack } from './support.js';
 import {
@@ -21,28 +15,10 @@ import {
   waitForProgress,
   type MigrationHandle,
 } from './harness.js';
-import { startFileWorker, type FileWorker } from './family-scenario.js';
+import { slackScenarioFile } from './family-scenario.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-let t: TestTemporal;
-let reportDir: string;
-let slack: FakeSlack;
-let web: WebClient;
-let worker: FileWorker;
-
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-hold-'));
-  slack = await fakeSlack();
-  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-  // Slack activities run only for a family with a Slack channel: the worker serves both kinds.
-  worker = await startFileWorker(t, 'hold', { reportDir, slack: { slack: web, buttonSecret: SECRET } });
-});
-after(async () => {
-  await worker?.close();
-  await slack?.close();
-  await t?.close();
-});
+const suite = slackScenarioFile('hold');
 
 /**
  * The default family with `onBreach: hold` and a 25% bake of `bake`; a `slow` new service (150 ms)
@@ -75,15 +51,13 @@ async function scenario(
     ...(withSlack ? { name: addressableFamily } : {}),
   });
   const traffic = driveTraffic(stack.router.url);
-  const receiver = withSlack
-    ? await startSlackReceiver({ port: 0, signingSecret: SECRET, temporal: t.client, web, plan: stack.plan })
-    : undefined;
+  const receiver = withSlack ? await startTestReceiver(suite, stack.plan) : undefined;
   let handle: MigrationHandle | undefined;
   try {
-    await worker.run(async () => {
+    await suite.worker.run(async () => {
       handle = withSlack
-        ? await startMigration(t.client, stack, worker.tq, {}, { addressable: true })
-        : await startMigration(t.client, stack, worker.tq, {}, { workflowId: worker.idFor(name) });
+        ? await startMigration(suite.t.client, stack, suite.worker.tq, {}, { addressable: true })
+        : await startMigration(suite.t.client, stack, suite.worker.tq, {}, { workflowId: suite.worker.idFor(name) });
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver }] });
       await waitForProgress(handle, 'the 25% bake', (p) => p.percent === 25 && p.stage === 'ramp');
@@ -105,7 +79,7 @@ async function scenario(
 
 describe('onBreach: hold', { concurrency: 1 }, () => {
   test('a breach holds the route at its step and asks in Slack; Approve there continues the ramp', async () => {
-    const from = slack.calls.length;
+    const from = suite.slack.calls.length;
     await scenario(
       'hold-continue',
       holdFamily('3s'),
@@ -138,7 +112,7 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
         assert.equal((await handle.query(progressQuery)).pending?.step, 'hold:ramp:25');
 
         const ask = await waitFor('the Slack request for a decision on the hold', () =>
-          slack.calls
+          suite.slack.calls
             .slice(from)
             .find(
               (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes('hold:ramp:25'),

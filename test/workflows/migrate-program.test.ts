@@ -6,10 +6,10 @@ import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { migrationResult, programResult } from '../../src/lib/migration-outcome.js';
-import { startRouter } from '../../src/router/server.js';
 import { createPhoenixWorker } from '../../src/worker/worker.js';
 import { migrateProgram, type ProgramProgress } from '../../src/workflows/migrate-program.js';
 import { type migrateFamily } from '../../src/workflows/migrate-family.js';
+import { startLocalRouter } from '../helpers/local-router.js';
 import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
 import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { startUpstream, taskQueue, workflowBundle } from './support.js';
@@ -49,13 +49,7 @@ describe('migrateProgram', () => {
         ],
       }),
     );
-    const router = await startRouter({
-      plan,
-      port: 0,
-      adminPort: 0,
-      insecureAdmin: true,
-      stateFile: path.join(dir, 'state.json'),
-    });
+    const router = await startLocalRouter(plan, path.join(dir, 'state.json'));
     const tq = taskQueue('program');
     const worker = await createPhoenixWorker({
       connection: t.nativeConnection,

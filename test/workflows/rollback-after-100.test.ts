@@ -1,56 +1,23 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { WebClient } from '@slack/web-api';
-import { startSlackReceiver, type RunningSlackReceiver } from '../../src/slack/receiver.js';
+import { readFile } from 'node:fs/promises';
+import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { ROLLBACK_ACTION } from '../../src/slack/rollback-blocks.js';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { approveUpdate } from '../../src/workflows/messages.js';
 import { renderProgress } from '../../src/report/render-progress.js';
-import { clickButton, fakeSlack, SECRET, type FakeSlack } from '../helpers/slack.js';
+import { clickButton, startTestReceiver } from '../helpers/slack.js';
 import type { FamilyOverrides } from '../helpers/plan-builder.js';
-import { testTemporal, type TestTemporal } from '../helpers/temporal.js';
 import { waitFor } from '../helpers/wait.js';
+import { runPhoenix, type CliRun } from '../helpers/phoenix-cli.js';
 import { addressableFamily as F, driveTraffic, startStack, type Stack } from './support.js';
-import { startFileWorker, type FileWorker } from './family-scenario.js';
+import { slackScenarioFile } from './family-scenario.js';
 import { routeOf, startMigration, waitForPending, waitForProgress, type MigrationHandle } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-let t: TestTemporal;
-let reportDir: string;
-let slack: FakeSlack;
-let web: WebClient;
-let worker: FileWorker;
+const suite = slackScenarioFile('rb100');
 
-before(async () => {
-  t = await testTemporal();
-  reportDir = await mkdtemp(path.join(os.tmpdir(), 'phx-rb100-'));
-  slack = await fakeSlack();
-  web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
-  // Slack activities run only for a family with a Slack channel: the worker serves both kinds.
-  worker = await startFileWorker(t, 'rb100', { reportDir, slack: { slack: web, buttonSecret: SECRET } });
-});
-after(async () => {
-  await worker?.close();
-  await slack?.close();
-  await t?.close();
-});
-
-function phoenix(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), ...args],
-      { env: { ...process.env, TEMPORAL_ADDRESS: t.address, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const phoenix = (...args: string[]): Promise<CliRun> => runPhoenix(suite.t.address, ...args);
 
 const longWindow: FamilyOverrides = { decommission: { noLegacyTrafficFor: '5m' } };
 
@@ -71,17 +38,10 @@ async function world(
   let receiver: RunningSlackReceiver | undefined;
   let handle: MigrationHandle | undefined;
   try {
-    if (o.slack)
-      receiver = await startSlackReceiver({
-        port: 0,
-        signingSecret: SECRET,
-        temporal: t.client,
-        web,
-        plan: stack.plan,
-      });
+    if (o.slack) receiver = await startTestReceiver(suite, stack.plan);
     const start = async (f: Partial<FamilyPlan> = {}): Promise<MigrationHandle> =>
-      (handle = await startMigration(t.client, stack, worker.tq, f, { addressable: true }));
-    await worker.run(() => body({ stack, start, receiver }));
+      (handle = await startMigration(suite.t.client, stack, suite.worker.tq, f, { addressable: true }));
+    await suite.worker.run(() => body({ stack, start, receiver }));
   } finally {
     // A migration a failed test left running stops here, as it did when its worker stopped.
     await handle?.terminate('the test world ended').catch(() => undefined);
@@ -197,11 +157,11 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
   test("the decommission message's Rollback button rolls back for an approver only", async () => {
     const family: FamilyOverrides = { ...longWindow, slackChannel: 'C123' };
     await world({ family, approvers: ['UALICE'], slack: true }, async ({ stack, start, receiver }) => {
-      const from = slack.calls.length;
+      const from = suite.slack.calls.length;
       const handle = await start();
       await toDecommission(handle, stack, 'UALICE');
       const post = await waitFor('the decommission message with a Rollback button', () =>
-        slack.calls
+        suite.slack.calls
           .slice(from)
           .find(
             (c) => c.method === 'chat.postMessage' && JSON.stringify(c.body.blocks ?? '').includes(ROLLBACK_ACTION),
@@ -218,7 +178,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       );
       await clickButton(receiver!, 'UBOB', ROLLBACK_ACTION, button);
       const refusal = await waitFor('a refusal for UBOB', () =>
-        slack.calls.slice(from).find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'UBOB'),
+        suite.slack.calls.slice(from).find((c) => c.method === 'chat.postEphemeral' && c.body.user === 'UBOB'),
       );
       assert.match(String(refusal.body.text), new RegExp(`not an approver of rollback for ${F}`));
       assert.equal((await routeOf(stack)).mode, 'new');
@@ -229,7 +189,7 @@ describe('rollback after 100%', { concurrency: 1 }, () => {
       assert.ok(took <= 1500, `legacy again ${took} ms after the click`);
       const result = await migrationResult(handle);
       assert.equal(result.type, 'RollbackRequested');
-      const closed = slack.calls
+      const closed = suite.slack.calls
         .slice(from)
         .find(
           (c) =>
