@@ -13,24 +13,15 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import type { Plan } from '../plan/schema.js';
 import { AdminError, createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
-import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
+import { portOf } from '../router/listen.js';
 import { judgeRouteChange } from '../router/route-change.js';
+import { closePairOnce, listenPair, type ServerPairOptions } from '../router/server-pair.js';
 import { createComparatorCore, createMirrorServer } from './core.js';
 
-export interface StartComparatorOptions {
+export interface StartComparatorOptions extends ServerPairOptions {
   plan: Plan;
   /** Port nginx mirrors to; 0 picks a free one. @default the port of `dataPlane.comparatorUrl` */
   port?: number;
-  /** @default "127.0.0.1" */
-  host?: string;
-  /** Admin API port; 0 picks a free one. @default the port of `plan.router.adminUrl` */
-  adminPort?: number;
-  /** @default "127.0.0.1" */
-  adminHost?: string;
-  /** Admin bearer token. @default process.env.PHOENIX_ADMIN_TOKEN */
-  adminToken?: string;
-  /** Run the admin API without a token; allowed on a loopback admin host only. @default false */
-  insecureAdmin?: boolean;
   /** Samples waiting at most, beyond those running. @default `plan.router.mirrorQueue` */
   queue?: number;
   /** Requests in flight at once per stage (legacy, new, second legacy samples). @default `plan.router.mirrorConcurrency` */
@@ -104,45 +95,28 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
   );
   const server = createMirrorServer(intake);
 
-  let port: number;
-  let adminPort: number;
-  let which: 'mirror' | 'admin' = 'mirror';
-  try {
-    port = await listen(server, wanted.mirror, host);
-    which = 'admin';
-    adminPort = await listen(adminServer, wanted.admin, adminHost);
-  } catch (err) {
-    server.close();
-    await core.close();
-    const e = err as NodeJS.ErrnoException;
-    const at = which === 'mirror' ? `${host}:${wanted.mirror}` : `${adminHost}:${wanted.admin}`;
-    throw new PhoenixError(
-      'PHX_ERR_COMPARATOR_LISTEN',
-      `cannot listen on the ${which} port ${at} (${e.code ?? e.message}); ${e.code === 'EADDRINUSE' ? 'another process holds it: stop it, or ' : ''}choose other ports with --port / --admin-port`,
-      { port: wanted[which], which },
-      { cause: err },
-    );
-  }
+  const bound = await listenPair({
+    server,
+    adminServer,
+    which: 'mirror',
+    port: wanted.mirror,
+    adminPort: wanted.admin,
+    host,
+    adminHost,
+    code: 'PHX_ERR_COMPARATOR_LISTEN',
+    release: () => core.close(),
+  });
   const held = intake.unsafeHeldBack;
   if (held.length > 0)
     log.warn(
       { families: held },
       'these families set parity.mirrorUnsafe, but their unsafe requests are not compared without --allow-unsafe (each would reach legacy a second time)',
     );
+  const { port, adminPort } = bound;
   log.info({ port, adminPort, families: core.families.length, queue, concurrency }, 'comparator listening');
 
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostForUrl(host)}:${port}`,
-    adminUrl: `http://${hostForUrl(adminHost)}:${adminPort}`,
-    port,
-    adminPort,
-    close() {
-      closing ??= (async () => {
-        await closeServers([server, adminServer]);
-        await core.close();
-      })();
-      return closing;
-    },
+    ...bound,
+    close: closePairOnce([server, adminServer], () => core.close()),
   };
 }

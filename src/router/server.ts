@@ -11,7 +11,8 @@ import type { Plan } from '../plan/schema.js';
 import { sharedPlanDigest } from '../plan/shared-digest.js';
 import { createAdminHandler } from './admin.js';
 import { resolveAdminToken } from './admin-token.js';
-import { closeServers, hostForUrl, listen, portOf } from './listen.js';
+import { portOf } from './listen.js';
+import { closePairOnce, listenPair, type ServerPairOptions } from './server-pair.js';
 import { compileTrust } from './client-address.js';
 import { AdminError } from './admin.js';
 import { FamilyRuntime } from './family.js';
@@ -26,20 +27,10 @@ import { StateFile, type SavedFamily } from './store.js';
 import { judgeRouteChange } from './route-change.js';
 import type { RouteChange, RouteState } from './types.js';
 
-export interface StartRouterOptions {
+export interface StartRouterOptions extends ServerPairOptions {
   plan: Plan;
   /** Public port; 0 picks a free one. @default the port of `plan.router.publicUrl` */
   port?: number;
-  /** @default "127.0.0.1" */
-  host?: string;
-  /** Admin API port; 0 picks a free one. @default the port of `plan.router.adminUrl` */
-  adminPort?: number;
-  /** @default "127.0.0.1" */
-  adminHost?: string;
-  /** Admin bearer token. @default process.env.PHOENIX_ADMIN_TOKEN */
-  adminToken?: string;
-  /** Run the admin API without a token; allowed on a loopback admin host only. @default false */
-  insecureAdmin?: boolean;
   /** @default `plan.router.stateFile`, relative to the working directory */
   stateFile?: string;
   logger?: Logger;
@@ -207,51 +198,34 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
     else socket.destroy(err);
   });
 
-  let port: number;
-  let adminPort: number;
-  const wanted = {
-    public: o.port ?? portOf(plan.router.publicUrl),
-    admin: o.adminPort ?? portOf(plan.router.adminUrl),
-  };
-  let which: 'public' | 'admin' = 'public';
-  try {
-    port = await listen(server, wanted.public, host);
-    which = 'admin';
-    adminPort = await listen(adminServer, wanted.admin, adminHost);
-  } catch (err) {
-    // Nothing may keep the process alive after a failed start: the caller exits with the error.
-    server.close();
-    await shadow.close();
-    await pools.close();
-    const e = err as NodeJS.ErrnoException;
-    const at = which === 'public' ? `${host}:${wanted.public}` : `${adminHost}:${wanted.admin}`;
-    throw new PhoenixError(
-      'PHX_ERR_ROUTER_LISTEN',
-      `cannot listen on the ${which === 'public' ? 'public' : 'admin'} port ${at} (${e.code ?? e.message}); ${e.code === 'EADDRINUSE' ? 'another process holds it: stop it, or ' : ''}choose other ports with --port / --admin-port`,
-      { port: which === 'public' ? wanted.public : wanted.admin, which },
-      { cause: err },
-    );
-  }
+  // Nothing may keep the process alive after a failed start: the caller exits with the error.
+  const bound = await listenPair({
+    server,
+    adminServer,
+    which: 'public',
+    port: o.port ?? portOf(plan.router.publicUrl),
+    adminPort: o.adminPort ?? portOf(plan.router.adminUrl),
+    host,
+    adminHost,
+    code: 'PHX_ERR_ROUTER_LISTEN',
+    release: async () => {
+      await shadow.close();
+      await pools.close();
+    },
+  });
   // Persist the restored (or reset-to-legacy) state so the file on disk matches what is served.
   save();
   await store.flush();
+  const { port, adminPort } = bound;
   log.info({ port, adminPort, families: families.length, stateFile: store.file }, 'router listening');
 
-  let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostForUrl(host)}:${port}`,
-    adminUrl: `http://${hostForUrl(adminHost)}:${adminPort}`,
-    port,
-    adminPort,
+    ...bound,
     stateFile: store.file,
-    close() {
-      closing ??= (async () => {
-        await closeServers([server, adminServer]);
-        await shadow.close();
-        await store.flush();
-        await pools.close();
-      })();
-      return closing;
-    },
+    close: closePairOnce([server, adminServer], async () => {
+      await shadow.close();
+      await store.flush();
+      await pools.close();
+    }),
   };
 }

@@ -36,6 +36,17 @@ function phoenix(cwd: string, ...args: string[]): Promise<{ code: number; stdout
   });
 }
 
+/** `init` from a Flask app read in `py`, as most tests run it; `rest` adds the flags a test varies. */
+function initFlask(
+  cwd: string,
+  app: string,
+  py: string,
+  openapi: string,
+  ...rest: string[]
+): ReturnType<typeof phoenix> {
+  return phoenix(cwd, 'init', '--flask-app', app, '--python', py, '--openapi', openapi, ...rest);
+}
+
 async function emptyDir(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-init-'));
   dirs.push(dir);
@@ -57,18 +68,7 @@ after(async () => {
 
 test('init in an empty directory writes a block-style plan that loads once the approvers placeholder is replaced', async () => {
   const dir = await emptyDir();
-  const r = await phoenix(
-    dir,
-    'init',
-    '--flask-app',
-    APP,
-    '--python',
-    python,
-    '--openapi',
-    `${fresh.url}/openapi.json`,
-    '--legacy',
-    'http://127.0.0.1:5000',
-  );
+  const r = await initFlask(dir, APP, python, `${fresh.url}/openapi.json`, '--legacy', 'http://127.0.0.1:5000');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /wrote phoenix\.yaml: 5 families from 15 legacy endpoints/);
   assert.match(r.stdout, /Next steps.*\n\s+1\. edit phoenix\.yaml: replace the approvers placeholder/);
@@ -230,7 +230,7 @@ test('bad input names what to fix: usage, an unreachable OpenAPI, a missing app,
   const neither = await phoenix(dir, 'init', '--openapi', openapi, ...legacy);
   assert.equal(neither.code, 2);
   assert.match(neither.stderr, /^PHX_ERR_CLI_BAD_FLAG: pass exactly one of --flask-app/);
-  const noLegacy = await phoenix(dir, 'init', '--flask-app', APP, '--python', python, '--openapi', openapi);
+  const noLegacy = await initFlask(dir, APP, python, openapi);
   assert.equal(noLegacy.code, 2);
   assert.match(noLegacy.stderr, /^PHX_ERR_USAGE_MISSING_OPTION: .*--legacy/);
   const badUrl = await phoenix(dir, 'init', '--flask-app', APP, '--openapi', openapi, '--legacy', 'localhost:5000');
@@ -238,17 +238,7 @@ test('bad input names what to fix: usage, an unreachable OpenAPI, a missing app,
   assert.match(badUrl.stderr, /^PHX_ERR_CLI_BAD_FLAG: --legacy expects an http\(s\) URL, got "localhost:5000"/);
 
   const port = await freePort();
-  const unreachable = await phoenix(
-    dir,
-    'init',
-    '--flask-app',
-    APP,
-    '--python',
-    python,
-    '--openapi',
-    `http://127.0.0.1:${port}/openapi.json`,
-    ...legacy,
-  );
+  const unreachable = await initFlask(dir, APP, python, `http://127.0.0.1:${port}/openapi.json`, ...legacy);
   assert.equal(unreachable.code, 3, unreachable.stderr);
   assert.match(
     unreachable.stderr,
@@ -257,48 +247,18 @@ test('bad input names what to fix: usage, an unreachable OpenAPI, a missing app,
     ),
   );
 
-  const missing = await phoenix(
-    dir,
-    'init',
-    '--flask-app',
-    'app.py',
-    '--python',
-    python,
-    '--openapi',
-    openapi,
-    ...legacy,
-  );
+  const missing = await initFlask(dir, 'app.py', python, openapi, ...legacy);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^PHX_ERR_FLASK_APP_NOT_FOUND: the Flask app "app.py" does not exist/);
 
   await writeFile(path.join(dir, 'broken.py'), 'import phoenix_no_such_module\n');
-  const failing = await phoenix(
-    dir,
-    'init',
-    '--flask-app',
-    'broken.py',
-    '--python',
-    python,
-    '--openapi',
-    openapi,
-    ...legacy,
-  );
+  const failing = await initFlask(dir, 'broken.py', python, openapi, ...legacy);
   assert.equal(failing.code, 1);
   assert.match(failing.stderr, /^PHX_ERR_FLASK_URL_MAP_FAILED: reading the URL map of broken\.py with /);
   assert.match(failing.stderr, /ModuleNotFoundError: No module named 'phoenix_no_such_module'/);
   assert.match(failing.stderr, /--python path\/to\/venv\/bin\/python/);
 
-  const noPython = await phoenix(
-    dir,
-    'init',
-    '--flask-app',
-    APP,
-    '--python',
-    path.join(dir, 'no-python'),
-    '--openapi',
-    openapi,
-    ...legacy,
-  );
+  const noPython = await initFlask(dir, APP, path.join(dir, 'no-python'), openapi, ...legacy);
   assert.equal(noPython.code, 1);
   assert.match(noPython.stderr, /^PHX_ERR_PYTHON_UNAVAILABLE: cannot run the Python .*no-python.*--python/);
   assert.deepEqual((await readdir(dir)).sort(), ['broken.py'], 'no plan is written on bad input');
@@ -332,14 +292,10 @@ test('an app never seen, imported as module:app: a family the new service lacks 
       paths: { '/v1/plants': { get: {} } },
     }),
   );
-  const r = await phoenix(
+  const r = await initFlask(
     dir,
-    'init',
-    '--flask-app',
     'greenhouse:application',
-    '--python',
     python,
-    '--openapi',
     'openapi.json',
     '--legacy',
     'http://legacy.internal:5000',

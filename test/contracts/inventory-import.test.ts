@@ -26,6 +26,16 @@ function phoenix(args: string[], cwd?: string): Promise<{ code: number; out: str
   });
 }
 
+/** Every test runs the same command and differs only in the map, the plan and the URL flags. */
+function importWrite(
+  flask: string,
+  plan: string,
+  urls: string[],
+  cwd?: string,
+): Promise<{ code: number; out: string }> {
+  return phoenix(['inventory', 'import', '--flask', flask, '--plan', plan, ...urls, '--write'], cwd);
+}
+
 const FLASK = JSON.stringify([
   {
     endpoint: 'catalog.categories',
@@ -65,18 +75,11 @@ describe('inventory import --write from nothing', () => {
   test('creates a block-style plan that validates, with new from the URL the OpenAPI was read from', async () => {
     const dir = await emptyDir();
     const plan = path.join(dir, 'plan.yaml');
-    const r = await phoenix([
-      'inventory',
-      'import',
-      '--flask',
-      path.join(dir, 'map.json'),
-      '--plan',
-      plan,
+    const r = await importWrite(path.join(dir, 'map.json'), plan, [
       '--openapi',
       openapiUrl,
       '--legacy',
       'http://127.0.0.1:5000',
-      '--write',
     ]);
     assert.equal(r.code, 0, r.out);
     const text = await readFile(plan, 'utf8');
@@ -98,20 +101,10 @@ describe('inventory import --write from nothing', () => {
       JSON.stringify({ ...OPENAPI, servers: [{ url: 'https://api.example.test/v2' }] }),
     );
     const plan = path.join(dir, 'plan.yaml');
-    const r = await phoenix(
-      [
-        'inventory',
-        'import',
-        '--flask',
-        'map.json',
-        '--plan',
-        plan,
-        '--openapi',
-        'openapi.json',
-        '--legacy',
-        'http://127.0.0.1:5000',
-        '--write',
-      ],
+    const r = await importWrite(
+      'map.json',
+      plan,
+      ['--openapi', 'openapi.json', '--legacy', 'http://127.0.0.1:5000'],
       dir,
     );
     assert.equal(r.code, 0, r.out);
@@ -122,30 +115,10 @@ describe('inventory import --write from nothing', () => {
   test('without a way to know new, or legacy for a new plan, it refuses with a clear error', async () => {
     const dir = await emptyDir();
     const plan = path.join(dir, 'plan.yaml');
-    const noNew = await phoenix([
-      'inventory',
-      'import',
-      '--flask',
-      path.join(dir, 'map.json'),
-      '--plan',
-      plan,
-      '--legacy',
-      'http://127.0.0.1:5000',
-      '--write',
-    ]);
+    const noNew = await importWrite(path.join(dir, 'map.json'), plan, ['--legacy', 'http://127.0.0.1:5000']);
     assert.equal(noNew.code, 2, noNew.out);
     assert.match(noNew.out, /PHX_ERR_INVENTORY_NEW_REQUIRED.*--new <url>/);
-    const noLegacy = await phoenix([
-      'inventory',
-      'import',
-      '--flask',
-      path.join(dir, 'map.json'),
-      '--plan',
-      plan,
-      '--new',
-      'http://127.0.0.1:8100',
-      '--write',
-    ]);
+    const noLegacy = await importWrite(path.join(dir, 'map.json'), plan, ['--new', 'http://127.0.0.1:8100']);
     assert.equal(noLegacy.code, 2, noLegacy.out);
     assert.match(noLegacy.out, /PHX_ERR_INVENTORY_LEGACY_REQUIRED.*--legacy <url>/);
   });
@@ -157,17 +130,7 @@ describe('inventory import --write from nothing', () => {
       plan,
       '# my migration\nversion: 1\nname: shop\nlegacy: http://127.0.0.1:5000\napprovers: [alice]\nfamilies: []\n',
     );
-    const r = await phoenix([
-      'inventory',
-      'import',
-      '--flask',
-      path.join(dir, 'map.json'),
-      '--plan',
-      plan,
-      '--new',
-      'http://127.0.0.1:8100',
-      '--write',
-    ]);
+    const r = await importWrite(path.join(dir, 'map.json'), plan, ['--new', 'http://127.0.0.1:8100']);
     assert.equal(r.code, 0, r.out);
     const text = await readFile(plan, 'utf8');
     assert.match(text, /^# my migration\n/);

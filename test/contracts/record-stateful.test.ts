@@ -34,6 +34,23 @@ let candidate: StoreApp;
 let dir: string;
 let token: string;
 
+/** The three record runs differ only in their request list, their output and their flags. */
+function record(requests: string, out: string, flags: string[]): Promise<{ code: number; out: string }> {
+  return phoenix([
+    'contracts',
+    'record',
+    '--plan',
+    path.join(dir, 'plan.yaml'),
+    '--family',
+    'store',
+    '--from-requests',
+    requests,
+    '--out',
+    out,
+    ...flags,
+  ]);
+}
+
 before(async () => {
   legacy = await startStore({ apiKey: 'k', serviceToken: 'service-token-1234' });
   candidate = await startStore({ apiKey: 'k', serviceToken: 'service-token-1234' });
@@ -88,19 +105,7 @@ describe('contracts record --from-requests', () => {
     legacy.seen.length = 0;
     candidate.seen.length = 0;
     const out = path.join(dir, 'cases', 'dry.yaml');
-    const r = await phoenix([
-      'contracts',
-      'record',
-      '--plan',
-      path.join(dir, 'plan.yaml'),
-      '--family',
-      'store',
-      '--from-requests',
-      path.join(dir, 'requests.jsonl'),
-      '--out',
-      out,
-      '--dry-run',
-    ]);
+    const r = await record(path.join(dir, 'requests.jsonl'), out, ['--dry-run']);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /would replay 6 requests once on legacy and once on new, and write 5 cases/);
     assert.match(r.out, /skipped POST \/reset: not a route of family "store"/);
@@ -113,20 +118,7 @@ describe('contracts record --from-requests', () => {
     legacy.seen.length = 0;
     candidate.seen.length = 0;
     const out = path.join(dir, 'cases', 'recorded.yaml');
-    const r = await phoenix([
-      'contracts',
-      'record',
-      '--plan',
-      path.join(dir, 'plan.yaml'),
-      '--family',
-      'store',
-      '--from-requests',
-      path.join(dir, 'requests.jsonl'),
-      '--out',
-      out,
-      '--auth-env',
-      'STORE_TOKEN',
-    ]);
+    const r = await record(path.join(dir, 'requests.jsonl'), out, ['--auth-env', 'STORE_TOKEN']);
     assert.equal(r.code, 0, r.out);
     // Every listed request of the family reached each side exactly once, in order.
     const expected = ['POST /login', 'POST /login', 'POST /login', 'POST /login', 'POST /items', 'POST /items'];
@@ -187,22 +179,7 @@ describe('contracts record --from-requests', () => {
         .map((n) => JSON.stringify({ method: 'POST', path: '/items', headers, body: `{"name":"${n}"}` }))
         .join('\n'),
     );
-    const r = await phoenix([
-      'contracts',
-      'record',
-      '--plan',
-      path.join(dir, 'plan.yaml'),
-      '--family',
-      'store',
-      '--from-requests',
-      list,
-      '--out',
-      out,
-      '--auth-profile',
-      'service',
-      '--auth-env',
-      'SERVICE_TOKEN',
-    ]);
+    const r = await record(list, out, ['--auth-profile', 'service', '--auth-env', 'SERVICE_TOKEN']);
     assert.equal(r.code, 0, r.out);
     const text = await readFile(out, 'utf8');
     assert.doesNotMatch(text, new RegExp(token));

@@ -1,11 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { FamilyPlan } from '../../src/plan/index.js';
-import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
+import { contractFamily } from '../helpers/contract-family.js';
 import { batches, runContractSuite, type ContractSuiteResult } from '../../src/contracts/runner.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 
@@ -78,11 +75,14 @@ let family: FamilyPlan;
 before(async () => {
   legacy = await serve(app('legacy'));
   candidate = await serve(app('new'));
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-contracts-stable-'));
-  await mkdir(path.join(dir, 'cases'));
-  await writeFile(
-    path.join(dir, 'cases', 'things.yaml'),
-    `cases:
+  family = await contractFamily({
+    tmpPrefix: 'phx-contracts-stable-',
+    plan: 'contracts-stability',
+    family: 'things',
+    routes: ['/api/things/*', '/api/things', 'GET /api/stored/:id', 'GET /api/slow', 'POST /api/orders'],
+    legacy: legacy.url,
+    candidate: candidate.url,
+    cases: `cases:
   - { name: thing, request: { path: /api/things/7 } }
   - { name: things, request: { path: /api/things } }
   - { name: export, request: { path: /api/things/export } }
@@ -92,23 +92,7 @@ before(async () => {
   - { name: create thing, request: { method: POST, path: /api/things, body: { name: chair } } }
   - { name: create order, request: { method: POST, path: /api/orders, body: { total: 12.5 } } }
 `,
-  );
-  const plan = await writePlanFile(
-    path.join(dir, 'plan.yaml'),
-    testPlan({
-      name: 'contracts-stability',
-      legacy: legacy.url,
-      families: [
-        {
-          name: 'things',
-          routes: ['/api/things/*', '/api/things', 'GET /api/stored/:id', 'GET /api/slow', 'POST /api/orders'],
-          new: candidate.url,
-          contracts: ['cases/*.yaml'],
-        },
-      ],
-    }),
-  );
-  family = plan.families[0]!;
+  });
 });
 after(async () => {
   await legacy?.close();

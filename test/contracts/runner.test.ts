@@ -1,15 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { FamilyPlan } from '../../src/plan/index.js';
 import { parseCaseFile } from '../../src/contracts/cases.js';
 import { runContractSuite } from '../../src/contracts/runner.js';
 import { hasCode } from '../../src/lib/errors.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
-import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
+import { contractFamily } from '../helpers/contract-family.js';
 
 type Reply = { status?: number; type?: string; body: unknown; delayMs?: number };
 type Routes = Record<string, (url: URL) => Reply>;
@@ -65,11 +62,14 @@ let family: FamilyPlan;
 before(async () => {
   legacy = await serve(legacyRoutes);
   candidate = await serve(candidateRoutes);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-contracts-'));
-  await mkdir(path.join(dir, 'cases'));
-  await writeFile(
-    path.join(dir, 'cases', 'orders.yaml'),
-    `family: orders
+  family = await contractFamily({
+    tmpPrefix: 'phx-contracts-',
+    plan: 'contracts-test',
+    family: 'orders',
+    routes: ['GET /api/orders', 'GET /api/orders/:id'],
+    legacy: legacy.url,
+    candidate: candidate.url,
+    cases: `family: orders
 cases:
   - name: noise only
     request: { path: /api/orders/1 }
@@ -91,23 +91,7 @@ cases:
   - name: slow
     request: { path: /api/orders/slow }
 `,
-  );
-  const plan = await writePlanFile(
-    path.join(dir, 'plan.yaml'),
-    testPlan({
-      name: 'contracts-test',
-      legacy: legacy.url,
-      families: [
-        {
-          name: 'orders',
-          routes: ['GET /api/orders', 'GET /api/orders/:id'],
-          new: candidate.url,
-          contracts: ['cases/*.yaml'],
-        },
-      ],
-    }),
-  );
-  family = plan.families[0]!;
+  });
 });
 after(async () => {
   await legacy?.close();

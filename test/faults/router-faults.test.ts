@@ -6,10 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { request } from 'undici';
-import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
+import type { RouterAdminClient } from '../../src/router/client.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { readMetrics } from '../helpers/metrics.js';
-import { closeAll, json, planFor, router, upstream, type TestUpstream } from '../router/support.js';
+import { closeAll, echoRouter, json, type TestUpstream } from '../router/support.js';
 
 let legacy: TestUpstream;
 let candidate: TestUpstream;
@@ -18,11 +18,7 @@ let admin: RouterAdminClient;
 let version = 0;
 
 before(async () => {
-  legacy = await upstream((req, res) => json(res, 200, { from: 'legacy', url: req.url }));
-  candidate = await upstream((req, res) => json(res, 200, { from: 'new', url: req.url }));
-  const { plan, dir } = await planFor(legacy.url, candidate.url);
-  r = await router(plan, dir);
-  admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
+  ({ legacy, candidate, r, admin } = await echoRouter());
 });
 after(() => closeAll(admin, r, legacy, candidate));
 

@@ -14,6 +14,10 @@ function json(
   return { status, headers, body: Buffer.from(JSON.stringify(body)) };
 }
 
+/** Each difference as `[path, kind]`, the pair most comparisons here are judged by. */
+const kinds = (r: { differences: readonly { path: string; kind: string }[] }): string[][] =>
+  r.differences.map((d) => [d.path, d.kind]);
+
 describe('compareJson reports every difference with its path and kind', () => {
   test('missing, extra, type and value at exact paths', () => {
     const legacy = { id: 1, name: 'a', tags: ['x'], nested: { deep: { n: 1 } }, gone: true };
@@ -95,26 +99,19 @@ describe('compareJson reports every difference with its path and kind', () => {
 });
 
 describe('ignore rules', () => {
-  const legacy = {
-    meta: { generated_at: '2024-01-01', version: 1 },
-    request_id: 'r1',
-    data: { request_id: 'r2', list: [{ request_id: 'r3', v: 1 }] },
+  // One layout for both sides, so what differs between them is only what is passed here.
+  const doc = (at: string, ids: string[], updated: string[], price: number, a: Record<string, number>) => ({
+    meta: { generated_at: at, version: 1 },
+    request_id: ids[0],
+    data: { request_id: ids[1], list: [{ request_id: ids[2], v: 1 }] },
     items: [
-      { id: 1, updated_at: 't1', price: 10 },
-      { id: 2, updated_at: 't2', price: 20 },
+      { id: 1, updated_at: updated[0], price: 10 },
+      { id: 2, updated_at: updated[1], price },
     ],
-    a: { x: 1, y: 2 },
-  };
-  const candidate = {
-    meta: { generated_at: '2025-05-05', version: 1 },
-    request_id: 'q1',
-    data: { request_id: 'q2', list: [{ request_id: 'q3', v: 1 }] },
-    items: [
-      { id: 1, updated_at: 'u1', price: 10 },
-      { id: 2, updated_at: 'u2', price: 21 },
-    ],
-    a: { x: 9, z: 3 },
-  };
+    a,
+  });
+  const legacy = doc('2024-01-01', ['r1', 'r2', 'r3'], ['t1', 't2'], 20, { x: 1, y: 2 });
+  const candidate = doc('2025-05-05', ['q1', 'q2', 'q3'], ['u1', 'u2'], 21, { x: 9, z: 3 });
 
   test('without rules every one of those fields differs', () => {
     assert.deepEqual(
@@ -261,6 +258,8 @@ describe('array modes', () => {
 });
 
 describe('compareResponses', () => {
+  // The whole result for two JSON answers that match, so nothing extra may appear in it.
+  const JSON_EQUAL = { equal: true, differences: [], noise: [], informational: [], text: false };
   test('status and header differences have their own paths', () => {
     const r = compareResponses(json({ a: 1 }, 200), json({ a: 1 }, 201, { 'Content-Type': 'text/html' }), plain);
     assert.equal(r.equal, false);
@@ -273,13 +272,7 @@ describe('compareResponses', () => {
   test('a charset-only content-type difference is equal; case of names and values does not matter', () => {
     const a = json({ a: 1 }, 200, { 'content-type': 'application/json' });
     const b = json({ a: 1 }, 200, { 'Content-Type': 'Application/JSON; charset=utf-8' });
-    assert.deepEqual(compareResponses(a, b, plain), {
-      equal: true,
-      differences: [],
-      noise: [],
-      informational: [],
-      text: false,
-    });
+    assert.deepEqual(compareResponses(a, b, plain), JSON_EQUAL);
   });
 
   test('other compared headers must match and a header absent on one side is reported', () => {
@@ -310,13 +303,7 @@ describe('compareResponses', () => {
   test('bodies are sniffed as JSON without a JSON content type', () => {
     const a: HttpSnapshot = { status: 200, headers: {}, body: ' {"a":1}' };
     const b: HttpSnapshot = { status: 200, headers: {}, body: '{"a":1.0}' };
-    assert.deepEqual(compareResponses(a, b, plain), {
-      equal: true,
-      differences: [],
-      noise: [],
-      informational: [],
-      text: false,
-    });
+    assert.deepEqual(compareResponses(a, b, plain), JSON_EQUAL);
   });
 
   test('invalid JSON on one side under a JSON content type is a type difference at $', () => {
@@ -349,18 +336,15 @@ describe('compareResponses', () => {
       headers: { 'content-type': 'application/json' },
       body: Buffer.from('{oops'),
     };
-    assert.deepEqual(compareResponses(a, { ...a, body: Buffer.from('{oops') }, plain), {
-      equal: true,
-      differences: [],
-      noise: [],
-      informational: [],
-      text: false,
-    });
+    assert.deepEqual(compareResponses(a, { ...a, body: Buffer.from('{oops') }, plain), JSON_EQUAL);
   });
 });
 
 describe('value classes in comparisons', () => {
   const now = Date.UTC(2026, 11, 1, 12, 0, 0);
+  // The comparison with class noise on, at this suite's clock.
+  const withNoise = (l: HttpSnapshot, c: HttpSnapshot, rules = plain): ReturnType<typeof compareResponses> =>
+    compareResponses(l, c, rules, undefined, { classNoise: true, now });
   const posted = (id: string, at: string, extra: Record<string, unknown> = {}): HttpSnapshot =>
     json({ id, created_at: at, name: 'Ann', ...extra }, 201);
 
@@ -381,10 +365,7 @@ describe('value classes in comparisons', () => {
     ]);
     const blocking = compareResponses(l, c, compileRules({ blocking: ['format'] }));
     assert.equal(blocking.equal, false);
-    assert.deepEqual(
-      blocking.differences.map((d) => [d.path, d.kind]),
-      [['$.at', 'format']],
-    );
+    assert.deepEqual(kinds(blocking), [['$.at', 'format']]);
     assert.deepEqual(blocking.informational, []);
   });
 
@@ -395,17 +376,14 @@ describe('value classes in comparisons', () => {
       posted('a1c2e3f4-0000-4111-8222-333344445555', '2026-12-01T12:00:00Z'),
       plain,
     );
-    assert.deepEqual(
-      r.differences.map((d) => [d.path, d.kind]),
-      [
-        ['$.id', 'value'],
-        ['$.created_at', 'value'],
-      ],
-    );
+    assert.deepEqual(kinds(r), [
+      ['$.id', 'value'],
+      ['$.created_at', 'value'],
+    ]);
   });
 
   test('with class noise they are noise with their class, and a real change still counts', () => {
-    const r = compareResponses(
+    const r = withNoise(
       posted('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', '2026-12-01T11:59:59Z', {
         request_id: 'f'.repeat(8) + '0123456789abcdef',
       }),
@@ -414,8 +392,6 @@ describe('value classes in comparisons', () => {
         name: 'Bo',
       }),
       plain,
-      undefined,
-      { classNoise: true, now },
     );
     assert.equal(r.equal, false);
     assert.deepEqual(r.differences, [{ path: '$.name', kind: 'value', legacy: 'Ann', candidate: 'Bo' }]);
@@ -430,41 +406,31 @@ describe('value classes in comparisons', () => {
   });
 
   test('a value whose class changes is never noise: a UUID becoming an integer, a number becoming a string', () => {
-    const r = compareResponses(
+    const r = withNoise(
       json({ id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', at: now / 1000, ref: 'a1c2e3f4-0000-4111-8222-333344445555' }),
       json({ id: 17, at: String(now / 1000), ref: 'order-17' }),
       plain,
-      undefined,
-      { classNoise: true, now },
     );
-    assert.deepEqual(
-      r.differences.map((d) => [d.path, d.kind]),
-      [
-        ['$.id', 'type'],
-        ['$.at', 'type'],
-        ['$.ref', 'value'],
-      ],
-    );
+    assert.deepEqual(kinds(r), [
+      ['$.id', 'type'],
+      ['$.at', 'type'],
+      ['$.ref', 'value'],
+    ]);
     assert.deepEqual(r.noise, []);
   });
 
   test('a stored timestamp that differs is a regression even with class noise on', () => {
-    const r = compareResponses(
+    const r = withNoise(
       json({ created_at: '2024-03-01T10:00:00Z' }),
       json({ created_at: '2024-03-01T11:00:00Z' }),
       plain,
-      undefined,
-      { classNoise: true, now },
     );
-    assert.deepEqual(
-      r.differences.map((d) => [d.path, d.kind]),
-      [['$.created_at', 'value']],
-    );
+    assert.deepEqual(kinds(r), [['$.created_at', 'value']]);
   });
 
   test('class noise inside set arrays lets items match', () => {
     const rules = compileRules({ arrays: { '$.items': { mode: 'set' } } });
-    const r = compareResponses(
+    const r = withNoise(
       json({
         items: [
           { id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90', n: 1 },
@@ -478,45 +444,36 @@ describe('value classes in comparisons', () => {
         ],
       }),
       rules,
-      undefined,
-      { classNoise: true, now },
     );
     assert.equal(r.equal, true, JSON.stringify(r.differences));
   });
 
   test('a text body holding one generated value is judged by its class', () => {
     const text = (body: string): HttpSnapshot => ({ status: 201, headers: { 'content-type': 'text/plain' }, body });
-    const r = compareResponses(
+    const r = withNoise(
       text('0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90\n'),
       text('a1c2e3f4-0000-4111-8222-333344445555\n'),
       plain,
-      undefined,
-      { classNoise: true, now },
     );
     assert.equal(r.equal, true);
     assert.deepEqual(
       r.noise.map((d) => [d.path, d.valueClass]),
       [['$body', 'uuid']],
     );
-    assert.equal(compareResponses(text('a'), text('b'), plain, undefined, { classNoise: true, now }).equal, false);
+    assert.equal(withNoise(text('a'), text('b')).equal, false);
   });
 
   test('valueClasses: [] switches classes off: no format and no class noise', () => {
     const off = compileRules({ valueClasses: [] });
-    const r = compareResponses(
+    const r = withNoise(
       json({ at: '2026-12-01T11:00:00+00:00', id: '0b6c3f4e-8d2a-4f1b-9c3e-2a7d5e6f8a90' }),
       json({ at: '2026-12-01T11:00:00Z', id: 'a1c2e3f4-0000-4111-8222-333344445555' }),
       off,
-      undefined,
-      { classNoise: true, now },
     );
-    assert.deepEqual(
-      r.differences.map((d) => [d.path, d.kind]),
-      [
-        ['$.at', 'value'],
-        ['$.id', 'value'],
-      ],
-    );
+    assert.deepEqual(kinds(r), [
+      ['$.at', 'value'],
+      ['$.id', 'value'],
+    ]);
   });
 });
 
@@ -537,9 +494,6 @@ describe('time-only class noise', () => {
         ['$.at', 'epoch'],
       ],
     );
-    assert.deepEqual(
-      r.differences.map((d) => [d.path, d.kind]),
-      [['$.id', 'value']],
-    );
+    assert.deepEqual(kinds(r), [['$.id', 'value']]);
   });
 });

@@ -3,6 +3,17 @@ import assert from 'node:assert/strict';
 import { parsePlan } from '../../src/plan/index.js';
 import { createMatcher } from '../../src/plan/route-match.js';
 
+/** Both plan tests start alike, with family `tags` on `tagsRoutes`; `more` is YAML for further families. */
+const slashPlan = (tagsRoutes: string, more = ''): string => `version: 1
+name: slashes
+legacy: http://127.0.0.1:5000
+approvers: [alice]
+families:
+  - name: tags
+    routes: [${tagsRoutes}]
+    new: http://127.0.0.1:8001
+${more}`;
+
 describe('trailing-slash variants', () => {
   test('a family owns both slash variants of its patterns', () => {
     const m = createMatcher([{ routes: ['GET /api/tags', 'GET /api/articles/:slug'] }]);
@@ -27,15 +38,9 @@ describe('trailing-slash variants', () => {
 
   test('validation warns when two families would split one path by its trailing slash', async () => {
     const plan = await parsePlan(
-      `version: 1
-name: slashes
-legacy: http://127.0.0.1:5000
-approvers: [alice]
-families:
-  - name: tags
-    routes: ["GET /api/tags"]
-    new: http://127.0.0.1:8001
-  - name: everything
+      slashPlan(
+        '"GET /api/tags"',
+        `  - name: everything
     routes: ["/api/tags/*"]
     new: http://127.0.0.1:8002
   - name: strict
@@ -43,6 +48,7 @@ families:
     new: http://127.0.0.1:8003
     strictSlashes: true
 `,
+      ),
       '/tmp/plan.yaml',
       'plan.yaml',
     );
@@ -53,18 +59,7 @@ families:
   });
 
   test('a plan whose families do not meet at a slash has no warnings', async () => {
-    const plan = await parsePlan(
-      `version: 1
-name: slashes
-legacy: http://127.0.0.1:5000
-approvers: [alice]
-families:
-  - name: tags
-    routes: ["GET /api/tags", "GET /api/tags/:id"]
-    new: http://127.0.0.1:8001
-`,
-      '/tmp/plan.yaml',
-    );
+    const plan = await parsePlan(slashPlan('"GET /api/tags", "GET /api/tags/:id"'), '/tmp/plan.yaml');
     assert.deepEqual(plan.warnings, []);
   });
 });

@@ -122,6 +122,20 @@ export async function login(base: string, user: string): Promise<Client> {
   };
 }
 
+/**
+ * Signatures of the changes new makes on purpose to the fields of GET answers (its own ids, and
+ * availability kept right where legacy's bug left it wrong), sorted. Both the mismatch records
+ * and the triage list show them in this text; the status change is written differently by each.
+ */
+export const INTENDED_GET_FIELD_CHANGES = [
+  'GET /api/books $.books[*].available value',
+  'GET /api/books $.books[*].id extra',
+  'GET /api/books/:isbn $.available value',
+  'GET /api/books/:isbn $.id extra',
+  'GET /api/loans $.loans[*].id extra',
+  'GET /api/reports/overdue $.loans[*].id extra',
+];
+
 export const ISBNS = [
   '9780261103573',
   '9780141439518',

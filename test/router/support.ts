@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FamilyPlanInput, Plan } from '../../src/plan/index.js';
+import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import { startRouter, type RunningRouter, type StartRouterOptions } from '../../src/router/server.js';
 import { fakeUpstream, sendJson } from '../helpers/fake-upstream.js';
 import { mergeFamily, writePlanFile, type FamilyOverrides } from '../helpers/plan-builder.js';
@@ -82,6 +83,36 @@ export async function router(plan: Plan, dir: string, o: Partial<StartRouterOpti
     stateFile: path.join(dir, 'state.json'),
     ...o,
   });
+}
+
+/** The upstreams, router and admin client {@link echoRouter} started. */
+export interface EchoRouter {
+  legacy: TestUpstream;
+  candidate: TestUpstream;
+  r: RunningRouter;
+  admin: RouterAdminClient;
+}
+
+/**
+ * Two upstreams answering `{ from, url }`, so a test sees which side served what, the router on
+ * {@link planFor}'s plan between them, and its admin client: the start many router tests share.
+ * What started is closed again when a later step fails, since the caller's `after` never sees it.
+ */
+export async function echoRouter(): Promise<EchoRouter> {
+  const started: { close(): Promise<unknown> }[] = [];
+  try {
+    const legacy = await upstream((req, res) => sendJson(res, 200, { from: 'legacy', url: req.url }));
+    started.push(legacy);
+    const candidate = await upstream((req, res) => sendJson(res, 200, { from: 'new', url: req.url }));
+    started.push(candidate);
+    const { plan, dir } = await planFor(legacy.url, candidate.url);
+    const r = await router(plan, dir);
+    const admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
+    return { legacy, candidate, r, admin };
+  } catch (err) {
+    await closeAll(...started.reverse());
+    throw err;
+  }
 }
 
 /** Closes what a test file started, in order (admin client, router, upstreams); skips what never started. */

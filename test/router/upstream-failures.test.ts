@@ -5,7 +5,7 @@ import { createRouterAdminClient, type RouterAdminClient } from '../../src/route
 import type { RunningRouter } from '../../src/router/server.js';
 import { answerFailure, classifyUpstreamError } from '../../src/router/upstream-errors.js';
 import { readMetrics } from '../helpers/metrics.js';
-import { closeAll, json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
+import { closeAll, echoRouter, json, planFor, router, upstream, type Handler, type TestUpstream } from './support.js';
 import { fakeUpstream } from '../helpers/fake-upstream.js';
 
 interface ErrorBody {
@@ -64,11 +64,7 @@ describe('an upstream that answers too slowly or breaks off', () => {
   };
 
   before(async () => {
-    legacy = await upstream((req, res) => json(res, 200, { from: 'legacy', url: req.url }));
-    candidate = await upstream((req, res) => json(res, 200, { from: 'new', url: req.url }));
-    const { plan, dir } = await planFor(legacy.url, candidate.url);
-    r = await router(plan, dir);
-    admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
+    ({ legacy, candidate, r, admin } = await echoRouter());
   });
   beforeEach(async () => {
     await admin.setRoute('users', { mode: 'legacy', percent: 0, version: ++version });
