@@ -39,6 +39,14 @@ export function proxyLines(pass: string, host: string): string[] {
 }
 
 /**
+ * `proxy_read_timeout` for legacy's reads: the plan's `router.legacyTimeout` (ms), as the router
+ * gives legacy; nginx's own when undefined.
+ */
+export function legacyReadTimeout(ms: number | undefined): string[] {
+  return ms === undefined ? [] : [`    proxy_read_timeout ${ms}ms;`];
+}
+
+/**
  * The locations of requests routed to new, per distinct `guard.timeout` (undefined: nginx's own
  * read timeout), and the fallback they share. new gets one attempt (`proxy_next_upstream off`,
  * even when its name has several addresses), so the guard sees each failure. A safe request whose
@@ -47,11 +55,6 @@ export function proxyLines(pass: string, host: string): string[] {
  * gets new's answer or nginx's 502/504, never replayed. The rewritten URI is internal, so the
  * client's own (`$request_uri`) is passed.
  */
-/** `proxy_read_timeout` for legacy's reads: the plan's `router.legacyTimeout` (ms), as the router gives legacy; nginx's own when undefined. */
-export function legacyReadTimeout(ms: number | undefined): string[] {
-  return ms === undefined ? [] : [`    proxy_read_timeout ${ms}ms;`];
-}
-
 export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTimeout: number | undefined): string[] {
   const out: string[] = [];
   const sorted = [...timeouts].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
@@ -85,8 +88,8 @@ export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTi
 }
 
 /**
- * Where a shadow-sampled request goes on: proxied to its side (legacy, with `legacyTimeout` in ms) as in `location /`, and
- * mirrored to the comparator. The family is kept for the mirror subrequest, which would otherwise
+ * Where a shadow-sampled request goes on: proxied to its side (legacy, with `legacyTimeout` in
+ * ms) as in `location /`, and mirrored to the comparator. The family is kept for the mirror subrequest, which would otherwise
  * match its own `$uri` (`$phx_family` was taken in `location /`, before the rewrite).
  */
 export function shadowLocation(legacyTimeout: number | undefined): string[] {
