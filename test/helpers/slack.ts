@@ -184,10 +184,9 @@ export interface SlackSuiteExtra {
 /**
  * What every Slack test file needs, set up once for the file: the suite's Temporal and the Slack
  * stand-in with a WebClient on it (`token`; no retries, so a failed post shows at once), started
- * in the file's `before` and closed in its `after`. `extra` goes in those same hooks (Node runs a
- * file's async top-level hooks side by side, so a second hook could not wait for these). The
- * fields are set once `before` ran, so use them inside tests. Call it at the top level of a test
- * file.
+ * in the file's `before` and closed in its `after`. `extra` runs inside those same hooks, so it
+ * starts only once Temporal and the stand-in are up and stops before they close. The fields are
+ * set once `before` ran, so use them inside tests. Call it at the top level of a test file.
  */
 export function slackSuite(token = 'xoxb-test', extra?: SlackSuiteExtra): SlackSuite {
   const suite: Partial<SlackSuite> = {};
