@@ -4,9 +4,9 @@
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The CLI users run, so the launcher and its malloc tuning are part of what is tested. */
+export const PHOENIX_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'phoenix.mjs');
 
 /** What one CLI run printed and how it exited. */
 export interface CliRun {
@@ -24,7 +24,7 @@ export function runPhoenix(temporalAddress: string, ...args: string[]): Promise<
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), ...args],
+      [PHOENIX_BIN, ...args],
       { env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default' }, timeout: 60_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

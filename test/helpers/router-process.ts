@@ -10,8 +10,7 @@ import { fakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { writePlanFile } from './plan-builder.js';
 import { waitFor } from './wait.js';
 
-/** The CLI users run, so the launcher and its malloc tuning are part of what is tested. */
-export const PHOENIX_BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'phoenix.mjs');
+export { PHOENIX_BIN } from './phoenix-cli.js';
 
 /** A temp dir, a legacy upstream answering `legacy` and a plan naming it. */
 export interface RouterPlanFixture {
