@@ -59,6 +59,8 @@ interface Sample {
   headers: Record<string, string | string[]>;
   body: Buffer | null;
   requestId: string;
+  /** Epoch ms when the mirrored request arrived. */
+  startedAt: number;
 }
 
 /** The mirrored request's fields as both upstreams get them: no hop-by-hop fields, no `host`, no family name. */
@@ -154,7 +156,16 @@ export class MirrorIntake {
     const given = headers['x-request-id'];
     const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
     headers['x-request-id'] = requestId;
-    const sample: Sample = { family: index, method, url, route: m.route, headers, body: null, requestId };
+    const sample: Sample = {
+      family: index,
+      method,
+      url,
+      route: m.route,
+      headers,
+      body: null,
+      requestId,
+      startedAt: Date.now(),
+    };
     if (!hasBody(req)) {
       answer(res);
       return this.start(sample);

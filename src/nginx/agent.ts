@@ -73,22 +73,23 @@ export class NginxAgent {
     const first = e.attempts[0];
     if (first === undefined) return; // nginx answered by itself: no backend to count
     if (e.user !== undefined) f.stats.recordBucket(bucketOf(e.user));
+    const startedAt = e.time - e.requestMs;
     if (e.backend === 'new') {
       const failed = failedAttempt(first) || first.ms >= f.timeoutMs;
-      f.stats.recordRequest('new', first.ms, failed);
+      f.stats.recordRequest('new', first.ms, failed, startedAt);
       count(f.counters, 'new', first);
       if (f.guard.record(failed, e.time)) this.onTrip(e.family, { ...f.guard.state });
       const last = e.attempts.length > 1 ? e.attempts[e.attempts.length - 1]! : undefined;
       if (last !== undefined) {
         f.stats.recordFallback();
         f.counters.fallbacks++;
-        f.stats.recordRequest('legacy', last.ms, failedAttempt(last));
+        f.stats.recordRequest('legacy', last.ms, failedAttempt(last), startedAt);
         count(f.counters, 'legacy', last);
       }
       return;
     }
     const last = e.attempts[e.attempts.length - 1]!;
-    f.stats.recordRequest('legacy', last.ms, failedAttempt(last));
+    f.stats.recordRequest('legacy', last.ms, failedAttempt(last), startedAt);
     count(f.counters, 'legacy', last);
   }
 

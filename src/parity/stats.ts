@@ -58,8 +58,15 @@ export class FamilyStats {
     this.routes = new ComparedRoutes(this.tolerance);
   }
 
-  /** A request answered on the client path by `backend`; `failed` = 5xx, timeout or connection error. */
-  recordRequest(backend: 'legacy' | 'new', ms: number, failed: boolean): void {
+  /**
+   * A request answered on the client path by `backend`; `failed` = 5xx, timeout or connection error.
+   * A request taken on before the window began is left out: it belongs to the figures a reset
+   * cleared (a slow answer in flight when a held breach was approved must not breach again).
+   * @param ms time to response headers (ms)
+   * @param startedAt epoch ms when the request was taken on
+   */
+  recordRequest(backend: 'legacy' | 'new', ms: number, failed: boolean, startedAt: number): void {
+    if (startedAt < this.since) return;
     (backend === 'legacy' ? this.legacy : this.candidate).record(ms, failed);
   }
 
@@ -67,7 +74,8 @@ export class FamilyStats {
    * One shadow comparison of the legacy and new answers to the same request. Differences whose
    * signature is accepted or noise do not count: a comparison left with none counts as a match
    * (and as `accepted` or `ignored`). A `replayed` comparison (a recorded request the router
-   * replayed) counts like a live one and is also counted apart.
+   * replayed) counts like a live one and is also counted apart. A comparison of a request taken on
+   * before the window began (`startedAt`, epoch ms) is left out, as in {@link recordRequest}.
    * @param legacyMs legacy time to response headers (ms)
    * @param newMs new time to response headers (ms), measured the same way
    * @param now epoch ms, for the signatures' first and last sighting
@@ -80,11 +88,13 @@ export class FamilyStats {
       noisy: boolean;
       requestId?: string;
       replayed?: boolean;
+      startedAt?: number;
     },
     legacyMs: number,
     newMs: number,
     now = this.since,
   ): void {
+    if (result.startedAt !== undefined && result.startedAt < this.since) return;
     this.samples++;
     if (result.replayed === true) this.replayedSamples++;
     const r = this.routes.record(route, legacyMs, newMs);

@@ -31,7 +31,7 @@ export class LegacyForward extends Forward {
     const ms = performance.now() - this.t0;
     const fam = this.x.family;
     if (fam) {
-      fam.stats.recordRequest('legacy', ms, status >= 500);
+      fam.stats.recordRequest('legacy', ms, status >= 500, Date.now() - ms);
       fam.count('legacy', status);
     }
     if (this.capture) {
@@ -66,7 +66,8 @@ export class LegacyForward extends Forward {
     const failure = classifyUpstreamError(err);
     if (this.status === 0) {
       if (fam) {
-        fam.stats.recordRequest('legacy', performance.now() - this.t0, true);
+        const ms = performance.now() - this.t0;
+        fam.stats.recordRequest('legacy', ms, true, Date.now() - ms);
         fam.count('legacy', 0);
       }
       this.p.countFailure(this.x, 'legacy', failure);

@@ -73,6 +73,8 @@ export interface Exchange {
 export interface Captured extends Collected {
   /** Past `maxCompareBytes`: the copy was given up (the client still gets everything). */
   tooLarge: boolean;
+  /** Epoch ms when the sampled request was taken on. */
+  startedAt: number;
 }
 
 /** What the answer handlers and the adapter path call back into (implemented in `proxy.ts`). */

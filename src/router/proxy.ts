@@ -111,9 +111,10 @@ class ProxyPath implements RequestPath {
   }
 
   noteNew(fam: FamilyRuntime, ms: number, failed: boolean, status: number, guardLater = false): void {
-    fam.stats.recordRequest('new', ms, failed);
+    const now = Date.now();
+    fam.stats.recordRequest('new', ms, failed, now - ms);
     fam.count('new', status);
-    if (!guardLater && fam.guard.record(failed, Date.now())) this.ctx.onTrip(fam);
+    if (!guardLater && fam.guard.record(failed, now)) this.ctx.onTrip(fam);
   }
 
   /**

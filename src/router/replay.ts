@@ -160,6 +160,7 @@ export class Replayer {
     // Lets either service tell (and log) a replay from a client's request.
     headers['x-phoenix-replay'] = '1';
     let legacyHeaders = headers;
+    const startedAt = Date.now();
     const side = this.legacyIdentity[index];
     try {
       if (side !== undefined) legacyHeaders = await side.headers(headers);
@@ -190,6 +191,7 @@ export class Replayer {
         route: c.route,
         requestId,
         legacy,
+        startedAt,
         replayed: true,
       });
       result.submitted++;

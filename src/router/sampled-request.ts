@@ -32,7 +32,7 @@ export function legacyWithShadow(p: RequestPath, x: Exchange, fam: FamilyRuntime
     fam.counters.mirrorsDropped++;
     return p.toLegacy(x, undefined);
   }
-  const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, ms: 0 };
+  const cap: Captured = { status: 0, headers: {}, chunks: [], size: 0, tooLarge: false, ms: 0, startedAt: Date.now() };
   if (!hasBody(x.req)) return p.toLegacy(x, cap);
   const tooLarge = (): void => {
     ctx.shadow.release(x.familyIndex);
@@ -84,5 +84,6 @@ export function submitMirror(ctx: ProxyContext, x: Exchange, fam: FamilyRuntime,
     requestId: x.requestId,
     host: x.host,
     legacy: cap,
+    startedAt: cap.startedAt,
   });
 }

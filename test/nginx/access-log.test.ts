@@ -101,6 +101,18 @@ describe('nginx access log', () => {
     assert.equal(c.fallbacks, 1);
   });
 
+  it('leaves out of a reset window a request taken on before the reset', () => {
+    const agent = new NginxAgent([{ name: 'users', guard }], () => assert.fail('no trip'), 0);
+    agent.resetFigures('users', 3000);
+    // Logged when it ended: 4 ms of request_time put its start at 2998.
+    agent.recordLine(line({ t: 3002, backend: 'new', us: '200', uh: '0.003' }));
+    agent.recordLine(line({ t: 3010, backend: 'new', us: '200', uh: '0.003' }));
+    agent.recordLine(line({ t: 3003, backend: 'legacy', us: '200', uh: '0.003' }));
+    const { backends } = agent.figures('users', 4000).stats;
+    assert.deepEqual([backends.new.requests, backends.legacy.requests], [1, 0]);
+    assert.deepEqual(agent.counters('users').requests.new, [0, 2, 0, 0, 0], 'the /metrics counters take every request');
+  });
+
   it('trips on consecutive failures of new, timing the trip from the first failing answer in the log', () => {
     const trips: GuardState[] = [];
     const agent = new NginxAgent([{ name: 'users', guard }], (_f, g) => trips.push(g), 0);

@@ -22,8 +22,8 @@ function latency(i: number, base: number): number {
  */
 function feed(stats: FamilyStats, from: number, to: number, slowerBy = 0): void {
   for (let i = from; i < to; i++) {
-    stats.recordRequest('legacy', latency(i, 10), i % 13 === 0);
-    stats.recordRequest('new', latency(i, 10 + slowerBy), i % 7 === 0);
+    stats.recordRequest('legacy', latency(i, 10), i % 13 === 0, T0);
+    stats.recordRequest('new', latency(i, 10 + slowerBy), i % 7 === 0, T0);
     stats.recordComparison(
       ROUTE,
       { equal: i % 11 !== 0, differences: i % 11 === 0 ? [VALUE] : [], noisy: i % 5 === 0, replayed: i % 4 === 0 },
@@ -81,12 +81,12 @@ test("a merged percentile is the largest member's, an upper bound of the fleet's
   const slow = new FamilyStats(T0, TOL);
   const all = new FamilyStats(T0, TOL);
   for (let i = 0; i < 200; i++) {
-    fast.recordRequest('legacy', latency(i, 5), false);
-    all.recordRequest('legacy', latency(i, 5), false);
+    fast.recordRequest('legacy', latency(i, 5), false, T0);
+    all.recordRequest('legacy', latency(i, 5), false, T0);
   }
   for (let i = 0; i < 20; i++) {
-    slow.recordRequest('legacy', latency(i, 80), false);
-    all.recordRequest('legacy', latency(i, 80), false);
+    slow.recordRequest('legacy', latency(i, 80), false, T0);
+    all.recordRequest('legacy', latency(i, 80), false, T0);
   }
   const idle = new FamilyStats(T0, TOL);
   const merged = mergeSnapshots([fast.snapshot(T0), slow.snapshot(T0), idle.snapshot(T0)]).backends.legacy;

@@ -240,8 +240,8 @@ describe('ramp step analysis on evidence', () => {
   /** Client-path traffic at a step: legacy and new requests from `users` distinct sticky buckets. */
   function step(o: { legacy: number; fresh: number; failures?: number; users: number; newMs?: number }): FamilyStats {
     const st = new FamilyStats(0);
-    for (let i = 0; i < o.legacy; i++) st.recordRequest('legacy', 20 + (i % 7), false);
-    for (let i = 0; i < o.fresh; i++) st.recordRequest('new', (o.newMs ?? 20) + (i % 7), i < (o.failures ?? 0));
+    for (let i = 0; i < o.legacy; i++) st.recordRequest('legacy', 20 + (i % 7), false, 0);
+    for (let i = 0; i < o.fresh; i++) st.recordRequest('new', (o.newMs ?? 20) + (i % 7), i < (o.failures ?? 0), 0);
     for (let u = 0; u < o.users; u++) st.recordBucket(u * 37);
     return st;
   }

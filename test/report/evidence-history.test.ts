@@ -28,8 +28,8 @@ const plain = compileRules({});
 
 function window(legacy: number, fresh: number, mismatching: number): FamilyStats {
   const s = new FamilyStats(0);
-  for (let i = 1; i <= legacy; i++) s.recordRequest('legacy', i, false);
-  for (let i = 1; i <= fresh; i++) s.recordRequest('new', 2 * i, false);
+  for (let i = 1; i <= legacy; i++) s.recordRequest('legacy', i, false, 0);
+  for (let i = 1; i <= fresh; i++) s.recordRequest('new', 2 * i, false, 0);
   for (let i = 0; i < 40; i++) {
     const legacyBody = { id: i, total: 10 };
     const candidate = i < mismatching ? { id: i, total: '10' } : legacyBody;

@@ -25,8 +25,8 @@ const iso = (s: number): string => new Date(T0 + s * 1000).toISOString();
 /** A router window: client requests per backend and `compared` comparisons of which `differing` differ. */
 function window(legacy: number, fresh: number, compared: number, differing: number): FamilyStats {
   const s = new FamilyStats(T0);
-  for (let i = 1; i <= legacy; i++) s.recordRequest('legacy', 10 + (i % 20), false);
-  for (let i = 1; i <= fresh; i++) s.recordRequest('new', 14 + (i % 30), false);
+  for (let i = 1; i <= legacy; i++) s.recordRequest('legacy', 10 + (i % 20), false, T0);
+  for (let i = 1; i <= fresh; i++) s.recordRequest('new', 14 + (i % 30), false, T0);
   for (let i = 0; i < compared; i++) {
     const a = { id: i, total: 10, items: [1] };
     const b = i < differing ? { id: i, total: '10', items: [] } : a;

@@ -40,6 +40,7 @@ function exchange(family: number): CapturedExchange {
     route: '/api/slow/*',
     requestId: 'r-1',
     legacy: { status: 200, headers: { 'content-type': 'application/json' }, chunks: [text], size: text.length, ms: 1 },
+    startedAt: Date.now(),
   };
 }
 

@@ -77,6 +77,7 @@ export class Batcher {
       candidate: answer(candidate),
       legacyMs: x.legacy.ms,
       newMs: candidate.ms,
+      startedAt: x.startedAt,
       ...(x.host !== undefined ? { host: x.host } : {}),
       ...(newHeaders !== undefined ? { newHeaders } : {}),
       ...(x.replayed ? { replayed: true as const } : {}),

@@ -107,6 +107,7 @@ export async function judge(
     informational: result.informational,
     legacyMs: job.legacyMs,
     newMs: job.newMs,
+    startedAt: job.startedAt,
     ...(job.replayed ? { replayed: true as const } : {}),
   });
   if (result.informational.length > 0)

@@ -25,6 +25,8 @@ export interface CompareJob {
   /** Time to response headers, ms, both measured on the router thread. */
   legacyMs: number;
   newMs: number;
+  /** Epoch ms when the request was taken on: a statistics window that began later leaves it out. */
+  startedAt: number;
   /** The client's `Host` header (sent to an upstream with `preserveHost`, and same-origin for redirects). */
   host?: string;
   /** The headers new got, when new's identity replaced some of the client's: its redirect hops carry them too. */
@@ -47,6 +49,8 @@ export interface ComparisonRecord {
   informational: Difference[];
   legacyMs: number;
   newMs: number;
+  /** Epoch ms when the request was taken on (see {@link CompareJob.startedAt}). */
+  startedAt: number;
   /** The comparison of a replayed request, counted apart from live ones. */
   replayed?: true;
 }
@@ -71,7 +75,7 @@ export function emptyReport(): FamilyReport {
 /** A sampled exchange once the client has its answer. */
 export interface CapturedExchange extends Pick<
   CompareJob,
-  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host' | 'replayed'
+  'family' | 'method' | 'url' | 'headers' | 'body' | 'route' | 'requestId' | 'host' | 'replayed' | 'startedAt'
 > {
   /** The legacy answer the client received. */
   legacy: Collected;
