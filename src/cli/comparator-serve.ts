@@ -4,6 +4,7 @@
  */
 import { catchStopSignals } from '../lib/stop-signals.js';
 import { loadPlan } from '../plan/index.js';
+import { durationFlag } from './flags.js';
 import { CliError, ExitCode } from './output.js';
 
 /** The flags `--serve` takes. */
@@ -16,6 +17,7 @@ export interface ServeFlags {
   queue?: number;
   concurrency?: number;
   allowUnsafe?: boolean;
+  reorderWindow?: number;
   insecureAdmin?: boolean;
 }
 
@@ -25,6 +27,17 @@ export function countFlag(value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new CliError('PHX_ERR_CLI_BAD_FLAG', `expected a whole number ≥ 1, got "${value}"`, ExitCode.Usage);
   return n;
+}
+
+/** The longest `--reorder-window`: unsafe mirrors are held that long before they go to legacy. */
+const MAX_REORDER_MS = 5000;
+
+/** A duration up to 5 s, for `--reorder-window`. */
+export function reorderWindowFlag(value: string): number {
+  const ms = durationFlag(value);
+  if (ms > MAX_REORDER_MS)
+    throw new CliError('PHX_ERR_CLI_BAD_FLAG', `--reorder-window: at most 5s, got "${value}"`, ExitCode.Usage);
+  return ms;
 }
 
 /** Starts the comparator and resolves once a signal has stopped it. */
@@ -41,6 +54,7 @@ export async function serveComparator(o: ServeFlags): Promise<void> {
     queue: o.queue,
     concurrency: o.concurrency,
     allowUnsafe: o.allowUnsafe,
+    reorderMs: o.reorderWindow,
     insecureAdmin: o.insecureAdmin,
   });
   process.stdout.write(

@@ -28,6 +28,8 @@ export interface ComparatorCoreOptions {
   concurrency: number;
   /** Compare unsafe requests of families with `parity.mirrorUnsafe`. */
   allowUnsafe: boolean;
+  /** How long an unsafe mirror waits for one nginx took on before it, ms. @default 50 (`REORDER_MS`) */
+  reorderMs?: number;
   log: Logger;
 }
 
@@ -77,6 +79,7 @@ export function createComparatorCore(o: ComparatorCoreOptions): ComparatorCore {
     received: 0,
     unmatched: 0,
     legacyErrors: families.map(() => 0),
+    outOfOrder: 0,
     refusedTargets: 0,
     upstreamFailures: failureCounts(),
   };
@@ -89,6 +92,7 @@ export function createComparatorCore(o: ComparatorCoreOptions): ComparatorCore {
     concurrency,
     maxCompareBytes,
     allowUnsafe: o.allowUnsafe,
+    reorderMs: o.reorderMs,
     counters,
   });
   // After the intake, whose legacy identity may refuse to start (a missing variable).
@@ -111,6 +115,12 @@ export function createComparatorCore(o: ComparatorCoreOptions): ComparatorCore {
         'counter',
         "Samples legacy did not answer the comparator's request for: not compared.",
         families.map((f, i) => [`{family="${f.name}"}`, counters.legacyErrors[i]!]),
+      ),
+      ...counterLines(
+        'phoenix_comparator_unsafe_out_of_order_total',
+        'counter',
+        'Unsafe mirrors that arrived after one nginx took on later had gone on: new got them out of order.',
+        [['', counters.outOfOrder]],
       ),
       ...counterLines('phoenix_comparator_samples_in_flight', 'gauge', 'Samples holding a slot.', [
         ['', shadow.outstanding],

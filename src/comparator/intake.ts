@@ -6,8 +6,8 @@
  * before anything is buffered. A taken sample is sent to legacy from here (nginx's answer to the
  * client is not available to a mirror), then handed to the pipeline exactly as the router hands
  * a live sample over: mirrored to new, compared on the shadow thread, merged into the family's
- * statistics. Unsafe requests, when allowed, go to legacy in arrival order per partition, and the
- * pipeline keeps that order for new.
+ * statistics. Unsafe requests, when allowed, go to legacy one at a time per partition, in the order
+ * nginx took them on (`reorder.ts`), and the pipeline keeps that order for new.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,9 +22,18 @@ import { MirrorQueue } from '../router/shadow/mirror-queue.js';
 import { OrderedLanes, partitionOf } from '../router/shadow/ordered-lanes.js';
 import type { ShadowPipeline } from '../router/shadow/pipeline.js';
 import { unsafeTarget } from '../router/target.js';
+import { ReorderBuffer } from './reorder.js';
 
 /** The header nginx's mirror names the family with (`src/nginx/render.ts`). */
 export const FAMILY_HEADER = 'x-phoenix-family';
+/** The header nginx's mirror stamps with the time it took the request on (`$msec`: seconds, ms resolution). */
+export const TAKEN_AT_HEADER = 'x-phoenix-taken-at';
+
+/**
+ * How long an unsafe mirror waits for one nginx took on before it (`reorder.ts`), ms.
+ * @default 50
+ */
+export const REORDER_MS = 50;
 
 /** Comparator-wide counts since start, for `/metrics`. */
 export interface IntakeCounters extends RouterCounters {
@@ -34,6 +43,8 @@ export interface IntakeCounters extends RouterCounters {
   unmatched: number;
   /** Legacy did not answer the comparator's request, per family index. */
   legacyErrors: number[];
+  /** Unsafe mirrors that arrived after one nginx took on later had gone on. */
+  outOfOrder: number;
 }
 
 export interface IntakeOptions {
@@ -47,6 +58,8 @@ export interface IntakeOptions {
   maxCompareBytes: number;
   /** Unsafe requests are compared for families with `parity.mirrorUnsafe` only when this is true too. */
   allowUnsafe: boolean;
+  /** How long an unsafe mirror waits for one taken on before it, ms. @default {@link REORDER_MS} */
+  reorderMs?: number;
   counters: IntakeCounters;
 }
 
@@ -61,6 +74,15 @@ interface Sample {
   requestId: string;
   /** Epoch ms when the mirrored request arrived. */
   startedAt: number;
+  /** Epoch ms when nginx took the request on (its stamp), else when it arrived. */
+  takenAt: number;
+}
+
+/** nginx's stamp in epoch ms, or undefined when absent or not a time. */
+function takenAtOf(req: IncomingMessage): number | undefined {
+  const v = req.headers[TAKEN_AT_HEADER];
+  const s = typeof v === 'string' ? Number(v) : NaN;
+  return Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : undefined;
 }
 
 /** The mirrored request's fields as both upstreams get them: no hop-by-hop fields, no `host`, no family name. */
@@ -72,7 +94,7 @@ function mirroredHeaders(req: IncomingMessage): Record<string, string | string[]
     const v = h[k];
     if (v === undefined || HOP_BY_HOP.has(k) || drop?.has(k)) continue;
     // The length is set again from the body read here.
-    if (k === 'host' || k === 'content-length' || k === FAMILY_HEADER) continue;
+    if (k === 'host' || k === 'content-length' || k === FAMILY_HEADER || k === TAKEN_AT_HEADER) continue;
     out[k] = v;
   }
   return out;
@@ -97,6 +119,7 @@ export class MirrorIntake {
   private readonly unsafeAllowed: boolean[];
   private readonly legacyQueue: MirrorQueue;
   private readonly lanes: OrderedLanes<Sample>;
+  private readonly reorder: ReorderBuffer<Sample>;
 
   constructor(o: IntakeOptions) {
     this.o = o;
@@ -104,6 +127,10 @@ export class MirrorIntake {
     this.unsafeAllowed = o.families.map((f) => o.allowUnsafe && f.plan.parity.mirrorUnsafe);
     this.legacyQueue = new MirrorQueue(o.queue, o.concurrency);
     this.lanes = new OrderedLanes((s, done) => this.enqueue(s, done));
+    this.reorder = new ReorderBuffer(o.reorderMs ?? REORDER_MS, (s, late) => {
+      if (late) o.counters.outOfOrder++;
+      this.lanes.push(partitionOf(o.families[s.family]!, s), s);
+    });
   }
 
   /** Families with `parity.mirrorUnsafe` whose unsafe requests are skipped for want of `allowUnsafe`. */
@@ -155,6 +182,7 @@ export class MirrorIntake {
     const headers = mirroredHeaders(req);
     const given = headers['x-request-id'];
     const requestId = typeof given === 'string' && given !== '' ? given : randomUUID();
+    const now = Date.now();
     headers['x-request-id'] = requestId;
     const sample: Sample = {
       family: index,
@@ -164,7 +192,8 @@ export class MirrorIntake {
       headers,
       body: null,
       requestId,
-      startedAt: Date.now(),
+      startedAt: now,
+      takenAt: takenAtOf(req) ?? now,
     };
     if (!hasBody(req)) {
       answer(res);
@@ -195,14 +224,15 @@ export class MirrorIntake {
     req.on('data', onData).on('end', onEnd).on('error', onError);
   }
 
-  /** Resolves once no legacy request is waiting or running (their samples are with the pipeline). */
-  drained(): Promise<void> {
-    return this.legacyQueue.drained();
+  /** Resolves once no mirror is held and no legacy request is waiting or running (their samples are with the pipeline). */
+  async drained(): Promise<void> {
+    await this.reorder.idle();
+    await this.legacyQueue.drained();
   }
 
   private start(s: Sample): void {
     if (SAFE_METHODS.has(s.method)) this.enqueue(s, undefined);
-    else this.lanes.push(partitionOf(this.o.families[s.family]!, s), s);
+    else this.reorder.push(s, s.takenAt);
   }
 
   private enqueue(s: Sample, then: (() => void) | undefined): void {

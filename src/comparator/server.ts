@@ -28,6 +28,8 @@ export interface StartComparatorOptions extends ServerPairOptions {
   concurrency?: number;
   /** Compare unsafe requests of families with `parity.mirrorUnsafe` (they reach legacy a second time). @default false */
   allowUnsafe?: boolean;
+  /** How long an unsafe mirror waits for one nginx took on before it, ms. @default 50 */
+  reorderMs?: number;
   logger?: Logger;
 }
 
@@ -67,6 +69,7 @@ export async function startComparator(o: StartComparatorOptions): Promise<Runnin
     queue,
     concurrency,
     allowUnsafe: o.allowUnsafe === true,
+    reorderMs: o.reorderMs,
     log,
   });
   const intake = core.intake;

@@ -249,6 +249,8 @@ export function renderNginx(input: RenderInput): Rendered {
       '    proxy_set_header Connection "";',
       '    proxy_set_header X-Phoenix-Family $phx_family_name;',
       '    proxy_set_header X-Request-Id $phx_request_id;',
+      // When nginx took the request on: the comparator puts unsafe mirrors back in that order.
+      '    proxy_set_header X-Phoenix-Taken-At $msec;',
       '  }',
     );
   }

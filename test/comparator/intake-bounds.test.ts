@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { startComparator, type RunningComparator } from '../../src/comparator/server.js';
 import { createRouterAdminClient, type RouterAdminClient } from '../../src/router/client.js';
 import { readMetrics } from '../helpers/metrics.js';
+import type { Plan } from '../../src/plan/index.js';
 import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 import { waitFor } from '../helpers/wait.js';
 import { json, upstream, type TestUpstream } from '../router/support.js';
@@ -21,6 +22,7 @@ let legacy: TestUpstream;
 let fresh: TestUpstream;
 let comparator: RunningComparator;
 let admin: RouterAdminClient;
+let comparatorPlan: Plan;
 /** While set, legacy holds its answers to /api/items/* until the test lets them go. */
 let hold = false;
 const held: (() => void)[] = [];
@@ -50,11 +52,16 @@ function side(name: 'legacy' | 'new'): Parameters<typeof upstream>[0] {
 }
 
 /** Sends a request the way nginx's mirror does; resolves with the comparator's status. */
-async function mirror(path: string, o: { method?: string; family?: string; body?: string } = {}): Promise<number> {
+async function mirror(
+  path: string,
+  o: { method?: string; family?: string; body?: string; takenAt?: number; to?: RunningComparator } = {},
+): Promise<number> {
   const headers: Record<string, string> = { 'x-request-id': `req-${path}` };
   if (o.family !== undefined) headers['x-phoenix-family'] = o.family;
   if (o.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await request(`${comparator.url}${path}`, {
+  // As nginx's `$msec`: seconds with milliseconds.
+  if (o.takenAt !== undefined) headers['x-phoenix-taken-at'] = (o.takenAt / 1000).toFixed(3);
+  const res = await request(`${(o.to ?? comparator).url}${path}`, {
     method: o.method ?? 'GET',
     headers,
     body: o.body,
@@ -66,7 +73,7 @@ async function mirror(path: string, o: { method?: string; family?: string; body?
 before(async () => {
   legacy = await upstream(side('legacy'));
   fresh = await upstream(side('new'));
-  const plan = await buildPlan(
+  comparatorPlan = await buildPlan(
     testPlan({
       legacy: legacy.url,
       families: [
@@ -76,7 +83,7 @@ before(async () => {
     }),
   );
   comparator = await startComparator({
-    plan,
+    plan: comparatorPlan,
     port: 0,
     adminPort: 0,
     adminToken: 'test-token',
@@ -137,6 +144,48 @@ describe('the comparator intake', () => {
     assert.ok(fresh.seen.every((x) => x.headers['x-phoenix-family'] === undefined));
     const w = (await admin.getStats('writes')).stats;
     assert.equal(w.parity.mismatches, 0);
+  });
+
+  it('puts unsafe mirrors back in the order nginx took them on, and counts one that came too late for it', async () => {
+    const reordering = await startComparator({
+      plan: comparatorPlan,
+      port: 0,
+      adminPort: 0,
+      adminToken: 'test-token',
+      allowUnsafe: true,
+      reorderMs: 1000,
+    });
+    const a = createRouterAdminClient({ baseUrl: reordering.adminUrl, token: 'test-token' });
+    try {
+      legacy.seen.length = 0;
+      fresh.seen.length = 0;
+      const t = Date.now();
+      // Arrived 1, 3, 2: writes on different client connections that nginx took on as 1, 2, 3.
+      for (const n of [1, 3, 2])
+        assert.equal(
+          await mirror(`/api/writes/${n}`, { method: 'POST', body: `{"n":${n}}`, takenAt: t + n, to: reordering }),
+          204,
+        );
+      await waitFor('3 write comparisons', async () => (await a.getStats('writes')).stats.parity.samples >= 3);
+      const bodies = (u: TestUpstream) => u.seen.filter((x) => x.method === 'POST').map((x) => x.body);
+      const expected = [1, 2, 3].map((n) => `{"n":${n}}`);
+      assert.deepEqual(bodies(legacy), expected);
+      assert.deepEqual(bodies(fresh), expected);
+      assert.ok(
+        fresh.seen.every((x) => x.headers['x-phoenix-taken-at'] === undefined),
+        "nginx's stamp stays here",
+      );
+      assert.equal((await readMetrics(reordering.adminUrl)).get('phoenix_comparator_unsafe_out_of_order_total'), 0);
+
+      // Taken on before write 3, which already went on: it goes on too, counted.
+      assert.equal(await mirror('/api/writes/0', { method: 'POST', body: '{"n":0}', takenAt: t, to: reordering }), 204);
+      await waitFor('the late write compared', async () => (await a.getStats('writes')).stats.parity.samples >= 4);
+      assert.deepEqual(bodies(fresh), [...expected, '{"n":0}']);
+      assert.equal((await readMetrics(reordering.adminUrl)).get('phoenix_comparator_unsafe_out_of_order_total'), 1);
+    } finally {
+      await a.close();
+      await reordering.close();
+    }
   });
 
   it('counts requests of no family, or of another family than nginx named, and compares nothing for them', async () => {

@@ -19,7 +19,7 @@ import { familyArg, portFlag } from '../flags.js';
 import { readInputFile } from '../input.js';
 import { comparatorText, summarizeByRoute, verdictJson } from '../comparator-output.js';
 import { CliError, ExitCode, print } from '../output.js';
-import { countFlag, serveComparator, type ServeFlags } from '../comparator-serve.js';
+import { countFlag, reorderWindowFlag, serveComparator, type ServeFlags } from '../comparator-serve.js';
 import { familiesOf } from './contracts.js';
 
 interface Options extends ServeFlags {
@@ -183,6 +183,11 @@ export function register(program: Command): void {
       '--concurrency <n>',
       'serve: requests in flight at once per side (default: router.mirrorConcurrency)',
       countFlag,
+    )
+    .option(
+      '--reorder-window <duration>',
+      'serve: how long an unsafe mirror waits for one nginx took on before it, to go to legacy and new in that order (default 50ms, at most 5s)',
+      reorderWindowFlag,
     )
     .option('--insecure-admin', 'serve: run the admin API without a token (loopback admin host only)')
     .action(async (family: string | undefined, method: string | undefined, path: string | undefined, o: Options) => {
