@@ -4,73 +4,28 @@
  * then route, guard or compare the same traffic differently (see docs/fleets.md).
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { planDifferences, sectionsOf, type PlanDigest } from '../plan/shared-digest.js';
+import { fleetCopies, type PlanDigest } from '../plan/shared-digest.js';
 import type { RouterAdminClient } from '../router/client.js';
 import { FailureType } from '../workflows/failures.js';
 import { failIfAny, onEveryMember, warn } from './fleet.js';
 import type { MemberAnswer } from './fleet-state.js';
 
-/** One copy of the plan and the members that hold it, in the plan's member order. */
-interface Copy {
-  digest: PlanDigest;
-  members: string[];
-}
-
-/** How one copy differs from the first member's. */
-export interface CopyDifference {
-  /** The members holding this copy. */
-  members: string[];
-  /** Its parts that differ from the first copy's, most specific first (`families[users].guard`). */
-  differs: string[];
-  /** Their top-level sections (`families`, `router`). */
-  sections: string[];
-}
-
 /**
  * The failure for members whose copies differ, or undefined when every member that serves a
- * digest serves the same one. Members that serve none (a Phoenix from before the digest) are
- * not compared. The first copy is the first member's, in the plan's order.
+ * digest serves the same one (see {@link fleetCopies}).
  * @param what the change refused ("canary 25% of users"), for the message
  */
 export function planMismatch(
   digests: readonly MemberAnswer<PlanDigest | undefined>[],
   what: string,
 ): ApplicationFailure | undefined {
-  const copies: Copy[] = [];
-  for (const { url, value } of digests) {
-    if (!value) continue;
-    const same = copies.find((c) => c.digest.digest === value.digest);
-    if (same) same.members.push(url);
-    else copies.push({ digest: value, members: [url] });
-  }
-  if (copies.length < 2) return undefined;
-  const [first, ...others] = copies as [Copy, ...Copy[]];
-  const differences: CopyDifference[] = others.map((c) => {
-    const differs = planDifferences(first.digest, c.digest);
-    return { members: c.members, differs, sections: sectionsOf(differs) };
-  });
-  const against = first.members.join(' and ');
-  const text = differences
-    .map(
-      (d) =>
-        `${d.members.join(' and ')} ${d.members.length === 1 ? 'differs' : 'differ'} from ${against} in ${d.differs.join(', ')}`,
-    )
-    .join('; ');
+  const copies = fleetCopies(digests, what);
+  if (copies === undefined) return undefined;
   return ApplicationFailure.create({
     type: FailureType.FleetPlanMismatch,
     nonRetryable: true,
-    message:
-      `PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold ${copies.length} different copies of the plan: ` +
-      `${text} (sections: ${sectionsOf(differences.flatMap((d) => d.sections)).join(', ')}); ` +
-      `${what} was refused before any member moved. A host's copy may differ only in its own files and addresses ` +
-      '(docs/fleets.md); give every member the same plan and restart it',
-    details: [
-      {
-        code: 'PHX_ERR_FLEET_PLAN_MISMATCH',
-        reference: { members: first.members, digest: first.digest.digest },
-        differences: differences.map((d, i) => ({ ...d, digest: others[i]!.digest.digest })),
-      },
-    ],
+    message: copies.message,
+    details: [{ code: 'PHX_ERR_FLEET_PLAN_MISMATCH', reference: copies.reference, differences: copies.differences }],
   });
 }
 

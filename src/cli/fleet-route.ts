@@ -3,6 +3,7 @@
  * every member with one version, or on none when a member does not answer.
  */
 import { PhoenixError, hasCode } from '../lib/errors.js';
+import { fleetCopies } from '../plan/shared-digest.js';
 import type { RouterAdminClient, RouteMode, RouteState } from '../router/client.js';
 import type { GuardState } from '../router/types.js';
 import { CliError, ExitCode } from './output.js';
@@ -63,9 +64,30 @@ export async function readFleetRoute(members: readonly FleetMember[], family: st
 }
 
 /**
+ * Refuses a change when the members hold different copies of the plan (they would route, guard
+ * or compare the family differently), as a migration's step is refused; members that serve no
+ * digest are not compared.
+ */
+async function refuseDifferentPlans(members: readonly FleetMember[], what: string): Promise<void> {
+  const digests = await everyMember(members, (m) => m.admin.getPlanDigest(), 'no member was changed');
+  const copies = fleetCopies(
+    digests.map((value, i) => ({ url: members[i]!.url, value })),
+    what,
+  );
+  if (copies === undefined) return;
+  throw new CliError(
+    'PHX_ERR_FLEET_PLAN_MISMATCH',
+    copies.message.replace(/^PHX_ERR_FLEET_PLAN_MISMATCH: /, ''),
+    ExitCode.Conflict,
+    { reference: copies.reference, differences: copies.differences },
+  );
+}
+
+/**
  * Sets `family`'s route on every member, one version above the highest any member holds. A member
  * that does not answer when the routes are read stops it before any member is changed; one retry
- * covers a change that landed in between.
+ * covers a change that landed in between. Members holding different copies of the plan stop any
+ * mode but `legacy`, which is never refused (as a migration's rollback is not).
  */
 export async function setFleetRoute(
   members: readonly FleetMember[],
@@ -73,6 +95,8 @@ export async function setFleetRoute(
   mode: RouteMode,
   percent: number,
 ): Promise<MemberRoute[]> {
+  if (mode !== 'legacy')
+    await refuseDifferentPlans(members, `${mode === 'canary' ? `canary ${percent}%` : mode} of "${family}"`);
   for (let attempt = 0; ; attempt++) {
     const now = await everyMember(members, (m) => m.admin.getRoute(family), 'no member was changed');
     const version = Math.max(...now.map((r) => r.version)) + 1;

@@ -139,3 +139,68 @@ export function planDifferences(a: PlanDigest, b: PlanDigest): string[] {
 export function sectionsOf(paths: readonly string[]): string[] {
   return [...new Set(paths.map((p) => p.split(/[.[]/)[0] ?? p))];
 }
+
+/** How one copy of a fleet's plan differs from the first member's. */
+export interface CopyDifference {
+  /** The members holding this copy. */
+  members: string[];
+  /** Its digest. */
+  digest: string;
+  /** Its parts that differ from the first copy's, most specific first (`families[users].guard`). */
+  differs: string[];
+  /** Their top-level sections (`families`, `router`). */
+  sections: string[];
+}
+
+/** Copies of the plan a fleet's members hold, when they are not all the same. */
+export interface FleetCopies {
+  /** How many different copies. */
+  count: number;
+  /** The first member's copy, which the others are compared with. */
+  reference: { members: string[]; digest: string };
+  differences: CopyDifference[];
+  /** `PHX_ERR_FLEET_PLAN_MISMATCH: …`, naming each odd member and the parts, with what to do. */
+  message: string;
+}
+
+/**
+ * Compares the copies of the plan a fleet's members serve (`GET /v1/plan/digest`), in the plan's
+ * member order: undefined when every member that serves a digest serves the same one. Members that
+ * serve none (a Phoenix from before the digest) are not compared.
+ * @param what the change refused ("canary 25% of users"), for the message
+ */
+export function fleetCopies(
+  digests: readonly { url: string; value: PlanDigest | undefined }[],
+  what: string,
+): FleetCopies | undefined {
+  const copies: { digest: PlanDigest; members: string[] }[] = [];
+  for (const { url, value } of digests) {
+    if (!value) continue;
+    const same = copies.find((c) => c.digest.digest === value.digest);
+    if (same) same.members.push(url);
+    else copies.push({ digest: value, members: [url] });
+  }
+  const [first, ...others] = copies;
+  if (first === undefined || others.length === 0) return undefined;
+  const differences = others.map((c): CopyDifference => {
+    const differs = planDifferences(first.digest, c.digest);
+    return { members: c.members, digest: c.digest.digest, differs, sections: sectionsOf(differs) };
+  });
+  const against = first.members.join(' and ');
+  const text = differences
+    .map(
+      (d) =>
+        `${d.members.join(' and ')} ${d.members.length === 1 ? 'differs' : 'differ'} from ${against} in ${d.differs.join(', ')}`,
+    )
+    .join('; ');
+  return {
+    count: copies.length,
+    reference: { members: first.members, digest: first.digest.digest },
+    differences,
+    message:
+      `PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold ${copies.length} different copies of the plan: ` +
+      `${text} (sections: ${sectionsOf(differences.flatMap((d) => d.sections)).join(', ')}); ` +
+      `${what} was refused before any member moved. A host's copy may differ only in its own files and addresses ` +
+      '(docs/fleets.md); give every member the same plan and restart it',
+  };
+}

@@ -1,6 +1,7 @@
 /**
  * `phoenix route set|show --plan` on a fleet of real routers: every member gets one version, a
- * member that is down stops the change before any member moves, `show` lists each member, and
+ * member that is down stops the change before any member moves, members holding different copies
+ * of the plan stop any change but one to legacy, `show` lists each member, and
  * the worker's `--fleet-wait` is bounded. `phoenix parity diffs` and `contracts record
  * --from-router` read every member and merge what each saw, and `phoenix parity records` pages
  * every member's records with a cursor per member; a member that is down is named. Slack's triage
@@ -271,6 +272,33 @@ test('parity records pages every member with a cursor per member: newest first w
       ),
     );
   } finally {
+    await fleet.start(1);
+  }
+});
+
+test('members holding different copies of the plan refuse route set (exit 5, parts named), except to legacy', async () => {
+  const copy = {
+    ...fleet.plan,
+    families: fleet.plan.families.map((f) => ({ ...f, guard: { ...f.guard, maxErrorRate: 0.2 } })),
+  };
+  await fleet.stop(1);
+  await fleet.start(1, copy);
+  try {
+    const before = [(await fleet.state(0)).route, (await fleet.state(1)).route];
+    const r = await phoenix(['set', family, 'new', '--force']);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold 2 different copies of the plan: ${fleet.members[1]!.adminUrl} differs from ${fleet.members[0]!.adminUrl} in families\\[${family}\\]\\.guard .*new of "${family}" was refused before any member moved`,
+      ),
+    );
+    for (let i = 0; i < 2; i++) assert.deepEqual((await fleet.state(i)).route, before[i], 'no member moved');
+    const back = await phoenix(['set', family, 'legacy', '--force']);
+    assert.equal(back.code, 0, back.stderr);
+    for (let i = 0; i < 2; i++) assert.equal((await fleet.state(i)).route.mode, 'legacy');
+  } finally {
+    await fleet.stop(1);
     await fleet.start(1);
   }
 });

@@ -220,7 +220,7 @@ async function setNextVersion(
 }
 
 function routerError(err: unknown, family: string, baseUrl: string): unknown {
-  if (!(err instanceof PhoenixError)) return err;
+  if (!(err instanceof PhoenixError) || err instanceof CliError) return err;
   const exit: Record<string, ExitCode> = {
     PHX_ERR_ROUTER_UNREACHABLE: ExitCode.Unavailable,
     PHX_ERR_ADMIN_UNKNOWN_FAMILY: ExitCode.NotFound,
