@@ -2,7 +2,7 @@
  * Builds the Phoenix worker: the migration workflows plus the activities, on task queue
  * `phoenix`. Shared by `phoenix worker`, the demo and the tests.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
@@ -50,10 +50,28 @@ export interface PhoenixWorkerOptions {
 export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundle> {
   const prebuilt = process.env.PHOENIX_WORKFLOW_BUNDLE;
   if (prebuilt) return { code: await readFile(prebuilt, 'utf8') };
+  return buildBundle(logger);
+}
+
+function buildBundle(logger?: Logger): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     logger: logger ?? { log() {}, info() {}, debug() {}, trace() {}, warn: console.warn, error: console.error },
   });
+}
+
+/**
+ * Bundles the workflow code from this process's own source (never from `PHOENIX_WORKFLOW_BUNDLE`)
+ * and writes it to `file` atomically (a temporary file, then a rename), for workers started with
+ * `PHOENIX_WORKFLOW_BUNDLE=<file>`: built once per release, they skip webpack at start-up.
+ * @returns the bundle's size, bytes
+ */
+export async function writeWorkflowBundle(file: string, logger?: Logger): Promise<number> {
+  const { code } = await buildBundle(logger);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, code);
+  await rename(tmp, file);
+  return Buffer.byteLength(code);
 }
 
 export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<Worker> {

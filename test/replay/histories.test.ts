@@ -5,13 +5,15 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflows } from '../../src/worker/worker.js';
+import { runPhoenix } from '../helpers/phoenix-cli.js';
 
 const HISTORIES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'histories');
 const quiet = { log() {}, info() {}, debug() {}, trace() {}, warn() {}, error() {} };
@@ -36,6 +38,32 @@ describe('recorded histories', () => {
       if (r.error) failures.push(`${r.workflowId}: ${r.error.name}: ${r.error.message}`);
     }
     assert.deepEqual(failures, []);
+  });
+
+  test('the bundle `phoenix worker --write-bundle` writes replays them too, as workers load it', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'phx-bundle-'));
+    try {
+      const file = path.join(dir, 'workflow-bundle.js');
+      const run = await runPhoenix('127.0.0.1:1', 'worker', '--write-bundle', file);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        run.stdout,
+        `wrote the workflow bundle to ${file} (${Math.round((await stat(file)).size / 1024)} KB); start workers with PHOENIX_WORKFLOW_BUNDLE=${file}\n`,
+      );
+      const workflowBundle = { code: await readFile(file, 'utf8') };
+      const failures: string[] = [];
+      for await (const r of Worker.runReplayHistories({ workflowBundle }, await histories()))
+        if (r.error) failures.push(`${r.workflowId}: ${r.error.name}: ${r.error.message}`);
+      assert.deepEqual(failures, []);
+      const refused = await runPhoenix('127.0.0.1:1', 'worker', '--write-bundle', path.join(dir, 'missing', 'b.js'));
+      assert.equal(refused.code, 1);
+      assert.match(
+        refused.stderr,
+        /^PHX_ERR_BUNDLE_WRITE: cannot write the workflow bundle to .*; give a path in a writable directory/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a workflow whose commands changed fails replay with a DeterminismViolationError', async () => {
