@@ -15,11 +15,16 @@
  * family in shadow at sampleRate 0.1 mirrors to a real `phoenix comparator --serve` on the load's
  * core, against the plain nginx and a second Phoenix nginx in legacy mode in the same rounds. It
  * adds the comparator's CPU per comparison, the share of sampled requests compared, and the
- * client's p50/p90/p99 (vegeta) beside legacy mode's (`bench/proxy/nginx-shadow.ts`).
+ * client's p50/p90/p99 (vegeta) beside legacy mode's (`bench/proxy/nginx-shadow.ts`). With
+ * `--null-mirror`, a third Phoenix nginx in shadow mirrors to a target that answers `204` and does
+ * nothing else (`bench/proxy/null-mirror.ts`, on the load's core too): its client latencies are
+ * what nginx's `mirror` costs the client without the comparator's work beside the load.
+ * `--comparator-cpu 0` runs the comparator (and the null mirror) on nginx's core instead, which
+ * the fixed rate leaves mostly idle: the layout a production comparator with CPU to spare has.
  *
  *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --rate small=3000,large=2000
  *                               --modes legacy,canary,shadow --shadow-rate small=N,large=M
- *                               --queue 1000 --saturate --out FILE]
+ *                               --queue 1000 --null-mirror --comparator-cpu 1 --saturate --out FILE]
  *
  * All wrk requests come from one address, so with the default sticky key (`ip`) canary 50% sends
  * them all to one side. Both sides are the same origin here, so nginx does the same work per
@@ -75,6 +80,8 @@ const { values: args } = parseArgs({
     'shadow-rate': { type: 'string' },
     queue: { type: 'string', default: '1000' },
     saturate: { type: 'boolean', default: false },
+    'null-mirror': { type: 'boolean', default: false },
+    'comparator-cpu': { type: 'string', default: '1' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results', 'nginx-cpu.json') },
   },
 });
@@ -169,8 +176,10 @@ async function main(): Promise<void> {
   const origin = await startNode('origin', 'origin.ts', [], LOAD_CPU, process.env);
   const originUrl = `http://127.0.0.1:${origin.port}`;
   const shadowing = modes.includes('shadow 10%');
-  // The comparator shares the load's core with the origin and the load generator, never nginx's.
-  const comparator = shadowing ? await startShadowComparator(FAMILY, originUrl, LOAD_CPU, queue) : undefined;
+  // By default the comparator shares the load's core with the origin and the load generator, not
+  // nginx's; `--comparator-cpu 0` moves it (and the null mirror) to nginx's core, which the load leaves mostly idle.
+  const comparatorCpu = args['comparator-cpu'];
+  const comparator = shadowing ? await startShadowComparator(FAMILY, originUrl, comparatorCpu, queue) : undefined;
   const plain = await startNginx(origin.port, PROXY_CPU, PATHS.small);
   const phoenix = await startPhoenixNginx(
     originUrl,
@@ -178,6 +187,12 @@ async function main(): Promise<void> {
   );
   // Legacy mode beside shadow in the same rounds, for the client's latencies and CPU.
   const legacyMode = shadowing ? await startPhoenixNginx(originUrl) : undefined;
+  const nullTarget =
+    shadowing && args['null-mirror']
+      ? await startNode('null-mirror', 'null-mirror.ts', [], comparatorCpu, process.env)
+      : undefined;
+  const nullMirror = nullTarget ? await startPhoenixNginx(originUrl, `http://127.0.0.1:${nullTarget.port}`) : undefined;
+  await nullMirror?.provider.setRoute(FAMILY, { mode: 'shadow', percent: 0, sampleRate: SAMPLE_RATE, version: 1 });
   // Applied once, so that its agent follows its log as in production.
   await legacyMode?.provider.setRoute(FAMILY, { mode: 'legacy', percent: 0, version: 1 });
   const latencyDir = mkdtempSync(path.join(os.tmpdir(), 'phx-nginx-cpu-lat-'));
@@ -185,7 +200,14 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     const measure = async (mode: Mode, size: Size, round: number, target: Target, seconds: number): Promise<Row> => {
-      const peer = target === 'nginx' ? plain : target === 'phoenix-nginx' ? phoenix.peer : legacyMode!.peer;
+      const peer =
+        target === 'nginx'
+          ? plain
+          : target === 'phoenix-nginx'
+            ? phoenix.peer
+            : target === 'phoenix-nginx-null-mirror'
+              ? nullMirror!.peer
+              : legacyMode!.peer;
       const mirrors =
         mode === 'shadow 10%' && target === 'phoenix-nginx' ? await comparatorWindow(comparator!, FAMILY) : undefined;
       const before = sampleTree(peer.pid);
@@ -243,7 +265,11 @@ async function main(): Promise<void> {
         version: ++version,
       });
       const targets: Target[] =
-        mode === 'shadow 10%' ? ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy'] : ['nginx', 'phoenix-nginx'];
+        mode !== 'shadow 10%'
+          ? ['nginx', 'phoenix-nginx']
+          : nullMirror
+            ? ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy', 'phoenix-nginx-null-mirror']
+            : ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy'];
       for (const size of SIZES) for (const target of targets) await measure(mode, size, 0, target, warmupS);
       for (let round = 1; round <= rounds; round++)
         for (const size of SIZES) {
@@ -270,6 +296,8 @@ async function main(): Promise<void> {
   } finally {
     await phoenix.close();
     await legacyMode?.close();
+    await nullMirror?.close();
+    await nullTarget?.stop();
     await comparator?.stop();
     await plain.stop();
     await origin.stop();
@@ -293,7 +321,12 @@ function report(summary: Awaited<ReturnType<typeof summarize>>, rows: Row[], loa
           ? 'wrk, saturating'
           : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large` +
             (modes.includes('shadow 10%') ? `; shadow ${shadowRates.small} and ${shadowRates.large}` : ''),
-      pinning: { nginx: `cpu ${PROXY_CPU}`, originLoadAndAgent: `cpu ${LOAD_CPU}`, comparator: `cpu ${LOAD_CPU}` },
+      pinning: {
+        nginx: `cpu ${PROXY_CPU}`,
+        originLoadAndAgent: `cpu ${LOAD_CPU}`,
+        comparator: `cpu ${args['comparator-cpu']}`,
+      },
+      nullMirror: args['null-mirror'],
       comparatorQueue: queue,
     },
     loadavgBefore,

@@ -16,8 +16,11 @@ export const SAMPLE_RATE = 0.1;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 export type Mode = 'legacy' | 'canary 50%' | 'shadow 10%';
-/** `phoenix-nginx-legacy`: a second Phoenix nginx kept in legacy mode, measured in the shadow rounds. */
-export type Target = 'nginx' | 'phoenix-nginx' | 'phoenix-nginx-legacy';
+/**
+ * `phoenix-nginx-legacy`: a second Phoenix nginx kept in legacy mode, measured in the shadow rounds;
+ * `phoenix-nginx-null-mirror` (`--null-mirror`): a third in shadow, mirroring to a target that only answers `204`.
+ */
+export type Target = 'nginx' | 'phoenix-nginx' | 'phoenix-nginx-legacy' | 'phoenix-nginx-null-mirror';
 
 export interface Row {
   mode: Mode;
@@ -82,6 +85,8 @@ export async function summarize(
       const l = of('phoenix-nginx-legacy');
       const toLegacy = perRound(b, l);
       const legacyLatency = await pooled('phoenix-nginx-legacy');
+      const n = of('phoenix-nginx-null-mirror');
+      const nullLatency = n.length > 0 ? await pooled('phoenix-nginx-null-mirror') : null;
       const c = b.flatMap((r) => (r.comparator === undefined ? [] : [r.comparator]));
       const med = (f: (x: ComparatorRun) => number | null): number =>
         round2(median(c.map(f).filter((x): x is number => x !== null)));
@@ -89,7 +94,11 @@ export async function summarize(
         ...common,
         // Reported, not held to the bar (issue 19: "the cost of shadow at 10% sampling, reported").
         pass: null as boolean | null,
-        latencyUs: { ...latencyUs, phoenixLegacyMode: legacyLatency },
+        latencyUs: {
+          ...latencyUs,
+          phoenixLegacyMode: legacyLatency,
+          ...(n.length > 0 ? { phoenixNullMirror: nullLatency } : {}),
+        },
         shadow: {
           sampleRate: SAMPLE_RATE,
           rate: shadowRates[size],
@@ -100,9 +109,19 @@ export async function summarize(
           p99RatioToLegacyMode: ratioOf(latencyUs.phoenix?.p99Us, legacyLatency?.p99Us),
           sampledShare: med((x) => x.sampledShare),
           comparedShare: med((x) => x.comparedShare),
-          comparedShareOverall: round2(c.reduce((n, x) => n + x.compared, 0) / c.reduce((n, x) => n + x.mirrored, 0)),
+          comparedShareOverall: round2(c.reduce((k, x) => k + x.compared, 0) / c.reduce((k, x) => k + x.mirrored, 0)),
           comparatorCpuUsPerComparison: med((x) => x.cpuUsPerComparison),
-          dropped: c.reduce((n, x) => n + x.dropped, 0),
+          dropped: c.reduce((k, x) => k + x.dropped, 0),
+          ...(n.length > 0
+            ? {
+                nullMirror: {
+                  cpuUsPerReq: round2(median(n.map((r) => r.cpuUsPerReq))),
+                  cpuRatioToLegacyMode: round2(median(perRound(n, l))),
+                  p90RatioToLegacyMode: ratioOf(nullLatency?.p90Us, legacyLatency?.p90Us),
+                  p99RatioToLegacyMode: ratioOf(nullLatency?.p99Us, legacyLatency?.p99Us),
+                },
+              }
+            : {}),
         },
       });
     }
@@ -122,7 +141,10 @@ export function printSummary(summary: Awaited<ReturnType<typeof summarize>>): vo
     const lat = (l: Latency | null): string => (l === null ? '-' : `${l.p50Us}/${l.p90Us}/${l.p99Us}`);
     console.log(
       `shadow 10% ${s.size}: ${x.cpuRatioToLegacyMode}× legacy mode's nginx CPU; mirrored ${x.sampledShare}, compared ${x.comparedShare} of them; comparator ${x.comparatorCpuUsPerComparison} µs CPU/comparison; ` +
-        `client p50/p90/p99 µs: shadow ${lat(s.latencyUs.phoenix)}, legacy mode ${lat(s.latencyUs.phoenixLegacyMode)}, plain ${lat(s.latencyUs.nginx)}`,
+        `client p50/p90/p99 µs: shadow ${lat(s.latencyUs.phoenix)}, legacy mode ${lat(s.latencyUs.phoenixLegacyMode)}, plain ${lat(s.latencyUs.nginx)}` +
+        ('phoenixNullMirror' in s.latencyUs
+          ? `, shadow to a null mirror ${lat(s.latencyUs.phoenixNullMirror ?? null)}`
+          : ''),
     );
   }
 }
