@@ -11,7 +11,7 @@ import { connectClient, connectWorkerConnection } from '../lib/temporal.js';
 import { loadPlan } from '../plan/index.js';
 import { startSlackInbound, type RunningSlackInbound } from '../slack/inbound.js';
 import { slackFromEnv } from '../slack/env.js';
-import { bundleWorkflows, createPhoenixWorker, TASK_QUEUE } from './worker.js';
+import { bundleWorkflows, createPhoenixWorker, TASK_QUEUE, type WorkerDeployment } from './worker.js';
 
 export interface RunWorkerOptions {
   /** @default "phoenix" */
@@ -30,6 +30,8 @@ export interface RunWorkerOptions {
    * docs/fleets.md). @default 3000 (ms)
    */
   fleetWaitMs?: number;
+  /** Worker Versioning: the Worker Deployment and build this worker is. @default unversioned */
+  deployment?: WorkerDeployment;
 }
 
 export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
@@ -54,6 +56,7 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
       reportDir: path.resolve(o.reportDir ?? '.phoenix/reports'),
       slack: { slack: slack.web, log, buttonSecret: slack.buttonSecret },
     },
+    ...(o.deployment ? { deployment: o.deployment } : {}),
   });
   let inbound: RunningSlackInbound | undefined;
   let inboundClient: Client | undefined;
@@ -74,7 +77,16 @@ export async function runWorker(o: RunWorkerOptions = {}): Promise<void> {
   const stop = (): void => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  log.info({ taskQueue: o.taskQueue ?? TASK_QUEUE, namespace }, 'worker running');
+  log.info(
+    {
+      taskQueue: o.taskQueue ?? TASK_QUEUE,
+      namespace,
+      ...(o.deployment ? { deployment: o.deployment.name, buildId: o.deployment.buildId } : {}),
+    },
+    o.deployment
+      ? `worker running as build ${o.deployment.buildId} of deployment ${o.deployment.name}: it takes tasks once that version is current (temporal worker deployment set-current-version)`
+      : 'worker running',
+  );
   try {
     await worker.run();
   } finally {

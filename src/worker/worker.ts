@@ -18,6 +18,12 @@ export const WORKFLOWS_PATH = fileURLToPath(
   new URL(import.meta.url.endsWith('.ts') ? '../workflows/index.ts' : '../workflows/index.js', import.meta.url),
 );
 
+/** A worker's place in a Worker Deployment (`phoenix worker --deployment … --build-id …`). */
+export interface WorkerDeployment {
+  name: string;
+  buildId: string;
+}
+
 export interface PhoenixWorkerOptions {
   connection: NativeConnection;
   /** @default "default" */
@@ -29,6 +35,14 @@ export interface PhoenixWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Cached workflows; 0 forces a replay on every task. @default SDK default */
   maxCachedWorkflows?: number;
+  /**
+   * Worker Versioning: this worker is build `buildId` of Worker Deployment `name`, and takes tasks
+   * only once that version is the deployment's current (or ramping) one. Migrations are
+   * auto-upgrade: a running one moves to the new current version at its next workflow task,
+   * which the `patched()` discipline and the replay tests keep safe (docs/production.md).
+   * @default unversioned
+   */
+  deployment?: WorkerDeployment;
   identity?: string;
   /**
    * Runs the workflow code on this thread (Temporal's `debugMode`) instead of in a worker thread:
@@ -87,6 +101,15 @@ export async function createPhoenixWorker(opts: PhoenixWorkerOptions): Promise<W
     // live worker is this slow to pick a task up).
     stickyQueueScheduleToStartTimeout: '3s',
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: opts.deployment.name, buildId: opts.deployment.buildId },
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'AUTO_UPGRADE',
+          },
+        }
+      : {}),
     ...(opts.workflowsOnThisThread ? { debugMode: true } : {}),
   });
   if (opts.workflowsOnThisThread) stopWorkflowPromiseHook();

@@ -44,6 +44,18 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
+/** `phoenix worker …args`, without the fleet's plan: for flags refused before anything starts. */
+function worker(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(ROOT, 'bin/phoenix.mjs'), 'worker', ...args],
+      { timeout: 60_000, cwd: fleet.dir },
+      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
 before(async () => {
   fleet = await startFleet(2);
   family = fleet.plan.families[0]!.name;
@@ -93,16 +105,15 @@ test('route show lists each member with its route', async () => {
 });
 
 test('worker --fleet-wait past 6 s is refused as a usage error, naming the bound', async () => {
-  const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), 'worker', '--fleet-wait', '10s'],
-      { timeout: 60_000, cwd: fleet.dir },
-      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-    );
-  });
+  const r = await worker(['--fleet-wait', '10s']);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^PHX_ERR_CLI_BAD_FLAG: --fleet-wait: at most 6s/);
+});
+
+test('worker --deployment without --build-id is refused as a usage error', async () => {
+  const r = await worker(['--deployment', 'phoenix']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^PHX_ERR_CLI_BAD_FLAG: --deployment and --build-id go together/);
 });
 
 test('parity diffs and contracts record read every member: signatures summed, samples of both, a member down named', async () => {

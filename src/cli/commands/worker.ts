@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { durationFlag, portFlag } from '../flags.js';
+import { durationFlag, nonEmpty, portFlag } from '../flags.js';
 import { CliError, ExitCode } from '../output.js';
 
 /** The longest `--fleet-wait`: a route change's attempt has 10 s for the wait, the health checks and the change. */
@@ -57,6 +57,12 @@ export function register(program: Command): void {
       'write the workflow bundle, built from this install, to <file> and exit; workers started with PHOENIX_WORKFLOW_BUNDLE=<file> then skip webpack at start-up (rebuild it on every upgrade)',
     )
     .option(
+      '--deployment <name>',
+      'Worker Versioning: the Worker Deployment this worker belongs to (with --build-id; see docs/production.md)',
+      nonEmpty('--deployment'),
+    )
+    .option('--build-id <id>', "Worker Versioning: this worker's build within --deployment", nonEmpty('--build-id'))
+    .option(
       '--fleet-wait <duration>',
       'how long each attempt of a fleet-wide change waits for a member that is down (at most 6s; see docs/fleets.md)',
       fleetWaitFlag,
@@ -72,8 +78,16 @@ export function register(program: Command): void {
         verbose?: boolean;
         fleetWait: number;
         writeBundle?: string;
+        deployment?: string;
+        buildId?: string;
       }) => {
         if (opts.writeBundle !== undefined) return writeBundle(opts.writeBundle);
+        if ((opts.deployment === undefined) !== (opts.buildId === undefined))
+          throw new CliError(
+            'PHX_ERR_CLI_BAD_FLAG',
+            '--deployment and --build-id go together: a versioned worker is one build of one Worker Deployment',
+            ExitCode.Usage,
+          );
         // Loaded on use: the worker SDK is heavy and other commands should start fast.
         const { runWorker } = await import('../../worker/main.js');
         await runWorker({
@@ -81,6 +95,9 @@ export function register(program: Command): void {
           reportDir: opts.reportDir,
           verbose: opts.verbose ?? false,
           fleetWaitMs: opts.fleetWait,
+          ...(opts.deployment !== undefined && opts.buildId !== undefined
+            ? { deployment: { name: opts.deployment, buildId: opts.buildId } }
+            : {}),
           ...(opts.slackPlan ? { slack: { plan: opts.slackPlan, port: opts.slackPort, host: opts.slackHost } } : {}),
         });
       },
