@@ -244,6 +244,9 @@ describe('phoenix comparator', { concurrency: 2 }, () => {
     const noPort = await phoenix(['--serve', '--plan', planFile], { PHOENIX_ADMIN_TOKEN: 'x' });
     assert.equal(noPort.code, 1);
     assert.match(noPort.stderr, /^PHX_ERR_COMPARATOR_NO_PORT: .*--port.*dataPlane\.comparatorUrl/);
+    const longWindow = await phoenix(['--serve', '--plan', planFile, '--reorder-window', '10s']);
+    assert.equal(longWindow.code, 2);
+    assert.match(longWindow.stderr, /^PHX_ERR_CLI_BAD_FLAG: --reorder-window: at most 5s, got "10s"/);
   });
 
   test('an unreachable upstream exits 3 naming the side', async () => {
