@@ -16,15 +16,13 @@ interface Held<T> {
   item: T;
   takenAt: number;
   arrived: number;
-  seq: number;
 }
 
 export class ReorderBuffer<T> {
   private readonly holdMs: number;
   private readonly release: (item: T, late: boolean) => void;
-  /** Sorted by stamp, then arrival. */
+  /** Sorted by stamp, then arrival (an insertion goes after every equal stamp). */
   private held: Held<T>[] = [];
-  private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The latest stamp released so far. */
   private latest = -Infinity;
@@ -39,14 +37,9 @@ export class ReorderBuffer<T> {
     this.release = release;
   }
 
-  /** Mirrors held now. */
-  get size(): number {
-    return this.held.length;
-  }
-
   /** Holds `item`, stamped `takenAt` (epoch ms), arrived at `now`. */
   push(item: T, takenAt: number, now = Date.now()): void {
-    const h: Held<T> = { item, takenAt, arrived: now, seq: this.seq++ };
+    const h: Held<T> = { item, takenAt, arrived: now };
     if (this.holdMs <= 0) return this.emit(h);
     let i = this.held.length;
     while (i > 0 && this.held[i - 1]!.takenAt > takenAt) i--;
