@@ -24,7 +24,7 @@ export function planMismatch(
   return ApplicationFailure.create({
     type: FailureType.FleetPlanMismatch,
     nonRetryable: true,
-    message: copies.message,
+    message: `PHX_ERR_FLEET_PLAN_MISMATCH: ${copies.message}`,
     details: [{ code: 'PHX_ERR_FLEET_PLAN_MISMATCH', reference: copies.reference, differences: copies.differences }],
   });
 }

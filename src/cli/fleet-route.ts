@@ -75,12 +75,10 @@ async function refuseDifferentPlans(members: readonly FleetMember[], what: strin
     what,
   );
   if (copies === undefined) return;
-  throw new CliError(
-    'PHX_ERR_FLEET_PLAN_MISMATCH',
-    copies.message.replace(/^PHX_ERR_FLEET_PLAN_MISMATCH: /, ''),
-    ExitCode.Conflict,
-    { reference: copies.reference, differences: copies.differences },
-  );
+  throw new CliError('PHX_ERR_FLEET_PLAN_MISMATCH', copies.message, ExitCode.Conflict, {
+    reference: copies.reference,
+    differences: copies.differences,
+  });
 }
 
 /**

@@ -159,7 +159,7 @@ export interface FleetCopies {
   /** The first member's copy, which the others are compared with. */
   reference: { members: string[]; digest: string };
   differences: CopyDifference[];
-  /** `PHX_ERR_FLEET_PLAN_MISMATCH: …`, naming each odd member and the parts, with what to do. */
+  /** What differs, naming each odd member and the parts, and what to do (without the error code). */
   message: string;
 }
 
@@ -198,7 +198,7 @@ export function fleetCopies(
     reference: { members: first.members, digest: first.digest.digest },
     differences,
     message:
-      `PHX_ERR_FLEET_PLAN_MISMATCH: the fleet's members hold ${copies.length} different copies of the plan: ` +
+      `the fleet's members hold ${copies.length} different copies of the plan: ` +
       `${text} (sections: ${sectionsOf(differences.flatMap((d) => d.sections)).join(', ')}); ` +
       `${what} was refused before any member moved. A host's copy may differ only in its own files and addresses ` +
       '(docs/fleets.md); give every member the same plan and restart it',
