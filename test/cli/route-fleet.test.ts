@@ -22,6 +22,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import type { FleetSignatures } from '../../src/router/merge-records.js';
 import { TriageBaseline } from '../../src/slack/triage-baseline.js';
 import { request } from 'undici';
+import { runPhoenix, type CliRun } from '../helpers/phoenix-cli.js';
 import { startFleet, type FleetStack } from '../workflows/fleet-support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,15 +46,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** `phoenix worker …args`, without the fleet's plan: for flags refused before anything starts. */
-function worker(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/phoenix.mjs'), 'worker', ...args],
-      { timeout: 60_000, cwd: fleet.dir },
-      (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
-    );
-  });
+function worker(args: string[]): Promise<CliRun> {
+  return runPhoenix('127.0.0.1:1', 'worker', ...args);
 }
 
 before(async () => {

@@ -9,7 +9,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PHOENIX_BIN } from '../helpers/phoenix-cli.js';
+import { runPhoenix } from '../helpers/phoenix-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const UNITS = path.join(ROOT, 'deploy', 'systemd');
@@ -44,13 +44,11 @@ function one(unit: Unit, section: string, key: string, file: string): string {
   return v[0]!;
 }
 
-function help(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, [PHOENIX_BIN, ...args, '--help'], { timeout: 60_000 }, (err, stdout) => {
-      if (err) reject(new Error(`phoenix ${args.join(' ')} --help failed: ${err.message}`));
-      else resolve(stdout);
-    }),
-  );
+/** `phoenix …command --help`, as the CLI prints it. */
+async function help(command: string[]): Promise<string> {
+  const r = await runPhoenix('127.0.0.1:1', ...command, '--help');
+  assert.equal(r.code, 0, `phoenix ${command.join(' ')} --help: ${r.stderr}`);
+  return r.stdout;
 }
 
 async function units(): Promise<{ file: string; text: string; unit: Unit }[]> {
