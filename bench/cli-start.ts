@@ -102,7 +102,11 @@ async function main(): Promise<void> {
   await writeFile(probe, PROBE);
   const cli = await resolveTemporalCli({ log: (l) => process.stderr.write(`${l}\n`) });
   const server = await startDevServer({ cli, port: await freePort(), headless: true, dbFile: ':memory:' });
-  const env = { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+  };
   delete env.NODE_OPTIONS;
   const targets: Target[] = [
     { name: 'node -e 0', argv: ['-e', '0'], exit: 0 },

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 name: bench
 legacy: ${legacy.url}
 approvers: [bench]
-${nginx.dataPlaneYaml()}
+dataPlane: ${JSON.stringify(nginx.dataPlane())}
 families:
   - name: orders
     routes: ["/api/orders/*"]
