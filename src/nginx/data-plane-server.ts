@@ -17,7 +17,7 @@ import { createAdminHandler } from '../router/admin.js';
 import { resolveAdminToken } from '../router/admin-token.js';
 import { closeServers, hostForUrl, listen, portOf } from '../router/listen.js';
 import { nginxAdminSide, showGuard } from './admin-carrier.js';
-import { readServedState } from './apply.js';
+import { pcreJitOn, readServedState } from './apply.js';
 import { showClientCounters } from './merged-figures.js';
 import { createNginxProvider, type NginxProvider, type TripServed } from './provider.js';
 
@@ -158,6 +158,12 @@ export async function startNginxDataPlane(o: StartNginxDataPlaneOptions): Promis
     log.warn(
       { controlListen: dp.controlListen },
       "nginx does not answer yet: Phoenix's include file is installed; start nginx",
+    );
+  // Advice, not a refusal: nginx routes the same without PCRE's JIT, at more CPU per request.
+  if ((await pcreJitOn(dp).catch(() => undefined)) === false)
+    log.warn(
+      { mainConfig: dp.mainConfig },
+      `nginx's configuration does not turn on PCRE's JIT: add "pcre_jit on;" at the top of ${dp.mainConfig} (outside http {}), which saves about 3% of nginx's CPU per request on the family match (docs/nginx.md#tuning-nginx)`,
     );
 
   let mirrorPort: number | undefined;

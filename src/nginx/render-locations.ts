@@ -1,26 +1,60 @@
 /**
  * The proxying locations of the rendered server, from one list of shared `proxy_` lines:
- * `location /`, the internal locations of requests routed to new (one per `guard.timeout`, since
- * `proxy_read_timeout` takes no variable), and the fallback to legacy. Pure; see docs/nginx.md.
+ * `location /`, the named locations of requests routed to new (one per new upstream and
+ * `guard.timeout`, since `proxy_read_timeout` takes no variable), and the fallback to legacy.
+ * Pure; see docs/nginx.md.
  */
 
-/** The internal locations of requests sent to new: `/__phoenix_new_<ms>ms`, `_safe` appended for GET, HEAD, OPTIONS. */
-export const NEW_LOCATION = '/__phoenix_new_';
+/** The named locations of requests sent to new: `@phx_new_<group>_<timeout>`, `_safe` appended for GET, HEAD, OPTIONS. */
+export const NEW_LOCATION = '@phx_new_';
 /** The named location a safe request on new falls back to legacy in. */
 export const FALLBACK_LOCATION = '@phx_fallback';
 /** The internal location of a shadow-sampled request: the client's answer from legacy, and the mirror. */
 export const SHADOW_LOCATION = '/__phoenix_shadow';
 /** What `$phx_new_safe` appends to a new location's name for a safe method. */
 const SAFE_SUFFIX = '_safe';
+/**
+ * The status `location /` returns to itself for a request routed to new, which its `error_page`
+ * turns into a jump to that request's named location: unlike `rewrite … last`, the URI stays the
+ * client's and no location is searched again, so new's `proxy_pass` needs no variable.
+ */
+export const TO_NEW_STATUS = 418;
+
+/** Where a family's requests routed to new go: its new upstream group and its `guard.timeout`. */
+export interface NewTarget {
+  /** The upstream group's name (`phx_u<n>`). */
+  group: string;
+  /** `host:port`, sent as `Host`. */
+  server: string;
+  /** new's read timeout, ms; nginx's own (60 s) when undefined. */
+  timeout: number | undefined;
+}
 
 /** The part of a new location's name for a family's `guard.timeout` (ms); nginx's own timeout without one. */
-export const timeoutKey = (ms: number | undefined): string => (ms === undefined ? 'default' : `${ms}ms`);
+const timeoutKey = (ms: number | undefined): string => (ms === undefined ? 'default' : `${ms}ms`);
 
-/** `$phx_new_at`'s value for a family routed to new: the location, chosen per method in nginx. */
-export const newLocationOf = (ms: number | undefined): string => `${NEW_LOCATION}${timeoutKey(ms)}$phx_new_safe`;
+/** The name of a target's locations, without the safe suffix. */
+export const newTargetKey = (t: NewTarget): string => `${t.group}_${timeoutKey(t.timeout)}`;
+
+/** `$phx_new_at`'s value for a family routed to new: the named location, chosen per method in nginx. */
+export const newLocationOf = (t: NewTarget): string => `${NEW_LOCATION}${newTargetKey(t)}$phx_new_safe`;
 
 /** Maps `$request_method` to the suffix of the safe methods' new locations. */
 export const SAFE_SUFFIX_MAP = `map $request_method $phx_new_safe { GET ${SAFE_SUFFIX}; HEAD ${SAFE_SUFFIX}; OPTIONS ${SAFE_SUFFIX}; default ""; }`;
+
+/**
+ * The lines of `location /` that send a request routed to new on to its named location. The
+ * `error_page` sits in the `if` block, so that `location /` keeps the operator's own error pages
+ * for legacy's answers. The named `_safe` location's `error_page` (the fallback) must still apply
+ * after this first one, hence `recursive_error_pages` (a location's setting, not an `if`'s).
+ */
+export const toNewLines = (): string[] => [
+  '    recursive_error_pages on;',
+  '    if ($phx_new_at) {',
+  `      error_page ${TO_NEW_STATUS} = $phx_new_at;`,
+  `      return ${TO_NEW_STATUS};`,
+  '    }',
+];
 
 /**
  * The `proxy_` lines every proxying location has, so they cannot drift apart: `pass` is the
@@ -47,28 +81,28 @@ export function legacyReadTimeout(ms: number | undefined): string[] {
 }
 
 /**
- * The locations of requests routed to new, per distinct `guard.timeout` (undefined: nginx's own
- * read timeout), and the fallback they share. new gets one attempt (`proxy_next_upstream off`,
- * even when its name has several addresses), so the guard sees each failure. A safe request whose
- * attempt fails to connect, times out or gets 502/503/504 goes on to legacy in the fallback, with
- * `legacyTimeout` (ms; nginx's own when undefined) as the router gives legacy; any other method
- * gets new's answer or nginx's 502/504, never replayed. The rewritten URI is internal, so the
- * client's own (`$request_uri`) is passed.
+ * The named locations of requests routed to new, one pair per distinct new upstream and
+ * `guard.timeout`, and the fallback they share. Each proxies to its group with a fixed
+ * `proxy_pass`, which passes the client's URI as it came (the jump from `location /` keeps it).
+ * new gets one attempt (`proxy_next_upstream off`, even when its name has several addresses), so
+ * the guard sees each failure. A safe request whose attempt fails to connect, times out or gets
+ * 502/503/504 goes on to the family's legacy in the fallback, with `legacyTimeout` (ms; nginx's
+ * own when undefined) as the router gives legacy; any other method gets new's answer or nginx's
+ * 502/504, never replayed.
  */
-export function newLocations(timeouts: ReadonlySet<number | undefined>, legacyTimeout: number | undefined): string[] {
+export function newLocations(targets: readonly NewTarget[], legacyTimeout: number | undefined): string[] {
   const out: string[] = [];
-  const sorted = [...timeouts].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
-  for (const ms of sorted) {
-    const read = ms === undefined ? [] : [`    proxy_read_timeout ${ms}ms;`];
+  const sorted = [...targets].sort((a, b) => newTargetKey(a).localeCompare(newTargetKey(b)));
+  for (const t of sorted) {
+    const name = `${NEW_LOCATION}${newTargetKey(t)}`;
     const common = [
-      ...read,
+      ...(t.timeout === undefined ? [] : [`    proxy_read_timeout ${t.timeout}ms;`]),
       '    proxy_next_upstream off;',
-      ...proxyLines('http://$phx_upstream$request_uri', '$phx_host'),
+      ...proxyLines(`http://${t.group}`, `"${t.server}"`),
     ];
-    out.push(`  location = ${NEW_LOCATION}${timeoutKey(ms)} {`, '    internal;', ...common, '  }');
+    out.push(`  location ${name} {`, ...common, '  }');
     out.push(
-      `  location = ${NEW_LOCATION}${timeoutKey(ms)}${SAFE_SUFFIX} {`,
-      '    internal;',
+      `  location ${name}${SAFE_SUFFIX} {`,
       ...common,
       // new's own 502/503/504 answers too (only the codes error_page names are intercepted).
       '    proxy_intercept_errors on;',

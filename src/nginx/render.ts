@@ -15,10 +15,13 @@ import {
   legacyReadTimeout,
   newLocationOf,
   newLocations,
+  newTargetKey,
   proxyLines,
   SAFE_SUFFIX_MAP,
   SHADOW_LOCATION,
   shadowLocation,
+  toNewLines,
+  type NewTarget,
 } from './render-locations.js';
 import { routeRegexes } from './route-regex.js';
 
@@ -95,6 +98,12 @@ function stickyVariable(s: StickyKey): string | undefined {
 /** Shadow sampling's key: unique per request of one nginx (the connection serial is shared by its workers). */
 const SAMPLE_KEY = '$msec-$connection-$connection_requests';
 
+/** The `host:port` an upstream group was made for. */
+function serverOf(upstreams: ReadonlyMap<string, string>, name: string): string {
+  for (const [server, g] of upstreams) if (g === name) return server;
+  throw new Error(`no upstream group ${name}`);
+}
+
 /** nginx's split_clients takes percentages with at most two decimals. */
 const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 
@@ -115,7 +124,8 @@ export function renderNginx(input: RenderInput): Rendered {
   const pick: string[] = [];
   const toNew: string[] = [];
   const fallback: string[] = [];
-  const newTimeouts = new Set<number | undefined>();
+  const newTargets = new Map<string, NewTarget>();
+  const legacyGroups = new Set([defaultLegacy]);
   const routes: RouteState[] = [];
   const trips = input.trips ?? [];
   const tripped = new Set(trips.map((t) => t.family));
@@ -131,15 +141,18 @@ export function renderNginx(input: RenderInput): Rendered {
     // A tripped family is rendered on legacy, as the router's effective mode; its route is kept.
     const route: RouteState = tripped.has(f.name) ? { ...applied, mode: 'legacy', percent: 0 } : applied;
     const legacy = group(upstreamServer(f.name, 'legacy', f.legacy));
-    const fresh = group(upstreamServer(f.name, 'new', f.new));
+    legacyGroups.add(legacy);
+    const freshServer = upstreamServer(f.name, 'new', f.new);
+    const fresh = group(freshServer);
     const id = `f${i}`;
-    // nginx's proxy_read_timeout takes no variable: requests the route sends to new go to an
-    // internal location with the family's guard.timeout, as the router's own limit on new, and
-    // a safe one that fails there falls back to the family's legacy (render-locations.ts).
+    // nginx's proxy_read_timeout takes no variable: requests the route sends to new go to a
+    // named location with the family's guard.timeout, as the router's own limit on new, and a
+    // safe one that fails there falls back to the family's legacy (render-locations.ts).
     if (route.mode === 'new' || (route.mode === 'canary' && route.percent > 0)) {
-      toNew.push(`  "${id} new" ${newLocationOf(f.guard?.timeout)};`);
+      const target: NewTarget = { group: fresh, server: freshServer, timeout: f.guard?.timeout };
+      toNew.push(`  "${id} new" ${newLocationOf(target)};`);
       fallback.push(`  ${id} ${legacy};`);
-      newTimeouts.add(f.guard?.timeout);
+      newTargets.set(newTargetKey(target), target);
     }
     if (route.mode === 'new' || (route.mode === 'canary' && route.percent >= 100)) side.push(`  ${id} new;`);
     else if (route.mode === 'canary' && route.percent > 0) {
@@ -170,7 +183,8 @@ export function renderNginx(input: RenderInput): Rendered {
       lines.push(`split_clients "${SAMPLE_KEY}" $phx_sample_${id} { ${rate} 1; ${rate === '*' ? '' : '* "";'} }`);
       mirror.push(`  ${id} $phx_sample_${id};`);
     }
-    pick.push(`  "${id} legacy" ${legacy};`, `  "${id} new" ${fresh};`);
+    // Only legacy's side reads `$phx_upstream`: new's is sent on to its named location.
+    pick.push(`  "${id} legacy" ${legacy};`);
   });
 
   const out: string[] = [];
@@ -204,7 +218,7 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
   out.push('map $phx_family $phx_user {', '  default "";', ...users, '}');
   if (toNew.length > 0) {
-    // Evaluated only for requests routed to new (map values are computed on use).
+    // `$phx_new_safe` is evaluated only for requests routed to new (map values are computed on use).
     out.push(SAFE_SUFFIX_MAP, 'map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
     out.push('map $phx_family $phx_fallback {', `  default ${defaultLegacy};`, ...fallback, '}');
     out.push('map $phx_fallback $phx_fallback_host {');
@@ -232,12 +246,17 @@ export function renderNginx(input: RenderInput): Rendered {
     // Only a sampled request goes on where the mirror is: nginx's `mirror` makes a subrequest for
     // every request of its location, sampled or not.
     ...(mirror.length > 0 ? [`    if ($phx_mirror) { rewrite ^ ${SHADOW_LOCATION} last; }`] : []),
-    // A request the route sends to new goes on in its family's timeout location (below).
-    ...(toNew.length > 0 ? ['    if ($phx_new_at) { rewrite ^ $phx_new_at last; }'] : []),
+    // A request the route sends to new goes on in its family's named location (below).
+    ...(toNew.length > 0 ? toNewLines() : []),
     ...legacyReadTimeout(input.legacyTimeout),
-    ...proxyLines('http://$phx_upstream', '$phx_host'),
+    // Only legacy's side gets here (new's goes on above). With one legacy group, as in most
+    // plans, the target is fixed: a `proxy_pass` with variables costs a URL parse and an upstream
+    // lookup on every request, about 3% of a small request's CPU (docs/benchmarks.md).
+    ...(legacyGroups.size === 1
+      ? proxyLines(`http://${defaultLegacy}`, `"${serverOf(upstreams, defaultLegacy)}"`)
+      : proxyLines('http://$phx_upstream', '$phx_host')),
     '  }',
-    ...newLocations(newTimeouts, input.legacyTimeout),
+    ...newLocations([...newTargets.values()], input.legacyTimeout),
     ...(mirror.length > 0 ? shadowLocation(input.legacyTimeout) : []),
   );
   if (mirror.length > 0) {

@@ -230,7 +230,7 @@ describe('the nginx data plane process', () => {
     try {
       let out = '';
       proc.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      await waitFor('the data plane to listen', () => /^nginx data plane: admin /.test(out), { timeoutMs: 30_000 });
+      await waitFor('the data plane to listen', () => /^nginx data plane: admin /m.test(out), { timeoutMs: 30_000 });
       assert.match(
         out,
         new RegExp(
