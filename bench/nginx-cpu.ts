@@ -1,19 +1,25 @@
 /**
  * nginx driven by Phoenix against the plain nginx of the router benchmark: CPU time per request
- * of each nginx (master and worker, from /proc), on ≈300 B and 64 KB answers, with the family on
- * legacy and at canary 50% (TARGETS.md: ≤ 1.1× the plain nginx's CPU per request). Both nginx are
- * pinned to core 0 with one worker; the origin and the load generator share core 1. Both nginx get
- * the same fixed request rate from vegeta (`--rate`), so each does its per-request work with the
- * same batching of events; at saturation nginx's CPU per request moves with its throughput, which
- * wobbles with the origin sharing the load's core. Without vegeta (or with `--saturate`) a
- * one-thread wrk saturates each nginx instead. Rounds interleave the two nginx, so each ratio is
- * taken from neighbouring runs. Phoenix's nginx runs
- * the rendered include file as it is, JSON access log included; the agent that reads that log
- * runs in this process, and its CPU per request is reported beside the bar.
+ * of each nginx (master and worker, from the scheduler's /proc/<pid>/task/<tid>/schedstat), on
+ * ≈300 B and 64 KB answers, with the family on legacy and at canary 50% (TARGETS.md: ≤ 1.1× the
+ * plain nginx's CPU per request). Both nginx are pinned to core 0 with one worker and PCRE's JIT
+ * on (docs/nginx.md asks it of operators); the origin and the load generator share core 1.
+ *
+ * Legacy and canary run the two nginx side by side: each round loads both at once, each with half
+ * of `--rate` from its own vegeta, so a drift of the machine (steal, frequency, the load's core)
+ * hits both alike and the per-round ratio compares like with like. Run one after the other, the
+ * same configuration's ratios spread from 0.75× to 1.48× on this kind of machine; side by side,
+ * by about ±0.03. Without vegeta (or with `--saturate`) a one-thread wrk per nginx saturates them
+ * instead. Phoenix's nginx runs the rendered include file as it is, JSON access log included; the
+ * agent that reads that log runs in this process, and its CPU per request is reported beside the
+ * bar. At canary 50% each request names one of 1,000 users in the family's sticky header, so
+ * about half go to new through its named location, and the share nginx sent to new (from its
+ * log) is reported.
  *
  * Shadow at 10% sampling (the cost is reported, not held to the bar): Phoenix's nginx with the
  * family in shadow at sampleRate 0.1 mirrors to a real `phoenix comparator --serve` on the load's
- * core, against the plain nginx and a second Phoenix nginx in legacy mode in the same rounds. It
+ * core, against the plain nginx and a second Phoenix nginx in legacy mode in the same rounds, one
+ * nginx at a time at the full `--shadow-rate` (the client's latencies would blur on a shared core). It
  * adds the comparator's CPU per comparison, the share of sampled requests compared, and the
  * client's p50/p90/p99 (vegeta) beside legacy mode's (`bench/proxy/nginx-shadow.ts`). With
  * `--null-mirror`, a third Phoenix nginx in shadow mirrors to a target that answers `204` and does
@@ -22,14 +28,9 @@
  * `--comparator-cpu 0` runs the comparator (and the null mirror) on nginx's core instead, which
  * the fixed rate leaves mostly idle: the layout a production comparator with CPU to spare has.
  *
- *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --rate small=3000,large=2000
+ *   npm run bench:nginx-cpu [-- --rounds 5 --duration 6 --connections 32 --rate small=3000,large=1200
  *                               --modes legacy,canary,shadow --shadow-rate small=N,large=M
  *                               --queue 1000 --null-mirror --comparator-cpu 1 --saturate --out FILE]
- *
- * All wrk requests come from one address, so with the default sticky key (`ip`) canary 50% sends
- * them all to one side. Both sides are the same origin here, so nginx does the same work per
- * request whichever side the split picks: the `split_clients` hash, the upstream choice and the
- * log line.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -75,7 +76,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '6' },
     connections: { type: 'string', default: '32' },
     warmup: { type: 'string', default: '2' },
-    rate: { type: 'string', default: 'small=3000,large=2000' },
+    rate: { type: 'string', default: 'small=3000,large=1200' },
     modes: { type: 'string', default: 'legacy,canary,shadow' },
     'shadow-rate': { type: 'string' },
     queue: { type: 'string', default: '1000' },
@@ -89,7 +90,7 @@ const rounds = Number(args.rounds);
 const durationS = Number(args.duration);
 const connections = Number(args.connections);
 const warmupS = Number(args.warmup);
-const rates = { small: 3000, large: 2000, ...parseSizeRates('--rate', args.rate) };
+const rates = { small: 3000, large: 1200, ...parseSizeRates('--rate', args.rate) };
 /** The shadow mode's fixed rate: `--rate`'s unless `--shadow-rate` says otherwise. */
 const shadowRates = { ...rates, ...parseSizeRates('--shadow-rate', args['shadow-rate']) };
 /** The comparator's `--queue` (router.mirrorQueue's default). */
@@ -101,6 +102,9 @@ const modes = (args.modes ?? '').split(',').map((m) => {
   return mode;
 });
 const FAMILY = 'bench';
+/** The family's sticky key; at canary 50% each request names one of {@link USERS} users in it. */
+const KEY_HEADER = 'X-Bench-User';
+const USERS = 1000;
 const vegeta = args.saturate ? undefined : findVegeta();
 
 const log = (m: string): void => void process.stderr.write(`[bench:nginx-cpu] ${m}\n`);
@@ -144,6 +148,7 @@ ${comparatorUrl === undefined ? '' : `  comparatorUrl: ${comparatorUrl}\n`}famil
   - name: ${FAMILY}
     routes: ["/api/bench/*"]
     new: ${originUrl}
+    sticky: { header: ${KEY_HEADER} }
 `,
     path.join(dir, 'plan.yaml'),
     'plan.yaml',
@@ -211,10 +216,12 @@ async function main(): Promise<void> {
       const mirrors =
         mode === 'shadow 10%' && target === 'phoenix-nginx' ? await comparatorWindow(comparator!, FAMILY) : undefined;
       const before = sampleTree(peer.pid);
+      const counted0 = target === 'phoenix-nginx' ? onNew() : undefined;
       const agent0 = process.cpuUsage();
       const url = `http://127.0.0.1:${peer.port}${PATHS[size]}`;
       const key = `${mode} ${size} ${target}`;
-      const saveAs = round > 0 && vegeta !== undefined ? path.join(latencyDir, `${rows.length}.bin`) : undefined;
+      const saveAs =
+        round > 0 && vegeta !== undefined ? path.join(latencyDir, `${rows.length}-${target}.bin`) : undefined;
       if (saveAs !== undefined) latencyFiles.set(key, [...(latencyFiles.get(key) ?? []), saveAs]);
       const r =
         vegeta === undefined
@@ -222,13 +229,15 @@ async function main(): Promise<void> {
           : await runVegeta({
               bin: vegeta,
               url,
-              rate: (mode === 'shadow 10%' ? shadowRates : rates)[size],
+              // Side by side, the two nginx share `--rate` (legacy, canary); shadow's run one at a time.
+              rate: mode === 'shadow 10%' ? shadowRates[size] : rates[size] / 2,
               durationS: seconds,
               warmupS: 0,
               connections,
               cpu: LOAD_CPU,
               saveAs,
               capture,
+              ...(mode === 'canary 50%' ? { keys: { header: KEY_HEADER, count: USERS } } : {}),
             }).then((v) => ({
               requests: v.completed + v.errors,
               rps: v.completed / seconds,
@@ -248,13 +257,26 @@ async function main(): Promise<void> {
         target,
         rps: Math.round(r.rps),
         requests: r.requests,
-        cpuUsPerReq: per((after.cpuS - before.cpuS) * 1e6),
+        cpuUsPerReq: per((after.runNs - before.runNs) / 1000),
         ...(target !== 'nginx' ? { agentUsPerReq: per(agent.user + agent.system) } : {}),
         errors: r.errors,
         non2xx: r.non2xx,
         ...('p90Us' in r ? { p50Us: r.p50Us, p90Us: r.p90Us, p99Us: r.p99Us } : {}),
         ...(mirrors !== undefined ? { comparator: await mirrors.close(r.requests) } : {}),
+        ...(counted0 !== undefined && mode === 'canary 50%' ? { newShare: await newShareSince(counted0) } : {}),
       };
+    };
+    /** Requests of the family nginx's log has shown the agent so far: on new, and in all. */
+    const onNew = (): { onNew: number; all: number } => {
+      const c = phoenix.provider.clientCounters(FAMILY).requests;
+      const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+      return { onNew: sum(c.new), all: sum(c.new) + sum(c.legacy) };
+    };
+    /** The share of requests on new since `from`, once the agent has read the run's last log lines. */
+    const newShareSince = async (from: { onNew: number; all: number }): Promise<number> => {
+      await new Promise((r) => setTimeout(r, 500)); // nginx flushes its log every 100 ms; the agent polls every 250 ms
+      const now = onNew();
+      return round2((now.onNew - from.onNew) / Math.max(1, now.all - from.all));
     };
     let version = 0;
     for (const mode of modes) {
@@ -270,6 +292,19 @@ async function main(): Promise<void> {
           : nullMirror
             ? ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy', 'phoenix-nginx-null-mirror']
             : ['nginx', 'phoenix-nginx', 'phoenix-nginx-legacy'];
+      // Legacy and canary measure CPU: both nginx take their load at the same time, side by side
+      // on their core, so a drift of the machine (steal, frequency, the load's core) hits both.
+      // Shadow measures the client's latency too, which two nginx sharing a core would blur.
+      if (mode !== 'shadow 10%') {
+        for (const size of SIZES) await Promise.all(targets.map((t) => measure(mode, size, 0, t, warmupS)));
+        for (let round = 1; round <= rounds; round++)
+          for (const size of SIZES) {
+            const pair = await Promise.all(targets.map((t) => measure(mode, size, round, t, durationS)));
+            for (const row of pair) logRow(row);
+            rows.push(...pair);
+          }
+        continue;
+      }
       for (const size of SIZES) for (const target of targets) await measure(mode, size, 0, target, warmupS);
       for (let round = 1; round <= rounds; round++)
         for (const size of SIZES) {
@@ -279,16 +314,7 @@ async function main(): Promise<void> {
           for (const target of order) {
             const row = await measure(mode, size, round, target, durationS);
             rows.push(row);
-            const c = row.comparator;
-            log(
-              `${mode} ${size} round ${round} ${target}: ${row.rps} req/s, ${row.cpuUsPerReq} µs CPU/req` +
-                (row.agentUsPerReq !== undefined ? `, agent ${row.agentUsPerReq} µs/req` : '') +
-                (row.p99Us !== undefined ? `, p50/p90/p99 ${row.p50Us}/${row.p90Us}/${row.p99Us} µs` : '') +
-                (c !== undefined
-                  ? `; mirrored ${c.sampledShare}, compared ${c.comparedShare} of them (${c.pendingAtEnd} pending at the end), comparator ${c.cpuUsPerComparison} µs CPU/comparison`
-                  : '') +
-                (row.errors + row.non2xx > 0 ? `, ${row.errors} errors, ${row.non2xx} non-2xx` : ''),
-            );
+            logRow(row);
           }
         }
     }
@@ -305,6 +331,20 @@ async function main(): Promise<void> {
   }
 }
 
+function logRow(row: Row): void {
+  const c = row.comparator;
+  log(
+    `${row.mode} ${row.size} round ${row.round} ${row.target}: ${row.rps} req/s, ${row.cpuUsPerReq} µs CPU/req` +
+      (row.agentUsPerReq !== undefined ? `, agent ${row.agentUsPerReq} µs/req` : '') +
+      (row.newShare !== undefined ? `, ${row.newShare} on new` : '') +
+      (row.p99Us !== undefined ? `, p50/p90/p99 ${row.p50Us}/${row.p90Us}/${row.p99Us} µs` : '') +
+      (c !== undefined
+        ? `; mirrored ${c.sampledShare}, compared ${c.comparedShare} of them (${c.pendingAtEnd} pending at the end), comparator ${c.cpuUsPerComparison} µs CPU/comparison`
+        : '') +
+      (row.errors + row.non2xx > 0 ? `, ${row.errors} errors, ${row.non2xx} non-2xx` : ''),
+  );
+}
+
 function report(summary: Awaited<ReturnType<typeof summarize>>, rows: Row[], loadavgBefore: number[]): void {
   const result = {
     date: new Date().toISOString(),
@@ -319,7 +359,7 @@ function report(summary: Awaited<ReturnType<typeof summarize>>, rows: Row[], loa
       load:
         vegeta === undefined
           ? 'wrk, saturating'
-          : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large` +
+          : `vegeta at a fixed rate: ${rates.small} req/s small, ${rates.large} req/s large, shared by the two nginx side by side in legacy and canary` +
             (modes.includes('shadow 10%') ? `; shadow ${shadowRates.small} and ${shadowRates.large}` : ''),
       pinning: {
         nginx: `cpu ${PROXY_CPU}`,

@@ -38,6 +38,8 @@ export interface Row {
   p50Us?: number;
   p90Us?: number;
   p99Us?: number;
+  /** Phoenix's nginx at canary 50%: the share of the run's requests nginx sent to new (from its log). */
+  newShare?: number;
   /** Phoenix's nginx in shadow mode: what the comparator did with its mirrors. */
   comparator?: ComparatorRun;
 }
@@ -79,7 +81,13 @@ export async function summarize(
         perRoundRatios: ratios.map(round2),
       };
       if (mode !== 'shadow 10%') {
-        out.push({ ...common, pass: (ratio <= MAX_CPU_RATIO) as boolean | null, latencyUs });
+        const shares = b.flatMap((r) => (r.newShare === undefined ? [] : [r.newShare]));
+        out.push({
+          ...common,
+          pass: (ratio <= MAX_CPU_RATIO) as boolean | null,
+          latencyUs,
+          ...(shares.length > 0 ? { newShare: round2(median(shares)) } : {}),
+        });
         continue;
       }
       const l = of('phoenix-nginx-legacy');

@@ -14,6 +14,11 @@ export interface ProcSample {
   majorFaults: number;
   /** Resident set, bytes, summed over the live tree. */
   rssBytes: number;
+  /**
+   * Time on a CPU from the scheduler (`/proc/<pid>/task/<tid>/schedstat`), ns, summed over the
+   * live tree's threads: finer than `cpuS`'s clock ticks, but without children already reaped.
+   */
+  runNs: number;
 }
 
 let ticks = 100;
@@ -69,17 +74,35 @@ function tree(root: number): Stat[] {
 // utime 14, stime 15, cutime 16, cstime 17, rss 24.
 const n = (s: Stat, field: number): number => Number(s.f[field - 3]);
 
+function threadsRunNs(pid: number): number {
+  let ns = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // The process ended.
+  }
+  return ns;
+}
+
 /** Samples `pid` and its live descendants. */
 export function sampleTree(pid: number): ProcSample {
   let cpu = 0;
   let faults = 0;
   let major = 0;
   let rss = 0;
+  let runNs = 0;
   for (const s of tree(pid)) {
     cpu += n(s, 14) + n(s, 15) + n(s, 16) + n(s, 17);
     faults += n(s, 10) + n(s, 11) + n(s, 12) + n(s, 13);
     major += n(s, 12) + n(s, 13);
     rss += n(s, 24) * PAGE;
+    runNs += threadsRunNs(s.pid);
   }
-  return { cpuS: cpu / ticks, faults, majorFaults: major, rssBytes: rss };
+  return { cpuS: cpu / ticks, faults, majorFaults: major, rssBytes: rss, runNs };
 }

@@ -36,6 +36,8 @@ export interface VegetaRun {
   cpu: string;
   /** Request header fields, `name: value` each. */
   headers?: readonly string[];
+  /** Sends this header with `count` values in turn (`k0` … `k<count-1>`), one per request: many users for a sticky key. */
+  keys?: { header: string; count: number };
   /** Keep the measured run's raw results here, for {@link pooledPercentiles} over several runs. */
   saveAs?: string;
   capture: (cmd: string, args: string[]) => Promise<string>;
@@ -80,7 +82,13 @@ export async function runVegeta(o: VegetaRun) {
   const dir = mkdtempSync(join(tmpdir(), 'phx-vegeta-'));
   try {
     const targets = join(dir, 'targets.txt');
-    writeFileSync(targets, `GET ${o.url}\n`);
+    const k = o.keys;
+    writeFileSync(
+      targets,
+      k === undefined
+        ? `GET ${o.url}\n`
+        : Array.from({ length: k.count }, (_, i) => `GET ${o.url}\n${k.header}: k${i}\n`).join('\n'),
+    );
     const attack = (seconds: number, out: string): Promise<string> =>
       o.capture('taskset', [
         '-c',
