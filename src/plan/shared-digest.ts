@@ -15,8 +15,8 @@ import type { Plan } from './schema.js';
 export const HOST_FIELDS = {
   /** Plan level: where the triage baseline file is (the workflow pushes the decisions to every member). */
   plan: ['baseline'],
-  /** `router`: this router's own admin and public addresses and its state file. */
-  router: ['adminUrl', 'publicUrl', 'stateFile'],
+  /** `router`: this router's own admin and public addresses, its state file, and its idle client connections (they follow its load balancer). */
+  router: ['adminUrl', 'publicUrl', 'stateFile', 'clientKeepAlive'],
   /** An nginx `dataPlane` block (the plan's or a family's): the nginx host's own files and addresses. */
   nginx: [
     'includeFile',

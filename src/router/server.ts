@@ -192,7 +192,7 @@ export async function startRouter(o: StartRouterOptions): Promise<RunningRouter>
       metrics: () => renderMetrics(families, { shadow, stateFileCorrupt: loaded.corrupt, counters }),
     }),
   );
-  const server = http.createServer({ keepAliveTimeout: 30_000, requestTimeout: 0 }, handler);
+  const server = http.createServer({ keepAliveTimeout: plan.router.clientKeepAlive, requestTimeout: 0 }, handler);
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     else socket.destroy(err);

@@ -40,7 +40,12 @@ describe('the shared part of a plan', () => {
     const a = await digestOf(input());
     const b = await digestOf(
       input({
-        router: { adminUrl: 'http://127.0.0.1:9190', publicUrl: 'http://10.0.0.2:8080', stateFile: '/var/lib/x.json' },
+        router: {
+          adminUrl: 'http://127.0.0.1:9190',
+          publicUrl: 'http://10.0.0.2:8080',
+          stateFile: '/var/lib/x.json',
+          clientKeepAlive: '620s',
+        },
         nginx: {
           includeFile: '/opt/nginx/conf/phoenix.conf',
           mainConfig: '/opt/nginx/conf/nginx.conf',

@@ -32,6 +32,15 @@ export const routerSettingsSchema = z.strictObject({
    */
   legacyTimeout: duration.default(60_000),
   /**
+   * How long the router keeps an idle client connection open (duration, 1s–1h). Keep it longer
+   * than the idle timeout of any load balancer in front (AWS ALB's default is 60 s): a balancer
+   * that sends on a connection the router is closing answers its client 502. A host's own
+   * setting, left out of the fleet's plan digest. @default 75s (nginx's `keepalive_timeout`)
+   */
+  clientKeepAlive: duration
+    .pipe(z.number().min(1000, 'expected at least 1s').max(3_600_000, 'expected at most 1h'))
+    .default(75_000),
+  /**
    * Largest new-service answer the router buffers to apply a response adapter (bytes). A larger
    * answer is not sent unadapted: a safe request is answered by legacy, any other gets 502
    * `PHX_ERR_ADAPTER_BODY_TOO_LARGE`. @default 8388608 (bytes, 8 MiB)
