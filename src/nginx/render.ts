@@ -98,12 +98,6 @@ function stickyVariable(s: StickyKey): string | undefined {
 /** Shadow sampling's key: unique per request of one nginx (the connection serial is shared by its workers). */
 const SAMPLE_KEY = '$msec-$connection-$connection_requests';
 
-/** The `host:port` an upstream group was made for. */
-function serverOf(upstreams: ReadonlyMap<string, string>, name: string): string {
-  for (const [server, g] of upstreams) if (g === name) return server;
-  throw new Error(`no upstream group ${name}`);
-}
-
 /** nginx's split_clients takes percentages with at most two decimals. */
 const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 
@@ -116,7 +110,8 @@ export function renderNginx(input: RenderInput): Rendered {
     if (g === undefined) upstreams.set(server, (g = `phx_u${upstreams.size}`));
     return g;
   };
-  const defaultLegacy = group(upstreamServer('(plan)', 'legacy', input.legacy));
+  const legacyServer = upstreamServer('(plan)', 'legacy', input.legacy);
+  const defaultLegacy = group(legacyServer);
   const lines: string[] = [];
   const side: string[] = [];
   const mirror: string[] = [];
@@ -253,7 +248,7 @@ export function renderNginx(input: RenderInput): Rendered {
     // plans, the target is fixed: a `proxy_pass` with variables costs a URL parse and an upstream
     // lookup on every request, about 3% of a small request's CPU (docs/benchmarks.md).
     ...(legacyGroups.size === 1
-      ? proxyLines(`http://${defaultLegacy}`, `"${serverOf(upstreams, defaultLegacy)}"`)
+      ? proxyLines(`http://${defaultLegacy}`, `"${legacyServer}"`)
       : proxyLines('http://$phx_upstream', '$phx_host')),
     '  }',
     ...newLocations([...newTargets.values()], input.legacyTimeout),
