@@ -10,24 +10,20 @@ import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { request } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
+import type { Plan } from '../../src/plan/index.js';
 import type { RunningRouter } from '../../src/router/server.js';
 import { writePlanFile } from '../helpers/plan-builder.js';
-import { closeAll, json, planFor, router, upstream, type TestUpstream } from './support.js';
+import { closeAll, echoRouter, type EchoRouter } from './support.js';
 
-const open: (RunningRouter | TestUpstream)[] = [];
-after(() => closeAll(...open));
+const started: EchoRouter[] = [];
+after(async () => {
+  for (const e of started) await closeAll(e.admin, e.r, e.legacy, e.candidate);
+});
 
-async function startWith(clientKeepAlive?: number): Promise<RunningRouter> {
-  const legacy = await upstream((_req, res) => json(res, 200, { from: 'legacy' }));
-  const candidate = await upstream((_req, res) => json(res, 200, { from: 'new' }));
-  open.push(legacy, candidate);
-  const { plan, dir } = await planFor(legacy.url, candidate.url);
-  const r = await router(
-    clientKeepAlive === undefined ? plan : { ...plan, router: { ...plan.router, clientKeepAlive } },
-    dir,
-  );
-  open.push(r);
-  return r;
+async function startWith(settings: Partial<Plan['router']> = {}): Promise<RunningRouter> {
+  const e = await echoRouter(settings);
+  started.push(e);
+  return e.r;
 }
 
 describe('idle client connections', () => {
@@ -40,7 +36,7 @@ describe('idle client connections', () => {
   });
 
   test('are closed once idle for router.clientKeepAlive, and not before', async () => {
-    const r = await startWith(1500);
+    const r = await startWith({ clientKeepAlive: 1500 });
     const socket = net.connect(Number(new URL(r.url).port), '127.0.0.1');
     const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
     let text = '';

@@ -95,10 +95,11 @@ export interface EchoRouter {
 
 /**
  * Two upstreams answering `{ from, url }`, so a test sees which side served what, the router on
- * {@link planFor}'s plan between them, and its admin client: the start many router tests share.
- * What started is closed again when a later step fails, since the caller's `after` never sees it.
+ * {@link planFor}'s plan between them (with `settings` over the plan's `router` section), and its
+ * admin client: the start many router tests share. What started is closed again when a later step
+ * fails, since the caller's `after` never sees it.
  */
-export async function echoRouter(): Promise<EchoRouter> {
+export async function echoRouter(settings: Partial<Plan['router']> = {}): Promise<EchoRouter> {
   const started: { close(): Promise<unknown> }[] = [];
   try {
     const legacy = await upstream((req, res) => sendJson(res, 200, { from: 'legacy', url: req.url }));
@@ -106,7 +107,7 @@ export async function echoRouter(): Promise<EchoRouter> {
     const candidate = await upstream((req, res) => sendJson(res, 200, { from: 'new', url: req.url }));
     started.push(candidate);
     const { plan, dir } = await planFor(legacy.url, candidate.url);
-    const r = await router(plan, dir);
+    const r = await router({ ...plan, router: { ...plan.router, ...settings } }, dir);
     const admin = createRouterAdminClient({ baseUrl: r.adminUrl, token: 'test-token' });
     return { legacy, candidate, r, admin };
   } catch (err) {
