@@ -18,7 +18,7 @@ const SAFE_SUFFIX = '_safe';
  * turns into a jump to that request's named location: unlike `rewrite … last`, the URI stays the
  * client's and no location is searched again, so new's `proxy_pass` needs no variable.
  */
-export const TO_NEW_STATUS = 418;
+const TO_NEW_STATUS = 418;
 
 /** Where a family's requests routed to new go: its new upstream group and its `guard.timeout`. */
 export interface NewTarget {

@@ -112,6 +112,12 @@ export function renderNginx(input: RenderInput): Rendered {
   };
   const legacyServer = upstreamServer('(plan)', 'legacy', input.legacy);
   const defaultLegacy = group(legacyServer);
+  /** A map from a variable holding a group's name to the `Host` sent to it (its `host:port`). */
+  const hostMap = (from: string, to: string): string[] => [
+    `map ${from} ${to} {`,
+    ...[...upstreams].map(([server, name]) => `  ${name} "${server}";`),
+    '}',
+  ];
   const lines: string[] = [];
   const side: string[] = [];
   const mirror: string[] = [];
@@ -216,18 +222,14 @@ export function renderNginx(input: RenderInput): Rendered {
     // `$phx_new_safe` is evaluated only for requests routed to new (map values are computed on use).
     out.push(SAFE_SUFFIX_MAP, 'map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
     out.push('map $phx_family $phx_fallback {', `  default ${defaultLegacy};`, ...fallback, '}');
-    out.push('map $phx_fallback $phx_fallback_host {');
-    for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
-    out.push('}');
+    out.push(...hostMap('$phx_fallback', '$phx_fallback_host'));
   }
   if (mirror.length > 0) {
     // Family names as the comparator knows them (map keys use ids: a family may be named "default").
     out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
   }
   out.push('map "$phx_family $phx_side" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
-  out.push('map $phx_upstream $phx_host {');
-  for (const [server, name] of upstreams) out.push(`  ${name} "${server}";`);
-  out.push('}');
+  out.push(...hostMap('$phx_upstream', '$phx_host'));
   out.push('server {', `  listen ${dp.listen};`);
   // Buffered and flushed every 100 ms: one write per batch of requests, not one per request (the
   // CPU bar), and bigger reads for the agent; the guard's trip time grows by at most 100 ms.
