@@ -216,7 +216,7 @@ async function main(): Promise<void> {
       const mirrors =
         mode === 'shadow 10%' && target === 'phoenix-nginx' ? await comparatorWindow(comparator!, FAMILY) : undefined;
       const before = sampleTree(peer.pid);
-      const counted0 = target === 'phoenix-nginx' ? onNew() : undefined;
+      const counted0 = mode === 'canary 50%' && target === 'phoenix-nginx' ? onNew() : undefined;
       const agent0 = process.cpuUsage();
       const url = `http://127.0.0.1:${peer.port}${PATHS[size]}`;
       const key = `${mode} ${size} ${target}`;
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
         non2xx: r.non2xx,
         ...('p90Us' in r ? { p50Us: r.p50Us, p90Us: r.p90Us, p99Us: r.p99Us } : {}),
         ...(mirrors !== undefined ? { comparator: await mirrors.close(r.requests) } : {}),
-        ...(counted0 !== undefined && mode === 'canary 50%' ? { newShare: await newShareSince(counted0) } : {}),
+        ...(counted0 !== undefined ? { newShare: await newShareSince(counted0) } : {}),
       };
     };
     /** Requests of the family nginx's log has shown the agent so far: on new, and in all. */
