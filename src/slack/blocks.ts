@@ -21,6 +21,11 @@ export interface ButtonValue {
   workflowId: string;
   family: string;
   step: string;
+  /**
+   * A triage button's signature text, signed with the rest, so a decision taken in Slack keeps
+   * its text without asking the router (which forgets a signature when its window restarts).
+   */
+  text?: string;
 }
 
 /** A Block Kit block, as the Web API client types it. */
@@ -58,7 +63,8 @@ export function decodeButtonValue(raw: string, secret?: string): ButtonValue | u
     const v = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<ButtonValue>;
     if (typeof v.workflowId !== 'string' || typeof v.family !== 'string' || typeof v.step !== 'string')
       return undefined;
-    return { workflowId: v.workflowId, family: v.family, step: v.step };
+    if (v.text !== undefined && typeof v.text !== 'string') return undefined;
+    return { workflowId: v.workflowId, family: v.family, step: v.step, ...(v.text ? { text: v.text } : {}) };
   } catch {
     return undefined;
   }

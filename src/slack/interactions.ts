@@ -92,7 +92,7 @@ export function createInteractionHandler(o: InteractionOptions) {
         });
       else if (signature !== undefined && kind !== 'approve' && kind !== 'reject') {
         const r = await handle.executeUpdate(triageUpdate, {
-          args: [{ signature, decision: kind, approver, reason, via: 'slack' }],
+          args: [{ signature, decision: kind, approver, reason, text: button.text, via: 'slack' }],
         });
         // In the background: Slack wants the modal's answer within 3 s, the router may be slow to list.
         later(baseline.keep(button.family, r.entry));
@@ -164,10 +164,10 @@ export function createInteractionHandler(o: InteractionOptions) {
               trigger_id: p.data.trigger_id,
               view: triageAcceptModal(action.value ?? '') as never,
             });
-          if (baseline.enabled) await baseline.remember(auth.button.family, signature);
+          if (baseline.enabled && !auth.button.text) await baseline.remember(auth.button.family, signature);
           return;
         }
-        if (baseline.enabled) await baseline.remember(auth.button.family, signature);
+        if (baseline.enabled && !auth.button.text) await baseline.remember(auth.button.family, signature);
         const r = await decide(triage, auth.button, auth.approver);
         if (!r.ok) await ephemeral(p.data.channel?.id, p.data.user.id, `:warning: ${r.reason}`);
         return;

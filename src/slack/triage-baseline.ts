@@ -1,9 +1,10 @@
 /**
  * A triage decision taken in Slack goes into the plan's baseline file too (when this process can
  * write it), so the next migration starts from it and it is reviewed with the plan like the CLI's.
- * The signature's text is read from the router when the button is clicked: once the decision is
- * in force the router restarts its window and may no longer list it. On a fleet every member of
- * the family's data plane is asked, since a signature is listed only by the members that saw it.
+ * The signature's text comes signed in the button. A text too long for a button is read from the
+ * router when the button is clicked: once the decision is in force the router restarts its window
+ * and may no longer list it. On a fleet every member of the family's data plane is asked, since a
+ * signature is listed only by the members that saw it.
  */
 import type { Logger } from '../lib/logger.js';
 import type { TriageEntry } from '../parity/signature.js';

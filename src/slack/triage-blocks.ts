@@ -3,7 +3,7 @@
  * Block / Noise buttons, and the modal that asks why when a signature is accepted. Button values
  * are signed like the approval buttons; their step is `triage:<signature id>`.
  */
-import { clip, encodeButtonValue, reasonModal, type Block, type ButtonValue } from './blocks.js';
+import { clip, encodeButtonValue, MAX_VALUE, reasonModal, type Block, type ButtonValue } from './blocks.js';
 
 export const TRIAGE_ACCEPT_ACTION = 'phoenix_triage_accept';
 export const TRIAGE_BLOCK_ACTION = 'phoenix_triage_block';
@@ -48,8 +48,12 @@ export function triageBlocks(r: { workflowId: string; family: string; items: Tri
     },
   ];
   for (const s of listed) {
-    const value = (step: string): string =>
-      encodeButtonValue({ workflowId: r.workflowId, family: r.family, step }, secret);
+    const value = (step: string): string => {
+      const button = { workflowId: r.workflowId, family: r.family, step };
+      const withText = encodeButtonValue({ ...button, text: s.text }, secret);
+      // A text too long for a button is read from the router when the button is clicked.
+      return withText.length <= MAX_VALUE ? withText : encodeButtonValue(button, secret);
+    };
     const e = s.example;
     blocks.push({
       type: 'section',

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startSocketMode } from '../../src/slack/socket-mode.js';
 import { decodeButtonValue, encodeButtonValue } from '../../src/slack/blocks.js';
+import { triageBlocks } from '../../src/slack/triage-blocks.js';
 import type { RunningSlackReceiver } from '../../src/slack/receiver.js';
 import { slackSignature, verifySlackRequest } from '../../src/slack/verify.js';
 import { abortSignal, approveUpdate, progressQuery } from '../../src/workflows/messages.js';
@@ -110,6 +111,39 @@ describe('Slack request signatures', () => {
     const forged = `${Buffer.from(JSON.stringify({ workflowId: 'phoenix-users', family: 'users', step: 'ramp:100' })).toString('base64url')}.${mac}`;
     assert.equal(decodeButtonValue(forged, SECRET), undefined);
     assert.ok(v.length < 2000);
+  });
+
+  test("triage buttons carry their signature's text, signed; a text too long for a button is left out", () => {
+    const button = (text: string) => {
+      const blocks = triageBlocks(
+        { workflowId: 'phoenix-users', family: 'users', items: [{ id: 'a1b2c3d4e5f6', text, count: 3 }] },
+        SECRET,
+      );
+      const actions = blocks.find((b) => b.type === 'actions') as { elements: { value: string }[] };
+      return actions.elements[0]!.value;
+    };
+    const text = 'GET /api/users/:id $.role value';
+    const v = button(text);
+    assert.deepEqual(decodeButtonValue(v, SECRET), {
+      workflowId: 'phoenix-users',
+      family: 'users',
+      step: 'triage:a1b2c3d4e5f6',
+      text,
+    });
+    const [payload, mac] = v.split('.');
+    const altered = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    altered.text = 'GET /api/users/:id $.email value';
+    assert.equal(
+      decodeButtonValue(`${Buffer.from(JSON.stringify(altered)).toString('base64url')}.${mac}`, SECRET),
+      undefined,
+    );
+    const long = button(`GET /api/users/:id $.${'x'.repeat(2000)} value`);
+    assert.ok(long.length <= 2000);
+    assert.deepEqual(decodeButtonValue(long, SECRET), {
+      workflowId: 'phoenix-users',
+      family: 'users',
+      step: 'triage:a1b2c3d4e5f6',
+    });
   });
 });
 
