@@ -16,13 +16,14 @@ import { fileURLToPath } from 'node:url';
 import type { PlanInput } from '../../src/plan/index.js';
 import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { testPlan, writePlanFile } from '../helpers/plan-builder.js';
-import { freePort } from '../helpers/ports.js';
+import { silentUpstream, type SilentUpstream } from '../helpers/ports.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NEW_TOKEN = 'new-side-secret';
 let dir: string;
 let planFile: string;
 let deadPlanFile: string;
+let dead: SilentUpstream;
 let legacy: FakeUpstream;
 let candidate: FakeUpstream;
 /** Requests each upstream received, as `METHOD /path`. */
@@ -116,12 +117,13 @@ before(async () => {
   planFile = path.join(dir, 'plan.yaml');
   await writePlanFile(planFile, planInput(legacy.url, candidate.url));
   deadPlanFile = path.join(dir, 'dead.yaml');
-  await writePlanFile(deadPlanFile, planInput(legacy.url, `http://127.0.0.1:${await freePort()}`));
+  await writePlanFile(deadPlanFile, planInput(legacy.url, (dead = await silentUpstream()).url));
 });
 
 after(async () => {
   await legacy?.close();
   await candidate?.close();
+  await dead?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

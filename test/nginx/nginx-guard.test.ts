@@ -14,14 +14,14 @@ import { hasCode } from '../../src/lib/errors.js';
 import { createNginxProvider, type NginxProvider, type TripServed } from '../../src/nginx/provider.js';
 import type { NginxDataPlane, Plan } from '../../src/plan/schema.js';
 import { buildPlan, testPlan } from '../helpers/plan-builder.js';
-import { freePort } from '../helpers/ports.js';
+import { silentUpstream, type SilentUpstream } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
 
 let nginx: TestNginx;
 let legacy: Upstream;
 let fresh: Upstream;
-let dead: string;
+let dead: SilentUpstream;
 let plan: Plan;
 let dataPlane: NginxDataPlane;
 let provider: NginxProvider;
@@ -56,7 +56,7 @@ async function set(family: string, mode: 'legacy' | 'canary' | 'new', percent = 
 before(async () => {
   legacy = await startUpstream('legacy');
   fresh = await startUpstream('new');
-  dead = `http://127.0.0.1:${await freePort()}`;
+  dead = await silentUpstream();
   flaky = http.createServer((req, res) => {
     req.resume();
     const status = failWith ?? 200;
@@ -75,7 +75,7 @@ before(async () => {
       families: [
         { name: 'users', routes: ['/api/users/*'], new: fresh.url, sticky: { header: 'X-User' } },
         { name: 'orders', routes: ['/api/orders/*'], new: flakyUrl, guard: { consecutiveFailures: 3 } },
-        { name: 'reports', routes: ['/api/reports/*'], new: dead },
+        { name: 'reports', routes: ['/api/reports/*'], new: dead.url },
       ],
     }),
   );
@@ -96,7 +96,7 @@ after(async () => {
   await client?.close();
   await provider?.close();
   await nginx?.stop();
-  await Promise.all([legacy?.close(), fresh?.close()]);
+  await Promise.all([legacy?.close(), fresh?.close(), dead?.close()]);
   await new Promise((r) => flaky?.close(r));
 });
 

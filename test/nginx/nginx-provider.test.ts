@@ -14,7 +14,7 @@ import type { FamilyPlanInput } from '../../src/plan/index.js';
 import type { NginxDataPlane } from '../../src/plan/schema.js';
 import { trafficProviderFor } from '../../src/provider/select.js';
 import { buildPlan, testPlan } from '../helpers/plan-builder.js';
-import { freePort } from '../helpers/ports.js';
+import { silentUpstream, type SilentUpstream } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
 
@@ -28,7 +28,7 @@ let sluggish: FakeUpstream;
 let laggard: FakeUpstream;
 /** What `laggard` got: method, URL and Host. */
 const laggardSeen: string[] = [];
-let dead: string;
+let dead: SilentUpstream;
 let dataPlane: NginxDataPlane;
 let families: NginxFamily[];
 let provider: NginxProvider;
@@ -69,7 +69,7 @@ before(async () => {
     const delay = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('delay') ?? 700);
     setTimeout(() => sendJson(res, 200, { side: 'slow legacy' }), delay);
   });
-  dead = `http://127.0.0.1:${await freePort()}`;
+  dead = await silentUpstream();
   nginx = await prepareNginx();
   // The plan as a team writes it, through the schema and the provider selection.
   const fam = (name: string, routes: string[], newUrl = fresh.url): FamilyPlanInput => ({
@@ -87,7 +87,7 @@ before(async () => {
         fam('users', ['GET /api/users/:id', 'POST /api/users']),
         fam('me', ['GET /api/users/me']),
         fam('orders', ['/api/orders/*']),
-        fam('reports', ['/api/reports/*'], dead),
+        fam('reports', ['/api/reports/*'], dead.url),
         { ...fam('slow', ['/api/slow/*'], sluggish.url), guard: { timeout: '300ms' } },
         {
           ...fam('lagging', ['/api/lagging/*'], sluggish.url),
@@ -115,7 +115,14 @@ after(async () => {
   await client?.close();
   await provider?.close();
   await nginx?.stop();
-  await Promise.all([legacy?.close(), fresh?.close(), comparator?.close(), sluggish?.close(), laggard?.close()]);
+  await Promise.all([
+    legacy?.close(),
+    fresh?.close(),
+    comparator?.close(),
+    sluggish?.close(),
+    laggard?.close(),
+    dead?.close(),
+  ]);
 });
 
 describe('nginx provider', () => {
