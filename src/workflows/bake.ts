@@ -22,9 +22,10 @@ export interface EvidenceNeed {
 }
 
 /**
- * Holds the current percent for `totalMs`, analysing every interval. Paused time does not count,
- * and a pause at the end holds until resumed; analysis goes on either way. With `need`, the hold
- * goes on past `totalMs` until the analysis has the evidence (or the extension runs out).
+ * Holds the current percent for `totalMs` of workflow time, analysing every interval. Paused time
+ * does not count, and a pause at the end holds until resumed; analysis goes on either way. With
+ * `need`, the hold goes on past `totalMs` until the analysis has the evidence (or the extension
+ * runs out).
  */
 export async function hold(
   m: Migration,
@@ -37,6 +38,8 @@ export async function hold(
   const interval = m.family.ramp.analysisInterval;
   const limit = totalMs + (need?.extendMs ?? 0);
   const lacking = (): boolean => need !== undefined && !need.enough(m.progress.analysis);
+  // Workflow time at the end of the last counted wait: the analysis between two waits is held time too.
+  let since = Date.now();
   while (held < totalMs || m.progress.paused || (lacking() && held < limit)) {
     const paused = m.progress.paused;
     const extending = !paused && held >= totalMs;
@@ -49,7 +52,9 @@ export async function hold(
           : `${summary}: ${formatDuration(held)} done`,
     );
     await waitOrAbort(m, slice, paused ? 'paused' : summary);
-    if (!paused && !m.progress.paused) held += slice;
+    const now = Date.now();
+    if (!paused && !m.progress.paused) held += m.holdsByClock ? now - since : slice;
+    since = now;
     await pushTriage(m, { resetWindow: false });
     await analyse(m);
     onProgress(held);

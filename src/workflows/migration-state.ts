@@ -56,6 +56,13 @@ export class Migration extends MigrationRecords {
    * upsert equal to the last one is skipped. Runs recorded before replay as completed.
    */
   readonly failsOnRollback: boolean;
+  /**
+   * A hold (a step's bake, the no-legacy-traffic window) and the wait for parity count the
+   * workflow time that passed, not the slices they asked for: a timer fires late by up to a
+   * second, which made a bake with a short analysis interval last several times its length. Runs
+   * recorded before count slices.
+   */
+  readonly holdsByClock: boolean;
   private where: Position;
   private undoStack: Compensation[];
   private slackThread: SlackMessageRef | undefined;
@@ -93,6 +100,7 @@ export class Migration extends MigrationRecords {
     this.replay = patched('parity-replay');
     this.holdOnBreach = patched('hold-on-breach');
     this.failsOnRollback = patched('rolled-back-fails');
+    this.holdsByClock = patched('holds-by-clock');
     this.resuming = c !== undefined;
     if (this.triage && !this.progress.triage)
       this.progress.triage = { decisions: (input.family.triage ?? []).map((e) => ({ ...e })), waiting: 0 };

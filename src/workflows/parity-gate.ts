@@ -99,10 +99,11 @@ export async function waitForParity(m: Migration): Promise<void> {
         summary: 'wait for parity',
       });
       m.throwIfAborted();
-      waited += Math.min(slice, Date.now() - from);
+      waited += m.holdsByClock ? Date.now() - from : Math.min(slice, Date.now() - from);
     } else {
+      const from = Date.now();
       await waitOrAbort(m, slice, 'wait for parity');
-      waited += slice;
+      waited += m.holdsByClock ? Date.now() - from : slice;
     }
     m.resumeAt(Stage.Parity, { heldMs: waited });
     await maybeContinueAsNew(m);

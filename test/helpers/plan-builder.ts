@@ -73,17 +73,22 @@ export async function buildPlan(plan: PlanInput): Promise<LoadedPlan> {
 /** The test family's last ramp step: 100%, baking 1 s, after an approval. */
 const FULL = { percent: 100, bake: '1s', approval: true };
 
-/** Short durations so a whole migration runs in seconds. */
+/**
+ * Short durations so a whole migration runs in seconds. A step's bake is short and its evidence
+ * extension long: a step ends as soon as the test's traffic has brought enough requests and users
+ * on new, however fast the machine is.
+ */
 export const TEST_FAMILY = {
   parity: { minSamples: 20, maxMismatchRate: 0, sampleRate: 1, timeout: '20s', pollInterval: '300ms' },
   ramp: {
     analysisInterval: '250ms',
+    evidenceTimeout: '20s',
     steps: [{ percent: 25, bake: '1500ms' }, FULL],
   },
   slo: { minRequests: 5, maxErrorRate: 0.05, maxP95Ratio: 20, maxMismatchRate: 0.05 },
   guard: { window: '2s', minRequests: 5, maxErrorRate: 0.5, consecutiveFailures: 3, timeout: '2s' },
   approval: { timeout: '30s', remindBefore: '10s' },
-  decommission: { noLegacyTrafficFor: '1s' },
+  decommission: { noLegacyTrafficFor: '1s', evidenceTimeout: '10s' },
 } satisfies FamilyOverrides;
 
 /** {@link TEST_FAMILY}'s ramp with the 25% step baking `bake` (`'8s'`, `'5m'`) instead of 1.5 s. */

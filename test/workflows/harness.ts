@@ -133,15 +133,18 @@ export async function recordHistory(handle: MigrationHandle, scenario: string): 
 }
 
 /** Activity events of a history whose summary matches `re` (the event timeline as the UI shows it). */
-export async function scheduledActivities(handle: MigrationHandle): Promise<{ type: string; summary: string }[]> {
+export async function scheduledActivities(
+  handle: MigrationHandle,
+): Promise<{ type: string; summary: string; /** When it was scheduled, epoch ms (server time). */ at: number }[]> {
   const history = await handle.fetchHistory();
-  const out: { type: string; summary: string }[] = [];
+  const out: { type: string; summary: string; at: number }[] = [];
   for (const e of history.events ?? []) {
     const a = e.activityTaskScheduledEventAttributes;
     if (!a) continue;
     const raw = e.userMetadata?.summary?.data;
     const summary = raw ? (JSON.parse(Buffer.from(raw).toString('utf8')) as string) : '';
-    out.push({ type: a.activityType?.name ?? '', summary });
+    const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+    out.push({ type: a.activityType?.name ?? '', summary, at });
   }
   return out;
 }
