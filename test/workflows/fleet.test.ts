@@ -135,8 +135,9 @@ describe('migrateFamily on a fleet', { concurrency: 1 }, () => {
   });
 
   test('a guard trip on one router mid-ramp sends the family to legacy on every router', async () => {
-    // Failing answers also differ from legacy's when compared; only the guard may end this run.
-    const family = { ...bake25('5m'), slo: { maxMismatchRate: 1 } };
+    // SLOs that never fail on their own (failing answers also differ from legacy's when compared),
+    // so the trip is the guard's (3 failures in a row) and not a bake analysis that saw 2 of 5 first.
+    const family = { ...bake25('5m'), slo: { maxErrorRate: 0.99, maxMismatchRate: 1 } };
     await withFleet('trip', 2, { family, through: [0] }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start', 90_000);

@@ -179,7 +179,9 @@ describe('onBreach: hold', { concurrency: 1 }, () => {
   });
 
   test('a tripped router guard is never held: it rolls back at once', async () => {
-    await scenario('hold-guard', holdFamily('5m'), async ({ stack, handle }) => {
+    // An error-rate SLO that never fails on its own: a breach seen first would be held.
+    const family: FamilyOverrides = { ...holdFamily('5m'), slo: { maxErrorRate: 0.99 } };
+    await scenario('hold-guard', family, async ({ stack, handle }) => {
       stack.candidate.behaviour = 'errors';
       const result = await migrationResult(handle);
       assert.equal(result.type, 'GuardTripped', result.reason);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { abortSignal, approveUpdate, rejectUpdate } from '../../src/workflows/messages.js';
 import { UpdateRefusal } from '../../src/workflows/failures.js';
-import { bake25 } from '../helpers/plan-builder.js';
+import { bake25, type FamilyOverrides } from '../helpers/plan-builder.js';
 import { recordHistory, routeOf, waitForPending, waitForProgress } from './harness.js';
 import { migrationResult } from '../../src/lib/migration-outcome.js';
 import { scenarioFile } from './family-scenario.js';
@@ -66,7 +66,9 @@ describe('migrateFamily rolls back', { concurrency: 1 }, () => {
   });
 
   test('a router guard trip rolls the workflow back', async () => {
-    await suite.scenario('guard', { family: bake25('5m') }, async ({ stack, start }) => {
+    // An error-rate SLO that never fails on its own, so the trip is the guard's (3 failures in a row).
+    const family: FamilyOverrides = { ...bake25('5m'), slo: { maxErrorRate: 0.99 } };
+    await suite.scenario('guard', { family }, async ({ stack, start }) => {
       const handle = await start();
       await waitForPending(handle, 'ramp-start');
       await handle.executeUpdate(approveUpdate, { args: [{ step: 'ramp-start', approver: 'alice' }] });
