@@ -120,14 +120,19 @@ export async function replayPool(
 }
 
 /**
- * Replays `count` requests of the pool from `offset` (wrapping), in calls `admin`'s router paces.
+ * Replays `count` requests of the pool from `offset` (wrapping), in calls `admin`'s router paces
+ * (each up to {@link CALL_SECONDS} s).
  * @param samples where the pool's captured samples come from (a fleet: every member's); @default `admin`'s
+ * @param signal stops the round before its next call (the activity's cancellation: a worker
+ *   shutting down does not hold a minute-long round to its end; the parity gate plans another)
+ * @throws the signal's reason once it is aborted
  */
 export async function replayRound(
   input: ReplayRoundInput,
   admin: RouterAdminClient,
   heartbeat: (progress: { done: number; of: number }) => void = () => {},
   samples?: () => Promise<SampleRecord[]>,
+  signal?: AbortSignal,
 ): Promise<ReplayRoundResult> {
   const { requests, pool, skipped } = await replayPool(input.family, admin, samples);
   const result: ReplayRoundResult = { pool, skipped, submitted: 0, dropped: 0, failed: 0 };
@@ -136,6 +141,7 @@ export async function replayRound(
   const chosen = Array.from({ length: input.count }, (_, i) => requests[(input.offset + i) % requests.length]!);
   const perCall = Math.max(1, Math.min(MAX_PER_CALL, Math.floor(perSecond * CALL_SECONDS)));
   for (let at = 0; at < chosen.length; at += perCall) {
+    signal?.throwIfAborted();
     const r = await admin.replay(input.family.name, chosen.slice(at, at + perCall), perSecond);
     result.submitted += r.submitted;
     result.dropped += r.dropped;

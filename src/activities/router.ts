@@ -192,16 +192,17 @@ export function createRouterActivities(deps: RouterActivityDeps) {
     async replayForParity(input: ReplayRoundInput): Promise<ReplayRoundResult> {
       const members = membersOf(input);
       const client = clientFor(input);
-      const heartbeat = (p: { done: number; of: number }): void => {
-        try {
-          Context.current().heartbeat(p);
-        } catch {
-          // Called outside an activity (a test driving it directly): there is no one to tell.
-        }
-      };
-      if (members.length === 1) return replayRound(input, client(members[0]!), heartbeat);
+      let ctx: Context | undefined;
+      try {
+        ctx = Context.current();
+      } catch {
+        // Called outside an activity (a test driving it directly): no one to tell, nothing to cancel it.
+      }
+      const heartbeat = (p: { done: number; of: number }): void => ctx?.heartbeat(p);
+      const signal = ctx?.cancellationSignal;
+      if (members.length === 1) return replayRound(input, client(members[0]!), heartbeat, undefined, signal);
       const via = await firstAnswering(members, client);
-      return replayRound(input, client(via), heartbeat, () => fleetSamples(members, client, input.family.name));
+      return replayRound(input, client(via), heartbeat, () => fleetSamples(members, client, input.family.name), signal);
     },
 
     /**

@@ -175,4 +175,33 @@ describe('replay of recorded safe requests', () => {
       await anonymous.close();
     }
   });
+
+  test('a cancelled round stops before its next call: a worker shutting down is not held to its end', async () => {
+    await admin.resetStats('users');
+    await (await request(`${r.url}/api/users/31`)).body.dump();
+    await admin.waitForComparisons('users');
+    // 1,000/s puts 500 requests in each call: 501 take two calls.
+    const family = {
+      ...plan.families[0]!,
+      parity: {
+        ...plan.families[0]!.parity,
+        replay: { from: ['samples' as const], after: 0, maxPerSecond: 1000, maxShare: 1 },
+      },
+    };
+    const seen = candidate.seen.length;
+    const cancel = new AbortController();
+    const stopped = replayRound(
+      { adminUrl: r.adminUrl, family, count: 501, offset: 0 },
+      admin,
+      ({ done }) => {
+        if (done === 500) cancel.abort(new Error('worker shutting down'));
+      },
+      undefined,
+      cancel.signal,
+    );
+    await assert.rejects(stopped, /worker shutting down/);
+    await admin.waitForComparisons('users');
+    assert.equal(candidate.seen.length - seen, 500, 'the second call was never made');
+    assert.deepEqual((await admin.getStats('users')).stats.parity.replayed?.samples, 500);
+  });
 });
