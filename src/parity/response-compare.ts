@@ -2,6 +2,7 @@
  * The HTTP side of parity: status, chosen headers and body of a legacy answer against a candidate
  * answer. JSON bodies go to the structural walk (`json-walk.ts`); other bodies compare as text.
  */
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ComparisonResult, Difference, HttpSnapshot, NoiseFilter } from './types.js';
 import { statusMapped } from './relaxed-rules.js';
 import { classOptions } from './diff-rules.js';
@@ -17,7 +18,8 @@ const TEXT_EXAMPLE_CHARS = 1024;
  * the rule's headers (`header:<name>`; for
  * `content-type` only the media type counts, so a charset-only change is equal), and the body —
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
- * Byte-identical bodies are equal without being parsed.
+ * Bodies are compared as the client gets them, undone of their `Content-Encoding`; the
+ * `content-type` of two 204s is not compared. Byte-identical bodies are equal without being parsed.
  *
  * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
  * instant in another format is an informational `format` difference; with `options.classNoise`,
@@ -51,6 +53,8 @@ export function compareResponses(
       candidateType = cv;
     }
     if (headersEqual(name, lv, cv)) continue;
+    // A 204 has no content: the type of nothing is no difference a client can see.
+    if (name === 'content-type' && legacy.status === 204 && candidate.status === 204) continue;
     const d: Difference = { path: 'header:' + name, kind: 'header' };
     if (lv !== undefined) d.legacy = lv;
     if (cv !== undefined) d.candidate = cv;
@@ -61,13 +65,15 @@ export function compareResponses(
     candidateType = headerValue(candidate.headers, 'content-type');
   }
   const jsonType = isJsonType(legacyType) || isJsonType(candidateType);
+  const legacyBody = decoded(legacy);
+  const candidateBody = decoded(candidate);
   let text: boolean;
-  if (bodiesIdentical(legacy.body, candidate.body)) {
-    text = !jsonType && !startsLikeJson(legacy.body);
+  if (bodiesIdentical(legacyBody, candidateBody)) {
+    text = !jsonType && !startsLikeJson(legacyBody);
   } else {
     text = compareBodies(
-      bodyText(legacy.body),
-      bodyText(candidate.body),
+      bodyText(legacyBody),
+      bodyText(candidateBody),
       jsonType,
       rules,
       noise,
@@ -177,6 +183,41 @@ function collapse(s: string): string {
 
 function clip(s: string): string {
   return s.length > TEXT_EXAMPLE_CHARS ? s.slice(0, TEXT_EXAMPLE_CHARS) + '…' : s;
+}
+
+/** A decoded body larger than this is left encoded (bytes): a bound on what a small compressed answer may expand to. */
+const MAX_DECODED_BYTES = 32 * 1024 * 1024;
+
+const DECODERS: Record<string, (b: Uint8Array, o: { maxOutputLength: number }) => Buffer> = {
+  gzip: gunzipSync,
+  'x-gzip': gunzipSync,
+  deflate: inflateSync,
+  br: brotliDecompressSync,
+};
+
+/**
+ * The body as the client's HTTP library hands it over: undone of its `Content-Encoding` (gzip,
+ * deflate, br, in the reverse of the order applied), so one side compressing and the other not is
+ * no difference. A body that does not decode (cut short, an unknown coding) is compared as sent.
+ */
+function decoded(s: HttpSnapshot): Uint8Array | string {
+  const coding = headerValue(s.headers, 'content-encoding');
+  if (coding === undefined || typeof s.body === 'string' || s.body.byteLength === 0) return s.body;
+  const codings = coding
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  let body: Uint8Array = s.body;
+  try {
+    for (const c of codings.reverse()) {
+      const decode = DECODERS[c];
+      if (decode === undefined) return s.body;
+      body = decode(body, { maxOutputLength: MAX_DECODED_BYTES });
+    }
+  } catch {
+    return s.body;
+  }
+  return body;
 }
 
 function bodyText(body: Uint8Array | string): string {

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { compareJson, compareResponses, compileRules } from '../../src/parity/diff.js';
 import type { HttpSnapshot } from '../../src/parity/types.js';
 import { hasCode } from '../../src/lib/errors.js';
@@ -328,6 +329,46 @@ describe('compareResponses', () => {
       compareResponses(a, { ...b, body: 'hello there' }, compileRules({ text: 'normalized' })).differences.length,
       1,
     );
+  });
+
+  test('bodies compare as the client reads them: a gzip, deflate or br answer against a plain one', () => {
+    const legacy = json({ a: 1, items: [1, 2, 3] });
+    for (const [coding, encode] of [
+      ['gzip', gzipSync],
+      ['deflate', deflateSync],
+      ['br', brotliCompressSync],
+    ] as const) {
+      const encoded = (body: unknown): HttpSnapshot => ({
+        status: 200,
+        headers: { 'content-type': 'application/json', 'Content-Encoding': coding },
+        body: encode(Buffer.from(JSON.stringify(body))),
+      });
+      assert.deepEqual(compareResponses(legacy, encoded({ items: [1, 2, 3], a: 1 }), plain), JSON_EQUAL, coding);
+      assert.deepEqual(
+        kinds(compareResponses(legacy, encoded({ a: 1, items: [1, 2, 4] }), plain)),
+        [['$.items[2]', 'value']],
+        `a real difference under ${coding} is still found`,
+      );
+    }
+    // Two codings, applied in order: undone in reverse.
+    const twice: HttpSnapshot = {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'content-encoding': 'deflate, gzip' },
+      body: gzipSync(deflateSync(Buffer.from('{"a":1,"items":[1,2,3]}'))),
+    };
+    assert.deepEqual(compareResponses(legacy, twice, plain), JSON_EQUAL);
+    // A body that does not decode is compared as sent, and differs.
+    const broken: HttpSnapshot = { ...twice, headers: { 'content-encoding': 'gzip' }, body: Buffer.from('not gzip') };
+    assert.equal(compareResponses(legacy, broken, plain).equal, false);
+  });
+
+  test('the content type of two empty 204 answers is not compared; of other answers it is', () => {
+    const a: HttpSnapshot = { status: 204, headers: { 'content-type': 'text/html; charset=utf-8' }, body: '' };
+    const b: HttpSnapshot = { status: 204, headers: {}, body: '' };
+    assert.deepEqual(compareResponses(a, b, plain), { ...JSON_EQUAL, text: true });
+    assert.deepEqual(kinds(compareResponses({ ...a, status: 200 }, { ...b, status: 200 }, plain)), [
+      ['header:content-type', 'header'],
+    ]);
   });
 
   test('identical bytes are equal even when they are not valid JSON', () => {
