@@ -34,6 +34,10 @@ before(async () => {
         return redirect(res, 302, 'http://example.com/elsewhere');
       case 'host':
         return json(res, 200, { host: req.headers.host });
+      case 'drawn':
+        return redirect(res, 301, `${base}/drawn/final`);
+      case 'drawn/final': // A number drawn anew on every answer: noise, on both sides.
+        return json(res, 200, { id: 'drawn', n: Math.floor(Math.random() * 1e9) });
       default:
         return json(res, 200, { id: tail(req.url!) });
     }
@@ -51,6 +55,10 @@ before(async () => {
         return redirect(res, 302, `${base}/b`);
       case 'host':
         return json(res, 200, { host: req.headers.host });
+      case 'drawn':
+        return redirect(res, 308, `${base}/drawn/final`);
+      case 'drawn/final':
+        return json(res, 200, { id: 'drawn', n: Math.floor(Math.random() * 1e9) });
       default:
         return json(res, 200, { id: tail(req.url!) });
     }
@@ -113,6 +121,20 @@ describe('redirects', () => {
         ['/api/users/x', [{ path: '$redirect', kind: 'redirect', legacy: ['308 /api/users/x/'], candidate: [] }]],
         ['/api/users/x/', [{ path: '$redirect', kind: 'redirect', legacy: [], candidate: ['307 /api/users/x'] }]],
       ],
+    );
+  });
+
+  test('noise in the answer a redirect leads to is learned there: legacy is asked again at the final URL', async () => {
+    await mode('users', 'shadow');
+    for (let i = 0; i < 10; i++) await get('/api/users/drawn');
+    await admin.waitForComparisons('users');
+    const s = await admin.getStats('users');
+    assert.deepEqual([s.stats.parity.samples, s.stats.parity.mismatches], [10, 0]);
+    const { routes } = await admin.getNoise('users');
+    const learned = Object.values(routes).flat();
+    assert.ok(
+      learned.some((n) => n.path === '$.n'),
+      `the drawn number is noise: ${JSON.stringify(routes)}`,
     );
   });
 

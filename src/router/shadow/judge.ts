@@ -20,10 +20,14 @@ const SAMPLE_BODY_BYTES = 64 * 1024;
 /** Differences kept per mismatch record. */
 const DIFFERENCES_KEPT = 20;
 
-/** A second legacy answer to the same request (noise learning). */
+/**
+ * A second legacy answer to the same request (noise learning). `finalUrl`: where legacy's
+ * redirects led, asked directly, so the lesson is about the answer that is compared.
+ */
 async function fetchAgain(
   pool: Dispatcher,
   job: CompareJob,
+  finalUrl: string | undefined,
   preserveHost: boolean,
   timeoutMs: number,
   maxBytes: number,
@@ -31,7 +35,9 @@ async function fetchAgain(
   const headers = withHost(job.headers, job.host, preserveHost);
   const got = await fetchWhole(
     pool,
-    { path: job.url, method: job.method, headers, body: job.body },
+    finalUrl === undefined
+      ? { path: job.url, method: job.method, headers, body: job.body }
+      : { path: finalUrl, method: job.method, headers },
     timeoutMs,
     maxBytes,
   );
@@ -73,9 +79,16 @@ export async function judge(
   if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
     await fam.learn(
       route,
-      fetchAgain(fam.legacy, job, fam.plan.preserveHost.legacy, fam.plan.guard.timeout, maxBytes).then(
+      fetchAgain(
+        fam.legacy,
+        job,
+        followed && followed.legacy.chain.length > 0 ? followed.legacy.url : undefined,
+        fam.plan.preserveHost.legacy,
+        fam.plan.guard.timeout,
+        maxBytes,
+      ).then(
         (again) => {
-          if (again !== 'too-large' && fam.noise.observe(route, legacy, again, rules).length > 0)
+          if (again !== 'too-large' && fam.noise.observe(route, legacyFinal, again, rules).length > 0)
             fam.noiseChanged = true;
         },
         () => {},
