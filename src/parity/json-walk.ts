@@ -61,7 +61,11 @@ function walkValue(walk: Walk, a: unknown, b: unknown, state: RuleState): boolea
   if (aIsArray !== Array.isArray(b)) return walk.emit('type', a, b);
   if (aIsArray) {
     const rule = state.info?.array;
-    if (rule === undefined || rule.mode === 'ordered') return walkOrdered(walk, a as unknown[], b as unknown[], state);
+    if (rule === undefined || rule.mode === 'ordered') {
+      if (walk.orderOnly !== undefined && walk.unorderedHere())
+        return walkSet(walk, a as unknown[], b as unknown[], state);
+      return walkOrdered(walk, a as unknown[], b as unknown[], state);
+    }
     if (rule.mode === 'set') return walkSet(walk, a as unknown[], b as unknown[], state);
     return walkKeyed(walk, a as unknown[], b as unknown[], state, rule.key as string);
   }
@@ -183,6 +187,7 @@ function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): bool
   }
   if (rest === undefined && a.length === b.length) return true;
   let eq = true;
+  let unmatched: number[] | undefined;
   for (const i of rest ?? []) {
     let hit = false;
     for (let j = 0; j < b.length; j++) {
@@ -194,15 +199,31 @@ function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): bool
     }
     if (!hit) {
       if (walk.probe > 0) return false;
-      eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
+      (unmatched ??= []).push(i);
     }
   }
+  let extra = -1;
+  let extras = 0;
   for (let j = 0; j < b.length; j++) {
     if (used[j] === 1) continue;
     if (walk.probe > 0) return false;
-    eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
+    extra = j;
+    extras++;
   }
+  // One record left on each side is one record changed: its own differences (a field missing, a
+  // value changed) say more than the whole item missing and another extra.
+  if (unmatched?.length === 1 && extras === 1 && isRecord(a[unmatched[0] as number]) && isRecord(b[extra])) {
+    const i = unmatched[0] as number;
+    if (state.index(i).info?.ignore === true) return eq;
+    return walkChild(walk, 'index', i, '', a[i], b[extra], state.index(i)) && eq;
+  }
+  for (const i of unmatched ?? []) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
+  for (let j = 0; j < b.length; j++) if (used[j] === 0) eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
   return eq;
+}
+
+function isRecord(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function itemKey(item: unknown, field: string): unknown {

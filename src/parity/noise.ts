@@ -4,6 +4,11 @@
  * noise for that route. Later legacy-vs-new differences at those paths, or below them, are set
  * aside as noise instead of counting as mismatches.
  *
+ * A list whose two legacy answers hold the same items in another order (a random or unstable
+ * order) is learned as order-only noise: later comparisons match its items as a multiset, so an
+ * item that new drops, adds or changes is still a mismatch. It becomes ordinary noise only when
+ * two legacy answers differ there in another way.
+ *
  * Class noise (two fresh UUIDs, two "now" timestamps, found by the diff's value classes where a
  * request cannot be resampled) is listed here too, with its class, for the report; it never
  * becomes a learned path, so it never hides a later difference at that path.
@@ -36,6 +41,12 @@ export interface NoisePath {
   reason?: 'resampled' | 'value-class';
   /** For `value-class` noise: the class of both values. */
   valueClass?: ValueClass;
+  /**
+   * `true` while every pair of legacy answers that differed here held the same items in another
+   * order: the array is then compared as a multiset rather than set aside. Its `example` is left
+   * out (the arrays can be long).
+   */
+  orderOnly?: boolean;
 }
 
 /** Options for {@link NoiseLearner}. */
@@ -49,13 +60,41 @@ export interface NoiseLearnerOptions {
 }
 
 class RouteNoise implements NoiseFilter {
+  /** Learned paths, order-only ones included. */
   readonly paths = new Map<string, NoisePath>();
+  readonly orderOnly = new Set<string>();
   /** Class noise seen, by normalized path: reported, never used as a filter. */
   readonly classPaths = new Map<string, NoisePath>();
   /** Lessons (pairs of legacy answers) observed. */
   lessons = 0;
   has(normalizedPath: string): boolean {
-    return this.paths.has(normalizedPath);
+    return this.paths.has(normalizedPath) && !this.orderOnly.has(normalizedPath);
+  }
+
+  /** Learns `path`; a difference other than a reordering makes an order-only path ordinary noise. */
+  learn(path: string, d: Difference, now: number, maxPaths: number): void {
+    const order = d.kind === 'order';
+    const known = this.paths.get(path);
+    if (known !== undefined) {
+      known.count++;
+      if (!order && known.orderOnly === true) {
+        delete known.orderOnly;
+        this.orderOnly.delete(path);
+      }
+      return;
+    }
+    if (this.paths.size >= maxPaths) return;
+    const entry: NoisePath = { path, count: 1, firstSeen: now, reason: 'resampled' };
+    if (order) {
+      entry.orderOnly = true;
+      this.orderOnly.add(path);
+    } else {
+      const example: { a?: unknown; b?: unknown } = {};
+      if (d.legacy !== undefined) example.a = d.legacy;
+      if (d.candidate !== undefined) example.b = d.candidate;
+      entry.example = example;
+    }
+    this.paths.set(path, entry);
   }
 }
 
@@ -74,7 +113,7 @@ export class NoiseLearner {
    *
    * Two cases teach nothing, because they mean "one answer failed", not "this field is noisy":
    * answers with different statuses, and a difference at the root `$` (which would hide every
-   * later difference).
+   * later difference). A root array in another order is learned, as order-only noise.
    * @param now epoch milliseconds recorded as `firstSeen`. @default Date.now()
    */
   observe(
@@ -90,16 +129,8 @@ export class NoiseLearner {
     if (differences.length === 0 || first.status !== second.status) return differences;
     for (const d of differences) {
       const path = normalizePath(d.path);
-      if (path === '$') continue;
-      const known = entry.paths.get(path);
-      if (known !== undefined) {
-        known.count++;
-      } else if (entry.paths.size < this.maxPaths) {
-        const example: { a?: unknown; b?: unknown } = {};
-        if (d.legacy !== undefined) example.a = d.legacy;
-        if (d.candidate !== undefined) example.b = d.candidate;
-        entry.paths.set(path, { path, count: 1, example, firstSeen: now, reason: 'resampled' });
-      }
+      if (path === '$' && d.kind !== 'order') continue;
+      entry.learn(path, d, now, this.maxPaths);
     }
     return differences;
   }
@@ -162,8 +193,16 @@ export class NoiseLearner {
       for (const p of paths) {
         const map = p.reason === 'value-class' ? entry.classPaths : entry.paths;
         const known = map.get(p.path);
-        if (known !== undefined) known.count = Math.max(known.count, p.count);
-        else if (map.size < this.maxPaths) map.set(p.path, { ...p });
+        if (known !== undefined) {
+          known.count = Math.max(known.count, p.count);
+          if (known.orderOnly === true && p.orderOnly !== true && map === entry.paths) {
+            delete known.orderOnly;
+            entry.orderOnly.delete(p.path);
+          }
+        } else if (map.size < this.maxPaths) {
+          map.set(p.path, { ...p });
+          if (p.orderOnly === true && map === entry.paths) entry.orderOnly.add(p.path);
+        }
       }
     }
   }

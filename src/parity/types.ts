@@ -87,4 +87,9 @@ export interface ComparisonResult {
 /** Paths learned as noise for one route (normalized, e.g. `$.items[*].updated_at`). */
 export interface NoiseFilter {
   has(normalizedPath: string): boolean;
+  /**
+   * Arrays whose order alone was learned as noise (normalized paths): they are compared as
+   * multisets, so an item dropped, added or changed still counts.
+   */
+  readonly orderOnly?: ReadonlySet<string>;
 }

@@ -37,6 +37,8 @@ export class Walk {
   readonly absTol: number;
   readonly relTol: number;
   readonly noise: NoiseFilter | undefined;
+  /** Arrays compared as multisets because only their order was learned noisy; undefined when none. */
+  readonly orderOnly: ReadonlySet<string> | undefined;
   /** Value classes to judge differing leaves by, or undefined when none are enabled. */
   readonly classes: ClassOptions | undefined;
   readonly blockFormat: boolean;
@@ -45,6 +47,8 @@ export class Walk {
     this.absTol = rules.rules.numericTolerance;
     this.relTol = rules.rules.relativeTolerance;
     this.noise = noise;
+    const order = noise?.orderOnly;
+    this.orderOnly = order !== undefined && order.size > 0 ? order : undefined;
     this.classes = classes;
     this.blockFormat = rules.blockFormat;
   }
@@ -55,6 +59,11 @@ export class Walk {
     this.stepValues[d] = value;
     this.stepFields[d] = field;
     this.depth = d + 1;
+  }
+
+  /** Whether the array at the current path is compared as a multiset (its order is learned noise). */
+  unorderedHere(): boolean {
+    return this.orderOnly !== undefined && this.orderOnly.has(normalizePath(this.path()));
   }
 
   path(): string {

@@ -135,6 +135,82 @@ describe('noise cancellation', () => {
   });
 });
 
+describe('lists in a random order', () => {
+  const LIST = 'GET /api/tags';
+  const tags = (names: string[]): HttpSnapshot => json({ total: names.length, tags: names.map((n) => ({ name: n })) });
+
+  function learnedShuffle(): NoiseLearner {
+    const learner = new NoiseLearner();
+    learner.observe(LIST, tags(['a', 'b', 'c', 'd']), tags(['c', 'a', 'd', 'b']), rules, 1000);
+    return learner;
+  }
+
+  test('a list that legacy answers in another order is learned as order-only noise', () => {
+    const learner = learnedShuffle();
+    assert.deepEqual(learner.snapshot(), {
+      [LIST]: [{ path: '$.tags', count: 1, firstSeen: 1000, reason: 'resampled', orderOnly: true }],
+    });
+    const f = learner.filterFor(LIST);
+    assert.equal(f.has('$.tags'), false);
+    assert.deepEqual([...(f.orderOnly ?? [])], ['$.tags']);
+    const r = compareResponses(tags(['a', 'b', 'c', 'd']), tags(['d', 'c', 'b', 'a']), rules, f);
+    assert.deepEqual(r.differences, []);
+  });
+
+  test('an item new drops from a shuffled list is still a mismatch', () => {
+    const f = learnedShuffle().filterFor(LIST);
+    const r = compareResponses(tags(['a', 'b', 'c', 'd']), tags(['d', 'a', 'b']), rules, f);
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.total', 'value'],
+        ['$.tags[2]', 'missing'],
+      ],
+    );
+    assert.deepEqual(r.noise, []);
+  });
+
+  test('a record changed inside a shuffled list shows the field that changed', () => {
+    const f = learnedShuffle().filterFor(LIST);
+    const legacy = json({
+      total: 3,
+      tags: [
+        { name: 'a', n: 1 },
+        { name: 'b', n: 2 },
+        { name: 'c', n: 3 },
+      ],
+    });
+    const candidate = json({ total: 3, tags: [{ name: 'c', n: 3 }, { name: 'b' }, { name: 'a', n: 1 }] });
+    const r = compareResponses(legacy, candidate, rules, f);
+    assert.deepEqual(r.differences, [{ path: '$.tags[1].n', kind: 'missing', legacy: 2 }]);
+  });
+
+  test('a top-level list in another order is learned too, and an extra item still counts', () => {
+    const learner = new NoiseLearner();
+    learner.observe(LIST, json([1, 2, 3]), json([3, 1, 2]), rules);
+    const f = learner.filterFor(LIST);
+    assert.deepEqual(compareResponses(json([1, 2, 3]), json([2, 3, 1]), rules, f).differences, []);
+    assert.deepEqual(compareResponses(json([1, 2, 3]), json([2, 3, 1, 4]), rules, f).differences, [
+      { path: '$[3]', kind: 'extra', candidate: 4 },
+    ]);
+  });
+
+  test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
+    const learner = learnedShuffle();
+    learner.observe(LIST, json({ total: 1, tags: 'none' }), json({ total: 1, tags: [] }), rules, 2000);
+    const f = learner.filterFor(LIST);
+    assert.equal(f.has('$.tags'), true);
+    assert.equal(f.orderOnly?.size, 0);
+    const fresh = learnedShuffle();
+    fresh.load(learner.snapshot());
+    assert.equal(fresh.filterFor(LIST).has('$.tags'), true);
+    const copy = new NoiseLearner();
+    copy.load(learnedShuffle().snapshot());
+    assert.equal(copy.filterFor(LIST).has('$.tags'), false);
+    assert.deepEqual([...(copy.filterFor(LIST).orderOnly ?? [])], ['$.tags']);
+  });
+});
+
 describe('class noise in the learned-noise report', () => {
   test('class noise is listed with its class and reason, and never becomes a learned path', () => {
     const learner = new NoiseLearner();

@@ -33,8 +33,17 @@ const sized = (n: number, off: (n: number) => boolean) => ({
   fill: payload.slice(0, ((n * 37) % 160) * 1000 + 1000),
 });
 
+/** Six records in a fresh random order on each call, less those `drop` names. */
+const shuffled = (drop: number[] = []) =>
+  [1, 2, 3, 4, 5, 6]
+    .filter((id) => !drop.includes(id))
+    .map((id) => ({ id, sort: Math.random() }))
+    .sort((x, y) => x.sort - y.sort)
+    .map(({ id }) => ({ id, name: `user ${id}` }));
+
 const candidateHandler: Handler = (req, res) => {
   if (req.url === '/api/users/big') return json(res, 200, { payload });
+  if (req.url?.startsWith('/api/users/shuffled')) return json(res, 200, { users: shuffled() });
   if (req.url?.startsWith('/api/users/stamp'))
     return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
   if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { data: { id: 5, title: 'lamp' } });
@@ -50,6 +59,7 @@ const candidateHandler: Handler = (req, res) => {
 before(async () => {
   legacy = await upstream((req, res) => {
     if (req.url === '/api/users/big') return json(res, 200, { payload });
+    if (req.url?.startsWith('/api/users/shuffled')) return json(res, 200, { users: shuffled() });
     if (req.url?.startsWith('/api/users/stamp'))
       return json(res, 200, { id: 1, generated: Date.now() + Math.random(), ok: true });
     if (req.url?.startsWith('/api/users/products/')) return json(res, 200, { id: 5, name: 'lamp' });
@@ -147,6 +157,36 @@ describe('shadow', () => {
       s.parity.mismatches <= 1,
       `only a comparison made before the first lesson may count (${s.parity.mismatches})`,
     );
+  });
+
+  test('a list legacy answers in a random order is compared as a multiset: a record new drops still counts', async () => {
+    await shadow();
+    for (let i = 0; i < 12; i++) await (await request(`${r.url}/api/users/shuffled?i=${i}`)).body.dump();
+    await samples('users', 12);
+    const noise = await admin.getNoise('users');
+    assert.deepEqual(
+      noise.routes['GET /api/users/shuffled']?.map((p) => [p.path, p.orderOnly]),
+      [['$.users', true]],
+    );
+    const before = (await admin.getStats('users')).stats.parity;
+    assert.ok(
+      before.mismatches <= 1,
+      `only a comparison made before the first lesson may count (${before.mismatches})`,
+    );
+    await admin.resetStats('users');
+    candidate.handler = (req, res, ...rest) =>
+      req.url?.startsWith('/api/users/shuffled')
+        ? json(res, 200, { users: shuffled([4]) })
+        : candidateHandler(req, res, ...rest);
+    for (let i = 0; i < 6; i++) await (await request(`${r.url}/api/users/shuffled?j=${i}`)).body.dump();
+    await samples('users', 6);
+    assert.equal((await admin.getStats('users')).stats.parity.mismatches, 6);
+    const dropped = (await admin.getMismatches('users', 1))[0]!.differences;
+    assert.deepEqual(
+      dropped.map((d) => [d.kind, d.legacy]),
+      [['missing', { id: 4, name: 'user 4' }]],
+    );
+    candidate.handler = candidateHandler;
   });
 
   test('unsafe methods are not mirrored unless the family allows it, and then carry the shadow header', async () => {
