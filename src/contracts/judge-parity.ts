@@ -21,6 +21,7 @@ export function judgeParity(
 ): void {
   const cmp = compareResponses(legacy.snapshot, candidate.snapshot, rules, noise.filterFor(result.route), {
     classNoise: true,
+    creates: result.method === 'POST',
     now: Date.now(),
   });
   noise.noteClassNoise(result.route, cmp.noise);

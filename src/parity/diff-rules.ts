@@ -69,6 +69,11 @@ export interface CompareOptions {
    * resampling does not learn them reliably). @default false
    */
   classNoise?: boolean | 'time';
+  /**
+   * The request was a POST, and with `classNoise: true` the ids its write generated on each side
+   * are `serial` class noise (see `setAsideCreatedIds`). @default false
+   */
+  creates?: boolean;
   /** Request time, epoch ms. Timestamps and epochs are class noise only near it; without it, never. */
   now?: number;
   /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */

@@ -4,6 +4,8 @@
  */
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ComparisonResult, Difference, HttpSnapshot, NoiseFilter } from './types.js';
+import { setAsideCreatedIds } from './generated-ids.js';
+import { SERIAL_BIT } from './value-classes.js';
 import { statusMapped } from './relaxed-rules.js';
 import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
@@ -23,7 +25,8 @@ const TEXT_EXAMPLE_CHARS = 1024;
  *
  * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
  * instant in another format is an informational `format` difference; with `options.classNoise`,
- * two generated values of one class are noise (see {@link judgeValues}).
+ * two generated values of one class are noise (see {@link judgeValues}), and on a POST
+ * (`options.creates`) so are the ids each side gave the record it created.
  */
 export function compareResponses(
   legacy: HttpSnapshot,
@@ -81,6 +84,13 @@ export function compareResponses(
       options,
     );
   }
+  if (
+    options?.creates === true &&
+    options.classNoise === true &&
+    (rules.classMask & SERIAL_BIT) !== 0 &&
+    differences.length > 0
+  )
+    setAsideCreatedIds(differences, noiseOut);
   return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
 }
 

@@ -10,12 +10,36 @@ import { parseInstant } from './instant.js';
 import { writtenAlike } from './time-layout.js';
 
 /** A class of generated values. */
-export type ValueClass = 'uuid' | 'ulid' | 'timestamp' | 'epoch' | 'hex' | 'base64' | 'jwt';
+export type ValueClass = 'uuid' | 'ulid' | 'timestamp' | 'epoch' | 'hex' | 'base64' | 'jwt' | 'serial';
 
 /** Every class, in plan order. */
-export const VALUE_CLASSES: readonly ValueClass[] = ['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt'];
+export const VALUE_CLASSES: readonly ValueClass[] = [
+  'uuid',
+  'ulid',
+  'timestamp',
+  'epoch',
+  'hex',
+  'base64',
+  'jwt',
+  'serial',
+];
 
-const BIT: Record<ValueClass, number> = { uuid: 1, ulid: 2, timestamp: 4, epoch: 8, hex: 16, base64: 32, jwt: 64 };
+const BIT: Record<ValueClass, number> = {
+  uuid: 1,
+  ulid: 2,
+  timestamp: 4,
+  epoch: 8,
+  hex: 16,
+  base64: 32,
+  jwt: 64,
+  serial: 128,
+};
+
+/**
+ * The `serial` class (a created record's id on a POST): judged over a whole answer by
+ * `setAsideCreatedIds`, never leaf by leaf here.
+ */
+export const SERIAL_BIT = BIT.serial;
 
 /** A bit set of enabled classes, for {@link judgeValues}. */
 export function classMask(classes: readonly ValueClass[]): number {

@@ -219,6 +219,47 @@ describe('shadow', () => {
     assert.equal(sample!.method, 'PUT');
   });
 
+  test('on a mirrored POST the ids each side gives the created record are noise; a wrong total beside them counts', async () => {
+    await shadow('writes');
+    const numbering = (first: number, total: (id: number) => number): Handler => {
+      let next = first;
+      return (_req, res) => {
+        const id = next++;
+        json(
+          res,
+          201,
+          { id, url: `/api/writes/orders/${id}`, total: total(id) },
+          { location: `/api/writes/orders/${id}` },
+        );
+      };
+    };
+    const legacyHandler = legacy.handler;
+    legacy.handler = numbering(1000, () => 30);
+    candidate.handler = numbering(1, (id) => (id === 3 ? 31 : 30));
+    for (let i = 0; i < 3; i++)
+      await (
+        await request(`${r.url}/api/writes/orders`, {
+          method: 'POST',
+          body: `{"n":${i}}`,
+          headers: { 'content-type': 'application/json' },
+        })
+      ).body.dump();
+    await samples('writes', 3);
+    legacy.handler = legacyHandler;
+    candidate.handler = candidateHandler;
+    assert.equal((await admin.getStats('writes')).stats.parity.mismatches, 1);
+    const [wrong] = await admin.getMismatches('writes', 1);
+    assert.deepEqual(
+      wrong!.differences.map((d) => [d.path, d.legacy, d.candidate]),
+      [['$.total', 30, 31]],
+    );
+    const noise = await admin.getNoise('writes');
+    assert.deepEqual(noise.routes['POST /api/writes/orders']?.map((p) => [p.path, p.valueClass]).sort(), [
+      ['$.id', 'serial'],
+      ['$.url', 'serial'],
+    ]);
+  });
+
   test('adapters apply to the new answers of the endpoints that declare them', async () => {
     await admin.setRoute('users', { mode: 'new', percent: 100, version: ++version });
     const adapted = await (await request(`${r.url}/api/users/products/5`)).body.json();

@@ -69,14 +69,16 @@ export const diffRulesSchema = z.strictObject({
    * Value classes the diff recognises in differing values: `uuid`, `ulid`, `timestamp` (RFC 3339 /
    * ISO 8601 / HTTP dates, compared as instants), `epoch` (seconds or milliseconds near the
    * request time), `hex` (≥ 16 hex digits), `base64` (≥ 20 characters, mixed case and digits),
-   * `jwt`. The same instant in another format is a `format` difference; where a request cannot be
-   * resampled on legacy (unsafe methods, contract runs, a route's first samples), two different
-   * values of one class at the same place are noise. `[]` switches all of this off.
-   * @default ["uuid","ulid","timestamp","epoch","hex","base64","jwt"]
+   * `jwt`, `serial` (the id each side gives the record a POST creates: two positive integers at an
+   * `id` key, and the same pair wherever the answer refers to that record). The same instant in
+   * another format is a `format` difference; where a request cannot be resampled on legacy (unsafe
+   * methods, contract runs, a route's first samples), two different values of one class at the
+   * same place are noise (`serial` on POSTs only). `[]` switches all of this off.
+   * @default ["uuid","ulid","timestamp","epoch","hex","base64","jwt","serial"]
    */
   valueClasses: z
-    .array(z.enum(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']))
-    .default(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt']),
+    .array(z.enum(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt', 'serial']))
+    .default(['uuid', 'ulid', 'timestamp', 'epoch', 'hex', 'base64', 'jwt', 'serial']),
   /**
    * Gap between the two legacy samples of a safe contract case (noise learning), ms: long enough
    * for second-resolution timestamps to tick, so they are learned as noise.

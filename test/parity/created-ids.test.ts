@@ -1,0 +1,107 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareResponses, compileRules } from '../../src/parity/diff.js';
+import type { CompareOptions } from '../../src/parity/diff.js';
+import type { HttpSnapshot } from '../../src/parity/types.js';
+
+const rules = compileRules({ headers: ['content-type', 'location'] });
+const POST: CompareOptions = { classNoise: true, creates: true, now: Date.now() };
+
+function created(body: unknown, location?: string): HttpSnapshot {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (location !== undefined) headers.location = location;
+  return { status: 201, headers, body: body === undefined ? '' : JSON.stringify(body) };
+}
+
+const order = (id: number, extra: Record<string, unknown> = {}) => ({
+  id,
+  user_id: 5,
+  url: `/api/orders/${id}`,
+  items: [{ id: id * 10, order_id: id, product_id: 3, quantity: 2 }],
+  ...extra,
+});
+
+describe('ids a POST creates (serial class)', () => {
+  test('the ids each side gives a created record, and every reference to them, are noise on a POST', () => {
+    const r = compareResponses(
+      created(order(1043), '/api/orders/1043'),
+      created(order(17), '/api/orders/17'),
+      rules,
+      undefined,
+      POST,
+    );
+    assert.deepEqual(r.differences, []);
+    assert.deepEqual(r.noise.map((d) => [d.path, d.valueClass]).sort(), [
+      ['$.id', 'serial'],
+      ['$.items[0].id', 'serial'],
+      ['$.items[0].order_id', 'serial'],
+      ['$.url', 'serial'],
+      ['header:location', 'serial'],
+    ]);
+  });
+
+  test('the same answers to a read are a different record, and count', () => {
+    const r = compareResponses(created(order(1043)), created(order(17)), rules, undefined, { ...POST, creates: false });
+    assert.deepEqual(
+      r.differences.map((d) => d.path),
+      ['$.id', '$.url', '$.items[0].id', '$.items[0].order_id'],
+    );
+  });
+
+  test('beside a created id, a changed type, a missing field and any other changed value still count', () => {
+    const legacy = created(order(1043, { total: 12.5, note: 'gift' }));
+    const candidate = created({
+      ...order(17, { total: 13.5 }),
+      user_id: 6,
+      items: [{ id: '170', order_id: 17, product_id: 3, quantity: 2 }],
+    });
+    const r = compareResponses(legacy, candidate, rules, undefined, POST);
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.user_id', 'value'],
+        ['$.items[0].id', 'type'],
+        ['$.total', 'value'],
+        ['$.note', 'missing'],
+      ],
+    );
+  });
+
+  test('a created record only named by its location header is noise; another path in it is not', () => {
+    assert.deepEqual(
+      compareResponses(
+        created(undefined, '/api/orders/1043'),
+        created(undefined, '/api/orders/17'),
+        rules,
+        undefined,
+        POST,
+      ).differences,
+      [],
+    );
+    assert.deepEqual(
+      compareResponses(
+        created(undefined, '/api/orders/1043'),
+        created(undefined, '/api/order/17'),
+        rules,
+        undefined,
+        POST,
+      ).differences.map((d) => d.path),
+      ['header:location'],
+    );
+  });
+
+  test('ids that do not pair one to one are no numbering, and count', () => {
+    const legacy = created({ a: { id: 5 }, b: { id: 6 } });
+    const candidate = created({ a: { id: 7 }, b: { id: 7 } });
+    assert.equal(compareResponses(legacy, candidate, rules, undefined, POST).differences.length, 2);
+  });
+
+  test('valueClasses without serial compare created ids as any value', () => {
+    const plain = compileRules({ valueClasses: ['uuid', 'timestamp'] });
+    const r = compareResponses(created({ id: 1043 }), created({ id: 17 }), plain, undefined, POST);
+    assert.deepEqual(
+      r.differences.map((d) => d.path),
+      ['$.id'],
+    );
+  });
+});
