@@ -2,7 +2,9 @@
  * Diffy-style noise cancellation: ask legacy the same question twice, and every path whose
  * answer differs between the two legacy replies (timestamps, request ids, random ordering) is
  * noise for that route. Later legacy-vs-new differences at those paths, or below them, are set
- * aside as noise instead of counting as mismatches.
+ * aside as noise instead of counting as mismatches, if legacy showed their kind there: a field
+ * whose value changes between two legacy answers is still a mismatch when new leaves it out or
+ * gives it another JSON type.
  *
  * A list whose two legacy answers hold the same items in another order (a random or unstable
  * order) is learned as order-only noise: later comparisons match its items as a multiset, so an
@@ -15,7 +17,7 @@
  */
 import { compareResponses, normalizePath } from './diff.js';
 import type { CompareOptions, CompiledRules } from './diff.js';
-import type { Difference, HttpSnapshot, NoiseFilter } from './types.js';
+import type { Difference, DiffKind, HttpSnapshot, NoiseFilter } from './types.js';
 import type { ValueClass } from './value-classes.js';
 
 export type { NoiseFilter } from './types.js';
@@ -39,6 +41,14 @@ export interface NoisePath {
    * `valueClass`; listed only, judged afresh each time). Absent in snapshots saved before it existed.
    */
   reason?: 'resampled' | 'value-class';
+  /**
+   * For `resampled` noise: the kinds of difference two legacy answers showed here. A later
+   * difference at this very path is noise only if covered: its own kind, `value` or `format`
+   * under `value` or `type`, any kind but `missing`/`extra` under `type`, and `missing`/`extra`
+   * under either of them. Below the path, everything is. Absent in snapshots saved before it
+   * existed: every kind.
+   */
+  kinds?: DiffKind[];
   /** For `value-class` noise: the class of both values. */
   valueClass?: ValueClass;
   /**
@@ -67,8 +77,10 @@ class RouteNoise implements NoiseFilter {
   readonly classPaths = new Map<string, NoisePath>();
   /** Lessons (pairs of legacy answers) observed. */
   lessons = 0;
-  has(normalizedPath: string): boolean {
-    return this.paths.has(normalizedPath) && !this.orderOnly.has(normalizedPath);
+  has(normalizedPath: string, kind?: DiffKind): boolean {
+    const p = this.paths.get(normalizedPath);
+    if (p === undefined || p.orderOnly === true) return false;
+    return kind === undefined || p.kinds === undefined || covers(p.kinds, kind);
   }
 
   /** Learns `path`; a difference other than a reordering makes an order-only path ordinary noise. */
@@ -77,6 +89,7 @@ class RouteNoise implements NoiseFilter {
     const known = this.paths.get(path);
     if (known !== undefined) {
       known.count++;
+      if (known.kinds !== undefined && !known.kinds.includes(d.kind)) known.kinds.push(d.kind);
       if (!order && known.orderOnly === true) {
         delete known.orderOnly;
         this.orderOnly.delete(path);
@@ -84,7 +97,7 @@ class RouteNoise implements NoiseFilter {
       return;
     }
     if (this.paths.size >= maxPaths) return;
-    const entry: NoisePath = { path, count: 1, firstSeen: now, reason: 'resampled' };
+    const entry: NoisePath = { path, count: 1, firstSeen: now, reason: 'resampled', kinds: [d.kind] };
     if (order) {
       entry.orderOnly = true;
       this.orderOnly.add(path);
@@ -180,7 +193,7 @@ export class NoiseLearner {
     for (const [route, entry] of this.routes) {
       if (entry.paths.size === 0 && entry.classPaths.size === 0) continue;
       out[route] = [...entry.paths.values(), ...entry.classPaths.values()]
-        .map((p) => ({ ...p }))
+        .map((p) => (p.kinds === undefined ? { ...p } : { ...p, kinds: [...p.kinds] }))
         .sort((x, y) => y.count - x.count || x.path.localeCompare(y.path));
     }
     return out;
@@ -195,12 +208,15 @@ export class NoiseLearner {
         const known = map.get(p.path);
         if (known !== undefined) {
           known.count = Math.max(known.count, p.count);
+          if (p.kinds === undefined) delete known.kinds;
+          else if (known.kinds !== undefined)
+            for (const k of p.kinds) if (!known.kinds.includes(k)) known.kinds.push(k);
           if (known.orderOnly === true && p.orderOnly !== true && map === entry.paths) {
             delete known.orderOnly;
             entry.orderOnly.delete(p.path);
           }
         } else if (map.size < this.maxPaths) {
-          map.set(p.path, { ...p });
+          map.set(p.path, p.kinds === undefined ? { ...p } : { ...p, kinds: [...p.kinds] });
           if (p.orderOnly === true && map === entry.paths) entry.orderOnly.add(p.path);
         }
       }
@@ -212,6 +228,13 @@ export class NoiseLearner {
     if (e === undefined) this.routes.set(route, (e = new RouteNoise()));
     return e;
   }
+}
+
+/** Whether noise learned with `kinds` at a path covers a difference of `kind` at that path. */
+function covers(kinds: readonly DiffKind[], kind: DiffKind): boolean {
+  if (kinds.includes(kind)) return true;
+  if (kind === 'missing' || kind === 'extra') return kinds.includes('missing') || kinds.includes('extra');
+  return kinds.includes('type') || (kind === 'format' && kinds.includes('value'));
 }
 
 /** A filter that holds nothing, for callers that learn no noise. */

@@ -86,7 +86,12 @@ export interface ComparisonResult {
 
 /** Paths learned as noise for one route (normalized, e.g. `$.items[*].updated_at`). */
 export interface NoiseFilter {
-  has(normalizedPath: string): boolean;
+  /**
+   * Whether a difference at `normalizedPath` is noise: of a kind that two legacy answers showed
+   * there (see `NoisePath.kinds`), or of any kind when `kind` is left out (a learned path above
+   * the difference hides everything below it).
+   */
+  has(normalizedPath: string, kind?: DiffKind): boolean;
   /**
    * Arrays whose order alone was learned as noise (normalized paths): they are compared as
    * multisets, so an item dropped, added or changed still counts.

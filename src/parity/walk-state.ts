@@ -128,7 +128,8 @@ export class Walk {
   /** Files an informational `format` difference, or class noise (learned noise at the path wins). */
   private classified(v: ClassVerdict, a: unknown, b: unknown): void {
     const d = makeDifference(this.path(), v.kind === 'format' ? 'format' : 'value', a, b);
-    if (v.kind === 'format' || this.noise === undefined || !isNoise(this.noise, d.path)) d.valueClass = v.valueClass;
+    if (v.kind === 'format' || this.noise === undefined || !isNoise(this.noise, d.path, d.kind))
+      d.valueClass = v.valueClass;
     (v.kind === 'format' ? this.info : this.noiseOut).push(d);
   }
 }
@@ -149,7 +150,7 @@ export function record(
   diffs?: Difference[],
   noiseOut?: Difference[],
 ): boolean {
-  if (noise !== undefined && isNoise(noise, d.path)) {
+  if (noise !== undefined && isNoise(noise, d.path, d.kind)) {
     noiseOut?.push(d);
     return true;
   }
@@ -157,9 +158,9 @@ export function record(
   return false;
 }
 
-function isNoise(noise: NoiseFilter, path: string): boolean {
+function isNoise(noise: NoiseFilter, path: string, kind: DiffKind): boolean {
   const norm = normalizePath(path);
-  if (noise.has(norm)) return true;
+  if (noise.has(norm, kind)) return true;
   for (const a of ancestorPaths(norm)) if (noise.has(a)) return true;
   return false;
 }

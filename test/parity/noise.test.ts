@@ -112,13 +112,21 @@ describe('noise cancellation', () => {
     const snap = learner.snapshot();
     assert.deepEqual(snap, {
       [ROUTE]: [
-        { path: '$.request_id', count: 2, example: { a: 'r1', b: 'r2' }, firstSeen: 1000, reason: 'resampled' },
+        {
+          path: '$.request_id',
+          count: 2,
+          example: { a: 'r1', b: 'r2' },
+          firstSeen: 1000,
+          reason: 'resampled',
+          kinds: ['value'],
+        },
         {
           path: '$.sessions[*].updated_at',
           count: 1,
           example: { a: 'a', b: 'b' },
           firstSeen: 1000,
           reason: 'resampled',
+          kinds: ['value'],
         },
       ],
     });
@@ -126,6 +134,54 @@ describe('noise cancellation', () => {
     copy.load(snap);
     assert.deepEqual(copy.snapshot(), snap);
     assert.equal(copy.filterFor(ROUTE).has('$.sessions[*].updated_at'), true);
+  });
+
+  test('a field whose value is noise still counts when new leaves it out or changes its type', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, user('r1', 'Ann', ['t1']), user('r2', 'Ann', ['t2']), rules);
+    const f = learner.filterFor(ROUTE);
+    const legacy = json({ id: 7, request_id: 'r3', sessions: [{ n: 0, updated_at: 't1' }] });
+    const candidate = json({ id: 7, sessions: [{ n: 0, updated_at: 1700000000 }] });
+    const r = compareResponses(legacy, candidate, rules, f);
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [
+        ['$.request_id', 'missing'],
+        ['$.sessions[0].updated_at', 'type'],
+      ],
+    );
+    assert.equal(f.has('$.request_id'), true, 'a learned path still hides what lies below it');
+  });
+
+  test('a field legacy itself sometimes leaves out, or gives another type, is noise in those ways too', () => {
+    const learner = new NoiseLearner();
+    learner.observe(ROUTE, json({ coupon: null, debug: { a: 1 } }), json({ coupon: 'X1' }), rules);
+    const f = learner.filterFor(ROUTE);
+    const r = compareResponses(json({ coupon: 'X2', debug: { a: 2 } }), json({ coupon: 'X3' }), rules, f);
+    assert.deepEqual(r.differences, []);
+    assert.deepEqual(
+      r.noise.map((d) => [d.path, d.kind]),
+      [
+        ['$.coupon', 'value'],
+        ['$.debug', 'missing'],
+      ],
+    );
+    assert.deepEqual(
+      compareResponses(json({ coupon: 'X2' }), json({}), rules, f).differences.map((d) => [d.path, d.kind]),
+      [['$.coupon', 'missing']],
+    );
+  });
+
+  test('noise saved before kinds were recorded keeps hiding every kind, and kinds merge on load', () => {
+    const old = new NoiseLearner();
+    old.load({ [ROUTE]: [{ path: '$.request_id', count: 3, firstSeen: 1, reason: 'resampled' }] });
+    assert.equal(old.filterFor(ROUTE).has('$.request_id', 'missing'), true);
+    const merged = new NoiseLearner();
+    merged.observe(ROUTE, json({ a: 1 }), json({ a: 2 }), rules);
+    merged.load({ [ROUTE]: [{ path: '$.a', count: 1, firstSeen: 1, reason: 'resampled', kinds: ['missing'] }] });
+    assert.deepEqual(merged.snapshot()[ROUTE]?.[0]?.kinds, ['value', 'missing']);
+    assert.equal(merged.filterFor(ROUTE).has('$.a', 'extra'), true);
+    assert.equal(merged.filterFor(ROUTE).has('$.a', 'type'), false);
   });
 
   test('no more than maxPathsPerRoute paths are learned per route', () => {
@@ -148,7 +204,7 @@ describe('lists in a random order', () => {
   test('a list that legacy answers in another order is learned as order-only noise', () => {
     const learner = learnedShuffle();
     assert.deepEqual(learner.snapshot(), {
-      [LIST]: [{ path: '$.tags', count: 1, firstSeen: 1000, reason: 'resampled', orderOnly: true }],
+      [LIST]: [{ path: '$.tags', count: 1, firstSeen: 1000, reason: 'resampled', kinds: ['order'], orderOnly: true }],
     });
     const f = learner.filterFor(LIST);
     assert.equal(f.has('$.tags'), false);
