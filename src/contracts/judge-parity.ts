@@ -11,17 +11,21 @@ import type { CaseResult } from './results.js';
 /** Differences shown per failing case. */
 const DIFFERENCES_SHOWN = 10;
 
-/** Adds the comparison's failure, noise count and informational differences to `result`. */
+/**
+ * Adds the comparison's failure, noise count and informational differences to `result`.
+ * `body`: the body the case sent, as text (on a POST, an id it carries is not one the write made).
+ */
 export function judgeParity(
   result: CaseResult,
   legacy: Sample,
   candidate: { snapshot: HttpSnapshot; chain: readonly string[] },
   rules: CompiledRules,
   noise: NoiseLearner,
+  body?: string,
 ): void {
   const cmp = compareResponses(legacy.snapshot, candidate.snapshot, rules, noise.filterFor(result.route), {
     classNoise: true,
-    creates: result.method === 'POST',
+    creates: result.method === 'POST' ? { request: `${result.target} ${body ?? ''}` } : undefined,
     now: Date.now(),
   });
   noise.noteClassNoise(result.route, cmp.noise);

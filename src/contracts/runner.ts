@@ -44,7 +44,7 @@ import {
   type Side,
   type Variables,
 } from './variables.js';
-import { expectations, fetchCase, type Sample } from './exchange.js';
+import { expectations, fetchCase, plainRequest, type Sample } from './exchange.js';
 import { judgeParity } from './judge-parity.js';
 import { judgeTimings, type TimedRoute } from './latency.js';
 import { fetchWithResamples } from './resample-schedule.js';
@@ -223,7 +223,14 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       if (f.legacy) result.failures.push(...expectations(c, 'legacy', f.legacy.snapshot));
       result.failures.push(...expectations(c, 'new', candidate));
       if (f.legacy && c.expect.parity)
-        judgeParity(result, f.legacy, { snapshot: candidate, chain: f.candidateChain ?? [] }, f.rules, noise);
+        judgeParity(
+          result,
+          f.legacy,
+          { snapshot: candidate, chain: f.candidateChain ?? [] },
+          f.rules,
+          noise,
+          plainRequest(c).body,
+        );
     }
     result.passed = result.failures.length === 0;
     result.durationMs = Math.round(performance.now() - f.started);

@@ -70,10 +70,11 @@ export interface CompareOptions {
    */
   classNoise?: boolean | 'time';
   /**
-   * The request was a POST, and with `classNoise: true` the ids its write generated on each side
-   * are `serial` class noise (see `setAsideCreatedIds`). @default false
+   * Set when the request was a POST: its target and body, as text. With `classNoise: true`, the
+   * ids its write generated on each side are `serial` class noise (see `setAsideCreatedIds`); an
+   * id the request carries is not one. @default undefined (not a POST)
    */
-  creates?: boolean;
+  creates?: { request: string };
   /** Request time, epoch ms. Timestamps and epochs are class noise only near it; without it, never. */
   now?: number;
   /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */

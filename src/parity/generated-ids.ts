@@ -4,9 +4,10 @@
  * other), so `{"id": 1043}` against `{"id": 17}` on a create says nothing about new; the same pair
  * then shows up again wherever the answer refers to the record (`items[*].order_id`,
  * `/orders/1043`, a `location` header). Found after the walk, over the differences already listed:
- * a pair is only ever taken from a differing `id` key (or the `location` header), and everything
- * it sets aside is the very same pair, so a changed type, a missing field or any other value
- * still counts.
+ * a pair is only ever taken from a differing id key (`id`, `hold_id`, `holdId`) or the `location`
+ * header, and only when neither id is in the request (an id the client sent, such as
+ * `event_id`, must come back the same), and everything it sets aside is the very same pair, so a
+ * changed type, a missing field or any other value still counts.
  *
  * Not applied to reads: there a different id is a different record (a page off by one).
  */
@@ -14,15 +15,17 @@ import type { Difference } from './types.js';
 
 const DIGITS = /^[0-9]{1,18}$/;
 const DIGIT_RUNS = /[0-9]+/g;
-/** A path ending at a key named `id` (any case): `$.id`, `$.data.order.id`, `$.items[0].ID`. */
-const ID_KEY = /(?:\.|\[")id(?:"\])?$/i;
+/** The last key of a path: `$.data.hold_id` → `hold_id`, `$.items[0]["order-id"]` → `order-id`. */
+const LAST_KEY = /(?:\.([^.[\]"]+)|\["((?:[^"\\]|\\.)*)"\])$/;
+/** An id key: `id`, `ID`, `hold_id`, `hold-id`, `holdId`, `HOLD_ID`; not `paid` or `valid`. */
+const ID_NAME = /^(?:[iI][dD]|.+[_-][iI][dD]|.*[a-z0-9]I[dD])$/;
 
 /**
  * Moves the differences that are only the created records' ids (legacy's and new's) from
  * `differences` to `noise`, marked `valueClass: 'serial'`.
  */
-export function setAsideCreatedIds(differences: Difference[], noise: Difference[]): void {
-  const pairs = idPairs(differences);
+export function setAsideCreatedIds(differences: Difference[], noise: Difference[], request: string): void {
+  const pairs = idPairs(differences, request);
   if (pairs === undefined) return;
   let kept = 0;
   for (const d of differences) {
@@ -37,11 +40,14 @@ export function setAsideCreatedIds(differences: Difference[], noise: Difference[
 }
 
 /** Legacy id → new id, one to one; undefined when there is none. */
-function idPairs(differences: readonly Difference[]): Map<string, string> | undefined {
+function idPairs(differences: readonly Difference[], request: string): Map<string, string> | undefined {
   let pairs: Map<string, string> | undefined;
+  let sent: Set<string> | undefined;
   /** New id → the legacy id it pairs with. */
   const owner = new Map<string, string>();
   const add = (a: string, b: string): void => {
+    sent ??= new Set(request.match(DIGIT_RUNS));
+    if (sent.has(a) || sent.has(b)) return;
     pairs ??= new Map();
     const known = pairs.get(a);
     if (known === b) return;
@@ -57,7 +63,7 @@ function idPairs(differences: readonly Difference[]): Map<string, string> | unde
     owner.set(b, a);
   };
   for (const d of differences) {
-    if (d.kind === 'value' && ID_KEY.test(d.path) && typeof d.legacy === typeof d.candidate) {
+    if (d.kind === 'value' && isIdKey(d.path) && typeof d.legacy === typeof d.candidate) {
       const a = idText(d.legacy);
       const b = idText(d.candidate);
       if (a !== undefined && b !== undefined) add(a, b);
@@ -67,6 +73,12 @@ function idPairs(differences: readonly Difference[]): Map<string, string> | unde
     }
   }
   return pairs;
+}
+
+function isIdKey(path: string): boolean {
+  const m = LAST_KEY.exec(path);
+  const key = m?.[1] ?? m?.[2];
+  return key !== undefined && ID_NAME.test(key);
 }
 
 function idText(v: unknown): string | undefined {

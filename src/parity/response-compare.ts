@@ -85,12 +85,12 @@ export function compareResponses(
     );
   }
   if (
-    options?.creates === true &&
+    options?.creates !== undefined &&
     options.classNoise === true &&
     (rules.classMask & SERIAL_BIT) !== 0 &&
     differences.length > 0
   )
-    setAsideCreatedIds(differences, noiseOut);
+    setAsideCreatedIds(differences, noiseOut, options.creates.request);
   return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
 }
 
