@@ -16,8 +16,13 @@ const hasOwn = sharedHasOwn;
 import { walkTypes } from './walk-types.js';
 import type { StepKind } from './walk-state.js';
 
-/** Above this many out-of-place items an ordered array is not checked for a pure reordering (O(n²)). */
+/**
+ * Above this many out-of-place items an ordered array is checked for a pure reordering by exact
+ * equality of its items (keys in any order) instead of under the rules, which is O(n²).
+ */
 const ORDER_CHECK_LIMIT = 256;
+/** From this many unmatched items on, a set first pairs items that are exactly equal, by hash. */
+const SET_BUCKETS_FROM = 8;
 
 /**
  * Compares two parsed JSON documents and lists every difference with its path and kind.
@@ -143,27 +148,24 @@ function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): 
   }
   for (let i = n; i < a.length; i++) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
   for (let i = n; i < b.length; i++) eq = emitItem(walk, state, i, 'extra', b[i]) && eq;
-  if (
-    walk.probe > 0 ||
-    outOfPlace === undefined ||
-    outOfPlace.length < 2 ||
-    outOfPlace.length > ORDER_CHECK_LIMIT ||
-    a.length !== b.length
-  )
-    return eq;
+  if (walk.probe > 0 || outOfPlace === undefined || outOfPlace.length < 2 || a.length !== b.length) return eq;
   // Items out of place at two or more positions may be a pure reordering: one `order` difference
   // then says more than a value difference per moved item.
-  const used = new Uint8Array(b.length);
-  for (const i of outOfPlace) {
-    let hit = false;
-    for (const j of outOfPlace) {
-      if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
-        used[j] = 1;
-        hit = true;
-        break;
+  if (outOfPlace.length > ORDER_CHECK_LIMIT) {
+    if (!sameItems(a, b, outOfPlace)) return eq;
+  } else {
+    const used = new Uint8Array(b.length);
+    for (const i of outOfPlace) {
+      let hit = false;
+      for (const j of outOfPlace) {
+        if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
+          used[j] = 1;
+          hit = true;
+          break;
+        }
       }
+      if (!hit) return eq;
     }
-    if (!hit) return eq;
   }
   walk.diffs.length = mark;
   walk.noiseOut.length = noiseMark;
@@ -186,9 +188,19 @@ function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): bool
     else (rest ??= []).push(i);
   }
   if (rest === undefined && a.length === b.length) return true;
+  // Exactly equal items pair up by hash first, so a long list in another order costs O(n); only
+  // items that differ (a tolerance, an ignored or noisy field) are matched under the rules.
+  const exact = rest !== undefined && rest.length >= SET_BUCKETS_FROM ? bucketsOf(b, used) : undefined;
   let eq = true;
   let unmatched: number[] | undefined;
   for (const i of rest ?? []) {
+    if (exact !== undefined) {
+      const j = takeExact(exact, a[i], used);
+      if (j >= 0) {
+        used[j] = 1;
+        continue;
+      }
+    }
     let hit = false;
     for (let j = 0; j < b.length; j++) {
       if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
@@ -220,6 +232,66 @@ function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): bool
   for (const i of unmatched ?? []) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
   for (let j = 0; j < b.length; j++) if (used[j] === 0) eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
   return eq;
+}
+
+/** A JSON value written with its keys sorted: two values with the same text are deeply equal. */
+function canonical(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v, sortedKeys);
+  } catch {
+    return undefined; // nested too deep for the stack: matched under the rules instead
+  }
+}
+
+function sortedKeys(_key: string, v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  // A null prototype, so that a "__proto__" key is copied as data.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(v).sort()) out[k] = (v as Record<string, unknown>)[k];
+  return out;
+}
+
+/** The unused items of `b` by their canonical text, each list in index order with a read position. */
+function bucketsOf(b: unknown[], used: Uint8Array): Map<string, { at: number; js: number[] }> {
+  const out = new Map<string, { at: number; js: number[] }>();
+  for (let j = 0; j < b.length; j++) {
+    if (used[j] === 1) continue;
+    const k = canonical(b[j]);
+    if (k === undefined) continue;
+    const bucket = out.get(k);
+    if (bucket === undefined) out.set(k, { at: 0, js: [j] });
+    else bucket.js.push(j);
+  }
+  return out;
+}
+
+/** The first unused item of `b` exactly equal to `item`, or -1. */
+function takeExact(buckets: Map<string, { at: number; js: number[] }>, item: unknown, used: Uint8Array): number {
+  const k = canonical(item);
+  const bucket = k === undefined ? undefined : buckets.get(k);
+  if (bucket === undefined) return -1;
+  while (bucket.at < bucket.js.length) {
+    const j = bucket.js[bucket.at++] as number;
+    if (used[j] === 0) return j;
+  }
+  return -1;
+}
+
+/** Whether the items of `a` and `b` at `at` are the same multiset, by exact equality. */
+function sameItems(a: unknown[], b: unknown[], at: readonly number[]): boolean {
+  const count = new Map<string, number>();
+  for (const i of at) {
+    const k = canonical(a[i]);
+    if (k === undefined) return false;
+    count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  for (const i of at) {
+    const k = canonical(b[i]);
+    const n = k === undefined ? undefined : count.get(k);
+    if (n === undefined || n === 0) return false;
+    count.set(k as string, n - 1);
+  }
+  return true;
 }
 
 function isRecord(v: unknown): boolean {

@@ -184,6 +184,17 @@ describe('array modes', () => {
     ]);
   });
 
+  test('a long set pairs exact items by hash and still matches the rest under the rules', () => {
+    const rules = compileRules({ arrays: { '$.items': { mode: 'set' } }, numericTolerance: 0.01 });
+    const items = Array.from({ length: 40 }, (_, i) => ({ id: i, price: i + 0.5, ['__proto__']: { i } }));
+    const moved = [...items].reverse().map((x) => (x.id === 7 ? { ...x, price: 7.505 } : x));
+    assert.deepEqual(compareJson({ items }, { items: moved }, rules).differences, []);
+    const changed = moved.map((x) => (x.id === 9 ? { ...x, price: 10 } : x));
+    assert.deepEqual(compareJson({ items }, { items: changed }, rules).differences, [
+      { path: '$.items[9].price', kind: 'value', legacy: 9.5, candidate: 10 },
+    ]);
+  });
+
   test('set matching honours ignore rules inside the items', () => {
     const rules = compileRules({ arrays: { '$..roles': { mode: 'set' } }, ignore: ['$..roles[*].at'] });
     const legacy = {

@@ -251,6 +251,22 @@ describe('lists in a random order', () => {
     ]);
   });
 
+  test('a long list in another order is learned as order-only too, and a record dropped from it still counts', () => {
+    const learner = new NoiseLearner();
+    const records = Array.from({ length: 1200 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['x', String(i % 7)] }));
+    const shuffle = (xs: typeof records) =>
+      xs
+        .map((x) => ({ x, k: Math.random() }))
+        .sort((p, q) => p.k - q.k)
+        .map((p) => p.x);
+    learner.observe(LIST, json({ items: shuffle(records) }), json({ items: shuffle(records) }), rules);
+    const f = learner.filterFor(LIST);
+    assert.deepEqual([...(f.orderOnly ?? [])], ['$.items']);
+    const fewer = shuffle(records.filter((r) => r.id !== 600));
+    const r = compareResponses(json({ items: records }), json({ items: fewer }), rules, f);
+    assert.deepEqual(r.differences, [{ path: '$.items[600]', kind: 'missing', legacy: records[600] }]);
+  });
+
   test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
     const learner = learnedShuffle();
     learner.observe(LIST, json({ total: 1, tags: 'none' }), json({ total: 1, tags: [] }), rules, 2000);
