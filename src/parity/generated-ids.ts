@@ -5,7 +5,7 @@
  * then shows up again wherever the answer refers to the record (`items[*].order_id`,
  * `/orders/1043`, a `location` header). Found after the walk, over the differences already listed:
  * a pair is only ever taken from a differing id key (`id`, `hold_id`, `holdId`) or the `location`
- * header, and only when neither id is in the request (an id the client sent, such as
+ * header, and only when legacy's id is not in the request (an id the client sent, such as
  * `event_id`, must come back the same), and everything it sets aside is the very same pair, so a
  * changed type, a missing field or any other value still counts.
  *
@@ -46,8 +46,9 @@ function idPairs(differences: readonly Difference[], request: string): Map<strin
   /** New id → the legacy id it pairs with. */
   const owner = new Map<string, string>();
   const add = (a: string, b: string): void => {
+    // Legacy's number only: new's small counter may well meet a small number the client sent.
     sent ??= new Set(request.match(DIGIT_RUNS));
-    if (sent.has(a) || sent.has(b)) return;
+    if (sent.has(a)) return;
     pairs ??= new Map();
     const known = pairs.get(a);
     if (known === b) return;

@@ -70,7 +70,7 @@ export const diffRulesSchema = z.strictObject({
    * ISO 8601 / HTTP dates, compared as instants), `epoch` (seconds or milliseconds near the
    * request time), `hex` (≥ 16 hex digits), `base64` (≥ 20 characters, mixed case and digits),
    * `jwt`, `serial` (the id each side gives the record a POST creates: two positive integers at an
-   * id key such as `id` or `hold_id`, neither of them in the request, and the same pair wherever
+   * id key such as `id` or `hold_id`, legacy's not in the request, and the same pair wherever
    * the answer refers to that record). The same instant in
    * another format is a `format` difference; where a request cannot be resampled on legacy (unsafe
    * methods, contract runs, a route's first samples), two different values of one class at the
