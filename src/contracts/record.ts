@@ -7,7 +7,11 @@
  */
 import { request } from 'undici';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
+import { isRedirect, MAX_HOPS, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
+import { describeIssue, formatPath } from '../plan/problems.js';
+import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
 import type { ContractCaseInput } from './cases.js';
 
@@ -36,6 +40,39 @@ export interface ToCasesOptions {
   auth?: RecordedAuth;
 }
 
+/**
+ * One JSON line of a request list. `body` is text as sent, or any other JSON value, sent as JSON
+ * (with `content-type: application/json` unless the line gives one); query values may be numbers
+ * or booleans, sent as written.
+ */
+const jsonLineSchema = z.strictObject({
+  method: z
+    .string()
+    .regex(/^[A-Za-z]+$/, 'expected an HTTP method such as GET or POST')
+    .default('GET'),
+  path: z.string('expected a path starting with "/"').startsWith('/', 'expected a path starting with "/"'),
+  query: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], 'expected a string, number or boolean'))
+    .optional(),
+  headers: z.record(z.string(), z.string('expected a header value as a string')).optional(),
+  body: z.json().optional(),
+});
+
+function recordedFromLine(j: z.infer<typeof jsonLineSchema>): RecordedRequest {
+  const r: RecordedRequest = { method: j.method.toUpperCase(), path: j.path };
+  if (j.query !== undefined) r.query = Object.fromEntries(Object.entries(j.query).map(([k, v]) => [k, String(v)]));
+  if (j.headers !== undefined) r.headers = j.headers;
+  if (j.body === undefined || j.body === null) return r;
+  if (typeof j.body === 'string') {
+    r.body = j.body;
+    return r;
+  }
+  r.body = JSON.stringify(j.body);
+  const typed = Object.keys(r.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (!typed) r.headers = { ...r.headers, 'content-type': 'application/json' };
+  return r;
+}
+
 /** Parses a request list: `GET /api/users/1?x=2` per line, or JSON lines `{method, path, query?, headers?, body?}`. */
 export function parseRequestList(text: string, file: string): RecordedRequest[] {
   const out: RecordedRequest[] = [];
@@ -44,21 +81,22 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
     if (line === '' || line.startsWith('#')) return;
     const where = `${file}:${i + 1}`;
     if (line.startsWith('{')) {
-      let j: Partial<RecordedRequest>;
+      let json: unknown;
       try {
-        j = JSON.parse(line) as Partial<RecordedRequest>;
+        json = JSON.parse(line);
       } catch {
         throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: not valid JSON`);
       }
-      if (typeof j.path !== 'string' || !j.path.startsWith('/'))
-        throw new PhoenixError('PHX_ERR_REQUEST_LIST_INVALID', `${where}: "path" must start with "/"`);
-      out.push({
-        method: (j.method ?? 'GET').toUpperCase(),
-        path: j.path,
-        query: j.query,
-        headers: j.headers,
-        body: j.body,
-      });
+      const parsed = jsonLineSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = formatPath(issue.path);
+        throw new PhoenixError(
+          'PHX_ERR_REQUEST_LIST_INVALID',
+          `${where}: ${field === '' ? '' : `"${field}": `}${describeIssue(issue)}`,
+        );
+      }
+      out.push(recordedFromLine(parsed.data));
       return;
     }
     const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(line);
@@ -73,7 +111,10 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
   return out;
 }
 
-/** The router's sampled requests as recorded requests. */
+/**
+ * The router's sampled requests as recorded requests. A safe request the client saw redirected
+ * gets no status: {@link withLegacyStatus} asks legacy where its redirects end.
+ */
 export function fromSamples(samples: readonly SampleRecord[]): RecordedRequest[] {
   return samples.map((s) => ({
     method: s.method,
@@ -81,11 +122,11 @@ export function fromSamples(samples: readonly SampleRecord[]): RecordedRequest[]
     query: s.query,
     headers: s.headers,
     body: s.body,
-    status: s.status,
+    status: SAFE_METHODS.has(s.method) && s.status >= 300 && s.status < 400 && s.status !== 304 ? undefined : s.status,
   }));
 }
 
-/** Asks legacy for the status of requests that do not carry one yet. */
+/** Asks legacy for the status of requests that do not carry one yet (safe ones, following redirects). */
 export async function withLegacyStatus(
   requests: readonly RecordedRequest[],
   legacy: string,
@@ -96,17 +137,31 @@ export async function withLegacyStatus(
   return out;
 }
 
+/**
+ * The status `r` ends on at `base`. A safe request follows same-origin redirects, as its case will
+ * when it runs (a case that expects no 3xx follows them, and two chains that differ are an
+ * informational `redirect` difference): recording the 3xx instead would make the hops themselves
+ * the contract, and a 308 against a 307 to the same page a failure.
+ */
 async function send(r: RecordedRequest, base: string, timeoutMs: number): Promise<number> {
   const qs = new URLSearchParams(r.query ?? {}).toString();
-  const res = await request(new URL(`${r.path}${qs ? `?${qs}` : ''}`, base), {
-    method: r.method,
-    headers: r.headers,
-    body: r.body,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
-  await res.body.dump();
-  return res.statusCode;
+  const origin = new URL(base).origin;
+  let at = `${r.path}${qs ? `?${qs}` : ''}`;
+  for (let hops = 0; ; hops++) {
+    const res = await request(new URL(at, base), {
+      method: r.method,
+      headers: r.headers,
+      body: r.body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    await res.body.dump();
+    const answer = { status: res.statusCode, headers: res.headers, body: '' };
+    if (!SAFE_METHODS.has(r.method) || hops >= MAX_HOPS || !isRedirect(answer)) return res.statusCode;
+    const next = sameOriginPath(redirectLocation(answer)!, origin, at);
+    if (next === undefined) return res.statusCode;
+    at = next;
+  }
 }
 
 /**

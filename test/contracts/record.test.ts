@@ -4,7 +4,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseCaseFile } from '../../src/contracts/cases.js';
-import { caseFileText, fromSamples, parseRequestList, toCases, withLegacyStatus } from '../../src/contracts/record.js';
+import {
+  caseFileText,
+  fromSamples,
+  parseRequestList,
+  replayOnBoth,
+  toCases,
+  withLegacyStatus,
+} from '../../src/contracts/record.js';
 import { hasCode } from '../../src/lib/errors.js';
 import type { SampleRecord } from '../../src/router/client.js';
 import { fakeUpstream } from '../helpers/fake-upstream.js';
@@ -26,7 +33,40 @@ describe('recording cases from traffic', () => {
       () => parseRequestList('GET /ok\nfetch it please\n', 'reqs.txt'),
       (e: unknown) => hasCode(e, 'PHX_ERR_REQUEST_LIST_INVALID') && /reqs\.txt:2/.test((e as Error).message),
     );
-    assert.throws(() => parseRequestList('{"path":"no-slash"}', 'r.jsonl'), /"path" must start with "\/"/);
+    assert.throws(
+      () => parseRequestList('{"path":"no-slash"}', 'r.jsonl'),
+      /r\.jsonl:1: "path": expected a path starting with "\/"/,
+    );
+  });
+
+  test('a JSON line may carry its body as JSON and numbers in its query; a wrong type is named, not sent', () => {
+    const [created, typed] = parseRequestList(
+      [
+        '{"method":"POST","path":"/api/appointments","query":{"notify":true,"n":2},"body":{"pet_id":6,"vet_id":2}}',
+        '{"method":"PUT","path":"/api/pets/1","headers":{"Content-Type":"application/merge-patch+json"},"body":[1]}',
+      ].join('\n'),
+      'reqs.jsonl',
+    );
+    assert.deepEqual(created, {
+      method: 'POST',
+      path: '/api/appointments',
+      query: { notify: 'true', n: '2' },
+      headers: { 'content-type': 'application/json' },
+      body: '{"pet_id":6,"vet_id":2}',
+    });
+    assert.deepEqual(typed?.headers, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(typed?.body, '[1]');
+    for (const [line, said] of [
+      ['{"path":"/a","headers":{"x-n":1}}', /reqs\.jsonl:1: "headers\.x-n": expected a header value as a string/],
+      ['{"path":"/a","method":"GET /a"}', /reqs\.jsonl:1: "method": expected an HTTP method/],
+      ['{"path":"/a","bdy":"x"}', /reqs\.jsonl:1: unknown key "bdy"/],
+      ['{"method":"GET"}', /reqs\.jsonl:1: "path": expected a path starting with "\/"/],
+    ] as const)
+      assert.throws(
+        () => parseRequestList(line, 'reqs.jsonl'),
+        (e: unknown) => hasCode(e, 'PHX_ERR_REQUEST_LIST_INVALID') && said.test((e as Error).message),
+        line,
+      );
   });
 
   test('router samples become deduplicated recorded cases without credentials, in a valid case file', () => {
@@ -77,6 +117,44 @@ describe('recording cases from traffic', () => {
         ['POST /api/users', 'recorded'],
       ],
     );
+  });
+
+  test('a safe request is recorded by where its same-origin redirects end; a write and a redirect elsewhere by their 3xx', async () => {
+    const server = await fakeUpstream((req, res) => {
+      if (req.url === '/api/vets/') res.writeHead(308, { location: '/api/vets' });
+      else if (req.url === '/old') res.writeHead(301, { location: 'https://elsewhere.example/new' });
+      else if (req.method === 'POST') res.writeHead(303, { location: '/api/vets' });
+      else res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.method === 'GET' && req.url === '/api/vets' ? '[]' : '');
+    });
+    try {
+      const listed = parseRequestList('GET /api/vets/\nGET /old\nPOST /api/vets\n', 'reqs.txt');
+      const replayed = await replayOnBoth(listed, server.url, server.url);
+      assert.deepEqual(
+        replayed.map((r) => [r.status, r.newStatus]),
+        [
+          [200, 200],
+          [301, 301],
+          [303, 303],
+        ],
+      );
+      const sampled = fromSamples(
+        ['/api/vets/', '/old'].map(
+          (p) => ({ method: 'GET', path: p, headers: {}, status: p === '/old' ? 301 : 308 }) as SampleRecord,
+        ),
+      );
+      assert.deepEqual(
+        sampled.map((r) => r.status),
+        [undefined, undefined],
+        'a sampled redirect of a safe request is asked again',
+      );
+      assert.deepEqual(
+        (await withLegacyStatus(sampled, server.url)).map((r) => r.status),
+        [200, 301],
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   test('listed requests get their status from legacy', async () => {

@@ -8,6 +8,7 @@ import {
   ownRequests,
   parseRequestList,
   replayOnBoth,
+  withLegacyStatus,
   toCases,
   type RecordedRequest,
 } from '../../contracts/record.js';
@@ -123,8 +124,11 @@ export function registerRecord(
           );
           return;
         }
-        // Samples carry legacy's status already; a request list is replayed on both sides.
-        const requests = o.fromRouter ? kept : await replayOnBoth(kept, family.legacy, family.new);
+        // Samples carry legacy's status already (but for redirected safe requests, asked again
+        // where their redirects end); a request list is replayed on both sides.
+        const requests = o.fromRouter
+          ? await withLegacyStatus(kept, family.legacy)
+          : await replayOnBoth(kept, family.legacy, family.new);
         const cases = toCases(requests, existing, { auth });
         await writeOutputFile(o.out, caseFileText(family.name, cases, profiles));
         const differ = requests.filter((r) => r.newStatus !== undefined && r.newStatus !== r.status);
