@@ -3,13 +3,35 @@
  * its noise: value classes count as noise (a contract run cannot resample reliably), a differing
  * redirect chain is informational unless `diff.blocking` lists `redirect`.
  */
-import { compareResponses, type CompiledRules, type HttpSnapshot, type NoiseLearner } from '../parity/index.js';
+import {
+  compareResponses,
+  type ComparisonResult,
+  type CompiledRules,
+  type HttpSnapshot,
+  type NoiseLearner,
+} from '../parity/index.js';
 import { chainDifference } from '../parity/redirect-chain.js';
 import { describeDifference, type Sample } from './exchange.js';
 import type { CaseResult } from './results.js';
 
 /** Differences shown per failing case. */
 const DIFFERENCES_SHOWN = 10;
+
+/** A case's two answers compared under the family's rules and the noise learned so far. */
+export function compareCase(
+  result: Pick<CaseResult, 'route' | 'method' | 'target'>,
+  legacy: HttpSnapshot,
+  candidate: HttpSnapshot,
+  rules: CompiledRules,
+  noise: NoiseLearner,
+  body?: string,
+): ComparisonResult {
+  return compareResponses(legacy, candidate, rules, noise.filterFor(result.route), {
+    classNoise: true,
+    creates: result.method === 'POST' ? { request: `${result.target} ${body ?? ''}` } : undefined,
+    now: Date.now(),
+  });
+}
 
 /**
  * Adds the comparison's failure, noise count and informational differences to `result`.
@@ -23,11 +45,7 @@ export function judgeParity(
   noise: NoiseLearner,
   body?: string,
 ): void {
-  const cmp = compareResponses(legacy.snapshot, candidate.snapshot, rules, noise.filterFor(result.route), {
-    classNoise: true,
-    creates: result.method === 'POST' ? { request: `${result.target} ${body ?? ''}` } : undefined,
-    now: Date.now(),
-  });
+  const cmp = compareCase(result, legacy.snapshot, candidate.snapshot, rules, noise, body);
   noise.noteClassNoise(result.route, cmp.noise);
   result.noise = cmp.noise.length;
   result.informational.push(...cmp.informational);

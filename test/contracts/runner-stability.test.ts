@@ -181,3 +181,52 @@ describe('contract runner stability', () => {
     );
   });
 });
+
+describe('a field legacy sends only some of the time', () => {
+  test('is learned from further legacy answers asked for a differing case, so the case passes; a real change still fails', async () => {
+    let calls = 0;
+    // Legacy's answers carry `promo` but for every eighth: the first two answers of a run carry it,
+    // and only a further one shows that legacy itself leaves it out.
+    const legacyPromo = await serve((method, p) => {
+      if (method !== 'GET') return undefined;
+      calls++;
+      const promo = calls % 8 === 0 ? {} : { promo: { code: 'SPRING' } };
+      return p === '/api/offers/1' ? { body: { id: 1, ...promo } } : { body: { id: 2, price: 10, ...promo } };
+    });
+    const newPromo = await serve((method, p) =>
+      method !== 'GET' ? undefined : p === '/api/offers/1' ? { body: { id: 1 } } : { body: { id: 2, price: 11 } },
+    );
+    try {
+      const offers = await contractFamily({
+        tmpPrefix: 'phx-contracts-promo-',
+        plan: 'contracts-promo',
+        family: 'offers',
+        routes: ['GET /api/offers/:id'],
+        legacy: legacyPromo.url,
+        candidate: newPromo.url,
+        cases: `cases:
+  - { name: offer, request: { path: /api/offers/1 } }
+  - { name: priced offer, request: { path: /api/offers/2 } }
+`,
+      });
+      const r = await runContractSuite({
+        family: offers,
+        mode: 'parity',
+        timeoutMs: 5000,
+        latencyRepetitions: 0,
+        noiseGapMs: 0,
+      });
+      assert.deepEqual(verdicts(r), [
+        ['offer', true, []],
+        ['priced offer', false, ['parity $.price value']],
+      ]);
+      assert.deepEqual(
+        r.noise['GET /api/offers/:id']?.map((p) => [p.path, p.kinds]),
+        [['$.promo', ['missing']]],
+      );
+    } finally {
+      await legacyPromo.close();
+      await newPromo.close();
+    }
+  });
+});
