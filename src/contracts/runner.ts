@@ -264,12 +264,16 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
    * answers happened to agree. Only differing cases pay for it.
    */
   async function confirmDifferences(doubtful: readonly Fetched[]): Promise<void> {
-    for (let k = 0; k < CONFIRM_SAMPLES && doubtful.length > 0; k++) {
-      const again = await Promise.all(doubtful.map((f) => get('legacy', f.c).catch(() => undefined)));
-      doubtful.forEach((f, i) => {
-        const answer = again[i];
-        if (answer && f.legacy) noise.observe(f.result.route, f.legacy.snapshot, answer.snapshot, f.rules);
-      });
+    // `concurrency` cases at a time, as every request in flight holds cancellation listeners.
+    for (let from = 0; from < doubtful.length; from += concurrency) {
+      const round = doubtful.slice(from, from + concurrency);
+      for (let k = 0; k < CONFIRM_SAMPLES; k++) {
+        const again = await Promise.all(round.map((f) => get('legacy', f.c).catch(() => undefined)));
+        round.forEach((f, i) => {
+          const answer = again[i];
+          if (answer && f.legacy) noise.observe(f.result.route, f.legacy.snapshot, answer.snapshot, f.rules);
+        });
+      }
     }
   }
 
