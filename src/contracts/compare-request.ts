@@ -183,7 +183,7 @@ export class RequestComparator {
     const classNoise = !SAFE_METHODS.has(input.method) || this.noise.lessonsFor(route) === 0 ? true : 'time';
     const cmp = compareResponses(legacy.snapshot, candidate, rules, this.noise.filterFor(route), {
       classNoise,
-      creates: input.method === 'POST' ? { request: `${input.target} ${input.body ?? ''}` } : undefined,
+      request: { method: input.method, text: () => `${input.target} ${input.body ?? ''}` },
       now: Date.now(),
     });
     const hops = chainDifference(legacy.chain, fresh.chain);

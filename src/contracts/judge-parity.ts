@@ -28,7 +28,7 @@ export function compareCase(
 ): ComparisonResult {
   return compareResponses(legacy, candidate, rules, noise.filterFor(result.route), {
     classNoise: true,
-    creates: result.method === 'POST' ? { request: `${result.target} ${body ?? ''}` } : undefined,
+    request: { method: result.method, text: () => `${result.target} ${body ?? ''}` },
     now: Date.now(),
   });
 }

@@ -70,11 +70,12 @@ export interface CompareOptions {
    */
   classNoise?: boolean | 'time';
   /**
-   * Set when the request was a POST: its target and body, as text. With `classNoise: true`, the
-   * ids its write generated on each side are `serial` class noise (see `setAsideCreatedIds`); an
-   * id the request carries is not one. @default undefined (not a POST)
+   * The request compared: its method, and its target and body as text, read only when a POST's
+   * answers differ at an id. On a POST, with `classNoise: true`, the ids its write generated on
+   * each side are `serial` class noise (see `setAsideCreatedIds`); an id the request carries is
+   * not one. @default undefined (no `serial` noise)
    */
-  creates?: { request: string };
+  request?: { method: string; text: () => string };
   /** Request time, epoch ms. Timestamps and epochs are class noise only near it; without it, never. */
   now?: number;
   /** How near `now` a timestamp or epoch must be to count as generated at request time, ms. @default 300000 */

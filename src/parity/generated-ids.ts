@@ -22,9 +22,10 @@ const ID_NAME = /^(?:[iI][dD]|.+[_-][iI][dD]|.*[a-z0-9]I[dD])$/;
 
 /**
  * Moves the differences that are only the created records' ids (legacy's and new's) from
- * `differences` to `noise`, marked `valueClass: 'serial'`.
+ * `differences` to `noise`, marked `valueClass: 'serial'`. `request`: the request's target and
+ * body as text, read only once an id pair is found.
  */
-export function setAsideCreatedIds(differences: Difference[], noise: Difference[], request: string): void {
+export function setAsideCreatedIds(differences: Difference[], noise: Difference[], request: () => string): void {
   const pairs = idPairs(differences, request);
   if (pairs === undefined) return;
   let kept = 0;
@@ -40,14 +41,14 @@ export function setAsideCreatedIds(differences: Difference[], noise: Difference[
 }
 
 /** Legacy id → new id, one to one; undefined when there is none. */
-function idPairs(differences: readonly Difference[], request: string): Map<string, string> | undefined {
+function idPairs(differences: readonly Difference[], request: () => string): Map<string, string> | undefined {
   let pairs: Map<string, string> | undefined;
   let sent: Set<string> | undefined;
   /** New id → the legacy id it pairs with. */
   const owner = new Map<string, string>();
   const add = (a: string, b: string): void => {
     // Legacy's number only: new's small counter may well meet a small number the client sent.
-    sent ??= new Set(request.match(DIGIT_RUNS));
+    sent ??= new Set(request().match(DIGIT_RUNS));
     if (sent.has(a)) return;
     pairs ??= new Map();
     const known = pairs.get(a);

@@ -26,7 +26,7 @@ const TEXT_EXAMPLE_CHARS = 1024;
  * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
  * instant in another format is an informational `format` difference; with `options.classNoise`,
  * two generated values of one class are noise (see {@link judgeValues}), and on a POST
- * (`options.creates`) so are the ids each side gave the record it created.
+ * (`options.request`) so are the ids each side gave the record it created.
  */
 export function compareResponses(
   legacy: HttpSnapshot,
@@ -85,12 +85,12 @@ export function compareResponses(
     );
   }
   if (
-    options?.creates !== undefined &&
+    options?.request?.method === 'POST' &&
     options.classNoise === true &&
     (rules.classMask & SERIAL_BIT) !== 0 &&
     differences.length > 0
   )
-    setAsideCreatedIds(differences, noiseOut, options.creates.request);
+    setAsideCreatedIds(differences, noiseOut, options.request.text);
   return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
 }
 

@@ -7,7 +7,7 @@ import type { HttpSnapshot } from '../../src/parity/types.js';
 const rules = compileRules({ headers: ['content-type', 'location'] });
 const POST: CompareOptions = {
   classNoise: true,
-  creates: { request: '/api/orders {"user_id":5,"items":[{"product_id":3,"quantity":2}]}' },
+  request: { method: 'POST', text: () => '/api/orders {"user_id":5,"items":[{"product_id":3,"quantity":2}]}' },
   now: Date.now(),
 };
 
@@ -47,7 +47,7 @@ describe('ids a POST creates (serial class)', () => {
   test('the same answers to a read are a different record, and count', () => {
     const r = compareResponses(created(order(1043)), created(order(17)), rules, undefined, {
       ...POST,
-      creates: undefined,
+      request: { method: 'GET', text: () => '/api/orders/1043' },
     });
     assert.deepEqual(
       r.differences.map((d) => d.path),
@@ -98,7 +98,10 @@ describe('ids a POST creates (serial class)', () => {
   });
 
   test('any id key names a created record (hold_id, holdId), but an id the request sent must come back the same', () => {
-    const sent: CompareOptions = { ...POST, creates: { request: '/api/holds?event=12 {"event_id":7,"seat":"7-B2"}' } };
+    const sent: CompareOptions = {
+      ...POST,
+      request: { method: 'POST', text: () => '/api/holds?event=12 {"event_id":7,"seat":"7-B2"}' },
+    };
     const r = compareResponses(
       created({ hold_id: 462423188, holdId: 19224074, event_id: 7, ticket_id: 12 }),
       created({ hold_id: 976, holdId: 977, event_id: 8, ticket_id: 13 }),
@@ -119,7 +122,10 @@ describe('ids a POST creates (serial class)', () => {
   });
 
   test("new's small counter may meet a number the client sent; legacy's id in the request is no created id", () => {
-    const sent: CompareOptions = { ...POST, creates: { request: '/api/appointments {"pet_id":6,"vet_id":2}' } };
+    const sent: CompareOptions = {
+      ...POST,
+      request: { method: 'POST', text: () => '/api/appointments {"pet_id":6,"vet_id":2}' },
+    };
     const made = compareResponses(
       created({ id: 5001, vet_id: 2 }),
       created({ id: 2, vet_id: 2 }),

@@ -103,7 +103,7 @@ export async function judge(
   const classNoise = !SAFE_METHODS.has(method) || fam.noise.lessonsFor(route) === 0 ? true : 'time';
   const result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route), {
     classNoise,
-    creates: method === 'POST' ? { request: job.body ? `${url} ${job.body.toString('utf8')}` : url } : undefined,
+    request: { method, text: () => (job.body ? `${url} ${job.body.toString('utf8')}` : url) },
     now: Date.now(),
   });
   if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
