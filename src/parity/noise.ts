@@ -83,31 +83,54 @@ class RouteNoise implements NoiseFilter {
     return kind === undefined || p.kinds === undefined || covers(p.kinds, kind);
   }
 
-  /** Learns `path`; a difference other than a reordering makes an order-only path ordinary noise. */
+  /** Learns `path` from one difference between two legacy answers. */
   learn(path: string, d: Difference, now: number, maxPaths: number): void {
-    const order = d.kind === 'order';
     const known = this.paths.get(path);
     if (known !== undefined) {
       known.count++;
-      if (known.kinds !== undefined && !known.kinds.includes(d.kind)) known.kinds.push(d.kind);
-      if (!order && known.orderOnly === true) {
-        delete known.orderOnly;
-        this.orderOnly.delete(path);
-      }
+      this.widen(known, [d.kind]);
       return;
     }
-    if (this.paths.size >= maxPaths) return;
     const entry: NoisePath = { path, count: 1, firstSeen: now, reason: 'resampled', kinds: [d.kind] };
-    if (order) {
+    if (d.kind === 'order') {
       entry.orderOnly = true;
-      this.orderOnly.add(path);
     } else {
       const example: { a?: unknown; b?: unknown } = {};
       if (d.legacy !== undefined) example.a = d.legacy;
       if (d.candidate !== undefined) example.b = d.candidate;
       entry.example = example;
     }
-    this.paths.set(path, entry);
+    this.add(entry, maxPaths);
+  }
+
+  /** Merges a learned path from a snapshot into what is known. */
+  merge(p: NoisePath, maxPaths: number): void {
+    const known = this.paths.get(p.path);
+    if (known === undefined) {
+      this.add(p.kinds === undefined ? { ...p } : { ...p, kinds: [...p.kinds] }, maxPaths);
+      return;
+    }
+    known.count = Math.max(known.count, p.count);
+    this.widen(known, p.orderOnly === true ? ['order'] : p.kinds);
+  }
+
+  /**
+   * Adds the kinds seen again at a known path (none listed: every kind). Any kind but `order`
+   * makes an order-only path ordinary noise.
+   */
+  private widen(known: NoisePath, kinds: readonly DiffKind[] | undefined): void {
+    if (kinds === undefined) delete known.kinds;
+    else if (known.kinds !== undefined) for (const k of kinds) if (!known.kinds.includes(k)) known.kinds.push(k);
+    if (known.orderOnly === true && (kinds === undefined || kinds.some((k) => k !== 'order'))) {
+      delete known.orderOnly;
+      this.orderOnly.delete(known.path);
+    }
+  }
+
+  private add(p: NoisePath, maxPaths: number): void {
+    if (this.paths.size >= maxPaths) return;
+    this.paths.set(p.path, p);
+    if (p.orderOnly === true) this.orderOnly.add(p.path);
   }
 }
 
@@ -204,21 +227,13 @@ export class NoiseLearner {
     for (const [route, paths] of Object.entries(data)) {
       const entry = this.entry(route);
       for (const p of paths) {
-        const map = p.reason === 'value-class' ? entry.classPaths : entry.paths;
-        const known = map.get(p.path);
-        if (known !== undefined) {
-          known.count = Math.max(known.count, p.count);
-          if (p.kinds === undefined) delete known.kinds;
-          else if (known.kinds !== undefined)
-            for (const k of p.kinds) if (!known.kinds.includes(k)) known.kinds.push(k);
-          if (known.orderOnly === true && p.orderOnly !== true && map === entry.paths) {
-            delete known.orderOnly;
-            entry.orderOnly.delete(p.path);
-          }
-        } else if (map.size < this.maxPaths) {
-          map.set(p.path, p.kinds === undefined ? { ...p } : { ...p, kinds: [...p.kinds] });
-          if (p.orderOnly === true && map === entry.paths) entry.orderOnly.add(p.path);
+        if (p.reason !== 'value-class') {
+          entry.merge(p, this.maxPaths);
+          continue;
         }
+        const known = entry.classPaths.get(p.path);
+        if (known !== undefined) known.count = Math.max(known.count, p.count);
+        else if (entry.classPaths.size < this.maxPaths) entry.classPaths.set(p.path, { ...p });
       }
     }
   }
