@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
-import { isRedirect, MAX_HOPS, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
+import { isRedirect, isRedirectStatus, MAX_HOPS, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
 import { describeIssue, formatPath } from '../plan/problems.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
@@ -122,7 +122,7 @@ export function fromSamples(samples: readonly SampleRecord[]): RecordedRequest[]
     query: s.query,
     headers: s.headers,
     body: s.body,
-    status: SAFE_METHODS.has(s.method) && s.status >= 300 && s.status < 400 && s.status !== 304 ? undefined : s.status,
+    status: SAFE_METHODS.has(s.method) && isRedirectStatus(s.status) ? undefined : s.status,
   }));
 }
 

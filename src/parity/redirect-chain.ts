@@ -15,9 +15,14 @@ function header(h: HttpSnapshot['headers'], name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** True for the statuses a client follows (301, 302, 303, 307, 308). */
+export function isRedirectStatus(status: number): boolean {
+  return REDIRECTS.has(status);
+}
+
 /** True when `answer` is a redirect with a `Location` (worth following). */
 export function isRedirect(answer: HttpSnapshot): boolean {
-  return REDIRECTS.has(answer.status) && header(answer.headers, 'location') !== undefined;
+  return isRedirectStatus(answer.status) && header(answer.headers, 'location') !== undefined;
 }
 
 /** The `Location` of a redirect answer. */
