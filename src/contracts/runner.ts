@@ -45,6 +45,7 @@ import {
   type Variables,
 } from './variables.js';
 import { expectations, fetchCase, plainRequest, type Sample } from './exchange.js';
+import { confirmDifferences } from './confirm.js';
 import { compareCase, judgeParity } from './judge-parity.js';
 import { judgeTimings, type TimedRoute } from './latency.js';
 import { fetchWithResamples } from './resample-schedule.js';
@@ -77,9 +78,6 @@ export interface RunContractSuiteOptions {
  * twice (the request, then its body), and it may wait out the resample gap.
  */
 const ABORT_LISTENERS_PER_CASE = 5;
-
-/** Further legacy answers asked for about a safe case whose answers differ, before it is judged. */
-const CONFIRM_SAMPLES = 2;
 
 /** Safe cases per batch, in rounds of `concurrency`: a batch reports progress only when it is all compared. */
 const SAFE_BATCH_ROUNDS = 4;
@@ -216,12 +214,9 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   function judgeOne(f: Fetched): void {
     const { c, result } = f;
     if (f.candidate !== undefined) {
-      let candidate = f.candidate;
-      const adapter = adapters.find(c.request.method, requestTarget(c));
-      if (adapter) {
-        candidate = applyAdapter(adapter, candidate);
-        result.adapted = true;
-      }
+      const viaAdapter = adapted(c, f.candidate);
+      if (viaAdapter) result.adapted = true;
+      const candidate = viaAdapter ?? f.candidate;
       result.status = { legacy: f.legacy?.snapshot.status, new: candidate.status };
       if (f.legacy) result.failures.push(...expectations(c, 'legacy', f.legacy.snapshot));
       result.failures.push(...expectations(c, 'new', candidate));
@@ -253,36 +248,35 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
     );
     for (const f of fetched)
       if (f.legacy && f.legacyAgain) noise.observe(f.result.route, f.legacy.snapshot, f.legacyAgain.snapshot, f.rules);
-    await confirmDifferences(fetched.filter((f) => f.legacyAgain !== undefined && differsNow(f)));
+    const doubtful = fetched.filter((f) => f.legacyAgain !== undefined && differsNow(f));
+    await confirmDifferences(
+      doubtful.map((f) => ({
+        route: f.result.route,
+        legacy: f.legacy!.snapshot,
+        rules: f.rules,
+        ask: () =>
+          get('legacy', f.c).then(
+            (s) => s.snapshot,
+            () => undefined,
+          ),
+      })),
+      noise,
+      concurrency,
+    );
     for (const f of fetched) judgeOne(f);
-  }
-
-  /**
-   * Asks legacy {@link CONFIRM_SAMPLES} more times, at once, about the safe cases whose answers
-   * still differ, and learns from each answer: a field legacy itself sends only some of the time
-   * (a promotion, an optional hint) would otherwise fail its case whenever the first two legacy
-   * answers happened to agree. Only differing cases pay for it.
-   */
-  async function confirmDifferences(doubtful: readonly Fetched[]): Promise<void> {
-    // `concurrency` cases at a time, as every request in flight holds cancellation listeners.
-    for (let from = 0; from < doubtful.length; from += concurrency) {
-      const round = doubtful.slice(from, from + concurrency);
-      for (let k = 0; k < CONFIRM_SAMPLES; k++) {
-        const again = await Promise.all(round.map((f) => get('legacy', f.c).catch(() => undefined)));
-        round.forEach((f, i) => {
-          const answer = again[i];
-          if (answer && f.legacy) noise.observe(f.result.route, f.legacy.snapshot, answer.snapshot, f.rules);
-        });
-      }
-    }
   }
 
   /** Whether a fetched case's answers differ under the noise learned so far. */
   function differsNow(f: Fetched): boolean {
     if (f.legacy === undefined || f.candidate === undefined) return false;
-    const adapter = adapters.find(f.c.request.method, requestTarget(f.c));
-    const candidate = adapter ? applyAdapter(adapter, f.candidate) : f.candidate;
+    const candidate = adapted(f.c, f.candidate) ?? f.candidate;
     return compareCase(f.result, f.legacy.snapshot, candidate, f.rules, noise).differences.length > 0;
+  }
+
+  /** new's answer through the family's adapter for the case's endpoint, or undefined when it has none. */
+  function adapted(c: LoadedCase, candidate: HttpSnapshot): HttpSnapshot | undefined {
+    const adapter = adapters.find(c.request.method, requestTarget(c));
+    return adapter ? applyAdapter(adapter, candidate) : undefined;
   }
 
   /** Marks the cases of a file whose setup failed: they are not sent. */
