@@ -14,6 +14,7 @@ import { hasOwn as sharedHasOwn, MAX_DEPTH as SHARED_MAX_DEPTH, sameTree, Walk }
 const MAX_DEPTH = SHARED_MAX_DEPTH;
 const hasOwn = sharedHasOwn;
 import { bucketsOf, sameItems, takeExact } from './exact-items.js';
+import { isRecord, itemKey, pairByKey } from './reorder-key.js';
 import { walkTypes } from './walk-types.js';
 import type { StepKind } from './walk-state.js';
 
@@ -151,27 +152,40 @@ function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): 
   for (let i = n; i < b.length; i++) eq = emitItem(walk, state, i, 'extra', b[i]) && eq;
   if (walk.probe > 0 || outOfPlace === undefined || outOfPlace.length < 2 || a.length !== b.length) return eq;
   // Items out of place at two or more positions may be a pure reordering: one `order` difference
-  // then says more than a value difference per moved item.
-  if (outOfPlace.length > ORDER_CHECK_LIMIT) {
-    if (!sameItems(a, b, outOfPlace)) return eq;
-  } else {
-    const used = new Uint8Array(b.length);
-    for (const i of outOfPlace) {
-      let hit = false;
-      for (const j of outOfPlace) {
-        if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
-          used[j] = 1;
-          hit = true;
-          break;
-        }
-      }
-      if (!hit) return eq;
-    }
-  }
+  // then says more than a value difference per moved item. Records that also differ are paired
+  // by a field that identifies them, and each is compared with its own.
+  const pure =
+    outOfPlace.length > ORDER_CHECK_LIMIT ? sameItems(a, b, outOfPlace) : isReordering(walk, a, b, state, outOfPlace);
+  const pairs = pure ? undefined : pairByKey(a, b);
+  if (!pure && pairs === undefined) return eq;
   walk.diffs.length = mark;
   walk.noiseOut.length = noiseMark;
   walk.info.length = infoMark;
-  return walk.emit('order', a, b);
+  eq = walk.emit('order', a, b);
+  if (pairs === undefined) return eq;
+  for (let i = 0; i < a.length; i++) {
+    const child = state.index(i);
+    if (child.info?.ignore === true) continue;
+    eq = walkChild(walk, 'index', i, '', a[i], b[pairs[i] as number], child) && eq;
+  }
+  return eq;
+}
+
+/** Whether the items out of place in `a` all match, one to one, items out of place in `b` under the rules. */
+function isReordering(walk: Walk, a: unknown[], b: unknown[], state: RuleState, outOfPlace: number[]): boolean {
+  const used = new Uint8Array(b.length);
+  for (const i of outOfPlace) {
+    let hit = false;
+    for (const j of outOfPlace) {
+      if (used[j] === 0 && probeItem(walk, a[i], b[j], state, i)) {
+        used[j] = 1;
+        hit = true;
+        break;
+      }
+    }
+    if (!hit) return false;
+  }
+  return true;
 }
 
 function emitItem(walk: Walk, state: RuleState, i: number, kind: 'missing' | 'extra', v: unknown): boolean {
@@ -233,16 +247,6 @@ function walkSet(walk: Walk, a: unknown[], b: unknown[], state: RuleState): bool
   for (const i of unmatched ?? []) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
   for (let j = 0; j < b.length; j++) if (used[j] === 0) eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
   return eq;
-}
-
-function isRecord(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function itemKey(item: unknown, field: string): unknown {
-  if (typeof item !== 'object' || item === null || Array.isArray(item) || !hasOwn.call(item, field)) return undefined;
-  const v = (item as Record<string, unknown>)[field];
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
 }
 
 function walkKeyed(walk: Walk, a: unknown[], b: unknown[], state: RuleState, field: string): boolean {

@@ -82,6 +82,63 @@ describe('compareJson reports every difference with its path and kind', () => {
     );
   });
 
+  test('records in another order that also changed: the order, then each change at its record, paired by id', () => {
+    const legacy = {
+      items: [
+        { name: 'a', id: 1, qty: 1 },
+        { name: 'b', id: 2, qty: 2 },
+        { name: 'c', id: 3, qty: 3 },
+      ],
+    };
+    const candidate = {
+      items: [
+        { name: 'c', id: 3, qty: 3 },
+        { name: 'a', id: 1, qty: 1 },
+        { name: 'b', id: 2, qty: 5 },
+      ],
+    };
+    assert.deepEqual(
+      compareJson(legacy, candidate, plain).differences.map((d) => [d.path, d.kind, d.candidate]),
+      [
+        ['$.items', 'order', candidate.items],
+        ['$.items[1].qty', 'value', 5],
+      ],
+    );
+  });
+
+  test('records are not paired by a field that is not unique, not on both sides, or leaves them in place', () => {
+    const byPosition = (legacy: unknown[], candidate: unknown[]): string[] =>
+      compareJson({ items: legacy }, { items: candidate }, plain).differences.map((d) => d.path);
+    // `kind` repeats; `id` differs between the sides.
+    assert.deepEqual(
+      byPosition(
+        [
+          { kind: 'x', id: 1 },
+          { kind: 'x', id: 2 },
+        ],
+        [
+          { kind: 'x', id: 3 },
+          { kind: 'x', id: 1 },
+        ],
+      ),
+      ['$.items[0].id', '$.items[1].id'],
+    );
+    // `n` pairs every record with the one at its own position (no reordering); booleans identify nothing.
+    assert.deepEqual(
+      byPosition(
+        [
+          { n: 0, on: true },
+          { n: 1, on: false },
+        ],
+        [
+          { n: 0, on: false },
+          { n: 1, on: true },
+        ],
+      ),
+      ['$.items[0].on', '$.items[1].on'],
+    );
+  });
+
   test('documents nested deeper than the call stack compare without throwing', () => {
     const deep = (leaf: number): unknown => JSON.parse('['.repeat(20_000) + String(leaf) + ']'.repeat(20_000));
     assert.deepEqual(compareJson(deep(1), deep(1), plain).differences, []);

@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareResponses, compileRules } from '../../src/parity/diff.js';
 import { NoiseLearner } from '../../src/parity/noise.js';
-import type { HttpSnapshot } from '../../src/parity/types.js';
+import type { HttpSnapshot, NoiseFilter } from '../../src/parity/types.js';
 
 const rules = compileRules({});
 const ROUTE = 'GET /api/users/:id';
@@ -265,6 +265,53 @@ describe('lists in a random order', () => {
     const fewer = shuffle(records.filter((r) => r.id !== 600));
     const r = compareResponses(json({ items: records }), json({ items: fewer }), rules, f);
     assert.deepEqual(r.differences, [{ path: '$.items[600]', kind: 'missing', legacy: records[600] }]);
+  });
+
+  describe('a list in a random order with a stamp in every record', () => {
+    const SEEN = 'GET /api/seen';
+    let stamp = 0;
+    /** Records in `order`, each with a fresh `seen_at` and `etag`, as legacy sends them. */
+    const seen = (order: number[], price: (id: number) => number = (id) => id * 10): HttpSnapshot =>
+      json({
+        items: order.map((id) => ({
+          id,
+          name: `n${id}`,
+          price: price(id),
+          seen_at: new Date(Date.UTC(2026, 11, 3, 10) + ++stamp * 7).toISOString(),
+          etag: `e${stamp}`,
+        })),
+      });
+    function learned(): NoiseFilter {
+      const learner = new NoiseLearner();
+      const taught = learner.observe(SEEN, seen([1, 2, 3, 4, 5]), seen([3, 1, 5, 2, 4]), rules, 1000);
+      assert.deepEqual([taught[0]?.path, taught[0]?.kind], ['$.items', 'order']);
+      const paths = Object.fromEntries(learner.snapshot()[SEEN]?.map((p) => [p.path, p.orderOnly === true]) ?? []);
+      assert.deepEqual(paths, { '$.items': true, '$.items[*].etag': false, '$.items[*].seen_at': false });
+      return learner.filterFor(SEEN);
+    }
+
+    test('only the stamps are learned, and the records are matched by their other fields', () => {
+      const r = compareResponses(seen([1, 2, 3, 4, 5]), seen([4, 2, 5, 1, 3]), rules, learned());
+      assert.deepEqual(r.differences, []);
+    });
+
+    test('a price changed in one record is still a mismatch, at that record', () => {
+      const r = compareResponses(
+        seen([1, 2, 3, 4, 5]),
+        seen([4, 2, 5, 1, 3], (id) => (id === 2 ? 21 : id * 10)),
+        rules,
+        learned(),
+      );
+      assert.deepEqual(r.differences, [{ path: '$.items[1].price', kind: 'value', legacy: 20, candidate: 21 }]);
+    });
+
+    test('a record new drops is still a mismatch', () => {
+      const r = compareResponses(seen([1, 2, 3, 4, 5]), seen([4, 5, 1, 3]), rules, learned());
+      assert.deepEqual(
+        r.differences.map((d) => [d.path, d.kind]),
+        [['$.items[1]', 'missing']],
+      );
+    });
   });
 
   test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
