@@ -16,7 +16,7 @@ export const LOG_FORMAT = 'phoenix_json';
 export const LOG_FORMAT_DIRECTIVE =
   `log_format ${LOG_FORMAT} escape=json '{"time":$msec,"family":"$phx_log_family","backend":"$phx_side",` +
   `"status":$status,"request_time":$request_time,"method":"$request_method","user":"$phx_user",` +
-  `"upstream_status":"$upstream_status","upstream_connect_time":"$upstream_connect_time",` +
+  `"upstream_status":"$upstream_status",` +
   `"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time"}';`;
 
 /** One upstream attempt of a request. */

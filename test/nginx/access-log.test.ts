@@ -42,7 +42,6 @@ function line(o: {
     request_time: 0.004,
     method: o.method ?? 'GET',
     upstream_status: o.us,
-    upstream_connect_time: '0.000',
     upstream_header_time: o.uh,
     upstream_response_time: o.ur ?? o.uh,
   });
