@@ -174,7 +174,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       if (parity && safe && c.expect.parity) {
         const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
         if (reps > 0) await time(c, route, rules, result, reps);
-        f.resampleAt = legacyDone + (o.noiseGapMs ?? rules.rules.resampleGapMs);
+        if (rules.rules.learnNoise) f.resampleAt = legacyDone + (o.noiseGapMs ?? rules.rules.resampleGapMs);
       }
     } catch (err) {
       if (signal.aborted) throw err;

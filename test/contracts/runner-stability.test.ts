@@ -224,6 +224,22 @@ describe('a field legacy sends only some of the time', () => {
         r.noise['GET /api/offers/:id']?.map((p) => [p.path, p.kinds]),
         [['$.promo', ['missing']]],
       );
+
+      // With the family's `diff.learnNoise` off, legacy is asked once per case and nothing is learned.
+      calls = 0;
+      const unlearned = await runContractSuite({
+        family: { ...offers, diff: { ...offers.diff, learnNoise: false } },
+        mode: 'parity',
+        timeoutMs: 5000,
+        latencyRepetitions: 0,
+        noiseGapMs: 0,
+      });
+      assert.equal(calls, 2);
+      assert.deepEqual(verdicts(unlearned), [
+        ['offer', false, ['parity $.promo missing']],
+        ['priced offer', false, ['parity $.price value', 'parity $.promo missing']],
+      ]);
+      assert.deepEqual(unlearned.noise, {});
     } finally {
       await legacyPromo.close();
       await newPromo.close();
