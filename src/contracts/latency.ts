@@ -105,3 +105,27 @@ export function judgeTimings(timings: ReadonlyMap<string, TimedRoute>, repetitio
   }
   return out.sort((a, b) => a.route.localeCompare(b.route));
 }
+
+/**
+ * Times `reps` requests per side for a case of `route` (`send` makes one), alternating which side
+ * goes first, into the route's timings; failed requests are left out.
+ */
+export async function timeCase(
+  timings: Map<string, TimedRoute>,
+  route: string,
+  rules: CompiledRules,
+  r: CaseResult,
+  reps: number,
+  send: (side: 'legacy' | 'new') => Promise<{ ms: number }>,
+): Promise<void> {
+  let t = timings.get(route);
+  if (t === undefined) timings.set(route, (t = { legacy: [], new: [], cases: [], rules }));
+  t.cases.push(r);
+  for (let k = 0; k < reps; k++) {
+    const order = k % 2 === 0 ? (['legacy', 'new'] as const) : (['new', 'legacy'] as const);
+    for (const side of order) {
+      const s = await send(side).catch(() => undefined);
+      if (s !== undefined) t[side].push(s.ms);
+    }
+  }
+}

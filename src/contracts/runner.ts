@@ -18,7 +18,6 @@
  * - safe cases are timed on both sides over a few repetitions and judged per route template with
  *   a rank test, so a route that became slower is a `latency` failure.
  */
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Agent } from 'undici';
 import {
@@ -37,7 +36,7 @@ import { loadFamilySuite, requestTarget, type LoadedCase } from './cases.js';
 import { batches } from './order.js';
 import { describeStep, runSteps, type StepResult } from './steps.js';
 import {
-  capture,
+  captureAnswers,
   prepareRequest,
   resolveCredential,
   UncapturedVariable,
@@ -47,8 +46,9 @@ import {
 import { expectations, fetchCase, plainRequest, type Sample } from './exchange.js';
 import { confirmDifferences } from './confirm.js';
 import { compareCase, judgeParity } from './judge-parity.js';
-import { judgeTimings, type TimedRoute } from './latency.js';
+import { judgeTimings, timeCase, type TimedRoute } from './latency.js';
 import { fetchWithResamples } from './resample-schedule.js';
+import { runSignal } from './run-signal.js';
 
 export type { RouteLatency } from './latency.js';
 export { describeDifference } from './exchange.js';
@@ -124,15 +124,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const timings = new Map<string, TimedRoute>();
   const concurrency = o.concurrency ?? 8;
   const dispatcher = new Agent({ connections: concurrency, keepAliveTimeout: 5000 });
-  // Every request in flight listens for cancellation, so a run legitimately holds more listeners
-  // than Node's warning threshold (10), bounded by `concurrency`. They go on a signal of the run's
-  // own, sized for that bound; the caller's signal gets one listener, removed when the run ends.
-  const cancel = new AbortController();
-  setMaxListeners(concurrency * ABORT_LISTENERS_PER_CASE + 1, cancel.signal);
-  const onAbort = (): void => cancel.abort(o.signal?.reason);
-  if (o.signal?.aborted) onAbort();
-  else o.signal?.addEventListener('abort', onAbort, { once: true });
-  const signal = cancel.signal;
+  const { signal, release } = runSignal(o.signal, concurrency * ABORT_LISTENERS_PER_CASE + 1);
   const results = new Array<CaseResult>(cases.length);
   let done = 0;
   const get = (side: Side, c: LoadedCase): Promise<Sample> =>
@@ -156,24 +148,11 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       f.legacy = legacy;
       f.candidate = fresh.snapshot;
       f.candidateChain = fresh.chain;
-      const spec = c.capture;
-      if (spec) {
-        for (const [side, answer] of [
-          ['legacy', legacy?.snapshot],
-          ['new', fresh.snapshot],
-        ] as const) {
-          if (answer === undefined) continue;
-          const missed = capture(spec, answer, vars[side]);
-          if (missed.length > 0)
-            result.failures.push({
-              kind: 'capture',
-              message: `could not capture ${missed.map((n) => `${n} (${spec[n]})`).join(', ')} from ${side}'s answer (status ${answer.status})`,
-            });
-        }
-      }
+      if (c.capture)
+        result.failures.push(...captureAnswers(c.capture, { legacy: legacy?.snapshot, new: fresh.snapshot }, vars));
       if (parity && safe && c.expect.parity) {
         const reps = o.latencyRepetitions ?? rules.rules.latency.repetitions;
-        if (reps > 0) await time(c, route, rules, result, reps);
+        if (reps > 0) await timeCase(timings, route, rules, result, reps, (side) => get(side, c));
         if (rules.rules.learnNoise) f.resampleAt = legacyDone + (o.noiseGapMs ?? rules.rules.resampleGapMs);
       }
     } catch (err) {
@@ -194,20 +173,6 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       f.candidate = undefined;
     }
     return f;
-  }
-
-  /** Times `reps` requests per side, alternating which side goes first; failed ones are left out. */
-  async function time(c: LoadedCase, route: string, rules: CompiledRules, r: CaseResult, reps: number): Promise<void> {
-    let t = timings.get(route);
-    if (t === undefined) timings.set(route, (t = { legacy: [], new: [], cases: [], rules }));
-    t.cases.push(r);
-    for (let k = 0; k < reps; k++) {
-      const order = k % 2 === 0 ? (['legacy', 'new'] as const) : (['new', 'legacy'] as const);
-      for (const side of order) {
-        const s = await get(side, c).catch(() => undefined);
-        if (s !== undefined) t[side].push(s.ms);
-      }
-    }
   }
 
   /** Checks expectations and compares; the batch's noise lessons are all learned by now. */
@@ -312,7 +277,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
       stepResults.push(...(await runSteps(file.file, 'teardown', file.teardown, sides, dispatcher, timeoutMs)));
     }
   } finally {
-    o.signal?.removeEventListener('abort', onAbort);
+    release();
     await dispatcher.close();
   }
   const latency = judgeTimings(timings, o.latencyRepetitions);

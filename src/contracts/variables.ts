@@ -9,6 +9,7 @@ import { headerValue, parsePath, type HttpSnapshot } from '../parity/index.js';
 import type { PathSegment } from '../parity/index.js';
 import type { CredentialRef, LoadedCase } from './cases.js';
 import { plainRequest, type PreparedRequest } from './exchange.js';
+import type { CaseFailure } from './results.js';
 
 export type Side = 'legacy' | 'new';
 
@@ -136,4 +137,28 @@ export function capture(spec: Record<string, string>, answer: HttpSnapshot, vars
     else vars.set(name, v);
   }
   return failed;
+}
+
+/**
+ * Captures a case's values from each side's answer (a side without an answer is skipped) into
+ * that side's variables.
+ * @returns a `capture` failure per side that missed a value
+ */
+export function captureAnswers(
+  spec: Record<string, string>,
+  answers: Partial<Record<Side, HttpSnapshot>>,
+  vars: Record<Side, Variables>,
+): CaseFailure[] {
+  const failures: CaseFailure[] = [];
+  for (const side of ['legacy', 'new'] as const) {
+    const answer = answers[side];
+    if (answer === undefined) continue;
+    const missed = capture(spec, answer, vars[side]);
+    if (missed.length > 0)
+      failures.push({
+        kind: 'capture',
+        message: `could not capture ${missed.map((n) => `${n} (${spec[n]})`).join(', ')} from ${side}'s answer (status ${answer.status})`,
+      });
+  }
+  return failures;
 }
