@@ -3,6 +3,7 @@
  * declares, and the parse of one line into what the figures and the guard need (which side the
  * route chose, and each upstream attempt with its status and time to headers). Pure.
  */
+import { bucketOf } from '../router/decide.js';
 
 /** The `log_format` name the rendered include declares (prefixed, so it cannot clash with the operator's). */
 export const LOG_FORMAT = 'phoenix_json';
@@ -15,7 +16,7 @@ export const LOG_FORMAT = 'phoenix_json';
  */
 export const LOG_FORMAT_DIRECTIVE =
   `log_format ${LOG_FORMAT} escape=json '{"time":$msec,"family":"$phx_log_family","backend":"$phx_side",` +
-  `"status":$status,"request_time":$request_time,"method":"$request_method","user":"$phx_user",` +
+  `"status":$status,"request_time":$request_time,"method":"$request_method","user_bucket":"$phx_user_bucket",` +
   `"upstream_status":"$upstream_status",` +
   `"upstream_header_time":"$upstream_header_time","upstream_response_time":"$upstream_response_time"}';`;
 
@@ -47,8 +48,12 @@ export interface LogEntry {
   requestMs: number;
   /** Upstream attempts in order; empty when nginx answered by itself. */
   attempts: Attempt[];
-  /** The sticky key the canary split used; only while the family is in canary. */
-  user?: string;
+  /**
+   * The canary user's bucket (0–9,999, as many as the router's), from the sticky key; only while
+   * the family is in canary. Lines written before the bucket was logged carry the key itself
+   * (`user`), reduced to the router's bucket here.
+   */
+  bucket?: number;
 }
 
 /** nginx's per-attempt list (`"0.001, 0.002"`; a `:` separates internal redirects) as strings. */
@@ -97,6 +102,35 @@ export function parseLogLine(line: string): LogEntry | undefined {
     method: typeof o.method === 'string' ? o.method : '',
     requestMs: typeof o.request_time === 'number' ? o.request_time * 1000 : 0,
     attempts,
-    ...(typeof o.user === 'string' && o.user !== '' ? { user: o.user } : {}),
+    ...userBucket(o),
   };
+}
+
+/** `user_bucket`'s two halves (`"37.81"`): 100 values each, the router's 10,000 buckets together. */
+const HALF = 100;
+
+/**
+ * The `split_clients` that give a canary family its users' bucket in the log, `$phx_ubh_<id>` and
+ * `$phx_ubl_<id>` (`"<h>.<l>"`, bucket `h × 100 + l`), each hashing the sticky key with its own
+ * suffix. The agent counts distinct users by bucket, as the router does, while the key itself (a
+ * session cookie, a user id) never reaches the log file. Two splits of 100 because nginx scans a
+ * split's parts in order: one of 10,000 would cost thousands of comparisons per request.
+ */
+export function userBucketSplits(keyVar: string, id: string): string[] {
+  const parts = Array.from({ length: HALF - 1 }, (_, i) => `1% ${i};`).join(' ');
+  return (['h', 'l'] as const).map(
+    (half) => `split_clients "${keyVar}:${half}" $phx_ub${half}_${id} { ${parts} * ${HALF - 1}; }`,
+  );
+}
+
+/** The `$phx_user_bucket` value of a canary family (see {@link userBucketSplits}). */
+export const userBucketValue = (id: string): string => `"$phx_ubh_${id}.$phx_ubl_${id}"`;
+
+function userBucket(o: Record<string, unknown>): { bucket?: number } {
+  const b = o.user_bucket;
+  if (typeof b === 'string' && b !== '') {
+    const m = /^(\d{1,2})\.(\d{1,2})$/.exec(b);
+    return m === null ? {} : { bucket: Number(m[1]) * HALF + Number(m[2]) };
+  }
+  return typeof o.user === 'string' && o.user !== '' ? { bucket: bucketOf(o.user) } : {};
 }

@@ -6,7 +6,6 @@
 import type { FamilyPlan } from '../plan/schema.js';
 import type { FamilyStatsSnapshot } from '../parity/snapshot.js';
 import { FamilyStats } from '../parity/stats.js';
-import { bucketOf } from '../router/decide.js';
 import { countAnswer, type FamilyCounters } from '../router/family.js';
 import { Guard } from '../router/guard.js';
 import type { GuardState } from '../router/types.js';
@@ -72,7 +71,7 @@ export class NginxAgent {
     if (f === undefined) return;
     const first = e.attempts[0];
     if (first === undefined) return; // nginx answered by itself: no backend to count
-    if (e.user !== undefined) f.stats.recordBucket(bucketOf(e.user));
+    if (e.bucket !== undefined) f.stats.recordBucket(e.bucket);
     const startedAt = e.time - e.requestMs;
     if (e.backend === 'new') {
       const failed = failedAttempt(first) || first.ms >= f.timeoutMs;

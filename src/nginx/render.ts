@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { PhoenixError } from '../lib/errors.js';
 import type { NginxDataPlane, StickyKey } from '../plan/schema.js';
 import type { RouteState } from '../router/types.js';
-import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE } from './access-log.js';
+import { LOG_FORMAT, LOG_FORMAT_DIRECTIVE, userBucketSplits, userBucketValue } from './access-log.js';
 import type { SavedTrip } from './agent.js';
 import {
   legacyReadTimeout,
@@ -167,7 +167,8 @@ export function renderNginx(input: RenderInput): Rendered {
       lines.push(`split_clients "${keyVar}" $phx_canary_${id} { ${pct(route.percent)} new; * legacy; }`);
       side.push(`  ${id} $phx_canary_${id};`);
       // Logged so the agent can count the canary's distinct users, as the router does.
-      users.push(`  ${id} ${keyVar};`);
+      lines.push(...userBucketSplits(keyVar, id));
+      users.push(`  ${id} ${userBucketValue(id)};`);
     }
     if (route.mode === 'shadow' && route.sampleRate > 0) {
       if (dp.comparatorUrl === undefined) {
@@ -217,7 +218,7 @@ export function renderNginx(input: RenderInput): Rendered {
   out.push('}', ...lines);
   out.push('map $phx_family $phx_side {', '  default legacy;', ...side, '}');
   out.push('map $phx_family $phx_mirror {', '  default "";', ...mirror, '}');
-  out.push('map $phx_family $phx_user {', '  default "";', ...users, '}');
+  out.push('map $phx_family $phx_user_bucket {', '  default "";', ...users, '}');
   if (toNew.length > 0) {
     // `$phx_new_safe` is evaluated only for requests routed to new (map values are computed on use).
     out.push(SAFE_SUFFIX_MAP, 'map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');

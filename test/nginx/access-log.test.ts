@@ -12,6 +12,7 @@ import { parseLogLine } from '../../src/nginx/access-log.js';
 import { NginxAgent } from '../../src/nginx/agent.js';
 import { tailLog } from '../../src/nginx/log-tail.js';
 import { guardSchema } from '../../src/plan/schema.js';
+import { bucketOf } from '../../src/router/decide.js';
 import type { GuardState } from '../../src/router/types.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -69,6 +70,22 @@ describe('nginx access log', () => {
     ]);
     assert.equal(parseLogLine('{"time":1.5,'), undefined, 'a partial line');
     assert.equal(parseLogLine('127.0.0.1 - - [01/Dec/2026] "GET / HTTP/1.1" 200'), undefined, 'a foreign line');
+  });
+
+  it("reads a canary user's bucket, and reduces a sticky key that older lines logged to the router's bucket", () => {
+    const at = (extra: Record<string, unknown>) =>
+      parseLogLine(JSON.stringify({ ...JSON.parse(line({ t: 1, backend: 'new', us: '200', uh: '0.001' })), ...extra }));
+    assert.equal(at({ user_bucket: '37.81' })?.bucket, 3781);
+    assert.equal(at({ user_bucket: '0.5' })?.bucket, 5);
+    assert.equal(at({ user_bucket: '' })?.bucket, undefined, 'not in canary');
+    assert.equal(at({ user_bucket: '100.1' })?.bucket, undefined, 'not a bucket');
+    assert.equal(at({ user: 'u7' })?.bucket, bucketOf('u7'));
+    const agent = new NginxAgent([{ name: 'users', guard }], () => assert.fail('no trip'), 0);
+    for (const b of ['1.2', '1.2', '3.4', '99.99'])
+      agent.recordLine(
+        JSON.stringify({ ...JSON.parse(line({ t: 10, backend: 'new', us: '200', uh: '0.001' })), user_bucket: b }),
+      );
+    assert.equal(agent.figures('users', 20).stats.canary.distinctUsers, 3);
   });
 
   it('counts requests, failures, latency and the share on new per backend, as the router reports them', () => {

@@ -161,6 +161,16 @@ describe('nginx provider', () => {
     for (let i = 0; i < 200; i++) {
       assert.equal(await get(`/api/orders/x${i}`, { 'x-user': `u${i}` }), sides.get(`u${i}`), `key u${i} moved`);
     }
+    // The agent counts the canary's users by bucket, as the router does (1,000 users in 10,000
+    // buckets share a few), and the sticky key itself never reaches the log file.
+    const users = await waitFor('the canary users in the figures', async () => {
+      const n = (await provider.figures('orders')).stats.canary.distinctUsers;
+      return n >= 900 && n;
+    });
+    assert.ok(users <= 1000, `${users} users`);
+    const log = await readFile(dataPlane.accessLog, 'utf8');
+    assert.match(log, /"user_bucket":"\d{1,2}\.\d{1,2}"/);
+    assert.doesNotMatch(log, /"u\d+"/);
   });
 
   it('splits a canary on the client address that a trusted proxy forwards', async () => {
