@@ -4,6 +4,7 @@
  * `guard.timeout`, since `proxy_read_timeout` takes no variable), and the fallback to legacy.
  * Pure; see docs/nginx.md.
  */
+import { fixedTarget, type Upstream } from './render-upstreams.js';
 
 /** The named locations of requests sent to new: `@phx_new_<group>_<timeout>`, `_safe` appended for GET, HEAD, OPTIONS. */
 export const NEW_LOCATION = '@phx_new_';
@@ -22,19 +23,22 @@ const TO_NEW_STATUS = 418;
 
 /** Where a family's requests routed to new go: its new upstream group and its `guard.timeout`. */
 export interface NewTarget {
-  /** The upstream group's name (`phx_u<n>`). */
-  group: string;
-  /** `host:port`, sent as `Host`. */
-  server: string;
+  upstream: Upstream;
   /** new's read timeout, ms; nginx's own (60 s) when undefined. */
   timeout: number | undefined;
+}
+
+/** A `proxy_pass` target, with the lines that name its host for TLS (none for plain HTTP). */
+export interface PassTarget {
+  pass: string;
+  tls: string[];
 }
 
 /** The part of a new location's name for a family's `guard.timeout` (ms); nginx's own timeout without one. */
 const timeoutKey = (ms: number | undefined): string => (ms === undefined ? 'default' : `${ms}ms`);
 
 /** The name of a target's locations, without the safe suffix. */
-export const newTargetKey = (t: NewTarget): string => `${t.group}_${timeoutKey(t.timeout)}`;
+export const newTargetKey = (t: NewTarget): string => `${t.upstream.name}_${timeoutKey(t.timeout)}`;
 
 /** `$phx_new_at`'s value for a family routed to new: the named location, chosen per method in nginx. */
 export const newLocationOf = (t: NewTarget): string => `${NEW_LOCATION}${newTargetKey(t)}$phx_new_safe`;
@@ -90,15 +94,21 @@ export function legacyReadTimeout(ms: number | undefined): string[] {
  * own when undefined) as the router gives legacy; any other method gets new's answer or nginx's
  * 502/504, never replayed.
  */
-export function newLocations(targets: readonly NewTarget[], legacyTimeout: number | undefined): string[] {
+export function newLocations(
+  targets: readonly NewTarget[],
+  legacyTimeout: number | undefined,
+  fallback: PassTarget,
+): string[] {
   const out: string[] = [];
   const sorted = [...targets].sort((a, b) => newTargetKey(a).localeCompare(newTargetKey(b)));
   for (const t of sorted) {
     const name = `${NEW_LOCATION}${newTargetKey(t)}`;
+    const target = fixedTarget(t.upstream);
     const common = [
       ...(t.timeout === undefined ? [] : [`    proxy_read_timeout ${t.timeout}ms;`]),
       '    proxy_next_upstream off;',
-      ...proxyLines(`http://${t.group}`, `"${t.server}"`),
+      ...proxyLines(target.pass, `"${t.upstream.host}"`),
+      ...target.tls,
     ];
     out.push(`  location ${name} {`, ...common, '  }');
     out.push(
@@ -114,7 +124,8 @@ export function newLocations(targets: readonly NewTarget[], legacyTimeout: numbe
     out.push(
       `  location ${FALLBACK_LOCATION} {`,
       ...legacyReadTimeout(legacyTimeout),
-      ...proxyLines('http://$phx_fallback$request_uri', '$phx_fallback_host'),
+      ...proxyLines(fallback.pass, '$phx_fallback_host'),
+      ...fallback.tls,
       '  }',
     );
   }
@@ -126,14 +137,15 @@ export function newLocations(targets: readonly NewTarget[], legacyTimeout: numbe
  * ms) as in `location /`, and mirrored to the comparator. The family is kept for the mirror subrequest, which would otherwise
  * match its own `$uri` (`$phx_family` was taken in `location /`, before the rewrite).
  */
-export function shadowLocation(legacyTimeout: number | undefined): string[] {
+export function shadowLocation(legacyTimeout: number | undefined, upstream: PassTarget): string[] {
   return [
     `  location = ${SHADOW_LOCATION} {`,
     '    internal;',
     '    set $phx_family_on $phx_family;',
     '    mirror /__phoenix_mirror;',
     ...legacyReadTimeout(legacyTimeout),
-    ...proxyLines('http://$phx_upstream$request_uri', '$phx_host'),
+    ...proxyLines(upstream.pass, '$phx_host'),
+    ...upstream.tls,
     '  }',
   ];
 }

@@ -24,6 +24,8 @@ import {
   type NewTarget,
 } from './render-locations.js';
 import { routeRegexes } from './route-regex.js';
+import { controlServer } from './render-control.js';
+import { fixedTarget, UpstreamGroups, type GroupVariables } from './render-upstreams.js';
 
 /** What the renderer needs of a family. */
 export interface RenderFamily {
@@ -47,7 +49,10 @@ export interface RenderInput {
   trips?: readonly SavedTrip[];
   /** How long legacy may take per read (ms), on requests routed to it and on a safe request's fallback from new: the plan's `router.legacyTimeout`. @default nginx's (60 s) */
   legacyTimeout?: number;
-  dataPlane: Pick<NginxDataPlane, 'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies' | 'accessLog'>;
+  dataPlane: Pick<
+    NginxDataPlane,
+    'listen' | 'controlListen' | 'comparatorUrl' | 'trustedProxies' | 'accessLog' | 'upstreamCa'
+  >;
 }
 
 /** What the control server serves at `/__phoenix/state`, and the file's first state line holds. */
@@ -66,21 +71,7 @@ export interface Rendered {
 
 /** The comment line the rendered file starts its state with (read back at start-up). */
 export const STATE_PREFIX = '# phoenix-state: ';
-/** Where the control server answers with the applied state. */
-export const STATE_PATH = '/__phoenix/state';
-
-/** `host:port` of a plain-HTTP upstream URL without a path. */
-function upstreamServer(family: string, side: string, raw: string): string {
-  const u = new URL(raw);
-  if (u.protocol !== 'http:' || (u.pathname !== '/' && u.pathname !== '') || u.search !== '') {
-    throw new PhoenixError(
-      'PHX_ERR_NGINX_UPSTREAM',
-      `family "${family}": ${side} upstream "${raw}" cannot be rendered for nginx yet: only http:// URLs without a path are supported`,
-      { family, side, url: raw },
-    );
-  }
-  return u.port === '' ? `${u.hostname}:80` : u.host;
-}
+export { STATE_PATH } from './render-control.js';
 
 function stickyVariable(s: StickyKey): string | undefined {
   if (s === 'ip') return undefined;
@@ -95,6 +86,21 @@ function stickyVariable(s: StickyKey): string | undefined {
   return 'header' in s ? `$http_${v}` : `$cookie_${v}`;
 }
 
+/** The variables `location /` and the shadow location choose legacy's group by (several legacy groups). */
+const UPSTREAM_VARS: GroupVariables = {
+  group: '$phx_upstream',
+  host: '$phx_host',
+  scheme: '$phx_scheme',
+  sni: '$phx_sni',
+};
+/** The variables the fallback chooses the family's legacy by. */
+const FALLBACK_VARS: GroupVariables = {
+  group: '$phx_fallback',
+  host: '$phx_fallback_host',
+  scheme: '$phx_fallback_scheme',
+  sni: '$phx_fallback_sni',
+};
+
 /** Shadow sampling's key: unique per request of one nginx (the connection serial is shared by its workers). */
 const SAMPLE_KEY = '$msec-$connection-$connection_requests';
 
@@ -104,20 +110,9 @@ const pct = (n: number): string => `${Math.round(n * 100) / 100}%`;
 /** Renders the include file for the families' current routes. */
 export function renderNginx(input: RenderInput): Rendered {
   const dp = input.dataPlane;
-  const upstreams = new Map<string, string>(); // server → group name
-  const group = (server: string): string => {
-    let g = upstreams.get(server);
-    if (g === undefined) upstreams.set(server, (g = `phx_u${upstreams.size}`));
-    return g;
-  };
-  const legacyServer = upstreamServer('(plan)', 'legacy', input.legacy);
-  const defaultLegacy = group(legacyServer);
-  /** A map from a variable holding a group's name to the `Host` sent to it (its `host:port`). */
-  const hostMap = (from: string, to: string): string[] => [
-    `map ${from} ${to} {`,
-    ...[...upstreams].map(([server, name]) => `  ${name} "${server}";`),
-    '}',
-  ];
+  const ups = new UpstreamGroups();
+  const planLegacy = ups.add('(plan)', 'legacy', input.legacy);
+  const defaultLegacy = planLegacy.name;
   const lines: string[] = [];
   const side: string[] = [];
   const mirror: string[] = [];
@@ -141,16 +136,15 @@ export function renderNginx(input: RenderInput): Rendered {
     routes.push(applied);
     // A tripped family is rendered on legacy, as the router's effective mode; its route is kept.
     const route: RouteState = tripped.has(f.name) ? { ...applied, mode: 'legacy', percent: 0 } : applied;
-    const legacy = group(upstreamServer(f.name, 'legacy', f.legacy));
+    const legacy = ups.add(f.name, 'legacy', f.legacy).name;
     legacyGroups.add(legacy);
-    const freshServer = upstreamServer(f.name, 'new', f.new);
-    const fresh = group(freshServer);
+    const fresh = ups.add(f.name, 'new', f.new);
     const id = `f${i}`;
     // nginx's proxy_read_timeout takes no variable: requests the route sends to new go to a
     // named location with the family's guard.timeout, as the router's own limit on new, and a
     // safe one that fails there falls back to the family's legacy (render-locations.ts).
     if (route.mode === 'new' || (route.mode === 'canary' && route.percent > 0)) {
-      const target: NewTarget = { group: fresh, server: freshServer, timeout: f.guard?.timeout };
+      const target: NewTarget = { upstream: fresh, timeout: f.guard?.timeout };
       toNew.push(`  "${id} new" ${newLocationOf(target)};`);
       fallback.push(`  ${id} ${legacy};`);
       newTargets.set(newTargetKey(target), target);
@@ -190,14 +184,17 @@ export function renderNginx(input: RenderInput): Rendered {
   });
 
   const out: string[] = [];
-  // Enough idle connections for a burst of clients, each kept for many requests: a request past
-  // the pool's size or a connection's request limit pays a new upstream connection.
-  for (const [server, name] of upstreams)
-    out.push(`upstream ${name} { server ${server}; keepalive 64; keepalive_requests 100000; }`);
+  out.push(...ups.blocks());
   if (mirror.length > 0) {
-    out.push(
-      `upstream phx_comparator { server ${upstreamServer('(plan)', 'comparator', dp.comparatorUrl as string)}; keepalive 8; }`,
-    );
+    const comparator = new UpstreamGroups().add('(plan)', 'comparator', dp.comparatorUrl as string);
+    if (comparator.tls) {
+      throw new PhoenixError(
+        'PHX_ERR_NGINX_UPSTREAM',
+        `dataPlane.comparatorUrl "${dp.comparatorUrl}" cannot be rendered for nginx: the comparator is mirrored to over http://, on a private address`,
+        { url: dp.comparatorUrl },
+      );
+    }
+    out.push(`upstream phx_comparator { server ${comparator.server}; keepalive 8; }`);
   }
   // The client's request id is kept, as the router keeps it. Otherwise one unique to this nginx's
   // requests: `$request_id` draws 16 random bytes from OpenSSL on every request, which cost about
@@ -223,18 +220,21 @@ export function renderNginx(input: RenderInput): Rendered {
     // `$phx_new_safe` is evaluated only for requests routed to new (map values are computed on use).
     out.push(SAFE_SUFFIX_MAP, 'map "$phx_family $phx_side" $phx_new_at {', '  default "";', ...toNew, '}');
     out.push('map $phx_family $phx_fallback {', `  default ${defaultLegacy};`, ...fallback, '}');
-    out.push(...hostMap('$phx_fallback', '$phx_fallback_host'));
+    out.push(...ups.maps(FALLBACK_VARS));
   }
   if (mirror.length > 0) {
     // Family names as the comparator knows them (map keys use ids: a family may be named "default").
     out.push('map $phx_family_on $phx_family_name {', ...input.families.map((f, i) => `  f${i} ${f.name};`), '}');
   }
   out.push('map "$phx_family $phx_side" $phx_upstream {', `  default ${defaultLegacy};`, ...pick, '}');
-  out.push(...hostMap('$phx_upstream', '$phx_host'));
+  out.push(...ups.maps(UPSTREAM_VARS));
+  const planTarget = fixedTarget(planLegacy);
+  const upstreamTarget = ups.varTarget(UPSTREAM_VARS);
   out.push('server {', `  listen ${dp.listen};`);
   // Buffered and flushed every 100 ms: one write per batch of requests, not one per request (the
   // CPU bar), and bigger reads for the agent; the guard's trip time grows by at most 100 ms.
   out.push(`  access_log ${dp.accessLog} ${LOG_FORMAT} buffer=64k flush=100ms;`);
+  out.push(...ups.serverTls(dp.upstreamCa));
   if (dp.trustedProxies.length > 0) {
     for (const c of dp.trustedProxies) out.push(`  set_real_ip_from ${c};`);
     out.push('  real_ip_header X-Forwarded-For;', '  real_ip_recursive on;');
@@ -251,11 +251,11 @@ export function renderNginx(input: RenderInput): Rendered {
     // plans, the target is fixed: a `proxy_pass` with variables costs a URL parse and an upstream
     // lookup on every request, about 3% of a small request's CPU (docs/benchmarks.md).
     ...(legacyGroups.size === 1
-      ? proxyLines(`http://${defaultLegacy}`, `"${legacyServer}"`)
-      : proxyLines('http://$phx_upstream', '$phx_host')),
+      ? [...proxyLines(planTarget.pass, `"${planLegacy.host}"`), ...planTarget.tls]
+      : [...proxyLines(upstreamTarget.pass, '$phx_host'), ...upstreamTarget.tls]),
     '  }',
-    ...newLocations([...newTargets.values()], input.legacyTimeout),
-    ...(mirror.length > 0 ? shadowLocation(input.legacyTimeout) : []),
+    ...newLocations([...newTargets.values()], input.legacyTimeout, ups.varTarget(FALLBACK_VARS, '$request_uri')),
+    ...(mirror.length > 0 ? shadowLocation(input.legacyTimeout, ups.varTarget(UPSTREAM_VARS, '$request_uri')) : []),
   );
   if (mirror.length > 0) {
     out.push(
@@ -275,29 +275,11 @@ export function renderNginx(input: RenderInput): Rendered {
   const body = out.join('\n');
   const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
   const state: AppliedState = { digest, routes, ...(trips.length > 0 ? { trips: [...trips] } : {}) };
-  // Served JSON holds only names, numbers and the digest: nothing nginx would read as `$var` or a quote.
-  const served = JSON.stringify({
-    digest,
-    routes: routes.map((r) => ({
-      family: r.family,
-      mode: r.mode,
-      percent: r.percent,
-      version: r.version,
-      sampleRate: r.sampleRate,
-    })),
-  });
-  const control = [
-    'server {',
-    `  listen ${dp.controlListen};`,
-    `  location = ${STATE_PATH} { default_type application/json; return 200 '${served}'; }`,
-    '  location / { return 404; }',
-    '}',
-  ];
   const text = [
     '# Rendered by Phoenix on every route change; do not edit (docs/nginx.md).',
     `${STATE_PREFIX}${JSON.stringify(state)}`,
     body,
-    ...control,
+    ...controlServer(dp.controlListen, digest, routes),
     '',
   ].join('\n');
   return { text, state };

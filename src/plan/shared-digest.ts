@@ -26,6 +26,7 @@ export const HOST_FIELDS = {
     'listen',
     'controlListen',
     'accessLog',
+    'upstreamCa',
     'comparatorUrl',
     'adminUrl',
   ],

@@ -4,7 +4,9 @@
  * nginx (node:child_process, in ./support.ts), so it is not a unit test.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Pool } from 'undici';
 import { hasCode } from '../../src/lib/errors.js';
@@ -15,6 +17,7 @@ import type { NginxDataPlane } from '../../src/plan/schema.js';
 import { trafficProviderFor } from '../../src/provider/select.js';
 import { buildPlan, testPlan } from '../helpers/plan-builder.js';
 import { silentUpstream, type SilentUpstream } from '../helpers/ports.js';
+import { httpsUpstream, selfSignedCert, type HttpsUpstream } from '../helpers/tls.js';
 import { waitFor } from '../helpers/wait.js';
 import { prepareNginx, startUpstream, type TestNginx, type Upstream } from './support.js';
 
@@ -29,6 +32,10 @@ let laggard: FakeUpstream;
 /** What `laggard` got: method, URL and Host. */
 const laggardSeen: string[] = [];
 let dead: SilentUpstream;
+/** HTTPS services: new of `vault` and legacy of `archive` with a certificate the plan's CA file trusts, new of `forged` with one it does not. */
+let vault: HttpsUpstream;
+let archive: HttpsUpstream;
+let forged: HttpsUpstream;
 let dataPlane: NginxDataPlane;
 let families: NginxFamily[];
 let provider: NginxProvider;
@@ -70,6 +77,13 @@ before(async () => {
     setTimeout(() => sendJson(res, 200, { side: 'slow legacy' }), delay);
   });
   dead = await silentUpstream();
+  const certs = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-tls-'));
+  const [trusted, stranger] = await Promise.all([selfSignedCert(certs, 'trusted'), selfSignedCert(certs, 'stranger')]);
+  [vault, archive, forged] = await Promise.all([
+    httpsUpstream('vault', trusted),
+    httpsUpstream('archive', trusted),
+    httpsUpstream('forged', stranger),
+  ]);
   nginx = await prepareNginx();
   // The plan as a team writes it, through the schema and the provider selection.
   const fam = (name: string, routes: string[], newUrl = fresh.url): FamilyPlanInput => ({
@@ -82,7 +96,11 @@ before(async () => {
   const plan = await buildPlan(
     testPlan({
       legacy: legacy.url,
-      dataPlane: nginx.dataPlane({ comparatorUrl: comparator.url, trustedProxies: ['127.0.0.1/32'] }),
+      dataPlane: nginx.dataPlane({
+        comparatorUrl: comparator.url,
+        trustedProxies: ['127.0.0.1/32'],
+        upstreamCa: trusted.certFile,
+      }),
       families: [
         fam('users', ['GET /api/users/:id', 'POST /api/users']),
         fam('me', ['GET /api/users/me']),
@@ -95,6 +113,9 @@ before(async () => {
           guard: { timeout: '300ms', consecutiveFailures: 100, minRequests: 100 },
         },
         { name: 'geo', routes: ['GET /api/geo/*'], new: fresh.url, sticky: 'ip' },
+        fam('vault', ['/api/vault/*'], vault.url),
+        { ...fam('archive', ['/api/archive/*']), legacy: archive.url },
+        fam('forged', ['/api/forged/*'], forged.url),
       ],
       router: { legacyTimeout: '1200ms' },
     }),
@@ -122,6 +143,9 @@ after(async () => {
     sluggish?.close(),
     laggard?.close(),
     dead?.close(),
+    vault?.close(),
+    archive?.close(),
+    forged?.close(),
   ]);
 });
 
@@ -150,6 +174,26 @@ describe('nginx provider', () => {
   it('returns a family to legacy', async () => {
     await set('users', 'legacy');
     assert.equal(await get('/api/users/1'), 'legacy');
+  });
+
+  it('proxies to https:// services, legacy and new, sending their Host and checking their certificates', async () => {
+    await set('vault', 'new');
+    assert.equal(await get('/api/vault/1'), 'vault');
+    assert.equal(await get('/api/vault/2', {}, 'POST'), 'vault');
+    assert.deepEqual(vault.seen, [
+      `GET /api/vault/1 ${new URL(vault.url).host}`,
+      `POST /api/vault/2 ${new URL(vault.url).host}`,
+    ]);
+    assert.equal(await get('/api/archive/1?x=1'), 'archive', "the family's own legacy, over https");
+    assert.deepEqual(archive.seen, [`GET /api/archive/1?x=1 ${new URL(archive.url).host}`]);
+    // new's certificate is not one the CA file trusts: nginx refuses it, so a safe request falls
+    // back to legacy and any other method gets nginx's 502; the service never sees a request.
+    await set('forged', 'new');
+    assert.equal(await get('/api/forged/1'), 'legacy');
+    assert.equal(await get('/api/forged/2', {}, 'POST'), 'status 502');
+    assert.deepEqual(forged.seen, []);
+    await set('vault', 'legacy');
+    await set('forged', 'legacy');
   });
 
   it('splits a canary at 30% on the sticky header, each key staying on its side', async () => {

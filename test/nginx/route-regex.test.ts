@@ -74,6 +74,7 @@ describe('plan dataPlane', () => {
       assert.equal(plan.dataPlane.nginxBinary, 'nginx');
       assert.equal(plan.dataPlane.controlListen, '127.0.0.1:9091');
       assert.equal(plan.dataPlane.accessLog, '/var/log/nginx/phoenix-access.log');
+      assert.equal(plan.dataPlane.upstreamCa, '/etc/ssl/certs/ca-certificates.crt');
     }
   });
 

@@ -107,6 +107,11 @@ export const nginxDataPlaneSchema = z.strictObject({
    * @default the plan's `router.adminUrl`
    */
   adminUrl: url.optional(),
+  /**
+   * The CA bundle nginx verifies `https://` legacy and new services against (their certificates
+   * must name the URL's host). @default "/etc/ssl/certs/ca-certificates.crt" (Debian's system bundle)
+   */
+  upstreamCa: absolutePath.default('/etc/ssl/certs/ca-certificates.crt'),
   /** How long to wait for nginx to serve a change after the reload. @default 10000 (ms) */
   reloadTimeoutMs: z.number().int().min(100).default(10_000),
 });
