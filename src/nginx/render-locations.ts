@@ -4,7 +4,7 @@
  * `guard.timeout`, since `proxy_read_timeout` takes no variable), and the fallback to legacy.
  * Pure; see docs/nginx.md.
  */
-import { fixedTarget, type Upstream } from './render-upstreams.js';
+import { fixedTarget, type PassTarget, type Upstream } from './render-upstreams.js';
 
 /** The named locations of requests sent to new: `@phx_new_<group>_<timeout>`, `_safe` appended for GET, HEAD, OPTIONS. */
 export const NEW_LOCATION = '@phx_new_';
@@ -26,12 +26,6 @@ export interface NewTarget {
   upstream: Upstream;
   /** new's read timeout, ms; nginx's own (60 s) when undefined. */
   timeout: number | undefined;
-}
-
-/** A `proxy_pass` target, with the lines that name its host for TLS (none for plain HTTP). */
-export interface PassTarget {
-  pass: string;
-  tls: string[];
 }
 
 /** The part of a new location's name for a family's `guard.timeout` (ms); nginx's own timeout without one. */
@@ -92,7 +86,8 @@ export function legacyReadTimeout(ms: number | undefined): string[] {
  * the guard sees each failure. A safe request whose attempt fails to connect, times out or gets
  * 502/503/504 goes on to the family's legacy in the fallback, with `legacyTimeout` (ms; nginx's
  * own when undefined) as the router gives legacy; any other method gets new's answer or nginx's
- * 502/504, never replayed.
+ * 502/504, never replayed. `fallback` is where the fallback proxies: the family's legacy group,
+ * chosen per request. A certificate nginx cannot verify fails an attempt as a refused connection does.
  */
 export function newLocations(
   targets: readonly NewTarget[],

@@ -20,6 +20,12 @@ export interface Upstream {
   sni: string;
 }
 
+/** A `proxy_pass` target, with the lines that name its host for TLS (none for plain HTTP). */
+export interface PassTarget {
+  pass: string;
+  tls: string[];
+}
+
 /** Variables a location reads when its group is chosen per request (see {@link UpstreamGroups.maps}). */
 export interface GroupVariables {
   /** Holds the group's name. */
@@ -91,7 +97,7 @@ export class UpstreamGroups {
    * The `proxy_pass` target and TLS name of a group held in a variable, `uri` appended: the
    * scheme is fixed as `http` while no group speaks HTTPS, so such plans render as before.
    */
-  varTarget(v: GroupVariables, uri = ''): { pass: string; tls: string[] } {
+  varTarget(v: GroupVariables, uri = ''): PassTarget {
     return this.anyTls
       ? { pass: `${v.scheme}://${v.group}${uri}`, tls: [`    proxy_ssl_name ${v.sni};`] }
       : { pass: `http://${v.group}${uri}`, tls: [] };
@@ -115,7 +121,7 @@ export class UpstreamGroups {
 }
 
 /** The `proxy_pass` target and TLS name of a fixed group. */
-export function fixedTarget(g: Upstream): { pass: string; tls: string[] } {
+export function fixedTarget(g: Upstream): PassTarget {
   return g.tls
     ? { pass: `https://${g.name}`, tls: [`    proxy_ssl_name "${g.sni}";`] }
     : { pass: `http://${g.name}`, tls: [] };

@@ -25,10 +25,11 @@ export function itemKey(item: unknown, field: string): unknown {
 
 /**
  * The index in `b` of each record of `a`, paired by an identifying field: a field of the first
- * record, holding a string or a finite number in every record on both sides, unique within each
- * list, with the same values on both sides, and not pairing every record with the one at its own
- * position (that is no reordering). Id-like names (`id`, `sku`, `user_id`…) are tried first.
- * @returns undefined when the lists differ in length, hold anything but records, or no field identifies their records
+ * record holding a string or a finite number in every record on both sides, unique within each
+ * list, with the same values on both sides. Id-like names (`id`, `sku`, `user_id`…) are tried
+ * first, and the first field that identifies the records decides: when it leaves every record
+ * where it was, the records are in place and changed, which their positions already say.
+ * @returns undefined when the lists differ in length, hold anything but records, or no field shows them moved
  */
 export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Array | undefined {
   if (a.length !== b.length || a.length < 2) return undefined;
@@ -40,7 +41,7 @@ export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Ar
   const ordered = [...fields.filter((f) => ID_LIKE.test(f)), ...fields.filter((f) => !ID_LIKE.test(f))];
   for (const field of ordered) {
     const pairs = pairBy(a as readonly Record_[], b as readonly Record_[], field);
-    if (pairs !== undefined) return pairs;
+    if (pairs !== undefined) return pairs.some((j, i) => j !== i) ? pairs : undefined;
   }
   return undefined;
 }
@@ -61,14 +62,12 @@ function pairBy(a: readonly Record_[], b: readonly Record_[], field: string): In
   }
   const pairs = new Int32Array(a.length);
   const used = new Uint8Array(b.length);
-  let moved = false;
   for (let i = 0; i < a.length; i++) {
     const k = keyOf(a[i] as Record_, field);
     const j = k === undefined ? undefined : inB.get(k);
     if (j === undefined || used[j] === 1) return undefined;
     used[j] = 1;
     pairs[i] = j;
-    if (j !== i) moved = true;
   }
-  return moved ? pairs : undefined;
+  return pairs;
 }

@@ -106,7 +106,7 @@ describe('compareJson reports every difference with its path and kind', () => {
     );
   });
 
-  test('records are not paired by a field that is not unique, not on both sides, or leaves them in place', () => {
+  test('records are not paired by a field that is not unique or not on both sides, nor when their id leaves them in place', () => {
     const byPosition = (legacy: unknown[], candidate: unknown[]): string[] =>
       compareJson({ items: legacy }, { items: candidate }, plain).differences.map((d) => d.path);
     // `kind` repeats; `id` differs between the sides.
@@ -123,19 +123,20 @@ describe('compareJson reports every difference with its path and kind', () => {
       ),
       ['$.items[0].id', '$.items[1].id'],
     );
-    // `n` pairs every record with the one at its own position (no reordering); booleans identify nothing.
+    // `id` leaves every record where it was: two names swapped in place are two changed names,
+    // not a reordering by `name` (the first field that identifies the records decides).
     assert.deepEqual(
       byPosition(
         [
-          { n: 0, on: true },
-          { n: 1, on: false },
+          { id: 1, name: 'a' },
+          { id: 2, name: 'b' },
         ],
         [
-          { n: 0, on: false },
-          { n: 1, on: true },
+          { id: 1, name: 'b' },
+          { id: 2, name: 'a' },
         ],
       ),
-      ['$.items[0].on', '$.items[1].on'],
+      ['$.items[0].name', '$.items[1].name'],
     );
   });
 
