@@ -28,7 +28,8 @@ export function itemKey(item: unknown, field: string): unknown {
  * record holding a string or a finite number in every record on both sides, unique within each
  * list, with the same values on both sides. Id-like names (`id`, `sku`, `user_id`…) are tried
  * first, and the first field that identifies the records decides: when it leaves every record
- * where it was, the records are in place and changed, which their positions already say.
+ * where it was, the records are in place and changed, which their positions already say. Without
+ * such a field, the fields whose values are the same on both sides are tried together.
  * @returns undefined when the lists differ in length, hold anything but records, or no field shows them moved
  */
 export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Array | undefined {
@@ -39,11 +40,36 @@ export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Ar
   for (const y of b) if (!isRecord(y)) return undefined;
   const fields = Object.keys(first).slice(0, MAX_FIELDS);
   const ordered = [...fields.filter((f) => ID_LIKE.test(f)), ...fields.filter((f) => !ID_LIKE.test(f))];
+  const xs = a as readonly Record_[];
+  const ys = b as readonly Record_[];
   for (const field of ordered) {
-    const pairs = pairBy(a as readonly Record_[], b as readonly Record_[], field);
-    if (pairs !== undefined) return pairs.some((j, i) => j !== i) ? pairs : undefined;
+    const pairs = pairBy(xs, ys, (r) => keyOf(r, field));
+    if (pairs !== undefined) return moved(pairs);
   }
-  return undefined;
+  // No one field identifies them: together, the fields whose values are the same on both sides (a
+  // stamp that changed in every record is not one) may, as a schedule's day and hour do.
+  const stable = fields.filter((f) => sameValues(xs, ys, f));
+  if (stable.length < 2) return undefined;
+  const pairs = pairBy(xs, ys, (r) => JSON.stringify(stable.map((f) => r[f])));
+  return pairs === undefined ? undefined : moved(pairs);
+}
+
+const moved = (pairs: Int32Array): Int32Array | undefined => (pairs.some((j, i) => j !== i) ? pairs : undefined);
+
+/** Whether every record on both sides holds a scalar at `field`, and the two sides the same ones in any order. */
+function sameValues(a: readonly Record_[], b: readonly Record_[], field: string): boolean {
+  const values = (rs: readonly Record_[]): string[] | undefined => {
+    const out: string[] = [];
+    for (const r of rs) {
+      const v = r[field];
+      if (!Object.prototype.hasOwnProperty.call(r, field) || (typeof v === 'object' && v !== null)) return undefined;
+      out.push(`${typeof v}:${String(v)}`);
+    }
+    return out.sort();
+  };
+  const x = values(a);
+  const y = x === undefined ? undefined : values(b);
+  return x !== undefined && y !== undefined && x.every((v, i) => v === y[i]);
 }
 
 function keyOf(r: Record_, field: string): string | number | undefined {
@@ -53,17 +79,22 @@ function keyOf(r: Record_, field: string): string | number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-function pairBy(a: readonly Record_[], b: readonly Record_[], field: string): Int32Array | undefined {
+/** `a`'s records paired with `b`'s by `key`, which must be defined and unique on each side and the same on both. */
+function pairBy(
+  a: readonly Record_[],
+  b: readonly Record_[],
+  key: (r: Record_) => string | number | undefined,
+): Int32Array | undefined {
   const inB = new Map<string | number, number>();
   for (let j = 0; j < b.length; j++) {
-    const k = keyOf(b[j] as Record_, field);
+    const k = key(b[j] as Record_);
     if (k === undefined || inB.has(k)) return undefined;
     inB.set(k, j);
   }
   const pairs = new Int32Array(a.length);
   const used = new Uint8Array(b.length);
   for (let i = 0; i < a.length; i++) {
-    const k = keyOf(a[i] as Record_, field);
+    const k = key(a[i] as Record_);
     const j = k === undefined ? undefined : inB.get(k);
     if (j === undefined || used[j] === 1) return undefined;
     used[j] = 1;

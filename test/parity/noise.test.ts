@@ -314,6 +314,36 @@ describe('lists in a random order', () => {
     });
   });
 
+  test('records no one field identifies are paired by the fields that are the same on both sides together', () => {
+    const SLOTS = 'GET /api/vets/:id/slots';
+    let stamp = 0;
+    /** Day × hour slots in `order`, each with a fresh `held_at`; neither day nor hour is unique alone. */
+    const slots = (order: number[], room: (k: number) => string = () => 'A'): HttpSnapshot =>
+      json({
+        slots: order.map((k) => ({
+          day: k < 3 ? 'mon' : 'tue',
+          hour: 9 + (k % 3),
+          room: room(k),
+          held_at: `2026-12-03T10:00:${String(++stamp).padStart(2, '0')}Z`,
+        })),
+      });
+    const learner = new NoiseLearner();
+    learner.observe(SLOTS, slots([0, 1, 2, 3, 4, 5]), slots([4, 0, 5, 2, 3, 1]), rules, 1000);
+    assert.deepEqual(Object.fromEntries(learner.snapshot()[SLOTS]?.map((p) => [p.path, p.orderOnly === true]) ?? []), {
+      '$.slots': true,
+      '$.slots[*].held_at': false,
+    });
+    const f = learner.filterFor(SLOTS);
+    assert.deepEqual(compareResponses(slots([0, 1, 2, 3, 4, 5]), slots([5, 3, 1, 0, 2, 4]), rules, f).differences, []);
+    const moved = compareResponses(
+      slots([0, 1, 2, 3, 4, 5]),
+      slots([5, 3, 1, 0, 2, 4], (k) => (k === 4 ? 'B' : 'A')),
+      rules,
+      f,
+    );
+    assert.deepEqual(moved.differences, [{ path: '$.slots[4].room', kind: 'value', legacy: 'A', candidate: 'B' }]);
+  });
+
   test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
     const learner = learnedShuffle();
     learner.observe(LIST, json({ total: 1, tags: 'none' }), json({ total: 1, tags: [] }), rules, 2000);
