@@ -25,19 +25,17 @@ export async function fakeUpstream(handler: http.RequestListener): Promise<FakeU
     });
   });
   const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port, server, close: closerOf(server) };
+}
+
+/** Ends a server's open connections (idle keep-alive ones too) and stops it listening; the same promise on every call. */
+export function closerOf(server: http.Server): () => Promise<void> {
   let closed: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    server,
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
+  return () =>
+    (closed ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
 }
 
 /** Answers `body` as JSON, with its length, so keep-alive clients reuse the connection. */

@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { closerOf } from './fake-upstream.js';
 
 export interface TestCert {
   /** The certificate's PEM file: also the CA file that trusts it (it signs itself). */
@@ -68,16 +69,5 @@ export async function httpsUpstream(side: string, tls: TestCert): Promise<HttpsU
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  let closed: Promise<void> | undefined;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    seen,
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
-    },
-  };
+  return { url: `https://127.0.0.1:${port}`, seen, close: closerOf(server) };
 }
