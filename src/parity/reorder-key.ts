@@ -1,9 +1,10 @@
 /**
  * Which record of one list is which record of another: by a `keyed` array's field, and, for
  * lists that hold the same items in another order while the records also differ (a timestamp or
- * etag per item, a changed field), by a field that identifies them. The walk then reports one
- * `order` difference and what differs inside each record, instead of every field of every item
- * that moved (see `json-walk.ts`). Pure.
+ * etag per item, a changed field), by what identifies them: one field, or else the fields whose
+ * values are the same on both sides, together. The walk then reports one `order` difference and
+ * what differs inside each record, instead of every field of every item that moved (see
+ * `json-walk.ts`). Pure.
  */
 
 /** Fields whose name says they identify a record; tried before any other field. */
