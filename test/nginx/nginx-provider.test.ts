@@ -4,7 +4,7 @@
  * nginx (node:child_process, in ./support.ts), so it is not a unit test.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +36,8 @@ let dead: SilentUpstream;
 let vault: HttpsUpstream;
 let archive: HttpsUpstream;
 let forged: HttpsUpstream;
+/** Where their certificates are. */
+let certs: string | undefined;
 let dataPlane: NginxDataPlane;
 let families: NginxFamily[];
 let provider: NginxProvider;
@@ -77,7 +79,7 @@ before(async () => {
     setTimeout(() => sendJson(res, 200, { side: 'slow legacy' }), delay);
   });
   dead = await silentUpstream();
-  const certs = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-tls-'));
+  certs = await mkdtemp(path.join(os.tmpdir(), 'phx-nginx-tls-'));
   const [trusted, stranger] = await Promise.all([selfSignedCert(certs, 'trusted'), selfSignedCert(certs, 'stranger')]);
   [vault, archive, forged] = await Promise.all([
     httpsUpstream('vault', trusted),
@@ -147,6 +149,7 @@ after(async () => {
     archive?.close(),
     forged?.close(),
   ]);
+  if (certs !== undefined) await rm(certs, { recursive: true, force: true });
 });
 
 describe('nginx provider', () => {
