@@ -5,15 +5,16 @@
  * `Authorization` gets a reference (`auth`) resolved at run time. One case per distinct method,
  * path, query and body.
  */
-import { request } from 'undici';
+import { getGlobalDispatcher } from 'undici';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
-import { isRedirect, isRedirectStatus, MAX_HOPS, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
+import { isRedirectStatus } from '../parity/redirect-chain.js';
 import { describeIssue, formatPath } from '../plan/problems.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
 import type { ContractCaseInput } from './cases.js';
+import { fetchCase } from './exchange.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;
 /** Headers worth keeping in a case: they change what the service answers. */
@@ -145,23 +146,20 @@ export async function withLegacyStatus(
  */
 async function send(r: RecordedRequest, base: string, timeoutMs: number): Promise<number> {
   const qs = new URLSearchParams(r.query ?? {}).toString();
-  const origin = new URL(base).origin;
-  let at = `${r.path}${qs ? `?${qs}` : ''}`;
-  for (let hops = 0; ; hops++) {
-    const res = await request(new URL(at, base), {
+  const sent = await fetchCase(
+    getGlobalDispatcher(),
+    base,
+    {
       method: r.method,
-      headers: r.headers,
+      target: `${r.path}${qs ? `?${qs}` : ''}`,
+      headers: r.headers ?? {},
       body: r.body,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    await res.body.dump();
-    const answer = { status: res.statusCode, headers: res.headers, body: '' };
-    if (!SAFE_METHODS.has(r.method) || hops >= MAX_HOPS || !isRedirect(answer)) return res.statusCode;
-    const next = sameOriginPath(redirectLocation(answer)!, origin, at);
-    if (next === undefined) return res.statusCode;
-    at = next;
-  }
+      follow: SAFE_METHODS.has(r.method),
+    },
+    timeoutMs,
+    undefined,
+  );
+  return sent.snapshot.status;
 }
 
 /**
