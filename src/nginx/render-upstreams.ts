@@ -44,23 +44,10 @@ export class UpstreamGroups {
 
   /** The group of a plan URL (`side` and `family` name it in the error for a URL nginx cannot take). */
   add(family: string, side: string, raw: string): Upstream {
-    const u = new URL(raw);
-    const tls = u.protocol === 'https:';
-    if ((!tls && u.protocol !== 'http:') || (u.pathname !== '/' && u.pathname !== '') || u.search !== '') {
-      throw new PhoenixError(
-        'PHX_ERR_NGINX_UPSTREAM',
-        `family "${family}": ${side} upstream "${raw}" cannot be rendered for nginx: only http:// and https:// URLs without a path are supported`,
-        { family, side, url: raw },
-      );
-    }
-    const server = u.port === '' ? `${u.hostname}:${tls ? 443 : 80}` : u.host;
-    const key = `${u.protocol}//${server}`;
+    const target = upstreamOf(family, side, raw);
+    const key = `${target.tls ? 'https' : 'http'}://${target.server}`;
     let g = this.byUrl.get(key);
-    if (g === undefined) {
-      // An IPv6 literal's brackets are not part of the name its certificate carries.
-      const sni = u.hostname.replace(/^\[(.*)\]$/, '$1');
-      this.byUrl.set(key, (g = { name: `phx_u${this.byUrl.size}`, server, host: u.host, tls, sni }));
-    }
+    if (g === undefined) this.byUrl.set(key, (g = { name: `phx_u${this.byUrl.size}`, ...target }));
     return g;
   }
 
@@ -118,6 +105,29 @@ export class UpstreamGroups {
       '  proxy_ssl_session_reuse on;',
     ];
   }
+}
+
+/**
+ * Where a plan URL points, as nginx is told: `server`, `Host`, scheme and certificate name.
+ * @throws PhoenixError `PHX_ERR_NGINX_UPSTREAM` for a URL with a path or query, or neither http:// nor https://
+ */
+export function upstreamOf(family: string, side: string, raw: string): Omit<Upstream, 'name'> {
+  const u = new URL(raw);
+  const tls = u.protocol === 'https:';
+  if ((!tls && u.protocol !== 'http:') || (u.pathname !== '/' && u.pathname !== '') || u.search !== '') {
+    throw new PhoenixError(
+      'PHX_ERR_NGINX_UPSTREAM',
+      `family "${family}": ${side} upstream "${raw}" cannot be rendered for nginx: only http:// and https:// URLs without a path are supported`,
+      { family, side, url: raw },
+    );
+  }
+  return {
+    server: u.port === '' ? `${u.hostname}:${tls ? 443 : 80}` : u.host,
+    host: u.host,
+    tls,
+    // An IPv6 literal's brackets are not part of the name its certificate carries.
+    sni: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+  };
 }
 
 /** The `proxy_pass` target and TLS name of a fixed group. */

@@ -25,7 +25,7 @@ import {
 } from './render-locations.js';
 import { routeRegexes } from './route-regex.js';
 import { controlServer } from './render-control.js';
-import { fixedTarget, UpstreamGroups, type GroupVariables } from './render-upstreams.js';
+import { fixedTarget, UpstreamGroups, upstreamOf, type GroupVariables } from './render-upstreams.js';
 
 /** What the renderer needs of a family. */
 export interface RenderFamily {
@@ -186,7 +186,7 @@ export function renderNginx(input: RenderInput): Rendered {
   const out: string[] = [];
   out.push(...ups.blocks());
   if (mirror.length > 0) {
-    const comparator = new UpstreamGroups().add('(plan)', 'comparator', dp.comparatorUrl as string);
+    const comparator = upstreamOf('(plan)', 'comparator', dp.comparatorUrl as string);
     if (comparator.tls) {
       throw new PhoenixError(
         'PHX_ERR_NGINX_UPSTREAM',
