@@ -86,6 +86,14 @@ export interface CompareOptions {
    * @default the rules' `timestampTolerance`
    */
   timestampToleranceMs?: number;
+  /**
+   * Both answers come from one service (noise learning): records of a list in another order that
+   * the fields stable on both sides cannot tell apart differ only where legacy itself varies, so
+   * they are paired in turn. Between legacy and new, a field that different records share (a
+   * category, a species) says nothing of which record is which, so records are paired only by what
+   * is unique to each. @default false
+   */
+  sameService?: boolean;
 }
 
 /** Rules compiled for repeated use (paths parsed once into an automaton). Build with {@link compileRules}. */

@@ -39,7 +39,7 @@ export function compareJson(
   noise?: NoiseFilter,
   options?: CompareOptions,
 ): { differences: Difference[]; noise: Difference[]; informational: Difference[] } {
-  const walk = new Walk(rules, noise, classOptions(rules, options));
+  const walk = new Walk(rules, noise, classOptions(rules, options), options?.sameService === true);
   if (rules.root.info?.ignore !== true) walkValue(walk, legacy, candidate, rules.root);
   return { differences: walk.diffs, noise: walk.noiseOut, informational: walk.info };
 }
@@ -156,7 +156,7 @@ function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): 
   // by a field that identifies them, and each is compared with its own.
   const pure =
     outOfPlace.length > ORDER_CHECK_LIMIT ? sameItems(a, b, outOfPlace) : isReordering(walk, a, b, state, outOfPlace);
-  const pairs = pure ? undefined : pairByKey(a, b);
+  const pairs = pure ? undefined : pairByKey(a, b, walk.sameService);
   if (!pure && pairs === undefined) return eq;
   walk.diffs.length = mark;
   walk.noiseOut.length = noiseMark;

@@ -23,7 +23,7 @@ import type { ValueClass } from './value-classes.js';
 export type { NoiseFilter } from './types.js';
 
 /** Two legacy answers are compared without the timestamp tolerance: a stamp that ticked is noise. */
-const LEARNING: CompareOptions = { timestampToleranceMs: 0 };
+const LEARNING: CompareOptions = { timestampToleranceMs: 0, sameService: true };
 
 /** One learned noisy path of a route. */
 export interface NoisePath {

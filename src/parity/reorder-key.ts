@@ -30,10 +30,12 @@ export function itemKey(item: unknown, field: string): unknown {
  * list, with the same values on both sides. Id-like names (`id`, `sku`, `user_id`…) are tried
  * first, and the first field that identifies the records decides: when it leaves every record
  * where it was, the records are in place and changed, which their positions already say. Without
- * such a field, the fields whose values are the same on both sides are tried together.
+ * such a field, the fields whose values are the same on both sides are tried together: unique
+ * together, or, for two answers of one service (`sameService`, noise learning), paired in the
+ * order they come where they repeat.
  * @returns undefined when the lists differ in length, hold anything but records, or no field shows them moved
  */
-export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Array | undefined {
+export function pairByKey(a: readonly unknown[], b: readonly unknown[], sameService = false): Int32Array | undefined {
   if (a.length !== b.length || a.length < 2) return undefined;
   const first = a[0];
   if (!isRecord(first)) return undefined;
@@ -48,11 +50,32 @@ export function pairByKey(a: readonly unknown[], b: readonly unknown[]): Int32Ar
     if (pairs !== undefined) return moved(pairs);
   }
   // No one field identifies them: together, the fields whose values are the same on both sides (a
-  // stamp that changed in every record is not one) may, as a schedule's day and hour do.
+  // stamp that changed in every record is not one) may, as a schedule's day and hour do. Two
+  // answers of one service hold the same records: those the stable fields cannot tell apart differ
+  // only where the service varies, so any pairing of them shows the same, and they are paired in turn.
   const stable = fields.filter((f) => sameValues(xs, ys, f));
-  if (stable.length < 2) return undefined;
-  const pairs = pairBy(xs, ys, (r) => JSON.stringify(stable.map((f) => r[f])));
+  const composite = (r: Record_): string => JSON.stringify(stable.map((f) => r[f]));
+  if (stable.length < (sameService ? 1 : 2)) return undefined;
+  const pairs = sameService ? pairInTurn(xs, ys, composite) : pairBy(xs, ys, composite);
   return pairs === undefined ? undefined : moved(pairs);
+}
+
+/** `a`'s records paired with `b`'s by `key`, the first with a key to the first with the same key on the other side, and so on. */
+function pairInTurn(a: readonly Record_[], b: readonly Record_[], key: (r: Record_) => string): Int32Array | undefined {
+  const inB = new Map<string, number[]>();
+  for (let j = b.length - 1; j >= 0; j--) {
+    const k = key(b[j] as Record_);
+    const list = inB.get(k);
+    if (list === undefined) inB.set(k, [j]);
+    else list.push(j);
+  }
+  const pairs = new Int32Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const j = inB.get(key(a[i] as Record_))?.pop();
+    if (j === undefined) return undefined;
+    pairs[i] = j;
+  }
+  return pairs;
 }
 
 const moved = (pairs: Int32Array): Int32Array | undefined => (pairs.some((j, i) => j !== i) ? pairs : undefined);

@@ -42,8 +42,15 @@ export class Walk {
   /** Value classes to judge differing leaves by, or undefined when none are enabled. */
   readonly classes: ClassOptions | undefined;
   readonly blockFormat: boolean;
+  /** Both answers come from one service (`CompareOptions.sameService`). */
+  readonly sameService: boolean;
 
-  constructor(rules: CompiledRules, noise: NoiseFilter | undefined, classes: ClassOptions | undefined) {
+  constructor(
+    rules: CompiledRules,
+    noise: NoiseFilter | undefined,
+    classes: ClassOptions | undefined,
+    sameService = false,
+  ) {
     this.absTol = rules.rules.numericTolerance;
     this.relTol = rules.rules.relativeTolerance;
     this.noise = noise;
@@ -51,6 +58,7 @@ export class Walk {
     this.orderOnly = order !== undefined && order.size > 0 ? order : undefined;
     this.classes = classes;
     this.blockFormat = rules.blockFormat;
+    this.sameService = sameService;
   }
 
   push(kind: StepKind, value: unknown, field: string): void {

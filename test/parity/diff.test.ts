@@ -140,6 +140,37 @@ describe('compareJson reports every difference with its path and kind', () => {
     );
   });
 
+  test('records sharing only a category are paired in turn between two answers of one service, never between legacy and new', () => {
+    // A page off by one: other pets, whose species happen to come in another order.
+    const legacy = {
+      items: [
+        { id: 31, name: 'kiwi', species: 'cat' },
+        { id: 32, name: 'rex', species: 'dog' },
+        { id: 33, name: 'mia', species: 'cat' },
+      ],
+    };
+    const candidate = {
+      items: [
+        { id: 30, name: 'ola', species: 'cat' },
+        { id: 31, name: 'kiwi', species: 'cat' },
+        { id: 32, name: 'rex', species: 'dog' },
+      ],
+    };
+    const paths = (options?: { sameService: boolean }): string[] =>
+      compareJson(legacy, candidate, plain, undefined, options).differences.map((d) => `${d.kind} ${d.path}`);
+    assert.deepEqual(paths(), [
+      'value $.items[0].id',
+      'value $.items[0].name',
+      'value $.items[1].id',
+      'value $.items[1].name',
+      'value $.items[1].species',
+      'value $.items[2].id',
+      'value $.items[2].name',
+      'value $.items[2].species',
+    ]);
+    assert.deepEqual(paths({ sameService: true }).slice(0, 2), ['order $.items', 'value $.items[0].id']);
+  });
+
   test('documents nested deeper than the call stack compare without throwing', () => {
     const deep = (leaf: number): unknown => JSON.parse('['.repeat(20_000) + String(leaf) + ']'.repeat(20_000));
     assert.deepEqual(compareJson(deep(1), deep(1), plain).differences, []);

@@ -344,6 +344,56 @@ describe('lists in a random order', () => {
     assert.deepEqual(moved.differences, [{ path: '$.slots[4].room', kind: 'value', legacy: 'A', candidate: 'B' }]);
   });
 
+  test('records that only their stamps tell apart are paired in turn, and a change in one is still seen', () => {
+    const LOG = 'GET /api/pets/:id/activities';
+    let stamp = 0;
+    /** Activities in `order`; two walks are alike but for `logged_at`, and no field is unique. */
+    const KINDS: [string, number][] = [
+      ['walk', 30],
+      ['walk', 30],
+      ['feed', 5],
+      ['walk', 45],
+    ];
+    const activities = (order: number[], minutes: (k: number) => number = (k) => KINDS[k]![1]): HttpSnapshot =>
+      json({
+        activities: order.map((k) => ({
+          kind: KINDS[k]![0],
+          minutes: minutes(k),
+          logged_at: `2026-12-03T10:00:${String(++stamp).padStart(2, '0')}Z`,
+        })),
+      });
+    const learner = new NoiseLearner();
+    learner.observe(LOG, activities([0, 1, 2, 3]), activities([3, 2, 0, 1]), rules, 1000);
+    assert.deepEqual(Object.fromEntries(learner.snapshot()[LOG]?.map((p) => [p.path, p.orderOnly === true]) ?? []), {
+      '$.activities': true,
+      '$.activities[*].logged_at': false,
+    });
+    const f = learner.filterFor(LOG);
+    assert.deepEqual(compareResponses(activities([0, 1, 2, 3]), activities([1, 3, 0, 2]), rules, f).differences, []);
+    const changed = compareResponses(
+      activities([0, 1, 2, 3]),
+      activities([1, 3, 0, 2], (k) => (k === 2 ? 6 : KINDS[k]![1])),
+      rules,
+      f,
+    );
+    assert.deepEqual(
+      changed.differences.map((d) => [d.path, d.legacy, d.candidate]),
+      [['$.activities[2].minutes', 5, 6]],
+    );
+    // One field alone, repeated, pairs them too: only the stamp is learned.
+    const kinds = new NoiseLearner();
+    const byKind = (order: string[]): HttpSnapshot =>
+      json({ feed: order.map((kind) => ({ kind, at: `2026-12-03T11:00:${String(++stamp).padStart(2, '0')}Z` })) });
+    kinds.observe('GET /api/feed', byKind(['a', 'b', 'a', 'c']), byKind(['c', 'a', 'a', 'b']), rules, 1000);
+    assert.deepEqual(
+      kinds
+        .snapshot()
+        ['GET /api/feed']?.map((p) => p.path)
+        .sort(),
+      ['$.feed', '$.feed[*].at'],
+    );
+  });
+
   test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
     const learner = learnedShuffle();
     learner.observe(LIST, json({ total: 1, tags: 'none' }), json({ total: 1, tags: [] }), rules, 2000);
