@@ -8,7 +8,7 @@
 export type ExactBuckets = Map<string, { at: number; js: number[] }>;
 
 /** A JSON value written with its keys sorted: two values with the same text are deeply equal. */
-function canonical(v: unknown): string | undefined {
+export function canonical(v: unknown): string | undefined {
   try {
     return JSON.stringify(v, sortedKeys);
   } catch {

@@ -6,6 +6,7 @@
  * what differs inside each record, instead of every field of every item that moved (see
  * `json-walk.ts`). Pure.
  */
+import { canonical } from './exact-items.js';
 
 /** Fields whose name says they identify a record; tried before any other field. */
 const ID_LIKE = /^(id|key|uuid|slug|code|name|sku)$|(_id|Id|_key|_uuid|_code)$/;
@@ -54,24 +55,30 @@ export function pairByKey(a: readonly unknown[], b: readonly unknown[], sameServ
   // answers of one service hold the same records: those the stable fields cannot tell apart differ
   // only where the service varies, so any pairing of them shows the same, and they are paired in turn.
   const stable = fields.filter((f) => sameValues(xs, ys, f));
-  const composite = (r: Record_): string => JSON.stringify(stable.map((f) => r[f]));
+  const composite = (r: Record_): string | undefined => canonical(stable.map((f) => r[f]));
   if (stable.length < (sameService ? 1 : 2)) return undefined;
   const pairs = sameService ? pairInTurn(xs, ys, composite) : pairBy(xs, ys, composite);
   return pairs === undefined ? undefined : moved(pairs);
 }
 
 /** `a`'s records paired with `b`'s by `key`, the first with a key to the first with the same key on the other side, and so on. */
-function pairInTurn(a: readonly Record_[], b: readonly Record_[], key: (r: Record_) => string): Int32Array | undefined {
+function pairInTurn(
+  a: readonly Record_[],
+  b: readonly Record_[],
+  key: (r: Record_) => string | undefined,
+): Int32Array | undefined {
   const inB = new Map<string, number[]>();
   for (let j = b.length - 1; j >= 0; j--) {
     const k = key(b[j] as Record_);
+    if (k === undefined) return undefined;
     const list = inB.get(k);
     if (list === undefined) inB.set(k, [j]);
     else list.push(j);
   }
   const pairs = new Int32Array(a.length);
   for (let i = 0; i < a.length; i++) {
-    const j = inB.get(key(a[i] as Record_))?.pop();
+    const k = key(a[i] as Record_);
+    const j = k === undefined ? undefined : inB.get(k)?.pop();
     if (j === undefined) return undefined;
     pairs[i] = j;
   }
@@ -80,14 +87,19 @@ function pairInTurn(a: readonly Record_[], b: readonly Record_[], key: (r: Recor
 
 const moved = (pairs: Int32Array): Int32Array | undefined => (pairs.some((j, i) => j !== i) ? pairs : undefined);
 
-/** Whether every record on both sides holds a scalar at `field`, and the two sides the same ones in any order. */
+/**
+ * Whether every record on both sides holds `field`, and the two sides the same values in any order
+ * (objects and lists compared whole, keys in any order: a nested vet or product identifies too).
+ */
 function sameValues(a: readonly Record_[], b: readonly Record_[], field: string): boolean {
   const values = (rs: readonly Record_[]): string[] | undefined => {
     const out: string[] = [];
     for (const r of rs) {
+      if (!Object.prototype.hasOwnProperty.call(r, field)) return undefined;
       const v = r[field];
-      if (!Object.prototype.hasOwnProperty.call(r, field) || (typeof v === 'object' && v !== null)) return undefined;
-      out.push(`${typeof v}:${String(v)}`);
+      const text = typeof v === 'object' && v !== null ? canonical(v) : `${typeof v}:${String(v)}`;
+      if (text === undefined) return undefined;
+      out.push(text);
     }
     return out.sort();
   };

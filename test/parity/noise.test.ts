@@ -394,6 +394,45 @@ describe('lists in a random order', () => {
     );
   });
 
+  test('records told apart by a nested object are paired by it, so a change inside it still counts', () => {
+    const CART = 'GET /api/carts/:id';
+    let stamp = 0;
+    const PRODUCTS = [
+      { sku: 'A1', name: 'kibble' },
+      { sku: 'B2', name: 'leash' },
+      { sku: 'C3', name: 'brush' },
+    ];
+    /** Lines in `order`, the same quantity on each and a fresh `priced_at`; keys of `product` in either order. */
+    const cart = (order: number[], name: (k: number) => string = (k) => PRODUCTS[k]!.name): HttpSnapshot =>
+      json({
+        lines: order.map((k) => ({
+          product:
+            stamp % 2 === 0 ? { sku: PRODUCTS[k]!.sku, name: name(k) } : { name: name(k), sku: PRODUCTS[k]!.sku },
+          qty: 1,
+          priced_at: `2026-12-03T12:00:${String(++stamp).padStart(2, '0')}Z`,
+        })),
+      });
+    const learner = new NoiseLearner();
+    learner.observe(CART, cart([0, 1, 2]), cart([2, 0, 1]), rules, 1000);
+    assert.deepEqual(
+      learner
+        .snapshot()
+        [CART]?.map((p) => p.path)
+        .sort(),
+      ['$.lines', '$.lines[*].priced_at'],
+    );
+    const changed = compareResponses(
+      cart([0, 1, 2]),
+      cart([1, 2, 0], (k) => (k === 1 ? 'lead' : PRODUCTS[k]!.name)),
+      rules,
+      learner.filterFor(CART),
+    );
+    assert.deepEqual(
+      changed.differences.map((d) => [d.path, d.candidate]),
+      [['$.lines[1].product.name', 'lead']],
+    );
+  });
+
   test('a list whose legacy answers differ in more than order becomes ordinary noise, also through load', () => {
     const learner = learnedShuffle();
     learner.observe(LIST, json({ total: 1, tags: 'none' }), json({ total: 1, tags: [] }), rules, 2000);
