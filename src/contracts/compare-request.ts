@@ -14,10 +14,12 @@ import {
   compileAdapters,
   compileRules,
   NoiseLearner,
+  ownHostsOf,
   RouteKeys,
   type CompiledRules,
   type Difference,
   type HttpSnapshot,
+  type OwnHosts,
 } from '../parity/index.js';
 import { chainDifference } from '../parity/redirect-chain.js';
 import { PhoenixError } from '../lib/errors.js';
@@ -105,9 +107,12 @@ export class RequestComparator {
   private readonly timeoutMs: number;
   private readonly learn: boolean;
   private dispatcher: Agent | undefined;
+  /** Each side is asked at its own URL: a link it builds names that URL's host. */
+  private readonly hosts: OwnHosts;
 
   constructor(family: FamilyPlan, options: ComparatorOptions = {}) {
     this.family = family;
+    this.hosts = ownHostsOf(family);
     this.matcher = createMatcher([family]);
     this.base = compileRules(family.diff);
     this.byRoute = new Map(Object.entries(family.routeDiff).map(([r, ov]) => [r, compileRules(family.diff, ov)]));
@@ -185,6 +190,7 @@ export class RequestComparator {
       classNoise,
       request: { method: input.method, text: () => `${input.target} ${input.body ?? ''}` },
       now: Date.now(),
+      ownHosts: this.hosts,
     });
     const hops = chainDifference(legacy.chain, fresh.chain);
     if (hops && rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);

@@ -9,6 +9,7 @@ import {
   type CompiledRules,
   type HttpSnapshot,
   type NoiseLearner,
+  type OwnHosts,
 } from '../parity/index.js';
 import { chainDifference } from '../parity/redirect-chain.js';
 import { describeDifference, type Sample } from './exchange.js';
@@ -25,9 +26,11 @@ export function compareCase(
   rules: CompiledRules,
   noise: NoiseLearner,
   body?: string,
+  ownHosts?: OwnHosts,
 ): ComparisonResult {
   return compareResponses(legacy, candidate, rules, noise.filterFor(result.route), {
     classNoise: true,
+    ownHosts,
     request: { method: result.method, text: () => `${result.target} ${body ?? ''}` },
     now: Date.now(),
   });
@@ -44,8 +47,9 @@ export function judgeParity(
   rules: CompiledRules,
   noise: NoiseLearner,
   body?: string,
+  ownHosts?: OwnHosts,
 ): void {
-  const cmp = compareCase(result, legacy.snapshot, candidate.snapshot, rules, noise, body);
+  const cmp = compareCase(result, legacy.snapshot, candidate.snapshot, rules, noise, body, ownHosts);
   noise.noteClassNoise(result.route, cmp.noise);
   result.noise = cmp.noise.length;
   result.informational.push(...cmp.informational);

@@ -25,6 +25,7 @@ import {
   compileAdapters,
   compileRules,
   NoiseLearner,
+  ownHostsOf,
   RouteKeys,
   type CompiledRules,
   type HttpSnapshot,
@@ -114,6 +115,8 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   const stepResults: StepResult[] = [];
   const timeoutMs = o.timeoutMs ?? 10_000;
   const matcher = createMatcher([family]);
+  // Each side is asked at its own URL: a link it builds names that URL's host.
+  const hosts = ownHostsOf(family);
   const adapters = compileAdapters(family.adapters);
   const base = compileRules(family.diff);
   const rulesByRoute = new Map<string, CompiledRules>(
@@ -193,6 +196,7 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
           f.rules,
           noise,
           plainRequest(c).body,
+          hosts,
         );
     }
     result.passed = result.failures.length === 0;
@@ -235,7 +239,10 @@ export async function runContractSuite(o: RunContractSuiteOptions): Promise<Cont
   function differsNow(f: Fetched): boolean {
     if (f.legacy === undefined || f.candidate === undefined) return false;
     const candidate = adapted(f.c, f.candidate) ?? f.candidate;
-    return compareCase(f.result, f.legacy.snapshot, candidate, f.rules, noise).differences.length > 0;
+    return (
+      compareCase(f.result, f.legacy.snapshot, candidate, f.rules, noise, plainRequest(f.c).body, hosts).differences
+        .length > 0
+    );
   }
 
   /** new's answer through the family's adapter for the case's endpoint, or undefined when it has none. */

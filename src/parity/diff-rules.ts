@@ -13,6 +13,7 @@ import { classMask, DEFAULT_NOW_WINDOW_MS } from './value-classes.js';
 import { compileStatusMap } from './relaxed-rules.js';
 import type { StatusMap } from './relaxed-rules.js';
 import type { ClassOptions, ValueClass } from './value-classes.js';
+import type { OwnHosts } from './own-origins.js';
 
 /** How one array is compared (`ordered`, `set`, `keyed` by a field). */
 export type ArrayRule = DiffRules['arrays'][string];
@@ -94,6 +95,13 @@ export interface CompareOptions {
    * is unique to each. @default false
    */
   sameService?: boolean;
+  /**
+   * The `Host` each side was sent (each upstream's own address, or the client's with
+   * `preserveHost`): a URL naming legacy's in legacy's answer and the same URL naming new's in new's
+   * are equal, in JSON strings, text bodies and compared headers (see `own-origins.ts`).
+   * @default undefined (URLs compared as they are)
+   */
+  ownHosts?: OwnHosts;
 }
 
 /** Rules compiled for repeated use (paths parsed once into an automaton). Build with {@link compileRules}. */

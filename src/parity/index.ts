@@ -11,6 +11,8 @@ export { NO_NOISE, NoiseLearner } from './noise.js';
 export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
 export { parsePath } from './json-path.js';
+export type { OwnHosts } from './own-origins.js';
+export { ownHostsOf } from './own-origins.js';
 export { isIdSegment, RouteKeys, routeTemplate } from './route-template.js';
 export type { ClassVerdict, ValueClass } from './value-classes.js';
 export { VALUE_CLASSES } from './value-classes.js';

@@ -15,6 +15,7 @@ const MAX_DEPTH = SHARED_MAX_DEPTH;
 const hasOwn = sharedHasOwn;
 import { bucketsOf, sameItems, takeExact } from './exact-items.js';
 import { isRecord, itemKey, pairByKey } from './reorder-key.js';
+import { originsOf } from './own-origins.js';
 import { walkTypes } from './walk-types.js';
 import type { StepKind } from './walk-state.js';
 
@@ -39,7 +40,10 @@ export function compareJson(
   noise?: NoiseFilter,
   options?: CompareOptions,
 ): { differences: Difference[]; noise: Difference[]; informational: Difference[] } {
-  const walk = new Walk(rules, noise, classOptions(rules, options), options?.sameService === true);
+  const walk = new Walk(rules, noise, classOptions(rules, options), {
+    sameService: options?.sameService,
+    origins: originsOf(options),
+  });
   if (rules.root.info?.ignore !== true) walkValue(walk, legacy, candidate, rules.root);
   return { differences: walk.diffs, noise: walk.noiseOut, informational: walk.info };
 }
@@ -61,7 +65,8 @@ function walkValue(walk: Walk, a: unknown, b: unknown, state: RuleState): boolea
     return walk.leaf(a, b);
   }
   if (ta !== 'object' || typeof b !== 'object' || a === null || b === null) {
-    if (ta === 'string' && typeof b === 'string') return walk.leaf(a, b);
+    if (ta === 'string' && typeof b === 'string')
+      return (walk.origins !== undefined && walk.origins.same(a as string, b)) || walk.leaf(a, b);
     return walk.emit(ta === typeof b && a !== null && b !== null ? 'value' : 'type', a, b);
   }
   const aIsArray = Array.isArray(a);

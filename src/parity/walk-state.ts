@@ -9,6 +9,7 @@ import { sameInstant } from './relaxed-rules.js';
 import { judgeValues } from './value-classes.js';
 import type { ClassOptions, ClassVerdict } from './value-classes.js';
 import type { CompiledRules } from './diff-rules.js';
+import type { OwnOrigins } from './own-origins.js';
 
 /**
  * Below this depth subtrees are compared for plain equality, without rules, by a loop instead of
@@ -44,12 +45,14 @@ export class Walk {
   readonly blockFormat: boolean;
   /** Both answers come from one service (`CompareOptions.sameService`). */
   readonly sameService: boolean;
+  /** Each side's own origin, set aside in differing strings (`CompareOptions.ownHosts`). */
+  readonly origins: OwnOrigins | undefined;
 
   constructor(
     rules: CompiledRules,
     noise: NoiseFilter | undefined,
     classes: ClassOptions | undefined,
-    sameService = false,
+    options: { sameService?: boolean; origins?: OwnOrigins } = {},
   ) {
     this.absTol = rules.rules.numericTolerance;
     this.relTol = rules.rules.relativeTolerance;
@@ -58,7 +61,8 @@ export class Walk {
     this.orderOnly = order !== undefined && order.size > 0 ? order : undefined;
     this.classes = classes;
     this.blockFormat = rules.blockFormat;
-    this.sameService = sameService;
+    this.sameService = options.sameService === true;
+    this.origins = options.origins;
   }
 
   push(kind: StepKind, value: unknown, field: string): void {

@@ -9,12 +9,12 @@ import { fakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { contractFamily } from '../helpers/contract-family.js';
 
 type Reply = { status?: number; type?: string; body: unknown; delayMs?: number };
-type Routes = Record<string, (url: URL) => Reply>;
+type Routes = Record<string, (url: URL, host: string) => Reply>;
 
 function serve(routes: Routes): Promise<FakeUpstream> {
   return fakeUpstream((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const r = routes[url.pathname]?.(url) ?? { status: 404, body: { error: 'not found' } };
+    const r = routes[url.pathname]?.(url, req.headers.host ?? '') ?? { status: 404, body: { error: 'not found' } };
     const send = (): void => {
       const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
       res.writeHead(r.status ?? 200, { 'content-type': r.type ?? 'application/json' });
@@ -40,6 +40,8 @@ const legacyRoutes: Routes = {
   '/api/orders': (url) => ({ body: page(url) }),
   '/api/orders/export': () => ({ type: 'text/csv', body: 'id,total\n1,10\n' }),
   '/api/orders/slow': () => ({ body: { ok: true } }),
+  // A link built from the Host each side is asked with, as FastAPI's `request.url_for` builds it.
+  '/api/orders/links': (_url, host) => ({ body: { self: `http://${host}/api/orders/links` } }),
 };
 
 const candidateRoutes: Routes = {
@@ -53,6 +55,7 @@ const candidateRoutes: Routes = {
   '/api/orders': (url) => ({ body: page(url, 1) }),
   '/api/orders/export': () => ({ type: 'text/plain', body: 'id,total\n1,10\n' }),
   '/api/orders/slow': () => ({ body: { ok: true }, delayMs: 1500 }),
+  '/api/orders/links': (_url, host) => ({ body: { self: `http://${host}/api/orders/links` } }),
 };
 
 let legacy: Awaited<ReturnType<typeof serve>>;
@@ -90,6 +93,8 @@ cases:
     expect: { parity: false, schema: { type: object, required: [id, total] } }
   - name: slow
     request: { path: /api/orders/slow }
+  - name: links to itself
+    request: { path: /api/orders/links }
 `,
   });
 });
@@ -108,8 +113,8 @@ describe('contract runner', () => {
       onProgress: (done) => progress.push(done),
     });
     const byName = Object.fromEntries(r.cases.map((c) => [c.name, c]));
-    assert.equal(r.total, 8);
-    assert.equal(progress.at(-1), 8);
+    assert.equal(r.total, 9);
+    assert.equal(progress.at(-1), 9);
 
     assert.equal(byName['noise only']!.passed, true, JSON.stringify(byName['noise only']!.failures));
     assert.ok(byName['noise only']!.noise >= 1, 'the request id was learned as noise from two legacy answers');
@@ -153,6 +158,8 @@ describe('contract runner', () => {
     assert.match(byName.schema!.failures[0]!.message, /must have required property 'total'/);
 
     assert.equal(byName.slow!.failures[0]!.kind, 'timeout');
+    // Each side names its own address in the link: the same link.
+    assert.equal(byName['links to itself']!.passed, true, JSON.stringify(byName['links to itself']!.failures));
     assert.equal(r.failed, 6);
   });
 
@@ -185,10 +192,10 @@ describe('contract runner', () => {
         family,
         mode: 'parity',
         timeoutMs: 800,
-        concurrency: 8,
+        concurrency: 9,
         signal: controller.signal,
       });
-      assert.equal(r.total, 8);
+      assert.equal(r.total, 9);
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(

@@ -105,6 +105,11 @@ export async function judge(
     classNoise,
     request: { method, text: () => (job.body ? `${url} ${job.body.toString('utf8')}` : url) },
     now: Date.now(),
+    // The `Host` each side got: a link it builds from it names that host.
+    ownHosts: {
+      legacy: fam.plan.preserveHost.legacy && job.host !== undefined ? job.host : fam.hosts.legacy,
+      candidate: fam.plan.preserveHost.new && job.host !== undefined ? job.host : fam.hosts.candidate,
+    },
   });
   if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
   const hops = followed && chainDifference(followed.legacy.chain, followed.candidate.chain);

@@ -7,9 +7,11 @@ import {
   compileAdapters,
   compileRules,
   NoiseLearner,
+  ownHostsOf,
   RouteKeys,
   type AdapterSet,
   type CompiledRules,
+  type OwnHosts,
 } from '../../parity/index.js';
 import type { SlowRoute } from '../../parity/stats.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
@@ -30,6 +32,8 @@ export class ShadowFamily {
   readonly candidate: Pool;
   readonly legacyOrigin: string;
   readonly newOrigin: string;
+  /** Each upstream's own host: its `Host` without `preserveHost`. */
+  readonly hosts: OwnHosts;
   readonly adapters: AdapterSet;
   readonly noise = new NoiseLearner();
   /** Route templates, the key of noise and comparisons. */
@@ -53,6 +57,7 @@ export class ShadowFamily {
     this.candidate = pool(plan.new);
     this.legacyOrigin = new URL(plan.legacy).origin;
     this.newOrigin = new URL(plan.new).origin;
+    this.hosts = ownHostsOf(plan);
     this.adapters = compileAdapters(plan.adapters);
     this.baseRules = compileRules(plan.diff);
     for (const [route, override] of Object.entries(plan.routeDiff))
