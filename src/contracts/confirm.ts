@@ -5,10 +5,7 @@
  * hint) would otherwise fail its case whenever the first two legacy answers happened to agree.
  * Only differing cases pay for it.
  */
-import type { CompiledRules, HttpSnapshot, NoiseLearner } from '../parity/index.js';
-
-/** Further legacy answers asked for about a safe case whose answers differ, before it is judged. */
-export const CONFIRM_SAMPLES = 2;
+import { CONFIRM_SAMPLES, type CompiledRules, type HttpSnapshot, type NoiseLearner } from '../parity/index.js';
 
 /** A case whose answers differ: where its noise is learned, and how to ask legacy again. */
 export interface Doubt {

@@ -7,7 +7,7 @@ export { DIFF_KINDS } from './types.js';
 export type { CompareOptions, CompiledRules, ResolvedDiffRules } from './diff.js';
 export { compareJson, compareResponses, compileRules, headerValue, normalizePath } from './diff.js';
 export type { NoiseLearnerOptions, NoisePath } from './noise.js';
-export { NO_NOISE, NoiseLearner } from './noise.js';
+export { CONFIRM_SAMPLES, NO_NOISE, NoiseLearner } from './noise.js';
 export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
 export { parsePath } from './json-path.js';

@@ -25,6 +25,13 @@ export type { NoiseFilter } from './types.js';
 /** Two legacy answers are compared without the timestamp tolerance: a stamp that ticked is noise. */
 const LEARNING: CompareOptions = { timestampToleranceMs: 0, sameService: true };
 
+/**
+ * Further legacy answers asked for about a safe request whose answers differ in a way not yet
+ * confirmed on its route, before it is judged (contract runs and the shadow path alike): a field
+ * legacy sends only some of the time would otherwise count whenever legacy's first answers agreed.
+ */
+export const CONFIRM_SAMPLES = 2;
+
 /** One learned noisy path of a route. */
 export interface NoisePath {
   /** Normalized path (`$.items[*].updated_at`, `header:etag`). */

@@ -5,7 +5,14 @@
  * compared with the family's rules. What it finds goes into the family's {@link FamilyReport}.
  */
 import type { Dispatcher } from 'undici';
-import { applyAdapter, compareResponses, type Difference, type HttpSnapshot } from '../../parity/index.js';
+import {
+  applyAdapter,
+  compareResponses,
+  CONFIRM_SAMPLES,
+  type CompareOptions,
+  type Difference,
+  type HttpSnapshot,
+} from '../../parity/index.js';
 import { LATENCY_PATH, type SlowRoute } from '../../parity/stats.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import type { MismatchRecord } from '../family.js';
@@ -76,17 +83,20 @@ export async function judge(
   const candidateFinal = followed ? followed.candidate.final : job.candidate;
   const candidate = adapter ? applyAdapter(adapter, candidateFinal) : candidateFinal;
   const rules = fam.rulesFor(job.route);
+  // legacy's answer again, to learn noise from: asked where its redirects led.
+  const askLegacy = (): Promise<HttpSnapshot | 'too-large'> =>
+    fetchAgain(
+      fam.legacy,
+      job,
+      followed && followed.legacy.chain.length > 0 ? followed.legacy.url : undefined,
+      fam.plan.preserveHost.legacy,
+      fam.plan.guard.timeout,
+      maxBytes,
+    );
   if (SAFE_METHODS.has(method) && fam.learnsNoiseNow(route, rules)) {
     await fam.learn(
       route,
-      fetchAgain(
-        fam.legacy,
-        job,
-        followed && followed.legacy.chain.length > 0 ? followed.legacy.url : undefined,
-        fam.plan.preserveHost.legacy,
-        fam.plan.guard.timeout,
-        maxBytes,
-      ).then(
+      askLegacy().then(
         (again) => {
           if (again !== 'too-large' && fam.noise.observe(route, legacyFinal, again, rules).length > 0)
             fam.noiseChanged = true;
@@ -101,7 +111,7 @@ export async function judge(
   // is judged with value classes: two fresh ids or "now" timestamps are noise, not mismatches.
   // Later, only "now" timestamps: lessons learn ids reliably, but not a second-resolution clock.
   const classNoise = !SAFE_METHODS.has(method) || fam.noise.lessonsFor(route) === 0 ? true : 'time';
-  const result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route), {
+  const options: CompareOptions = {
     classNoise,
     request: { method, text: () => (job.body ? `${url} ${job.body.toString('utf8')}` : url) },
     now: Date.now(),
@@ -110,7 +120,29 @@ export async function judge(
       legacy: fam.plan.preserveHost.legacy && job.host !== undefined ? job.host : fam.hosts.legacy,
       candidate: fam.plan.preserveHost.new && job.host !== undefined ? job.host : fam.hosts.candidate,
     },
-  });
+  };
+  let result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route), options);
+  // A difference new to the route may be legacy's own variation that its first answers happened to
+  // share (a field it sends half the time): legacy is asked again, and the request judged with what
+  // its answers teach. Each kind of difference is confirmed a few times per route, so a real
+  // regression costs legacy a bounded number of requests, not some per request.
+  if (
+    !result.equal &&
+    SAFE_METHODS.has(method) &&
+    rules.rules.learnNoise &&
+    fam.unconfirmed(route, result.differences)
+  ) {
+    const again = await Promise.all(
+      Array.from({ length: CONFIRM_SAMPLES }, () => askLegacy().catch(() => 'too-large' as const)),
+    );
+    let learned = false;
+    for (const a of again)
+      if (a !== 'too-large' && fam.noise.observe(route, legacyFinal, a, rules).length > 0) learned = true;
+    if (learned) {
+      fam.noiseChanged = true;
+      result = compareResponses(legacyFinal, candidate, rules, fam.noise.filterFor(route), options);
+    }
+  }
   if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
   const hops = followed && chainDifference(followed.legacy.chain, followed.candidate.chain);
   if (hops && fam.redirectBlocks(job.route)) {
