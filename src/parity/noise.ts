@@ -26,9 +26,9 @@ export type { NoiseFilter } from './types.js';
 const LEARNING: CompareOptions = { timestampToleranceMs: 0, sameService: true };
 
 /**
- * Further legacy answers asked for about a safe request whose answers differ in a way not yet
- * confirmed on its route, before it is judged (contract runs and the shadow path alike): a field
- * legacy sends only some of the time would otherwise count whenever legacy's first answers agreed.
+ * Further legacy answers asked for to confirm a difference on a safe request before it is judged
+ * (contract runs, and the shadow path for kinds of difference new to a route): a field legacy
+ * sends only some of the time would otherwise count whenever legacy's first answers agreed.
  */
 export const CONFIRM_SAMPLES = 2;
 
