@@ -13,6 +13,7 @@ import {
   compareResponses,
   compileAdapters,
   compileRules,
+  Confirmations,
   NoiseLearner,
   ownHostsOf,
   RouteKeys,
@@ -27,6 +28,7 @@ import { createMatcher, type Matcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { buildIdentity, type FamilyIdentity, type SideIdentity } from '../router/identity.js';
+import { confirmDifferences } from './confirm.js';
 import { fetchCase, type Sample } from './exchange.js';
 
 /** One request to compare. */
@@ -94,6 +96,9 @@ interface Fetched {
   legacyAgain?: Sample;
 }
 
+/** Connections to each upstream, and confirmations asked at once. */
+const CONNECTIONS = 4;
+
 /** Compares requests on one family's two upstreams, or two saved answers (no identity needed then). */
 export class RequestComparator {
   private readonly family: FamilyPlan;
@@ -104,6 +109,7 @@ export class RequestComparator {
   private readonly byRoute: Map<string, CompiledRules>;
   private readonly adapters;
   private readonly noise = new NoiseLearner();
+  private readonly confirmations = new Confirmations();
   private readonly timeoutMs: number;
   private readonly learn: boolean;
   private dispatcher: Agent | undefined;
@@ -142,7 +148,7 @@ export class RequestComparator {
    */
   async compare(requests: readonly ComparedRequestInput[]): Promise<RequestVerdict[]> {
     this.identity ??= buildIdentity(this.family);
-    this.dispatcher ??= new Agent({ connections: 4, keepAliveTimeout: 5000 });
+    this.dispatcher ??= new Agent({ connections: CONNECTIONS, keepAliveTimeout: 5000 });
     const fetched: Fetched[] = [];
     for (const input of requests) {
       const { route, rules } = this.routeOf(input.method, input.target);
@@ -156,6 +162,24 @@ export class RequestComparator {
         f.legacyAgain = await this.send('legacy', f.input);
         this.noise.observe(f.route, f.legacy.snapshot, f.legacyAgain.snapshot, f.rules);
       }
+      // As on the shadow path: a kind of difference new to its route is confirmed with legacy first.
+      const doubtful = resample.filter((f) =>
+        this.confirmations.wanted(f.route, this.judge(f.input, f.route, f.rules, f.legacy, f.candidate).differences),
+      );
+      await confirmDifferences(
+        doubtful.map((f) => ({
+          route: f.route,
+          legacy: f.legacy.snapshot,
+          rules: f.rules,
+          ask: () =>
+            this.send('legacy', f.input).then(
+              (s) => s.snapshot,
+              () => undefined,
+            ),
+        })),
+        this.noise,
+        CONNECTIONS,
+      );
     }
     return fetched.map((f) => this.judge(f.input, f.route, f.rules, f.legacy, f.candidate));
   }

@@ -25,13 +25,6 @@ export type { NoiseFilter } from './types.js';
 /** Two legacy answers are compared without the timestamp tolerance: a stamp that ticked is noise. */
 const LEARNING: CompareOptions = { timestampToleranceMs: 0, sameService: true };
 
-/**
- * Further legacy answers asked for to confirm a difference on a safe request before it is judged
- * (contract runs, and the shadow path for kinds of difference new to a route): a field legacy
- * sends only some of the time would otherwise count whenever legacy's first answers agreed.
- */
-export const CONFIRM_SAMPLES = 2;
-
 /** One learned noisy path of a route. */
 export interface NoisePath {
   /** Normalized path (`$.items[*].updated_at`, `header:etag`). */

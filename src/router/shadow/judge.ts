@@ -130,7 +130,7 @@ export async function judge(
     !result.equal &&
     SAFE_METHODS.has(method) &&
     rules.rules.learnNoise &&
-    fam.unconfirmed(route, result.differences)
+    fam.confirmations.wanted(route, result.differences)
   ) {
     const again = await Promise.all(
       Array.from({ length: CONFIRM_SAMPLES }, () => askLegacy().catch(() => 'too-large' as const)),

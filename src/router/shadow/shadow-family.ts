@@ -6,13 +6,12 @@ import type { Pool } from 'undici';
 import {
   compileAdapters,
   compileRules,
+  Confirmations,
   NoiseLearner,
-  normalizePath,
   ownHostsOf,
   RouteKeys,
   type AdapterSet,
   type CompiledRules,
-  type Difference,
   type OwnHosts,
 } from '../../parity/index.js';
 import type { SlowRoute } from '../../parity/stats.js';
@@ -24,14 +23,6 @@ import type { CompareJob } from './report.js';
 
 /** Every route's first sampled requests always learn noise, so early comparisons are not noise-blind. */
 const NOISE_WARMUP = 10;
-/**
- * Times a kind of difference is confirmed on a route before it counts without asking legacy
- * again: a field legacy sends half the time escapes two more answers 1 time in 4, three rounds 1
- * in 64.
- */
-const CONFIRM_ROUNDS = 3;
-/** Kinds of difference tracked per route for confirmation (memory stays fixed). */
-const CONFIRMED_KINDS = 256;
 
 /** A family as the shadow thread sees it: its own legacy pool, compiled rules and adapters, learned noise. */
 export class ShadowFamily {
@@ -46,6 +37,8 @@ export class ShadowFamily {
   readonly hosts: OwnHosts;
   readonly adapters: AdapterSet;
   readonly noise = new NoiseLearner();
+  /** Kinds of difference confirmed with legacy before they count (see `confirmations.ts`). */
+  readonly confirmations = new Confirmations();
   /** Route templates, the key of noise and comparisons. */
   readonly routeKeys = new RouteKeys();
   /** Noise changed since the last report. */
@@ -56,8 +49,6 @@ export class ShadowFamily {
    */
   slowRoutes = new Map<string, SlowRoute>();
   private readonly noiseWarmup = new Map<string, number>();
-  /** How often each kind of difference (`kind path`) was confirmed, by route. */
-  private readonly confirmed = new Map<string, Map<string, number>>();
   /** Second legacy requests under way, by route. */
   private readonly lessons = new Map<string, Set<Promise<void>>>();
   private readonly baseRules: CompiledRules;
@@ -135,27 +126,6 @@ export class ShadowFamily {
     if (seen >= NOISE_WARMUP && Math.random() >= rules.rules.noiseSampleRate) return false;
     this.noiseWarmup.set(route, seen + 1);
     return true;
-  }
-
-  /**
-   * Whether a safe request's `differences` on `route` hold a kind of difference confirmed there
-   * fewer than {@link CONFIRM_ROUNDS} times (legacy asked again before the request is judged);
-   * counts this confirmation. Bounded: a real regression costs legacy a few requests per kind of
-   * difference and route, and at most {@link CONFIRMED_KINDS} kinds are tracked per route.
-   */
-  unconfirmed(route: string, differences: readonly Difference[]): boolean {
-    let seen = this.confirmed.get(route);
-    if (!seen) this.confirmed.set(route, (seen = new Map<string, number>()));
-    let fresh = false;
-    for (const d of differences) {
-      const key = `${d.kind} ${normalizePath(d.path)}`;
-      const n = seen.get(key);
-      if (n === undefined && seen.size >= CONFIRMED_KINDS) continue;
-      if ((n ?? 0) >= CONFIRM_ROUNDS) continue;
-      seen.set(key, (n ?? 0) + 1);
-      fresh = true;
-    }
-    return fresh;
   }
 
   /** Runs a noise lesson for `route`; comparisons on the route wait for it (see {@link lessonsFor}). */
