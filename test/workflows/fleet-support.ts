@@ -11,7 +11,7 @@ import type { Plan } from '../../src/plan/index.js';
 import { createRouterAdminClient } from '../../src/router/client.js';
 import { startRouter, type RunningRouter } from '../../src/router/server.js';
 import type { GuardState, RouteState } from '../../src/router/types.js';
-import { freePort } from '../helpers/ports.js';
+import { restartablePort } from '../helpers/ports.js';
 import type { MigrationHandle } from './harness.js';
 import { startUpstream, writePlan, type PlanOverrides, type Upstream } from './support.js';
 
@@ -51,7 +51,8 @@ export async function startFleet(size: number, o: PlanOverrides = {}): Promise<F
   const legacy = await startUpstream('legacy');
   const candidate = await startUpstream('new');
   const ports: { port: number; adminPort: number }[] = [];
-  for (let i = 0; i < size; i++) ports.push({ port: await freePort(), adminPort: await freePort() });
+  // Members are stopped and started again on their ports: ports no outgoing connection can take meanwhile.
+  for (let i = 0; i < size; i++) ports.push({ port: await restartablePort(), adminPort: await restartablePort() });
   const adminUrls = ports.map((p) => `http://127.0.0.1:${p.adminPort}`);
   const { plan, dir } = await writePlan(legacy.url, candidate.url, {
     ...o,

@@ -62,7 +62,8 @@ async function toDecommission(handle: MigrationHandle, stack: Stack, approver: s
     'the decommission checklist at 100%',
     (p) => p.stage === 'decommission' && p.percent === 100,
   );
-  assert.equal((await routeOf(stack)).mode, 'new');
+  // The stage opens before its first step pins the route to new (from canary at 100%).
+  await waitFor('the route pinned to new', async () => (await routeOf(stack)).mode === 'new', { timeoutMs: 10_000 });
 }
 
 /** Polls the router until the family is on legacy; returns how long that took. */
