@@ -162,26 +162,32 @@ export class RequestComparator {
         f.legacyAgain = await this.send('legacy', f.input);
         this.noise.observe(f.route, f.legacy.snapshot, f.legacyAgain.snapshot, f.rules);
       }
-      // As on the shadow path: a kind of difference new to its route is confirmed with legacy first.
-      const doubtful = resample.filter((f) =>
-        this.confirmations.wanted(f.route, this.judge(f.input, f.route, f.rules, f.legacy, f.candidate).differences),
-      );
-      await confirmDifferences(
-        doubtful.map((f) => ({
-          route: f.route,
-          legacy: f.legacy.snapshot,
-          rules: f.rules,
-          ask: () =>
-            this.send('legacy', f.input).then(
-              (s) => s.snapshot,
-              () => undefined,
-            ),
-        })),
-        this.noise,
-        CONNECTIONS,
-      );
     }
-    return fetched.map((f) => this.judge(f.input, f.route, f.rules, f.legacy, f.candidate));
+    const verdicts = fetched.map((f) => this.judge(f.input, f.route, f.rules, f.legacy, f.candidate));
+    // As on the shadow path: a kind of difference new to its route is confirmed with legacy first.
+    const doubtful = fetched.filter(
+      (f, i) => f.legacyAgain !== undefined && this.confirmations.wanted(f.route, verdicts[i]!.differences),
+    );
+    if (doubtful.length === 0) return verdicts;
+    await confirmDifferences(
+      doubtful.map((f) => ({
+        route: f.route,
+        legacy: f.legacy.snapshot,
+        rules: f.rules,
+        ask: () =>
+          this.send('legacy', f.input).then(
+            (s) => s.snapshot,
+            () => undefined,
+          ),
+      })),
+      this.noise,
+      CONNECTIONS,
+    );
+    // What the confirmations taught applies to every request of their routes.
+    const relearned = new Set(doubtful.map((f) => f.route));
+    return fetched.map((f, i) =>
+      relearned.has(f.route) ? this.judge(f.input, f.route, f.rules, f.legacy, f.candidate) : verdicts[i]!,
+    );
   }
 
   /** Compares two saved answers to `method target` under the route's rules (no network). */
