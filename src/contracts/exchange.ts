@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { request, type Dispatcher } from 'undici';
-import { headerValue, type Difference, type HttpSnapshot } from '../parity/index.js';
+import { headerValue, stringifyExactJson, type Difference, type HttpSnapshot } from '../parity/index.js';
 import { isRedirect, MAX_HOPS, nextHopMethod, redirectLocation, sameOriginPath } from '../parity/redirect-chain.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { requestTarget, type LoadedCase } from './cases.js';
@@ -21,7 +21,7 @@ function validator(schema: Record<string, unknown>): ValidateFunction {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = stringifyExactJson(v);
   return s === undefined ? 'undefined' : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
@@ -60,7 +60,7 @@ export function plainRequest(c: LoadedCase): PreparedRequest {
     method: c.request.method,
     target: requestTarget(c),
     headers: { ...(isJson ? { 'content-type': 'application/json' } : {}), ...(c.request.headers ?? {}) },
-    body: body === undefined ? undefined : isJson ? JSON.stringify(body) : body,
+    body: body === undefined ? undefined : isJson ? stringifyExactJson(body) : body,
     follow: followsRedirects(c),
   };
 }

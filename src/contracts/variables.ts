@@ -5,7 +5,7 @@
  * from the environment at run time so a case file never holds a secret.
  */
 import { PhoenixError } from '../lib/errors.js';
-import { headerValue, parsePath, type HttpSnapshot } from '../parity/index.js';
+import { headerValue, parseExactJson, parsePath, stringifyExactJson, type HttpSnapshot } from '../parity/index.js';
 import type { PathSegment } from '../parity/index.js';
 import type { CredentialRef, LoadedCase } from './cases.js';
 import { plainRequest, type PreparedRequest } from './exchange.js';
@@ -32,7 +32,7 @@ function substituteText(text: string, vars: Variables): string {
   return text.replace(REF, (_, name: string) => {
     if (!vars.has(name)) throw new UncapturedVariable(name);
     const v = vars.get(name);
-    return typeof v === 'string' ? v : JSON.stringify(v);
+    return typeof v === 'string' ? v : (stringifyExactJson(v) ?? '');
   });
 }
 
@@ -126,7 +126,8 @@ export function capture(spec: Record<string, string>, answer: HttpSnapshot, vars
       if (!parsed) {
         parsed = true;
         try {
-          doc = JSON.parse(Buffer.from(answer.body).toString('utf8'));
+          // An id past 2^53 is captured digit for digit, and sent on as it came.
+          doc = parseExactJson(Buffer.from(answer.body).toString('utf8'));
         } catch {
           doc = undefined;
         }

@@ -8,6 +8,7 @@ import type { Adapter, AdapterOp } from '../plan/schema.js';
 import { matchesPattern, parseRoutePattern } from '../plan/route-pattern.js';
 import type { RoutePattern } from '../plan/route-pattern.js';
 import { applyBodyStep, badAdapter, compileStep, type CompiledStep } from './adapter-ops.js';
+import { parseExactJson, stringifyExactJson } from './exact-json.js';
 import type { HttpSnapshot } from './types.js';
 
 /** An adapter ready to apply. */
@@ -63,7 +64,7 @@ const NOT_PARSED = Symbol('not-parsed');
 
 /**
  * Applies an adapter's ops, in order, to a buffered new-service answer and returns a new snapshot.
- * When ops edit the body it is re-serialised as JSON and `content-length` is set to its byte
+ * When ops edit the body it is re-serialised as JSON (integers past 2^53 keep their digits) and `content-length` is set to its byte
  * length (`transfer-encoding` is dropped, RFC 9112 §6.3). A body that is not JSON is left as is
  * and only status and header ops apply. An op with `onStatus` applies only while the status (as
  * earlier ops left it) is in its range: that is how an error body of new is mapped onto legacy's
@@ -76,7 +77,7 @@ export function applyAdapter(adapter: CompiledAdapter, res: HttpSnapshot): HttpS
   let doc: unknown = NOT_PARSED;
   if (adapter.touchesBody) {
     try {
-      doc = JSON.parse(
+      doc = parseExactJson(
         typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
       );
     } catch {
@@ -98,7 +99,7 @@ export function applyAdapter(adapter: CompiledAdapter, res: HttpSnapshot): HttpS
   }
   // An answer no body op applied to (another status) keeps its bytes.
   if (edited) {
-    const out = Buffer.from(JSON.stringify(holder.$) ?? 'null');
+    const out = Buffer.from(stringifyExactJson(holder.$) ?? 'null');
     body = out;
     setHeader(headers, 'content-length', String(out.byteLength));
     setHeader(headers, 'transfer-encoding', undefined);

@@ -4,6 +4,8 @@
  * Two items with the same text are deeply equal, so they match under any diff rules.
  */
 
+import { bigintText } from './exact-json.js';
+
 /** Items of an array by canonical text, each list in index order with a read position. */
 export type ExactBuckets = Map<string, { at: number; js: number[] }>;
 
@@ -17,7 +19,7 @@ export function canonical(v: unknown): string | undefined {
 }
 
 function sortedKeys(_key: string, v: unknown): unknown {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return typeof v === 'bigint' ? bigintText(v) : v;
   // A null prototype, so that a "__proto__" key is copied as data.
   const out = Object.create(null) as Record<string, unknown>;
   for (const k of Object.keys(v).sort()) out[k] = (v as Record<string, unknown>)[k];

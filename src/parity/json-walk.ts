@@ -67,7 +67,8 @@ function walkValue(walk: Walk, a: unknown, b: unknown, state: RuleState): boolea
   if (ta !== 'object' || typeof b !== 'object' || a === null || b === null) {
     if (ta === 'string' && typeof b === 'string')
       return (walk.origins !== undefined && walk.origins.same(a as string, b)) || walk.leaf(a, b);
-    return walk.emit(ta === typeof b && a !== null && b !== null ? 'value' : 'type', a, b);
+    // An integer beyond 2^53 (a bigint, see exact-json.ts) against any other number is a number too.
+    return walk.emit(jsonType(a) === jsonType(b) && a !== null && b !== null ? 'value' : 'type', a, b);
   }
   const aIsArray = Array.isArray(a);
   if (aIsArray !== Array.isArray(b)) return walk.emit('type', a, b);

@@ -6,13 +6,17 @@
  */
 import { parseInstant } from './instant.js';
 
-/** The JSON type of a parsed value: 0 null, 1 boolean, 2 number, 3 string, 4 array, 5 object. */
+/**
+ * The JSON type of a parsed value: 0 null, 1 boolean, 2 number (a `bigint` too: see exact-json.ts),
+ * 3 string, 4 array, 5 object.
+ */
 export function jsonType(v: unknown): number {
   if (v === null || v === undefined) return 0;
   switch (typeof v) {
     case 'boolean':
       return 1;
     case 'number':
+    case 'bigint':
       return 2;
     case 'string':
       return 3;

@@ -7,6 +7,7 @@
  * `json-walk.ts`). Pure.
  */
 import { canonical } from './exact-items.js';
+import { stringifyExactJson } from './exact-json.js';
 
 /** Fields whose name says they identify a record; tried before any other field. */
 const ID_LIKE = /^(id|key|uuid|slug|code|name|sku)$|(_id|Id|_key|_uuid|_code)$/;
@@ -22,12 +23,12 @@ export const isRecord = (v: unknown): v is Record_ => typeof v === 'object' && v
 export function itemKey(item: unknown, field: string): unknown {
   if (!isRecord(item) || !Object.prototype.hasOwnProperty.call(item, field)) return undefined;
   const v = item[field];
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+  return typeof v === 'object' && v !== null ? stringifyExactJson(v) : v;
 }
 
 /**
  * The index in `b` of each record of `a`, paired by an identifying field: a field of the first
- * record holding a string or a finite number in every record on both sides, unique within each
+ * record holding a string or a finite number (integers past 2^53 exactly) in every record on both sides, unique within each
  * list, with the same values on both sides. Id-like names (`id`, `sku`, `user_id`…) are tried
  * first, and the first field that identifies the records decides: when it leaves every record
  * where it was, the records are in place and changed, which their positions already say. Without
@@ -108,10 +109,10 @@ function sameValues(a: readonly Record_[], b: readonly Record_[], field: string)
   return x !== undefined && y !== undefined && x.every((v, i) => v === y[i]);
 }
 
-function keyOf(r: Record_, field: string): string | number | undefined {
+function keyOf(r: Record_, field: string): string | number | bigint | undefined {
   if (!Object.prototype.hasOwnProperty.call(r, field)) return undefined;
   const v = r[field];
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string' || typeof v === 'bigint') return v;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
@@ -119,9 +120,9 @@ function keyOf(r: Record_, field: string): string | number | undefined {
 function pairBy(
   a: readonly Record_[],
   b: readonly Record_[],
-  key: (r: Record_) => string | number | undefined,
+  key: (r: Record_) => string | number | bigint | undefined,
 ): Int32Array | undefined {
-  const inB = new Map<string | number, number>();
+  const inB = new Map<string | number | bigint, number>();
   for (let j = 0; j < b.length; j++) {
     const k = key(b[j] as Record_);
     if (k === undefined || inB.has(k)) return undefined;

@@ -9,6 +9,7 @@ import { SERIAL_BIT } from './value-classes.js';
 import { statusMapped } from './relaxed-rules.js';
 import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
+import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
 import { originsOf } from './own-origins.js';
 import { record, Walk } from './walk-state.js';
@@ -118,13 +119,16 @@ function compareBodies(
 ): boolean {
   const { differences, noise: noiseOut } = out;
   if (jsonType || (looksLikeJson(ls) && looksLikeJson(cs))) {
-    const lp = parseJson(ls);
-    const cp = parseJson(cs);
+    const ll = holdsLongIntegers(ls);
+    const cl = holdsLongIntegers(cs);
+    const lp = parseJson(ls, ll);
+    const cp = parseJson(cs, cl);
     if (lp !== INVALID && cp !== INVALID) {
       const r = compareJson(lp, cp, rules, noise, options);
-      for (const d of r.differences) differences.push(d);
-      for (const d of r.noise) noiseOut.push(d);
-      for (const d of r.informational) out.informational.push(d);
+      const fix = ll || cl ? reportable : undefined;
+      for (const d of r.differences) differences.push(fix ? fix(d) : d);
+      for (const d of r.noise) noiseOut.push(fix ? fix(d) : d);
+      for (const d of r.informational) out.informational.push(fix ? fix(d) : d);
       return false;
     }
     if (jsonType && (lp !== INVALID || cp !== INVALID)) {
@@ -160,12 +164,26 @@ function compareBodies(
 
 const INVALID = Symbol('invalid-json');
 
-function parseJson(s: string): unknown {
+function parseJson(s: string, long: boolean): unknown {
   try {
-    return JSON.parse(s);
+    return parseExactJson(s, long);
   } catch {
     return INVALID;
   }
+}
+
+/**
+ * `d` with JSON-safe values: an integer past 2^53 as the string of its digits, or, in a `type`
+ * difference, as the nearest number, so that its transition still reads `number→string`.
+ */
+function reportable(d: Difference): Difference {
+  const out = { ...d };
+  if ('legacy' in d)
+    out.legacy = d.kind === 'type' && typeof d.legacy === 'bigint' ? Number(d.legacy) : withoutBigints(d.legacy);
+  if ('candidate' in d)
+    out.candidate =
+      d.kind === 'type' && typeof d.candidate === 'bigint' ? Number(d.candidate) : withoutBigints(d.candidate);
+  return out;
 }
 
 function looksLikeJson(s: string): boolean {

@@ -29,6 +29,7 @@ export function jsonType(v: unknown): string {
   if (v === undefined) return 'absent';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
+  if (typeof v === 'bigint') return 'number';
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
