@@ -1,10 +1,12 @@
 /**
  * Per-route latency in contract runs: the timed repetitions of a route's safe cases on legacy and
- * new are judged together with the evidence module (Mann–Whitney U and the Hodges–Lehmann shift).
+ * new are judged together with the evidence module (Mann–Whitney U and the Hodges–Lehmann shift)
+ * and the tail test (more slow answers on new: one case of the route slower, the others not).
  * A route whose new side is slower than the plan's tolerance, with evidence, is a `latency`
  * difference on every case of the route. Pure.
  */
 import { distributionOf, judgeLatency, type Outcome } from '../parity/evidence.js';
+import { describeTail, tailIsSlower, tailTest, type TailTest } from '../parity/tail-test.js';
 import type { CompiledRules } from '../parity/index.js';
 import type { Difference } from '../parity/types.js';
 import type { CaseResult } from './results.js';
@@ -13,7 +15,7 @@ import type { CaseResult } from './results.js';
 export interface RouteLatency {
   /** The route template (`GET /api/users/:id`). */
   route: string;
-  /** `fail`: new is slower than `maxShiftMs` with evidence; `insufficient`: too few timings. */
+  /** `fail`: new is slower than `maxShiftMs` with evidence, typically or in its tail; `insufficient`: too few timings. */
   outcome: Outcome;
   nLegacy: number;
   nNew: number;
@@ -26,6 +28,10 @@ export interface RouteLatency {
   pValue: number;
   /** The tolerance it was judged against, ms. */
   maxShiftMs: number;
+  /** The tail test; absent when there were no timings. */
+  tail?: TailTest;
+  /** The tail test alone found new slower (the typical timing is within the tolerance). */
+  tailOnly?: boolean;
 }
 
 /** Timings collected for one route. */
@@ -52,10 +58,14 @@ export function judgeRouteLatency(
   t: RouteTimings,
   o: { minN: number; maxShiftMs: number; confidence: number },
 ): RouteLatency {
-  const v = judgeLatency(distributionOf(t.legacy), distributionOf(t.new), o);
+  const legacy = distributionOf(t.legacy);
+  const candidate = distributionOf(t.new);
+  const v = judgeLatency(legacy, candidate, o);
+  const tail = tailTest(legacy, candidate, o.maxShiftMs);
+  const tailOnly = v.outcome === 'pass' && tailIsSlower(tail, o);
   return {
     route,
-    outcome: v.outcome,
+    outcome: tailOnly ? 'fail' : v.outcome,
     nLegacy: v.nLegacy,
     nNew: v.nNew,
     legacyMedianMs: round(median(t.legacy)),
@@ -63,15 +73,21 @@ export function judgeRouteLatency(
     shiftMs: round(v.shiftMs),
     pValue: Math.round(v.pValue * 10_000) / 10_000,
     maxShiftMs: o.maxShiftMs,
+    ...(t.legacy.length > 0 && t.new.length > 0 ? { tail } : {}),
+    ...(tailOnly ? { tailOnly } : {}),
   };
 }
 
 /** The `latency` difference and message for a case on a route judged slower. */
 export function latencyFinding(v: RouteLatency): { message: string; difference: Difference } {
+  const message =
+    v.tailOnly && v.tail
+      ? `new is slower on ${v.route} in its tail: ${describeTail(v.tail)} (tolerance ${v.maxShiftMs} ms; ` +
+        `p = ${v.tail.pValue}; median ${v.legacyMedianMs} ms on legacy, ${v.newMedianMs} ms on new)`
+      : `new is slower on ${v.route}: +${v.shiftMs} ms typical (Hodges–Lehmann shift, tolerance ${v.maxShiftMs} ms; ` +
+        `median ${v.legacyMedianMs} ms on legacy, ${v.newMedianMs} ms on new; p = ${v.pValue}, ${v.nLegacy}/${v.nNew} timings)`;
   return {
-    message:
-      `new is slower on ${v.route}: +${v.shiftMs} ms typical (Hodges–Lehmann shift, tolerance ${v.maxShiftMs} ms; ` +
-      `median ${v.legacyMedianMs} ms on legacy, ${v.newMedianMs} ms on new; p = ${v.pValue}, ${v.nLegacy}/${v.nNew} timings)`,
+    message,
     difference: { path: '$latency', kind: 'latency', legacy: v.legacyMedianMs, candidate: v.newMedianMs },
   };
 }

@@ -1,10 +1,11 @@
 /**
  * Compared latency per route: the same requests answered by legacy and by new, one pair of
- * histograms per route and one for the family, each route judged with the rank test against the
- * plan's tolerance. Pure.
+ * histograms per route and one for the family, each route judged against the plan's tolerance
+ * with the rank test (the typical request) and the tail test (the slow ones). Pure.
  */
 import { judgeRankTest, rankTest } from './evidence.js';
 import { LatencyHistogram } from './histogram.js';
+import { tailIsSlower, tailTest } from './tail-test.js';
 import type { FamilyStatsSnapshot, LatencyTolerance, RouteParity } from './snapshot.js';
 import type { TriageDecision } from './signature.js';
 
@@ -36,8 +37,11 @@ export class RouteFigures {
   }
 
   private judge(route: string, tolerance: LatencyTolerance): RouteParity {
-    const test = rankTest(this.legacy.distribution(), this.candidate.distribution());
+    const legacy = this.legacy.distribution();
+    const candidate = this.candidate.distribution();
+    const test = rankTest(legacy, candidate);
     const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
+    const tail = tailTest(legacy, candidate, tolerance.maxShiftMs);
     return {
       route,
       samples: this.samples,
@@ -46,7 +50,8 @@ export class RouteFigures {
         legacy: { p50: this.legacy.percentile(0.5), p95: this.legacy.percentile(0.95) },
         new: { p50: this.candidate.percentile(0.5), p95: this.candidate.percentile(0.95) },
         test,
-        flagged: verdict.outcome === 'fail',
+        tail,
+        flagged: verdict.outcome === 'fail' || tailIsSlower(tail, { minN: tolerance.minSamples, ...tolerance }),
       },
     };
   }

@@ -7,6 +7,7 @@
  */
 import { judgeRate, normalQuantile, type LatencyVerdict, type Outcome, type RateVerdict } from './evidence.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
+import type { TailTest } from './tail-test.js';
 import type { ParityGate, ParityVerdict, SloThresholds, SloVerdict } from './thresholds.js';
 import { percent as pct } from '../lib/format.js';
 
@@ -39,6 +40,8 @@ export interface SlowRoute {
   newP50: number | null;
   shiftMs: number | null;
   pValue: number;
+  /** The route's tail test (absent in figures from older routers). */
+  tail?: TailTest;
 }
 
 /** What the parity gate adds to {@link ParityVerdict}: the outcome and the numbers behind it. */

@@ -7,6 +7,7 @@ import { isSetAside } from './compared-routes.js';
 import type { SignatureCount, SignatureTally } from './signature-stats.js';
 import { signatureOf } from './signature.js';
 import type { RouteParity } from './snapshot.js';
+import type { TailTest } from './tail-test.js';
 
 /** The path a per-route latency difference is reported at. */
 export const LATENCY_PATH = '$latency';
@@ -19,6 +20,8 @@ export interface SlowRoute {
   /** Hodges–Lehmann shift of new against legacy. */
   shiftMs: number | null;
   pValue: number;
+  /** The route's tail test (absent in figures from older routers). */
+  tail?: TailTest;
   /** The route's latency signature (`GET /x latency`). */
   signature?: string;
 }
@@ -63,6 +66,7 @@ export function slowRoutesOf(routes: readonly RouteParity[]): SlowRoute[] {
       new: { ...candidate },
       shiftMs: test.shiftMs,
       pValue: test.pValue,
+      ...(r.latency.tail ? { tail: { ...r.latency.tail } } : {}),
       ...(r.latency.signature !== undefined ? { signature: r.latency.signature } : {}),
     });
   }

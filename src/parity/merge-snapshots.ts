@@ -6,6 +6,7 @@
  */
 import { judgeRankTest } from './evidence.js';
 import { mergeRankTests } from './merge-rank-tests.js';
+import { mergeTailTests, tailIsSlower } from './tail-test.js';
 import type { TriageFigures } from './signature-stats.js';
 import type { BackendFigures, FamilyStatsSnapshot, ParityFigures, PathCount, RouteParity } from './snapshot.js';
 
@@ -94,6 +95,9 @@ function mergeRoutes(lists: readonly (readonly RouteParity[])[], tolerance: Pari
   for (const [route, rs] of byRoute) {
     const test = mergeRankTests(rs.map((r) => r.latency.test));
     const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
+    const tails = rs.flatMap((r) => (r.latency.tail ? [r.latency.tail] : []));
+    const tail = tails.length > 0 ? mergeTailTests(tails) : undefined;
+    const slowTail = tail !== undefined && tailIsSlower(tail, { minN: tolerance.minSamples, ...tolerance });
     const named = rs.find((r) => r.latency.signature !== undefined);
     out.push({
       route,
@@ -109,8 +113,9 @@ function mergeRoutes(lists: readonly (readonly RouteParity[])[], tolerance: Pari
           p95: maxOf(rs.map((r) => r.latency.new.p95)) ?? null,
         },
         test,
+        ...(tail !== undefined ? { tail } : {}),
         // A route one member flagged stays flagged: its records already carry the difference.
-        flagged: verdict.outcome === 'fail' || rs.some((r) => r.latency.flagged),
+        flagged: verdict.outcome === 'fail' || slowTail || rs.some((r) => r.latency.flagged),
         ...(named?.latency.signature !== undefined ? { signature: named.latency.signature } : {}),
         ...(named?.latency.decision !== undefined ? { decision: named.latency.decision } : {}),
       },

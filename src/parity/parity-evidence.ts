@@ -18,6 +18,7 @@ import {
 } from './gates.js';
 import type { FamilyStatsSnapshot } from './snapshot.js';
 import { parityFigures } from './thresholds.js';
+import { describeTail } from './tail-test.js';
 /** Judges the parity gate on evidence: mismatch rate, compared latency and every route's latency. */
 export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidenceParityGate): ParityEvidence {
   const p = s.parity;
@@ -40,6 +41,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
       newP50: r.latency.new.p50,
       shiftMs: r.latency.test.shiftMs,
       pValue: r.latency.test.pValue,
+      ...(r.latency.tail ? { tail: r.latency.tail } : {}),
     }));
   const failures: string[] = [];
   if (mismatch.outcome === 'fail') {
@@ -60,6 +62,7 @@ export function evaluateParityEvidence(s: FamilyStatsSnapshot, gate: EvidencePar
   for (const r of slowRoutes)
     failures.push(
       `latency at $latency on ${r.route}: p50 ${r.legacyP50} ms → ${r.newP50} ms, shift ${r.shiftMs} ms, ${pText(r.pValue)}` +
+        (r.tail && r.tail.newAbove > 0 ? `; ${describeTail(r.tail)}, ${pText(r.tail.pValue)}` : '') +
         (r.signature ? ` (signature ${r.signature}; \`phoenix parity accept\` it if the slowdown is intended)` : ''),
     );
   const base = {

@@ -4,6 +4,7 @@
  */
 import { emptyRankTest, type RankTest } from './evidence.js';
 import type { TriageFigures } from './signature-stats.js';
+import type { TailTest } from './tail-test.js';
 import type { TriageDecision } from './signature.js';
 
 /** What counts as "new is slower" for compared latency (the plan's `parity.latency` and `confidence`). */
@@ -22,7 +23,12 @@ export interface RouteLatency {
   new: { p50: number | null; p95: number | null };
   /** Mann–Whitney U and Hodges–Lehmann shift of new against legacy. */
   test: RankTest;
-  /** New is slower than the tolerance with evidence: a difference of kind `latency` at `$latency`. */
+  /** Slow answers (past legacy's p90 plus the tolerance) on each side; absent from older routers' figures. */
+  tail?: TailTest;
+  /**
+   * New is slower than the tolerance with evidence, typically (the rank test) or in its tail (the
+   * tail test): a difference of kind `latency` at `$latency`.
+   */
   flagged: boolean;
   /** The flagged route's signature (`GET /x latency`), which triage can accept, call noise or block. */
   signature?: string;

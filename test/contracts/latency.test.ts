@@ -23,6 +23,22 @@ describe('per-route latency in contract runs', () => {
     );
   });
 
+  test('one case of a route in four slower (one parameter value) fails the route by its tail', () => {
+    // 32 timings per side: the cases of `zone=intl` take 120 ms more on new, the others do not.
+    const legacy = Array.from({ length: 32 }, (_, i) => 10 + (i % 5));
+    const slow = Array.from({ length: 32 }, (_, i) => 10 + ((i * 3) % 5) + (i % 4 === 3 ? 120 : 0));
+    const v = judgeRouteLatency('GET /api/shipping/eta', { legacy, new: slow }, o);
+    assert.equal(v.outcome, 'fail');
+    assert.equal(v.tailOnly, true);
+    assert.ok((v.shiftMs ?? 0) < o.maxShiftMs, `shift ${v.shiftMs}`);
+    assert.match(
+      latencyFinding(v).message,
+      /new is slower on GET \/api\/shipping\/eta in its tail: 8 of 32 new answers slower than [\d.]+ ms/,
+    );
+    // The same timings on both sides pass.
+    assert.equal(judgeRouteLatency('r', { legacy, new: legacy }, o).outcome, 'pass');
+  });
+
   test('too few timings on a side is insufficient, never a pass or a fail', () => {
     const v = judgeRouteLatency('r', { legacy: [2, 3, 2, 3, 2], new: [300, 300] }, o);
     assert.equal(v.outcome, 'insufficient');

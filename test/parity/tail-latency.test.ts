@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import type { EvidenceParityGate } from '../../src/parity/gates.js';
 import { evaluateParityEvidence } from '../../src/parity/parity-evidence.js';
 import { FamilyStats } from '../../src/parity/stats.js';
+import { distributionOf } from '../../src/parity/evidence.js';
+import { fisherGreater, mergeTailTests, tailTest } from '../../src/parity/tail-test.js';
 
 const gate: EvidenceParityGate = {
   minSamples: 50,
@@ -43,5 +45,67 @@ describe('a slower tail fails the parity gate only when it is slower by more tha
       v.reasons.some((r) => /^new p95 [\d.]+ ms is [\d.]+× legacy [\d.]+ ms \(max 1\.2×\)/.test(r)),
       v.reasons.join('; '),
     );
+  });
+});
+
+/**
+ * `n` equal answers on one route, legacy 8–12 ms; new the same, except `slowShare` of the requests
+ * (every k-th) `slowMs` slower: one parameter value, one branch.
+ */
+function oneRoute(n: number, slowEvery: number, slowMs: number): FamilyStats {
+  const st = new FamilyStats(0);
+  for (let i = 0; i < n; i++) {
+    const legacy = 8 + ((i * 7) % 5);
+    const candidate = 8 + ((i * 3) % 5) + (slowEvery > 0 && i % slowEvery === slowEvery - 1 ? slowMs : 0);
+    st.recordComparison(
+      'GET /api/shipping/eta',
+      { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+      legacy,
+      candidate,
+      1000 + i,
+    );
+  }
+  return st;
+}
+
+describe('a route slower on some of its requests only (the tail test)', () => {
+  test('one request in four 120 ms slower flags the route though its typical shift is nil, and fails the gate', () => {
+    const s = oneRoute(40, 4, 120).snapshot(5000);
+    const route = s.parity.routes[0]!;
+    assert.ok((route.latency.test.shiftMs ?? 0) < gate.latency.maxShiftMs, `shift ${route.latency.test.shiftMs}`);
+    assert.equal(route.latency.flagged, true);
+    assert.equal(route.latency.tail?.newAbove, 10);
+    assert.equal(route.latency.tail?.legacyAbove, 0);
+    const v = evaluateParityEvidence(s, { ...gate, minSamples: 10, maxMismatchRate: 0.05 });
+    assert.equal(v.outcome, 'fail');
+    assert.ok(
+      v.reasons.some((r) =>
+        /^latency at \$latency on GET \/api\/shipping\/eta: .*10 of 40 new answers slower than [\d.]+ ms/.test(r),
+      ),
+      v.reasons.join('; '),
+    );
+  });
+
+  test('the same answers at the same speed, or one slow answer in fifty, do not flag the route', () => {
+    for (const st of [oneRoute(400, 0, 0), oneRoute(400, 50, 120)]) {
+      const route = st.snapshot(5000).parity.routes[0]!;
+      assert.equal(route.latency.flagged, false, JSON.stringify(route.latency.tail));
+    }
+  });
+
+  test('a slow tail within the tolerance does not flag the route', () => {
+    const route = oneRoute(400, 4, 20).snapshot(5000).parity.routes[0]!;
+    assert.equal(route.latency.flagged, false, JSON.stringify(route.latency.tail));
+  });
+
+  test("Fisher's exact test gives the hypergeometric tail, and fleet members' counts add up", () => {
+    // 10 slow answers, all on new's 40 of 80: C(40,10) / C(80,10).
+    assert.equal(fisherGreater(10, 40, 0, 40), Math.round((847660528 / 1646492110120) * 1e6) / 1e6);
+    assert.equal(fisherGreater(0, 40, 3, 40), 1);
+    assert.ok(fisherGreater(3, 40, 3, 40) > 0.5);
+    const one = tailTest(distributionOf([10, 10, 11, 12]), distributionOf([10, 50, 60, 11]), 25);
+    const merged = mergeTailTests([one, one]);
+    assert.deepEqual([merged.nNew, merged.newAbove, merged.legacyAbove], [8, 4, 0]);
+    assert.equal(merged.pValue, fisherGreater(4, 8, 0, 8));
   });
 });

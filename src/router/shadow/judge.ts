@@ -178,7 +178,14 @@ function latencyDifference(job: CompareJob, slow: SlowRoute): Difference {
     path: LATENCY_PATH,
     kind: 'latency',
     legacy: { ms: job.legacyMs, p50: slow.legacy.p50, p95: slow.legacy.p95 },
-    candidate: { ms: job.newMs, p50: slow.new.p50, p95: slow.new.p95, shiftMs: slow.shiftMs, pValue: slow.pValue },
+    candidate: {
+      ms: job.newMs,
+      p50: slow.new.p50,
+      p95: slow.new.p95,
+      shiftMs: slow.shiftMs,
+      pValue: slow.pValue,
+      ...(slow.tail ? { tail: slow.tail } : {}),
+    },
   };
 }
 
