@@ -8,7 +8,7 @@ import { loadFamilyCases, type LoadedCase } from '../contracts/cases.js';
 import { resolveCredential, variablesUsed } from '../contracts/variables.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
-import type { ReplayRequest, RouterAdminClient, SampleRecord } from '../router/client.js';
+import { replayQueryString, type ReplayRequest, type RouterAdminClient, type SampleRecord } from '../router/client.js';
 import type { FleetTarget } from './fleet-state.js';
 
 /** Requests per router call at most: each call then lasts at most about 20 s at the plan's rate. */
@@ -63,7 +63,9 @@ function caseRequest(
     }
   }
   const query = c.request.query
-    ? Object.fromEntries(Object.entries(c.request.query).map(([k, v]) => [k, String(v)]))
+    ? Object.fromEntries(
+        Object.entries(c.request.query).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : String(v)]),
+      )
     : undefined;
   return { method: c.request.method, path: c.request.path, ...(query ? { query } : {}), headers };
 }
@@ -109,7 +111,7 @@ export async function replayPool(
       const r = sampleRequest(s, family, skipped);
       if (!r) continue;
       // The same request twice in the ring is one recorded request.
-      const key = `${r.method} ${r.path}?${new URLSearchParams(r.query).toString()}`;
+      const key = `${r.method} ${r.path}?${replayQueryString(r.query)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       requests.push(r);

@@ -11,6 +11,15 @@ import { formatPath } from '../plan/problems.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+/**
+ * A query parameter's value: one, or a list sent as the parameter repeated, in list order
+ * (`tag: [fiction, prize]` is `?tag=fiction&tag=prize`). Numbers and booleans are sent as written.
+ */
+export const queryValueSchema = z.union(
+  [scalar, z.array(scalar).min(1, 'expected at least one value (leave the key out to send none)')],
+  'expected a string, number or boolean, or a list of them (the parameter repeated)',
+);
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 
 /** One side's credential: the value of an environment variable, sent in a header. */
@@ -75,7 +84,8 @@ export const caseSchema = z.strictObject({
       )
       .default('GET'),
     path: z.string().startsWith('/', 'expected a path starting with "/"'),
-    query: z.record(z.string(), scalar).optional(),
+    /** A list value sends the parameter once per value, in order. */
+    query: z.record(z.string(), queryValueSchema).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     /** Objects and arrays are sent as JSON. */
     body: z.unknown().optional(),
@@ -265,9 +275,19 @@ export async function loadFamilySuite(
   return { cases, steps };
 }
 
+/**
+ * A query as sent, without the `?`: each list value as the parameter repeated, in list order,
+ * encoded as `URLSearchParams` encodes (a space as `+`, a literal `+` as `%2B`).
+ */
+export function queryString(query: Readonly<Record<string, unknown>> | undefined): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {}))
+    for (const one of Array.isArray(v) ? (v as unknown[]) : [v]) params.append(k, String(one));
+  return params.toString();
+}
+
 /** The request's path with its query string, as sent. */
 export function requestTarget(c: Pick<ContractCase, 'request'>): string {
-  const q = c.request.query;
-  if (!q || Object.keys(q).length === 0) return c.request.path;
-  return `${c.request.path}?${new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+  const qs = queryString(c.request.query);
+  return qs === '' ? c.request.path : `${c.request.path}?${qs}`;
 }

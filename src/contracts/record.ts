@@ -13,7 +13,7 @@ import { isRedirectStatus } from '../parity/redirect-chain.js';
 import { describeIssue, formatPath } from '../plan/problems.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
-import type { ContractCaseInput } from './cases.js';
+import { queryString, queryValueSchema, type ContractCaseInput } from './cases.js';
 import { fetchCase } from './exchange.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;
@@ -23,8 +23,10 @@ const KEPT = new Set(['accept', 'accept-language', 'content-type']);
 /** One request to turn into a case. */
 export interface RecordedRequest {
   method: string;
+  /** Without its query string. */
   path: string;
-  query?: Record<string, string>;
+  /** Decoded values; a parameter repeated has a list, in the order it was sent. */
+  query?: Record<string, string | string[]>;
   headers?: Record<string, string>;
   body?: string;
   /** Legacy's status (the case's expectation). */
@@ -44,7 +46,8 @@ export interface ToCasesOptions {
 /**
  * One JSON line of a request list. `body` is text as sent, or any other JSON value, sent as JSON
  * (with `content-type: application/json` unless the line gives one); query values may be numbers
- * or booleans, sent as written.
+ * or booleans, sent as written, or lists of them (the parameter repeated); the path may carry a
+ * query string too, sent before `query`.
  */
 const jsonLineSchema = z.strictObject({
   method: z
@@ -52,16 +55,31 @@ const jsonLineSchema = z.strictObject({
     .regex(/^[A-Za-z]+$/, 'expected an HTTP method such as GET or POST')
     .default('GET'),
   path: z.string('expected a path starting with "/"').startsWith('/', 'expected a path starting with "/"'),
-  query: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean()], 'expected a string, number or boolean'))
-    .optional(),
+  query: z.record(z.string(), queryValueSchema).optional(),
   headers: z.record(z.string(), z.string('expected a header value as a string')).optional(),
   body: z.json().optional(),
 });
 
+/** Decoded query parameters, a repeated one as a list of its values in order. */
+function queryOf(params: URLSearchParams): Record<string, string | string[]> {
+  // A Map, so a parameter named `__proto__` is a parameter like any other.
+  const values = new Map<string, string[]>();
+  for (const [k, v] of params) {
+    const list = values.get(k);
+    if (list) list.push(v);
+    else values.set(k, [v]);
+  }
+  return Object.fromEntries([...values].map(([k, vs]) => [k, vs.length === 1 ? vs[0]! : vs]));
+}
+
 function recordedFromLine(j: z.infer<typeof jsonLineSchema>): RecordedRequest {
-  const r: RecordedRequest = { method: j.method.toUpperCase(), path: j.path };
-  if (j.query !== undefined) r.query = Object.fromEntries(Object.entries(j.query).map(([k, v]) => [k, String(v)]));
+  // The route is matched on the path alone; its query string is the case's query, as on a plain line.
+  const q = j.path.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : j.path.slice(q + 1));
+  for (const [k, v] of Object.entries(j.query ?? {}))
+    for (const one of Array.isArray(v) ? v : [v]) params.append(k, String(one));
+  const r: RecordedRequest = { method: j.method.toUpperCase(), path: q < 0 ? j.path : j.path.slice(0, q) };
+  if (params.size > 0) r.query = queryOf(params);
   if (j.headers !== undefined) r.headers = j.headers;
   if (j.body === undefined || j.body === null) return r;
   if (typeof j.body === 'string') {
@@ -107,7 +125,7 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
         `${where}: expected "METHOD /path?query", got "${line.slice(0, 80)}"`,
       );
     const url = new URL(m[2]!, 'http://x');
-    out.push({ method: m[1]!.toUpperCase(), path: url.pathname, query: Object.fromEntries(url.searchParams) });
+    out.push({ method: m[1]!.toUpperCase(), path: url.pathname, query: queryOf(url.searchParams) });
   });
   return out;
 }
@@ -145,7 +163,7 @@ export async function withLegacyStatus(
  * the contract, and a 308 against a 307 to the same page a failure.
  */
 async function send(r: RecordedRequest, base: string, timeoutMs: number): Promise<number> {
-  const qs = new URLSearchParams(r.query ?? {}).toString();
+  const qs = queryString(r.query);
   const sent = await fetchCase(
     getGlobalDispatcher(),
     base,
@@ -207,9 +225,7 @@ export function caseKey(
   query: Record<string, unknown> | undefined,
   body: unknown,
 ): string {
-  const qs = new URLSearchParams(
-    Object.entries(query ?? {}).map(([k, v]): [string, string] => [k, String(v)]),
-  ).toString();
+  const qs = queryString(query);
   const name = `${method} ${path}${qs ? `?${qs}` : ''}`;
   return body === undefined || body === '' ? name : `${name} ${typeof body === 'string' ? body : JSON.stringify(body)}`;
 }

@@ -44,13 +44,30 @@ const replayRequestSchema = z.strictObject({
     .startsWith('/', 'expected a path starting with "/"')
     .max(4096, 'expected at most 4096 characters')
     .regex(/^[^?#\s]*$/, 'expected a path without "?", "#" or spaces (put the query string in "query")'),
-  query: z.record(z.string(), z.string('expected a string value')).optional(),
+  /** A list value is the parameter repeated, in list order. */
+  query: z
+    .record(
+      z.string(),
+      z.union(
+        [z.string(), z.array(z.string()).min(1)],
+        'expected a string value, or a non-empty list of them (the parameter repeated)',
+      ),
+    )
+    .optional(),
   headers: z
     .record(z.string(), z.string('expected a string value'))
     .refine((h) => Object.keys(h).length <= 100, 'expected at most 100 headers')
     .optional(),
 });
 export type ReplayRequest = z.output<typeof replayRequestSchema>;
+
+/** A replayed request's query string, without the `?`: a list value as the parameter repeated, in order. */
+export function replayQueryString(query: ReplayRequest['query']): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {}))
+    for (const one of typeof v === 'string' ? [v] : v) params.append(k, one);
+  return params.toString();
+}
 
 export const replayBodySchema = z.strictObject({
   requests: z
@@ -104,8 +121,8 @@ export function checkReplay(
         'PHX_ERR_REPLAY_FOREIGN_PATH',
         `requests.${i}.path: ${method} ${r.path} is not a route of family "${family.name}" (routes: ${family.plan.routes.join(', ')})`,
       );
-    const qs = r.query && Object.keys(r.query).length > 0 ? `?${new URLSearchParams(r.query).toString()}` : '';
-    return { url: `${r.path}${qs}`, route: m.route, request: { ...r, method } };
+    const qs = replayQueryString(r.query);
+    return { url: qs === '' ? r.path : `${r.path}?${qs}`, route: m.route, request: { ...r, method } };
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type ComparedRequestInput,
   type RequestVerdict,
 } from '../../contracts/compare-request.js';
+import { queryString } from '../../contracts/cases.js';
 import { parseRequestList } from '../../contracts/record.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import { loadPlan } from '../../plan/index.js';
@@ -124,7 +125,7 @@ async function requestsOf(o: Options, method: string | undefined, path: string |
     );
     const extra = headersOf(o.header);
     return listed.map((r): ComparedRequestInput => {
-      const qs = new URLSearchParams(r.query ?? {}).toString();
+      const qs = queryString(r.query);
       const body = typeof r.body === 'string' || r.body === undefined ? r.body : JSON.stringify(r.body);
       return {
         method: r.method,
