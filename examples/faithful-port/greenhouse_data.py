@@ -106,3 +106,14 @@ def energy(greenhouse_id):
     rng = random.Random(SEED * 11 + greenhouse_id)
     days = [round(rng.uniform(20, 80), 2) for _ in range(7)]
     return {"days": days, "total_kwh": round(sum(days), 2)}
+
+
+def forecast(greenhouse_id, days):
+    """Expected daily highs (°C) for the next `days` days."""
+    rng = random.Random(SEED * 13 + greenhouse_id)
+    return [round(rng.uniform(14, 31), 1) for _ in range(days)]
+
+
+def firmware(sensor_id):
+    """The sensor's firmware: a 64-bit build number, past what a double holds exactly."""
+    return {"version": f"4.{sensor_id % 7}.{sensor_id % 3}", "build": 2**53 + 2 * sensor_id + 1}

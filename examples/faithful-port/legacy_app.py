@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, Response, jsonify, request
 
-from greenhouse_data import build, climate, energy
+from greenhouse_data import build, climate, energy, firmware, forecast
 
 DATA = build()
 GREENHOUSES = {g["id"]: g for g in DATA["greenhouses"]}
@@ -98,6 +98,17 @@ def get_energy(gh_id):
     return jsonify({"greenhouse_id": gh_id, **energy(gh_id)})
 
 
+@app.get("/api/greenhouses/<int:gh_id>/forecast")
+def get_forecast(gh_id):
+    gh, err = greenhouse_or_404(gh_id)
+    if err:
+        return err
+    days = request.args.get("days", 7, type=int)
+    if days not in (1, 3, 7, 14):
+        return error(400, "bad_request", "days must be 1, 3, 7 or 14")
+    return jsonify({"greenhouse_id": gh_id, "days": days, "highs": forecast(gh_id, days)})
+
+
 @app.get("/api/greenhouses/<int:gh_id>/export")
 def export_greenhouse(gh_id):
     gh, err = greenhouse_or_404(gh_id)
@@ -139,6 +150,14 @@ def get_sensor(sensor_id):
         "installed_at": s["installed_at"].isoformat(),
         "last_calibrated_at": s["last_calibrated_at"].isoformat(),
     })
+
+
+@app.get("/api/sensors/<int:sensor_id>/firmware")
+def get_firmware(sensor_id):
+    s = SENSORS.get(sensor_id)
+    if s is None:
+        return error(404, "not_found", f"no sensor {sensor_id}")
+    return jsonify({"sensor_id": sensor_id, **firmware(sensor_id)})
 
 
 @app.get("/api/sensors/<int:sensor_id>/latest")

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from greenhouse_data import build, climate, energy
+from greenhouse_data import build, climate, energy, firmware, forecast
 
 DATA = build()
 GREENHOUSES = {g["id"]: g for g in DATA["greenhouses"]}
@@ -114,6 +114,19 @@ async def get_energy(gh_id: int):
     return {"greenhouse_id": gh_id, **energy(gh_id)}
 
 
+@app.get("/api/greenhouses/{gh_id}/forecast")
+async def get_forecast(gh_id: int, days: int = 7):
+    if gh_id not in GREENHOUSES:
+        return no_greenhouse(gh_id)
+    if days not in (1, 3, 7, 14):
+        return error(400, "bad_request", "days must be 1, 3, 7 or 14")
+    # The two-week forecast now asks the weather service for the second week: same answer, 120 ms
+    # later, and only for days=14.
+    if days == 14:
+        await asyncio.sleep(0.12)
+    return {"greenhouse_id": gh_id, "days": days, "highs": forecast(gh_id, days)}
+
+
 @app.get("/api/greenhouses/{gh_id}/export")
 async def export_greenhouse(gh_id: int):
     gh = GREENHOUSES.get(gh_id)
@@ -152,6 +165,19 @@ async def get_sensor(sensor_id: int):
     if s is None:
         return error(404, "not_found", f"no sensor {sensor_id}")
     return {**sensor_summary(s), "installed_at": iso(s["installed_at"]), "last_calibrated_at": iso(s["last_calibrated_at"])}
+
+
+@app.get("/api/sensors/{sensor_id}/firmware")
+async def get_firmware(sensor_id: int):
+    s = SENSORS.get(sensor_id)
+    if s is None:
+        return error(404, "not_found", f"no sensor {sensor_id}")
+    fw = firmware(sensor_id)
+    # The build number now comes from a YAML inventory read as a float for the sensors of the
+    # beta ring (every third one): its last digit moves.
+    if sensor_id % 3 == 0:
+        fw["build"] = int(float(fw["build"]))
+    return {"sensor_id": sensor_id, **fw}
 
 
 @app.get("/api/sensors/{sensor_id}/latest")

@@ -24,7 +24,7 @@ import {
   type Verdict,
 } from './fixture.js';
 
-/** Requests per route and run: 15 routes × 40. */
+/** Requests per route and run: 17 routes × 40. */
 const PER_ROUTE = 40;
 const RUNS = 3;
 
