@@ -15,6 +15,7 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
 import { queryString, queryValueSchema, type ContractCaseInput } from './cases.js';
 import { fetchCase } from './exchange.js';
+import { queryValues } from '../lib/query-values.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;
 /** Headers worth keeping in a case: they change what the service answers. */
@@ -60,18 +61,6 @@ const jsonLineSchema = z.strictObject({
   body: z.json().optional(),
 });
 
-/** Decoded query parameters, a repeated one as a list of its values in order. */
-function queryOf(params: URLSearchParams): Record<string, string | string[]> {
-  // A Map, so a parameter named `__proto__` is a parameter like any other.
-  const values = new Map<string, string[]>();
-  for (const [k, v] of params) {
-    const list = values.get(k);
-    if (list) list.push(v);
-    else values.set(k, [v]);
-  }
-  return Object.fromEntries([...values].map(([k, vs]) => [k, vs.length === 1 ? vs[0]! : vs]));
-}
-
 function recordedFromLine(j: z.infer<typeof jsonLineSchema>): RecordedRequest {
   // The route is matched on the path alone; its query string is the case's query, as on a plain line.
   const q = j.path.indexOf('?');
@@ -79,7 +68,7 @@ function recordedFromLine(j: z.infer<typeof jsonLineSchema>): RecordedRequest {
   for (const [k, v] of Object.entries(j.query ?? {}))
     for (const one of Array.isArray(v) ? v : [v]) params.append(k, String(one));
   const r: RecordedRequest = { method: j.method.toUpperCase(), path: q < 0 ? j.path : j.path.slice(0, q) };
-  if (params.size > 0) r.query = queryOf(params);
+  if (params.size > 0) r.query = queryValues(params);
   if (j.headers !== undefined) r.headers = j.headers;
   if (j.body === undefined || j.body === null) return r;
   if (typeof j.body === 'string') {
@@ -125,7 +114,7 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
         `${where}: expected "METHOD /path?query", got "${line.slice(0, 80)}"`,
       );
     const url = new URL(m[2]!, 'http://x');
-    out.push({ method: m[1]!.toUpperCase(), path: url.pathname, query: queryOf(url.searchParams) });
+    out.push({ method: m[1]!.toUpperCase(), path: url.pathname, query: queryValues(url.searchParams) });
   });
   return out;
 }

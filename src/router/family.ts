@@ -87,7 +87,8 @@ export interface SampleRecord {
   at: number;
   method: string;
   path: string;
-  query: Record<string, string>;
+  /** Decoded values; a parameter repeated has a list, in the order it was sent. */
+  query: Record<string, string | string[]>;
   /** Without credentials or per-connection headers. */
   headers: Record<string, string>;
   /** UTF-8 body, when there was one of at most 64 KB. */

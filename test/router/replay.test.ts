@@ -55,8 +55,9 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 describe('replay of recorded safe requests', () => {
   test('captured samples are replayed once each; those that carried credentials are skipped and counted', async () => {
     await admin.resetStats('users');
-    await (await request(`${r.url}/api/users/21?x=1`)).body.dump();
-    await (await request(`${r.url}/api/users/21?x=1`)).body.dump();
+    // A repeated parameter is captured with every value, and replayed so.
+    await (await request(`${r.url}/api/users/21?x=1&x=2`)).body.dump();
+    await (await request(`${r.url}/api/users/21?x=1&x=2`)).body.dump();
     await (await request(`${r.url}/api/users/22`, { headers: { authorization: 'Bearer L-alice' } })).body.dump();
     await (await request(`${r.url}/api/users/23`, { method: 'POST', body: '{}' })).body.dump();
     await admin.waitForComparisons('users');
@@ -74,13 +75,13 @@ describe('replay of recorded safe requests', () => {
     assert.deepEqual([result.submitted, result.dropped, result.failed], [3, 0, 0]);
     assert.deepEqual(
       candidate.seen.slice(seen.candidate).map((s) => `${s.method} ${s.url}`),
-      ['GET /api/users/21?x=1', 'GET /api/users/21?x=1', 'GET /api/users/21?x=1'],
+      ['GET /api/users/21?x=1&x=2', 'GET /api/users/21?x=1&x=2', 'GET /api/users/21?x=1&x=2'],
       'the pool is gone round in turn; no credential and no unsafe request is replayed',
     );
     // Legacy also answers the comparison's noise lessons (second requests), with the same headers.
     const atLegacy = legacy.seen.slice(seen.legacy);
     assert.ok(atLegacy.length >= 3);
-    assert.ok(atLegacy.every((s) => s.url === '/api/users/21?x=1' && s.headers.authorization === undefined));
+    assert.ok(atLegacy.every((s) => s.url === '/api/users/21?x=1&x=2' && s.headers.authorization === undefined));
     assert.deepEqual((await admin.getStats('users')).stats.parity.replayed, { samples: 3, mismatches: 0 });
   });
 

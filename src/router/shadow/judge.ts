@@ -21,6 +21,7 @@ import { withHost } from '../upstream-host.js';
 import { dropSecretHeaders, isSecretHeader, redactHeaders, redactQuery } from '../redact.js';
 import type { CompareJob, FamilyReport } from './report.js';
 import type { ShadowFamily } from './shadow-family.js';
+import { queryValues } from '../../lib/query-values.js';
 
 /** Recorded request bodies are kept up to this size (bytes). */
 const SAMPLE_BODY_BYTES = 64 * 1024;
@@ -51,10 +52,9 @@ async function fetchAgain(
   return got ?? 'too-large';
 }
 
-function queryOf(url: string): Record<string, string> {
+function queryOf(url: string): Record<string, string | string[]> {
   const q = url.indexOf('?');
-  if (q < 0) return {};
-  return Object.fromEntries(new URLSearchParams(url.slice(q + 1)));
+  return q < 0 ? {} : queryValues(new URLSearchParams(url.slice(q + 1)));
 }
 
 /**
