@@ -78,12 +78,20 @@ export function mergeTailTests(tests: readonly TailTest[]): TailTest {
 }
 
 /**
+ * How much stricter than the rank test's level the tail test's is: a stall of the machine or of
+ * one process slows a burst of answers on one side at once, which a count of slow answers takes
+ * for evidence far more readily than a rank test of every answer does.
+ */
+export const TAIL_LEVEL_DIVISOR = 5;
+
+/**
  * Whether the tail test is evidence of a slower tail: enough answers on each side, p under
- * `1 − confidence`, and new's share of slow answers at least {@link TAIL_SHARE} over legacy's.
+ * `(1 − confidence) / TAIL_LEVEL_DIVISOR` (0.01 at 95%), and new's share of slow answers at
+ * least {@link TAIL_SHARE} over legacy's.
  */
 export function tailIsSlower(t: TailTest, o: { minN: number; confidence: number }): boolean {
   if (t.nLegacy < o.minN || t.nNew < o.minN) return false;
-  if (!(t.pValue < 1 - o.confidence)) return false;
+  if (!(t.pValue < (1 - o.confidence) / TAIL_LEVEL_DIVISOR)) return false;
   return t.newAbove / t.nNew - t.legacyAbove / t.nLegacy >= TAIL_SHARE;
 }
 

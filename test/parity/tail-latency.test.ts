@@ -109,3 +109,22 @@ describe('a route slower on some of its requests only (the tail test)', () => {
     assert.equal(merged.pValue, fisherGreater(4, 8, 0, 8));
   });
 });
+
+test('a burst of slow answers on new that a stall could explain (7 of 56 against 1 of 56, p ≈ 0.03) does not flag a route', () => {
+  const st = new FamilyStats(0);
+  for (let i = 0; i < 56; i++) {
+    const legacy = 8 + (i % 5) + (i === 40 ? 60 : 0);
+    const candidate = 8 + ((i * 3) % 5) + (i >= 20 && i < 27 ? 60 : 0);
+    st.recordComparison(
+      'GET /api/tariffs',
+      { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+      legacy,
+      candidate,
+      1000 + i,
+    );
+  }
+  const route = st.snapshot(5000).parity.routes[0]!;
+  assert.deepEqual([route.latency.tail?.newAbove, route.latency.tail?.legacyAbove], [7, 1]);
+  assert.ok(route.latency.tail!.pValue < 0.05 && route.latency.tail!.pValue > 0.01, `p ${route.latency.tail?.pValue}`);
+  assert.equal(route.latency.flagged, false);
+});
