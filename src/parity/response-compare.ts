@@ -12,6 +12,7 @@ import type { CompareOptions, CompiledRules } from './diff-rules.js';
 import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
 import { originsOf } from './own-origins.js';
+import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
 
 /** Text bodies longer than this are cut in the `$body` difference (characters). */
@@ -23,7 +24,8 @@ const TEXT_EXAMPLE_CHARS = 1024;
  * `content-type` only the media type counts, so a charset-only change is equal), and the body —
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
  * Bodies are compared as the client gets them, undone of their `Content-Encoding`; the
- * `content-type` of two 204s is not compared. Byte-identical bodies are equal without being parsed.
+ * `content-type` of two 204s is not compared, nor the body and type of two redirects (a status
+ * with a `location`). Byte-identical bodies are equal without being parsed.
  *
  * Differing leaves (and short text bodies) are judged by the rules' value classes: the same
  * instant in another format is an informational `format` difference; with `options.classNoise`,
@@ -51,6 +53,9 @@ export function compareResponses(
   let legacyType: string | undefined;
   let candidateType: string | undefined;
   const origins = originsOf(options);
+  // Two redirects: what a client sees is where they point (`location`), not the page a framework
+  // writes along (Flask's "Redirecting..." HTML against Starlette's empty body with no type).
+  const redirects = pointsElsewhere(legacy) && pointsElsewhere(candidate);
   for (const name of rules.headers) {
     const lv = headerValue(legacy.headers, name);
     const cv = headerValue(candidate.headers, name);
@@ -61,7 +66,7 @@ export function compareResponses(
     if (headersEqual(name, lv, cv)) continue;
     if (origins !== undefined && lv !== undefined && cv !== undefined && origins.same(lv, cv)) continue;
     // A 204 has no content: the type of nothing is no difference a client can see.
-    if (name === 'content-type' && legacy.status === 204 && candidate.status === 204) continue;
+    if (name === 'content-type' && ((legacy.status === 204 && candidate.status === 204) || redirects)) continue;
     const d: Difference = { path: 'header:' + name, kind: 'header' };
     if (lv !== undefined) d.legacy = lv;
     if (cv !== undefined) d.candidate = cv;
@@ -75,7 +80,9 @@ export function compareResponses(
   const legacyBody = decoded(legacy);
   const candidateBody = decoded(candidate);
   let text: boolean;
-  if (bodiesIdentical(legacyBody, candidateBody)) {
+  if (redirects) {
+    text = false;
+  } else if (bodiesIdentical(legacyBody, candidateBody)) {
     text = !jsonType && !startsLikeJson(legacyBody);
   } else {
     text = compareBodies(
@@ -264,6 +271,11 @@ function bodiesIdentical(a: Uint8Array | string, b: Uint8Array | string): boolea
   const x = typeof a === 'string' ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
   const y = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return x.equals(y);
+}
+
+/** A redirect: a status clients follow, with a `location` (any case of its name). */
+function pointsElsewhere(answer: HttpSnapshot): boolean {
+  return isRedirectStatus(answer.status) && headerValue(answer.headers, 'location') !== undefined;
 }
 
 /** Reads a header by lower-case name from a record whose names may be in any case. */

@@ -385,6 +385,26 @@ describe('compareResponses', () => {
     ]);
   });
 
+  test('two redirects compare by where they point, not by the page a framework writes along', () => {
+    const rules = compileRules({ headers: ['content-type', 'location'] });
+    const flask: HttpSnapshot = {
+      status: 303,
+      headers: { 'Content-Type': 'text/html; charset=utf-8', Location: '/account' },
+      body: '<!doctype html>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<a href="/account">/account</a>',
+    };
+    const starlette = (location: string): HttpSnapshot => ({ status: 303, headers: { location }, body: '' });
+    assert.deepEqual(compareResponses(flask, starlette('/account'), rules).differences, []);
+    assert.deepEqual(compareResponses(flask, starlette('/dashboard'), rules).differences, [
+      { path: 'header:location', kind: 'header', legacy: '/account', candidate: '/dashboard' },
+    ]);
+    // A redirect against a page is still a difference of status, type and body.
+    const page: HttpSnapshot = { status: 200, headers: { 'content-type': 'text/html' }, body: '<p>saved</p>' };
+    assert.deepEqual(
+      compareResponses(flask, page, rules).differences.map((d) => d.path),
+      ['$status', 'header:location', '$body'],
+    );
+  });
+
   test('JSON bodies are compared structurally, whether bytes or strings', () => {
     const a: HttpSnapshot = {
       status: 200,
