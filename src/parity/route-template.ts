@@ -26,7 +26,9 @@ export function isIdSegment(seg: string): boolean {
 /**
  * The template of a request under the plan pattern it matched.
  *
- * - A pattern without a wildcard (a named method and no trailing `*`) is returned as it is.
+ * - A pattern without a wildcard (one named method and no trailing `*`) is returned as it is.
+ * - A pattern naming several methods (`GET|POST /login`) takes the request's: noise a page's GET
+ *   teaches (its CSRF token, its session cookie) must not hide a regression in the form's POST.
  * - Otherwise the method becomes the request's (when the pattern names none), the pattern's own
  *   segments are kept (`:name` included), and each path segment the trailing `*` matched becomes
  *   `:id` when it is id-like and stays literal otherwise.
@@ -38,7 +40,7 @@ export function routeTemplate(route: string, method: string, path: string, parse
   const p = parsed ?? parseRoutePattern(route);
   if (typeof p === 'string') return route;
   const rest = p.segments.length > 0 && p.segments[p.segments.length - 1]!.kind === 'rest';
-  if (p.methods !== null && !rest) return route;
+  if (p.methods !== null && !rest && !severalMethods(p)) return route;
   if (!rest) return patternKey(p, method);
   const q = path.indexOf('?');
   const actual = (q < 0 ? path : path.slice(0, q)).split('/').slice(1);
@@ -62,7 +64,15 @@ function patternKey(p: RoutePattern, method: string): string {
 }
 
 function methodOf(p: RoutePattern, method: string): string {
-  return p.methods === null ? method : p.text.slice(0, p.text.indexOf(' '));
+  return p.methods === null || severalMethods(p) ? method : p.text.slice(0, p.text.indexOf(' '));
+}
+
+/** The pattern names more than one method (`GET|POST /login`), `HEAD` aside: a HEAD is its GET without the body. */
+function severalMethods(p: RoutePattern): boolean {
+  if (p.methods === null) return false;
+  let n = 0;
+  for (const m of p.text.slice(0, p.text.indexOf(' ')).split('|')) if (m.toUpperCase() !== 'HEAD') n++;
+  return n > 1;
 }
 
 /**

@@ -8,6 +8,13 @@ describe('route templates', () => {
     assert.equal(routeTemplate('GET|HEAD /api/users', 'HEAD', '/api/users?page=2'), 'GET|HEAD /api/users');
   });
 
+  test("a pattern naming several methods takes the request's, so a form's POST learns no noise from its page's GET", () => {
+    assert.equal(routeTemplate('GET|POST /login', 'GET', '/login'), 'GET /login');
+    assert.equal(routeTemplate('GET|POST /login', 'POST', '/login?next=/bills'), 'POST /login');
+    assert.equal(routeTemplate('GET|HEAD|POST /api/users/:id', 'HEAD', '/api/users/7'), 'HEAD /api/users/:id');
+    assert.equal(routeTemplate('GET|POST /api/things/*', 'POST', '/api/things/42'), 'POST /api/things/:id');
+  });
+
   test('the path under a trailing wildcard becomes a template: ids to :id, literal segments kept', () => {
     assert.equal(routeTemplate('GET /api/things/*', 'GET', '/api/things/42/history'), 'GET /api/things/:id/history');
     assert.equal(
