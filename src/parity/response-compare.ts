@@ -11,6 +11,7 @@ import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
 import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
+import { textTokens } from './text-tokens.js';
 import { originsOf } from './own-origins.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
@@ -89,6 +90,7 @@ export function compareResponses(
       bodyText(legacyBody),
       bodyText(candidateBody),
       jsonType,
+      isHtmlType(legacyType) && isHtmlType(candidateType),
       rules,
       noise,
       { differences, noise: noiseOut, informational },
@@ -119,6 +121,7 @@ function compareBodies(
   ls: string,
   cs: string,
   jsonType: boolean,
+  html: boolean,
   rules: CompiledRules,
   noise: NoiseFilter | undefined,
   out: Found,
@@ -165,7 +168,52 @@ function compareBodies(
       }
     }
   }
-  record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
+  if (!compareValues(lt, ct, html, rules, noise, out, options))
+    record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
+  return true;
+}
+
+/** Past this many differing values, a text differs as a whole (`$body`) rather than value by value. */
+const MAX_VALUE_DIFFERENCES = 64;
+
+/**
+ * Two texts with the same skeleton (see text-tokens.ts), compared value by value into `out`: each
+ * differing value at its own path, judged by learned noise there and by value classes. In two HTML
+ * pages a run of whitespace in the skeleton is one space, as a browser renders it (two templates
+ * of one page are indented each their own way). False when the skeletons differ, too many values
+ * differ, or the whole body is learned noise: the caller then reports the body as one difference.
+ */
+function compareValues(
+  ls: string,
+  cs: string,
+  html: boolean,
+  rules: CompiledRules,
+  noise: NoiseFilter | undefined,
+  out: Found,
+  options: CompareOptions | undefined,
+): boolean {
+  if (noise !== undefined && record({ path: '$body', kind: 'value' }, noise)) return false;
+  const a = textTokens(ls);
+  const b = textTokens(cs);
+  const same = html ? collapse(a.skeleton) === collapse(b.skeleton) : a.skeleton === b.skeleton;
+  if (!same || a.values.length === 0) return false;
+  let differing = 0;
+  for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) differing++;
+  if (differing > MAX_VALUE_DIFFERENCES) return false;
+  const walk = new Walk(rules, undefined, classOptions(rules, options), { origins: originsOf(options) });
+  for (let i = 0; i < a.values.length; i++) {
+    const x = a.values[i]!;
+    const y = b.values[i]!;
+    if (x === y || walk.origins?.same(x, y) === true) continue;
+    walk.push('key', `token${i + 1}`, '');
+    walk.leaf(x, y);
+    walk.depth--;
+  }
+  // The walk's paths are `$.tokenN`; the text's are `$body.tokenN` (tokenPath).
+  const at = (d: Difference): Difference => ({ ...d, path: `$body${d.path.slice(1)}` });
+  for (const d of walk.diffs) record(at(d), noise, out.differences, out.noise);
+  for (const d of walk.noiseOut) out.noise.push(at(d));
+  for (const d of walk.info) out.informational.push(at(d));
   return true;
 }
 
@@ -211,6 +259,12 @@ function startsLikeJson(body: Uint8Array | string): boolean {
     return c === 0x7b || c === 0x5b;
   }
   return false;
+}
+
+function isHtmlType(ct: string | undefined): boolean {
+  if (ct === undefined) return false;
+  const t = ct.toLowerCase();
+  return t.startsWith('text/html') || t.startsWith('application/xhtml+xml');
 }
 
 function isJsonType(ct: string | undefined): boolean {

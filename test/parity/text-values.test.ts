@@ -1,0 +1,152 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareResponses, compileRules } from '../../src/parity/diff.js';
+import { NoiseLearner } from '../../src/parity/noise.js';
+import { textTokens } from '../../src/parity/text-tokens.js';
+import type { HttpSnapshot } from '../../src/parity/types.js';
+
+const rules = compileRules({ headers: ['content-type'] });
+const ROUTE = 'GET /bills';
+
+/** A rendered bills page: a CSRF token, a nonce, an element id and a time that change per render. */
+function page(render: { csrf: string; nonce: string; at: string; id: string }, rows: [string, string][]): HttpSnapshot {
+  const body = [
+    '<html><head><meta name="csrf-token" content="' + render.csrf + '">',
+    `<script nonce="${render.nonce}">init()</script></head><body>`,
+    `<table id="t-${render.id}">`,
+    ...rows.map(([month, amount]) => `  <tr><td>${month}</td><td>${amount}</td></tr>`),
+    '</table>',
+    `<footer>rendered at ${render.at}</footer></body></html>`,
+  ].join('\n');
+  return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body };
+}
+
+const ROWS: [string, string][] = [
+  ['2026-09', '81.20'],
+  ['2026-10', '88.50'],
+  ['2026-11', '92.10'],
+];
+let n = 0;
+/** A fresh render's volatile values. */
+function render(): { csrf: string; nonce: string; at: string; id: string } {
+  n++;
+  return {
+    csrf: `IjA${n}ZmQ4YjM5Nz${n}kYTAwNGE1ZGM4.Z2Tj0w.q${n}Xk8u2`,
+    nonce: `n0nce${n}Rk2pQ`,
+    at: `14:0${n % 10}:${10 + n}`,
+    id: `8f${n}a2c`,
+  };
+}
+
+/** A learner that saw two legacy renders of the page. */
+function learned(): NoiseLearner {
+  const learner = new NoiseLearner();
+  learner.observe(ROUTE, page(render(), ROWS), page(render(), ROWS), rules, 1000);
+  return learner;
+}
+
+describe('text bodies compared value by value', () => {
+  test('two renders of a page differ only in their values, which are learned one by one, not the whole body', () => {
+    const learner = learned();
+    const paths = learner.snapshot()[ROUTE]?.map((p) => p.path) ?? [];
+    assert.ok(paths.length > 0 && !paths.includes('$body'), paths.join(', '));
+    // A third render against a faithful new page: equal, its volatile values set aside as noise.
+    const r = compareResponses(page(render(), ROWS), page(render(), ROWS), rules, learner.filterFor(ROUTE));
+    assert.deepEqual(r.differences, []);
+    assert.ok(r.noise.length > 0);
+  });
+
+  test("a table row missing on new's page is a difference of the body, though every render's tokens differ", () => {
+    const learner = learned();
+    const r = compareResponses(page(render(), ROWS), page(render(), ROWS.slice(1)), rules, learner.filterFor(ROUTE));
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.kind]),
+      [['$body', 'value']],
+    );
+  });
+
+  test('an amount changed in one row is a value difference at that value, with both values', () => {
+    const learner = learned();
+    const changed = ROWS.map(([m, a]): [string, string] => [m, a === '88.50' ? '88.5' : a]);
+    const r = compareResponses(page(render(), ROWS), page(render(), changed), rules, learner.filterFor(ROUTE));
+    assert.equal(r.differences.length, 1, JSON.stringify(r.differences));
+    assert.match(r.differences[0]!.path, /^\$body\.token\d+$/);
+    assert.deepEqual([r.differences[0]!.legacy, r.differences[0]!.candidate], ['88.50', '88.5']);
+  });
+
+  test('a page answered to a POST, which legacy is not asked twice, has its fresh tokens judged by value class', () => {
+    const form = (csrf: string, error: string): HttpSnapshot => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<form><input type="hidden" name="csrf" value="${csrf}"><p>${error}</p></form>`,
+    });
+    const opts = { classNoise: true, request: { method: 'POST', text: () => 'zip=' } };
+    const a = form('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'Enter a postcode');
+    const b = form('2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae', 'Enter a postcode');
+    assert.deepEqual(compareResponses(a, b, rules, undefined, opts).differences, []);
+    const c = form('2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae', 'Enter a valid postcode');
+    assert.deepEqual(
+      compareResponses(a, c, rules, undefined, opts).differences.map((d) => d.path),
+      ['$body'],
+    );
+  });
+
+  test('two templates of one page indented each their own way are equal; whitespace in plain text still counts', () => {
+    const html = (body: string): HttpSnapshot => ({ status: 200, headers: { 'content-type': 'text/html' }, body });
+    const flask = html('<ul>\n    <li>Outage in <b>Leeds</b></li>\n    <li>Done</li>\n</ul>\n');
+    const jinja = html('<ul>\n  <li>Outage in <b>Leeds</b></li>\n  <li>Done</li>\n</ul>');
+    assert.deepEqual(compareResponses(flask, jinja, rules).differences, []);
+    // A word still counts, whatever the indentation.
+    const moved = html('<ul>\n<li>Outage in <b>York</b></li>\n<li>Done</li>\n</ul>');
+    assert.deepEqual(
+      compareResponses(flask, moved, rules).differences.map((d) => [d.legacy, d.candidate]),
+      [['Leeds', 'York']],
+    );
+    const text = (body: string): HttpSnapshot => ({ status: 200, headers: { 'content-type': 'text/plain' }, body });
+    assert.deepEqual(
+      compareResponses(text('a  b'), text('a b'), rules).differences.map((d) => d.path),
+      ['$body'],
+    );
+  });
+
+  test('values are the runs of letters, digits and _-+=.:/; markup, punctuation and whitespace are the skeleton', () => {
+    const t = textTokens('<a href="/bills/2026-10?x=1">October</a> due 2026-11-15T00:00:00Z: 88.50 EUR');
+    assert.deepEqual(t.values, [
+      'a',
+      'href=',
+      '/bills/2026-10',
+      'x=1',
+      'October',
+      '/a',
+      'due',
+      '2026-11-15T00:00:00Z:',
+      '88.50',
+      'EUR',
+    ]);
+    assert.equal(t.skeleton, '<\u0001 \u0001"\u0001?\u0001">\u0001<\u0001> \u0001 \u0001 \u0001 \u0001');
+  });
+
+  test('a word changed in place is a value difference; a nonce with no digit in it is learned like any value', () => {
+    const learner = new NoiseLearner();
+    const status = (nonce: string, word: string): HttpSnapshot => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<script nonce="${nonce}"></script><td class="status">${word}</td>`,
+    });
+    learner.observe(ROUTE, status('qWeRtYuIoPaSdFgH', 'Paid'), status('zXcVbNmLkJhGfDsA', 'Paid'), rules, 1000);
+    assert.deepEqual(
+      learner.snapshot()[ROUTE]?.map((p) => p.path),
+      ['$body.token3'],
+    );
+    const r = compareResponses(
+      status('aSdFgHjKlQwErTyU', 'Paid'),
+      status('pOiUyTrEwQlKjHgF', 'Due'),
+      rules,
+      learner.filterFor(ROUTE),
+    );
+    assert.deepEqual(
+      r.differences.map((d) => [d.path, d.legacy, d.candidate]),
+      [['$body.token8', 'Paid', 'Due']],
+    );
+  });
+});
