@@ -12,6 +12,7 @@ import type { CompareOptions, CompiledRules } from './diff-rules.js';
 import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
 import { textTokens } from './text-tokens.js';
+import { compareSetCookies, setCookieLines } from './set-cookie.js';
 import { originsOf } from './own-origins.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
@@ -22,7 +23,8 @@ const TEXT_EXAMPLE_CHARS = 1024;
 /**
  * Compares two HTTP answers: status (`$status`, unless the rules' `status` mapping pairs the two),
  * the rule's headers (`header:<name>`; for
- * `content-type` only the media type counts, so a charset-only change is equal), and the body —
+ * `content-type` only the media type counts, so a charset-only change is equal; `set-cookie` is
+ * compared cookie by cookie and attribute by attribute, see set-cookie.ts), and the body —
  * structurally when it is JSON (by content type, or by sniffing `{`/`[`), else as text at `$body`.
  * Bodies are compared as the client gets them, undone of their `Content-Encoding`; the
  * `content-type` of two 204s is not compared, nor the body and type of two redirects (a status
@@ -58,6 +60,11 @@ export function compareResponses(
   // writes along (Flask's "Redirecting..." HTML against Starlette's empty body with no type).
   const redirects = pointsElsewhere(legacy) && pointsElsewhere(candidate);
   for (const name of rules.headers) {
+    if (name === 'set-cookie') {
+      for (const d of compareSetCookies(setCookieLines(legacy.headers), setCookieLines(candidate.headers)))
+        record(d, noise, differences, noiseOut);
+      continue;
+    }
     const lv = headerValue(legacy.headers, name);
     const cv = headerValue(candidate.headers, name);
     if (name === 'content-type') {
