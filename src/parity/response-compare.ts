@@ -11,7 +11,7 @@ import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
 import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
-import { textTokens } from './text-tokens.js';
+import { bothGeneratedTokens, textTokens } from './text-tokens.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
 import { originsOf } from './own-origins.js';
 import { isRedirectStatus } from './redirect-chain.js';
@@ -61,8 +61,12 @@ export function compareResponses(
   const redirects = pointsElsewhere(legacy) && pointsElsewhere(candidate);
   for (const name of rules.headers) {
     if (name === 'set-cookie') {
-      for (const d of compareSetCookies(setCookieLines(legacy.headers), setCookieLines(candidate.headers)))
-        record(d, noise, differences, noiseOut);
+      const found = compareSetCookies(setCookieLines(legacy.headers), setCookieLines(candidate.headers), {
+        // Where legacy is not asked twice (a POST's answer), two fresh session ids are noise.
+        generated: options?.classNoise === true ? bothGeneratedTokens : undefined,
+      });
+      for (const d of found.noise) noiseOut.push(d);
+      for (const d of found.differences) record(d, noise, differences, noiseOut);
       continue;
     }
     const lv = headerValue(legacy.headers, name);
@@ -216,9 +220,14 @@ function compareValues(
     walk.leaf(x, y);
     walk.depth--;
   }
-  // The walk's paths are `$.tokenN`; the text's are `$body.tokenN` (tokenPath).
+  // The walk's paths are `$.tokenN`; the text's are `$body.tokenN`.
   const at = (d: Difference): Difference => ({ ...d, path: `$body${d.path.slice(1)}` });
-  for (const d of walk.diffs) record(at(d), noise, out.differences, out.noise);
+  const tokensAreNoise = options?.classNoise === true;
+  for (const d of walk.diffs) {
+    if (tokensAreNoise && d.kind === 'value' && bothGeneratedTokens(String(d.legacy), String(d.candidate)))
+      out.noise.push(at(d));
+    else record(at(d), noise, out.differences, out.noise);
+  }
   for (const d of walk.noiseOut) out.noise.push(at(d));
   for (const d of walk.info) out.informational.push(at(d));
   return true;

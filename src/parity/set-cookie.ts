@@ -66,17 +66,24 @@ function expiry(c: SetCookie, now: number): number | undefined {
 const shown = (v: string | true | undefined): string | undefined => (v === true ? 'set' : v);
 
 /**
- * The differences between two answers' cookies, each of kind `header` at its own path.
- * @param now the clock `Max-Age` counts from, epoch ms
+ * The differences between two answers' cookies, each of kind `header` at its own path; in `noise`,
+ * values that `o.generated` takes for two fresh tokens.
  */
 export function compareSetCookies(
   legacy: readonly string[],
   candidate: readonly string[],
-  now = Date.now(),
-): Difference[] {
+  o: {
+    /** The clock `Max-Age` counts from, epoch ms. @default Date.now() */
+    now?: number;
+    /** Whether two differing cookie values are both generated (set aside as noise). */
+    generated?: (a: string, b: string) => boolean;
+  } = {},
+): { differences: Difference[]; noise: Difference[] } {
+  const now = o.now ?? Date.now();
   const a = parse(legacy);
   const b = parse(candidate);
   const out: Difference[] = [];
+  const noise: Difference[] = [];
   for (const [name, x] of a) {
     const path = `header:set-cookie.${name}`;
     const y = b.get(name);
@@ -84,7 +91,13 @@ export function compareSetCookies(
       out.push({ path, kind: 'header', legacy: 'set' });
       continue;
     }
-    if (x.value !== y.value) out.push({ path, kind: 'header', legacy: '[redacted]', candidate: '[redacted]' });
+    if (x.value !== y.value)
+      (o.generated?.(x.value, y.value) === true ? noise : out).push({
+        path,
+        kind: 'header',
+        legacy: '[redacted]',
+        candidate: '[redacted]',
+      });
     const ex = expiry(x, now);
     const ey = expiry(y, now);
     const expiresAlike = ex !== undefined && ey !== undefined && Math.abs(ex - ey) <= EXPIRY_SLACK_MS;
@@ -102,5 +115,5 @@ export function compareSetCookies(
   }
   for (const name of b.keys())
     if (!a.has(name)) out.push({ path: `header:set-cookie.${name}`, kind: 'header', candidate: 'set' });
-  return out;
+  return { differences: out, noise };
 }

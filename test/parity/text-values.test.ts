@@ -91,6 +91,23 @@ describe('text bodies compared value by value', () => {
     );
   });
 
+  test("a POST's page with its own fresh CSRF token and nonce on each side is equal; an order number that changed is not", () => {
+    const opts = { classNoise: true, request: { method: 'POST', text: () => 'zip=' } };
+    const form = (csrf: string, nonce: string, order: string): HttpSnapshot => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<script nonce="${nonce}"></script><input name="csrf" value="${csrf}"><p>Order ${order}</p>`,
+    });
+    const a = form('22b4f4f986323097.ced788918e4d7f8e5d98532e0b1f847d', 'GTcDigVBjBH7xOY8', 'ORD-2024-000123');
+    const b = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'cKOW3F_YH-RO0n7W', 'ORD-2024-000123');
+    assert.deepEqual(compareResponses(a, b, rules, undefined, opts).differences, []);
+    const c = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'cKOW3F_YH-RO0n7W', 'ORD-2024-000124');
+    assert.deepEqual(
+      compareResponses(a, c, rules, undefined, opts).differences.map((d) => [d.legacy, d.candidate]),
+      [['ORD-2024-000123', 'ORD-2024-000124']],
+    );
+  });
+
   test('two templates of one page indented each their own way are equal; whitespace in plain text still counts', () => {
     const html = (body: string): HttpSnapshot => ({ status: 200, headers: { 'content-type': 'text/html' }, body });
     const flask = html('<ul>\n    <li>Outage in <b>Leeds</b></li>\n    <li>Done</li>\n</ul>\n');
