@@ -41,16 +41,18 @@ export function tailTest(legacy: Distribution, candidate: Distribution, toleranc
   const p90 = quantile(legacy, nLegacy, LEGACY_QUANTILE);
   if (p90 === null || nNew === 0) return { thresholdMs: p90, nLegacy, nNew, legacyAbove: 0, newAbove: 0, pValue: 1 };
   const thresholdMs = Math.round((p90 + toleranceMs) * 100) / 100;
-  const legacyAbove = countAbove(legacy, thresholdMs);
-  const newAbove = countAbove(candidate, thresholdMs);
-  return {
+  return judged({
     thresholdMs,
     nLegacy,
     nNew,
-    legacyAbove,
-    newAbove,
-    pValue: fisherGreater(newAbove, nNew, legacyAbove, nLegacy),
-  };
+    legacyAbove: countAbove(legacy, thresholdMs),
+    newAbove: countAbove(candidate, thresholdMs),
+  });
+}
+
+/** The counts with their p-value. */
+function judged(t: Omit<TailTest, 'pValue'>): TailTest {
+  return { ...t, pValue: fisherGreater(t.newAbove, t.nNew, t.legacyAbove, t.nLegacy) };
 }
 
 /** The tail test of a fleet: every member's counts, each against its own legacy's threshold (the highest shown). */
@@ -67,14 +69,7 @@ export function mergeTailTests(tests: readonly TailTest[]): TailTest {
     newAbove += t.newAbove;
     if (t.thresholdMs !== null) thresholdMs = Math.max(thresholdMs ?? -Infinity, t.thresholdMs);
   }
-  return {
-    thresholdMs,
-    nLegacy,
-    nNew,
-    legacyAbove,
-    newAbove,
-    pValue: fisherGreater(newAbove, nNew, legacyAbove, nLegacy),
-  };
+  return judged({ thresholdMs, nLegacy, nNew, legacyAbove, newAbove });
 }
 
 /**
@@ -126,17 +121,15 @@ export function fisherGreater(a: number, n1: number, b: number, n2: number): num
   const total = n1 + n2;
   if (a === 0 || slow === 0) return 1;
   const hi = Math.min(slow, n1);
-  // log P(X = a), then each next term from the one before.
-  let logP = logChoose(slow, a) + logChoose(total - slow, n1 - a) - logChoose(total, n1);
-  let p = Math.exp(logP);
+  // P(X = a) from logarithms, then each next term from the one before.
+  let p = Math.exp(logChoose(slow, a) + logChoose(total - slow, n1 - a) - logChoose(total, n1));
   let sum = p;
   for (let x = a; x < hi; x++) {
     p *= ((slow - x) * (n1 - x)) / ((x + 1) * (total - slow - n1 + x + 1));
     sum += p;
     if (p < sum * 1e-12) break;
   }
-  logP = Math.min(1, sum);
-  return Math.round(logP * 1e6) / 1e6;
+  return Math.round(Math.min(1, sum) * 1e6) / 1e6;
 }
 
 function logChoose(n: number, k: number): number {

@@ -52,3 +52,8 @@ export function bothGeneratedTokens(a: string, b: string): boolean {
   if (!hex && !(URLSAFE_TOKEN.test(a) && URLSAFE_TOKEN.test(b))) return false;
   return new Set(a).size >= TOKEN_MIN_DISTINCT && new Set(b).size >= TOKEN_MIN_DISTINCT;
 }
+
+/** `s` trimmed, each run of whitespace one space. */
+export function collapse(s: string): string {
+  return s.trim().replace(/\s+/g, ' ');
+}
