@@ -61,7 +61,7 @@ export function judgeRouteLatency(
   const legacy = distributionOf(t.legacy);
   const candidate = distributionOf(t.new);
   const v = judgeLatency(legacy, candidate, o);
-  const tail = tailTest(legacy, candidate, o.maxShiftMs);
+  const tail = tailTest(legacy, candidate, o.maxShiftMs, v.shiftMs);
   const tailOnly = v.outcome === 'pass' && tailIsSlower(tail, o);
   return {
     route,

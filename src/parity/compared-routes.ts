@@ -41,7 +41,7 @@ export class RouteFigures {
     const candidate = this.candidate.distribution();
     const test = rankTest(legacy, candidate);
     const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
-    const tail = tailTest(legacy, candidate, tolerance.maxShiftMs);
+    const tail = tailTest(legacy, candidate, tolerance.maxShiftMs, test.shiftMs);
     return {
       route,
       samples: this.samples,

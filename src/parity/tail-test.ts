@@ -9,7 +9,10 @@ import { sizeOf, type Distribution } from './evidence.js';
 
 /** Counts of slow answers on each side, and the evidence that new has more of them. */
 export interface TailTest {
-  /** Legacy's p90 plus the tolerance, ms: an answer slower than this is slow. null when legacy has none. */
+  /**
+   * Legacy's p90 plus the typical slowdown plus the tolerance, ms: an answer slower than this is
+   * slow. null when legacy has none.
+   */
   thresholdMs: number | null;
   nLegacy: number;
   nNew: number;
@@ -32,15 +35,25 @@ export const TAIL_SHARE = 0.05;
 const LEGACY_QUANTILE = 0.9;
 
 /**
- * The tail test of two latency distributions (ms).
- * @param toleranceMs how much slower than legacy's p90 an answer may be and not count as slow
+ * The tail test of two latency distributions (ms). An answer is slow past legacy's p90 plus the
+ * typical slowdown (the rank test's shift, when positive) plus the tolerance: the rank test
+ * already judges the whole distribution moving, so a tail is counted only above that move. A
+ * machine under load that slows every answer of new by 20 ms, and widens its spread, is not a
+ * slow tail; one request in four 120 ms slower is.
+ * @param toleranceMs how much slower than that an answer may be and not count as slow
+ * @param shiftMs the rank test's Hodges–Lehmann shift on the same answers
  */
-export function tailTest(legacy: Distribution, candidate: Distribution, toleranceMs: number): TailTest {
+export function tailTest(
+  legacy: Distribution,
+  candidate: Distribution,
+  toleranceMs: number,
+  shiftMs: number | null = null,
+): TailTest {
   const nLegacy = sizeOf(legacy);
   const nNew = sizeOf(candidate);
   const p90 = quantile(legacy, nLegacy, LEGACY_QUANTILE);
   if (p90 === null || nNew === 0) return { thresholdMs: p90, nLegacy, nNew, legacyAbove: 0, newAbove: 0, pValue: 1 };
-  const thresholdMs = Math.round((p90 + toleranceMs) * 100) / 100;
+  const thresholdMs = Math.round((p90 + Math.max(0, shiftMs ?? 0) + toleranceMs) * 100) / 100;
   return judged({
     thresholdMs,
     nLegacy,
@@ -92,7 +105,7 @@ export function tailIsSlower(t: TailTest, o: { minN: number; confidence: number 
 
 /** `k of n new answers over T ms (legacy j of m)`, for messages. */
 export function describeTail(t: TailTest): string {
-  return `${t.newAbove} of ${t.nNew} new answers slower than ${t.thresholdMs} ms (legacy p90 + tolerance), legacy ${t.legacyAbove} of ${t.nLegacy}`;
+  return `${t.newAbove} of ${t.nNew} new answers slower than ${t.thresholdMs} ms (legacy p90 + typical shift + tolerance), legacy ${t.legacyAbove} of ${t.nLegacy}`;
 }
 
 function quantile(d: Distribution, n: number, q: number): number | null {

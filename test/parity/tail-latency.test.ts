@@ -128,3 +128,22 @@ test('a burst of slow answers on new that a stall could explain (7 of 56 against
   assert.ok(route.latency.tail!.pValue < 0.05 && route.latency.tail!.pValue > 0.01, `p ${route.latency.tail?.pValue}`);
   assert.equal(route.latency.flagged, false);
 });
+
+test('every answer of new 20 ms slower and more spread out (a loaded machine) is the rank test’s to judge, not a slow tail', () => {
+  const st = new FamilyStats(0);
+  for (let i = 0; i < 80; i++) {
+    const legacy = 8 + (i % 5);
+    const candidate = 28 + ((i * 3) % 5) + (i % 3 === 0 ? 15 : 0);
+    st.recordComparison(
+      'GET /api/search',
+      { equal: true, differences: [], noisy: false, requestId: `req-${i}` },
+      legacy,
+      candidate,
+      1000 + i,
+    );
+  }
+  const route = st.snapshot(5000).parity.routes[0]!;
+  assert.ok((route.latency.test.shiftMs ?? 0) < gate.latency.maxShiftMs, `shift ${route.latency.test.shiftMs}`);
+  assert.equal(route.latency.tail?.newAbove, 0, JSON.stringify(route.latency.tail));
+  assert.equal(route.latency.flagged, false);
+});
