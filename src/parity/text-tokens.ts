@@ -37,20 +37,24 @@ const TOKEN_MIN_LENGTH = 12;
 /** Fewest distinct characters it needs: an order number (`ORD-2024-000123`) has fewer. */
 const TOKEN_MIN_DISTINCT = 10;
 const HEX_TOKEN = /^[0-9a-f.]+$/i;
-const URLSAFE_TOKEN = /^[A-Za-z0-9_\-+/=.]+$/;
+/** Without `/`: a path (`/bills/2024-10`) is no token. */
+const URLSAFE_TOKEN = /^[A-Za-z0-9_\-+=.]+$/;
+const DIGIT = /\d/;
+const LETTER = /[A-Za-z]/;
 
 /**
  * Whether two differing values are both fresh random tokens of one shape (a CSRF token, a nonce,
- * a session id, each side generating its own): the same length and alphabet, and at least
- * {@link TOKEN_MIN_DISTINCT} distinct characters each. Used only where legacy cannot be asked
- * twice (a POST's answer), as the value classes are.
+ * a session id, each side generating its own): the same length and alphabet, letters and digits
+ * both, and at least {@link TOKEN_MIN_DISTINCT} distinct characters each. Used only where legacy
+ * cannot be asked twice (a POST's answer), as the value classes are.
  */
 export function bothGeneratedTokens(a: string, b: string): boolean {
   if (a.length !== b.length || a.length < TOKEN_MIN_LENGTH) return false;
   const hex = HEX_TOKEN.test(a);
   if (hex !== HEX_TOKEN.test(b)) return false;
   if (!hex && !(URLSAFE_TOKEN.test(a) && URLSAFE_TOKEN.test(b))) return false;
-  return new Set(a).size >= TOKEN_MIN_DISTINCT && new Set(b).size >= TOKEN_MIN_DISTINCT;
+  for (const s of [a, b]) if (!DIGIT.test(s) || !LETTER.test(s) || new Set(s).size < TOKEN_MIN_DISTINCT) return false;
+  return true;
 }
 
 /** `s` trimmed, each run of whitespace one space. */

@@ -93,10 +93,10 @@ describe('text bodies compared value by value', () => {
 
   test("a POST's page with its own fresh CSRF token and nonce on each side is equal; an order number that changed is not", () => {
     const opts = { classNoise: true, request: { method: 'POST', text: () => 'zip=' } };
-    const form = (csrf: string, nonce: string, order: string): HttpSnapshot => ({
+    const form = (csrf: string, nonce: string, order: string, next = '/bills/2024-10'): HttpSnapshot => ({
       status: 200,
       headers: { 'content-type': 'text/html' },
-      body: `<script nonce="${nonce}"></script><input name="csrf" value="${csrf}"><p>Order ${order}</p>`,
+      body: `<script nonce="${nonce}"></script><input name="csrf" value="${csrf}"><p>Order ${order}</p><a href="${next}">`,
     });
     const a = form('22b4f4f986323097.ced788918e4d7f8e5d98532e0b1f847d', 'GTcDigVBjBH7xOY8', 'ORD-2024-000123');
     const b = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'cKOW3F_YH-RO0n7W', 'ORD-2024-000123');
@@ -105,6 +105,17 @@ describe('text bodies compared value by value', () => {
     assert.deepEqual(
       compareResponses(a, c, rules, undefined, opts).differences.map((d) => [d.legacy, d.candidate]),
       [['ORD-2024-000123', 'ORD-2024-000124']],
+    );
+    // A link is no token, whatever its characters.
+    const d = form(
+      'cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c',
+      'cKOW3F_YH-RO0n7W',
+      'ORD-2024-000123',
+      '/bills/2024-11',
+    );
+    assert.deepEqual(
+      compareResponses(a, d, rules, undefined, opts).differences.map((x) => [x.legacy, x.candidate]),
+      [['/bills/2024-10', '/bills/2024-11']],
     );
   });
 
