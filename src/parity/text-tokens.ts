@@ -44,17 +44,38 @@ const LETTER = /[A-Za-z]/;
 
 /**
  * Whether two differing values are both fresh random tokens of one shape (a CSRF token, a nonce,
- * a session id, each side generating its own): the same length and alphabet, letters and digits
- * both, and at least {@link TOKEN_MIN_DISTINCT} distinct characters each. Used only where legacy
- * cannot be asked twice (a POST's answer), as the value classes are.
+ * a session id, each side generating its own): the same length and alphabet, at least
+ * {@link TOKEN_MIN_DISTINCT} distinct characters each, and each either letters and digits both or
+ * letters whose case changes at random (`TEWbUODADtZUnmli`; a word such as `Northumberland` changes
+ * case once). Used only where legacy cannot be asked twice (a POST's answer), as the value classes are.
  */
 export function bothGeneratedTokens(a: string, b: string): boolean {
   if (a.length !== b.length || a.length < TOKEN_MIN_LENGTH) return false;
   const hex = HEX_TOKEN.test(a);
   if (hex !== HEX_TOKEN.test(b)) return false;
   if (!hex && !(URLSAFE_TOKEN.test(a) && URLSAFE_TOKEN.test(b))) return false;
-  for (const s of [a, b]) if (!DIGIT.test(s) || !LETTER.test(s) || new Set(s).size < TOKEN_MIN_DISTINCT) return false;
+  for (const s of [a, b]) {
+    if (new Set(s).size < TOKEN_MIN_DISTINCT) return false;
+    if (!(DIGIT.test(s) && LETTER.test(s)) && caseChanges(s) < MIN_CASE_CHANGES) return false;
+  }
   return true;
+}
+
+/** Case changes a token of letters alone needs to be taken for random. */
+const MIN_CASE_CHANGES = 4;
+
+/** How often `s` goes from a lower-case letter to an upper-case one or back. */
+function caseChanges(s: string): number {
+  let n = 0;
+  let last = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const kind = c >= 65 && c <= 90 ? 1 : c >= 97 && c <= 122 ? 2 : 0;
+    if (kind === 0) continue;
+    if (last !== 0 && kind !== last) n++;
+    last = kind;
+  }
+  return n;
 }
 
 /** `s` trimmed, each run of whitespace one space. */

@@ -101,6 +101,15 @@ describe('text bodies compared value by value', () => {
     const a = form('22b4f4f986323097.ced788918e4d7f8e5d98532e0b1f847d', 'GTcDigVBjBH7xOY8', 'ORD-2024-000123');
     const b = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'cKOW3F_YH-RO0n7W', 'ORD-2024-000123');
     assert.deepEqual(compareResponses(a, b, rules, undefined, opts).differences, []);
+    // A nonce drawn without a digit is still a nonce; a word is not.
+    const letters = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'TEWbUODADtZUnmli', 'ORD-2024-000123');
+    assert.deepEqual(compareResponses(a, letters, rules, undefined, opts).differences, []);
+    const word = (w: string): HttpSnapshot => ({
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: `<p>${w}</p>`,
+    });
+    assert.equal(compareResponses(word('Northumberland'), word('Worcestershire'), rules, undefined, opts).equal, false);
     const c = form('cbae933a9a85b129.7a45f849e7d37714e17abb0e1e62a46c', 'cKOW3F_YH-RO0n7W', 'ORD-2024-000124');
     assert.deepEqual(
       compareResponses(a, c, rules, undefined, opts).differences.map((d) => [d.legacy, d.candidate]),
