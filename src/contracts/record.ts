@@ -16,6 +16,7 @@ import type { SampleRecord } from '../router/client.js';
 import { queryString, queryValueSchema, type ContractCaseInput } from './cases.js';
 import { fetchCase } from './exchange.js';
 import { queryValues } from '../lib/query-values.js';
+import { holdsLongIntegers, parseExactJson, stringifyExactJson } from '../parity/index.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;
 /** Headers worth keeping in a case: they change what the service answers. */
@@ -104,7 +105,11 @@ export function parseRequestList(text: string, file: string): RecordedRequest[] 
           `${where}: ${field === '' ? '' : `"${field}": `}${describeIssue(issue)}`,
         );
       }
-      out.push(recordedFromLine(parsed.data));
+      const r = recordedFromLine(parsed.data);
+      // An id past 2^53 in a JSON body keeps its digits (the check above read it as a double).
+      if (typeof parsed.data.body === 'object' && parsed.data.body !== null && holdsLongIntegers(line))
+        r.body = stringifyExactJson((parseExactJson(line) as { body: unknown }).body);
+      out.push(r);
       return;
     }
     const m = /^([A-Za-z]+)\s+(\/\S*)$/.exec(line);
@@ -199,7 +204,8 @@ export function ownRequests(
 }
 
 function parsedBody(body: string | undefined): unknown {
-  if (typeof body !== 'string') return body;
+  // A JSON body with an integer past 2^53 stays text: a case file's numbers are read as doubles.
+  if (typeof body !== 'string' || holdsLongIntegers(body)) return body;
   try {
     return JSON.parse(body) as unknown;
   } catch {

@@ -11,7 +11,7 @@ export { NO_NOISE, NoiseLearner } from './noise.js';
 export { CONFIRM_SAMPLES, Confirmations } from './confirmations.js';
 export type { AdapterSet, CompiledAdapter } from './adapt.js';
 export { applyAdapter, compileAdapters } from './adapt.js';
-export { parseExactJson, stringifyExactJson } from './exact-json.js';
+export { holdsLongIntegers, parseExactJson, stringifyExactJson } from './exact-json.js';
 export { parsePath } from './json-path.js';
 export type { OwnHosts } from './own-origins.js';
 export { ownHostsOf } from './own-origins.js';

@@ -39,6 +39,17 @@ describe('recording cases from traffic', () => {
     );
   });
 
+  test('a body with an id past 2^53 is recorded and kept digit for digit', () => {
+    const [r] = parseRequestList(
+      '{"method":"POST","path":"/api/orders/7/track","body":{"tracking_no":9007199254740997,"n":1.5}}',
+      'reqs.jsonl',
+    );
+    assert.equal(r?.body, '{"tracking_no":9007199254740997,"n":1.5}');
+    // The case keeps it as text, sent as it came: a case file's numbers would be read as doubles.
+    const [c] = toCases([{ ...r!, status: 200 }]);
+    assert.equal(c?.request.body, '{"tracking_no":9007199254740997,"n":1.5}');
+  });
+
   test('a JSON line may carry its body as JSON and numbers in its query; a wrong type is named, not sent', () => {
     const [created, typed] = parseRequestList(
       [
