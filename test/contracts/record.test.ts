@@ -46,7 +46,7 @@ describe('recording cases from traffic', () => {
     );
     assert.equal(r?.body, '{"tracking_no":9007199254740997,"n":1.5}');
     // The case keeps it as text, sent as it came: a case file's numbers would be read as doubles.
-    const [c] = toCases([{ ...r!, status: 200 }]);
+    const [c] = toCases([{ ...r, status: 200 }]);
     assert.equal(c?.request.body, '{"tracking_no":9007199254740997,"n":1.5}');
   });
 
