@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyAdapter, compileAdapters } from '../../src/parity/adapt.js';
 import { compareResponses, compileRules } from '../../src/parity/diff.js';
-import { parseExactJson, stringifyExactJson } from '../../src/parity/exact-json.js';
+import { holdsLongIntegers, parseExactJson, stringifyExactJson } from '../../src/parity/exact-json.js';
 import { NoiseLearner } from '../../src/parity/noise.js';
 import { signatureOf } from '../../src/parity/signature.js';
 import type { HttpSnapshot } from '../../src/parity/types.js';
@@ -96,6 +96,17 @@ describe('integers past 2^53', () => {
     const doc = parseExactJson(text) as Record<string, unknown>;
     assert.deepEqual(doc, JSON.parse(text));
     assert.equal(typeof doc.n, 'number');
+  });
+
+  test('the check for long integers finds a run of 16 digits wherever it lies, and no fraction', () => {
+    const at = (k: number, digits: string): string => `${'x'.repeat(k)}${digits}"`;
+    for (let k = 0; k < 40; k++) {
+      assert.equal(holdsLongIntegers(at(k, '9007199254740993')), true, `at ${k}`);
+      assert.equal(holdsLongIntegers(at(k, '900719925474099')), false, `15 digits at ${k}`);
+      assert.equal(holdsLongIntegers(at(k, '0.30000000000000004')), false, `a fraction at ${k}`);
+    }
+    assert.equal(holdsLongIntegers('-9007199254740993'), true);
+    assert.equal(holdsLongIntegers('{"a":[1,2,3],"b":"12345678"}'), false);
   });
 
   test('parsing and writing back keeps every digit, in nested arrays and negative values too', () => {
