@@ -8,7 +8,8 @@ import { loadFamilyCases, type LoadedCase } from '../contracts/cases.js';
 import { resolveCredential, variablesUsed } from '../contracts/variables.js';
 import type { FamilyPlan } from '../plan/schema.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
-import { replayQueryString, type ReplayRequest, type RouterAdminClient, type SampleRecord } from '../router/client.js';
+import type { ReplayRequest, RouterAdminClient, SampleRecord } from '../router/client.js';
+import { queryString } from '../lib/query-values.js';
 import type { FleetTarget } from './fleet-state.js';
 
 /** Requests per router call at most: each call then lasts at most about 20 s at the plan's rate. */
@@ -111,7 +112,7 @@ export async function replayPool(
       const r = sampleRequest(s, family, skipped);
       if (!r) continue;
       // The same request twice in the ring is one recorded request.
-      const key = `${r.method} ${r.path}?${replayQueryString(r.query)}`;
+      const key = `${r.method} ${r.path}?${queryString(r.query)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       requests.push(r);

@@ -8,6 +8,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { PhoenixError } from '../lib/errors.js';
 import { formatPath } from '../plan/problems.js';
+import { queryString } from '../lib/query-values.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -273,17 +274,6 @@ export async function loadFamilySuite(
     steps.push(r.steps);
   }
   return { cases, steps };
-}
-
-/**
- * A query as sent, without the `?`: each list value as the parameter repeated, in list order,
- * encoded as `URLSearchParams` encodes (a space as `+`, a literal `+` as `%2B`).
- */
-export function queryString(query: Readonly<Record<string, unknown>> | undefined): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {}))
-    for (const one of Array.isArray(v) ? (v as unknown[]) : [v]) params.append(k, String(one));
-  return params.toString();
 }
 
 /** The request's path with its query string, as sent. */

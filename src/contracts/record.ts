@@ -13,9 +13,9 @@ import { isRedirectStatus } from '../parity/redirect-chain.js';
 import { describeIssue, formatPath } from '../plan/problems.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
-import { queryString, queryValueSchema, type ContractCaseInput } from './cases.js';
+import { queryValueSchema, type ContractCaseInput } from './cases.js';
 import { fetchCase } from './exchange.js';
-import { queryValues } from '../lib/query-values.js';
+import { queryString, queryValues } from '../lib/query-values.js';
 import { holdsLongIntegers, parseExactJson, stringifyExactJson } from '../parity/index.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;

@@ -16,7 +16,6 @@ import type { GuardState, RouteChange, RouteState } from './types.js';
 export type { GuardState, RouteChange, RouteMode, RouteState } from './types.js';
 export type { MismatchRecord, SampleRecord } from './family.js';
 export type { ReplayRequest, ReplayResult } from './replay.js';
-export { replayQueryString } from './replay.js';
 
 export interface RouterAdminClientOptions {
   /** Admin API base URL, e.g. `http://127.0.0.1:9090`. */

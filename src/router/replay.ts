@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Matcher } from '../plan/route-match.js';
+import { queryString } from '../lib/query-values.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
 import { AdminError } from './admin-error.js';
 import { collect } from './collect.js';
@@ -60,14 +61,6 @@ const replayRequestSchema = z.strictObject({
     .optional(),
 });
 export type ReplayRequest = z.output<typeof replayRequestSchema>;
-
-/** A replayed request's query string, without the `?`: a list value as the parameter repeated, in order. */
-export function replayQueryString(query: ReplayRequest['query']): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query ?? {}))
-    for (const one of typeof v === 'string' ? [v] : v) params.append(k, one);
-  return params.toString();
-}
 
 export const replayBodySchema = z.strictObject({
   requests: z
@@ -121,7 +114,7 @@ export function checkReplay(
         'PHX_ERR_REPLAY_FOREIGN_PATH',
         `requests.${i}.path: ${method} ${r.path} is not a route of family "${family.name}" (routes: ${family.plan.routes.join(', ')})`,
       );
-    const qs = replayQueryString(r.query);
+    const qs = queryString(r.query);
     return { url: qs === '' ? r.path : `${r.path}?${qs}`, route: m.route, request: { ...r, method } };
   });
 }

@@ -12,7 +12,7 @@ import {
   type ComparedRequestInput,
   type RequestVerdict,
 } from '../../contracts/compare-request.js';
-import { queryString } from '../../contracts/cases.js';
+import { queryString } from '../../lib/query-values.js';
 import { parseRequestList } from '../../contracts/record.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import { loadPlan } from '../../plan/index.js';
