@@ -12,5 +12,6 @@
 export type { CompareOptions, CompiledRules, ResolvedDiffRules } from './diff-rules.js';
 export { compileRules } from './diff-rules.js';
 export { compareJson } from './json-walk.js';
-export { compareResponses, headerValue } from './response-compare.js';
+export { compareResponses } from './response-compare.js';
+export { headerValue } from './headers.js';
 export { normalizePath } from './json-path.js';

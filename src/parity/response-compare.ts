@@ -14,6 +14,7 @@ import { compareJson } from './json-walk.js';
 import { bothGeneratedTokens, collapse } from './text-tokens.js';
 import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
+import { headerValue } from './headers.js';
 import { originsOf } from './own-origins.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
@@ -288,20 +289,6 @@ function bodiesIdentical(a: Uint8Array | string, b: Uint8Array | string): boolea
 /** A redirect: a status clients follow, with a `location` (any case of its name). */
 function pointsElsewhere(answer: HttpSnapshot): boolean {
   return isRedirectStatus(answer.status) && headerValue(answer.headers, 'location') !== undefined;
-}
-
-/** Reads a header by lower-case name from a record whose names may be in any case. */
-export function headerValue(headers: HttpSnapshot['headers'], name: string): string | undefined {
-  let v = headers[name];
-  if (v === undefined) {
-    for (const k in headers) {
-      if (k.length === name.length && k.toLowerCase() === name) {
-        v = headers[k];
-        break;
-      }
-    }
-  }
-  return Array.isArray(v) ? v.join(', ') : v;
 }
 
 function mediaType(v: string): string {

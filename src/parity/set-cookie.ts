@@ -9,6 +9,7 @@
  * expiry times a minute apart or less are the same (an `Expires` written a second later, or
  * `Max-Age` against the `Expires` it stands for). Pure, but for the clock read to place `Max-Age`.
  */
+import { headerLines } from './headers.js';
 import type { Difference, HttpSnapshot } from './types.js';
 
 /** One cookie as set: its value and attributes (lower-case names; `true` for a flag such as `HttpOnly`). */
@@ -22,14 +23,8 @@ const EXPIRY_SLACK_MS = 60_000;
 
 /** The header's raw values, however many `Set-Cookie` lines the answer had. */
 export function setCookieLines(headers: HttpSnapshot['headers']): string[] {
-  for (const k in headers) {
-    if (k.length !== 10 || k.toLowerCase() !== 'set-cookie') continue;
-    const v = headers[k];
-    if (v === undefined) return [];
-    // Lines joined by a proxy: a comma followed by `name=` starts a cookie (the one in `Expires` does not).
-    return (Array.isArray(v) ? v : [v]).flatMap((line) => line.split(/,\s*(?=[^;,=\s]+=)/));
-  }
-  return [];
+  // Lines joined by a proxy: a comma followed by `name=` starts a cookie (the one in `Expires` does not).
+  return headerLines(headers, 'set-cookie').flatMap((line) => line.split(/,\s*(?=[^;,=\s]+=)/));
 }
 
 function parse(lines: readonly string[]): Map<string, SetCookie> {
