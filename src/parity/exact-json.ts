@@ -118,17 +118,17 @@ function markUnsafeIntegers(text: string): string | undefined {
       }
       continue;
     }
-    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    if (c !== 0x2d && !isDigit(c)) continue;
     let j = i + 1;
     let integer = true;
     for (; j < n; j++) {
       const d = text.charCodeAt(j);
-      if (d >= 0x30 && d <= 0x39) continue;
+      if (isDigit(d)) continue;
       if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) integer = false;
       else break;
     }
     const literal = text.slice(i, j);
-    if (integer && literal.length >= 16 && !Number.isSafeInteger(Number(literal))) {
+    if (integer && literal.length >= UNSAFE_LENGTH && !Number.isSafeInteger(Number(literal))) {
       out += text.slice(from, i) + JSON.stringify(MARK + literal);
       from = j;
       found = true;

@@ -1,6 +1,6 @@
 /**
- * The tail test: whether more of new's answers than legacy's are slow, where slow means more than
- * the latency tolerance past legacy's p90. The rank test judges the typical request (its
+ * The tail test: whether more of new's answers than legacy's are slow, where slow means past
+ * legacy's p90 plus the typical slowdown plus the latency tolerance. The rank test judges the typical request (its
  * Hodges–Lehmann shift), so a slowdown on one request in four (one parameter value, one branch)
  * leaves it unmoved while new's p95 is several times legacy's. Counted on the same requests as the
  * rank test; judged by Fisher's exact test, one-sided. Pure.
