@@ -15,7 +15,7 @@ import { bothGeneratedTokens, collapse } from './text-tokens.js';
 import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
 import { headerValue } from './headers.js';
-import { originsOf } from './own-origins.js';
+import { originsOf, type OwnOrigins } from './own-origins.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
 
@@ -108,6 +108,7 @@ export function compareResponses(
       noise,
       { differences, noise: noiseOut, informational },
       options,
+      origins,
     );
   }
   if (
@@ -123,7 +124,10 @@ export function compareResponses(
 /** Text bodies up to this length are judged by value class as a whole (an id answered as text). */
 const CLASSED_TEXT_CHARS = 4096;
 
-/** Compares decoded bodies into the given lists; returns true when they were compared as text. */
+/**
+ * Compares decoded bodies into the given lists; returns true when they were compared as text.
+ * @param origins each side's own origin, built once per comparison by the caller
+ */
 function compareBodies(
   ls: string,
   cs: string,
@@ -133,6 +137,7 @@ function compareBodies(
   noise: NoiseFilter | undefined,
   out: Found,
   options: CompareOptions | undefined,
+  origins: OwnOrigins | undefined,
 ): boolean {
   const { differences, noise: noiseOut } = out;
   if (jsonType || (looksLikeJson(ls) && looksLikeJson(cs))) {
@@ -161,7 +166,6 @@ function compareBodies(
   }
   const [lt, ct] = rules.rules.text === 'normalized' ? [collapse(ls), collapse(cs)] : [ls, cs];
   if (lt === ct) return true;
-  const origins = originsOf(options);
   if (origins !== undefined && origins.same(lt, ct)) return true;
   if (ls.length <= CLASSED_TEXT_CHARS && cs.length <= CLASSED_TEXT_CHARS) {
     const walk = new Walk(rules, noise, classOptions(rules, options));
@@ -175,7 +179,7 @@ function compareBodies(
       }
     }
   }
-  if (!compareValues(lt, ct, html, rules, noise, out, options))
+  if (!compareValues(lt, ct, html, rules, noise, out, options, origins))
     record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
 }

@@ -6,7 +6,7 @@
 import type { Difference, NoiseFilter } from './types.js';
 import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
-import { originsOf } from './own-origins.js';
+import type { OwnOrigins } from './own-origins.js';
 import { bothGeneratedTokens, collapse, textTokens } from './text-tokens.js';
 import { record, Walk } from './walk-state.js';
 
@@ -35,6 +35,7 @@ export function compareValues(
   noise: NoiseFilter | undefined,
   out: Found,
   options: CompareOptions | undefined,
+  origins: OwnOrigins | undefined,
 ): boolean {
   if (noise !== undefined && record({ path: '$body', kind: 'value' }, noise)) return false;
   const a = textTokens(ls);
@@ -44,7 +45,7 @@ export function compareValues(
   let differing = 0;
   for (let i = 0; i < a.values.length; i++) if (a.values[i] !== b.values[i]) differing++;
   if (differing > MAX_VALUE_DIFFERENCES) return false;
-  const walk = new Walk(rules, undefined, classOptions(rules, options), { origins: originsOf(options) });
+  const walk = new Walk(rules, undefined, classOptions(rules, options), { origins });
   for (let i = 0; i < a.values.length; i++) {
     const x = a.values[i]!;
     const y = b.values[i]!;
