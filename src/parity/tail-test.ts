@@ -1,27 +1,41 @@
 /**
- * The tail test: whether more of new's answers than legacy's are slow, where slow means past
- * legacy's p90 plus the typical slowdown plus the latency tolerance. The rank test judges the typical request (its
- * Hodges–Lehmann shift), so a slowdown on one request in four (one parameter value, one branch)
- * leaves it unmoved while new's p95 is several times legacy's. Counted on the same requests as the
- * rank test; judged by Fisher's exact test, one-sided. Pure.
+ * The tail test: whether more of new's answers than legacy's are slow, where slow means past a
+ * high quantile of legacy plus the typical slowdown plus the latency tolerance. The rank test
+ * judges the typical request (its Hodges–Lehmann shift), so a slowdown on one request in four (one
+ * parameter value, one branch) leaves it unmoved while new's p95 is several times legacy's.
+ * Counted on the same requests as the rank test, at two thresholds (from legacy's p90 and from its
+ * p97.5); judged by Fisher's exact test, one-sided, with the better of the two p-values doubled.
+ * Pure.
  */
 import { sizeOf, type Distribution } from './evidence.js';
 
-/** Counts of slow answers on each side, and the evidence that new has more of them. */
-export interface TailTest {
-  /**
-   * Legacy's p90 plus the typical slowdown plus the tolerance, ms: an answer slower than this is
-   * slow. null when legacy has none.
-   */
+/** The slow answers on each side past one threshold. */
+export interface TailCount {
+  /** The quantile of legacy's answers the threshold starts from: 0.9 or 0.975. */
+  legacyQuantile: number;
+  /** That quantile plus the typical slowdown plus the tolerance, ms; null when legacy has no answers. */
   thresholdMs: number | null;
-  nLegacy: number;
-  nNew: number;
   /** Legacy answers slower than the threshold. */
   legacyAbove: number;
   /** New answers slower than the threshold. */
   newAbove: number;
-  /** One-sided p-value (Fisher's exact test) of "new has a larger share of slow answers". */
+}
+
+/**
+ * Counts of slow answers on each side, and the evidence that new has more of them. The top-level
+ * counts are those of the threshold that decided: the one with the smaller p-value among those
+ * where new's share of slow answers is {@link TAIL_SHARE} over legacy's.
+ */
+export interface TailTest extends TailCount {
+  nLegacy: number;
+  nNew: number;
+  /**
+   * One-sided p-value of "new has a larger share of slow answers": Fisher's exact test at the
+   * deciding threshold, doubled for having looked at two (Bonferroni), at most 1.
+   */
   pValue: number;
+  /** The counts at every threshold, which a fleet adds up member by member. Absent from older routers. */
+  counts?: TailCount[];
 }
 
 /**
@@ -31,12 +45,17 @@ export interface TailTest {
  */
 export const TAIL_SHARE = 0.05;
 
-/** Which quantile of legacy the threshold starts from: p95 of a few dozen answers is one or two of them. */
-const LEGACY_QUANTILE = 0.9;
+/**
+ * The quantiles of legacy the thresholds start from. p90 counts a slowdown of one request in ten
+ * or more; on a loaded machine legacy's own tail crosses it (two or three of 40 answers), and the
+ * count from p97.5 (the second slowest of 40) still sees new's slow answers clear of it. Each
+ * alone is at the mercy of the other's case; p95 of a few dozen answers is one or two of them.
+ */
+const LEGACY_QUANTILES = [0.9, 0.975] as const;
 
 /**
- * The tail test of two latency distributions (ms). An answer is slow past legacy's p90 plus the
- * typical slowdown (the rank test's shift, when positive) plus the tolerance: the rank test
+ * The tail test of two latency distributions (ms). An answer is slow past legacy's quantile plus
+ * the typical slowdown (the rank test's shift, when positive) plus the tolerance: the rank test
  * already judges the whole distribution moving, so a tail is counted only above that move. A
  * machine under load that slows every answer of new by 20 ms, and widens its spread, is not a
  * slow tail; one request in four 120 ms slower is.
@@ -51,38 +70,56 @@ export function tailTest(
 ): TailTest {
   const nLegacy = sizeOf(legacy);
   const nNew = sizeOf(candidate);
-  const p90 = quantile(legacy, nLegacy, LEGACY_QUANTILE);
-  if (p90 === null || nNew === 0) return { thresholdMs: p90, nLegacy, nNew, legacyAbove: 0, newAbove: 0, pValue: 1 };
-  const thresholdMs = Math.round((p90 + Math.max(0, shiftMs ?? 0) + toleranceMs) * 100) / 100;
-  return judged({
-    thresholdMs,
-    nLegacy,
-    nNew,
-    legacyAbove: countAbove(legacy, thresholdMs),
-    newAbove: countAbove(candidate, thresholdMs),
+  const counts = LEGACY_QUANTILES.map((legacyQuantile): TailCount => {
+    const q = quantile(legacy, nLegacy, legacyQuantile);
+    if (q === null || nNew === 0) return { legacyQuantile, thresholdMs: q, legacyAbove: 0, newAbove: 0 };
+    const thresholdMs = Math.round((q + Math.max(0, shiftMs ?? 0) + toleranceMs) * 100) / 100;
+    return {
+      legacyQuantile,
+      thresholdMs,
+      legacyAbove: countAbove(legacy, thresholdMs),
+      newAbove: countAbove(candidate, thresholdMs),
+    };
   });
+  return judged(nLegacy, nNew, counts);
 }
 
-/** The counts with their p-value. */
-function judged(t: Omit<TailTest, 'pValue'>): TailTest {
-  return { ...t, pValue: fisherGreater(t.newAbove, t.nNew, t.legacyAbove, t.nLegacy) };
+/** The deciding count with its p-value. */
+function judged(nLegacy: number, nNew: number, counts: TailCount[]): TailTest {
+  const tested = counts.map((c) => ({ c, p: fisherGreater(c.newAbove, nNew, c.legacyAbove, nLegacy) }));
+  const wide = (c: TailCount) => nNew > 0 && nLegacy > 0 && c.newAbove / nNew - c.legacyAbove / nLegacy >= TAIL_SHARE;
+  const candidates = tested.some((t) => wide(t.c)) ? tested.filter((t) => wide(t.c)) : tested;
+  const best = candidates.reduce((a, b) => (b.p < a.p ? b : a));
+  const pValue = Math.round(Math.min(1, best.p * counts.length) * 1e6) / 1e6;
+  return { ...best.c, nLegacy, nNew, pValue, counts };
 }
 
-/** The tail test of a fleet: every member's counts, each against its own legacy's threshold (the highest shown). */
+/**
+ * The tail test of a fleet: every member's counts, each against its own legacy's thresholds (the
+ * highest shown), added up threshold by threshold.
+ */
 export function mergeTailTests(tests: readonly TailTest[]): TailTest {
   let nLegacy = 0;
   let nNew = 0;
-  let legacyAbove = 0;
-  let newAbove = 0;
-  let thresholdMs: number | null = null;
+  const sums: TailCount[] = LEGACY_QUANTILES.map((legacyQuantile) => ({
+    legacyQuantile,
+    thresholdMs: null,
+    legacyAbove: 0,
+    newAbove: 0,
+  }));
   for (const t of tests) {
     nLegacy += t.nLegacy;
     nNew += t.nNew;
-    legacyAbove += t.legacyAbove;
-    newAbove += t.newAbove;
-    if (t.thresholdMs !== null) thresholdMs = Math.max(thresholdMs ?? -Infinity, t.thresholdMs);
+    for (const sum of sums) {
+      // A router without per-threshold counts contributes its one count (from p90) to both: it
+      // overstates legacy's slow answers past p97.5, which can only hold a flag back.
+      const c = t.counts?.find((x) => x.legacyQuantile === sum.legacyQuantile) ?? t;
+      sum.legacyAbove += c.legacyAbove;
+      sum.newAbove += c.newAbove;
+      if (c.thresholdMs !== null) sum.thresholdMs = Math.max(sum.thresholdMs ?? -Infinity, c.thresholdMs);
+    }
   }
-  return judged({ thresholdMs, nLegacy, nNew, legacyAbove, newAbove });
+  return judged(nLegacy, nNew, sums);
 }
 
 /**
@@ -93,9 +130,9 @@ export function mergeTailTests(tests: readonly TailTest[]): TailTest {
 export const TAIL_LEVEL_DIVISOR = 5;
 
 /**
- * Whether the tail test is evidence of a slower tail: enough answers on each side, p under
- * `(1 − confidence) / TAIL_LEVEL_DIVISOR` (0.01 at 95%), and new's share of slow answers at
- * least {@link TAIL_SHARE} over legacy's.
+ * Whether the tail test is evidence of a slower tail: enough answers on each side, p (doubled for
+ * the two thresholds) under `(1 − confidence) / TAIL_LEVEL_DIVISOR` (0.01 at 95%), and new's share
+ * of slow answers at least {@link TAIL_SHARE} over legacy's at the deciding threshold.
  */
 export function tailIsSlower(t: TailTest, o: { minN: number; confidence: number }): boolean {
   if (t.nLegacy < o.minN || t.nNew < o.minN) return false;
@@ -105,7 +142,8 @@ export function tailIsSlower(t: TailTest, o: { minN: number; confidence: number 
 
 /** `k of n new answers over T ms (legacy j of m)`, for messages. */
 export function describeTail(t: TailTest): string {
-  return `${t.newAbove} of ${t.nNew} new answers slower than ${t.thresholdMs} ms (legacy p90 + typical shift + tolerance), legacy ${t.legacyAbove} of ${t.nLegacy}`;
+  const q = Math.round((t.legacyQuantile ?? 0.9) * 1000) / 10;
+  return `${t.newAbove} of ${t.nNew} new answers slower than ${t.thresholdMs} ms (legacy p${q} + typical shift + tolerance), legacy ${t.legacyAbove} of ${t.nLegacy}`;
 }
 
 function quantile(d: Distribution, n: number, q: number): number | null {
