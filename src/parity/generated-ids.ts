@@ -11,6 +11,7 @@
  *
  * Not applied to reads: there a different id is a different record (a page off by one).
  */
+import type { OwnOrigins } from './own-origins.js';
 import type { Difference } from './types.js';
 
 const DIGITS = /^[0-9]{1,18}$/;
@@ -23,14 +24,27 @@ const ID_NAME = /^(?:[iI][dD]|.+[_-][iI][dD]|.*[a-z0-9]I[dD])$/;
 /**
  * Moves the differences that are only the created records' ids (legacy's and new's) from
  * `differences` to `noise`, marked `valueClass: 'serial'`. `request`: the request's target and
- * body as text, read only once an id pair is found.
+ * body as text, read only once an id pair is found. `origins`: each side's own origin, which a
+ * `location` is read without (`/tickets/1030` against `http://new:8700/tickets/90`).
  */
-export function setAsideCreatedIds(differences: Difference[], noise: Difference[], request: () => string): void {
-  const pairs = idPairs(differences, request);
+export function setAsideCreatedIds(
+  differences: Difference[],
+  noise: Difference[],
+  request: () => string,
+  origins?: OwnOrigins,
+): void {
+  const located = (d: Difference): [unknown, unknown] =>
+    origins !== undefined &&
+    d.path === 'header:location' &&
+    typeof d.legacy === 'string' &&
+    typeof d.candidate === 'string'
+      ? [origins.relative(d.legacy, 'legacy'), origins.relative(d.candidate, 'candidate')]
+      : [d.legacy, d.candidate];
+  const pairs = idPairs(differences, request, located);
   if (pairs === undefined) return;
   let kept = 0;
   for (const d of differences) {
-    if ((d.kind === 'value' || d.kind === 'header') && samePairs(d.legacy, d.candidate, pairs)) {
+    if ((d.kind === 'value' || d.kind === 'header') && samePairs(...located(d), pairs)) {
       d.valueClass = 'serial';
       noise.push(d);
     } else {
@@ -41,7 +55,11 @@ export function setAsideCreatedIds(differences: Difference[], noise: Difference[
 }
 
 /** Legacy id → new id, one to one; undefined when there is none. */
-function idPairs(differences: readonly Difference[], request: () => string): Map<string, string> | undefined {
+function idPairs(
+  differences: readonly Difference[],
+  request: () => string,
+  located: (d: Difference) => [unknown, unknown],
+): Map<string, string> | undefined {
   let pairs: Map<string, string> | undefined;
   let sent: Set<string> | undefined;
   /** New id → the legacy id it pairs with. */
@@ -70,7 +88,7 @@ function idPairs(differences: readonly Difference[], request: () => string): Map
       const b = idText(d.candidate);
       if (a !== undefined && b !== undefined) add(a, b);
     } else if (d.kind === 'header' && d.path === 'header:location') {
-      const one = oneRunApart(d.legacy, d.candidate);
+      const one = oneRunApart(...located(d));
       if (one !== undefined) add(one[0], one[1]);
     }
   }

@@ -14,15 +14,19 @@ export interface OwnHosts {
 /** What a side's own origin is replaced with; no JSON string or header holds it. */
 const MARK = '\u0000origin';
 
-/** `http://host`, `https://host` or `//host`, not followed by more of a host name or a port. */
-function originPattern(host: string): RegExp {
+/**
+ * `http://host`, `https://host` or `//host`, not followed by more of a host name or a port:
+ * anywhere in a string, or only at its start.
+ */
+function originPattern(host: string, atStart = false): RegExp {
   const escaped = host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?:https?:)?//${escaped}(?![\\w.:-])`, 'gi');
+  return new RegExp(`${atStart ? '^' : ''}(?:https?:)?//${escaped}(?![\\w.:-])`, atStart ? 'i' : 'gi');
 }
 
 /** Compares strings with each side's own origin set aside; patterns are built on first use. */
 export class OwnOrigins {
   private patterns: [RegExp, RegExp] | undefined;
+  private starts: [RegExp, RegExp] | undefined;
   private readonly hosts: OwnHosts;
 
   constructor(hosts: OwnHosts) {
@@ -39,6 +43,26 @@ export class OwnOrigins {
     this.patterns ??= [originPattern(this.hosts.legacy), originPattern(this.hosts.candidate)];
     const x = a.replace(this.patterns[0], MARK);
     return x !== a && x === b.replace(this.patterns[1], MARK);
+  }
+
+  /**
+   * `value` with `side`'s own origin taken off its start, as a client resolves a `location` it was
+   * sent against the address it asked: `http://127.0.0.1:8400/api/pets/2` → `/api/pets/2`. A URL
+   * with any other host, or a path, as it stands.
+   */
+  relative(value: string, side: keyof OwnHosts): string {
+    if (!value.includes('//')) return value;
+    this.starts ??= [originPattern(this.hosts.legacy, true), originPattern(this.hosts.candidate, true)];
+    const path = value.replace(this.starts[side === 'legacy' ? 0 : 1], '');
+    return path === '' ? '/' : path;
+  }
+
+  /**
+   * Whether two `location` headers send the client to the same place: Flask's `/api/pets/2`
+   * against Starlette's `http://127.0.0.1:8400/api/pets/2` (each side's own origin) is the same.
+   */
+  sameLocation(a: string, b: string): boolean {
+    return this.relative(a, 'legacy') === this.relative(b, 'candidate');
   }
 }
 

@@ -78,7 +78,13 @@ export function compareResponses(
       candidateType = cv;
     }
     if (headersEqual(name, lv, cv)) continue;
-    if (origins !== undefined && lv !== undefined && cv !== undefined && origins.same(lv, cv)) continue;
+    if (
+      origins !== undefined &&
+      lv !== undefined &&
+      cv !== undefined &&
+      (LOCATIONS.has(name) ? origins.sameLocation(lv, cv) : origins.same(lv, cv))
+    )
+      continue;
     // A 204 has no content: the type of nothing is no difference a client can see.
     if (name === 'content-type' && ((legacy.status === 204 && candidate.status === 204) || redirects)) continue;
     const d: Difference = { path: 'header:' + name, kind: 'header' };
@@ -117,7 +123,7 @@ export function compareResponses(
     (rules.classMask & SERIAL_BIT) !== 0 &&
     differences.length > 0
   )
-    setAsideCreatedIds(differences, noiseOut, options.request.text);
+    setAsideCreatedIds(differences, noiseOut, options.request.text, origins);
   return { equal: differences.length === 0, differences, noise: noiseOut, informational, text };
 }
 
@@ -289,6 +295,9 @@ function bodiesIdentical(a: Uint8Array | string, b: Uint8Array | string): boolea
   const y = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   return x.equals(y);
 }
+
+/** Headers whose value is a URL a client resolves against the address it asked. */
+const LOCATIONS = new Set(['location', 'content-location']);
 
 /** A redirect: a status clients follow, with a `location` (any case of its name). */
 function pointsElsewhere(answer: HttpSnapshot): boolean {

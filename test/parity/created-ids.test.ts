@@ -44,6 +44,31 @@ describe('ids a POST creates (serial class)', () => {
     ]);
   });
 
+  test("a created record's location, a path on one side and a URL at its own origin on the other, is noise on a POST", () => {
+    const ownHosts = { legacy: '127.0.0.1:5700', candidate: '127.0.0.1:8700' };
+    const r = compareResponses(
+      created(order(1030), '/api/orders/1030'),
+      created(order(90), 'http://127.0.0.1:8700/api/orders/90'),
+      rules,
+      undefined,
+      { ...POST, ownHosts },
+    );
+    assert.deepEqual(r.differences, []);
+    assert.ok(r.noise.some((d) => d.path === 'header:location' && d.valueClass === 'serial'));
+    // Another path than the record's still counts.
+    const other = compareResponses(
+      created(order(1030), '/api/orders/1030'),
+      created(order(90), 'http://127.0.0.1:8700/api/order/90'),
+      rules,
+      undefined,
+      { ...POST, ownHosts },
+    );
+    assert.deepEqual(
+      other.differences.map((d) => d.path),
+      ['header:location'],
+    );
+  });
+
   test('the same answers to a read are a different record, and count', () => {
     const r = compareResponses(created(order(1043)), created(order(17)), rules, undefined, {
       ...POST,

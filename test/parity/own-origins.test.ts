@@ -70,4 +70,27 @@ describe('links each side builds from its own host', () => {
     assert.deepEqual(r(), ['header:location', '$body.token3']);
     assert.deepEqual(r(hosts), []);
   });
+
+  test('a location one side writes as a path and the other as a URL at its own origin sends the client to the same place; another path or host does not', () => {
+    const withLocation = compileRules({ headers: ['content-type', 'location'] });
+    const moved = (location: string): HttpSnapshot => ({ status: 201, headers: { location }, body: Buffer.from('') });
+    const r = (l: string, c: string) =>
+      compareResponses(moved(l), moved(c), withLocation, undefined, { ownHosts: hosts }).differences.map((d) => [
+        d.path,
+        d.candidate,
+      ]);
+    assert.deepEqual(r('/api/pets/9', 'http://127.0.0.1:8400/api/pets/9'), []);
+    assert.deepEqual(r('http://127.0.0.1:5400/api/pets/9?x=1', '/api/pets/9?x=1'), []);
+    assert.deepEqual(r('/', 'http://127.0.0.1:8400'), []);
+    assert.deepEqual(r('/api/pets/9', 'http://127.0.0.1:8400/api/pets/10'), [
+      ['header:location', 'http://127.0.0.1:8400/api/pets/10'],
+    ]);
+    // Legacy's origin written by new, or any other host, is not new's own.
+    assert.deepEqual(r('/api/pets/9', 'http://127.0.0.1:5400/api/pets/9'), [
+      ['header:location', 'http://127.0.0.1:5400/api/pets/9'],
+    ]);
+    assert.deepEqual(r('/api/pets/9', 'https://pets.example/api/pets/9'), [
+      ['header:location', 'https://pets.example/api/pets/9'],
+    ]);
+  });
 });
