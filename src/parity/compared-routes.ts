@@ -42,6 +42,8 @@ export class RouteFigures {
     const test = rankTest(legacy, candidate);
     const verdict = judgeRankTest(test, { minN: tolerance.minSamples, ...tolerance });
     const tail = tailTest(legacy, candidate, tolerance.maxShiftMs, test.shiftMs);
+    const typical = verdict.outcome === 'fail';
+    const slowTail = tailIsSlower(tail, { minN: tolerance.minSamples, ...tolerance });
     return {
       route,
       samples: this.samples,
@@ -51,7 +53,8 @@ export class RouteFigures {
         new: { p50: this.candidate.percentile(0.5), p95: this.candidate.percentile(0.95) },
         test,
         tail,
-        flagged: verdict.outcome === 'fail' || tailIsSlower(tail, { minN: tolerance.minSamples, ...tolerance }),
+        flagged: typical || slowTail,
+        ...(slowTail && !typical ? { tailOnly: true as const } : {}),
       },
     };
   }

@@ -22,6 +22,12 @@ export interface SlowRoute {
   pValue: number;
   /** The route's tail test (absent in figures from older routers). */
   tail?: TailTest;
+  /**
+   * Set when the route was flagged by its tail alone: only comparisons whose new answer is slower
+   * than this (the tail's threshold) carry the `latency` difference, so the records name the slow
+   * requests (one parameter value, one branch) rather than every request of the route.
+   */
+  slowerThanMs?: number;
   /** The route's latency signature (`GET /x latency`). */
   signature?: string;
 }
@@ -67,6 +73,9 @@ export function slowRoutesOf(routes: readonly RouteParity[]): SlowRoute[] {
       shiftMs: test.shiftMs,
       pValue: test.pValue,
       ...(r.latency.tail ? { tail: { ...r.latency.tail } } : {}),
+      ...(r.latency.tailOnly && typeof r.latency.tail?.thresholdMs === 'number'
+        ? { slowerThanMs: r.latency.tail.thresholdMs }
+        : {}),
       ...(r.latency.signature !== undefined ? { signature: r.latency.signature } : {}),
     });
   }

@@ -99,6 +99,10 @@ function mergeRoutes(lists: readonly (readonly RouteParity[])[], tolerance: Pari
     const tail = tails.length > 0 ? mergeTailTests(tails) : undefined;
     const slowTail = tail !== undefined && tailIsSlower(tail, { minN: tolerance.minSamples, ...tolerance });
     const named = rs.find((r) => r.latency.signature !== undefined);
+    // A route one member flagged stays flagged: its records already carry the difference.
+    const flagged = verdict.outcome === 'fail' || slowTail || rs.some((r) => r.latency.flagged);
+    const tailOnly =
+      flagged && verdict.outcome !== 'fail' && rs.every((r) => !r.latency.flagged || r.latency.tailOnly === true);
     out.push({
       route,
       samples: sum(rs.map((r) => r.samples)),
@@ -114,8 +118,8 @@ function mergeRoutes(lists: readonly (readonly RouteParity[])[], tolerance: Pari
         },
         test,
         ...(tail !== undefined ? { tail } : {}),
-        // A route one member flagged stays flagged: its records already carry the difference.
-        flagged: verdict.outcome === 'fail' || slowTail || rs.some((r) => r.latency.flagged),
+        flagged,
+        ...(tailOnly ? { tailOnly: true as const } : {}),
         ...(named?.latency.signature !== undefined ? { signature: named.latency.signature } : {}),
         ...(named?.latency.decision !== undefined ? { decision: named.latency.decision } : {}),
       },

@@ -23,13 +23,18 @@ export interface RouteLatency {
   new: { p50: number | null; p95: number | null };
   /** Mann–Whitney U and Hodges–Lehmann shift of new against legacy. */
   test: RankTest;
-  /** Slow answers (past legacy's p90 plus the tolerance) on each side; absent from older routers' figures. */
+  /** Slow answers (past legacy's p90 or p97.5 plus the tolerance) on each side; absent from older routers' figures. */
   tail?: TailTest;
   /**
    * New is slower than the tolerance with evidence, typically (the rank test) or in its tail (the
    * tail test): a difference of kind `latency` at `$latency`.
    */
   flagged: boolean;
+  /**
+   * Flagged by the tail test alone (the typical shift within the tolerance): only new's answers
+   * past the tail's threshold are slow, and only their comparisons carry the `latency` difference.
+   */
+  tailOnly?: true;
   /** The flagged route's signature (`GET /x latency`), which triage can accept, call noise or block. */
   signature?: string;
   /** The triage decision in force on that signature; absent while untriaged. */

@@ -25,6 +25,8 @@ import {
 
 const SLOW = 'GET /api/greenhouses/:id/energy';
 const EQUIVALENT = 'GET /api/greenhouses/:id';
+/** Slower only for `days=14`, one request in four: flagged by its tail. */
+const TAIL = 'GET /api/greenhouses/:id/forecast';
 
 let apps: FixtureApps;
 let router: RunningRouter;
@@ -187,5 +189,57 @@ describe('mismatch records of a latency-only regression', () => {
     const still = await slowRoute();
     assert.equal(still?.latency.flagged, true, 'the route is still measured slower');
     assert.equal(still?.latency.decision, 'accept');
+  });
+});
+
+/** `n` forecast requests from the `from`-th, `days` cycling 1, 3, 7, 14. */
+function forecasts(n: number, from: number): TrafficRequest[] {
+  return Array.from({ length: n }, (_, k) => {
+    const i = from + k;
+    return {
+      method: 'GET' as const,
+      path: `/api/greenhouses/${(i % 6) + 1}/forecast?days=${[1, 3, 7, 14][i % 4]}`,
+      grower: `g${i % 12}`,
+    };
+  });
+}
+
+describe('mismatch records of a route slower in its tail only', () => {
+  test('once the route is flagged for its tail, only the requests in that tail (days=14) carry the latency difference', async () => {
+    const sendForecasts = async (n: number, from: number) => {
+      await send(router.url, forecasts(n, from));
+      await admin.waitForComparisons(family, 30_000);
+    };
+    await sendForecasts(40, 0);
+    const route = (await admin.getStats(family)).stats.parity.routes.find((r) => routeOf(r.route) === TAIL);
+    assert.equal(route?.latency.flagged, true, JSON.stringify(route?.latency));
+    assert.equal(route.latency.tailOnly, true, 'its typical request is not slower');
+    let cursor = (await recordsAfter(0)).next;
+    await waitFor(
+      'a latency record on the forecast route',
+      async () => {
+        await sendForecasts(4, 100);
+        const got = await recordsAfter(cursor);
+        cursor = got.next;
+        return got.records.some((m) => routeOf(m.route) === TAIL && latencyOf(m) !== undefined);
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+
+    await sendForecasts(16, 200);
+    const records = (await recordsAfter(cursor)).records.filter((m) => routeOf(m.route) === TAIL);
+    const days = (m: MismatchRecord) => new URLSearchParams(m.query).get('days');
+    assert.equal(
+      records.filter((m) => days(m) === '14').length,
+      4,
+      'each two-week forecast (120 ms slower on new) is recorded',
+    );
+    for (const m of records) assert.ok(latencyOf(m), `a latency difference in ${JSON.stringify(m.differences)}`);
+    // New answers the other forecasts as fast as legacy: at most a stall of the machine reaches the tail.
+    const others = records.filter((m) => days(m) !== '14');
+    assert.ok(
+      others.length <= 1,
+      `${others.length} of 12 other forecasts recorded: ${others.map((m) => m.newMs).join(', ')}`,
+    );
   });
 });

@@ -165,7 +165,12 @@ export async function judge(
     report().informational.push(recordOf(job, path, route, result.informational, legacyFinal, candidate));
   // A slow route's comparisons are kept as records even when the answers agree; the latency
   // difference is not in the comparison above, so it never counts as a mismatch.
-  const slow = fam.slowRoutes.size === 0 ? undefined : fam.slowRoutes.get(route);
+  const flagged = fam.slowRoutes.size === 0 ? undefined : fam.slowRoutes.get(route);
+  // A route flagged for its tail marks only the answers in that tail.
+  const slow =
+    flagged !== undefined && (flagged.slowerThanMs === undefined || job.newMs > flagged.slowerThanMs)
+      ? flagged
+      : undefined;
   if (result.equal && slow === undefined) return;
   const found = result.equal ? [] : result.differences;
   const differences = slow ? [latencyDifference(job, slow), ...found] : found;
