@@ -16,6 +16,7 @@ import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
 import { headerValue } from './headers.js';
 import { originsOf, type OwnOrigins } from './own-origins.js';
+import { parseStructured } from './structured-bodies.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
 
@@ -108,8 +109,7 @@ export function compareResponses(
     text = compareBodies(
       bodyText(legacyBody),
       bodyText(candidateBody),
-      jsonType,
-      isHtmlType(legacyType) && isHtmlType(candidateType),
+      { legacy: legacyType, candidate: candidateType, json: jsonType },
       rules,
       noise,
       { differences, noise: noiseOut, informational },
@@ -137,8 +137,7 @@ const CLASSED_TEXT_CHARS = 4096;
 function compareBodies(
   ls: string,
   cs: string,
-  jsonType: boolean,
-  html: boolean,
+  types: { legacy: string | undefined; candidate: string | undefined; json: boolean },
   rules: CompiledRules,
   noise: NoiseFilter | undefined,
   out: Found,
@@ -146,17 +145,25 @@ function compareBodies(
   origins: OwnOrigins | undefined,
 ): boolean {
   const { differences, noise: noiseOut } = out;
+  const jsonType = types.json;
+  // XML and NDJSON by their media types; NDJSON also by its lines once it is not one JSON document.
+  const typed = parseStructured(ls, cs, types.legacy, types.candidate, { byLines: false });
+  if (typed !== undefined) {
+    compareValuesOf(typed.legacy, typed.candidate, typed.kind === 'ndjson', rules, noise, out, options);
+    return false;
+  }
   if (jsonType || (looksLikeJson(ls) && looksLikeJson(cs))) {
     const ll = holdsLongIntegers(ls);
     const cl = holdsLongIntegers(cs);
     const lp = parseJson(ls, ll);
     const cp = parseJson(cs, cl);
     if (lp !== INVALID && cp !== INVALID) {
-      const r = compareJson(lp, cp, rules, noise, options);
-      const fix = ll || cl ? reportable : undefined;
-      for (const d of r.differences) differences.push(fix ? fix(d) : d);
-      for (const d of r.noise) noiseOut.push(fix ? fix(d) : d);
-      for (const d of r.informational) out.informational.push(fix ? fix(d) : d);
+      compareValuesOf(lp, cp, ll || cl, rules, noise, out, options);
+      return false;
+    }
+    const lines = lp === INVALID && cp === INVALID ? parseStructured(ls, cs, undefined, undefined) : undefined;
+    if (lines !== undefined) {
+      compareValuesOf(lines.legacy, lines.candidate, true, rules, noise, out, options);
       return false;
     }
     if (jsonType && (lp !== INVALID || cp !== INVALID)) {
@@ -185,9 +192,30 @@ function compareBodies(
       }
     }
   }
+  const html = isHtmlType(types.legacy) && isHtmlType(types.candidate);
   if (!compareValues(lt, ct, html, rules, noise, out, options, origins))
     record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
+}
+
+/**
+ * Two bodies read as values, compared as JSON into the given lists.
+ * @param long whether they may hold integers past 2^53, which records show as their digits
+ */
+function compareValuesOf(
+  l: unknown,
+  c: unknown,
+  long: boolean,
+  rules: CompiledRules,
+  noise: NoiseFilter | undefined,
+  out: Found,
+  options: CompareOptions | undefined,
+): void {
+  const r = compareJson(l, c, rules, noise, options);
+  const fix = long ? reportable : undefined;
+  for (const d of r.differences) out.differences.push(fix ? fix(d) : d);
+  for (const d of r.noise) out.noise.push(fix ? fix(d) : d);
+  for (const d of r.informational) out.informational.push(fix ? fix(d) : d);
 }
 
 const INVALID = Symbol('invalid-json');
