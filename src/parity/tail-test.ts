@@ -87,7 +87,7 @@ export function tailTest(
 /** The deciding count with its p-value. */
 function judged(nLegacy: number, nNew: number, counts: TailCount[]): TailTest {
   const tested = counts.map((c) => ({ c, p: fisherGreater(c.newAbove, nNew, c.legacyAbove, nLegacy) }));
-  const wide = (c: TailCount) => nNew > 0 && nLegacy > 0 && c.newAbove / nNew - c.legacyAbove / nLegacy >= TAIL_SHARE;
+  const wide = (c: TailCount) => nNew > 0 && nLegacy > 0 && slowShareOver(c, nNew, nLegacy);
   const candidates = tested.some((t) => wide(t.c)) ? tested.filter((t) => wide(t.c)) : tested;
   const best = candidates.reduce((a, b) => (b.p < a.p ? b : a));
   const pValue = Math.round(Math.min(1, best.p * counts.length) * 1e6) / 1e6;
@@ -137,7 +137,12 @@ export const TAIL_LEVEL_DIVISOR = 5;
 export function tailIsSlower(t: TailTest, o: { minN: number; confidence: number }): boolean {
   if (t.nLegacy < o.minN || t.nNew < o.minN) return false;
   if (!(t.pValue < (1 - o.confidence) / TAIL_LEVEL_DIVISOR)) return false;
-  return t.newAbove / t.nNew - t.legacyAbove / t.nLegacy >= TAIL_SHARE;
+  return slowShareOver(t, t.nNew, t.nLegacy);
+}
+
+/** Whether new's share of slow answers at `c` is at least {@link TAIL_SHARE} over legacy's. */
+function slowShareOver(c: TailCount, nNew: number, nLegacy: number): boolean {
+  return c.newAbove / nNew - c.legacyAbove / nLegacy >= TAIL_SHARE;
 }
 
 /** `k of n new answers over T ms (legacy j of m)`, for messages. */
