@@ -23,3 +23,9 @@ export function headerValue(headers: HttpSnapshot['headers'], name: string): str
   const lines = headerLines(headers, name);
   return lines.length === 0 ? undefined : lines.join(', ');
 }
+
+/** A `Content-Type` value's media type, lower case: `Text/CSV; charset=utf-8` → `text/csv`. */
+export function mediaType(v: string): string {
+  const semi = v.indexOf(';');
+  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
+}

@@ -14,9 +14,9 @@ import { compareJson } from './json-walk.js';
 import { bothGeneratedTokens, collapse } from './text-tokens.js';
 import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
-import { headerValue } from './headers.js';
+import { headerValue, mediaType } from './headers.js';
 import { originsOf, type OwnOrigins } from './own-origins.js';
-import { parseStructured } from './structured-bodies.js';
+import { parseNdjsonLines, parseTypedStructure } from './structured-bodies.js';
 import { isRedirectStatus } from './redirect-chain.js';
 import { record, Walk } from './walk-state.js';
 
@@ -147,7 +147,7 @@ function compareBodies(
   const { differences, noise: noiseOut } = out;
   const jsonType = types.json;
   // XML and NDJSON by their media types; NDJSON also by its lines once it is not one JSON document.
-  const typed = parseStructured(ls, cs, types.legacy, types.candidate, { byLines: false });
+  const typed = parseTypedStructure(ls, cs, types.legacy, types.candidate);
   if (typed !== undefined) {
     compareValuesOf(typed.legacy, typed.candidate, typed.kind === 'ndjson', rules, noise, out, options);
     return false;
@@ -161,9 +161,9 @@ function compareBodies(
       compareValuesOf(lp, cp, ll || cl, rules, noise, out, options);
       return false;
     }
-    const lines = lp === INVALID && cp === INVALID ? parseStructured(ls, cs, undefined, undefined) : undefined;
+    const lines = lp === INVALID && cp === INVALID ? parseNdjsonLines(ls, cs) : undefined;
     if (lines !== undefined) {
-      compareValuesOf(lines.legacy, lines.candidate, true, rules, noise, out, options);
+      compareValuesOf(lines[0], lines[1], true, rules, noise, out, options);
       return false;
     }
     if (jsonType && (lp !== INVALID || cp !== INVALID)) {
@@ -330,11 +330,6 @@ const LOCATIONS = new Set(['location', 'content-location']);
 /** A redirect: a status clients follow, with a `location` (any case of its name). */
 function pointsElsewhere(answer: HttpSnapshot): boolean {
   return isRedirectStatus(answer.status) && headerValue(answer.headers, 'location') !== undefined;
-}
-
-function mediaType(v: string): string {
-  const semi = v.indexOf(';');
-  return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
 }
 
 function headersEqual(name: string, a: string | undefined, b: string | undefined): boolean {

@@ -6,6 +6,7 @@
  * `header content-type text/csv→text/plain`, `format +00:00→Z`). Its id is a short hash of that
  * text. Pure: the router, the CLI and workflow code import it.
  */
+import { mediaType } from './headers.js';
 import { normalizePath } from './json-path.js';
 import type { DiffKind, Difference } from './types.js';
 
@@ -34,12 +35,10 @@ export function jsonType(v: unknown): string {
 }
 
 /** `text/csv; charset=utf-8` → `text/csv`; absent → `absent`. */
-function mediaType(v: unknown): string {
+function shownMediaType(v: unknown): string {
   if (v === undefined || v === null) return 'absent';
   const first: unknown = Array.isArray(v) ? v[0] : v;
-  const s = typeof first === 'string' ? first : JSON.stringify(first ?? '');
-  const semi = s.indexOf(';');
-  return (semi < 0 ? s : s.slice(0, semi)).trim().toLowerCase() || 'empty';
+  return mediaType(typeof first === 'string' ? first : JSON.stringify(first ?? '')) || 'empty';
 }
 
 const OFFSET = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -66,7 +65,7 @@ export function transitionOf(d: Difference): string {
       return `${String(d.legacy)}→${String(d.candidate)}`;
     case 'header': {
       const name = d.path.startsWith('header:') ? d.path.slice(7) : d.path;
-      if (name === 'content-type') return `${mediaType(d.legacy)}→${mediaType(d.candidate)}`;
+      if (name === 'content-type') return `${shownMediaType(d.legacy)}→${shownMediaType(d.candidate)}`;
       if (d.legacy === undefined) return 'absent→present';
       if (d.candidate === undefined) return 'present→absent';
       return 'changed';

@@ -9,6 +9,7 @@
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { holdsLongIntegers, parseExactJson } from './exact-json.js';
+import { mediaType } from './headers.js';
 
 /** How a body was read: `xml` or `ndjson`; undefined when it is neither, or does not parse. */
 export type StructuredKind = 'xml' | 'ndjson';
@@ -30,42 +31,49 @@ const XML = new XMLParser({
 /** A media type of XML: `application/xml`, `text/xml`, or any `+xml` (`application/rss+xml`), not XHTML. */
 export function isXmlType(ct: string | undefined): boolean {
   if (ct === undefined) return false;
-  const t = ct.toLowerCase().split(';', 1)[0]!.trim();
+  const t = mediaType(ct);
   return t === 'application/xml' || t === 'text/xml' || (t.endsWith('+xml') && t !== 'application/xhtml+xml');
 }
 
 /** A media type of newline-delimited JSON: `application/x-ndjson`, `application/jsonl`, `application/json-seq` and kin. */
 export function isNdjsonType(ct: string | undefined): boolean {
-  if (ct === undefined) return false;
-  const t = ct.toLowerCase().split(';', 1)[0]!.trim();
-  return /^application\/(?:x-)?(?:ndjson|jsonl|jsonlines|json-seq)$/.test(t);
+  return ct !== undefined && /^application\/(?:x-)?(?:ndjson|jsonl|jsonlines|json-seq)$/.test(mediaType(ct));
 }
 
 /**
- * Both bodies read as values when both are XML, or both newline-delimited JSON, by their media
- * types (either side's) or, with `byLines` (the default), for NDJSON by their lines: two or more,
- * the first starting like JSON (an export served as `application/json`); undefined when they are
- * not, or when either does not parse (they are then compared as text).
+ * Both bodies read as values when either side's media type says XML or newline-delimited JSON;
+ * undefined when it says neither, or when either body does not parse (they are then compared as
+ * text).
  */
-export function parseStructured(
+export function parseTypedStructure(
   legacy: string,
   candidate: string,
   legacyType: string | undefined,
   candidateType: string | undefined,
-  o: { byLines?: boolean } = {},
 ): { kind: StructuredKind; legacy: unknown; candidate: unknown } | undefined {
-  if (isXmlType(legacyType) || isXmlType(candidateType)) {
-    const l = parseXml(legacy);
-    const c = l === undefined ? undefined : parseXml(candidate);
-    return l !== undefined && c !== undefined ? { kind: 'xml', legacy: l, candidate: c } : undefined;
-  }
-  const byLines = (o.byLines ?? true) && manyLines(legacy) && manyLines(candidate);
-  if (isNdjsonType(legacyType) || isNdjsonType(candidateType) || byLines) {
-    const l = parseNdjson(legacy);
-    const c = l === undefined ? undefined : parseNdjson(candidate);
-    return l !== undefined && c !== undefined ? { kind: 'ndjson', legacy: l, candidate: c } : undefined;
-  }
-  return undefined;
+  const kind: StructuredKind | undefined =
+    isXmlType(legacyType) || isXmlType(candidateType)
+      ? 'xml'
+      : isNdjsonType(legacyType) || isNdjsonType(candidateType)
+        ? 'ndjson'
+        : undefined;
+  if (kind === undefined) return undefined;
+  const parse = kind === 'xml' ? parseXml : parseNdjson;
+  const l = parse(legacy);
+  const c = l === undefined ? undefined : parse(candidate);
+  return l !== undefined && c !== undefined ? { kind, legacy: l, candidate: c } : undefined;
+}
+
+/**
+ * Both bodies read as newline-delimited JSON by their lines, whatever their type says: two or more,
+ * the first starting like JSON (an export served as `application/json`); undefined when either is
+ * not.
+ */
+export function parseNdjsonLines(legacy: string, candidate: string): [unknown[], unknown[]] | undefined {
+  if (!manyLines(legacy) || !manyLines(candidate)) return undefined;
+  const l = parseNdjson(legacy);
+  const c = l === undefined ? undefined : parseNdjson(candidate);
+  return l !== undefined && c !== undefined ? [l, c] : undefined;
 }
 
 /**
