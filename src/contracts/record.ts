@@ -15,7 +15,7 @@ import { SAFE_METHODS } from '../plan/route-pattern.js';
 import type { SampleRecord } from '../router/client.js';
 import { queryValueSchema, type ContractCaseInput } from './cases.js';
 import { fetchCase } from './exchange.js';
-import { queryString, queryValues } from '../lib/query-values.js';
+import { appendQuery, queryString, queryValues } from '../lib/query-values.js';
 import { holdsLongIntegers, parseExactJson, stringifyExactJson } from '../parity/index.js';
 
 const SECRET = /authorization|cookie|token|secret|key|password|session|auth/i;
@@ -65,9 +65,7 @@ const jsonLineSchema = z.strictObject({
 function recordedFromLine(j: z.infer<typeof jsonLineSchema>): RecordedRequest {
   // The route is matched on the path alone; its query string is the case's query, as on a plain line.
   const q = j.path.indexOf('?');
-  const params = new URLSearchParams(q < 0 ? '' : j.path.slice(q + 1));
-  for (const [k, v] of Object.entries(j.query ?? {}))
-    for (const one of Array.isArray(v) ? v : [v]) params.append(k, String(one));
+  const params = appendQuery(new URLSearchParams(q < 0 ? '' : j.path.slice(q + 1)), j.query);
   const r: RecordedRequest = { method: j.method.toUpperCase(), path: q < 0 ? j.path : j.path.slice(0, q) };
   if (params.size > 0) r.query = queryValues(params);
   if (j.headers !== undefined) r.headers = j.headers;

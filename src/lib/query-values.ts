@@ -25,8 +25,18 @@ export function queryValues(params: URLSearchParams): Record<string, string | st
  * booleans are written as `String` writes them.
  */
 export function queryString(query: Readonly<Record<string, unknown>> | undefined): string {
-  const params = new URLSearchParams();
+  return appendQuery(new URLSearchParams(), query).toString();
+}
+
+/**
+ * Adds `query`'s parameters to `params` after those it holds: each list value as the parameter
+ * repeated, in list order; numbers and booleans as `String` writes them. Returns `params`.
+ */
+export function appendQuery(
+  params: URLSearchParams,
+  query: Readonly<Record<string, unknown>> | undefined,
+): URLSearchParams {
   for (const [k, v] of Object.entries(query ?? {}))
     for (const one of Array.isArray(v) ? (v as unknown[]) : [v]) params.append(k, String(one));
-  return params.toString();
+  return params;
 }
