@@ -1,8 +1,8 @@
 /**
  * The HTTP side of parity: status, chosen headers and body of a legacy answer against a candidate
  * answer. JSON bodies go to the structural walk (`json-walk.ts`); other bodies compare as text.
+ * Bodies are read as the client gets them (`http-body.ts`).
  */
-import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import type { ComparisonResult, Difference, HttpSnapshot, NoiseFilter } from './types.js';
 import { setAsideCreatedIds } from './generated-ids.js';
 import { SERIAL_BIT } from './value-classes.js';
@@ -15,6 +15,7 @@ import { bothGeneratedTokens, collapse } from './text-tokens.js';
 import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
 import { headerValue, mediaType } from './headers.js';
+import { bodiesIdentical, bodyText, decoded } from './http-body.js';
 import { originsOf, type OwnOrigins } from './own-origins.js';
 import { parseNdjsonLines, parseTypedStructure } from './structured-bodies.js';
 import { isRedirectStatus } from './redirect-chain.js';
@@ -274,54 +275,6 @@ function isJsonType(ct: string | undefined): boolean {
 
 function clip(s: string): string {
   return s.length > TEXT_EXAMPLE_CHARS ? s.slice(0, TEXT_EXAMPLE_CHARS) + '…' : s;
-}
-
-/** A decoded body larger than this is left encoded (bytes): a bound on what a small compressed answer may expand to. */
-const MAX_DECODED_BYTES = 32 * 1024 * 1024;
-
-const DECODERS: Record<string, (b: Uint8Array, o: { maxOutputLength: number }) => Buffer> = {
-  gzip: gunzipSync,
-  'x-gzip': gunzipSync,
-  deflate: inflateSync,
-  br: brotliDecompressSync,
-};
-
-/**
- * The body as the client's HTTP library hands it over: undone of its `Content-Encoding` (gzip,
- * deflate, br, in the reverse of the order applied), so one side compressing and the other not is
- * no difference. A body that does not decode (cut short, an unknown coding) is compared as sent.
- */
-function decoded(s: HttpSnapshot): Uint8Array | string {
-  const coding = headerValue(s.headers, 'content-encoding');
-  if (coding === undefined || typeof s.body === 'string' || s.body.byteLength === 0) return s.body;
-  const codings = coding
-    .split(',')
-    .map((c) => c.trim().toLowerCase())
-    .filter((c) => c !== '' && c !== 'identity');
-  let body: Uint8Array = s.body;
-  try {
-    for (const c of codings.reverse()) {
-      const decode = DECODERS[c];
-      if (decode === undefined) return s.body;
-      body = decode(body, { maxOutputLength: MAX_DECODED_BYTES });
-    }
-  } catch {
-    return s.body;
-  }
-  return body;
-}
-
-function bodyText(body: Uint8Array | string): string {
-  const s =
-    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  return s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-}
-
-function bodiesIdentical(a: Uint8Array | string, b: Uint8Array | string): boolean {
-  if (typeof a === 'string' && typeof b === 'string') return a === b;
-  const x = typeof a === 'string' ? Buffer.from(a) : Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  const y = typeof b === 'string' ? Buffer.from(b) : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  return x.equals(y);
 }
 
 /** Headers whose value is a URL a client resolves against the address it asked. */
