@@ -17,6 +17,7 @@ import { bucketsOf, sameItems, takeExact } from './exact-items.js';
 import { isRecord, itemKey, pairByKey } from './reorder-key.js';
 import { originsOf } from './own-origins.js';
 import { walkTypes } from './walk-types.js';
+import { alignItems, type AlignStep } from './align-items.js';
 import type { StepKind } from './walk-state.js';
 
 /**
@@ -26,6 +27,10 @@ import type { StepKind } from './walk-state.js';
 const ORDER_CHECK_LIMIT = 256;
 /** From this many unmatched items on, a set first pairs items that are exactly equal, by hash. */
 const SET_BUCKETS_FROM = 8;
+/** At most this many items dropped and added together are looked for when aligning an ordered list. */
+const MAX_ALIGN_EDITS = 8;
+/** Lists longer than this together are not aligned (each edit looked for costs up to this many item comparisons). */
+const ALIGN_LIMIT = 20_000;
 
 /**
  * Compares two parsed JSON documents and lists every difference with its path and kind.
@@ -156,14 +161,17 @@ function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): 
   }
   for (let i = n; i < a.length; i++) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
   for (let i = n; i < b.length; i++) eq = emitItem(walk, state, i, 'extra', b[i]) && eq;
-  if (walk.probe > 0 || outOfPlace === undefined || outOfPlace.length < 2 || a.length !== b.length) return eq;
+  if (walk.probe > 0 || outOfPlace === undefined) return eq;
+  if (outOfPlace.length < 2 || a.length !== b.length) {
+    return a.length === b.length ? eq : (walkAligned(walk, a, b, state, outOfPlace, mark, noiseMark, infoMark) ?? eq);
+  }
   // Items out of place at two or more positions may be a pure reordering: one `order` difference
   // then says more than a value difference per moved item. Records that also differ are paired
   // by a field that identifies them, and each is compared with its own.
   const pure =
     outOfPlace.length > ORDER_CHECK_LIMIT ? sameItems(a, b, outOfPlace) : isReordering(walk, a, b, state, outOfPlace);
   const pairs = pure ? undefined : pairByKey(a, b, walk.sameService);
-  if (!pure && pairs === undefined) return eq;
+  if (!pure && pairs === undefined) return walkAligned(walk, a, b, state, outOfPlace, mark, noiseMark, infoMark) ?? eq;
   walk.diffs.length = mark;
   walk.noiseOut.length = noiseMark;
   walk.info.length = infoMark;
@@ -175,6 +183,84 @@ function walkOrdered(walk: Walk, a: unknown[], b: unknown[], state: RuleState): 
     eq = walkChild(walk, 'index', i, '', a[i], b[pairs[i] as number], child) && eq;
   }
   return eq;
+}
+
+/**
+ * Walks an ordered list again as aligned ({@link alignItems}) when a few items dropped, added or
+ * changed explain it with fewer differing items than positions do: the page off by one as its
+ * one extra item and one missing, not every field of every later item. Runs of dropped and added
+ * items of the same length are items changed in place, each walked against its own. Between two
+ * answers of one service (noise learning) positions stay, so a write between them teaches no
+ * item-level noise. Returns undefined, having recorded nothing, when positions say it better.
+ */
+function walkAligned(
+  walk: Walk,
+  a: unknown[],
+  b: unknown[],
+  state: RuleState,
+  outOfPlace: number[],
+  mark: number,
+  noiseMark: number,
+  infoMark: number,
+): boolean | undefined {
+  const positional = outOfPlace.length + Math.abs(a.length - b.length);
+  if (walk.sameService || positional < 2 || a.length + b.length > ALIGN_LIMIT) return undefined;
+  const differs = new Uint8Array(Math.min(a.length, b.length));
+  for (const i of outOfPlace) differs[i] = 1;
+  const seen = new Map<number, boolean>();
+  const same = (i: number, j: number): boolean => {
+    if (i === j && i < differs.length) return differs[i] === 0;
+    if (state.index(i).info?.ignore === true) return true;
+    const key = i * (b.length + 1) + j;
+    let ok = seen.get(key);
+    if (ok === undefined) seen.set(key, (ok = probeItem(walk, a[i], b[j], state, i)));
+    return ok;
+  };
+  const steps = alignItems(a.length, b.length, same, MAX_ALIGN_EDITS);
+  if (steps === undefined) return undefined;
+  const runs = editRuns(steps);
+  let cost = 0;
+  for (const r of runs) cost += r.drops.length === r.adds.length ? r.drops.length : r.drops.length + r.adds.length;
+  if (cost >= positional) return undefined;
+  walk.diffs.length = mark;
+  walk.noiseOut.length = noiseMark;
+  walk.info.length = infoMark;
+  let eq = true;
+  for (const r of runs) {
+    for (const [i, j] of r.same) {
+      const child = state.index(i);
+      if (child.info?.ignore !== true) eq = walkChild(walk, 'index', i, '', a[i], b[j], child) && eq;
+    }
+    if (r.drops.length === r.adds.length) {
+      r.drops.forEach((i, t) => {
+        const child = state.index(i);
+        if (child.info?.ignore !== true)
+          eq = walkChild(walk, 'index', i, '', a[i], b[r.adds[t] as number], child) && eq;
+      });
+      continue;
+    }
+    for (const i of r.drops) eq = emitItem(walk, state, i, 'missing', a[i]) && eq;
+    for (const j of r.adds) eq = emitItem(walk, state, j, 'extra', b[j]) && eq;
+  }
+  return eq;
+}
+
+/** An alignment as runs: the items on both sides before each edit, then the items dropped and added together there. */
+function editRuns(steps: readonly AlignStep[]): { same: [number, number][]; drops: number[]; adds: number[] }[] {
+  const runs: { same: [number, number][]; drops: number[]; adds: number[] }[] = [];
+  let run = { same: [] as [number, number][], drops: [] as number[], adds: [] as number[] };
+  for (const s of steps) {
+    if (s.op === 'same') {
+      if (run.drops.length + run.adds.length > 0) {
+        runs.push(run);
+        run = { same: [], drops: [], adds: [] };
+      }
+      run.same.push([s.i, s.j]);
+    } else if (s.op === 'drop') run.drops.push(s.i);
+    else run.adds.push(s.j);
+  }
+  runs.push(run);
+  return runs;
 }
 
 /** Whether the items out of place in `a` all match, one to one, items out of place in `b` under the rules. */

@@ -4,6 +4,7 @@ import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { compareJson, compareResponses, compileRules } from '../../src/parity/diff.js';
 import type { HttpSnapshot } from '../../src/parity/types.js';
 import { hasCode } from '../../src/lib/errors.js';
+import { alignItems } from '../../src/parity/align-items.js';
 
 const plain = compileRules({});
 
@@ -158,16 +159,8 @@ describe('compareJson reports every difference with its path and kind', () => {
     };
     const paths = (options?: { sameService: boolean }): string[] =>
       compareJson(legacy, candidate, plain, undefined, options).differences.map((d) => `${d.kind} ${d.path}`);
-    assert.deepEqual(paths(), [
-      'value $.items[0].id',
-      'value $.items[0].name',
-      'value $.items[1].id',
-      'value $.items[1].name',
-      'value $.items[1].species',
-      'value $.items[2].id',
-      'value $.items[2].name',
-      'value $.items[2].species',
-    ]);
+    // Between legacy and new the shift itself is what differs: one record before the page, one after it.
+    assert.deepEqual(paths(), ['extra $.items[0]', 'missing $.items[2]']);
     assert.deepEqual(paths({ sameService: true }).slice(0, 2), ['order $.items', 'value $.items[0].id']);
   });
 
@@ -185,6 +178,101 @@ describe('compareJson reports every difference with its path and kind', () => {
       compareJson(JSON.parse('{"n":1,"m":[2.50]}'), JSON.parse('{"n":1.0,"m":[2.5]}'), plain).differences,
       [],
     );
+  });
+});
+
+describe('ordered lists that differ by a few items dropped, added or changed', () => {
+  const tickets = (from: number, to: number): { id: number; title: string; tags: string[] }[] =>
+    Array.from({ length: to - from }, (_, k) => ({ id: from + k, title: `ticket ${from + k}`, tags: ['open'] }));
+  const report = (legacy: unknown, candidate: unknown): string[] =>
+    compareJson(legacy, candidate, plain).differences.map((d) => `${d.kind} ${d.path}`);
+
+  test('a page off by one is the record before the page and the one it lost, not every field of every record', () => {
+    assert.deepEqual(report({ items: tickets(11, 21) }, { items: tickets(10, 20) }), [
+      'extra $.items[0]',
+      'missing $.items[9]',
+    ]);
+  });
+
+  test('a record dropped from the middle of a long list is one missing item; one added is one extra item', () => {
+    const all = tickets(1, 41);
+    assert.deepEqual(
+      report(
+        all,
+        all.filter((t) => t.id !== 17),
+      ),
+      ['missing $[16]'],
+    );
+    assert.deepEqual(report(all, [...all.slice(0, 5), { id: 99, title: 'x', tags: [] }, ...all.slice(5)]), [
+      'extra $[5]',
+    ]);
+  });
+
+  test('a record changed beside a shift is still compared with its own: its field, not the whole record', () => {
+    const legacy = tickets(1, 21);
+    const candidate = tickets(0, 20).map((t) => (t.id === 8 ? { ...t, tags: ['closed'] } : t));
+    assert.deepEqual(report(legacy, candidate), ['extra $[0]', 'value $[7].tags[0]', 'missing $[19]']);
+  });
+
+  test('records changed in place, even every one of them, are reported at their positions', () => {
+    const legacy = tickets(1, 11);
+    assert.deepEqual(
+      report(
+        legacy,
+        legacy.map((t) => (t.id % 3 === 0 ? { ...t, title: t.title.toUpperCase() } : t)),
+      ),
+      ['value $[2].title', 'value $[5].title', 'value $[8].title'],
+    );
+    const withoutTags = report(
+      legacy,
+      legacy.map(({ id, title }) => ({ id, title })),
+    );
+    assert.equal(withoutTags.length, 10);
+    assert.ok(withoutTags.every((d, i) => d === `missing $[${i}].tags`));
+  });
+
+  test('aligned records still honour noise: a noisy field does not break the match and is reported as noise', () => {
+    const stamped = (ts: string) => (t: { id: number; title: string; tags: string[] }) => ({ ...t, ts });
+    const noise = { has: (p: string) => p === '$.items[*].ts' };
+    const r = compareJson(
+      { items: tickets(11, 21).map(stamped('a')) },
+      { items: tickets(10, 20).map(stamped('b')) },
+      plain,
+      noise,
+    );
+    assert.deepEqual(
+      r.differences.map((d) => `${d.kind} ${d.path}`),
+      ['extra $.items[0]', 'missing $.items[9]'],
+    );
+    assert.equal(r.noise.length, 9);
+    assert.ok(r.noise.every((d) => d.path.endsWith('.ts')));
+  });
+
+  test('lists that share too little are compared by position', () => {
+    assert.deepEqual(report(['a', 'b'], ['b', 'c']), ['value $[0]', 'value $[1]']);
+    const shuffled = tickets(1, 31).map((t, i) => ({ ...t, id: (i * 7) % 31 }));
+    assert.equal(report(tickets(1, 31), shuffled).length > 10, true);
+  });
+});
+
+describe('alignItems', () => {
+  const align = (a: string, b: string, maxEdits = 8): string | undefined =>
+    alignItems(a.length, b.length, (i, j) => a[i] === b[j], maxEdits)
+      ?.map((s) => (s.op === 'same' ? '=' : s.op === 'drop' ? `-${a[s.i]}` : `+${b[s.j]}`))
+      .join('');
+
+  test('finds the fewest items dropped and added', () => {
+    assert.equal(align('abcdef', 'xabcde'), '+x=====-f');
+    assert.equal(align('abcdef', 'abdef'), '==-c===');
+    assert.equal(align('', 'ab'), '+a+b');
+    assert.equal(align('ab', ''), '-a-b');
+    assert.equal(align('abc', 'abc'), '===');
+  });
+
+  test('gives up past maxEdits', () => {
+    assert.equal(align('abcdef', 'uvwxyz', 8), undefined);
+    assert.equal(align('abcd', 'xabcdy', 1), undefined);
+    assert.equal(align('abcd', 'xabcdy', 2), '+x====+y');
   });
 });
 
