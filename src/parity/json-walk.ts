@@ -30,7 +30,7 @@ const SET_BUCKETS_FROM = 8;
 /** At most this many items dropped and added together are looked for when aligning an ordered list. */
 const MAX_ALIGN_EDITS = 8;
 /** Lists longer than this together are not aligned (each edit looked for costs up to this many item comparisons). */
-const ALIGN_LIMIT = 20_000;
+const ALIGN_LIMIT = 4_000;
 
 /**
  * Compares two parsed JSON documents and lists every difference with its path and kind.
