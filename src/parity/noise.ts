@@ -69,6 +69,32 @@ export interface NoiseLearnerOptions {
   maxPathsPerRoute?: number;
 }
 
+/**
+ * Values of a page (`$body.…` paths, html-canonical.ts) learned as noise, with the routes that
+ * learned each. A page's layout (its footer's "rendered in 3 ms", the CSRF token in its head) is
+ * shared by the family's pages, so a value learned noisy on two other routes is noise on every
+ * route: also on a form's POST, whose answer legacy is never asked twice.
+ */
+class PageNoise {
+  private readonly routes = new Map<string, Set<RouteNoise>>();
+
+  note(path: string, route: RouteNoise): void {
+    if (!path.startsWith('$body.')) return;
+    let by = this.routes.get(path);
+    if (by === undefined) this.routes.set(path, (by = new Set()));
+    by.add(route);
+  }
+
+  /** Whether at least two routes other than `route` learned `path` as noise. */
+  sharedBy(path: string, route: RouteNoise): boolean {
+    const by = this.routes.get(path);
+    if (by === undefined) return false;
+    let others = 0;
+    for (const r of by) if (r !== route && ++others >= 2) return true;
+    return false;
+  }
+}
+
 class RouteNoise implements NoiseFilter {
   /** Learned paths, order-only ones included. */
   readonly paths = new Map<string, NoisePath>();
@@ -77,9 +103,15 @@ class RouteNoise implements NoiseFilter {
   readonly classPaths = new Map<string, NoisePath>();
   /** Lessons (pairs of legacy answers) observed. */
   lessons = 0;
+  private readonly pages: PageNoise;
+  constructor(pages: PageNoise) {
+    this.pages = pages;
+  }
+
   has(normalizedPath: string, kind?: DiffKind): boolean {
     const p = this.paths.get(normalizedPath);
-    if (p === undefined || p.orderOnly === true) return false;
+    if (p === undefined) return kind === 'value' && this.pages.sharedBy(normalizedPath, this);
+    if (p.orderOnly === true) return false;
     return kind === undefined || p.kinds === undefined || covers(p.kinds, kind);
   }
 
@@ -131,6 +163,7 @@ class RouteNoise implements NoiseFilter {
     if (this.paths.size >= maxPaths) return;
     this.paths.set(p.path, p);
     if (p.orderOnly === true) this.orderOnly.add(p.path);
+    else this.pages.note(p.path, this);
   }
 }
 
@@ -138,6 +171,7 @@ class RouteNoise implements NoiseFilter {
 export class NoiseLearner {
   private readonly maxPaths: number;
   private readonly routes = new Map<string, RouteNoise>();
+  private readonly pages = new PageNoise();
 
   constructor(options: NoiseLearnerOptions = {}) {
     this.maxPaths = options.maxPathsPerRoute ?? 200;
@@ -240,7 +274,7 @@ export class NoiseLearner {
 
   private entry(route: string): RouteNoise {
     let e = this.routes.get(route);
-    if (e === undefined) this.routes.set(route, (e = new RouteNoise()));
+    if (e === undefined) this.routes.set(route, (e = new RouteNoise(this.pages)));
     return e;
   }
 }

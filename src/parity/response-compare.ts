@@ -11,6 +11,7 @@ import { classOptions } from './diff-rules.js';
 import type { CompareOptions, CompiledRules } from './diff-rules.js';
 import { holdsLongIntegers, parseExactJson, withoutBigints } from './exact-json.js';
 import { compareJson } from './json-walk.js';
+import { canonicalHtml } from './html-canonical.js';
 import { bothGeneratedTokens, collapse } from './text-tokens.js';
 import { compareValues, type Found } from './text-values.js';
 import { compareSetCookies, setCookieLines } from './set-cookie.js';
@@ -178,7 +179,15 @@ function compareBodies(
       return false;
     }
   }
-  const [lt, ct] = rules.rules.text === 'normalized' ? [collapse(ls), collapse(cs)] : [ls, cs];
+  const html = isHtmlType(types.legacy) && isHtmlType(types.candidate);
+  // Two pages are compared as their canonical markup: two templates spell one page differently.
+  const page = html ? canonicalHtml(ls) : undefined;
+  const [lt, ct] =
+    page !== undefined
+      ? [page.text, canonicalHtml(cs).text]
+      : rules.rules.text === 'normalized'
+        ? [collapse(ls), collapse(cs)]
+        : [ls, cs];
   if (lt === ct) return true;
   if (origins !== undefined && origins.same(lt, ct)) return true;
   if (ls.length <= CLASSED_TEXT_CHARS && cs.length <= CLASSED_TEXT_CHARS) {
@@ -193,8 +202,7 @@ function compareBodies(
       }
     }
   }
-  const html = isHtmlType(types.legacy) && isHtmlType(types.candidate);
-  if (!compareValues(lt, ct, html, rules, noise, out, options, origins))
+  if (!compareValues(lt, ct, html, rules, noise, out, options, origins, page?.paths))
     record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
 }

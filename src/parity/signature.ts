@@ -81,9 +81,12 @@ export function transitionOf(d: Difference): string {
   }
 }
 
-/** Path as a signature shows it: JSON paths normalised, others (`$status`, `header:x`) as they are. */
+/**
+ * Path as a signature shows it: JSON paths and the places of a page's values
+ * (`$body.html.body.table.tr[*].td2.t1`) normalised, others (`$status`, `header:x`) as they are.
+ */
 export function signaturePath(path: string): string {
-  return path.startsWith('$.') || path.startsWith('$[') ? normalizePath(path) : path;
+  return path.startsWith('$.') || path.startsWith('$[') || path.startsWith('$body.') ? normalizePath(path) : path;
 }
 
 /**
