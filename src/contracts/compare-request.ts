@@ -22,7 +22,7 @@ import {
   type HttpSnapshot,
   type OwnHosts,
 } from '../parity/index.js';
-import { chainDifference } from '../parity/redirect-chain.js';
+import { chainDifference, permanenceChanged } from '../parity/redirect-chain.js';
 import { PhoenixError } from '../lib/errors.js';
 import { createMatcher, type Matcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
@@ -223,7 +223,11 @@ export class RequestComparator {
       ownHosts: this.hosts,
     });
     const hops = chainDifference(legacy.chain, fresh.chain);
-    if (hops && rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
+    if (
+      hops &&
+      (rules.rules.blocking.includes('redirect') || permanenceChanged(legacy.chain, fresh.chain, input.target))
+    )
+      cmp.differences.unshift(hops);
     else if (hops) cmp.informational.push(hops);
     return {
       method: input.method,

@@ -11,7 +11,7 @@ import {
   type NoiseLearner,
   type OwnHosts,
 } from '../parity/index.js';
-import { chainDifference } from '../parity/redirect-chain.js';
+import { chainDifference, permanenceChanged } from '../parity/redirect-chain.js';
 import { describeDifference, type Sample } from './exchange.js';
 import type { CaseResult } from './results.js';
 
@@ -54,7 +54,11 @@ export function judgeParity(
   result.noise = cmp.noise.length;
   result.informational.push(...cmp.informational);
   const hops = chainDifference(legacy.chain, [...candidate.chain]);
-  if (hops && rules.rules.blocking.includes('redirect')) cmp.differences.unshift(hops);
+  if (
+    hops &&
+    (rules.rules.blocking.includes('redirect') || permanenceChanged(legacy.chain, candidate.chain, result.target))
+  )
+    cmp.differences.unshift(hops);
   else if (hops) result.informational.push(hops);
   if (cmp.differences.length === 0) return;
   const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);

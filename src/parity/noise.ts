@@ -69,6 +69,8 @@ export interface NoiseLearnerOptions {
   maxPathsPerRoute?: number;
 }
 
+const TEXT_VALUE = /^\$body\.token\d+$/;
+
 /**
  * Values of a page (`$body.…` paths, html-canonical.ts) learned as noise, with the routes that
  * learned each. A page's layout (its footer's "rendered in 3 ms", the CSRF token in its head) is
@@ -79,7 +81,8 @@ class PageNoise {
   private readonly routes = new Map<string, Set<RouteNoise>>();
 
   note(path: string, route: RouteNoise): void {
-    if (!path.startsWith('$body.')) return;
+    // A text's n-th value (`$body.token12`) is a place on one route's pages only.
+    if (!path.startsWith('$body.') || TEXT_VALUE.test(path)) return;
     let by = this.routes.get(path);
     if (by === undefined) this.routes.set(path, (by = new Set()));
     by.add(route);

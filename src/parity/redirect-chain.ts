@@ -60,3 +60,41 @@ export function chainDifference(legacy: string[], candidate: string[]): Differen
   if (legacy.length === candidate.length && legacy.every((hop, i) => hop === candidate[i])) return undefined;
   return { path: '$redirect', kind: 'redirect', legacy, candidate };
 }
+
+const PERMANENT = new Set([301, 308]);
+
+/** `target`'s path without its query. */
+const pathOf = (target: string): string => {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+};
+
+/**
+ * Whether two chains lead through the same targets but one side's redirect is permanent (301,
+ * 308: clients and caches remember it) where the other's is temporary (302, 303, 307): a change a
+ * client sees, which counts even when `diff.blocking` does not list `redirect`. A redirect that
+ * adds or takes off the path's trailing slash is left out: Flask answers it 308 and Starlette 307,
+ * each framework its own way. Which temporary or permanent status is not compared (302 against
+ * 307 is how the two frameworks write a redirect by default).
+ * @param from the request's path and query, where the first redirect was answered
+ */
+export function permanenceChanged(legacy: readonly string[], candidate: readonly string[], from: string): boolean {
+  if (legacy.length !== candidate.length) return false;
+  let at = pathOf(from);
+  for (let i = 0; i < legacy.length; i++) {
+    const [ls, lt] = splitHop(legacy[i] as string);
+    const [cs, ct] = splitHop(candidate[i] as string);
+    if (lt !== ct) return false;
+    const to = pathOf(lt);
+    const slash = to === `${at}/` || at === `${to}/`;
+    if (!slash && PERMANENT.has(ls) !== PERMANENT.has(cs)) return true;
+    at = to;
+  }
+  return false;
+}
+
+/** A chain's hop (`"301 /tools/1"`) as its status and target. */
+function splitHop(hop: string): [number, string] {
+  const space = hop.indexOf(' ');
+  return [Number(hop.slice(0, space)), hop.slice(space + 1)];
+}

@@ -1,7 +1,8 @@
 /**
  * The contract runner follows same-origin redirects for safe requests as a client would: the
  * final answers are compared, a differing chain is an informational `redirect` difference (a
- * failure when `diff.blocking` lists it), and a case expecting a 3xx gets the redirect itself.
+ * failure when `diff.blocking` lists it, or when a redirect is made temporary or permanent), and
+ * a case expecting a 3xx gets the redirect itself.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +43,9 @@ const CASES = `cases:
   - name: see other
     request: { path: /jobs/1 }
     expect: { status: 200 }
+  - name: short link
+    request: { path: /t/1 }
+    expect: { status: 200 }
 `;
 
 async function family(blocking: Blocking): Promise<FamilyPlan> {
@@ -56,7 +60,7 @@ async function family(blocking: Blocking): Promise<FamilyPlan> {
       families: [
         {
           name: 'zones',
-          routes: ['GET /zones', 'GET /jobs/:id', 'GET /jobs/:id/result'],
+          routes: ['GET /zones', 'GET /jobs/:id', 'GET /jobs/:id/result', 'GET /t/:id', 'GET /tools/:id'],
           new: candidate.url,
           contracts: ['cases/*.yaml'],
           diff: { blocking },
@@ -69,21 +73,26 @@ async function family(blocking: Blocking): Promise<FamilyPlan> {
 
 before(async () => {
   // legacy: /zones 308 → /zones/ (answers); new answers /zones directly. Both: /jobs/1 303 → result.
+  // /t/1 → /tools/1: permanent (301) on legacy, temporary (307) on new.
   legacy = await serve((_m, url) =>
-    url === '/zones'
-      ? { status: 308, location: '/zones/' }
-      : url === '/zones/'
-        ? { status: 200, body: { zones: [1, 2] } }
-        : url === '/jobs/1'
-          ? { status: 303, location: '/jobs/1/result' }
-          : { status: 200, body: { done: true } },
+    url === '/t/1'
+      ? { status: 301, location: '/tools/1' }
+      : url === '/zones'
+        ? { status: 308, location: '/zones/' }
+        : url === '/zones/'
+          ? { status: 200, body: { zones: [1, 2] } }
+          : url === '/jobs/1'
+            ? { status: 303, location: '/jobs/1/result' }
+            : { status: 200, body: { done: true } },
   );
   candidate = await serve((_m, url) =>
-    url === '/zones'
-      ? { status: 200, body: { zones: [1, 2] } }
-      : url === '/jobs/1'
-        ? { status: 303, location: `${candidate.url}/jobs/1/result` }
-        : { status: 200, body: { done: true } },
+    url === '/t/1'
+      ? { status: 307, location: '/tools/1' }
+      : url === '/zones'
+        ? { status: 200, body: { zones: [1, 2] } }
+        : url === '/jobs/1'
+          ? { status: 303, location: `${candidate.url}/jobs/1/result` }
+          : { status: 200, body: { done: true } },
   );
 });
 after(async () => {
@@ -114,6 +123,21 @@ describe('contract runner and redirects', () => {
     // 303 → GET on both, an absolute same-origin Location on new: same chain, equal answers.
     assert.equal(seeOther!.passed, true, JSON.stringify(seeOther!.failures));
     assert.deepEqual(seeOther!.informational, []);
+  });
+
+  test('a redirect made temporary (301 → 307) to the same page fails the case without diff.blocking; a slash redirect does not', async () => {
+    const r = await runContractSuite({
+      family: await family([]),
+      mode: 'parity',
+      noiseGapMs: 10,
+      latencyRepetitions: 0,
+    });
+    const shortLink = r.cases[3]!;
+    assert.equal(shortLink.passed, false);
+    assert.deepEqual(shortLink.failures[0]!.differences, [
+      { path: '$redirect', kind: 'redirect', legacy: ['301 /tools/1'], candidate: ['307 /tools/1'] },
+    ]);
+    assert.equal(r.cases[0]!.passed, true);
   });
 
   test('a differing chain fails the case when diff.blocking lists redirect', async () => {

@@ -90,3 +90,21 @@ describe('HTML pages compared as documents', () => {
     ]);
   });
 });
+
+describe('layout noise is a place in a page, not a place in a text', () => {
+  test("a plain text's n-th value learned noisy on two routes is not noise on a third", () => {
+    const text = (v: string): HttpSnapshot => ({
+      status: 200,
+      headers: { 'content-type': 'text/plain' },
+      body: `count ${v}`,
+    });
+    const learner = new NoiseLearner();
+    learner.observe('GET /a', text('1'), text('2'), rules);
+    learner.observe('GET /b', text('1'), text('2'), rules);
+    const r = compareResponses(text('1'), text('3'), rules, learner.filterFor('POST /c'));
+    assert.deepEqual(
+      r.differences.map((d) => `${d.kind} ${d.path}`),
+      ['value $body.token2'],
+    );
+  });
+});
