@@ -58,7 +58,7 @@ interface Open {
 
 /**
  * `html` written canonically: tag and attribute names in lower case, attributes sorted by name
- * and double-quoted (an empty one as its bare name), every element closed except void ones,
+ * and double-quoted (an empty one, or one whose value is its name, as its bare name), every element closed except void ones,
  * entities decoded and only `&`, `<`, `>` (and `"` in attributes) escaped, comments left out (the
  * text around one reads on as one), and text trimmed with each run of whitespace one space (a
  * text of whitespace alone left out) except inside `pre` and `textarea`. Whitespace between two
@@ -105,7 +105,8 @@ export function canonicalHtml(html: string): CanonicalHtml {
         for (const a of Object.keys(attributes).sort()) {
           const v = attributes[a] as string;
           const at = path + formatKey(`@${a}`);
-          if (v === '') emit(` ${a}`, at);
+          // `selected`, `selected=""` and `selected="selected"` are one boolean attribute.
+          if (v === '' || v.toLowerCase() === a) emit(` ${a}`, at);
           else {
             emit(` ${a}="`, at);
             const value = escapeAttribute(v);

@@ -24,8 +24,8 @@ const paths = (a: string, b: string, noise?: ReturnType<NoiseLearner['filterFor'
 function toolsPage(rows: [number, string][], renderedMs: string, flask: boolean): string {
   const row = ([id, name]: [number, string]) =>
     flask
-      ? `<tr><td><a class="tool" href="/tools/${id}">${name}</a></td><td>${id}</td></tr>`
-      : `\n      <tr>\n        <td><a href='/tools/${id}' class=tool>${name.replace('&', '&amp;')}</a>\n        <td>${id}</td>\n      </tr>`;
+      ? `<tr><td><a class="tool" href="/tools/${id}">${name}</a></td><td>${id}</td><td><input type="checkbox" checked></td></tr>`
+      : `\n      <tr>\n        <td><a href='/tools/${id}' class=tool>${name.replace('&', '&amp;')}</a>\n        <td>${id}</td>\n        <td><input checked="checked" type="checkbox"/></td>\n      </tr>`;
   return flask
     ? `<!DOCTYPE html><html><head><title>Tools</title></head><body><!-- list --><table>${rows.map(row).join('')}</table>` +
         `<footer><p>Elm Street<br>Tool Library</p><p>rendered in ${renderedMs} ms</p></footer></body></html>`
@@ -39,7 +39,7 @@ const ROWS: [number, string][] = [
 ];
 
 describe('HTML pages compared as documents', () => {
-  test('two templates that spell one page differently are equal: attribute order and quotes, <br/>, entities, implied closes, comments, indentation', () => {
+  test('two templates that spell one page differently are equal: attribute order and quotes, checked="checked", <br/>, entities, implied closes, comments, indentation', () => {
     assert.equal(canonicalHtml(toolsPage(ROWS, '3.1', true)).text, canonicalHtml(toolsPage(ROWS, '3.1', false)).text);
     assert.deepEqual(paths(toolsPage(ROWS, '3.1', true), toolsPage(ROWS, '3.1', false)), []);
   });
