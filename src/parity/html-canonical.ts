@@ -38,18 +38,32 @@ const PREFORMATTED = new Set(['pre', 'textarea']);
  */
 const ITEMS = new Set(['tr', 'li', 'option', 'dt', 'dd', 'article']);
 
-const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttribute = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+const escapeText = (s: string): string =>
+  /[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s;
+const escapeAttribute = (s: string): string => (/[&"]/.test(s) ? s.replace(/&/g, '&amp;').replace(/"/g, '&quot;') : s);
 
-/** A page in canonical markup, and the path of each of its values in order. */
+/** Path steps by name, written once per name: a page repeats a few dozen names thousands of times. */
+const steps = new Map<string, string>();
+function step(name: string): string {
+  let s = steps.get(name);
+  if (s === undefined) {
+    s = formatKey(name);
+    if (steps.size < 10_000) steps.set(name, s);
+  }
+  return s;
+}
+
+/** A page in canonical markup, and where each of its values sits. */
 export interface CanonicalHtml {
   text: string;
-  /** Where each value of `text` sits: `paths[i]` for its `i`-th value (text-tokens.ts). */
-  paths: string[];
+  /** The path of the `i`-th value of `text` (text-tokens.ts), from 0. */
+  valuePath: (i: number) => string;
 }
 
 interface Open {
   path: string;
+  /** `path` with the step of its text's values, made when first needed. */
+  textPrefix?: string;
   /** Children so far, per tag name. */
   children: Map<string, number>;
   /** Values of its own text so far. */
@@ -66,7 +80,10 @@ interface Open {
  */
 export function canonicalHtml(html: string): CanonicalHtml {
   const out: string[] = [];
-  const paths: string[] = [];
+  // A value's path is its prefix, and its number after the prefix when it has one (`.t3`, `.v1`):
+  // written out only for the values that differ.
+  const prefixes: string[] = [];
+  const numbers: number[] = [];
   const root: Open = { path: '$body', children: new Map(), textValues: 0 };
   const stack: Open[] = [root];
   let text = '';
@@ -74,7 +91,10 @@ export function canonicalHtml(html: string): CanonicalHtml {
   const top = (): Open => stack[stack.length - 1] as Open;
   const emit = (piece: string, path: string): void => {
     out.push(piece);
-    for (let n = countValues(piece); n > 0; n--) paths.push(path);
+    for (let n = countValues(piece); n > 0; n--) {
+      prefixes.push(path);
+      numbers.push(0);
+    }
   };
   const flush = (): void => {
     if (text === '') return;
@@ -84,7 +104,11 @@ export function canonicalHtml(html: string): CanonicalHtml {
     const at = top();
     const piece = escapeText(t);
     out.push(piece);
-    for (let n = countValues(piece); n > 0; n--) paths.push(`${at.path}.t${++at.textValues}`);
+    at.textPrefix ??= `${at.path}.t`;
+    for (let n = countValues(piece); n > 0; n--) {
+      prefixes.push(at.textPrefix);
+      numbers.push(++at.textValues);
+    }
   };
   const parser = new Parser(
     {
@@ -97,21 +121,24 @@ export function canonicalHtml(html: string): CanonicalHtml {
         const parent = top();
         const n = (parent.children.get(name) ?? 0) + 1;
         parent.children.set(name, n);
-        const step = ITEMS.has(name) ? `${formatKey(name)}[${n - 1}]` : formatKey(n === 1 ? name : `${name}${n}`);
-        const path = parent.path + step;
+        const path = parent.path + (ITEMS.has(name) ? `${step(name)}[${n - 1}]` : step(n === 1 ? name : `${name}${n}`));
         stack.push({ path, children: new Map(), textValues: 0 });
         if (PREFORMATTED.has(name)) preformatted++;
         emit(`<${name}`, path);
         for (const a of Object.keys(attributes).sort()) {
           const v = attributes[a] as string;
-          const at = path + formatKey(`@${a}`);
+          const at = path + step(`@${a}`);
           // `selected`, `selected=""` and `selected="selected"` are one boolean attribute.
           if (v === '' || v.toLowerCase() === a) emit(` ${a}`, at);
           else {
             emit(` ${a}="`, at);
             const value = escapeAttribute(v);
             out.push(value);
-            for (let k = 1, n = countValues(value); k <= n; k++) paths.push(`${at}.v${k}`);
+            const prefix = `${at}.v`;
+            for (let k = 1, n = countValues(value); k <= n; k++) {
+              prefixes.push(prefix);
+              numbers.push(k);
+            }
             out.push('"');
           }
         }
@@ -132,5 +159,11 @@ export function canonicalHtml(html: string): CanonicalHtml {
   parser.write(html);
   parser.end();
   flush();
-  return { text: out.join(''), paths };
+  return {
+    text: out.join(''),
+    valuePath: (i) => {
+      const n = numbers[i] ?? 0;
+      return n === 0 ? (prefixes[i] ?? '$body') : `${prefixes[i]}${n}`;
+    },
+  };
 }

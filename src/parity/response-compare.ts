@@ -202,7 +202,7 @@ function compareBodies(
       }
     }
   }
-  if (!compareValues(lt, ct, html, rules, noise, out, options, origins, page?.paths))
+  if (!compareValues(lt, ct, html, rules, noise, out, options, origins, page?.valuePath))
     record({ path: '$body', kind: 'value', legacy: clip(ls), candidate: clip(cs) }, noise, differences, noiseOut);
   return true;
 }

@@ -13,9 +13,28 @@
 /** A run of the characters words and values are written with. */
 const RUN = /[A-Za-z0-9_\-+=.:/]+/g;
 
-/** How many values `text` holds (see the module comment). */
+/** Whether char code `c` is one values are written with (the class of {@link RUN}). */
+function inRun(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 45 && c <= 58) || // - . / 0-9 :
+    c === 95 || // _
+    c === 43 || // +
+    c === 61 // =
+  );
+}
+
+/** How many values `text` holds (see the module comment), counted without building them. */
 export function countValues(text: string): number {
-  return text.match(RUN)?.length ?? 0;
+  let n = 0;
+  let inside = false;
+  for (let i = 0; i < text.length; i++) {
+    const r = inRun(text.charCodeAt(i));
+    if (r && !inside) n++;
+    inside = r;
+  }
+  return n;
 }
 
 /** Stands for a value in the skeleton: a control character no text of a page has. */

@@ -26,7 +26,7 @@ const MAX_VALUE_DIFFERENCES = 64;
  * pages a run of whitespace in the skeleton is one space, as a browser renders it (two templates
  * of one page are indented each their own way). False when the skeletons differ, too many values
  * differ, or the whole body is learned noise: the caller then reports the body as one difference.
- * `paths` names where each value of `ls` sits (a canonical page's, html-canonical.ts); without
+ * `valuePath` names where each value of `ls` sits (a canonical page's, html-canonical.ts); without
  * it a value is named by its place in the text (`$body.token3`).
  */
 export function compareValues(
@@ -38,7 +38,7 @@ export function compareValues(
   out: Found,
   options: CompareOptions | undefined,
   origins: OwnOrigins | undefined,
-  paths?: readonly string[],
+  valuePath?: (i: number) => string,
 ): boolean {
   if (noise !== undefined && record({ path: '$body', kind: 'value' }, noise)) return false;
   const a = textTokens(ls);
@@ -60,7 +60,7 @@ export function compareValues(
   // The walk's paths are `$.tokenN`; the text's are `$body.tokenN`, or where the value sits in the page.
   const at = (d: Difference): Difference => ({
     ...d,
-    path: paths?.[Number(d.path.slice('$.token'.length)) - 1] ?? `$body${d.path.slice(1)}`,
+    path: valuePath === undefined ? `$body${d.path.slice(1)}` : valuePath(Number(d.path.slice('$.token'.length)) - 1),
   });
   const tokensAreNoise = options?.classNoise === true;
   for (const d of walk.diffs) {
