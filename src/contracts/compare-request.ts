@@ -22,7 +22,7 @@ import {
   type HttpSnapshot,
   type OwnHosts,
 } from '../parity/index.js';
-import { chainDifference, permanenceChanged } from '../parity/redirect-chain.js';
+import { judgeChains } from '../parity/redirect-chain.js';
 import { PhoenixError } from '../lib/errors.js';
 import { createMatcher, type Matcher } from '../plan/route-match.js';
 import { SAFE_METHODS } from '../plan/route-pattern.js';
@@ -222,13 +222,9 @@ export class RequestComparator {
       now: Date.now(),
       ownHosts: this.hosts,
     });
-    const hops = chainDifference(legacy.chain, fresh.chain);
-    if (
-      hops &&
-      (rules.rules.blocking.includes('redirect') || permanenceChanged(legacy.chain, fresh.chain, input.target))
-    )
-      cmp.differences.unshift(hops);
-    else if (hops) cmp.informational.push(hops);
+    const hops = judgeChains(legacy.chain, fresh.chain, input.target, rules.rules.blocking.includes('redirect'));
+    if (hops?.counts === true) cmp.differences.unshift(hops.difference);
+    else if (hops) cmp.informational.push(hops.difference);
     return {
       method: input.method,
       target: input.target,

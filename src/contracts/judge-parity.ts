@@ -11,7 +11,7 @@ import {
   type NoiseLearner,
   type OwnHosts,
 } from '../parity/index.js';
-import { chainDifference, permanenceChanged } from '../parity/redirect-chain.js';
+import { judgeChains } from '../parity/redirect-chain.js';
 import { describeDifference, type Sample } from './exchange.js';
 import type { CaseResult } from './results.js';
 
@@ -53,13 +53,9 @@ export function judgeParity(
   noise.noteClassNoise(result.route, cmp.noise);
   result.noise = cmp.noise.length;
   result.informational.push(...cmp.informational);
-  const hops = chainDifference(legacy.chain, [...candidate.chain]);
-  if (
-    hops &&
-    (rules.rules.blocking.includes('redirect') || permanenceChanged(legacy.chain, candidate.chain, result.target))
-  )
-    cmp.differences.unshift(hops);
-  else if (hops) result.informational.push(hops);
+  const hops = judgeChains(legacy.chain, candidate.chain, result.target, rules.rules.blocking.includes('redirect'));
+  if (hops?.counts === true) cmp.differences.unshift(hops.difference);
+  else if (hops) result.informational.push(hops.difference);
   if (cmp.differences.length === 0) return;
   const shown = cmp.differences.slice(0, DIFFERENCES_SHOWN);
   const more = cmp.differences.length - shown.length;

@@ -56,9 +56,26 @@ export function nextHopMethod(status: number, method: string): string {
 }
 
 /** The `redirect` difference between two chains, or undefined when they are the same. */
-export function chainDifference(legacy: string[], candidate: string[]): Difference | undefined {
+function chainDifference(legacy: readonly string[], candidate: readonly string[]): Difference | undefined {
   if (legacy.length === candidate.length && legacy.every((hop, i) => hop === candidate[i])) return undefined;
-  return { path: '$redirect', kind: 'redirect', legacy, candidate };
+  return { path: '$redirect', kind: 'redirect', legacy: [...legacy], candidate: [...candidate] };
+}
+
+/**
+ * The `redirect` difference between two chains and whether it counts as a mismatch: when `listed`
+ * (`diff.blocking` lists `redirect` for the route), or when a redirect's permanence changed
+ * ({@link permanenceChanged}); otherwise it is informational. Undefined when the chains are the same.
+ * @param from the request's path and query
+ */
+export function judgeChains(
+  legacy: readonly string[],
+  candidate: readonly string[],
+  from: string,
+  listed: boolean,
+): { difference: Difference; counts: boolean } | undefined {
+  const difference = chainDifference(legacy, candidate);
+  if (difference === undefined) return undefined;
+  return { difference, counts: listed || permanenceChanged(legacy, candidate, from) };
 }
 
 const PERMANENT = new Set([301, 308]);

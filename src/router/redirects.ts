@@ -119,6 +119,3 @@ export async function follow(
   }
   return { final: answer, url: at, chain };
 }
-
-/** Pure, shared with the contract runner. */
-export { chainDifference } from '../parity/redirect-chain.js';

@@ -16,8 +16,8 @@ import {
 import { LATENCY_PATH, type SlowRoute } from '../../parity/stats.js';
 import { SAFE_METHODS } from '../../plan/route-pattern.js';
 import type { MismatchRecord } from '../family.js';
-import { chainDifference, fetchWhole } from '../redirects.js';
-import { permanenceChanged } from '../../parity/redirect-chain.js';
+import { fetchWhole } from '../redirects.js';
+import { judgeChains } from '../../parity/redirect-chain.js';
 import { withHost } from '../upstream-host.js';
 import { dropSecretHeaders, isSecretHeader, redactHeaders, redactQuery } from '../redact.js';
 import type { CompareJob, FamilyReport } from './report.js';
@@ -145,14 +145,12 @@ export async function judge(
     }
   }
   if (result.noise.length > 0 && fam.noise.noteClassNoise(route, result.noise)) fam.noiseChanged = true;
-  const hops = followed && chainDifference(followed.legacy.chain, followed.candidate.chain);
-  if (
-    hops &&
-    (fam.redirectBlocks(job.route) || permanenceChanged(followed.legacy.chain, followed.candidate.chain, url))
-  ) {
-    result.differences.push(hops);
+  const hops =
+    followed && judgeChains(followed.legacy.chain, followed.candidate.chain, url, fam.redirectBlocks(job.route));
+  if (hops?.counts === true) {
+    result.differences.push(hops.difference);
     result.equal = false;
-  } else if (hops) result.informational.push(hops);
+  } else if (hops) result.informational.push(hops.difference);
   report().comparisons.push({
     route,
     equal: result.equal,
