@@ -72,11 +72,11 @@ interface Open {
 
 /**
  * `html` written canonically: tag and attribute names in lower case, attributes sorted by name
- * and double-quoted (an empty one, or one whose value is its name, as its bare name), every element closed except void ones,
- * entities decoded and only `&`, `<`, `>` (and `"` in attributes) escaped, comments left out (the
- * text around one reads on as one), and text trimmed with each run of whitespace one space (a
- * text of whitespace alone left out) except inside `pre` and `textarea`. Whitespace between two
- * inline elements is therefore not compared.
+ * and double-quoted (an empty one, or one whose value is its name, as its bare name), every
+ * element closed except void ones, entities decoded and only `&`, `<`, `>` (and `"` in
+ * attributes) escaped, comments left out (the text around one reads on as one), and text trimmed
+ * with each run of whitespace one space (a text of whitespace alone left out) except inside `pre`
+ * and `textarea`. Whitespace between two inline elements is therefore not compared.
  */
 export function canonicalHtml(html: string): CanonicalHtml {
   const out: string[] = [];
@@ -89,12 +89,18 @@ export function canonicalHtml(html: string): CanonicalHtml {
   let text = '';
   let preformatted = 0;
   const top = (): Open => stack[stack.length - 1] as Open;
+  /** Files the values of `piece` under `prefix`, numbered from `first` (0: all unnumbered); returns how many. */
+  const addValues = (piece: string, prefix: string, first: number): number => {
+    const n = countValues(piece);
+    for (let k = 0; k < n; k++) {
+      prefixes.push(prefix);
+      numbers.push(first === 0 ? 0 : first + k);
+    }
+    return n;
+  };
   const emit = (piece: string, path: string): void => {
     out.push(piece);
-    for (let n = countValues(piece); n > 0; n--) {
-      prefixes.push(path);
-      numbers.push(0);
-    }
+    addValues(piece, path, 0);
   };
   const flush = (): void => {
     if (text === '') return;
@@ -105,10 +111,7 @@ export function canonicalHtml(html: string): CanonicalHtml {
     const piece = escapeText(t);
     out.push(piece);
     at.textPrefix ??= `${at.path}.t`;
-    for (let n = countValues(piece); n > 0; n--) {
-      prefixes.push(at.textPrefix);
-      numbers.push(++at.textValues);
-    }
+    at.textValues += addValues(piece, at.textPrefix, at.textValues + 1);
   };
   const parser = new Parser(
     {
@@ -134,11 +137,7 @@ export function canonicalHtml(html: string): CanonicalHtml {
             emit(` ${a}="`, at);
             const value = escapeAttribute(v);
             out.push(value);
-            const prefix = `${at}.v`;
-            for (let k = 1, n = countValues(value); k <= n; k++) {
-              prefixes.push(prefix);
-              numbers.push(k);
-            }
+            addValues(value, `${at}.v`, 1);
             out.push('"');
           }
         }
