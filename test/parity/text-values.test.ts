@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareResponses, compileRules } from '../../src/parity/diff.js';
 import { NoiseLearner } from '../../src/parity/noise.js';
-import { textTokens } from '../../src/parity/text-tokens.js';
+import { countValues, textTokens } from '../../src/parity/text-tokens.js';
 import type { HttpSnapshot } from '../../src/parity/types.js';
 
 const rules = compileRules({ headers: ['content-type'] });
@@ -186,5 +186,18 @@ describe('text bodies compared value by value', () => {
       r.differences.map((d) => [d.path, d.legacy, d.candidate]),
       [['$body.td.t1', 'Paid', 'Due']],
     );
+  });
+});
+
+describe('countValues', () => {
+  test('counts exactly the values textTokens splits out, on every character class boundary', () => {
+    const texts = [
+      '',
+      '<a href="/bills/2024-10?x=1&y=2">Paid: 88.50 EUR</a>',
+      'a,b;c d\te\n_f+g=h.i:j/k@l#m',
+      '&amp; café — 1,250 seats [ok] {x} (y) |z| ~w` "q" \'r\' é9',
+      Array.from({ length: 128 }, (_, c) => String.fromCharCode(c)).join(''),
+    ];
+    for (const t of texts) assert.equal(countValues(t), textTokens(t).values.length, JSON.stringify(t));
   });
 });
